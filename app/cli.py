@@ -1,0 +1,123 @@
+"""``flask`` commands. Each command's help text is its docstring."""
+
+from __future__ import annotations
+
+import click
+from flask import Blueprint, current_app
+
+from app.services.demo import (
+    DEMO_PASSWORD,
+    DemoDataExists,
+    delete_demo_data,
+    existing_demo_accounts,
+    network_row_counts,
+    seed_demo,
+)
+from app.services.geography import load_gazetteer
+from app.services.topics import sync_topics
+
+bp = Blueprint("cli", __name__, cli_group=None)
+
+
+@bp.cli.group()
+def geo():
+    """The national gazetteer: prefectures and municipalities."""
+
+
+@geo.command("load")
+def geo_load():
+    """Load or update the 47 prefectures and 1,741 municipalities from the committed CSV.
+
+    Safe to run again: only what differs is written, and a run with nothing to do says so.
+    Open-data status and engagement stage are never overwritten.
+    """
+    with click.progressbar(length=0, label="municipalities") as bar:
+
+        def progress(items):
+            bar.length = len(items)
+            for item in items:
+                yield item
+                bar.update(1)
+
+        report = load_gazetteer(progress=progress)
+    if report.changed:
+        click.echo(
+            f"Prefectures: {report.prefectures_added} added, {report.prefectures_updated} updated. "
+            f"Municipalities: {report.municipalities_added} added, "
+            f"{report.municipalities_updated} updated."
+        )
+    else:
+        click.echo("Gazetteer already up to date: nothing changed.")
+    if report.not_in_gazetteer:
+        click.echo(
+            f"Kept {len(report.not_in_gazetteer)} municipalities the gazetteer no longer lists: "
+            + ", ".join(report.not_in_gazetteer),
+            err=True,
+        )
+
+
+@bp.cli.group()
+def topics():
+    """The shared topic tags of requests, skills and visits."""
+
+
+@topics.command("load")
+def topics_load():
+    """Add missing topic tags and update changed labels. Safe to run again."""
+    added, updated = sync_topics()
+    if added or updated:
+        click.echo(f"Topics: {added} added, {updated} updated.")
+    else:
+        click.echo("Topics already up to date: nothing changed.")
+
+
+@bp.cli.group()
+def demo():
+    """Generated demo data for development and trials (never real people)."""
+
+
+@demo.command("seed")
+@click.option("--evangelists", default=300, show_default=True, type=click.IntRange(0, 5000))
+@click.option("--communities", default=60, show_default=True, type=click.IntRange(0, 1000))
+@click.option("--requests", default=120, show_default=True, type=click.IntRange(0, 5000))
+@click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same data.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data is already there.")
+@click.option("--reset", is_flag=True, help="Delete existing network data and accounts first.")
+def demo_seed(evangelists, communities, requests, seed, if_empty, reset):
+    """Seed a deterministic demo network and the demo accounts.
+
+    Needs the gazetteer and topics (`flask geo load`, `flask topics load`). Refuses to
+    mix with existing data unless --reset is given; refuses to run in production.
+    """
+    if not current_app.config["DEMO_ALLOWED"]:
+        raise click.ClickException("Demo data is not allowed under the production configuration.")
+    if reset:
+        delete_demo_data()
+    try:
+        report = seed_demo(
+            evangelists=evangelists, communities=communities, requests=requests, seed=seed
+        )
+    except DemoDataExists:
+        counts = ", ".join(f"{n} {table}" for table, n in network_row_counts().items() if n)
+        if if_empty:
+            click.echo(f"Demo data not seeded: the database already has {counts}.")
+            print_demo_logins(existing_demo_accounts())
+            return
+        raise click.ClickException(
+            f"The database already has {counts}. Use --reset to replace everything with demo data."
+        ) from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Seeded {report.communities} communities, {report.evangelists} evangelists, "
+        f"{report.requests} requests; {report.open_data_active} municipalities open-data active."
+    )
+    print_demo_logins(report.accounts)
+
+
+def print_demo_logins(accounts) -> None:
+    if not accounts:
+        return
+    click.echo("Demo logins (development only):")
+    for role, email in accounts:
+        click.echo(f"  {role:<12} {email:<28} password: {DEMO_PASSWORD}")

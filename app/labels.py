@@ -1,0 +1,56 @@
+"""Human labels for the domain's closed vocabularies, translated per request.
+
+Keys are the stored values (``evangelists.vocabulary``); a test checks that every value
+has a label, so a new status cannot reach a page untranslated.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    "municipality_kind": {
+        "city": _l("City"),
+        "designated_city": _l("Designated city"),
+        "special_ward": _l("Special ward"),
+        "town": _l("Town"),
+        "village": _l("Village"),
+    },
+    "open_data_status": {
+        "active": _l("Open data published"),
+        "non_active": _l("Not yet started"),
+    },
+    "engagement_stage": {
+        "none": _l("No contact yet"),
+        "requested": _l("Requested help"),
+        "assigned": _l("Evangelist assigned"),
+        "visited": _l("Visited"),
+        "active": _l("Active"),
+    },
+    "community_status": {
+        "active": _l("Active"),
+        "dormant": _l("Dormant"),
+    },
+    "region": {
+        "hokkaido": _l("Hokkaido"),
+        "tohoku": _l("Tohoku"),
+        "kanto": _l("Kanto"),
+        "chubu": _l("Chubu"),
+        "kinki": _l("Kinki"),
+        "chugoku": _l("Chugoku"),
+        "shikoku": _l("Shikoku"),
+        "kyushu": _l("Kyushu and Okinawa"),
+    },
+}
+
+
+def label(vocabulary: str, value: str | None) -> str:
+    """The translated label of ``value`` in ``vocabulary``; the raw value if unknown."""
+    if value is None:
+        return ""
+    return str(LABELS[vocabulary].get(value, value))
+
+
+def choices(vocabulary: str) -> list[tuple[str, str]]:
+    """``(value, label)`` pairs for a select field, in vocabulary order."""
+    return [(value, str(text)) for value, text in LABELS[vocabulary].items()]

@@ -1,0 +1,30 @@
+"""The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
+
+from app.models.accounts import AuditEvent, User
+from app.models.geography import Municipality, Prefecture
+from app.models.network import Community, Evangelist, Topic, evangelist_skills
+from app.models.workflow import (
+    Assignment,
+    Outcome,
+    SupportRequest,
+    Visit,
+    request_topics,
+    visit_topics,
+)
+
+__all__ = [
+    "Assignment",
+    "AuditEvent",
+    "Community",
+    "Evangelist",
+    "Municipality",
+    "Outcome",
+    "Prefecture",
+    "SupportRequest",
+    "Topic",
+    "User",
+    "Visit",
+    "evangelist_skills",
+    "request_topics",
+    "visit_topics",
+]

@@ -1,0 +1,76 @@
+"""User accounts and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, choice, utcnow
+from evangelists.vocabulary import ROLES
+
+if TYPE_CHECKING:
+    from app.models.network import Evangelist
+
+
+class User(TimestampMixin, db.Model):
+    """Someone who signs in: an admin, a coordinator or an evangelist.
+
+    ``password_hash`` is empty until an invited user sets a password. ``session_version``
+    is bumped to end every session of the user on the server side.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.CheckConstraint("session_version >= 0", name="session_version_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(choice(ROLES, "user_role"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=0)
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    evangelist: Mapped[Evangelist | None] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuditEvent(db.Model):
+    """Who changed what, when: the state before and after, as JSON."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        sa.Index("ix_audit_events_entity", "entity_type", "entity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, index=True
+    )
+    # NULL when the actor is not signed in (a municipality using its status link) or is
+    # the system itself (a CLI command); ``actor_label`` says which.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor_label: Mapped[str] = mapped_column(sa.String(120))
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int | None]
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+    actor: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.id} {self.action} {self.entity_type}:{self.entity_id}>"

@@ -1,0 +1,39 @@
+"""Column helpers shared by every model module."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def choice(values: tuple[str, ...], name: str) -> sa.Enum:
+    """A string column restricted to ``values`` by a CHECK constraint on every database.
+
+    Not a native PostgreSQL ENUM: adding a value then needs only a new CHECK, which Alembic
+    handles in batch mode on SQLite too.
+    """
+    return sa.Enum(
+        *values,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        length=max(len(v) for v in values),
+    )
+
+
+class TimestampMixin:
+    """``created_at`` and ``updated_at`` in UTC, computed per row (callables, not values)."""
+
+    created_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, nullable=False
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+    )

@@ -1,0 +1,135 @@
+"""The network: topic tags, civic-tech communities and evangelists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, choice
+from evangelists.vocabulary import AGE_BANDS, COMMUNITY_STATUSES, EVANGELIST_STATUSES, GENDERS
+
+if TYPE_CHECKING:
+    from app.models.accounts import User
+    from app.models.geography import Municipality
+
+
+class Topic(db.Model):
+    """A topic tag of the shared vocabulary (``evangelists.vocabulary.TOPICS``)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name_ja: Mapped[str] = mapped_column(sa.String(80))
+    name_en: Mapped[str] = mapped_column(sa.String(80))
+    position: Mapped[int] = mapped_column(default=0)
+
+    def label(self, locale: str) -> str:
+        return self.name_ja if locale == "ja" else self.name_en
+
+    def __repr__(self) -> str:
+        return f"<Topic {self.slug}>"
+
+
+evangelist_skills = sa.Table(
+    "evangelist_skills",
+    db.metadata,
+    sa.Column("evangelist_id", sa.ForeignKey("evangelists.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topics.id"), primary_key=True, index=True),
+)
+
+
+class Community(TimestampMixin, db.Model):
+    """A civic-tech community (a Code for X brigade or similar)."""
+
+    __tablename__ = "communities"
+    __table_args__ = (
+        sa.CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
+        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    website: Mapped[str | None] = mapped_column(sa.String(300))
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    lat: Mapped[float]
+    lon: Mapped[float]
+    status: Mapped[str] = mapped_column(
+        choice(COMMUNITY_STATUSES, "community_status"), default="active", index=True
+    )
+    # Communities go dormant and come back; the date tells how fresh the status is.
+    status_since: Mapped[date] = mapped_column(default=date.today)
+    member_count: Mapped[int] = mapped_column(default=0)
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    municipality: Mapped[Municipality] = relationship(back_populates="communities")
+    evangelists: Mapped[list[Evangelist]] = relationship(back_populates="home_community")
+
+    def __repr__(self) -> str:
+        return f"<Community {self.id} {self.name}>"
+
+
+class Evangelist(TimestampMixin, db.Model):
+    """A person in the network. Candidates may exist before they have an account;
+    anyone active or paused must be linked to exactly one user account."""
+
+    __tablename__ = "evangelists"
+    __table_args__ = (
+        sa.CheckConstraint("capacity BETWEEN 0 AND 20", name="capacity_range"),
+        sa.CheckConstraint(
+            "travel_radius_km > 0 AND travel_radius_km <= 2000", name="travel_radius_range"
+        ),
+        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
+        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+        sa.CheckConstraint(
+            "user_id IS NOT NULL OR status IN ('candidate', 'retired')",
+            name="working_evangelist_has_account",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+    family_name: Mapped[str] = mapped_column(sa.String(60))
+    given_name: Mapped[str] = mapped_column(sa.String(60))
+    status: Mapped[str] = mapped_column(
+        choice(EVANGELIST_STATUSES, "evangelist_status"), default="candidate", index=True
+    )
+    home_municipality_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("municipalities.id"), index=True
+    )
+    lat: Mapped[float]
+    lon: Mapped[float]
+    home_community_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="SET NULL"), index=True
+    )
+    languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["ja"])
+    capacity: Mapped[int] = mapped_column(default=2)
+    travel_radius_km: Mapped[float] = mapped_column(default=50.0)
+    online_ok: Mapped[bool] = mapped_column(default=True)
+    appointed_on: Mapped[date | None]
+    paused_until: Mapped[date | None]
+    # Self-reported, optional, used only for diversity statistics (PRODUCT.md §3).
+    age_band: Mapped[str | None] = mapped_column(choice(AGE_BANDS, "age_band"))
+    gender: Mapped[str | None] = mapped_column(choice(GENDERS, "gender"))
+
+    user: Mapped[User | None] = relationship(back_populates="evangelist")
+    home_municipality: Mapped[Municipality] = relationship()
+    home_community: Mapped[Community | None] = relationship(back_populates="evangelists")
+    skills: Mapped[list[Topic]] = relationship(
+        secondary=evangelist_skills, order_by=Topic.position
+    )
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
+    def __repr__(self) -> str:
+        return f"<Evangelist {self.id} {self.status}>"

@@ -1,0 +1,196 @@
+"""The request workflow: support requests, assignments, visits and their outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin, choice
+from app.models.network import Topic
+from evangelists.vocabulary import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    ASSIGNMENT_STATUSES,
+    OUTCOME_TYPES,
+    REQUEST_MODES,
+    REQUEST_STATUSES,
+    VISIT_MODES,
+)
+
+if TYPE_CHECKING:
+    from app.models.accounts import User
+    from app.models.geography import Municipality
+    from app.models.network import Evangelist
+
+request_topics = sa.Table(
+    "request_topics",
+    db.metadata,
+    sa.Column(
+        "request_id", sa.ForeignKey("support_requests.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("topic_id", sa.ForeignKey("topics.id"), primary_key=True, index=True),
+)
+
+visit_topics = sa.Table(
+    "visit_topics",
+    db.metadata,
+    sa.Column("visit_id", sa.ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("topic_id", sa.ForeignKey("topics.id"), primary_key=True, index=True),
+)
+
+
+class SupportRequest(TimestampMixin, db.Model):
+    """A municipality's request for help, sent through the public form.
+
+    Only a SHA-256 hash of the private status token is stored.
+    """
+
+    __tablename__ = "support_requests"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "status <> 'declined' OR decline_reason IS NOT NULL", name="declined_has_reason"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(sa.String(100))
+    department: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
+    preferred_mode: Mapped[str] = mapped_column(choice(REQUEST_MODES, "request_mode"))
+    preferred_period: Mapped[str] = mapped_column(sa.String(100), default="")
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(
+        choice(REQUEST_STATUSES, "request_status"), default="new", index=True
+    )
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    municipality: Mapped[Municipality] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=request_topics, order_by=Topic.position)
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="request", order_by="Assignment.created_at"
+    )
+
+    def __repr__(self) -> str:
+        return f"<SupportRequest {self.id} {self.status}>"
+
+
+class Assignment(TimestampMixin, db.Model):
+    """An evangelist proposed for a request, with the match score and reasons frozen
+    at the moment of proposal."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        sa.CheckConstraint("score >= 0 AND score <= 1", name="score_range"),
+        sa.CheckConstraint("distance_km >= 0", name="distance_not_negative"),
+        # An evangelist holds at most one live assignment per request.
+        sa.Index(
+            "uq_assignments_live_pair",
+            "request_id",
+            "evangelist_id",
+            unique=True,
+            sqlite_where=sa.text("status IN ('proposed', 'accepted')"),
+            postgresql_where=sa.text("status IN ('proposed', 'accepted')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    evangelist_id: Mapped[int] = mapped_column(sa.ForeignKey("evangelists.id"), index=True)
+    status: Mapped[str] = mapped_column(
+        choice(ASSIGNMENT_STATUSES, "assignment_status"), default="proposed", index=True
+    )
+    score: Mapped[float]
+    distance_km: Mapped[float]
+    reasons: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    proposed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    responded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    request: Mapped[SupportRequest] = relationship(back_populates="assignments")
+    evangelist: Mapped[Evangelist] = relationship()
+    proposed_by: Mapped[User | None] = relationship()
+    visits: Mapped[list[Visit]] = relationship(
+        back_populates="assignment", order_by="Visit.visited_on"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ASSIGNMENT_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Assignment {self.id} {self.status}>"
+
+
+class Visit(TimestampMixin, db.Model):
+    """An advisory visit (on site or online) made within an assignment."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"
+        ),
+        sa.CheckConstraint("attendee_count >= 0", name="attendees_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    visited_on: Mapped[date] = mapped_column(index=True)
+    mode: Mapped[str] = mapped_column(choice(VISIT_MODES, "visit_mode"))
+    duration_minutes: Mapped[int]
+    attendee_count: Mapped[int] = mapped_column(default=0)
+    attendee_departments: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    next_steps: Mapped[str] = mapped_column(sa.Text, default="")
+
+    assignment: Mapped[Assignment] = relationship(back_populates="visits")
+    author: Mapped[User | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=visit_topics, order_by=Topic.position)
+    outcomes: Mapped[list[Outcome]] = relationship(
+        back_populates="visit", order_by="Outcome.achieved_on"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Visit {self.id} {self.visited_on}>"
+
+
+class Outcome(TimestampMixin, db.Model):
+    """What a visit changed. ``datasets_published`` carries how many datasets."""
+
+    __tablename__ = "outcomes"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(type = 'datasets_published' AND count IS NOT NULL AND count > 0)"
+            " OR (type <> 'datasets_published' AND count IS NULL)",
+            name="count_only_for_datasets",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(sa.ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(choice(OUTCOME_TYPES, "outcome_type"), index=True)
+    count: Mapped[int | None]
+    achieved_on: Mapped[date]
+    evidence_url: Mapped[str | None] = mapped_column(sa.String(500))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    visit: Mapped[Visit] = relationship(back_populates="outcomes")
+
+    def __repr__(self) -> str:
+        return f"<Outcome {self.id} {self.type}>"

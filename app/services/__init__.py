@@ -1,0 +1,1 @@
+"""Use cases. The only code that commits: one use case, one transaction."""

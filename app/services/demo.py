@@ -1,0 +1,226 @@
+"""Writing a generated demo network (``evangelists.demo``) into the database."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    AuditEvent,
+    Community,
+    Evangelist,
+    Municipality,
+    Outcome,
+    SupportRequest,
+    Topic,
+    User,
+    Visit,
+)
+from app.services.accounts import add_user, hash_password
+from app.services.audit import record_event
+from evangelists import demo
+from evangelists.vocabulary import OPEN_REQUEST_STATUSES
+
+# Development only: `flask demo seed` refuses to run under the production configuration.
+DEMO_PASSWORD = "evangelist-demo-2026"
+DEMO_ACCOUNTS = (
+    ("admin", "admin@example.jp", "デモ 管理者"),
+    ("coordinator", "coordinator@example.jp", "デモ コーディネーター"),
+    ("evangelist", "evangelist@example.jp", None),  # named after the first demo evangelist
+)
+
+
+class DemoDataExists(Exception):
+    """The database already holds network data; seeding would mix demo and real rows."""
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    open_data_active: int
+    communities: int
+    evangelists: int
+    requests: int
+    accounts: tuple[tuple[str, str], ...]  # (role, email)
+
+
+def network_row_counts() -> dict[str, int]:
+    """How many communities, evangelists, requests and users the database holds."""
+    return {
+        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for model in (Community, Evangelist, SupportRequest, User)
+    }
+
+
+def seed_demo(
+    *, evangelists: int, communities: int, requests: int, seed: int, today: date | None = None
+) -> SeedReport:
+    """Generate and store a demo network plus the three demo accounts, in one transaction.
+
+    Raises DemoDataExists when any community, evangelist, request or user is already
+    there, and ValueError when the gazetteer or topics are not loaded or the counts
+    cannot be met.
+    """
+    if any(network_row_counts().values()):
+        raise DemoDataExists(network_row_counts())
+    today = today or date.today()
+    municipalities = list(db.session.scalars(sa.select(Municipality).order_by(Municipality.code)))
+    if not municipalities:
+        raise ValueError("no municipalities: run `flask geo load` first")
+    topics = {t.slug: t for t in db.session.scalars(sa.select(Topic))}
+    places = [demo.Place(m.code, m.name, m.kind, m.lat, m.lon) for m in municipalities]
+    network = demo.generate(
+        places,
+        sorted(topics),
+        evangelists=evangelists,
+        communities=communities,
+        requests=requests,
+        seed=seed,
+        today=today,
+    )
+    by_code = {m.code: m for m in municipalities}
+    for m in municipalities:
+        m.open_data_status = "active" if m.code in network.open_data_active else "non_active"
+
+    community_rows = [
+        Community(
+            name=c.name,
+            municipality=by_code[c.municipality_code],
+            lat=c.lat,
+            lon=c.lon,
+            status=c.status,
+            status_since=c.founded_on,
+            member_count=c.member_count,
+            description="",
+        )
+        for c in network.communities
+    ]
+    db.session.add_all(community_rows)
+
+    # Hash once: every generated evangelist account gets no password (they cannot sign
+    # in); only the three demo accounts can.
+    evangelist_rows = []
+    for n, e in enumerate(network.evangelists, start=1):
+        user = None
+        if e.status != "candidate":
+            user = User(
+                email=f"evangelist{n:04d}@example.jp",
+                display_name=f"{e.family_name} {e.given_name}",
+                role="evangelist",
+                is_active=e.status != "retired",
+            )
+        evangelist_rows.append(
+            Evangelist(
+                user=user,
+                family_name=e.family_name,
+                given_name=e.given_name,
+                status=e.status,
+                home_municipality=by_code[e.municipality_code],
+                lat=e.lat,
+                lon=e.lon,
+                home_community=None
+                if e.community_index is None
+                else community_rows[e.community_index],
+                languages=list(e.languages),
+                capacity=e.capacity,
+                travel_radius_km=e.travel_radius_km,
+                online_ok=e.online_ok,
+                appointed_on=e.appointed_on,
+                age_band=e.age_band,
+                gender=e.gender,
+                skills=[topics[s] for s in e.skills],
+            )
+        )
+    db.session.add_all(evangelist_rows)
+
+    token_rng = random.Random(seed)
+    now = datetime.now(UTC)
+    for r in network.requests:
+        municipality = by_code[r.municipality_code]
+        submitted = now - timedelta(days=r.submitted_days_ago)
+        # Demo status tokens are never shown; only their hash is stored, as for real ones.
+        token = token_rng.getrandbits(128).to_bytes(16, "big").hex()
+        db.session.add(
+            SupportRequest(
+                municipality=municipality,
+                contact_name=r.contact_name,
+                department=r.department,
+                email=r.email,
+                phone=r.phone,
+                preferred_mode=r.mode,
+                preferred_period=r.period,
+                message=r.message,
+                status=r.status,
+                decline_reason="管理者により重複と判断されました。" if r.status == "declined" else None,
+                token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                topics=[topics[s] for s in r.topics],
+                created_at=submitted,
+                updated_at=submitted,
+                closed_at=submitted if r.status not in OPEN_REQUEST_STATUSES else None,
+            )
+        )
+        if r.status in OPEN_REQUEST_STATUSES and municipality.engagement_stage == "none":
+            municipality.engagement_stage = "requested"
+
+    accounts = _demo_accounts(evangelist_rows)
+    db.session.flush()
+    record_event(
+        None,
+        "demo.seeded",
+        "demo",
+        after={
+            "seed": seed,
+            "communities": len(community_rows),
+            "evangelists": len(evangelist_rows),
+            "requests": len(network.requests),
+        },
+    )
+    db.session.commit()
+    return SeedReport(
+        open_data_active=len(network.open_data_active),
+        communities=len(community_rows),
+        evangelists=len(evangelist_rows),
+        requests=len(network.requests),
+        accounts=accounts,
+    )
+
+
+def _demo_accounts(evangelist_rows: list[Evangelist]) -> tuple[tuple[str, str], ...]:
+    """Create the admin and coordinator accounts and give the first active demo evangelist
+    a signable account. Returns ``(role, email)`` pairs."""
+    made = []
+    for role, email, name in DEMO_ACCOUNTS:
+        if role == "evangelist":
+            person = next((e for e in evangelist_rows if e.status == "active"), None)
+            if person is None:
+                continue
+            person.user.email = email
+            person.user.password_hash = hash_password(DEMO_PASSWORD)
+        else:
+            add_user(email, name, role, DEMO_PASSWORD)
+        made.append((role, email))
+    return tuple(made)
+
+
+def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
+    """``(role, email)`` of the demo accounts present in the database."""
+    emails = [email for _, email, _ in DEMO_ACCOUNTS]
+    found = db.session.execute(
+        sa.select(User.role, User.email).where(User.email.in_(emails))
+    ).all()
+    return tuple(sorted(found, key=lambda pair: emails.index(pair[1])))
+
+
+def delete_demo_data() -> None:
+    """Delete every network, workflow and account row (the gazetteer and topics stay)."""
+    for model in (Outcome, Visit, Assignment, SupportRequest, Evangelist, Community, AuditEvent, User):
+        db.session.execute(sa.delete(model))
+    db.session.execute(
+        sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none")
+    )
+    db.session.commit()

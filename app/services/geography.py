@@ -1,0 +1,182 @@
+"""Loading the national gazetteer and searching municipalities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from app.extensions import db
+from app.models import Municipality, Prefecture
+from app.services.audit import record_event
+from evangelists.gazetteer import (
+    MunicipalityRecord,
+    PrefectureRecord,
+    load_municipalities,
+    load_prefectures,
+)
+from evangelists.text import normalize_query, to_katakana
+
+PREFECTURE_FIELDS = ("name_ja", "name_kana", "name_en", "region")
+# Gazetteer fields only: open-data status and engagement stage belong to the programme
+# and are never overwritten by a reload.
+MUNICIPALITY_FIELDS = ("name", "name_kana", "name_romaji", "kind", "lat", "lon")
+
+
+@dataclass
+class LoadReport:
+    """What a gazetteer load did."""
+
+    prefectures_added: int = 0
+    prefectures_updated: int = 0
+    municipalities_added: int = 0
+    municipalities_updated: int = 0
+    # Codes in the database that the gazetteer no longer lists (e.g. after a merger).
+    # They are kept, since requests and visits may point at them, and reported.
+    not_in_gazetteer: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.prefectures_added,
+                self.prefectures_updated,
+                self.municipalities_added,
+                self.municipalities_updated,
+            )
+        )
+
+
+def _identity(items: Iterable) -> Iterable:
+    return items
+
+
+def load_gazetteer(
+    prefectures: list[PrefectureRecord] | None = None,
+    municipalities: list[MunicipalityRecord] | None = None,
+    *,
+    progress: Callable[[Iterable], Iterable] = _identity,
+) -> LoadReport:
+    """Insert or update prefectures and municipalities from the committed gazetteer.
+
+    Idempotent: a second run with the same data changes nothing and reports so.
+    ``progress`` wraps the municipality iteration (the CLI passes a progress bar).
+    """
+    prefectures = load_prefectures() if prefectures is None else prefectures
+    municipalities = load_municipalities() if municipalities is None else municipalities
+    report = LoadReport()
+
+    existing_prefs = {p.code: p for p in db.session.scalars(sa.select(Prefecture))}
+    for record in prefectures:
+        row = existing_prefs.get(record.code)
+        if row is None:
+            row = Prefecture(code=record.code)
+            db.session.add(row)
+            existing_prefs[record.code] = row
+            report.prefectures_added += 1
+        if _apply(row, record, PREFECTURE_FIELDS) and row.id is not None:
+            report.prefectures_updated += 1
+    db.session.flush()
+
+    existing = {m.code: m for m in db.session.scalars(sa.select(Municipality))}
+    seen = set()
+    for record in progress(municipalities):
+        seen.add(record.code)
+        prefecture = existing_prefs.get(record.prefecture_code)
+        if prefecture is None:
+            raise ValueError(
+                f"municipality {record.code} {record.name} names prefecture "
+                f"{record.prefecture_code}, which the gazetteer does not list"
+            )
+        row = existing.get(record.code)
+        if row is None:
+            row = Municipality(code=record.code, prefecture_id=prefecture.id)
+            db.session.add(row)
+            report.municipalities_added += 1
+            _apply(row, record, MUNICIPALITY_FIELDS)
+            continue
+        changed = _apply(row, record, MUNICIPALITY_FIELDS)
+        if row.prefecture_id != prefecture.id:
+            row.prefecture_id = prefecture.id
+            changed = True
+        report.municipalities_updated += changed
+    report.not_in_gazetteer = sorted(set(existing) - seen)
+
+    if report.changed:
+        record_event(
+            None,
+            "gazetteer.loaded",
+            "gazetteer",
+            after={
+                "prefectures_added": report.prefectures_added,
+                "prefectures_updated": report.prefectures_updated,
+                "municipalities_added": report.municipalities_added,
+                "municipalities_updated": report.municipalities_updated,
+            },
+        )
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report
+
+
+def _apply(row, record, fields: tuple[str, ...]) -> bool:
+    """Copy ``fields`` from ``record`` onto ``row``; True if anything differed."""
+    changed = False
+    for name in fields:
+        value = getattr(record, name)
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+@dataclass(frozen=True)
+class MunicipalityFilters:
+    """What the municipality list is filtered by; empty strings mean "any"."""
+
+    q: str = ""
+    prefecture: str = ""
+    open_data_status: str = ""
+    engagement_stage: str = ""
+    kind: str = ""
+
+
+def municipality_search(filters: MunicipalityFilters) -> sa.Select:
+    """A SELECT of municipalities (with their prefecture loaded) matching ``filters``.
+
+    ``q`` finds a municipality by part of its kanji name, its reading in hiragana or
+    katakana, its romaji, or the start of its 5- or 6-digit code.
+    """
+    stmt = (
+        sa.select(Municipality)
+        .join(Municipality.prefecture)
+        .options(contains_eager(Municipality.prefecture))
+        .order_by(Municipality.code)
+    )
+    query = normalize_query(filters.q)
+    if query:
+        conditions = [
+            Municipality.name.contains(query, autoescape=True),
+            Municipality.name_kana.contains(to_katakana(query).replace(" ", ""), autoescape=True),
+            Municipality.name_romaji.icontains(query, autoescape=True),
+            Prefecture.name_ja.contains(query, autoescape=True),
+        ]
+        if query.isdigit():
+            conditions.append(Municipality.code.startswith(query, autoescape=True))
+        stmt = stmt.where(sa.or_(*conditions))
+    if filters.prefecture:
+        stmt = stmt.where(Prefecture.code == filters.prefecture)
+    if filters.open_data_status:
+        stmt = stmt.where(Municipality.open_data_status == filters.open_data_status)
+    if filters.engagement_stage:
+        stmt = stmt.where(Municipality.engagement_stage == filters.engagement_stage)
+    if filters.kind:
+        stmt = stmt.where(Municipality.kind == filters.kind)
+    return stmt
+
+
+def list_prefectures() -> list[Prefecture]:
+    return list(db.session.scalars(sa.select(Prefecture).order_by(Prefecture.code)))

@@ -1,0 +1,130 @@
+"""Configuration classes, read from the environment.
+
+``APP_CONFIG`` picks the class (``development`` by default, ``testing``, ``production``).
+Values that depend on the instance folder (the default SQLite file, the development secret
+key) are filled in by ``init_app`` once the app knows where its instance folder is.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+GSI_STANDARD_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+GSI_ATTRIBUTION = (
+    '<a href="https://maps.gsi.go.jp/development/ichiran.html" '
+    'target="_blank" rel="noopener">地理院タイル</a>'
+)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_RECORD_QUERIES = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+
+    LANGUAGES = ("ja", "en")
+    BABEL_DEFAULT_LOCALE = "ja"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    # Compiled catalogues live in app/translations (see Makefile: `translations`).
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "app" / "translations")
+    LANGUAGE_COOKIE = "lang"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+
+    MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GSI_STANDARD_TILES)
+    MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", GSI_ATTRIBUTION)
+
+    MUNICIPALITIES_PER_PAGE = 50
+    DEMO_ALLOWED = True
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        """Fill in the settings that need the instance folder."""
+        instance = Path(app.instance_path)
+        if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+            instance.mkdir(parents=True, exist_ok=True)
+            app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_url(instance / "evangelists.db")
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        if uri.startswith("postgresql://"):
+            # Plain postgresql:// means psycopg2, which we do not ship; psycopg 3 is meant.
+            app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
+
+
+class DevelopmentConfig(Config):
+    DEBUG = False  # `make run` serves with the reloader off; set FLASK_DEBUG=1 to debug.
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        super().init_app(app)
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    DEMO_ALLOWED = False
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        super().init_app(app)
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError(
+                "SECRET_KEY is not set. Production refuses to start without one: "
+                "set SECRET_KEY in the environment to a long random string, e.g. "
+                "python -c 'import secrets; print(secrets.token_hex(32))'."
+            )
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return the development secret key kept in the instance folder, creating it once."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def get_config(name: str | None = None) -> type[Config]:
+    """Return the configuration class called ``name`` (default: ``$APP_CONFIG`` or development)."""
+    name = name or os.environ.get("APP_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"Unknown APP_CONFIG {name!r}: choose one of {', '.join(sorted(CONFIGS))}."
+        ) from None

@@ -1,0 +1,1 @@
+"""Evangelist Network domain core: plain Python, no Flask, no SQLAlchemy."""

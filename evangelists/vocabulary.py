@@ -1,0 +1,89 @@
+"""The closed vocabularies of the domain: statuses, kinds, modes, outcome types, topics.
+
+Every enumerated column in the database and every choice list in a form is built from
+these tuples, so a value can be added in exactly one place. Labels for people are given
+in English here and translated by the web layer (Flask-Babel); topic tags carry both
+languages because they are data that other systems exchange.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MUNICIPALITY_KINDS = ("city", "designated_city", "special_ward", "town", "village")
+
+OPEN_DATA_STATUSES = ("active", "non_active")
+
+# A municipality's engagement with the programme, driven by the request workflow.
+ENGAGEMENT_STAGES = ("none", "requested", "assigned", "visited", "active")
+
+COMMUNITY_STATUSES = ("active", "dormant")
+
+EVANGELIST_STATUSES = ("candidate", "active", "paused", "retired")
+
+REQUEST_STATUSES = (
+    "new",
+    "triaged",
+    "assigned",
+    "scheduled",
+    "completed",
+    "declined",
+    "withdrawn",
+)
+OPEN_REQUEST_STATUSES = ("new", "triaged", "assigned", "scheduled")
+
+ASSIGNMENT_STATUSES = ("proposed", "accepted", "completed", "declined", "cancelled")
+ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
+
+REQUEST_MODES = ("onsite", "online", "either")
+VISIT_MODES = ("onsite", "online")
+
+OUTCOME_TYPES = (
+    "open_data_published",
+    "datasets_published",
+    "catalog_launched",
+    "policy_adopted",
+    "event_held",
+    "community_formed",
+    "follow_up_needed",
+    "no_change",
+)
+# Recording one of these makes the municipality open-data active (PRODUCT.md §3).
+ACTIVATING_OUTCOMES = ("open_data_published", "catalog_launched")
+
+ROLES = ("admin", "coordinator", "evangelist")
+
+AGE_BANDS = ("under_20", "20s", "30s", "40s", "50s", "60s", "70_plus")
+GENDERS = ("female", "male", "nonbinary", "other")
+
+LANGUAGES = ("ja", "en", "zh", "ko", "pt", "es", "vi", "tl")
+
+# Okinawa is counted in kyushu, as the Japanese 九州・沖縄 regional grouping does.
+REGIONS = ("hokkaido", "tohoku", "kanto", "chubu", "kinki", "chugoku", "shikoku", "kyushu")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic tag: shared by request topics, evangelist skills and visit topics."""
+
+    slug: str
+    name_ja: str
+    name_en: str
+
+
+TOPICS: tuple[Topic, ...] = (
+    Topic("open_data_publication", "オープンデータの公開", "Open data publication"),
+    Topic("recommended_datasets", "推奨データセット", "Recommended datasets"),
+    Topic("data_catalog", "データカタログサイト", "Data catalog site"),
+    Topic("policy_guidelines", "オープンデータ方針・ガイドライン", "Open data policy and guidelines"),
+    Topic("licensing", "ライセンス（CC BY）", "Licensing (CC BY)"),
+    Topic("machine_readable", "機械判読可能な形式", "Machine-readable formats"),
+    Topic("dashboards", "ダッシュボード・可視化", "Dashboards and visualisation"),
+    Topic("gis", "GIS・地図データ", "GIS and map data"),
+    Topic("community_building", "シビックテック・コミュニティづくり", "Civic-tech community building"),
+    Topic("hackathons", "ハッカソン・アイデアソン", "Hackathons and ideathons"),
+    Topic("e_participation", "住民参加（アイデアボックス・意見募集）", "E-participation (idea boxes, public consultation)"),
+    Topic("accessibility", "アクセシビリティ・インクルージョン", "Accessibility and inclusion"),
+    Topic("privacy_legal", "プライバシー・法務", "Privacy and legal"),
+)
+TOPIC_SLUGS = tuple(t.slug for t in TOPICS)

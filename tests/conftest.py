@@ -1,0 +1,157 @@
+"""Shared fixtures.
+
+The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` names
+one (``postgresql+psycopg://postgres@127.0.0.1:5432/test``): a fresh database is then
+created next to it for the session and dropped at the end, so the named one is never
+touched. The schema is built once per session by the real migrations; after each test
+every table is emptied, so each test starts from an empty schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db as _db
+from app.models import Topic
+from app.services.geography import load_gazetteer
+from app.services.topics import sync_topics
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def backend_name() -> str:
+    return make_url(TEST_DATABASE_URL).get_backend_name() if TEST_DATABASE_URL else "sqlite"
+
+
+def pytest_report_header(config) -> str:
+    return f"database backend: {backend_name()}"
+
+
+def create_scratch_database(base_url: str) -> str:
+    """Create an empty PostgreSQL database beside ``base_url``; return its URL."""
+    url = make_url(base_url)
+    name = f"evn_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_scratch_database(base_url: str, scratch_url: str) -> None:
+    name = make_url(scratch_url).database
+    admin = sa.create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    if TEST_DATABASE_URL:
+        url = create_scratch_database(TEST_DATABASE_URL)
+        yield url
+        drop_scratch_database(TEST_DATABASE_URL, url)
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url) -> str:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        _db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        _db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            _db.session.execute(sa.text(f"DELETE FROM {name}"))
+    _db.session.commit()
+
+
+@pytest.fixture
+def app(_migrated):
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated)
+    with app.app_context():
+        yield app
+        _db.session.rollback()
+        _empty_all_tables()
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def topics(db):
+    sync_topics()
+    return {t.slug: t for t in db.session.scalars(sa.select(Topic))}
+
+
+@pytest.fixture
+def gazetteer(db):
+    """The full national gazetteer (47 prefectures, 1,741 municipalities), loaded."""
+    load_gazetteer()
+
+
+@pytest.fixture
+def english(client, app):
+    """Make ``client`` ask for English, as the language switch does."""
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    return client
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, *args):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(db):
+    """``with count_queries() as q: ...`` then ``q.count``: SQL statements issued inside."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

@@ -1,0 +1,55 @@
+import numpy as np
+import pytest
+
+from evangelists.geo import haversine_km, haversine_matrix_km
+from evangelists.text import is_kana, normalize_query, to_katakana
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("さっぽろ", "サッポロ"),
+        ("サッポロ", "サッポロ"),
+        ("ちよだく", "チヨダク"),
+        ("札幌", "札幌"),
+        ("abc", "abc"),
+    ],
+)
+def test_to_katakana_turns_hiragana_into_katakana_and_leaves_the_rest(typed, expected):
+    assert to_katakana(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("ｻｯﾎﾟﾛ", "サッポロ"),  # half-width kana
+        ("０１１００２", "011002"),  # full-width digits
+        ("  札幌\u3000市 ", "札幌 市"),  # ideographic space collapsed
+    ],
+)
+def test_normalize_query_folds_widths_and_spaces(typed, expected):
+    assert normalize_query(typed) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("さっぽろ", True), ("サッポロー", True), ("札幌", False), ("", False)])
+def test_is_kana(text, expected):
+    assert is_kana(text) is expected
+
+
+def test_haversine_tokyo_to_osaka_is_about_400_km():
+    # Tokyo Station to Osaka Station: 403 km on the geodesic.
+    assert haversine_km(35.6812, 139.7671, 34.7025, 135.4959) == pytest.approx(403, rel=0.01)
+
+
+def test_haversine_of_a_point_to_itself_is_zero():
+    assert haversine_km(43.06, 141.35, 43.06, 141.35) == 0
+
+
+def test_matrix_agrees_with_scalar_distance():
+    lat1, lon1 = np.array([43.06, 35.68]), np.array([141.35, 139.77])
+    lat2, lon2 = np.array([34.70, 26.21, 35.68]), np.array([135.50, 127.68, 139.77])
+    matrix = haversine_matrix_km(lat1, lon1, lat2, lon2)
+    assert matrix.shape == (2, 3)
+    for i in range(2):
+        for j in range(3):
+            assert matrix[i, j] == pytest.approx(haversine_km(lat1[i], lon1[i], lat2[j], lon2[j]))

@@ -1,0 +1,119 @@
+"""``make_x(**overrides)`` factories with sensible defaults. They flush, never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Community,
+    Evangelist,
+    Municipality,
+    Prefecture,
+    SupportRequest,
+    Topic,
+    User,
+)
+from evangelists.gazetteer import lg_code
+
+_serial = itertools.count(1)
+
+
+def _save(row):
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_prefecture(**overrides) -> Prefecture:
+    code = overrides.pop("code", "01")
+    existing = db.session.scalar(sa.select(Prefecture).where(Prefecture.code == code))
+    if existing is not None and not overrides:
+        return existing
+    fields = dict(
+        code=code, name_ja="北海道", name_kana="ホッカイドウ", name_en="Hokkaido", region="hokkaido"
+    )
+    fields.update(overrides)
+    return _save(Prefecture(**fields))
+
+
+def make_municipality(**overrides) -> Municipality:
+    n = next(_serial)
+    prefecture = overrides.pop("prefecture", None) or make_prefecture()
+    fields = dict(
+        code=lg_code(f"{prefecture.code}{900 + n % 100:03d}"),
+        prefecture=prefecture,
+        name=f"テスト{n}町",
+        name_kana=f"テスト{n}チョウ",
+        name_romaji=f"Test{n}-cho",
+        kind="town",
+        lat=43.0,
+        lon=141.3,
+    )
+    fields.update(overrides)
+    return _save(Municipality(**fields))
+
+
+def make_topic(**overrides) -> Topic:
+    n = next(_serial)
+    fields = dict(slug=f"topic_{n}", name_ja=f"トピック{n}", name_en=f"Topic {n}", position=n)
+    fields.update(overrides)
+    return _save(Topic(**fields))
+
+
+def make_user(**overrides) -> User:
+    n = next(_serial)
+    fields = dict(email=f"user{n}@example.jp", display_name=f"利用者 {n}", role="coordinator")
+    fields.update(overrides)
+    return _save(User(**fields))
+
+
+def make_community(**overrides) -> Community:
+    n = next(_serial)
+    municipality = overrides.pop("municipality", None) or make_municipality()
+    fields = dict(
+        name=f"テストコミュニティ{n}",
+        municipality=municipality,
+        lat=municipality.lat,
+        lon=municipality.lon,
+        status="active",
+        member_count=10,
+    )
+    fields.update(overrides)
+    return _save(Community(**fields))
+
+
+def make_evangelist(**overrides) -> Evangelist:
+    municipality = overrides.pop("home_municipality", None) or make_municipality()
+    if "user" not in overrides:
+        overrides["user"] = make_user(role="evangelist")
+    fields = dict(
+        family_name="試験",
+        given_name="花子",
+        status="active",
+        home_municipality=municipality,
+        lat=municipality.lat,
+        lon=municipality.lon,
+        capacity=2,
+        travel_radius_km=50.0,
+    )
+    fields.update(overrides)
+    return _save(Evangelist(**fields))
+
+
+def make_request(**overrides) -> SupportRequest:
+    n = next(_serial)
+    fields = dict(
+        municipality=overrides.pop("municipality", None) or make_municipality(),
+        contact_name="担当 太郎",
+        department="情報政策課",
+        email=f"contact{n}@example.jp",
+        phone="+81312345678",
+        preferred_mode="either",
+        token_hash=hashlib.sha256(f"token-{n}".encode()).hexdigest(),
+    )
+    fields.update(overrides)
+    return _save(SupportRequest(**fields))

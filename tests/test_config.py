@@ -1,0 +1,67 @@
+import sqlite3
+
+import pytest
+
+from app import create_app
+from config import DevelopmentConfig, ProductionConfig, get_config
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_production_with_a_secret_key_uses_secure_cookies(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["DEMO_ALLOWED"] is False
+
+
+def test_development_generates_a_secret_key_once_and_keeps_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(DevelopmentConfig, "SECRET_KEY", None)
+    monkeypatch.setattr("app.ROOT", tmp_path)
+    first = create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://")
+    second = create_app("development", SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(monkeypatch, tmp_path):
+    monkeypatch.setattr(DevelopmentConfig, "SQLALCHEMY_DATABASE_URI", None)
+    monkeypatch.setattr("app.ROOT", tmp_path)
+    app = create_app("development")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/instance/evangelists.db"
+
+
+def test_plain_postgresql_urls_mean_psycopg_3():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="postgresql://u@localhost/db")
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
+
+
+def test_map_tiles_default_to_gsi_standard():
+    app = create_app("testing")
+    assert app.config["MAP_TILE_URL"] == "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
+    assert "地理院タイル" in app.config["MAP_TILE_ATTRIBUTION"]
+
+
+def test_unknown_config_name_is_explained():
+    with pytest.raises(RuntimeError, match="Unknown APP_CONFIG 'staging'"):
+        get_config("staging")
+
+
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
+    from app.extensions import db
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'wal.db'}")
+    with app.app_context():
+        with db.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert isinstance(raw, sqlite3.Connection)
+            assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert raw.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+            assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+            assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        db.engine.dispose()
