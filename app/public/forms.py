@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from app.labels import choices
+
+
+class FilterSelectField(SelectField):
+    """A select whose unknown value (from a hand-edited or outdated link) is named in
+    the error, and then ignored by the list."""
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(
+                _("“%(value)s” is not one of the choices, so this filter was ignored.", value=self.data)
+            )
 
 
 class MunicipalityFilterForm(FlaskForm):
@@ -21,10 +33,10 @@ class MunicipalityFilterForm(FlaskForm):
         validators=[Optional(), Length(max=40)],
         description=_l("For example 札幌市, さっぽろ or 011002."),
     )
-    prefecture = SelectField(_l("Prefecture"), validators=[Optional()], validate_choice=True)
-    open_data_status = SelectField(_l("Open data"), validators=[Optional()])
-    engagement_stage = SelectField(_l("Engagement stage"), validators=[Optional()])
-    kind = SelectField(_l("Kind"), validators=[Optional()])
+    prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional()])
+    open_data_status = FilterSelectField(_l("Open data"), validators=[Optional()])
+    engagement_stage = FilterSelectField(_l("Engagement stage"), validators=[Optional()])
+    kind = FilterSelectField(_l("Kind"), validators=[Optional()])
 
     def __init__(self, prefectures, locale: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
