@@ -28,6 +28,15 @@ def choice(values: tuple[str, ...], name: str) -> sa.Enum:
     )
 
 
+def located_in_japan() -> tuple[sa.CheckConstraint, sa.CheckConstraint]:
+    """CHECKs that ``lat``/``lon`` fall in a box around Japan (Okinotorishima to Etorofu,
+    Yonaguni to Minamitorishima), so swapped or zero coordinates are refused."""
+    return (
+        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
+        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+    )
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at`` in UTC, computed per row (callables, not values)."""
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, choice
+from app.models.base import TimestampMixin, choice, located_in_japan
 from evangelists.vocabulary import (
     ENGAGEMENT_STAGES,
     MUNICIPALITY_KINDS,
@@ -54,8 +54,7 @@ class Municipality(TimestampMixin, db.Model):
     __tablename__ = "municipalities"
     __table_args__ = (
         sa.CheckConstraint("length(code) = 6", name="code_length"),
-        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
-        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+        *located_in_japan(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, choice
+from app.models.base import TimestampMixin, choice, located_in_japan
 from evangelists.vocabulary import AGE_BANDS, COMMUNITY_STATUSES, EVANGELIST_STATUSES, GENDERS
 
 if TYPE_CHECKING:
@@ -49,8 +49,7 @@ class Community(TimestampMixin, db.Model):
     __tablename__ = "communities"
     __table_args__ = (
         sa.CheckConstraint("member_count >= 0", name="member_count_not_negative"),
-        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
-        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+        *located_in_japan(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,8 +84,7 @@ class Evangelist(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "travel_radius_km > 0 AND travel_radius_km <= 2000", name="travel_radius_range"
         ),
-        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
-        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+        *located_in_japan(),
         sa.CheckConstraint(
             "user_id IS NOT NULL OR status IN ('candidate', 'retired')",
             name="working_evangelist_has_account",
