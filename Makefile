@@ -6,6 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
+export APP_CONFIG ?= development
+# A failing command inside a pipe fails the recipe.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 
 .PHONY: run test install translations extract-messages gazetteer vendor bench clean
 
@@ -19,7 +23,7 @@ $(STAMP): pyproject.toml
 
 # Compiled catalogues (.mo) are build output, made from the committed .po files.
 translations: $(STAMP)
-	@$(BIN)/pybabel compile --domain=messages --directory=app/translations --statistics 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/pybabel compile --domain=messages --directory=app/translations --statistics 2>&1 | { grep -v '^compiling' || true; }
 
 # After changing user-visible strings: extract them and merge into the catalogues.
 extract-messages: $(STAMP)

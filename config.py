@@ -83,7 +83,12 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
-    SERVER_NAME = None
+
+    @classmethod
+    def init_app(cls, app) -> None:
+        # Never fall back to the developer's instance database from a test.
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://"
+        super().init_app(app)
 
 
 class ProductionConfig(Config):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import json
+
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -13,10 +15,16 @@ def _wants_json() -> bool:
 
 
 def handle_http_error(error: HTTPException):
+    """Answer with our own body but the exception's status and headers (Allow, Retry-After)."""
     db.session.rollback()
+    response = error.get_response()
     if _wants_json():
-        return jsonify(error=error.name, message=error.description), error.code
-    return render_template("errors/error.html", error=error), error.code
+        response.set_data(json.dumps({"error": error.name, "message": error.description}))
+        response.mimetype = "application/json"
+    else:
+        response.set_data(render_template("errors/error.html", error=error))
+        response.mimetype = "text/html"
+    return response
 
 
 def handle_unexpected_error(error: Exception):

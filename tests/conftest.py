@@ -87,6 +87,14 @@ def _empty_all_tables() -> None:
 @pytest.fixture
 def app(_migrated):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated)
+
+    # The test holds one app context, so requests share the test's session. Rolling back
+    # after each request drops what a request added without committing, as ending its own
+    # session would in production: a service that forgets to commit fails its test.
+    @app.teardown_request
+    def _drop_uncommitted(_exc):
+        _db.session.rollback()
+
     with app.app_context():
         yield app
         _db.session.rollback()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, choice, utcnow
+from app.models.base import TimestampMixin, UTCDateTime, choice, utcnow
 from evangelists.vocabulary import ROLES
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class User(TimestampMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     locale: Mapped[str | None] = mapped_column(sa.String(5))
-    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     evangelist: Mapped[Evangelist | None] = relationship(back_populates="user")
 
@@ -56,7 +56,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, index=True
+        UTCDateTime(), default=utcnow, index=True
     )
     # NULL when the actor is not signed in (a municipality using its status link) or is
     # the system itself (a CLI command); ``actor_label`` says which.

@@ -12,6 +12,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, on every database.
+
+    SQLite keeps no zone and hands back naive datetimes; PostgreSQL hands back aware ones.
+    Comparing the two with ``datetime.now(UTC)`` would fail on one backend only, so
+    naive values are refused on the way in and made UTC on the way out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: give a timezone (use utcnow())")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def choice(values: tuple[str, ...], name: str) -> sa.Enum:
     """A string column restricted to ``values`` by a CHECK constraint on every database.
 
@@ -41,8 +65,8 @@ class TimestampMixin:
     """``created_at`` and ``updated_at`` in UTC, computed per row (callables, not values)."""
 
     created_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, nullable=False
+        UTCDateTime(), default=utcnow, nullable=False
     )
     updated_at: Mapped[datetime] = mapped_column(
-        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+        UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )

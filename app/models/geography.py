@@ -64,8 +64,8 @@ class Municipality(TimestampMixin, db.Model):
     name_kana: Mapped[str] = mapped_column(sa.String(80), index=True)
     name_romaji: Mapped[str | None] = mapped_column(sa.String(80))
     kind: Mapped[str] = mapped_column(choice(MUNICIPALITY_KINDS, "municipality_kind"))
-    lat: Mapped[float]
-    lon: Mapped[float]
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
     open_data_status: Mapped[str] = mapped_column(
         choice(OPEN_DATA_STATUSES, "open_data_status"), default="non_active", index=True
     )

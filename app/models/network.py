@@ -56,8 +56,8 @@ class Community(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
     website: Mapped[str | None] = mapped_column(sa.String(300))
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
-    lat: Mapped[float]
-    lon: Mapped[float]
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
     status: Mapped[str] = mapped_column(
         choice(COMMUNITY_STATUSES, "community_status"), default="active", index=True
     )
@@ -103,14 +103,14 @@ class Evangelist(TimestampMixin, db.Model):
     home_municipality_id: Mapped[int] = mapped_column(
         sa.ForeignKey("municipalities.id"), index=True
     )
-    lat: Mapped[float]
-    lon: Mapped[float]
+    lat: Mapped[float] = mapped_column(sa.Float)
+    lon: Mapped[float] = mapped_column(sa.Float)
     home_community_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("communities.id", ondelete="SET NULL"), index=True
     )
     languages: Mapped[list[str]] = mapped_column(sa.JSON, default=lambda: ["ja"])
     capacity: Mapped[int] = mapped_column(default=2)
-    travel_radius_km: Mapped[float] = mapped_column(default=50.0)
+    travel_radius_km: Mapped[float] = mapped_column(sa.Float, default=50.0)
     online_ok: Mapped[bool] = mapped_column(default=True)
     appointed_on: Mapped[date | None]
     paused_until: Mapped[date | None]

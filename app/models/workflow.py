@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, choice
+from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
 from evangelists.vocabulary import (
     ACTIVE_ASSIGNMENT_STATUSES,
@@ -69,7 +69,7 @@ class SupportRequest(TimestampMixin, db.Model):
     )
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    closed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     municipality: Mapped[Municipality] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=request_topics, order_by=Topic.position)
@@ -108,15 +108,15 @@ class Assignment(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(
         choice(ASSIGNMENT_STATUSES, "assignment_status"), default="proposed", index=True
     )
-    score: Mapped[float]
-    distance_km: Mapped[float]
+    score: Mapped[float] = mapped_column(sa.Float)
+    distance_km: Mapped[float] = mapped_column(sa.Float)
     reasons: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
     proposed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
-    responded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     request: Mapped[SupportRequest] = relationship(back_populates="assignments")
     evangelist: Mapped[Evangelist] = relationship()

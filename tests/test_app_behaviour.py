@@ -1,0 +1,67 @@
+"""Cross-cutting behaviour of the app factory, the error handlers and the models."""
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.models import AuditEvent, Topic
+from app.services.audit import record_event
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_what_a_request_adds_without_committing_is_not_saved(app, client, db):
+    @app.get("/_test/add-without-commit")
+    def add_without_commit():
+        db.session.add(Topic(slug="uncommitted", name_ja="未保存", name_en="Unsaved"))
+        db.session.flush()
+        return "added"
+
+    assert client.get("/_test/add-without-commit").status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic)) == 0
+
+
+def test_timestamps_come_back_in_utc_on_every_backend(db):
+    tokyo = timezone(timedelta(hours=9))
+    event = record_event(None, "test.utc", "test")
+    event.created_at = datetime(2026, 11, 27, 9, 0, tzinfo=tokyo)
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(AuditEvent, event.id).created_at
+    assert stored == datetime(2026, 11, 27, 0, 0, tzinfo=UTC)
+    assert stored.utcoffset() == timedelta(0)
+
+
+def test_a_naive_timestamp_is_refused(db):
+    event = record_event(None, "test.naive", "test")
+    event.created_at = datetime(2026, 11, 27, 9, 0)
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_error_pages_keep_the_headers_of_the_error(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert response.is_json  # /healthz speaks JSON, errors included
+
+
+def test_testing_without_a_database_url_uses_memory_not_the_instance_file():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=None)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_wsgi_defaults_to_production_and_refuses_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in {"APP_CONFIG", "SECRET_KEY"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
