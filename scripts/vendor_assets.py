@@ -223,7 +223,7 @@ PACKAGES: tuple[Package, ...] = (
 SKIPPED = (
     {
         "resource": "folium.Map default_css 'awesome_rotate_css'",
-        "url": "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css",
+        "file": "folium/templates/leaflet.awesome.rotate.min.css in folium's GitHub repository",
         "reason": (
             "Served from folium's GitHub repository only: it is in no npm package and not in "
             "the folium wheel. It only adds .fa-rotate-<N> classes used by folium.Icon(angle=N) "
