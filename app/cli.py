@@ -8,9 +8,7 @@ from flask import Blueprint, current_app
 from app.services.demo import (
     DEMO_PASSWORD,
     DemoDataExists,
-    delete_demo_data,
     existing_demo_accounts,
-    network_row_counts,
     seed_demo,
 )
 from app.services.geography import load_gazetteer
@@ -91,20 +89,22 @@ def demo_seed(evangelists, communities, requests, seed, if_empty, reset):
     """
     if not current_app.config["DEMO_ALLOWED"]:
         raise click.ClickException("Demo data is not allowed under the production configuration.")
-    if reset:
-        delete_demo_data()
     try:
         report = seed_demo(
-            evangelists=evangelists, communities=communities, requests=requests, seed=seed
+            evangelists=evangelists,
+            communities=communities,
+            requests=requests,
+            seed=seed,
+            replace=reset,
         )
-    except DemoDataExists:
-        counts = ", ".join(f"{n} {table}" for table, n in network_row_counts().items() if n)
+    except DemoDataExists as existing:
         if if_empty:
-            click.echo(f"Demo data not seeded: the database already has {counts}.")
+            click.echo(f"Demo data not seeded: the database already has {existing.describe()}.")
             print_demo_logins(existing_demo_accounts())
             return
         raise click.ClickException(
-            f"The database already has {counts}. Use --reset to replace everything with demo data."
+            f"The database already has {existing.describe()}. "
+            "Use --reset to replace everything with demo data."
         ) from None
     except ValueError as error:
         raise click.ClickException(str(error)) from None

@@ -23,11 +23,3 @@ def normalize_query(text: str) -> str:
     collapse whitespace, and trim. Case is kept; callers compare case-insensitively."""
     folded = unicodedata.normalize("NFKC", text)
     return " ".join(folded.split())
-
-
-def is_kana(text: str) -> bool:
-    """True when ``text`` is non-empty and only hiragana, katakana and the long-vowel mark."""
-    return bool(text) and all(
-        "\u3041" <= ch <= "\u3096" or "\u30a1" <= ch <= "\u30fa" or ch in "ーヽヾゝゞ"
-        for ch in text
-    )

@@ -21,9 +21,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Topic
 from app.services.geography import load_gazetteer
-from app.services.topics import sync_topics
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -116,12 +114,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-@pytest.fixture
-def topics(db):
-    sync_topics()
-    return {t.slug: t for t in db.session.scalars(sa.select(Topic))}
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from app.models import (
     Municipality,
     Prefecture,
     SupportRequest,
-    Topic,
     User,
 )
 from evangelists.gazetteer import lg_code
@@ -55,13 +54,6 @@ def make_municipality(**overrides) -> Municipality:
     )
     fields.update(overrides)
     return _save(Municipality(**fields))
-
-
-def make_topic(**overrides) -> Topic:
-    n = next(_serial)
-    fields = dict(slug=f"topic_{n}", name_ja=f"トピック{n}", name_en=f"Topic {n}", position=n)
-    fields.update(overrides)
-    return _save(Topic(**fields))
 
 
 def make_user(**overrides) -> User:

@@ -28,9 +28,6 @@ class Topic(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int] = mapped_column(default=0)
 
-    def label(self, locale: str) -> str:
-        return self.name_ja if locale == "ja" else self.name_en
-
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
 
@@ -124,10 +121,6 @@ class Evangelist(TimestampMixin, db.Model):
     skills: Mapped[list[Topic]] = relationship(
         secondary=evangelist_skills, order_by=Topic.position
     )
-
-    @property
-    def display_name(self) -> str:
-        return f"{self.family_name} {self.given_name}"
 
     def __repr__(self) -> str:
         return f"<Evangelist {self.id} {self.status}>"

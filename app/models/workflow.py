@@ -12,7 +12,6 @@ from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
 from evangelists.vocabulary import (
-    ACTIVE_ASSIGNMENT_STATUSES,
     ASSIGNMENT_STATUSES,
     OUTCOME_TYPES,
     REQUEST_MODES,
@@ -124,10 +123,6 @@ class Assignment(TimestampMixin, db.Model):
     visits: Mapped[list[Visit]] = relationship(
         back_populates="assignment", order_by="Visit.visited_on"
     )
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in ACTIVE_ASSIGNMENT_STATUSES
 
     def __repr__(self) -> str:
         return f"<Assignment {self.id} {self.status}>"

@@ -29,11 +29,9 @@ def municipalities():
     form = MunicipalityFilterForm(list_prefectures(), current_language(), request.args)
     form.validate()
     # A filter with an error is shown next to its field and ignored; the others apply.
-    values = {
-        name: (field.data or "") if not field.errors else ""
-        for name, field in form._fields.items()
-    }
-    filters = MunicipalityFilters(**values)
+    filters = MunicipalityFilters(
+        **{name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
+    )
     page = request.args.get("page", default=1, type=int)
     results = db.paginate(
         municipality_search(filters),

@@ -39,6 +39,14 @@ DEMO_ACCOUNTS = (
 class DemoDataExists(Exception):
     """The database already holds network data; seeding would mix demo and real rows."""
 
+    def __init__(self, counts: dict[str, int]):
+        super().__init__(counts)
+        self.counts = counts
+
+    def describe(self) -> str:
+        """E.g. "60 communities, 300 evangelists"."""
+        return ", ".join(f"{n} {table}" for table, n in self.counts.items() if n)
+
 
 @dataclass(frozen=True)
 class SeedReport:
@@ -49,26 +57,53 @@ class SeedReport:
     accounts: tuple[tuple[str, str], ...]  # (role, email)
 
 
+NETWORK_MODELS = (Community, Evangelist, SupportRequest, User)
+
+
 def network_row_counts() -> dict[str, int]:
-    """How many communities, evangelists, requests and users the database holds."""
-    return {
-        model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (Community, Evangelist, SupportRequest, User)
-    }
+    """How many communities, evangelists, requests and users the database holds (one query)."""
+    row = db.session.execute(
+        sa.select(
+            *(sa.select(sa.func.count()).select_from(m).scalar_subquery() for m in NETWORK_MODELS)
+        )
+    ).one()
+    return {model.__tablename__: n for model, n in zip(NETWORK_MODELS, row, strict=True)}
 
 
 def seed_demo(
-    *, evangelists: int, communities: int, requests: int, seed: int, today: date | None = None
+    *,
+    evangelists: int,
+    communities: int,
+    requests: int,
+    seed: int,
+    replace: bool = False,
+    today: date | None = None,
 ) -> SeedReport:
     """Generate and store a demo network plus the three demo accounts, in one transaction.
 
-    Raises DemoDataExists when any community, evangelist, request or user is already
-    there, and ValueError when the gazetteer or topics are not loaded or the counts
-    cannot be met.
+    With ``replace`` every network, workflow and account row is deleted first, in the same
+    transaction, so a failed seed leaves the old data in place. Otherwise raises
+    DemoDataExists when any community, evangelist, request or user is already there.
+    Raises ValueError when the gazetteer or topics are not loaded or the counts cannot be
+    met.
     """
-    if any(network_row_counts().values()):
-        raise DemoDataExists(network_row_counts())
-    today = today or date.today()
+    if not replace:
+        counts = network_row_counts()
+        if any(counts.values()):
+            raise DemoDataExists(counts)
+    try:
+        if replace:
+            _delete_network()
+        report = _seed(evangelists, communities, requests, seed, today or date.today())
+    except ValueError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return report
+
+
+def _seed(evangelists: int, communities: int, requests: int, seed: int, today: date) -> SeedReport:
+    """Add the generated network to the session (not committed)."""
     municipalities = list(db.session.scalars(sa.select(Municipality).order_by(Municipality.code)))
     if not municipalities:
         raise ValueError("no municipalities: run `flask geo load` first")
@@ -180,7 +215,6 @@ def seed_demo(
             "requests": len(network.requests),
         },
     )
-    db.session.commit()
     return SeedReport(
         open_data_active=len(network.open_data_active),
         communities=len(community_rows),
@@ -216,11 +250,11 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found, key=lambda pair: emails.index(pair[1])))
 
 
-def delete_demo_data() -> None:
-    """Delete every network, workflow and account row (the gazetteer and topics stay)."""
+def _delete_network() -> None:
+    """Delete every network, workflow and account row (the gazetteer and topics stay);
+    not committed."""
     for model in (Outcome, Visit, Assignment, SupportRequest, Evangelist, Community, AuditEvent, User):
         db.session.execute(sa.delete(model))
     db.session.execute(
         sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none")
     )
-    db.session.commit()

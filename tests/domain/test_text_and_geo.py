@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from evangelists.geo import haversine_km, haversine_matrix_km
-from evangelists.text import is_kana, normalize_query, to_katakana
+from evangelists.text import normalize_query, to_katakana
 
 
 @pytest.mark.parametrize(
@@ -29,11 +29,6 @@ def test_to_katakana_turns_hiragana_into_katakana_and_leaves_the_rest(typed, exp
 )
 def test_normalize_query_folds_widths_and_spaces(typed, expected):
     assert normalize_query(typed) == expected
-
-
-@pytest.mark.parametrize(("text", "expected"), [("さっぽろ", True), ("サッポロー", True), ("札幌", False), ("", False)])
-def test_is_kana(text, expected):
-    assert is_kana(text) is expected
 
 
 def test_haversine_tokyo_to_osaka_is_about_400_km():

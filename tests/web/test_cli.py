@@ -115,3 +115,11 @@ def test_demo_seed_is_refused_in_production(runner, app):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 1
     assert "production" in result.output
+
+
+def test_a_failed_reset_keeps_the_existing_data(runner, db):
+    seeded(runner)
+    result = runner.invoke(args=["demo", "seed", "--reset", "--communities", "0", "--evangelists", "5"])
+    assert result.exit_code == 1
+    assert "at least one" in result.output
+    assert count(db, Evangelist) == 40 and count(db, Community) == 8

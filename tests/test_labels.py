@@ -1,0 +1,23 @@
+"""Every stored value of a closed vocabulary has a human label."""
+
+import pytest
+
+from app.labels import LABELS
+from evangelists import vocabulary
+
+VOCABULARIES = {
+    "municipality_kind": vocabulary.MUNICIPALITY_KINDS,
+    "open_data_status": vocabulary.OPEN_DATA_STATUSES,
+    "engagement_stage": vocabulary.ENGAGEMENT_STAGES,
+    "community_status": vocabulary.COMMUNITY_STATUSES,
+    "region": vocabulary.REGIONS,
+}
+
+
+def test_every_labelled_vocabulary_is_checked():
+    assert set(LABELS) == set(VOCABULARIES)
+
+
+@pytest.mark.parametrize("name", sorted(VOCABULARIES))
+def test_labels_cover_exactly_the_vocabulary_in_its_order(name):
+    assert tuple(LABELS[name]) == VOCABULARIES[name]
