@@ -35,7 +35,7 @@ class MunicipalityFilterForm(FlaskForm):
     )
     prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional()])
     open_data_status = FilterSelectField(_l("Open data"), validators=[Optional()])
-    engagement_stage = FilterSelectField(_l("Engagement stage"), validators=[Optional()])
+    engagement_stage = FilterSelectField(_l("Engagement"), validators=[Optional()])
     kind = FilterSelectField(_l("Kind"), validators=[Optional()])
 
     def __init__(self, prefectures, locale: str, *args, **kwargs):
