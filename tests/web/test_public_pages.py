@@ -174,3 +174,8 @@ def test_healthz_reports_an_unreachable_database(tmp_path):
         db.engine.dispose()
     assert response.status_code == 503
     assert response.get_json()["database"] == "unreachable"
+
+
+def test_filter_selects_are_styled_as_selects(client):
+    html = client.get("/municipalities").get_data(as_text=True)
+    assert html.count('class="form-select') == 4
