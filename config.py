@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 GSI_STANDARD_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
@@ -44,9 +45,32 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "app" / "translations")
     LANGUAGE_COOKIE = "lang"
 
+    # Sign-in (issue 3). Sessions are not permanent, so Flask-Login's "strong" protection
+    # really applies; "remember me" is off by default and lasts at most 30 days.
     SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A pending second-factor step expires after this many seconds.
+    MFA_PENDING_SECONDS = 600
+    INVITATION_MAX_AGE = timedelta(days=7)
+    RESET_MAX_AGE = timedelta(days=1)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Failed sign-ins counted per account and per client address.
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 15 minutes")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "evangelists@localhost")
+
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     WTF_CSRF_TIME_LIMIT = 3600 * 8
 
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GSI_STANDARD_TILES)
@@ -94,6 +118,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     DEMO_ALLOWED = False
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
     @classmethod
     def init_app(cls, app) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.decorators import check_access_declared
 from config import get_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,20 +28,29 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
 
     register_extensions(app)
     register_i18n(app)
+    register_auth(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
+    check_access_declared(app)
     return app
 
 
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered before Alembic looks)
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_auth(app: Flask) -> None:
+    from app.auth.session import init_login
+
+    init_login(app)
 
 
 def register_i18n(app: Flask) -> None:
@@ -50,9 +60,17 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+    from app.coordinator import bp as coordinator_bp
+    from app.evangelist import bp as evangelist_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
+    app.register_blueprint(evangelist_bp, url_prefix="/me")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Blueprint, current_app
+from flask_babel import force_locale
+
+from app.auth.messages import account_error_messages
 
 from app.services.demo import (
     DEMO_PASSWORD,
@@ -11,8 +16,10 @@ from app.services.demo import (
     existing_demo_accounts,
     seed_demo,
 )
+from app.services.accounts import AccountError, create_user
 from app.services.geography import load_gazetteer
 from app.services.topics import sync_topics
+from evangelists.vocabulary import ROLES
 
 bp = Blueprint("cli", __name__, cli_group=None)
 
@@ -67,6 +74,34 @@ def topics_load():
         click.echo(f"Topics: {added} added, {updated} updated.")
     else:
         click.echo("Topics already up to date: nothing changed.")
+
+
+@bp.cli.group()
+def users():
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="E-mail address (the sign-in name).")
+@click.option("--role", required=True, type=click.Choice(ROLES), help="Role of the new account.")
+@click.option("--name", "display_name", default=None, help="Display name (default: the e-mail's local part).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def users_create(email, role, display_name, password_stdin):
+    """Create an account that can sign in at once, e.g. the first admin of a deployment.
+
+    Admins and coordinators set up their second factor at their first sign-in.
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, display_name or email.split("@")[0], role, password)
+    except AccountError as error:
+        # The CLI speaks English: it is for the people who run the deployment.
+        with force_locale("en"):
+            raise click.ClickException(" ".join(account_error_messages(error))) from None
+    click.echo(f"Created {user.role} {user.email}.")
 
 
 @bp.cli.group()

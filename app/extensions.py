@@ -6,6 +6,9 @@ import logging
 import sqlite3
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -33,6 +36,10 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
+login_manager = LoginManager()
+# No default limits: each sensitive route declares its own (see app/auth/routes.py).
+# Storage comes from RATELIMIT_STORAGE_URI (memory:// unless configured).
+limiter = Limiter(key_func=get_remote_address)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

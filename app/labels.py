@@ -31,6 +31,24 @@ LABELS = {
         "active": _l("Active"),
         "dormant": _l("Dormant"),
     },
+    "user_role": {
+        "admin": _l("Admin"),
+        "coordinator": _l("Coordinator"),
+        "evangelist": _l("Evangelist"),
+    },
+    # Derived, not stored: see app.services.admin.user_status.
+    "user_status": {
+        "active": _l("Active"),
+        "invited": _l("Invited, no password yet"),
+        "deactivated": _l("Deactivated"),
+    },
+    "assignment_status": {
+        "proposed": _l("Proposed"),
+        "accepted": _l("Accepted"),
+        "completed": _l("Completed"),
+        "declined": _l("Declined"),
+        "cancelled": _l("Cancelled"),
+    },
     "region": {
         "hokkaido": _l("Hokkaido"),
         "tohoku": _l("Tohoku"),

@@ -52,6 +52,9 @@ OUTCOME_TYPES = (
 ACTIVATING_OUTCOMES = ("open_data_published", "catalog_launched")
 
 ROLES = ("admin", "coordinator", "evangelist")
+# Derived from an account's columns, never stored: active, invited (no password yet),
+# deactivated.
+USER_STATUSES = ("active", "invited", "deactivated")
 
 AGE_BANDS = ("under_20", "20s", "30s", "40s", "50s", "60s", "70_plus")
 GENDERS = ("female", "male", "nonbinary", "other")

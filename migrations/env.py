@@ -10,6 +10,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.models.base import UTCDateTime
+
 config = context.config
 # Keep the app's own loggers alive (fileConfig disables them by default).
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -20,6 +22,14 @@ engine = target_db.engine
 config.set_main_option(
     "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our UTCDateTime as the plain column type it stores, so migrations do not
+    import app code (which may change after the migration is written)."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline():
@@ -45,6 +55,7 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("render_item", render_item)
 
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

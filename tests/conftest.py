@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import flask_migrate
+from flask import g
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -90,8 +91,13 @@ def app(_migrated):
     # after each request drops what a request added without committing, as ending its own
     # session would in production: a service that forgets to commit fails its test.
     @app.teardown_request
-    def _drop_uncommitted(_exc):
+    def _end_request_as_in_production(_exc):
         _db.session.rollback()
+        # ``g`` belongs to the app context, which the test holds open: clear what a
+        # request cached there (the signed-in user, the locale) so the next request,
+        # perhaps from another client, starts clean as it would in production.
+        for name in list(vars(g)):
+            delattr(g, name)
 
     with app.app_context():
         yield app
@@ -155,3 +161,68 @@ def count_queries(db):
             sa.event.remove(db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+PASSWORD = "a long and quiet morning walk"
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    """Sign ``client`` in as ``user`` through the real forms (second factor included)."""
+    import pyotp
+
+    response = client.post("/auth/login", data={"email": user.email, "password": password})
+    if response.headers.get("Location", "").endswith("/auth/two-factor"):
+        response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(user.totp_secret).now()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def make_account(db):
+    """``make_account(role, **overrides)``: a user with PASSWORD (and, for staff, a second
+    factor), committed."""
+    import pyotp
+
+    from app.services.accounts import hash_password
+    from tests.factories import make_user
+
+    hashed = hash_password(PASSWORD)
+
+    def make(role: str = "evangelist", **overrides):
+        fields = {"role": role, "password_hash": hashed}
+        if role in ("admin", "coordinator"):
+            fields["totp_secret"] = pyotp.random_base32()
+        fields.update(overrides)
+        user = make_user(**fields)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in_client(app, make_account):
+    """``signed_in_client(role)`` -> (client, user): a fresh client signed in with that role."""
+
+    def make(role: str, **overrides):
+        user = make_account(role, **overrides)
+        client = app.test_client()
+        sign_in(client, user)
+        return client, user
+
+    return make
+
+
+@pytest.fixture
+def coordinator_client(signed_in_client):
+    return signed_in_client("coordinator")[0]
+
+
+@pytest.fixture
+def evangelist_client(signed_in_client):
+    return signed_in_client("evangelist")[0]
+
+
+@pytest.fixture
+def admin_client(signed_in_client):
+    return signed_in_client("admin")[0]

@@ -65,3 +65,23 @@ def test_wsgi_defaults_to_production_and_refuses_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_an_endpoint_without_an_access_rule_stops_the_app_from_starting():
+    from flask import Flask
+
+    from app.decorators import check_access_declared, public, role_required
+
+    bare = Flask(__name__)
+    bare.add_url_rule("/open", view_func=public(lambda: "ok"), endpoint="open")
+    bare.add_url_rule("/staff", view_func=role_required("admin")(lambda: "ok"), endpoint="staff")
+    bare.add_url_rule("/forgotten", view_func=lambda: "ok", endpoint="forgotten")
+    with pytest.raises(RuntimeError, match=r"declare no access rule.*: forgotten$"):
+        check_access_declared(bare)
+
+
+def test_role_required_refuses_unknown_roles():
+    from app.decorators import role_required
+
+    with pytest.raises(ValueError, match="superuser"):
+        role_required("superuser")

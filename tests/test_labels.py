@@ -11,6 +11,9 @@ VOCABULARIES = {
     "engagement_stage": vocabulary.ENGAGEMENT_STAGES,
     "community_status": vocabulary.COMMUNITY_STATUSES,
     "region": vocabulary.REGIONS,
+    "user_role": vocabulary.ROLES,
+    "assignment_status": vocabulary.ASSIGNMENT_STATUSES,
+    "user_status": vocabulary.USER_STATUSES,
 }
 
 

@@ -1,6 +1,6 @@
 """The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
 
-from app.models.accounts import AuditEvent, User
+from app.models.accounts import AuditEvent, RecoveryCode, User
 from app.models.geography import Municipality, Prefecture
 from app.models.network import Community, Evangelist, Topic, evangelist_skills
 from app.models.workflow import (
@@ -20,6 +20,7 @@ __all__ = [
     "Municipality",
     "Outcome",
     "Prefecture",
+    "RecoveryCode",
     "SupportRequest",
     "Topic",
     "User",

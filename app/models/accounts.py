@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -16,11 +17,14 @@ if TYPE_CHECKING:
     from app.models.network import Evangelist
 
 
-class User(TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, db.Model):
     """Someone who signs in: an admin, a coordinator or an evangelist.
 
     ``password_hash`` is empty until an invited user sets a password. ``session_version``
-    is bumped to end every session of the user on the server side.
+    is bumped to end every session of the user on the server side: it is part of the id
+    Flask-Login keeps in the session and the remember-me cookie (``get_id``).
+    ``totp_secret`` is set once the user has confirmed an authenticator app;
+    ``totp_last_step`` is the last 30-second step accepted, so a code works only once.
     """
 
     __tablename__ = "users"
@@ -37,13 +41,40 @@ class User(TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=0)
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     evangelist: Mapped[Evangelist | None] = relationship(back_populates="user")
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_version}"
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator app once; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+    def __repr__(self) -> str:
+        return f"<RecoveryCode {self.id} user={self.user_id}>"
 
 
 class AuditEvent(db.Model):
@@ -69,6 +100,7 @@ class AuditEvent(db.Model):
     entity_id: Mapped[int | None]
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    client_address: Mapped[str | None] = mapped_column(sa.String(45))
 
     actor: Mapped[User | None] = relationship()
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 
+from app.decorators import public
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Municipality
@@ -20,11 +21,13 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 @bp.get("/")
+@public
 def index():
     return render_template("public/index.html", summary=network_summary())
 
 
 @bp.get("/municipalities")
+@public
 def municipalities():
     form = MunicipalityFilterForm(list_prefectures(), current_language(), request.args)
     form.validate()
@@ -46,6 +49,7 @@ def municipalities():
 
 
 @bp.get("/municipalities/<code>")
+@public
 def municipality(code: str):
     if not is_valid_lg_code(code):
         abort(404, description=_("%(code)s is not a valid 6-digit local government code.", code=code))
@@ -57,6 +61,7 @@ def municipality(code: str):
 
 
 @bp.get("/language/<locale>")
+@public
 def set_language(locale: str):
     """Remember the chosen language in a cookie and go back where the user was."""
     if locale not in current_app.config["LANGUAGES"]:
@@ -74,6 +79,7 @@ def set_language(locale: str):
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     """Liveness and database check for load balancers: 200 when the database answers."""
     try:

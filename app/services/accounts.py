@@ -1,16 +1,54 @@
-"""User accounts: creation and password hashing."""
+"""User accounts: passwords, sign-in, second factor, invitations, roles.
+
+Every function that changes something commits once and writes an AuditEvent with the
+acting user and the client address. Failures raise AccountError with a machine code
+that the web layer turns into a translated message.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
+from datetime import timedelta
+
+import pyotp
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.extensions import db
-from app.models import User
+from app.models import RecoveryCode, User
+from app.models.base import utcnow
+from app.services.audit import record_event
+from evangelists.passwords import password_problems
+from evangelists.vocabulary import ROLES
 
 # argon2id with argon2-cffi's defaults (RFC 9106 "low memory" profile), which meet
 # OWASP ASVS 5.0 Appendix C.
 _hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a
+# wrong password and the timing does not tell which accounts exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+RECOVERY_CODE_COUNT = 10
+TOTP_ISSUER = "Evangelist Network"
+# Roles that must use a second factor (ASVS 6.3.3); evangelists may choose to.
+SECOND_FACTOR_REQUIRED = ("admin", "coordinator")
+
+
+class AccountError(Exception):
+    """A refused account operation; ``code`` names the reason, ``details`` any extras."""
+
+    def __init__(self, code: str, *details: str):
+        super().__init__(code, *details)
+        self.code = code
+        self.details = details
+
+
+# --- Passwords ------------------------------------------------------------------------
 
 
 def hash_password(password: str) -> str:
@@ -19,21 +57,364 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; False for a wrong password or a user without one."""
-    if not password_hash:
-        return False
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def check_new_password(password: str, user: User) -> None:
+    """Raise AccountError("weak_password", *problems) unless ``password`` meets the policy."""
+    problems = password_problems(password, email=user.email, name=user.display_name)
+    if problems:
+        raise AccountError("weak_password", *problems)
+
+
+def _set_password(user: User, password: str) -> None:
+    check_new_password(password, user)
+    user.password_hash = hash_password(password)
+    # A new password ends every other session, on every device.
+    user.session_version += 1
 
 
 def add_user(email: str, display_name: str, role: str, password: str | None = None) -> User:
     """Add a user to the session (not committed); ``email`` is stored in lower case."""
     user = User(
-        email=email.strip().lower(),
+        email=normalize_email(email),
         display_name=display_name,
         role=role,
         password_hash=hash_password(password) if password else None,
     )
     db.session.add(user)
     return user
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+# --- Sign-in ----------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str, *, address: str | None) -> User | None:
+    """The active user with this e-mail and password, or None (failure is audited).
+
+    The caller learns nothing about which part was wrong, and neither does the timing.
+    """
+    user = find_user_by_email(email)
+    ok = verify_password(user.password_hash if user else None, password)
+    if ok and user.is_active:
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+            db.session.commit()
+        return user
+    record_event(
+        None,
+        "auth.sign_in_failed",
+        "user",
+        user.id if user else None,
+        after={"email": normalize_email(email)[:254], "reason": _failure_reason(user, ok)},
+        client_address=address,
+    )
+    db.session.commit()
+    return None
+
+
+def _failure_reason(user: User | None, password_ok: bool) -> str:
+    if user is None:
+        return "unknown_email"
+    if not password_ok:
+        return "wrong_password" if user.password_hash else "no_password_set"
+    return "inactive"
+
+
+def record_sign_in(user: User, *, method: str, address: str | None) -> None:
+    """Note a completed sign-in (after any second factor)."""
+    user.last_login_at = utcnow()
+    record_event(user, "auth.signed_in", "user", user.id, after={"method": method}, client_address=address)
+    db.session.commit()
+
+
+def record_sign_out(user: User, *, address: str | None) -> None:
+    """End this user's sessions everywhere: the session id in every cookie goes stale."""
+    user.session_version += 1
+    record_event(user, "auth.signed_out", "user", user.id, client_address=address)
+    db.session.commit()
+
+
+def load_user_from_session(session_id: str) -> User | None:
+    """The user behind a Flask-Login id ``"<user id>.<session version>"``, if still valid."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str, *, address: str | None) -> None:
+    """Change a signed-in user's password; every other session ends."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("wrong_current_password")
+    _set_password(user, new)
+    record_event(user, "user.password_changed", "user", user.id, client_address=address)
+    db.session.commit()
+
+
+# --- Invitation and reset links ----------------------------------------------------------
+
+PURPOSES = ("invitation", "reset")
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"password-{purpose}")
+
+
+def _fingerprint(user: User) -> str:
+    """Changes as soon as the password is set or the sessions are ended, so a link
+    works once and an older link dies when a newer one is used."""
+    material = f"{user.password_hash or ''}|{user.session_version}"
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def make_password_token(user: User, purpose: str) -> str:
+    """A signed link token to set a password (``purpose``: invitation or reset)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    return _serializer(purpose).dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def max_age(purpose: str) -> timedelta:
+    key = "INVITATION_MAX_AGE" if purpose == "invitation" else "RESET_MAX_AGE"
+    return current_app.config[key]
+
+
+def read_password_token(token: str, purpose: str) -> User:
+    """The user a token was made for. Raises AccountError "link_expired", "link_used" or
+    "link_invalid"."""
+    try:
+        data = _serializer(purpose).loads(token, max_age=int(max_age(purpose).total_seconds()))
+    except SignatureExpired:
+        raise AccountError("link_expired") from None
+    except BadSignature:
+        raise AccountError("link_invalid") from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None:
+        raise AccountError("link_invalid")
+    if not user.is_active:
+        raise AccountError("link_invalid")
+    if data.get("fp") != _fingerprint(user):
+        raise AccountError("link_used")
+    return user
+
+
+def set_password_with_token(token: str, purpose: str, password: str, *, address: str | None) -> User:
+    """Set the password through an invitation or reset link; the link is then spent."""
+    user = read_password_token(token, purpose)
+    _set_password(user, password)
+    record_event(user, f"user.password_set_by_{purpose}", "user", user.id, client_address=address)
+    db.session.commit()
+    return user
+
+
+def invite_user(
+    actor: User, email: str, display_name: str, role: str, *, address: str | None
+) -> tuple[User, str]:
+    """Create an account without a password and return it with its invitation token."""
+    if role not in ROLES:
+        raise AccountError("unknown_role")
+    if role != "evangelist" and actor.role != "admin":
+        raise AccountError("only_admins_invite_staff")
+    if find_user_by_email(email) is not None:
+        raise AccountError("email_taken")
+    user = add_user(email, display_name.strip(), role)
+    db.session.flush()
+    record_event(
+        actor, "user.invited", "user", user.id, after={"email": user.email, "role": role},
+        client_address=address,
+    )
+    token = make_password_token(user, "invitation")
+    db.session.commit()
+    return user, token
+
+
+def reset_link_for(actor: User | None, user: User, *, address: str | None) -> str:
+    """A password-reset token for ``user`` (asked by themselves or made by staff)."""
+    purpose = "invitation" if user.password_hash is None else "reset"
+    record_event(
+        actor, "user.reset_link_created", "user", user.id, after={"purpose": purpose},
+        client_address=address,
+    )
+    db.session.commit()
+    return make_password_token(user, purpose)
+
+
+# --- Roles and deactivation -----------------------------------------------------------------
+
+
+def change_role(actor: User, user: User, role: str, *, address: str | None) -> None:
+    if role not in ROLES:
+        raise AccountError("unknown_role")
+    if user.id == actor.id:
+        raise AccountError("cannot_change_own_role")
+    if user.role == role:
+        return
+    before = {"role": user.role}
+    user.role = role
+    user.session_version += 1  # new rights start with a fresh sign-in
+    record_event(actor, "user.role_changed", "user", user.id, before=before, after={"role": role},
+                 client_address=address)
+    db.session.commit()
+
+
+def set_active(actor: User, user: User, active: bool, *, address: str | None) -> None:
+    """Deactivate (ending every session at once) or reactivate an account."""
+    if user.id == actor.id:
+        raise AccountError("cannot_deactivate_self")
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        user.session_version += 1
+    record_event(
+        actor, "user.reactivated" if active else "user.deactivated", "user", user.id,
+        client_address=address,
+    )
+    db.session.commit()
+
+
+def create_user(email: str, display_name: str, role: str, password: str) -> User:
+    """Create a ready-to-use account (the first admin of a deployment)."""
+    if role not in ROLES:
+        raise AccountError("unknown_role")
+    if find_user_by_email(email) is not None:
+        raise AccountError("email_taken")
+    user = add_user(email, display_name, role)
+    check_new_password(password, user)
+    user.password_hash = hash_password(password)
+    db.session.flush()
+    record_event(None, "user.created", "user", user.id, after={"email": user.email, "role": role})
+    db.session.commit()
+    return user
+
+
+# --- Second factor -------------------------------------------------------------------------
+
+
+def second_factor_required(user: User) -> bool:
+    return user.role in SECOND_FACTOR_REQUIRED
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(user: User, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def _matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The 30-second step (now, or one either side for clock drift) whose code is ``code``."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = time.time() if now is None else now
+    for offset in (0, -1, 1):
+        moment = now + offset * totp.interval
+        if secrets.compare_digest(totp.at(moment), code):
+            return int(moment // totp.interval)
+    return None
+
+
+def verify_second_factor(user: User, code: str, *, address: str | None) -> str | None:
+    """Check an authenticator code or a recovery code. Returns "totp" or "recovery_code"
+    on success (the code is then spent), None otherwise (audited)."""
+    step = _matching_step(user.totp_secret, code) if user.totp_secret else None
+    if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
+        user.totp_last_step = step
+        db.session.commit()
+        return "totp"
+    recovery = _unused_recovery_code(user, code)
+    if recovery is not None:
+        recovery.used_at = utcnow()
+        record_event(user, "auth.recovery_code_used", "user", user.id, client_address=address)
+        db.session.commit()
+        return "recovery_code"
+    record_event(user, "auth.second_factor_failed", "user", user.id, client_address=address)
+    db.session.commit()
+    return None
+
+
+def _code_hash(code: str) -> str:
+    # Recovery codes carry 50 random bits, so a fast hash is enough; normalised so
+    # "ABCD-EFGH" and "abcd efgh" are the same code.
+    normal = "".join(ch for ch in code.lower() if ch.isalnum())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _unused_recovery_code(user: User, code: str) -> RecoveryCode | None:
+    return db.session.scalar(
+        sa.select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _code_hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+    codes = [
+        "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(2))
+        for _ in range(RECOVERY_CODE_COUNT)
+    ]
+    user.recovery_codes = [RecoveryCode(code_hash=_code_hash(c)) for c in codes]
+    return codes
+
+
+def enable_second_factor(user: User, secret: str, code: str, *, address: str | None) -> list[str]:
+    """Confirm an authenticator app with a first code; return fresh recovery codes
+    (shown once, stored only as hashes)."""
+    step = _matching_step(secret, code)
+    if step is None:
+        raise AccountError("wrong_code")
+    user.totp_secret = secret
+    user.totp_last_step = step
+    codes = _new_recovery_codes(user)
+    record_event(user, "user.second_factor_enabled", "user", user.id, client_address=address)
+    db.session.commit()
+    return codes
+
+
+def regenerate_recovery_codes(user: User, *, address: str | None) -> list[str]:
+    codes = _new_recovery_codes(user)
+    record_event(user, "user.recovery_codes_renewed", "user", user.id, client_address=address)
+    db.session.commit()
+    return codes
+
+
+def disable_second_factor(user: User, password: str, *, address: str | None) -> None:
+    """Turn the second factor off; only where the role does not require it."""
+    if second_factor_required(user):
+        raise AccountError("second_factor_required")
+    if not verify_password(user.password_hash, password):
+        raise AccountError("wrong_current_password")
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.recovery_codes = []
+    record_event(user, "user.second_factor_disabled", "user", user.id, client_address=address)
+    db.session.commit()
+
+
+def unused_recovery_code_count(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    )

@@ -18,6 +18,7 @@ def record_event(
     *,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    client_address: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (not committed). ``actor`` is a user, or a label
     such as ``"system"`` or ``"municipality"`` for actions without an account."""
@@ -33,6 +34,7 @@ def record_event(
         entity_id=entity_id,
         before=before,
         after=after,
+        client_address=client_address,
     )
     db.session.add(event)
     return event

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
 from app.models import (
@@ -34,6 +35,12 @@ DEMO_ACCOUNTS = (
     ("coordinator", "coordinator@example.jp", "デモ コーディネーター"),
     ("evangelist", "evangelist@example.jp", None),  # named after the first demo evangelist
 )
+DEMO_EMAILS = frozenset(email for _, email, _ in DEMO_ACCOUNTS)
+
+
+def waives_second_factor(user: User) -> bool:
+    """Demo accounts skip the second factor, in development only; pages then say so."""
+    return bool(current_app.config["DEMO_ALLOWED"]) and user.email in DEMO_EMAILS
 
 
 class DemoDataExists(Exception):

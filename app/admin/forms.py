@@ -1,0 +1,44 @@
+"""Forms of the admin pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SearchField, SelectField, SubmitField
+from wtforms.validators import Length, Optional
+
+from app.labels import choices
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"))
+    submit = SubmitField(_l("Change role"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = choices("user_role")
+
+
+class UserFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(_l("E-mail or name"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [("", str(_l("Any")))] + choices("user_role")
+        self.status.choices = [("", str(_l("Any")))] + choices("user_status")
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
+    action = SearchField(_l("Action"), validators=[Optional(), Length(max=60)],
+                         description=_l("For example auth.sign_in_failed or user.role_changed."))
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

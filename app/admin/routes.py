@@ -1,0 +1,113 @@
+"""Routes of the admin blueprint."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
+from app.auth.forms import ActionForm
+from app.auth.messages import account_error_messages
+from app.auth.session import client_address
+from app.decorators import role_required
+from app.extensions import db
+from app.labels import label
+from app.models import User
+from app.safe_redirect import safe_next_url
+from app.services import accounts
+from app.services.accounts import AccountError
+from app.services.admin import AuditFilters, UserFilters, audit_search, user_search, user_status
+
+PER_PAGE = 50
+
+
+def _valid_filters(form) -> dict:
+    """Field values, with any field that failed validation left out (its error shows)."""
+    form.validate()
+    return {name: None if form[name].errors else value for name, value in form.data.items()}
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    form = UserFilterForm(request.args)
+    values = {k: v or "" for k, v in _valid_filters(form).items()}
+    page = db.paginate(user_search(UserFilters(**values)), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "admin/users.html", form=form, page=page, role_form=RoleForm(), action=ActionForm(),
+        user_status=user_status,
+    )
+
+
+def _target(user_id: int) -> User:
+    return db.get_or_404(User, user_id, description=_("No user has the number %(id)s.", id=user_id))
+
+
+def _back():
+    """Back to the list the form was on, filters and page included."""
+    return redirect(safe_next_url(request.form.get("next"), default=url_for("admin.users")))
+
+
+def _flash_error(error: AccountError) -> None:
+    for message in account_error_messages(error):
+        flash(message, "error")
+
+
+@bp.post("/users/<int:user_id>/role")
+@role_required("admin")
+def change_role(user_id: int):
+    user = _target(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        _flash_error(AccountError("unknown_role"))
+        return _back()
+    try:
+        accounts.change_role(current_user, user, form.role.data, address=client_address())
+    except AccountError as error:
+        _flash_error(error)
+    else:
+        flash(_("%(email)s is now: %(role)s.", email=user.email, role=label("user_role", user.role)), "success")
+    return _back()
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required("admin")
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required("admin")
+def reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    user = _target(user_id)
+    if not ActionForm().validate_on_submit():
+        return _back()
+    try:
+        accounts.set_active(current_user, user, active, address=client_address())
+    except AccountError as error:
+        _flash_error(error)
+    else:
+        if active:
+            flash(_("%(email)s can sign in again.", email=user.email), "success")
+        else:
+            flash(_("%(email)s is deactivated and signed out everywhere.", email=user.email), "success")
+    return _back()
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    form = AuditFilterForm(request.args)
+    values = _valid_filters(form)
+    filters = AuditFilters(
+        actor=values["actor"] or "", action=values["action"] or "",
+        since=values["since"], until=values["until"],
+    )
+    page = db.paginate(audit_search(filters), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/audit.html", form=form, page=page)

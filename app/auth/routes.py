@@ -1,0 +1,319 @@
+"""Routes of the auth blueprint: sign-in, second factor, password links, account page."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_limiter.util import get_remote_address
+from limits import parse
+
+from app.auth import bp
+from app.auth.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ConfirmWithPasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SecondFactorForm,
+    SetUpSecondFactorForm,
+    SignInForm,
+)
+from app.auth.messages import account_error_messages
+from app.auth.session import (
+    DEMO_WAIVER,
+    PENDING,
+    begin_pending,
+    client_address,
+    complete_sign_in,
+    home_url,
+    pending_user,
+)
+from app.decorators import public, signed_in
+from app.extensions import limiter
+from app.mail import mail_configured, send_password_link
+from app.services import accounts
+from app.services.accounts import AccountError
+from app.services.demo import waives_second_factor
+
+SETUP_SECRET = "second_factor_setup_secret"
+NEW_CODES = "new_recovery_codes"
+
+
+# --- Throttling: only failures count (g.auth_failed), per account and per address. ----
+
+
+def _failed(_response) -> bool:
+    return bool(g.get("auth_failed"))
+
+
+def _account_key() -> str:
+    return "account:" + accounts.normalize_email(request.form.get("email", ""))
+
+
+def _pending_key() -> str:
+    state = session.get(PENDING) or {}
+    return f"pending:{state.get('uid')}"
+
+
+def _too_many_message(setting: str):
+    def message() -> str:
+        minutes = max(1, parse(current_app.config[setting]).get_expiry() // 60)
+        return _(
+            "Too many failed attempts. For your security, please wait %(minutes)s minutes "
+            "and try again. If you forgot your password, use “Forgot your password?”.",
+            minutes=minutes,
+        )
+
+    return message
+
+
+def _config_limit(setting: str):
+    return lambda: current_app.config[setting]
+
+
+# --- Sign in and out ---------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    _config_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=get_remote_address, methods=["POST"],
+    deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ADDRESS"),
+    scope="sign-in-address",
+)
+@limiter.limit(
+    _config_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"],
+    deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ACCOUNT"),
+    scope="sign-in-account",
+)
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_url(current_user))
+    form = SignInForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, address=client_address())
+        if user is None:
+            g.auth_failed = True
+            # The same words whether the e-mail or the password was wrong.
+            form.password.errors.append(_("The e-mail address or the password is not correct."))
+        else:
+            begin_pending(user, remember=form.remember.data, next_url=form.next.data)
+            if user.has_second_factor:
+                return redirect(url_for("auth.second_factor"))
+            if accounts.second_factor_required(user):
+                if waives_second_factor(user):
+                    target = complete_sign_in(user, method="password_demo_waiver")
+                    session[DEMO_WAIVER] = True
+                    return redirect(target)
+                return redirect(url_for("auth.set_up_second_factor"))
+            return redirect(complete_sign_in(user, method="password"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    if ActionForm().validate_on_submit():
+        accounts.record_sign_out(current_user, address=client_address())
+        logout_user()
+        session.clear()
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("public.index"))
+
+
+# --- Second factor ---------------------------------------------------------------------------
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    _config_limit("SECOND_FACTOR_LIMIT"), key_func=_pending_key, methods=["POST"],
+    deduct_when=_failed, error_message=_too_many_message("SECOND_FACTOR_LIMIT"),
+    scope="second-factor",
+)
+def second_factor():
+    user = pending_user()
+    if user is None or not user.has_second_factor:
+        flash(_("Your sign-in took too long or was interrupted. Please sign in again."), "warning")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        method = accounts.verify_second_factor(user, form.code.data, address=client_address())
+        if method is None:
+            g.auth_failed = True
+            form.code.errors.append(_("That code is not right. Try the newest code from the app, or a recovery code."))
+        else:
+            if method == "recovery_code":
+                left = accounts.unused_recovery_code_count(user)
+                flash(_("You used a recovery code; %(left)s remain. Renew them on your account page.", left=left), "warning")
+            return redirect(complete_sign_in(user, method=f"password+{method}"))
+    return render_template("auth/second_factor.html", form=form)
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (made here: no image service)."""
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+@bp.route("/two-factor/setup", methods=["GET", "POST"])
+@public
+def set_up_second_factor():
+    """Turn on an authenticator app: while signing in (roles that require it) or later
+    from the account page."""
+    user = current_user if current_user.is_authenticated else pending_user()
+    if user is None:
+        return redirect(url_for("auth.login"))
+    secret = session.get(SETUP_SECRET) or accounts.new_totp_secret()
+    session[SETUP_SECRET] = secret
+    form = SetUpSecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            codes = accounts.enable_second_factor(user, secret, form.code.data, address=client_address())
+        except AccountError as error:
+            form.code.errors.extend(account_error_messages(error))
+        else:
+            session.pop(SETUP_SECRET, None)
+            if not current_user.is_authenticated:
+                target = complete_sign_in(user, method="password+totp_setup")
+            else:
+                target = url_for("auth.account")
+            session[NEW_CODES] = codes
+            session["after_codes"] = target
+            return redirect(url_for("auth.recovery_codes"))
+    uri = accounts.totp_uri(user, secret)
+    return render_template("auth/set_up_second_factor.html", form=form, secret=secret, qr=_qr_svg(uri),
+                           signing_in=not current_user.is_authenticated)
+
+
+@bp.get("/two-factor/recovery-codes")
+@signed_in
+def recovery_codes():
+    """Show freshly made recovery codes, once."""
+    codes = session.pop(NEW_CODES, None)
+    if not codes:
+        return redirect(url_for("auth.account"))
+    target = session.pop("after_codes", None) or url_for("auth.account")
+    return render_template("auth/recovery_codes.html", codes=codes, target=target)
+
+
+# --- Password links --------------------------------------------------------------------------
+
+
+@bp.route("/password/<purpose>/<token>", methods=["GET", "POST"])
+@public
+def set_password(purpose: str, token: str):
+    if purpose not in accounts.PURPOSES:
+        return render_template("auth/link_problem.html", messages=[_("This link is not valid. Check that you copied all of it.")]), 404
+    try:
+        user = accounts.read_password_token(token, purpose)
+    except AccountError as error:
+        status = 410 if error.code in ("link_expired", "link_used") else 404
+        return render_template("auth/link_problem.html", messages=account_error_messages(error)), status
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_password_with_token(token, purpose, form.password.data, address=client_address())
+        except AccountError as error:
+            form.password.errors.extend(account_error_messages(error))
+        else:
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash(_("Your password is saved. Please sign in."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user, purpose=purpose)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per hour", methods=["POST"], scope="forgot-password")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if mail_configured():
+            user = accounts.find_user_by_email(form.email.data)
+            if user is not None and user.is_active:
+                token = accounts.reset_link_for(None, user, address=client_address())
+                send_password_link(user, token, "reset" if user.password_hash else "invitation")
+            # The same answer whether or not the address has an account.
+            flash(_("If an account uses this address, a link to set a new password is on its way. It works for 24 hours."), "info")
+            return redirect(url_for("auth.login"))
+        form.email.errors.append(
+            _("This site cannot send e-mail. Please ask your coordinator or an admin for a reset link.")
+        )
+    return render_template("auth/forgot_password.html", form=form, can_mail=mail_configured())
+
+
+# --- The account page ------------------------------------------------------------------------
+
+
+@bp.get("/account")
+@signed_in
+def account():
+    return render_template(
+        "auth/account.html",
+        action=ActionForm(),
+        disable_form=ConfirmWithPasswordForm(),
+        codes_left=accounts.unused_recovery_code_count(current_user) if current_user.has_second_factor else 0,
+        required=accounts.second_factor_required(current_user),
+    )
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data, address=client_address())
+        except AccountError as error:
+            field = form.current if error.code == "wrong_current_password" else form.password
+            field.errors.extend(account_error_messages(error))
+        else:
+            # Every other session has ended; this one continues under the new version.
+            complete_refresh()
+            flash(_("Your password is changed. You were signed out everywhere else."), "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+def complete_refresh() -> None:
+    """Re-issue this browser's session after the session version changed."""
+    waived = session.get(DEMO_WAIVER)
+    login_user(current_user._get_current_object(), remember=False)
+    if waived:
+        session[DEMO_WAIVER] = True
+
+
+@bp.post("/account/two-factor/disable")
+@signed_in
+def disable_second_factor():
+    form = ConfirmWithPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.disable_second_factor(current_user, form.password.data, address=client_address())
+        except AccountError as error:
+            for message in account_error_messages(error):
+                flash(message, "error")
+        else:
+            flash(_("The second factor is off."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.post("/account/recovery-codes")
+@signed_in
+def renew_recovery_codes():
+    if ActionForm().validate_on_submit() and current_user.has_second_factor:
+        session[NEW_CODES] = accounts.regenerate_recovery_codes(current_user, address=client_address())
+        session["after_codes"] = url_for("auth.account")
+        return redirect(url_for("auth.recovery_codes"))
+    return redirect(url_for("auth.account"))

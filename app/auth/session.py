@@ -1,0 +1,76 @@
+"""Flask-Login wiring and the half-signed-in state between password and second factor."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask, current_app, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+
+from app.extensions import login_manager
+from app.models import User
+from app.safe_redirect import safe_next_url
+from app.services.accounts import load_user_from_session, record_sign_in
+
+PENDING = "pending_sign_in"
+DEMO_WAIVER = "second_factor_waived"
+
+HOME_ENDPOINTS = {
+    "admin": "admin.users",
+    "coordinator": "coordinator.home",
+    "evangelist": "evangelist.home",
+}
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    # "strong" drops the session when its client fingerprint changes; it is honest only
+    # because our sessions are not permanent (Flask-Login treats permanent ones as "basic").
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user_from_session)
+
+
+def home_url(user: User) -> str:
+    return url_for(HOME_ENDPOINTS[user.role])
+
+
+def client_address() -> str | None:
+    return request.remote_addr
+
+
+def begin_pending(user: User, *, remember: bool, next_url: str | None) -> None:
+    """Remember who passed the password step, for the second-factor step only."""
+    session[PENDING] = {
+        "uid": user.id,
+        "ver": user.session_version,
+        "remember": remember,
+        "next": next_url or "",
+        "at": int(time.time()),
+    }
+
+
+def pending_user() -> User | None:
+    """The user half-way through signing in, if the step has not expired or gone stale."""
+    state = session.get(PENDING)
+    if not state:
+        return None
+    if time.time() - state["at"] > current_app.config["MFA_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    return load_user_from_session(f"{state['uid']}.{state['ver']}")
+
+
+def complete_sign_in(user: User, *, method: str) -> str:
+    """Sign ``user`` in for real and return where to go next."""
+    state = session.get(PENDING, {})
+    remember = bool(state.get("remember"))
+    target = safe_next_url(state.get("next"), default=home_url(user))
+    # Nothing from before the sign-in is carried into the signed-in session.
+    session.clear()
+    login_user(user, remember=remember)
+    record_sign_in(user, method=method, address=client_address())
+    return target

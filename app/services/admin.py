@@ -1,0 +1,75 @@
+"""Read-side queries of the admin pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.models import AuditEvent, User
+
+
+def user_status(user: User) -> str:
+    """One of ``USER_STATUSES``: deactivated, invited (no password yet) or active."""
+    if not user.is_active:
+        return "deactivated"
+    return "invited" if user.password_hash is None else "active"
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    q: str = ""
+    role: str = ""
+    status: str = ""
+
+
+def user_search(filters: UserFilters) -> sa.Select:
+    stmt = sa.select(User).order_by(User.role, User.email)
+    if filters.q:
+        stmt = stmt.where(
+            sa.or_(
+                User.email.icontains(filters.q, autoescape=True),
+                User.display_name.icontains(filters.q, autoescape=True),
+            )
+        )
+    if filters.role:
+        stmt = stmt.where(User.role == filters.role)
+    if filters.status == "deactivated":
+        stmt = stmt.where(User.is_active.is_(False))
+    elif filters.status == "invited":
+        stmt = stmt.where(User.is_active.is_(True), User.password_hash.is_(None))
+    elif filters.status == "active":
+        stmt = stmt.where(User.is_active.is_(True), User.password_hash.is_not(None))
+    return stmt
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor: str = ""
+    action: str = ""
+    since: date | None = None
+    until: date | None = None
+
+
+# Days are Japanese days: the audit log is read in Asia/Tokyo.
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=JST).astimezone(UTC)
+
+
+def audit_search(filters: AuditFilters) -> sa.Select:
+    """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...)."""
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    if filters.actor:
+        stmt = stmt.where(AuditEvent.actor_label.icontains(filters.actor, autoescape=True))
+    if filters.action:
+        stmt = stmt.where(AuditEvent.action.startswith(filters.action, autoescape=True))
+    if filters.since:
+        stmt = stmt.where(AuditEvent.created_at >= _start_of(filters.since))
+    if filters.until:
+        stmt = stmt.where(AuditEvent.created_at < _start_of(filters.until + timedelta(days=1)))
+    return stmt

@@ -1,0 +1,141 @@
+"""Who may reach each endpoint: one table, checked against every route for every role.
+
+An endpoint missing from ACCESS fails ``test_every_endpoint_is_in_the_table``; a rule
+that does not hold fails the per-role test with the list of endpoints that disagree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.decorators import PUBLIC
+from app.services.accounts import make_password_token
+from tests.conftest import sign_in
+from tests.factories import make_municipality
+
+STAFF = frozenset({"coordinator", "admin"})
+ADMIN = frozenset({"admin"})
+EVANGELIST = frozenset({"evangelist"})
+ANYONE_SIGNED_IN = frozenset({"admin", "coordinator", "evangelist"})
+
+# endpoint -> (method, who may reach it)
+ACCESS = {
+    "public.index": ("GET", PUBLIC),
+    "public.municipalities": ("GET", PUBLIC),
+    "public.municipality": ("GET", PUBLIC),
+    "public.set_language": ("GET", PUBLIC),
+    "public.healthz": ("GET", PUBLIC),
+    "auth.login": ("GET", PUBLIC),
+    "auth.second_factor": ("GET", PUBLIC),
+    "auth.set_up_second_factor": ("GET", PUBLIC),
+    "auth.set_password": ("GET", PUBLIC),
+    "auth.forgot_password": ("GET", PUBLIC),
+    "auth.logout": ("POST", ANYONE_SIGNED_IN),
+    "auth.recovery_codes": ("GET", ANYONE_SIGNED_IN),
+    "auth.account": ("GET", ANYONE_SIGNED_IN),
+    "auth.change_password": ("GET", ANYONE_SIGNED_IN),
+    "auth.disable_second_factor": ("POST", ANYONE_SIGNED_IN),
+    "auth.renew_recovery_codes": ("POST", ANYONE_SIGNED_IN),
+    "admin.users": ("GET", ADMIN),
+    "admin.change_role": ("POST", ADMIN),
+    "admin.deactivate": ("POST", ADMIN),
+    "admin.reactivate": ("POST", ADMIN),
+    "admin.audit": ("GET", ADMIN),
+    "coordinator.home": ("GET", STAFF),
+    "coordinator.invite": ("GET", STAFF),
+    "coordinator.password_link_for": ("POST", STAFF),
+    "evangelist.home": ("GET", EVANGELIST),
+}
+
+
+# Public steps in the middle of signing in: without a pending sign-in they send the
+# visitor back to the start, which is right.
+SIGN_IN_STEPS = {"auth.second_factor", "auth.set_up_second_factor"}
+
+
+def test_every_endpoint_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - {"static"}
+    assert endpoints - set(ACCESS) == set(), "add these endpoints to ACCESS"
+    assert set(ACCESS) - endpoints == set(), "these endpoints no longer exist"
+
+
+def test_the_table_agrees_with_the_declarations_on_the_views(app):
+    for endpoint, (_method, rule) in ACCESS.items():
+        assert app.view_functions[endpoint].access == rule, endpoint
+
+
+@pytest.fixture
+def world(db, make_account):
+    """Two evangelists, one municipality: the arguments every URL needs."""
+    make_municipality(code="011002", name="札幌市")
+    other = make_account("evangelist", email="other@example.jp")
+    db.session.commit()
+    return {
+        "code": "011002",
+        "locale": "en",
+        "user_id": other.id,
+        "purpose": "reset",
+        "token": make_password_token(other, "reset"),
+    }
+
+
+def url_for_endpoint(app, endpoint: str, world: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{arg: world[arg] for arg in rule.arguments})
+
+
+def answers(app, client, world) -> dict[str, tuple[int, str]]:
+    result = {}
+    # Signing out ends the session, so it goes last.
+    for endpoint, (method, _rule) in sorted(ACCESS.items(), key=lambda item: item[0] == "auth.logout"):
+        url = url_for_endpoint(app, endpoint, world)
+        response = client.open(url, method=method)
+        result[endpoint] = (response.status_code, response.headers.get("Location", ""))
+    return result
+
+
+def disagreements(role: str, results: dict) -> list[str]:
+    wrong = []
+    for endpoint, (status, location) in results.items():
+        rule = ACCESS[endpoint][1]
+        sent_to_login = status == 302 and "/auth/login" in location
+        if rule == PUBLIC or role in rule:
+            ok = status != 403 and status < 500 and not (sent_to_login and endpoint not in SIGN_IN_STEPS)
+        elif role == "anonymous":
+            ok = sent_to_login
+        else:
+            ok = status == 403
+        if not ok:
+            wrong.append(f"{endpoint}: {status} {location}")
+    return wrong
+
+
+def test_anonymous_visitors_reach_public_pages_and_are_sent_to_sign_in_elsewhere(app, client, world):
+    assert disagreements("anonymous", answers(app, client, world)) == []
+
+
+@pytest.mark.parametrize("role", ["evangelist", "coordinator", "admin"])
+def test_each_role_reaches_exactly_its_endpoints(app, signed_in_client, world, role):
+    client, _user = signed_in_client(role)
+    assert disagreements(role, answers(app, client, world)) == []
+
+
+def test_an_evangelist_sees_only_their_own_assignments(app, db, make_account):
+    from app.models import Assignment
+    from tests.factories import make_evangelist, make_request
+
+    mine, theirs = make_account("evangelist"), make_account("evangelist")
+    for user, town in ((mine, "自分町"), (theirs, "他人村")):
+        evangelist = make_evangelist(user=user)
+        request = make_request(municipality=make_municipality(name=town))
+        db.session.add(Assignment(request=request, evangelist=evangelist, score=0.5, distance_km=3, reasons=[]))
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, mine)
+    html = client.get("/me/").get_data(as_text=True)
+    assert "自分町" in html and "他人村" not in html
+    assert client.post(f"/coordinator/people/{theirs.id}/password-link").status_code == 403
+    assert client.get(f"/admin/users?q={theirs.email}").status_code == 403
