@@ -242,8 +242,7 @@ def forgot_password():
         if mail_configured():
             user = accounts.find_user_by_email(form.email.data)
             if user is not None and user.is_active:
-                token = accounts.reset_link_for(None, user, address=client_address())
-                send_password_link(user, token, "reset" if user.password_hash else "invitation")
+                send_password_link(user, *accounts.reset_link_for(None, user, address=client_address()))
             # The same answer whether or not the address has an account.
             flash(_("If an account uses this address, a link to set a new password is on its way. It works for 24 hours."), "info")
             return redirect(url_for("auth.login"))

@@ -65,8 +65,8 @@ def password_link_for(user_id: int):
     if user.role != "evangelist" and current_user.role != "admin":
         flash(_("Only admins can make links for coordinators and admins."), "error")
         return redirect(url_for("coordinator.home"))
-    token = accounts.reset_link_for(current_user, user, address=client_address())
-    return _deliver(user, token, "invitation" if user.password_hash is None else "reset")
+    token, purpose = accounts.reset_link_for(current_user, user, address=client_address())
+    return _deliver(user, token, purpose)
 
 
 def _deliver(user: User, token: str, purpose: str):

@@ -51,16 +51,27 @@ class AccountError(Exception):
 # --- Passwords ------------------------------------------------------------------------
 
 
+# Stored instead of a hash for accounts that must never sign in with a password (the
+# generated demo evangelists). It is no valid argon2 hash, so nothing verifies against it.
+UNUSABLE_PASSWORD = "!unusable"
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def usable(password_hash: str | None) -> bool:
+    return bool(password_hash) and password_hash != UNUSABLE_PASSWORD
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when ``password`` matches; False for a wrong password or a user without one."""
+    """True when ``password`` matches; False for a wrong password or a user without a
+    usable one, after the same amount of work either way."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        matched = _hasher.verify(password_hash if usable(password_hash) else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
-        return False
+        matched = False
+    return matched and usable(password_hash)
 
 
 def check_new_password(password: str, user: User) -> None:
@@ -128,7 +139,7 @@ def _failure_reason(user: User | None, password_ok: bool) -> str:
     if user is None:
         return "unknown_email"
     if not password_ok:
-        return "wrong_password" if user.password_hash else "no_password_set"
+        return "wrong_password" if usable(user.password_hash) else "no_password_set"
     return "inactive"
 
 
@@ -243,15 +254,16 @@ def invite_user(
     return user, token
 
 
-def reset_link_for(actor: User | None, user: User, *, address: str | None) -> str:
-    """A password-reset token for ``user`` (asked by themselves or made by staff)."""
-    purpose = "invitation" if user.password_hash is None else "reset"
+def reset_link_for(actor: User | None, user: User, *, address: str | None) -> tuple[str, str]:
+    """``(token, purpose)`` of a new password link for ``user``, asked by themselves or
+    made by staff: a reset, or a fresh invitation if they never had a password."""
+    purpose = "reset" if usable(user.password_hash) else "invitation"
     record_event(
         actor, "user.reset_link_created", "user", user.id, after={"purpose": purpose},
         client_address=address,
     )
     db.session.commit()
-    return make_password_token(user, purpose)
+    return make_password_token(user, purpose), purpose
 
 
 # --- Roles and deactivation -----------------------------------------------------------------

@@ -15,6 +15,7 @@ def user_status(user: User) -> str:
     """One of ``USER_STATUSES``: deactivated, invited (no password yet) or active."""
     if not user.is_active:
         return "deactivated"
+    # Generated demo people hold an unusable password: they are not waiting to join.
     return "invited" if user.password_hash is None else "active"
 
 

@@ -23,7 +23,7 @@ from app.models import (
     User,
     Visit,
 )
-from app.services.accounts import add_user, hash_password
+from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import record_event
 from evangelists import demo
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
@@ -154,6 +154,8 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
                 email=f"evangelist{n:04d}@example.jp",
                 display_name=f"{e.family_name} {e.given_name}",
                 role="evangelist",
+                # Generated people never sign in; they are not "invited" either.
+                password_hash=UNUSABLE_PASSWORD,
                 is_active=e.status != "retired",
             )
         evangelist_rows.append(

@@ -123,3 +123,15 @@ def test_a_failed_reset_keeps_the_existing_data(runner, db):
     assert result.exit_code == 1
     assert "at least one" in result.output
     assert count(db, Evangelist) == 40 and count(db, Community) == 8
+
+
+def test_generated_demo_people_cannot_sign_in_and_are_not_listed_as_invited(runner, db, client):
+    seeded(runner)
+    person = db.session.scalars(
+        sa.select(User).where(User.email.like("evangelist0%"), User.is_active.is_(True))
+    ).first()
+    response = client.post("/auth/login", data={"email": person.email, "password": "!unusable"})
+    assert response.status_code == 200 and client.get("/me/").status_code == 302
+    from app.services.admin import user_status
+
+    assert user_status(person) == "active"
