@@ -54,6 +54,7 @@ vendor:
 
 bench: translations
 	$(BIN)/python bench/foundation.py
+	$(BIN)/python bench/sign_in.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
