@@ -169,9 +169,14 @@ def _qr_svg(uri: str) -> str:
 def set_up_second_factor():
     """Turn on an authenticator app: while signing in (roles that require it) or later
     from the account page."""
-    user = current_user if current_user.is_authenticated else pending_user()
-    if user is None:
-        return redirect(url_for("auth.login"))
+    if current_user.is_authenticated:
+        user = current_user
+    else:
+        user = pending_user()
+        # Half-way through signing in, only someone whose role requires a second factor
+        # and who has none may set one up; anyone else would skip their existing one.
+        if user is None or user.has_second_factor or not accounts.second_factor_required(user):
+            return redirect(url_for("auth.login"))
     secret = session.get(SETUP_SECRET) or accounts.new_totp_secret()
     session[SETUP_SECRET] = secret
     form = SetUpSecondFactorForm()

@@ -499,3 +499,14 @@ def test_flask_users_create_refuses_a_weak_password_with_the_reason(runner):
 def test_flask_users_create_refuses_an_unknown_role(runner):
     result = runner.invoke(args=["users", "create", "--email", "a@example.jp", "--role", "boss", "--password-stdin"], input="x\n")
     assert result.exit_code == 2 and "--role" in result.output
+
+
+def test_a_password_alone_cannot_replace_an_existing_second_factor(english, make_account, db):
+    user = make_account("coordinator")
+    original = user.totp_secret
+    english.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert english.get("/auth/two-factor/setup").headers["Location"] == "/auth/login"
+    english.post("/auth/two-factor/setup", data={"code": "123456"})
+    assert english.get("/coordinator/").status_code == 302
+    db.session.refresh(user)
+    assert user.totp_secret == original
