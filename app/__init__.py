@@ -33,6 +33,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_errorhandlers(app)
     register_cli(app)
     register_template_helpers(app)
+    register_security_headers(app)
     check_access_declared(app)
     return app
 
@@ -83,6 +84,12 @@ def register_cli(app: Flask) -> None:
     from app.cli import bp as cli_bp
 
     app.register_blueprint(cli_bp)
+
+
+def register_security_headers(app: Flask) -> None:
+    from app.security import init_security
+
+    init_security(app)
 
 
 def register_template_helpers(app: Flask) -> None:

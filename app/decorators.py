@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, redirect, session, url_for
 from flask_login import current_user
 
 from app.extensions import login_manager
+from app.services.accounts import second_factor_required
 from evangelists.vocabulary import ROLES
 
 PUBLIC = "public"
+# Session flag: a development demo account signed in without a second factor.
+DEMO_WAIVER = "second_factor_waived"
 
 
 def public(view: Callable) -> Callable:
@@ -27,9 +30,11 @@ def public(view: Callable) -> Callable:
     return view
 
 
-def role_required(*roles: str) -> Callable[[Callable], Callable]:
+def role_required(*roles: str, second_factor: bool = True) -> Callable[[Callable], Callable]:
     """Only signed-in users with one of ``roles``: anonymous visitors are sent to the
-    sign-in page, other roles get 403."""
+    sign-in page, other roles get 403. Staff whose role requires a second factor and who
+    have none (they removed it to replace a phone) are sent to set one up first, unless
+    ``second_factor=False`` (signing out) or a development demo waiver applies."""
     unknown = set(roles) - set(ROLES)
     if not roles or unknown:
         raise ValueError(f"role_required needs roles from {ROLES}, got {roles}")
@@ -41,6 +46,8 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)
+            if second_factor and _missing_second_factor():
+                return redirect(url_for("auth.set_up_second_factor"))
             return view(*args, **kwargs)
 
         guarded.access = frozenset(roles)
@@ -50,6 +57,14 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
 
 
 signed_in = role_required(*ROLES)
+
+
+def _missing_second_factor() -> bool:
+    return (
+        second_factor_required(current_user)
+        and not current_user.has_second_factor
+        and not session.get(DEMO_WAIVER)
+    )
 
 
 def check_access_declared(app: Flask) -> None:

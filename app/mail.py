@@ -6,6 +6,7 @@ Without a server the app never tries: links are shown to the coordinator instead
 from __future__ import annotations
 
 import smtplib
+import threading
 from email.message import EmailMessage
 
 from flask import current_app, url_for
@@ -38,7 +39,10 @@ def password_link(token: str, purpose: str) -> str:
     return url_for("auth.set_password", purpose=purpose, token=token, _external=True)
 
 
-def send_password_link(user: User, token: str, purpose: str) -> None:
+def send_password_link(user: User, token: str, purpose: str, *, background: bool = False) -> None:
+    """E-mail a password link. With ``background`` the message goes out after the
+    response (errors are logged), so the answer takes as long whether or not the
+    address has an account."""
     link = password_link(token, purpose)
     if purpose == "invitation":
         subject = _("Invitation to Evangelist Network")
@@ -55,4 +59,17 @@ def send_password_link(user: User, token: str, purpose: str) -> None:
             "password stays as it is.",
             name=user.display_name, link=link,
         )
-    send_mail(user.email, subject, body)
+    if not background:
+        send_mail(user.email, subject, body)
+        return
+    app = current_app._get_current_object()
+
+    def deliver() -> None:
+        with app.app_context():
+            try:
+                send_mail(user_email, subject, body)
+            except (smtplib.SMTPException, OSError) as error:
+                app.logger.warning("could not e-mail a password link to %s: %s", user_email, error)
+
+    user_email = user.email
+    threading.Thread(target=deliver, name="send-password-link", daemon=True).start()

@@ -19,6 +19,7 @@ from flask import g
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.extensions import db as _db
@@ -39,7 +40,7 @@ def create_scratch_database(base_url: str) -> str:
     """Create an empty PostgreSQL database beside ``base_url``; return its URL."""
     url = make_url(base_url)
     name = f"evn_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
@@ -48,7 +49,7 @@ def create_scratch_database(base_url: str) -> str:
 
 def drop_scratch_database(base_url: str, scratch_url: str) -> None:
     name = make_url(scratch_url).database
-    admin = sa.create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(make_url(base_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -85,3 +85,26 @@ def test_role_required_refuses_unknown_roles():
 
     with pytest.raises(ValueError, match="superuser"):
         role_required("superuser")
+
+
+def test_every_page_gets_the_basic_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_password_link_pages_send_no_referrer(client):
+    assert client.get("/auth/password/reset/x").headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(db):
+    proxied = create_app("testing", SQLALCHEMY_DATABASE_URI=str(db.engine.url), PROXY_COUNT=1)
+    with proxied.app_context():
+        proxied.test_client().post(
+            "/auth/login", data={"email": "x@example.jp", "password": "nope nope nope"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        db.engine.dispose()
+    event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.sign_in_failed")).one()
+    assert event.client_address == "203.0.113.9"

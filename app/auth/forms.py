@@ -66,9 +66,13 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class ConfirmWithPasswordForm(FlaskForm):
+    """Proof that it is really you before the second factor is removed or replaced."""
+
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
                              render_kw={"autocomplete": "current-password"})
-    submit = SubmitField(_l("Turn off"))
+    code = StringField(_l("Current code or a recovery code"), validators=[DataRequired(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code"})
+    submit = SubmitField(_l("Remove"))
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -26,7 +26,6 @@ ACCOUNT_ERRORS = {
     "cannot_change_own_role": _l("You cannot change your own role; ask another admin."),
     "cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
     "wrong_code": _l("That code is not right. Check the time on your phone and try the newest code."),
-    "second_factor_required": _l("Your role requires a second factor, so it cannot be turned off."),
 }
 
 

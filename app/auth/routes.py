@@ -26,7 +26,6 @@ from app.auth.forms import (
 )
 from app.auth.messages import account_error_messages
 from app.auth.session import (
-    DEMO_WAIVER,
     PENDING,
     begin_pending,
     client_address,
@@ -34,12 +33,13 @@ from app.auth.session import (
     home_url,
     pending_user,
 )
-from app.decorators import public, signed_in
+from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.mail import mail_configured, send_password_link
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.demo import waives_second_factor
+from evangelists.vocabulary import ROLES
 
 SETUP_SECRET = "second_factor_setup_secret"
 NEW_CODES = "new_recovery_codes"
@@ -117,7 +117,7 @@ def login():
 
 
 @bp.post("/logout")
-@signed_in
+@role_required(*ROLES, second_factor=False)
 def logout():
     if ActionForm().validate_on_submit():
         accounts.record_sign_out(current_user, address=client_address())
@@ -171,14 +171,16 @@ def set_up_second_factor():
     from the account page."""
     if current_user.is_authenticated:
         user = current_user
+        if user.has_second_factor:
+            # Replacing it needs the password and a current code first (account page).
+            return redirect(url_for("auth.account"))
     else:
         user = pending_user()
         # Half-way through signing in, only someone whose role requires a second factor
         # and who has none may set one up; anyone else would skip their existing one.
         if user is None or user.has_second_factor or not accounts.second_factor_required(user):
             return redirect(url_for("auth.login"))
-    secret = session.get(SETUP_SECRET) or accounts.new_totp_secret()
-    session[SETUP_SECRET] = secret
+    secret = _setup_secret_for(user)
     form = SetUpSecondFactorForm()
     if form.validate_on_submit():
         try:
@@ -197,6 +199,16 @@ def set_up_second_factor():
     uri = accounts.totp_uri(user, secret)
     return render_template("auth/set_up_second_factor.html", form=form, secret=secret, qr=_qr_svg(uri),
                            signing_in=not current_user.is_authenticated)
+
+
+def _setup_secret_for(user) -> str:
+    """The secret being set up, kept across the page and its form, for this user only:
+    a secret left in a shared browser by someone else is never offered to the next person."""
+    saved = session.get(SETUP_SECRET) or {}
+    if saved.get("uid") != user.id:
+        saved = {"uid": user.id, "secret": accounts.new_totp_secret()}
+        session[SETUP_SECRET] = saved
+    return saved["secret"]
 
 
 @bp.get("/two-factor/recovery-codes")
@@ -241,13 +253,18 @@ def set_password(purpose: str, token: str):
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @public
 @limiter.limit("5 per hour", methods=["POST"], scope="forgot-password")
+@limiter.limit("3 per hour", methods=["POST"], key_func=_account_key, scope="forgot-password-account")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         if mail_configured():
             user = accounts.find_user_by_email(form.email.data)
             if user is not None and user.is_active:
-                send_password_link(user, *accounts.reset_link_for(None, user, address=client_address()))
+                # Sent after the answer, so known and unknown addresses take as long.
+                send_password_link(
+                    user, *accounts.reset_link_for(None, user, address=client_address()),
+                    background=True,
+                )
             # The same answer whether or not the address has an account.
             flash(_("If an account uses this address, a link to set a new password is on its way. It works for 24 hours."), "info")
             return redirect(url_for("auth.login"))
@@ -298,17 +315,24 @@ def complete_refresh() -> None:
         session[DEMO_WAIVER] = True
 
 
-@bp.post("/account/two-factor/disable")
+@bp.post("/account/two-factor/remove")
 @signed_in
 def disable_second_factor():
+    """Remove the authenticator after proving it is you (password and a current code).
+    Roles that require one go straight on to set up the new one."""
     form = ConfirmWithPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.disable_second_factor(current_user, form.password.data, address=client_address())
+            accounts.remove_second_factor(
+                current_user, form.password.data, form.code.data, address=client_address()
+            )
         except AccountError as error:
             for message in account_error_messages(error):
                 flash(message, "error")
         else:
+            if accounts.second_factor_required(current_user):
+                flash(_("The old authenticator is removed. Set up the new one now."), "warning")
+                return redirect(url_for("auth.set_up_second_factor"))
             flash(_("The second factor is off."), "success")
     return redirect(url_for("auth.account"))
 

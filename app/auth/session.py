@@ -14,7 +14,6 @@ from app.safe_redirect import safe_next_url
 from app.services.accounts import load_user_from_session, record_sign_in
 
 PENDING = "pending_sign_in"
-DEMO_WAIVER = "second_factor_waived"
 
 HOME_ENDPOINTS = {
     "admin": "admin.users",

@@ -348,13 +348,24 @@ def verify_second_factor(user: User, code: str, *, address: str | None) -> str |
     """Check an authenticator code or a recovery code. Returns "totp" or "recovery_code"
     on success (the code is then spent), None otherwise (audited)."""
     step = _matching_step(user.totp_secret, code) if user.totp_secret else None
-    if step is not None and (user.totp_last_step is None or step > user.totp_last_step):
-        user.totp_last_step = step
-        db.session.commit()
+    # Conditional updates: of two requests racing with the same code, one wins.
+    if step is not None and _claim(
+        sa.update(User)
+        .where(User.id == user.id)
+        .where(sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step)
+    ):
+        db.session.refresh(user)
         return "totp"
-    recovery = _unused_recovery_code(user, code)
-    if recovery is not None:
-        recovery.used_at = utcnow()
+    if _claim(
+        sa.update(RecoveryCode)
+        .where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _code_hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    ):
         record_event(user, "auth.recovery_code_used", "user", user.id, client_address=address)
         db.session.commit()
         return "recovery_code"
@@ -363,21 +374,18 @@ def verify_second_factor(user: User, code: str, *, address: str | None) -> str |
     return None
 
 
+def _claim(statement: sa.Update) -> bool:
+    """Run a conditional UPDATE and commit; True if it changed a row."""
+    changed = db.session.execute(statement).rowcount == 1
+    db.session.commit()
+    return changed
+
+
 def _code_hash(code: str) -> str:
     # Recovery codes carry 50 random bits, so a fast hash is enough; normalised so
     # "ABCD-EFGH" and "abcd efgh" are the same code.
     normal = "".join(ch for ch in code.lower() if ch.isalnum())
     return hashlib.sha256(normal.encode()).hexdigest()
-
-
-def _unused_recovery_code(user: User, code: str) -> RecoveryCode | None:
-    return db.session.scalar(
-        sa.select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id,
-            RecoveryCode.code_hash == _code_hash(code),
-            RecoveryCode.used_at.is_(None),
-        )
-    )
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -411,16 +419,18 @@ def regenerate_recovery_codes(user: User, *, address: str | None) -> list[str]:
     return codes
 
 
-def disable_second_factor(user: User, password: str, *, address: str | None) -> None:
-    """Turn the second factor off; only where the role does not require it."""
-    if second_factor_required(user):
-        raise AccountError("second_factor_required")
+def remove_second_factor(user: User, password: str, code: str, *, address: str | None) -> None:
+    """Remove the authenticator (to turn it off, or to replace a lost or new phone) after
+    the password and a current or recovery code prove who asks. Staff must then set up a
+    new one before they reach any staff page (see ``app.decorators``)."""
     if not verify_password(user.password_hash, password):
         raise AccountError("wrong_current_password")
+    if verify_second_factor(user, code, address=address) is None:
+        raise AccountError("wrong_code")
     user.totp_secret = None
     user.totp_last_step = None
     user.recovery_codes = []
-    record_event(user, "user.second_factor_disabled", "user", user.id, client_address=address)
+    record_event(user, "user.second_factor_removed", "user", user.id, client_address=address)
     db.session.commit()
 
 

@@ -131,7 +131,9 @@ def test_throttling_counts_in_redis_shared_by_workers(_migrated, make_account, d
     from app import create_app
 
     prefix = f"evn-test-{uuid.uuid4().hex[:8]}"
-    user = make_account("evangelist")
+    # Read before entering the workers' contexts: a lazy load there would borrow a
+    # worker's connection for the test's own session and never give it back.
+    email = make_account("evangelist").email
     workers = [
         create_app(
             "testing", SQLALCHEMY_DATABASE_URI=_migrated,
@@ -144,9 +146,9 @@ def test_throttling_counts_in_redis_shared_by_workers(_migrated, make_account, d
         for n in range(5):
             worker = workers[n % 2]
             with worker.app_context():
-                worker.test_client().post("/auth/login", data={"email": user.email, "password": f"wrong {n}"})
+                worker.test_client().post("/auth/login", data={"email": email, "password": f"wrong {n}"})
         with workers[0].app_context():
-            response = workers[0].test_client().post("/auth/login", data={"email": user.email, "password": PASSWORD})
+            response = workers[0].test_client().post("/auth/login", data={"email": email, "password": PASSWORD})
         assert response.status_code == 429
     finally:
         r = redis.Redis(host="127.0.0.1", port=6379)
@@ -246,15 +248,54 @@ def test_evangelists_may_turn_the_second_factor_on_and_off(evangelist_client, db
     evangelist_client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
     user = db.session.scalar(sa.select(User).where(User.totp_secret == secret))
     assert user is not None
-    evangelist_client.post("/auth/account/two-factor/disable", data={"password": PASSWORD})
+    # The code used to turn it on cannot be replayed to turn it off.
+    evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
+    db.session.refresh(user)
+    assert user.totp_secret == secret
+    user.totp_last_step -= 1  # as if the next 30-second step had come
+    db.session.commit()
+    evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     db.session.refresh(user)
     assert user.totp_secret is None
 
 
-def test_staff_cannot_turn_the_second_factor_off(coordinator_client, db):
-    coordinator_client.post("/auth/account/two-factor/disable", data={"password": PASSWORD})
+def test_removing_the_second_factor_needs_the_password_and_a_code(coordinator_client, db):
     user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
+    coordinator_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": "000000"})
+    coordinator_client.post("/auth/account/two-factor/remove", data={"password": "wrong wrong wrong", "code": "000000"})
+    db.session.refresh(user)
     assert user.totp_secret is not None
+
+
+def test_staff_who_remove_their_authenticator_must_set_up_a_new_one_before_anything_else(coordinator_client, db):
+    from app.services.accounts import regenerate_recovery_codes
+
+    user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
+    code = regenerate_recovery_codes(user, address=None)[0]
+    response = coordinator_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": code})
+    assert response.headers["Location"] == "/auth/two-factor/setup"
+    assert coordinator_client.get("/coordinator/").headers["Location"] == "/auth/two-factor/setup"
+    assert coordinator_client.get("/auth/two-factor/setup").status_code == 200
+    assert coordinator_client.post("/auth/logout").status_code == 302  # signing out still works
+
+
+def test_a_signed_in_user_cannot_overwrite_an_existing_authenticator(coordinator_client, db):
+    user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
+    before = user.totp_secret
+    assert coordinator_client.get("/auth/two-factor/setup").headers["Location"] == "/auth/account"
+    coordinator_client.post("/auth/two-factor/setup", data={"code": "123456"})
+    db.session.refresh(user)
+    assert user.totp_secret == before
+
+
+def test_a_setup_secret_left_in_the_browser_is_not_offered_to_the_next_person(app, english, make_account):
+    app.config["DEMO_ALLOWED"] = False
+    first, second = make_account("coordinator", totp_secret=None), make_account("coordinator", totp_secret=None)
+    english.post("/auth/login", data={"email": first.email, "password": PASSWORD})
+    first_secret = re.search(r'user-select-all">([A-Z2-7]+)<', english.get("/auth/two-factor/setup").get_data(as_text=True)).group(1)
+    english.post("/auth/login", data={"email": second.email, "password": PASSWORD})
+    second_secret = re.search(r'user-select-all">([A-Z2-7]+)<', english.get("/auth/two-factor/setup").get_data(as_text=True)).group(1)
+    assert first_secret != second_secret
 
 
 # --- Sessions end on the server --------------------------------------------------------------
@@ -425,7 +466,7 @@ def test_with_a_mail_server_the_invitation_is_e_mailed(app, coordinator_client, 
 
 
 def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, english, make_account, monkeypatch):
-    monkeypatch.setattr("app.auth.routes.send_password_link", lambda *a: None)
+    monkeypatch.setattr("app.auth.routes.send_password_link", lambda *a, **k: None)
     app.config["MAIL_SERVER"] = "mail.example.jp"
     user = make_account("evangelist")
     known = english.post("/auth/forgot-password", data={"email": user.email}, follow_redirects=True)
