@@ -66,8 +66,10 @@ def register_blueprints(app: Flask) -> None:
     from app.coordinator import bp as coordinator_bp
     from app.evangelist import bp as evangelist_bp
     from app.public import bp as public_bp
+    from app.support import bp as support_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(support_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")

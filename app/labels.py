@@ -42,6 +42,31 @@ LABELS = {
         "invited": _l("Invited, no password yet"),
         "deactivated": _l("Deactivated"),
     },
+    "request_status": {
+        "new": _l("New"),
+        "triaged": _l("Triaged"),
+        "assigned": _l("Evangelist assigned"),
+        "scheduled": _l("Visit scheduled"),
+        "completed": _l("Completed"),
+        # Not "Declined": in Japanese that word (辞退) reads as the municipality's choice.
+        "declined": _l("Not taken on"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    # What the municipality reads on its status page, in plain words.
+    "request_stage": {
+        "new": _l("Received: a coordinator will look at it soon."),
+        "triaged": _l("Being matched: we are looking for the right evangelist."),
+        "assigned": _l("An evangelist is assigned and will contact you."),
+        "scheduled": _l("A visit is scheduled."),
+        "completed": _l("Completed. Thank you for working with us."),
+        "declined": _l("Declined."),
+        "withdrawn": _l("Withdrawn at your request."),
+    },
+    "request_mode": {
+        "onsite": _l("At our office"),
+        "online": _l("Online"),
+        "either": _l("Either is fine"),
+    },
     "assignment_status": {
         "proposed": _l("Proposed"),
         "accepted": _l("Accepted"),
@@ -59,6 +84,15 @@ LABELS = {
         "shikoku": _l("Shikoku"),
         "kyushu": _l("Kyushu and Okinawa"),
     },
+}
+
+
+# Why a status change was refused (evangelists.lifecycle reasons).
+TRANSITION_MESSAGES = {
+    "unknown_status": _l("That status does not exist."),
+    "unchanged": _l("The request already has this status."),
+    "closed": _l("The request is closed; its status can no longer change."),
+    "not_allowed": _l("The request cannot move to that status from where it is now."),
 }
 
 

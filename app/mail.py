@@ -12,7 +12,8 @@ from email.message import EmailMessage
 from flask import current_app, url_for
 from flask_babel import gettext as _
 
-from app.models import User
+from app.models import SupportRequest, User
+from app.services.requests import coordinator_emails
 
 
 def mail_configured() -> bool:
@@ -59,17 +60,44 @@ def send_password_link(user: User, token: str, purpose: str, *, background: bool
             "password stays as it is.",
             name=user.display_name, link=link,
         )
-    if not background:
+    if background:
+        send_in_background([(user.email, subject, body)])
+    else:
         send_mail(user.email, subject, body)
-        return
+
+
+def send_in_background(messages: list[tuple[str, str, str]]) -> None:
+    """Send ``(to, subject, body)`` messages after the response; failures are logged,
+    never shown to the person who caused them."""
     app = current_app._get_current_object()
 
     def deliver() -> None:
         with app.app_context():
-            try:
-                send_mail(user_email, subject, body)
-            except (smtplib.SMTPException, OSError) as error:
-                app.logger.warning("could not e-mail a password link to %s: %s", user_email, error)
+            for to, subject, body in messages:
+                try:
+                    send_mail(to, subject, body)
+                except (smtplib.SMTPException, OSError) as error:
+                    app.logger.warning("could not e-mail %s: %s", to, error)
 
-    user_email = user.email
-    threading.Thread(target=deliver, name="send-password-link", daemon=True).start()
+    threading.Thread(target=deliver, name="send-mail", daemon=True).start()
+
+
+def send_request_notices(support_request: SupportRequest, token: str) -> None:
+    """Confirmation with the private status link to the contact, and a notice to every
+    coordinator. Written in Japanese and English: the reader's language is unknown."""
+    number = support_request.id
+    status = url_for("support.status", token=token, _external=True)
+    town = support_request.municipality.name
+    confirmation = (
+        f"{support_request.contact_name} 様\n\n"
+        f"オープンデータ伝道師への支援依頼（受付番号 {number}）を受け付けました。\n"
+        f"進み具合の確認、メッセージの追加、取り下げは次のリンクから行えます（他の方に共有しないでください）。\n\n"
+        f"{status}\n\n"
+        f"We have received your request for an open data evangelist (number {number}).\n"
+        f"Follow it, add a message or withdraw it with the private link above.\n"
+    )
+    messages = [(support_request.email, f"支援依頼を受け付けました（受付番号 {number}）", confirmation)]
+    queue = url_for("coordinator.request_detail", request_id=number, _external=True)
+    notice = f"{town} から新しい支援依頼（{number}）が届きました。\nNew request {number} from {town}.\n\n{queue}\n"
+    messages += [(email, f"新しい支援依頼 {number}: {town}", notice) for email in coordinator_emails()]
+    send_in_background(messages)

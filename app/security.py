@@ -22,6 +22,7 @@ def init_security(app: Flask) -> None:
     def _headers(response):
         for name, value in BASE_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.path.startswith("/auth/password/"):
+        # Paths that carry a secret token never leak it in a Referer header.
+        if request.path.startswith(("/auth/password/", "/request/status/")):
             response.headers["Referrer-Policy"] = "no-referrer"
         return response

@@ -9,6 +9,7 @@ from flask_babel import format_decimal
 
 from app.i18n import current_language
 from app.labels import label
+from evangelists.contact import display_phone
 
 
 def url_with(**changes) -> str:
@@ -38,4 +39,5 @@ def init_templating(app: Flask) -> None:
         language_switch_url=language_switch_url,
     )
     app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -36,6 +36,7 @@ ASSIGNMENT_STATUSES = ("proposed", "accepted", "completed", "declined", "cancell
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
 
 REQUEST_MODES = ("onsite", "online", "either")
+MESSAGE_SENDERS = ("municipality", "coordinator")
 VISIT_MODES = ("onsite", "online")
 
 OUTCOME_TYPES = (

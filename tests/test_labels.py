@@ -13,6 +13,9 @@ VOCABULARIES = {
     "region": vocabulary.REGIONS,
     "user_role": vocabulary.ROLES,
     "assignment_status": vocabulary.ASSIGNMENT_STATUSES,
+    "request_status": vocabulary.REQUEST_STATUSES,
+    "request_stage": vocabulary.REQUEST_STATUSES,
+    "request_mode": vocabulary.REQUEST_MODES,
     "user_status": vocabulary.USER_STATUSES,
 }
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.labels import choices
 
@@ -23,3 +23,39 @@ class InviteForm(FlaskForm):
         super().__init__(*args, **kwargs)
         roles = choices("user_role")
         self.role.choices = roles if can_invite_staff else [r for r in roles if r[0] == "evangelist"]
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), validators=[Optional()])
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
+    topic = SelectField(_l("Topic"), validators=[Optional()])
+
+    def __init__(self, *args, prefectures, topics, locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        ja = locale == "ja"
+        any_choice = [("", str(_l("Open (all)")))]
+        self.status.choices = any_choice + choices("request_status")
+        self.prefecture.choices = [("", str(_l("Any")))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
+        self.topic.choices = [("", str(_l("Any")))] + [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason, shown to the municipality"),
+        validators=[DataRequired(message=_l("Give the municipality a reason.")), Length(max=1000)],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Decline the request"))
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message to the municipality"),
+        validators=[DataRequired(message=_l("Write a message first.")), Length(max=2000)],
+        description=_l("The municipality reads it on its status page."),
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Send message"))

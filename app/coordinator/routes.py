@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,14 +13,27 @@ from app.auth.forms import ActionForm
 from app.auth.messages import account_error_messages
 from app.auth.session import client_address
 from app.coordinator import bp
-from app.coordinator.forms import InviteForm
+from app.coordinator.forms import DeclineForm, InviteForm, QueueFilterForm, ReplyForm
 from app.decorators import role_required
 from app.extensions import db
 from app.mail import mail_configured, password_link, send_password_link
-from app.models import User
+from app.i18n import current_language
+from app.labels import TRANSITION_MESSAGES
+from app.models import SupportRequest, User
+from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountError
+from app.services.geography import list_prefectures
 from app.services.network import network_summary
+from app.services.requests import (
+    QueueFilters,
+    add_message,
+    change_status,
+    request_history,
+    request_queue,
+)
+from app.services.topics import list_topics
+from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")
 
@@ -84,3 +97,94 @@ def _deliver(user: User, token: str, purpose: str):
         "coordinator/link.html", user=user, purpose=purpose, link=password_link(token, purpose),
         days=accounts.max_age(purpose).days,
     )
+
+
+# --- Support requests ----------------------------------------------------------------------
+
+
+@bp.get("/requests")
+@role_required(*STAFF)
+def requests():
+    form = QueueFilterForm(request.args, prefectures=list_prefectures(), topics=list_topics(),
+                           locale=current_language())
+    form.validate()
+    values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
+    page = db.paginate(request_queue(QueueFilters(**values)), per_page=50, error_out=False)
+    return render_template("coordinator/requests.html", form=form, page=page, now=utcnow())
+
+
+def _support_request(request_id: int) -> SupportRequest:
+    return db.get_or_404(SupportRequest, request_id,
+                         description=_("No request has the number %(id)s.", id=request_id))
+
+
+@bp.get("/requests/<int:request_id>")
+@role_required(*STAFF)
+def request_detail(request_id: int):
+    support_request = _support_request(request_id)
+    return render_template(
+        "coordinator/request.html",
+        req=support_request,
+        history=request_history(support_request),
+        action=ActionForm(),
+        decline_form=DeclineForm(formdata=None),
+        reply_form=ReplyForm(formdata=None),
+        can_triage=refusal("request", support_request.status, "triaged") is None,
+        can_decline=refusal("request", support_request.status, "declined") is None,
+        now=utcnow(),
+    )
+
+
+@bp.post("/requests/<int:request_id>/triage")
+@role_required(*STAFF)
+def triage(request_id: int):
+    support_request = _support_request(request_id)
+    if ActionForm().validate_on_submit():
+        _change(support_request, "triaged", success=_("Marked as triaged."))
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/decline")
+@role_required(*STAFF)
+def decline(request_id: int):
+    support_request = _support_request(request_id)
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        # Show the form again with its error and what was typed.
+        return render_template(
+            "coordinator/request.html", req=support_request, history=request_history(support_request),
+            action=ActionForm(), decline_form=form, reply_form=ReplyForm(formdata=None),
+            can_triage=refusal("request", support_request.status, "triaged") is None,
+            can_decline=True, now=utcnow(), open_decline=True,
+        ), 422
+    _change(support_request, "declined", reason=form.reason.data.strip(),
+            success=_("Declined. The municipality sees the reason on its status page."))
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+@bp.post("/requests/<int:request_id>/messages")
+@role_required(*STAFF)
+def reply(request_id: int):
+    support_request = _support_request(request_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            add_message(support_request, form.body.data.strip(), sender="coordinator", author=current_user,
+                        address=client_address())
+        except TransitionRefused:
+            flash(_("This request is closed, so messages can no longer be added."), "warning")
+        else:
+            flash(_("Message sent. The municipality sees it on its status page."), "success")
+    else:
+        for message in form.body.errors:
+            flash(message, "error")
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+def _change(support_request: SupportRequest, target: str, *, success: str, reason: str | None = None) -> None:
+    try:
+        change_status(current_user, support_request, target, reason=reason, address=client_address())
+    except TransitionRefused as refused:
+        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+    else:
+        flash(success, "success")

@@ -6,6 +6,7 @@ from app.models.network import Community, Evangelist, Topic, evangelist_skills
 from app.models.workflow import (
     Assignment,
     Outcome,
+    RequestMessage,
     SupportRequest,
     Visit,
     request_topics,
@@ -21,6 +22,7 @@ __all__ = [
     "Outcome",
     "Prefecture",
     "RecoveryCode",
+    "RequestMessage",
     "SupportRequest",
     "Topic",
     "User",

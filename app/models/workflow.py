@@ -13,6 +13,7 @@ from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
 from evangelists.vocabulary import (
     ASSIGNMENT_STATUSES,
+    MESSAGE_SENDERS,
     OUTCOME_TYPES,
     REQUEST_MODES,
     REQUEST_STATUSES,
@@ -68,6 +69,8 @@ class SupportRequest(TimestampMixin, db.Model):
     )
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The one-time token of the form that created it: a resubmission finds this row.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     municipality: Mapped[Municipality] = relationship()
@@ -75,9 +78,35 @@ class SupportRequest(TimestampMixin, db.Model):
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.created_at"
     )
+    messages: Mapped[list[RequestMessage]] = relationship(
+        back_populates="request", order_by="RequestMessage.created_at",
+        cascade="all, delete-orphan",
+    )
 
     def __repr__(self) -> str:
         return f"<SupportRequest {self.id} {self.status}>"
+
+
+class RequestMessage(TimestampMixin, db.Model):
+    """A message on a request, from the municipality (status page) or a coordinator.
+    Everything here is visible to the municipality through its status link."""
+
+    __tablename__ = "request_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    sender: Mapped[str] = mapped_column(choice(MESSAGE_SENDERS, "message_sender"))
+    # The coordinator who wrote it; NULL for the municipality.
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    request: Mapped[SupportRequest] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RequestMessage {self.id} on {self.request_id}>"
 
 
 class Assignment(TimestampMixin, db.Model):

@@ -37,3 +37,7 @@ def sync_topics() -> tuple[int, int]:
         record_event(None, "topics.synced", "topic", after={"added": added, "updated": updated})
         db.session.commit()
     return added, updated
+
+
+def list_topics() -> list[Topic]:
+    return list(db.session.scalars(sa.select(Topic).order_by(Topic.position)))

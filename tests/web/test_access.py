@@ -11,7 +11,7 @@ import pytest
 from app.decorators import PUBLIC
 from app.services.accounts import make_password_token
 from tests.conftest import sign_in
-from tests.factories import make_municipality
+from tests.factories import make_municipality, make_request
 
 STAFF = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
@@ -45,6 +45,16 @@ ACCESS = {
     "coordinator.invite": ("GET", STAFF),
     "coordinator.password_link_for": ("POST", STAFF),
     "evangelist.home": ("GET", EVANGELIST),
+    "support.new_request": ("GET", PUBLIC),
+    "support.sent": ("GET", PUBLIC),
+    "support.thanks": ("GET", PUBLIC),
+    "support.status": ("GET", PUBLIC),
+    "support.withdraw": ("POST", PUBLIC),
+    "coordinator.requests": ("GET", STAFF),
+    "coordinator.request_detail": ("GET", STAFF),
+    "coordinator.triage": ("POST", STAFF),
+    "coordinator.decline": ("POST", STAFF),
+    "coordinator.reply": ("POST", STAFF),
 }
 
 
@@ -67,10 +77,12 @@ def test_the_table_agrees_with_the_declarations_on_the_views(app):
 @pytest.fixture
 def world(db, make_account):
     """Two evangelists, one municipality: the arguments every URL needs."""
-    make_municipality(code="011002", name="札幌市")
+    sapporo = make_municipality(code="011002", name="札幌市")
     other = make_account("evangelist", email="other@example.jp")
+    support_request = make_request(municipality=sapporo)
     db.session.commit()
     return {
+        "request_id": support_request.id,
         "code": "011002",
         "locale": "en",
         "user_id": other.id,
@@ -125,7 +137,7 @@ def test_each_role_reaches_exactly_its_endpoints(app, signed_in_client, world, r
 
 def test_an_evangelist_sees_only_their_own_assignments(app, db, make_account):
     from app.models import Assignment
-    from tests.factories import make_evangelist, make_request
+    from tests.factories import make_evangelist
 
     mine, theirs = make_account("evangelist"), make_account("evangelist")
     for user, town in ((mine, "自分町"), (theirs, "他人村")):

@@ -1,0 +1,134 @@
+"""The public request form and the status-page forms."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from evangelists.contact import normalize_phone
+
+MESSAGE_MAX = 2000
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequestForm(FlaskForm):
+    prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose your prefecture."))])
+    municipality = SelectField(
+        _l("Municipality"),
+        validators=[DataRequired(message=_l("Choose your municipality."))],
+        description=_l("After choosing the prefecture, the list shows its municipalities."),
+        validate_choice=False,
+    )
+    contact_name = StringField(
+        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=100)],
+        render_kw={"autocomplete": "name"},
+    )
+    department = StringField(
+        _l("Department"), validators=[DataRequired(message=_l("Enter your department.")), Length(max=100)],
+        description=_l("For example 情報政策課 or 企画課."),
+        render_kw={"autocomplete": "organization-title"},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Enter an e-mail address.")),
+                    Email(message=_l("This is not an e-mail address, e.g. name@city.example.lg.jp."),
+                          check_deliverability=False),
+                    Length(max=254)],
+        description=_l("We send the confirmation and replies here."),
+        render_kw={"autocomplete": "email"},
+    )
+    phone = TelField(
+        _l("Phone (optional)"), validators=[Optional(), Length(max=30)],
+        description=_l("For example 03-1234-5678 or +81 3 1234 5678."),
+        render_kw={"autocomplete": "tel"},
+    )
+    topics = CheckboxesField(
+        _l("What would you like help with?"),
+        validators=[InputRequired(message=_l("Choose at least one topic."))],
+        description=_l("Choose one or more."),
+    )
+    mode = RadioField(
+        _l("How should we meet?"), default="either",
+        choices=[("onsite", _l("At our office")), ("online", _l("Online")), ("either", _l("Either is fine"))],
+    )
+    period = StringField(
+        _l("When would suit you? (optional)"), validators=[Optional(), Length(max=100)],
+        description=_l("For example 来月以降 or 12月中旬."),
+    )
+    message = TextAreaField(
+        _l("Message (optional)"), validators=[Optional(), Length(max=MESSAGE_MAX)],
+        description=_l("What you have done so far, what worries you. Up to 2,000 characters."),
+        render_kw={"rows": 5, "maxlength": MESSAGE_MAX},
+    )
+    # Left empty by people; bots that fill every field give themselves away.
+    website = StringField(_l("Leave this field empty"), render_kw={"autocomplete": "off", "tabindex": "-1"})
+    nonce = HiddenField()
+    send = SubmitField(_l("Send the request"))
+
+    def __init__(self, *args, prefectures, municipalities, topics, locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        ja = locale == "ja"
+        self.prefecture.choices = [("", _("Choose…"))] + [
+            (p.code, p.name_ja if ja else p.name_en) for p in prefectures
+        ]
+        self.municipality.choices = [("", _("Choose…") if municipalities else _("Choose the prefecture first"))] + [
+            (m.code, m.name if ja else f"{m.name} ({m.name_romaji})" if m.name_romaji else m.name)
+            for m in municipalities
+        ]
+        self.topics.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
+        self.phone_e164: str | None = None
+
+    def validate_municipality(self, field):
+        if field.data and field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("Choose a municipality of the chosen prefecture."))
+
+    def validate_topics(self, field):
+        known = {value for value, _label in field.choices}
+        if not set(field.data or ()) <= known:
+            raise ValidationError(_("Choose topics from the list."))
+
+    def validate_phone(self, field):
+        if not field.data:
+            return
+        try:
+            self.phone_e164 = normalize_phone(field.data)
+        except ValueError:
+            raise ValidationError(
+                _("This is not a phone number we can use. Write it like 03-1234-5678 or +81 3 1234 5678.")
+            ) from None
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[DataRequired(message=_l("Write a message first.")), Length(max=MESSAGE_MAX)],
+        render_kw={"rows": 4, "maxlength": MESSAGE_MAX},
+    )
+    submit = SubmitField(_l("Send message"))
+
+
+class WithdrawForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, we no longer need help with this request."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Withdraw the request"))

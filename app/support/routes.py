@@ -1,0 +1,174 @@
+"""Routes of the support blueprint: ``/request`` and ``/request/status/<token>``."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from app.auth.session import client_address
+from app.decorators import public
+from app.extensions import db, limiter
+from app.i18n import current_language
+from app.mail import mail_configured, send_request_notices
+from app.models import Municipality, Prefecture
+from app.services import requests as requests_service
+from app.services.geography import list_prefectures
+from app.services.requests import Submission
+from app.services.topics import list_topics
+from app.support import bp
+from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from evangelists.lifecycle import TransitionRefused
+
+SUBMITTED = "submitted_request"
+
+
+def _created(_response) -> bool:
+    return bool(g.get("request_created"))
+
+
+def _municipalities_of(prefecture_code: str | None) -> list[Municipality]:
+    if not prefecture_code:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .join(Municipality.prefecture)
+            .where(Prefecture.code == prefecture_code)
+            .order_by(Municipality.code)
+        )
+    )
+
+
+def _request_form() -> RequestForm:
+    chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
+    form = RequestForm(
+        prefectures=list_prefectures(),
+        municipalities=_municipalities_of(chosen),
+        topics=list_topics(),
+        locale=current_language(),
+    )
+    if request.method == "GET":
+        form.prefecture.data = chosen or ""
+        form.nonce.data = secrets.token_urlsafe(24)
+    return form
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per hour", methods=["POST"], deduct_when=_created, scope="support-request")
+def new_request():
+    form = _request_form()
+    if request.method == "GET":
+        return render_template("support/request.html", form=form)
+    if form.website.data:
+        # A bot filled the hidden field: answer as if all went well, store nothing.
+        current_app.logger.info("support request honeypot filled from %s", client_address())
+        return redirect(url_for("support.thanks"))
+    if request.form.get("action") == "prefecture":
+        # Without JavaScript, choosing the prefecture reloads the form with its
+        # municipalities; everything typed so far comes back unchanged.
+        return render_template("support/request.html", form=form, focus="municipality")
+    if not form.validate_on_submit():
+        return render_template("support/request.html", form=form), 422
+    submission = Submission(
+        municipality_code=form.municipality.data,
+        contact_name=form.contact_name.data.strip(),
+        department=form.department.data.strip(),
+        email=form.email.data.strip(),
+        phone=form.phone_e164,
+        topics=tuple(form.topics.data),
+        mode=form.mode.data,
+        period=(form.period.data or "").strip(),
+        message=(form.message.data or "").strip(),
+        nonce=form.nonce.data or secrets.token_urlsafe(24),
+    )
+    choice = request.form.get("duplicate")
+    if choice != "new":
+        existing = requests_service.open_request_for(submission.municipality_code)
+        if existing is not None and existing.form_nonce != submission.nonce:
+            if choice == "add":
+                requests_service.add_to_open_request(existing, submission, address=client_address())
+                g.request_created = True
+                return render_template("support/added.html", existing=existing)
+            return render_template("support/request.html", form=form, existing=existing)
+    result = requests_service.submit_request(submission, address=client_address())
+    if result.token is not None:
+        g.request_created = True
+        session[SUBMITTED] = {"id": result.request.id, "token": result.token}
+        if mail_configured():
+            send_request_notices(result.request, result.token)
+    return redirect(url_for("support.sent"))
+
+
+@bp.get("/request/sent")
+@public
+def sent():
+    """The confirmation: request number and the private status link (shown from the
+    sender's own session; a resubmission lands here too)."""
+    saved = session.get(SUBMITTED)
+    if not saved:
+        return redirect(url_for("support.new_request"))
+    return render_template(
+        "support/sent.html",
+        number=saved["id"],
+        link=url_for("support.status", token=saved["token"], _external=True),
+        mailed=mail_configured(),
+    )
+
+
+@bp.get("/request/thanks")
+@public
+def thanks():
+    return render_template("support/thanks.html")
+
+
+def _by_token(token: str):
+    found = requests_service.request_by_token(token)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/request/status/<token>", methods=["GET", "POST"])
+@public
+def status(token: str):
+    support_request = _by_token(token)
+    form = MessageForm()
+    if form.validate_on_submit():
+        try:
+            requests_service.add_message(support_request, form.body.data.strip(), sender="municipality",
+                                         address=client_address())
+        except TransitionRefused:
+            flash(_("This request is closed, so messages can no longer be added."), "warning")
+        else:
+            flash(_("Your message was sent to the coordinators."), "success")
+        return redirect(url_for("support.status", token=token))
+    return render_template(
+        "support/status.html",
+        req=support_request,
+        form=form,
+        withdraw_form=WithdrawForm(formdata=None),
+        assignment=requests_service.current_assignment(support_request),
+        token=token,
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/request/status/<token>/withdraw")
+@public
+def withdraw(token: str):
+    support_request = _by_token(token)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        for message in form.confirm.errors:
+            flash(message, "error")
+        return redirect(url_for("support.status", token=token))
+    try:
+        requests_service.change_status("municipality", support_request, "withdrawn", address=client_address())
+    except TransitionRefused:
+        flash(_("This request is already closed."), "warning")
+    else:
+        flash(_("The request is withdrawn. Thank you for letting us know."), "success")
+    return redirect(url_for("support.status", token=token))
