@@ -58,9 +58,22 @@ def run_migrations_online():
     conf_args.setdefault("render_item", render_item)
 
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copying it and dropping the old one; with
+            # foreign keys on, that DROP fires ON DELETE CASCADE and empties every child
+            # table (request topics, skills...). The pragma only works outside a
+            # transaction, so it goes straight to the driver before Alembic begins one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

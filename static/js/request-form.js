@@ -9,7 +9,7 @@
   if (!prefecture || !button) return;
   button.closest(".js-hide").classList.add("d-none");
   prefecture.addEventListener("change", function () { button.click(); });
-  var notice = document.getElementById("duplicate-notice");
+  var notice = document.getElementById("duplicate-notice") || document.getElementById("error-summary");
   if (notice) notice.focus();
   if (form.dataset.focus) {
     var target = document.getElementById(form.dataset.focus);

@@ -344,3 +344,11 @@ def test_without_a_mail_server_nothing_breaks_and_the_link_is_shown(client, town
     assert client.post("/request", data=form_data()).headers["Location"] == "/request/sent"
     html = client.get("/request/sent").get_data(as_text=True)
     assert "bookmark" in html and "/request/status/" in html
+
+
+def test_errors_are_listed_at_the_top_with_links_to_their_fields(client, towns):
+    client.set_cookie("lang", "en")
+    html = client.post("/request", data=form_data(email="", topics=None)).get_data(as_text=True)
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "2 items need your attention" in summary
+    assert 'href="#email"' in summary and 'href="#topics-0"' in summary
