@@ -59,6 +59,7 @@ def main() -> None:
                 ("GET /municipalities?q=011002", "/municipalities?q=011002"),
                 ("GET /municipalities?prefecture=13&page=2", "/municipalities?prefecture=13&page=2"),
                 ("GET /municipalities/011002", "/municipalities/011002"),
+                ("GET /request?prefecture=01 (form, 179 towns)", "/request?prefecture=01"),
             ]:
                 client.get(path)  # warm the template cache
                 samples = [timed(lambda: client.get(path)) * 1000 for _ in range(REPEAT)]

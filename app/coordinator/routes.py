@@ -29,6 +29,7 @@ from app.services.requests import (
     QueueFilters,
     add_message,
     change_status,
+    count_by_status,
     request_history,
     request_queue,
 )
@@ -47,7 +48,8 @@ def home():
         .order_by(User.created_at.desc())
     ).all()
     return render_template(
-        "coordinator/home.html", summary=network_summary(), invited=invited, action=ActionForm()
+        "coordinator/home.html", summary=network_summary(), invited=invited, action=ActionForm(),
+        requests_by_status=count_by_status(),
     )
 
 

@@ -194,6 +194,14 @@ def request_queue(filters: QueueFilters) -> sa.Select:
     return stmt
 
 
+def count_by_status() -> dict[str, int]:
+    """How many requests are in each status (one query)."""
+    rows = db.session.execute(
+        sa.select(SupportRequest.status, sa.func.count()).group_by(SupportRequest.status)
+    ).all()
+    return dict(rows)
+
+
 def request_history(request: SupportRequest) -> list[AuditEvent]:
     return list(
         db.session.scalars(
