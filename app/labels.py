@@ -6,6 +6,8 @@ has a label, so a new status cannot reach a page untranslated.
 
 from __future__ import annotations
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -94,6 +96,28 @@ TRANSITION_MESSAGES = {
     "closed": _l("The request is closed; its status can no longer change."),
     "not_allowed": _l("The request cannot move to that status from where it is now."),
 }
+
+
+def describe_reasons(reasons) -> str:
+    """A match's reasons (``evangelists.matching`` codes, tuples or the lists they become
+    in JSON) in words: "12 km away · covers 3 of 4 topics · 1 of 3 slots in use"."""
+    words = []
+    for code, *values in reasons:
+        if code == "distance_km":
+            words.append(_("%(km)s km away", km=format_decimal(values[0], "#,##0")))
+        elif code == "coverage":
+            matched, total = values
+            words.append(_("covers %(matched)s of %(total)s topics", matched=matched, total=total)
+                         if total else _("no topics named"))
+        elif code == "load":
+            words.append(_("%(used)s of %(capacity)s slots in use", used=values[0], capacity=values[1]))
+        elif code == "same_prefecture":
+            words.append(_("same prefecture"))
+        elif code == "visited_before":
+            words.append(_("visited this municipality before"))
+        elif code == "online":
+            words.append(_("online only"))
+    return " · ".join(words)
 
 
 def label(vocabulary: str, value: str | None) -> str:

@@ -8,7 +8,7 @@ from flask import Flask, request, url_for
 from flask_babel import format_decimal
 
 from app.i18n import current_language
-from app.labels import label
+from app.labels import describe_reasons, label
 from evangelists.contact import display_phone
 
 
@@ -35,6 +35,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
         label=label,
+        describe_reasons=describe_reasons,
         current_language=current_language,
         language_switch_url=language_switch_url,
     )

@@ -7,11 +7,12 @@ with the reason and nothing is written.
 
 from __future__ import annotations
 
-from evangelists.vocabulary import REQUEST_STATUSES
+from evangelists.vocabulary import ASSIGNMENT_STATUSES, REQUEST_STATUSES
 
 # status -> statuses it may move to. Terminal statuses map to an empty set.
 REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"triaged", "declined", "withdrawn"}),
+    # A coordinator may assign straight from "new" (triage is implied).
+    "new": frozenset({"triaged", "assigned", "declined", "withdrawn"}),
     "triaged": frozenset({"assigned", "declined", "withdrawn"}),
     # An evangelist who declines puts the request back to "triaged".
     "assigned": frozenset({"triaged", "scheduled", "withdrawn"}),
@@ -21,7 +22,18 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     "withdrawn": frozenset(),
 }
 
-MACHINES = {"request": (REQUEST_STATUSES, REQUEST_TRANSITIONS)}
+ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "proposed": frozenset({"accepted", "declined", "cancelled"}),
+    "accepted": frozenset({"completed", "cancelled"}),
+    "completed": frozenset(),
+    "declined": frozenset(),
+    "cancelled": frozenset(),
+}
+
+MACHINES = {
+    "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
+    "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
+}
 
 
 class TransitionRefused(Exception):

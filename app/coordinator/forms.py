@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.labels import choices
@@ -59,3 +59,8 @@ class ReplyForm(FlaskForm):
         render_kw={"rows": 3},
     )
     submit = SubmitField(_l("Send message"))
+
+
+class AssignForm(FlaskForm):
+    evangelist_id = IntegerField(validators=[DataRequired()])
+    submit = SubmitField(_l("Assign"))

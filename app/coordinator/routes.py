@@ -7,13 +7,14 @@ import smtplib
 import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.forms import ActionForm
 from app.auth.messages import account_error_messages
 from app.auth.session import client_address
 from app.coordinator import bp
-from app.coordinator.forms import DeclineForm, InviteForm, QueueFilterForm, ReplyForm
+from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
 from app.decorators import role_required
 from app.extensions import db
 from app.mail import mail_configured, password_link, send_password_link
@@ -24,6 +25,7 @@ from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.geography import list_prefectures
+from app.services.matching import CapacityFull, batch_plan, propose, suggestions
 from app.services.network import network_summary
 from app.services.requests import (
     QueueFilters,
@@ -134,7 +136,17 @@ def request_detail(request_id: int):
         can_triage=refusal("request", support_request.status, "triaged") is None,
         can_decline=refusal("request", support_request.status, "declined") is None,
         now=utcnow(),
+        **_matching_context(support_request),
     )
+
+
+def _matching_context(support_request: SupportRequest) -> dict:
+    can_assign = refusal("request", support_request.status, "assigned") is None
+    return {
+        "can_assign": can_assign,
+        "suggestions": suggestions(support_request) if can_assign else [],
+        "assign_form": AssignForm(formdata=None),
+    }
 
 
 @bp.post("/requests/<int:request_id>/triage")
@@ -158,6 +170,7 @@ def decline(request_id: int):
             action=ActionForm(), decline_form=form, reply_form=ReplyForm(formdata=None),
             can_triage=refusal("request", support_request.status, "triaged") is None,
             can_decline=True, now=utcnow(), open_decline=True,
+            **_matching_context(support_request),
         ), 422
     _change(support_request, "declined", reason=form.reason.data.strip(),
             success=_("Declined. The municipality sees the reason on its status page."))
@@ -190,3 +203,45 @@ def _change(support_request: SupportRequest, target: str, *, success: str, reaso
         flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
     else:
         flash(success, "success")
+
+
+# --- Matching -------------------------------------------------------------------------------
+
+
+@bp.post("/requests/<int:request_id>/assign")
+@role_required(*STAFF)
+def assign_evangelist(request_id: int):
+    support_request = _support_request(request_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        _propose(support_request, form.evangelist_id.data)
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+def _propose(support_request: SupportRequest, evangelist_id: int) -> bool:
+    try:
+        propose(current_user, support_request, evangelist_id, address=client_address())
+    except CapacityFull:
+        flash(_("This evangelist has no free slot any more; choose another."), "error")
+    except ValueError:
+        flash(_("This evangelist cannot take this request (not available, or out of reach)."), "error")
+    except TransitionRefused as refused:
+        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+    else:
+        return True
+    return False
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+@role_required(*STAFF)
+def plan():
+    """The best overall plan for every triaged request, for review; nothing is saved
+    until the coordinator applies all of it or the rows they tick."""
+    current = batch_plan()
+    if request.method == "POST" and ActionForm().validate_on_submit():
+        chosen = set(request.form.getlist("row", type=int))
+        rows = [r for r in current.rows if r.match and (not chosen or r.request.id in chosen)]
+        made = sum(_propose(r.request, r.match.candidate_id) for r in rows)
+        flash(ngettext("%(num)s assignment proposed.", "%(num)s assignments proposed.", made), "success")
+        return redirect(url_for("coordinator.plan"))
+    return render_template("coordinator/plan.html", plan=current, action=ActionForm())

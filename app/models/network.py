@@ -122,5 +122,9 @@ class Evangelist(TimestampMixin, db.Model):
         secondary=evangelist_skills, order_by=Topic.position
     )
 
+    @property
+    def display_name(self) -> str:
+        return f"{self.family_name} {self.given_name}"
+
     def __repr__(self) -> str:
         return f"<Evangelist {self.id} {self.status}>"

@@ -3,10 +3,10 @@ import itertools
 import pytest
 
 from evangelists.lifecycle import REQUEST_TRANSITIONS, TransitionRefused, check, is_open, refusal
-from evangelists.vocabulary import OPEN_REQUEST_STATUSES, REQUEST_STATUSES
+from evangelists.vocabulary import ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES, REQUEST_STATUSES
 
 ALLOWED = {
-    ("new", "triaged"), ("new", "declined"), ("new", "withdrawn"),
+    ("new", "triaged"), ("new", "assigned"), ("new", "declined"), ("new", "withdrawn"),
     ("triaged", "assigned"), ("triaged", "declined"), ("triaged", "withdrawn"),
     ("assigned", "triaged"), ("assigned", "scheduled"), ("assigned", "withdrawn"),
     ("scheduled", "triaged"), ("scheduled", "completed"), ("scheduled", "withdrawn"),
@@ -34,3 +34,14 @@ def test_unknown_statuses_are_refused():
 
 def test_open_statuses_are_exactly_those_that_can_still_change():
     assert {s for s in REQUEST_STATUSES if is_open(s)} == set(OPEN_REQUEST_STATUSES)
+
+
+ASSIGNMENT_ALLOWED = {
+    ("proposed", "accepted"), ("proposed", "declined"), ("proposed", "cancelled"),
+    ("accepted", "completed"), ("accepted", "cancelled"),
+}
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(ASSIGNMENT_STATUSES, repeat=2)))
+def test_every_pair_of_assignment_statuses(current, target):
+    assert (refusal("assignment", current, target) is None) == ((current, target) in ASSIGNMENT_ALLOWED)

@@ -55,6 +55,10 @@ ACCESS = {
     "coordinator.triage": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
+    "coordinator.assign_evangelist": ("POST", STAFF),
+    "coordinator.plan": ("GET", STAFF),
+    "evangelist.accept": ("POST", EVANGELIST),
+    "evangelist.decline": ("POST", EVANGELIST),
 }
 
 
@@ -80,9 +84,16 @@ def world(db, make_account):
     sapporo = make_municipality(code="011002", name="札幌市")
     other = make_account("evangelist", email="other@example.jp")
     support_request = make_request(municipality=sapporo)
+    from app.models import Assignment
+    from tests.factories import make_evangelist
+
+    theirs = Assignment(request=support_request, evangelist=make_evangelist(user=other), score=0.5,
+                        distance_km=1.0, reasons=[])
+    db.session.add(theirs)
     db.session.commit()
     return {
         "request_id": support_request.id,
+        "assignment_id": theirs.id,
         "code": "011002",
         "locale": "en",
         "user_id": other.id,

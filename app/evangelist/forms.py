@@ -1,0 +1,17 @@
+"""Forms of the evangelist's pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class DeclineAssignmentForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why can't you take it?"),
+        validators=[DataRequired(message=_l("Tell the coordinators why, in a few words.")), Length(max=500)],
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Decline"))

@@ -1,0 +1,233 @@
+"""From the database to the matcher and back: suggestions for one request, the batch
+plan, and proposing an assignment without ever overbooking an evangelist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Assignment, Evangelist, Municipality, Prefecture, SupportRequest, User
+from app.models.base import utcnow
+from app.services.audit import record_event
+from evangelists import lifecycle
+from evangelists.matching import Candidate, Match, Need, assign, rank
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
+
+PLANNABLE_STATUSES = ("triaged",)
+
+
+class CapacityFull(Exception):
+    """The evangelist has no free slot left (someone else may have just taken it)."""
+
+
+def _candidates(exclude: set[int] = frozenset()) -> list[Candidate]:
+    """Every evangelist who can take work today, as the matcher sees them (3 queries)."""
+    today = date.today()
+    load = dict(
+        db.session.execute(
+            sa.select(Assignment.evangelist_id, sa.func.count())
+            .where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+            .group_by(Assignment.evangelist_id)
+        ).all()
+    )
+    visited: dict[int, set[str]] = {}
+    for evangelist_id, code in db.session.execute(
+        sa.select(Assignment.evangelist_id, Municipality.code)
+        .join(Assignment.request)
+        .join(SupportRequest.municipality)
+        .where(Assignment.status.in_(("accepted", "completed")))
+    ):
+        visited.setdefault(evangelist_id, set()).add(code)
+    rows = db.session.execute(
+        sa.select(Evangelist, Prefecture.code)
+        .join(Evangelist.home_municipality)
+        .join(Municipality.prefecture)
+        .where(
+            Evangelist.status == "active",
+            sa.or_(Evangelist.paused_until.is_(None), Evangelist.paused_until < today),
+        )
+        .options(selectinload(Evangelist.skills))
+        .order_by(Evangelist.id)
+    ).all()
+    return [
+        Candidate(
+            id=e.id, lat=e.lat, lon=e.lon,
+            skills=frozenset(t.slug for t in e.skills),
+            capacity=e.capacity, active_load=load.get(e.id, 0),
+            travel_radius_km=e.travel_radius_km, online_ok=e.online_ok,
+            prefecture_code=prefecture_code,
+            visited=frozenset(visited.get(e.id, ())),
+        )
+        for e, prefecture_code in rows
+        if e.id not in exclude
+    ]
+
+
+def _need(request: SupportRequest) -> Need:
+    m = request.municipality
+    return Need(
+        id=request.id, municipality_code=m.code, prefecture_code=m.prefecture.code,
+        lat=m.lat, lon=m.lon, topics=frozenset(t.slug for t in request.topics),
+        mode=request.preferred_mode,
+    )
+
+
+def _already_tried(request_ids: list[int]) -> dict[int, set[int]]:
+    """Evangelists who declined, or already hold, each request: never suggested again."""
+    tried: dict[int, set[int]] = {}
+    for request_id, evangelist_id in db.session.execute(
+        sa.select(Assignment.request_id, Assignment.evangelist_id).where(
+            Assignment.request_id.in_(request_ids),
+            Assignment.status.in_(("proposed", "accepted", "declined")),
+        )
+    ):
+        tried.setdefault(request_id, set()).add(evangelist_id)
+    return tried
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    match: Match
+    evangelist: Evangelist
+
+
+def suggestions(request: SupportRequest, limit: int = 10) -> list[Suggestion]:
+    """The best evangelists for ``request``, best first, with the matcher's reasons."""
+    exclude = _already_tried([request.id]).get(request.id, set())
+    matches = rank(_need(request), _candidates(exclude), limit=limit)
+    people = _evangelists([m.candidate_id for m in matches])
+    return [Suggestion(m, people[m.candidate_id]) for m in matches]
+
+
+def _evangelists(ids: list[int]) -> dict[int, Evangelist]:
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Evangelist).where(Evangelist.id.in_(ids))
+        .options(selectinload(Evangelist.home_community), selectinload(Evangelist.home_municipality))
+    )
+    return {e.id: e for e in rows}
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    request: SupportRequest
+    match: Match | None
+    evangelist: Evangelist | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    rows: list[PlanRow]
+
+    @property
+    def served(self) -> int:
+        return sum(1 for r in self.rows if r.match)
+
+    @property
+    def total_score(self) -> float:
+        return sum(r.match.score for r in self.rows if r.match)
+
+    @property
+    def total_km(self) -> float:
+        return sum(r.match.distance_km for r in self.rows if r.match)
+
+
+def batch_plan() -> Plan:
+    """The optimal plan over every triaged request: most requests served, then the
+    highest total score, capacities respected. Nothing is saved."""
+    requests = list(
+        db.session.scalars(
+            sa.select(SupportRequest)
+            .where(SupportRequest.status.in_(PLANNABLE_STATUSES))
+            .options(
+                selectinload(SupportRequest.topics),
+                selectinload(SupportRequest.municipality).selectinload(Municipality.prefecture),
+            )
+            .order_by(SupportRequest.created_at)
+        )
+    )
+    tried = _already_tried([r.id for r in requests])
+    # Someone who declined a request is never planned for it again.
+    forbidden = [(request_id, e) for request_id, excluded in tried.items() for e in excluded]
+    matches = {
+        m.need_id: m
+        for m in assign([_need(r) for r in requests], _candidates(), forbidden=forbidden)
+    }
+    people = _evangelists([m.candidate_id for m in matches.values()])
+    return Plan([
+        PlanRow(r, matches.get(r.id), people.get(matches[r.id].candidate_id) if r.id in matches else None)
+        for r in requests
+    ])
+
+
+def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address: str | None) -> Assignment:
+    """Propose ``evangelist_id`` for ``request`` with the score and reasons frozen now.
+
+    Never overbooks: the evangelist's row is written first, which takes PostgreSQL's row
+    lock and SQLite's write lock, so concurrent proposals queue up and each counts the
+    others' committed assignments. Raises CapacityFull, ValueError (not a feasible match)
+    or ``lifecycle.TransitionRefused`` (the request cannot be assigned now).
+    """
+    db.session.commit()  # end any read transaction: the lock must come first
+    db.session.execute(
+        sa.update(Evangelist).where(Evangelist.id == evangelist_id).values(updated_at=utcnow())
+    )
+    request = db.session.get(SupportRequest, request.id, populate_existing=True)
+    lifecycle.check("request", request.status, "assigned")
+    exclude = _already_tried([request.id]).get(request.id, set())
+    candidate = next((c for c in _candidates(exclude) if c.id == evangelist_id), None)
+    if candidate is None:
+        db.session.rollback()
+        raise ValueError("not_available")
+    if candidate.active_load >= candidate.capacity:
+        db.session.rollback()
+        raise CapacityFull()
+    match = next((m for m in rank(_need(request), [candidate], limit=None)), None)
+    if match is None:
+        db.session.rollback()
+        raise ValueError("not_feasible")
+    assignment = Assignment(
+        request=request, evangelist_id=evangelist_id, status="proposed",
+        score=round(match.score, 6), distance_km=round(match.distance_km, 3),
+        reasons=[list(reason) for reason in match.reasons], proposed_by=actor,
+    )
+    db.session.add(assignment)
+    before = request.status
+    request.status = "assigned"
+    db.session.flush()
+    record_event(actor, "assignment.proposed", "assignment", assignment.id,
+                 after={"request": request.id, "evangelist": evangelist_id, "score": assignment.score},
+                 client_address=address)
+    record_event(actor, "request.assigned", "support_request", request.id,
+                 before={"status": before}, after={"status": "assigned"}, client_address=address)
+    db.session.commit()
+    return assignment
+
+
+def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | None = None,
+            address: str | None = None) -> None:
+    """The evangelist accepts or declines a proposal. Declining returns the request to
+    the coordinators' queue (triaged) and keeps this evangelist out of its suggestions."""
+    target = "accepted" if accept else "declined"
+    lifecycle.check("assignment", assignment.status, target)
+    assignment.status = target
+    assignment.responded_at = utcnow()
+    request = assignment.request
+    if accept:
+        if request.municipality.engagement_stage in ("none", "requested"):
+            request.municipality.engagement_stage = "assigned"
+    else:
+        assignment.decline_reason = reason
+        if lifecycle.refusal("request", request.status, "triaged") is None:
+            request.status = "triaged"
+            record_event(user, "request.triaged", "support_request", request.id,
+                         before={"status": "assigned"}, after={"status": "triaged"}, client_address=address)
+    record_event(user, f"assignment.{target}", "assignment", assignment.id,
+                 after={"request": request.id, **({"reason": reason} if reason else {})},
+                 client_address=address)
+    db.session.commit()
