@@ -25,7 +25,7 @@ from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.geography import list_prefectures
-from app.services.matching import CapacityFull, batch_plan, propose, suggestions
+from app.services.matching import CapacityFull, apply_plan, batch_plan, propose, suggestions
 from app.services.network import network_summary
 from app.services.requests import (
     QueueFilters,
@@ -218,7 +218,7 @@ def assign_evangelist(request_id: int):
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
-def _propose(support_request: SupportRequest, evangelist_id: int) -> bool:
+def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
     try:
         propose(current_user, support_request, evangelist_id, address=client_address())
     except CapacityFull:
@@ -227,9 +227,6 @@ def _propose(support_request: SupportRequest, evangelist_id: int) -> bool:
         flash(_("This evangelist cannot take this request (not available, or out of reach)."), "error")
     except TransitionRefused as refused:
         flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
-    else:
-        return True
-    return False
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -240,8 +237,14 @@ def plan():
     current = batch_plan()
     if request.method == "POST" and ActionForm().validate_on_submit():
         chosen = set(request.form.getlist("row", type=int))
-        rows = [r for r in current.rows if r.match and (not chosen or r.request.id in chosen)]
-        made = sum(_propose(r.request, r.match.candidate_id) for r in rows)
-        flash(ngettext("%(num)s assignment proposed.", "%(num)s assignments proposed.", made), "success")
+        pairs = [(r.request.id, r.match.candidate_id) for r in current.rows
+                 if r.match and (not chosen or r.request.id in chosen)]
+        try:
+            made = apply_plan(current_user, pairs, address=client_address())
+        except (CapacityFull, ValueError, TransitionRefused):
+            flash(_("Something changed since the plan was made (a slot was taken or a request moved). "
+                    "Nothing was saved; here is a fresh plan."), "error")
+        else:
+            flash(ngettext("%(num)s assignment proposed.", "%(num)s assignments proposed.", made), "success")
         return redirect(url_for("coordinator.plan"))
     return render_template("coordinator/plan.html", plan=current, action=ActionForm())

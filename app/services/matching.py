@@ -174,22 +174,54 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
     or ``lifecycle.TransitionRefused`` (the request cannot be assigned now).
     """
     db.session.commit()  # end any read transaction: the lock must come first
+    try:
+        assignment = _propose_locked(actor, request.id, evangelist_id, address=address)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return assignment
+
+
+def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None) -> int:
+    """Propose every ``(request_id, evangelist_id)`` pair of a reviewed plan in one
+    transaction: all are saved, or none (if someone took a slot meanwhile, the error is
+    raised and the coordinator reviews a fresh plan). Returns how many were proposed."""
+    db.session.commit()
+    try:
+        # Lock in a fixed order so two coordinators applying plans cannot deadlock.
+        for evangelist_id in sorted({e for _, e in pairs}):
+            _lock(evangelist_id)
+        for request_id, evangelist_id in pairs:
+            _propose_locked(actor, request_id, evangelist_id, address=address, locked=True)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return len(pairs)
+
+
+def _lock(evangelist_id: int) -> None:
     db.session.execute(
         sa.update(Evangelist).where(Evangelist.id == evangelist_id).values(updated_at=utcnow())
     )
-    request = db.session.get(SupportRequest, request.id, populate_existing=True)
+
+
+def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address: str | None,
+                    locked: bool = False) -> Assignment:
+    """The body of a proposal, inside the caller's transaction (not committed)."""
+    if not locked:
+        _lock(evangelist_id)
+    request = db.session.get(SupportRequest, request_id, populate_existing=True)
     lifecycle.check("request", request.status, "assigned")
     exclude = _already_tried([request.id]).get(request.id, set())
     candidate = next((c for c in _candidates(exclude) if c.id == evangelist_id), None)
     if candidate is None:
-        db.session.rollback()
         raise ValueError("not_available")
     if candidate.active_load >= candidate.capacity:
-        db.session.rollback()
         raise CapacityFull()
     match = next((m for m in rank(_need(request), [candidate], limit=None)), None)
     if match is None:
-        db.session.rollback()
         raise ValueError("not_feasible")
     assignment = Assignment(
         request=request, evangelist_id=evangelist_id, status="proposed",
@@ -205,7 +237,7 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
                  client_address=address)
     record_event(actor, "request.assigned", "support_request", request.id,
                  before={"status": before}, after={"status": "assigned"}, client_address=address)
-    db.session.commit()
+    db.session.flush()
     return assignment
 
 

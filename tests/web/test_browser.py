@@ -35,7 +35,9 @@ def test_search_on_a_phone_by_reading_then_switch_to_english(live_server, page_a
     assert page.get_by_role("heading", name="札幌市").is_visible()
 
     page.get_by_role("button", name="メニューを表示").click()
-    page.get_by_role("link", name="English").click()
+    page.locator("#nav-main.show").wait_for()  # the menu has finished opening
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith("/municipalities/011002")
     assert page.get_by_text("Local government code").is_visible()

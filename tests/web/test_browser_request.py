@@ -37,8 +37,8 @@ def serious_violations(page) -> list[str]:
 def test_a_town_hall_asks_for_help_in_japanese_then_withdraws(site, page_at):
     page = page_at(PHONE)
     page.goto(site + "/request")
-    page.get_by_label("都道府県").select_option(label="北海道")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # choosing the prefecture reloads the list
+        page.get_by_label("都道府県").select_option(label="北海道")
     page.get_by_label(re.compile(r"^市区町村")).select_option(label="当別町")
     page.get_by_label("お名前").fill("山田 花子")
     page.get_by_label("所属部署").fill("企画課")
@@ -47,7 +47,8 @@ def test_a_town_hall_asks_for_help_in_japanese_then_withdraws(site, page_at):
     page.get_by_label("推奨データセット").check()
     page.get_by_label("オンライン").check()
     page.get_by_label("メッセージ（任意）").fill("何から始めればよいか相談したいです。")
-    page.get_by_role("button", name="依頼を送信する").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="依頼を送信する").click()
 
     assert page.get_by_role("heading", name=re.compile("受け付けました")).is_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -66,8 +67,8 @@ def test_choosing_the_prefecture_keeps_what_was_typed(site, page_at):
     page = page_at(DESKTOP)
     page.goto(site + "/request")
     page.get_by_label("お名前").fill("佐藤 一郎")
-    page.get_by_label("都道府県").select_option(label="青森県")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("都道府県").select_option(label="青森県")
     assert page.get_by_label("お名前").input_value() == "佐藤 一郎"
     assert "青森市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
 
@@ -103,7 +104,7 @@ def test_the_form_has_no_serious_accessibility_violations(site, page_at, viewpor
 def test_the_form_with_errors_has_no_serious_accessibility_violations(site, page_at):
     page = page_at(PHONE)
     page.goto(site + "/request")
-    page.get_by_role("button", name="依頼を送信する").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="依頼を送信する").click()
     assert page.locator(".invalid-feedback").count() >= 4
     assert serious_violations(page) == []

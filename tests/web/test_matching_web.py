@@ -168,3 +168,17 @@ def test_twenty_concurrent_assignments_never_overbook_an_evangelist(app, db, mak
         sa.select(sa.func.count()).select_from(Assignment).where(Assignment.evangelist_id == evangelist_id)
     )
     assert live == 1
+
+
+def test_applying_a_plan_saves_all_rows_or_none(db, scene, make_account):
+    from app.services.matching import CapacityFull, apply_plan
+
+    second = make_request(municipality=scene["tobetsu"], status="triaged", preferred_mode="onsite")
+    full = make_evangelist(home_municipality=scene["tobetsu"], lat=43.224, lon=141.517, capacity=0)
+    coordinator = make_account("coordinator")
+    db.session.commit()
+    with pytest.raises(CapacityFull):
+        apply_plan(coordinator, [(scene["request"].id, scene["near"].id), (second.id, full.id)], address=None)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    db.session.refresh(scene["request"])
+    assert scene["request"].status == "triaged"
