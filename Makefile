@@ -55,6 +55,8 @@ vendor:
 bench: translations
 	$(BIN)/python bench/foundation.py
 	$(BIN)/python bench/sign_in.py
+	$(BIN)/python bench/bench_matching.py
+	$(BIN)/python bench/bench_map.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

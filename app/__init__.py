@@ -62,9 +62,12 @@ def register_i18n(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.coordinator import bp as coordinator_bp
     from app.evangelist import bp as evangelist_bp
+    from app.folium_maps import init_maps
+    from app.map import bp as map_bp
     from app.public import bp as public_bp
     from app.support import bp as support_bp
 
@@ -74,6 +77,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
+    app.register_blueprint(map_bp, url_prefix="/map")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    init_maps(app)  # folium's CDN asset URLs -> static/vendor, before any map renders
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask, abort, redirect, session, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask_login import current_user
 
 from app.extensions import login_manager
@@ -43,6 +43,8 @@ def role_required(*roles: str, second_factor: bool = True) -> Callable[[Callable
         @wraps(view)
         def guarded(*args, **kwargs):
             if not current_user.is_authenticated:
+                if request.path.startswith("/api/"):
+                    abort(401)  # a script gets a status it can act on, not a sign-in page
                 return login_manager.unauthorized()
             if current_user.role not in roles:
                 abort(403)

@@ -33,6 +33,12 @@ LABELS = {
         "active": _l("Active"),
         "dormant": _l("Dormant"),
     },
+    "evangelist_status": {
+        "candidate": _l("Candidate"),
+        "active": _l("Active"),
+        "paused": _l("Paused"),
+        "retired": _l("Retired"),
+    },
     "user_role": {
         "admin": _l("Admin"),
         "coordinator": _l("Coordinator"),

@@ -1,8 +1,13 @@
-"""Response headers that every page gets, and trusting a reverse proxy when told to."""
+"""Response headers that every page gets, the Content-Security-Policy with its opt-in
+per-request nonce, and trusting a reverse proxy when told to."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 BASE_HEADERS = {
@@ -12,16 +17,124 @@ BASE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
+# The policy is strict because it can be: the app's own templates have no inline script,
+# no <style> element, no style="" attribute and no on...= handler (tests/test_csp.py walks
+# the public pages to keep it so); their scripts and styles are files under static/.
+# Maps are the exception: folium writes inline <script> and <style> with element ids that
+# are random on every render, so hashes cannot work, and it has no nonce support. Rather
+# than loosen the policy ('unsafe-inline') for every page, a map page calls csp_nonce()
+# and adds the nonce to the tags folium rendered (done in the map code); only then does
+# the response's script-src and style-src allow that nonce. Such a page must not be
+# served to anyone else from a shared cache, or its nonce would be reused.
+# img-src allows data: (Bootstrap's CSS icons, the second-factor QR code) and the tile
+# server's origin. frame-ancestors 'none' says what X-Frame-Options: DENY says, for
+# browsers that follow CSP; object-src and base-uri are closed as ASVS 5.0 3.4.3 asks.
+CSP_DIRECTIVES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("default-src", ("'self'",)),
+    ("script-src", ("'self'",)),
+    ("style-src", ("'self'",)),
+    ("img-src", ("'self'", "data:")),
+    ("font-src", ("'self'",)),
+    ("connect-src", ("'self'",)),
+    ("object-src", ("'none'",)),
+    ("base-uri", ("'none'",)),
+    ("frame-ancestors", ("'none'",)),
+    ("form-action", ("'self'",)),
+)
+NONCE_DIRECTIVES = ("script-src", "style-src")
+
+_NONCE_KEY = "_csp_nonce"
+# A host a CSP source may name: DNS labels, optionally after a leading "*." wildcard.
+_HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def csp_nonce() -> str:
+    """The current request's CSP nonce, made on first call. Calling it is what puts the
+    nonce into this response's script-src and style-src, so call it while the response is
+    being built (a template streamed after the headers are sent would be blocked)."""
+    nonce = g.get(_NONCE_KEY)
+    if nonce is None:
+        nonce = secrets.token_urlsafe(18)
+        setattr(g, _NONCE_KEY, nonce)
+    return nonce
+
+
+def tile_origin(url: str) -> str | None:
+    """The CSP source that lets a page load tiles from the Leaflet tile URL template
+    ``url``: scheme, host and port, with a ``{s}`` subdomain as a ``*.`` wildcard. None
+    when the tiles come from this site (a path starting with ``/``). Raises ValueError,
+    saying why, for anything else."""
+    if not isinstance(url, str) or not url.strip():
+        raise ValueError("no tile URL given")
+    if url != url.strip() or any(c.isspace() for c in url):
+        raise ValueError(f"{url!r} contains white space")
+    if not all(p in url for p in ("{z}", "{x}")) or not ("{y}" in url or "{-y}" in url):
+        raise ValueError(f"{url!r} is not a tile URL template: it needs {{z}}, {{x}} and {{y}}")
+    parts = urlsplit(url)
+    if not parts.scheme and not parts.netloc:
+        if not url.startswith("/"):
+            raise ValueError(f"{url!r} is neither http(s):// nor a path starting with /")
+        return None
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        raise ValueError(f"{url!r} is neither http(s):// nor a path starting with /")
+    if "@" in parts.netloc:
+        raise ValueError(f"{url!r} has a user name or password in it, which every visitor would see")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{url!r} has an invalid port") from None
+    host = parts.hostname or ""
+    # Leaflet fills {s} from its subdomains (a, b, c): CSP can only say "any subdomain".
+    labels = host.split(".")
+    if labels and "{s}" in labels[0]:
+        labels[0] = "*"
+        host = ".".join(labels)
+    if not _HOST.fullmatch(host):
+        try:  # an internationalised name is written in its ASCII (punycode) form
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+        if not _HOST.fullmatch(host):
+            raise ValueError(f"{url!r} has no usable host name")
+    source = f"{parts.scheme}://{host}" if parts.scheme else host  # "//host" keeps the page's scheme
+    return f"{source}:{port}" if port is not None else source
+
+
+def content_security_policy(tile_source: str | None, nonce: str | None = None) -> str:
+    """The header value: the fixed policy, the tile server in img-src and, when given,
+    the request's nonce in script-src and style-src."""
+    directives = []
+    for name, sources in CSP_DIRECTIVES:
+        if name == "img-src" and tile_source:
+            sources = (*sources, tile_source)
+        if name in NONCE_DIRECTIVES and nonce:
+            sources = (*sources, f"'nonce-{nonce}'")
+        directives.append(f"{name} {' '.join(sources)}")
+    return "; ".join(directives)
+
 
 def init_security(app: Flask) -> None:
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    # Checked here so that a bad setting stops the app at start-up, not on the first map.
+    try:
+        tile_source = tile_origin(app.config.get("MAP_TILE_URL"))
+    except ValueError as error:
+        raise RuntimeError(
+            f"MAP_TILE_URL cannot be used: {error}. Set it to an http(s) URL or a path "
+            "starting with /, e.g. https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png."
+        ) from None
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+
     @app.after_request
     def _headers(response):
         for name, value in BASE_HEADERS.items():
             response.headers.setdefault(name, value)
+        response.headers.setdefault(
+            "Content-Security-Policy", content_security_policy(tile_source, g.get(_NONCE_KEY))
+        )
         # Paths that carry a secret token never leak it in a Referer header.
         if request.path.startswith(("/auth/password/", "/request/status/")):
             response.headers["Referrer-Policy"] = "no-referrer"

@@ -10,6 +10,7 @@ VOCABULARIES = {
     "open_data_status": vocabulary.OPEN_DATA_STATUSES,
     "engagement_stage": vocabulary.ENGAGEMENT_STAGES,
     "community_status": vocabulary.COMMUNITY_STATUSES,
+    "evangelist_status": vocabulary.EVANGELIST_STATUSES,
     "region": vocabulary.REGIONS,
     "user_role": vocabulary.ROLES,
     "assignment_status": vocabulary.ASSIGNMENT_STATUSES,

@@ -144,20 +144,9 @@ def test_manifest_hashes_match_files(manifest):
 
 def test_folium_resources_have_a_vendored_file_or_are_recorded_as_skipped(manifest):
     """Every file folium 0.20 loads from a CDN is vendored (see static/vendor/README.md)."""
-    mapping = {
-        "leaflet": "leaflet/leaflet.js",
-        "jquery": "jquery/jquery.min.js",
-        "bootstrap": "bootstrap/js/bootstrap.bundle.min.js",
-        "awesome_markers": "leaflet.awesome-markers/leaflet.awesome-markers.js",
-        "leaflet_css": "leaflet/leaflet.css",
-        "bootstrap_css": "bootstrap/css/bootstrap.min.css",
-        "glyphicons_css": "bootstrap3-glyphicons/css/bootstrap3-glyphicons.min.css",
-        "awesome_markers_font_css": "fontawesome-free/css/all.min.css",
-        "awesome_markers_css": "leaflet.awesome-markers/leaflet.awesome-markers.css",
-        "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
-        "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
-        "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
-    }
+    from app.folium_maps import VENDORED  # the table the app points folium at
+
+    mapping = VENDORED
     for name, rel in mapping.items():
         assert (VENDOR / rel).is_file(), f"{name}: {rel} missing"
     assert any("awesome_rotate_css" in s["resource"] for s in manifest["skipped"])

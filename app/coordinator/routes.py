@@ -17,9 +17,10 @@ from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
 from app.decorators import role_required
 from app.extensions import db
+from app.folium_maps import map_config, render_map, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
-from app.labels import TRANSITION_MESSAGES
+from app.labels import TRANSITION_MESSAGES, describe_reasons
 from app.models import SupportRequest, User
 from app.models.base import utcnow
 from app.services import accounts
@@ -140,13 +141,26 @@ def request_detail(request_id: int):
     )
 
 
+MAPPED_SUGGESTIONS = 5
+
+
 def _matching_context(support_request: SupportRequest) -> dict:
     can_assign = refusal("request", support_request.status, "assigned") is None
-    return {
-        "can_assign": can_assign,
-        "suggestions": suggestions(support_request) if can_assign else [],
-        "assign_form": AssignForm(formdata=None),
-    }
+    ranked = suggestions(support_request) if can_assign else []
+    context = {"can_assign": can_assign, "suggestions": ranked, "assign_form": AssignForm(formdata=None)}
+    if ranked:
+        place = support_request.municipality
+        points = [
+            (s.evangelist.id, s.evangelist.lat, s.evangelist.lon, {
+                "rank": rank, "name": s.evangelist.display_name, "km": round(s.match.distance_km, 1),
+                "reasons": describe_reasons(s.match.reasons), "place": s.evangelist.home_municipality.name,
+                "place_romaji": s.evangelist.home_municipality.name_romaji,
+            })
+            for rank, s in enumerate(ranked[:MAPPED_SUGGESTIONS], start=1)
+        ]
+        context["map"] = render_map(suggestion_map(place, points))
+        context["map_config"] = map_config([], [], current_language())
+    return context
 
 
 @bp.post("/requests/<int:request_id>/triage")

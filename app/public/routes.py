@@ -5,19 +5,25 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.decorators import public
 from app.extensions import db
+from app.folium_maps import map_config, place_map, public_network_map, render_map
 from app.i18n import current_language
 from app.models import Municipality
 from app.public import bp
 from app.public.forms import MunicipalityFilterForm
 from app.safe_redirect import safe_next_url
 from app.services.geography import MunicipalityFilters, list_prefectures, municipality_search
+from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import network_summary
+from app.services.topics import list_topics
+from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.gazetteer import is_valid_lg_code
 
 ONE_YEAR = 365 * 24 * 3600
+NEARBY_KM = DEFAULT_GAP_KM  # "nearby" on a municipality's page: the coverage radius
 
 
 @bp.get("/")
@@ -57,7 +63,34 @@ def municipality(code: str):
         sa.select(Municipality).where(Municipality.code == code),
         description=_("No municipality has the code %(code)s.", code=code),
     )
-    return render_template("public/municipality.html", municipality=municipality)
+    coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
+    communities = communities_near(municipality.lat, municipality.lon, NEARBY_KM)
+    # Where evangelists live is personal data: only coordinators see them here.
+    evangelists = evangelists_near(municipality.lat, municipality.lon, NEARBY_KM) if coordinator else []
+    return render_template(
+        "public/municipality.html",
+        municipality=municipality,
+        nearby_km=int(NEARBY_KM),
+        communities=communities,
+        evangelists=evangelists,
+        map=render_map(place_map(municipality, [c.as_point() for c in communities],
+                                 [e.as_point() for e in evangelists])),
+        config=map_config(list_topics(), list_prefectures(), current_language()),
+    )
+
+
+@bp.get("/network")
+@public
+def network():
+    """The public map: open-data adoption and communities by prefecture, no personal data."""
+    figures, _updated = prefecture_figures()
+    return render_template(
+        "public/network.html",
+        figures=figures,
+        summary=network_summary(),
+        map=render_map(public_network_map()),
+        config=map_config([], list_prefectures(), current_language()),
+    )
 
 
 @bp.get("/language/<locale>")

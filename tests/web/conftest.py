@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 
 import pytest
@@ -36,19 +37,36 @@ def browser():
         browser.close()
 
 
+# A 1x1 transparent PNG: what the tile server "returns" in browser tests.
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
 @pytest.fixture
-def page_at(browser):
+def page_at(browser, app):
+    """``page_at(viewport)``: a fresh page. Requests off the site are recorded in
+    ``page.external_requests``, except map tiles from the configured tile server, which
+    are answered with a blank tile (``page.tile_requests``): no test touches the network."""
     contexts = []
+    tiles = app.config["MAP_TILE_URL"].split("{", 1)[0]
 
     def open_page(viewport):
         context = browser.new_context(viewport=viewport)
         contexts.append(context)
         page = context.new_page()
-        page.external_requests = []
+        page.external_requests, page.tile_requests = [], []
+
+        def answer_tile(route):
+            page.tile_requests.append(route.request.url)
+            route.fulfill(status=200, content_type="image/png", body=BLANK_TILE)
+
+        if tiles.startswith("http"):
+            page.route(tiles + "**", answer_tile)
         page.on(
             "request",
             lambda r: page.external_requests.append(r.url)
-            if not r.url.startswith(("http://127.0.0.1", "data:"))
+            if not r.url.startswith(("http://127.0.0.1", "data:", tiles))
             else None,
         )
         return page

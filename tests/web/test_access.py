@@ -59,6 +59,14 @@ ACCESS = {
     "coordinator.plan": ("GET", STAFF),
     "evangelist.accept": ("POST", EVANGELIST),
     "evangelist.decline": ("POST", EVANGELIST),
+    "map.network": ("GET", STAFF),
+    "public.network": ("GET", PUBLIC),
+    "api.municipalities": ("GET", PUBLIC),
+    "api.communities": ("GET", PUBLIC),
+    "api.prefectures": ("GET", PUBLIC),
+    "api.evangelists": ("GET", STAFF),
+    "api.requests": ("GET", STAFF),
+    "api.coverage_gap": ("GET", STAFF),
 }
 
 
@@ -125,6 +133,8 @@ def disagreements(role: str, results: dict) -> list[str]:
     for endpoint, (status, location) in results.items():
         rule = ACCESS[endpoint][1]
         sent_to_login = status == 302 and "/auth/login" in location
+        if endpoint.startswith("api."):
+            sent_to_login = status == 401  # a script gets a status, not a sign-in page
         if rule == PUBLIC or role in rule:
             ok = status != 403 and status < 500 and not (sent_to_login and endpoint not in SIGN_IN_STEPS)
         elif role == "anonymous":

@@ -83,7 +83,7 @@ def test_a_decline_returns_the_request_and_excludes_that_evangelist(app, coordin
     db.session.refresh(req)
     assert (assignment.status, assignment.decline_reason, req.status) == ("declined", "その週は出張です", "triaged")
     html = coordinator_client.get(f"/coordinator/requests/{req.id}").get_data(as_text=True)
-    suggestions = html.split("suggestions")[1].split("</section>")[0]
+    suggestions = html.split('class="card mb-3 suggestions"')[1].split("</section>")[0]
     assert "近藤 花子" not in suggestions and "遠藤 太郎" in suggestions
 
 

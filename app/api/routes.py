@@ -1,0 +1,107 @@
+"""GeoJSON endpoints for the maps.
+
+Each answers with a strong ETag (a hash of the body) and Last-Modified (the newest
+``updated_at`` among the rows shown), ``Cache-Control: no-cache`` (the browser keeps the
+body and revalidates, so a repeat costs a 304 and no transfer), and gzip when the client
+accepts it. Access follows the people a layer shows: municipalities, communities and
+prefecture figures are public; evangelists (personal data), requests and the coverage gap
+(derived from evangelists' homes) are for coordinators only.
+"""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, request
+
+from app.api import bp
+from app.api.responses import geojson_response
+from app.decorators import public, role_required
+from app.i18n import current_language
+from app.map.forms import MapFilterForm
+from app.services import maps
+from app.services.geography import list_prefectures
+from app.services.maps import MapFilters
+from app.services.topics import list_topics
+
+# Which parameters each endpoint understands, and the vocabulary of its ``status``.
+_ENDPOINTS = {
+    "municipalities": ({"prefecture", "stage", "status"}, "open_data_status"),
+    "communities": ({"prefecture", "status"}, "community_status"),
+    "evangelists": ({"prefecture", "topic", "status"}, "evangelist_status"),
+    "requests": ({"prefecture", "topic", "status"}, "request_status"),
+    "coverage_gap": ({"prefecture", "topic", "stage", "km"}, "request_status"),
+}
+
+
+def _filters(endpoint: str) -> MapFilters:
+    """The query string validated by the map's own form; 400 naming each bad parameter."""
+    accepted, status_vocabulary = _ENDPOINTS[endpoint]
+    unknown = sorted(set(request.args) - accepted)
+    form = MapFilterForm(
+        list_prefectures(), list_topics(), current_language(), status_vocabulary,
+        formdata=request.args,
+    )
+    form.validate()
+    problems = {}
+    for name, message in form.error_messages().items():
+        if name not in accepted:
+            continue
+        allowed = [value for value, _label in getattr(form[name], "choices", None) or [] if value]
+        # The page's wording ("this filter was ignored") is not true here: the call is refused.
+        problems[name] = f"{request.args[name]!r} is not one of: {', '.join(allowed)}" if allowed else message
+    for name in unknown:
+        problems[name] = f"unknown parameter; this endpoint accepts: {', '.join(sorted(accepted))}"
+    if problems:
+        response = jsonify(error="Bad Request", message="Some query parameters are not valid.",
+                           parameters=problems)
+        response.status_code = 400
+        abort(response)
+    return form.filters()
+
+
+@bp.get("/municipalities")
+@public
+def municipalities():
+    """All municipalities as points: code, names, prefecture, kind, open-data status and
+    engagement stage. Filters: prefecture, stage, status (open-data status)."""
+    return geojson_response(maps.municipality_layer(_filters("municipalities")), shared=True)
+
+
+@bp.get("/communities")
+@public
+def communities():
+    """Civic-tech communities (no contact details). Filters: prefecture, status."""
+    return geojson_response(maps.community_layer(_filters("communities")), shared=True)
+
+
+@bp.get("/prefectures")
+@public
+def prefectures():
+    """Per-prefecture aggregates (no geometry): municipalities, open-data adoption rate,
+    active communities. The outlines are the static file static/geo/prefectures.geojson."""
+    if request.args:
+        abort(400, description="This endpoint takes no parameters.")
+    return geojson_response(maps.prefecture_layer(), shared=True)
+
+
+@bp.get("/evangelists")
+@role_required("coordinator", "admin")
+def evangelists():
+    """Evangelists at their home base, with skills and load. Filters: prefecture, topic,
+    status (default active)."""
+    return geojson_response(maps.evangelist_layer(_filters("evangelists")), shared=False)
+
+
+@bp.get("/requests")
+@role_required("coordinator", "admin")
+def requests():
+    """Support requests at their municipality. Filters: prefecture, topic, status (default:
+    every open status)."""
+    return geojson_response(maps.request_layer(_filters("requests")), shared=False)
+
+
+@bp.get("/coverage-gap")
+@role_required("coordinator", "admin")
+def coverage_gap():
+    """Non-active municipalities farther than ``km`` (default 50) from the nearest active
+    evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
+    return geojson_response(maps.coverage_gap_layer(_filters("coverage_gap")), shared=False)

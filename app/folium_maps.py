@@ -1,0 +1,340 @@
+"""Leaflet maps built with folium, working on a closed network and under the app's CSP.
+
+How a map gets onto a page:
+
+* folium builds the skeleton: the Leaflet map, the configured tile layer, one layer per
+  kind of data (:class:`DataLayer`) and the layer control. Nothing of the data is in the
+  page: each ``DataLayer`` names a GeoJSON URL that ``static/js/maps.js`` fetches once and
+  draws (popups and legend counts included), so the page stays small and cacheable and a
+  1,741-point layer costs the browser one request.
+* :func:`render_map` splits folium's output into the asset links (served from
+  ``static/vendor``, never a CDN), the map ``<div>`` and the inline script. The page
+  template puts the script in a ``<script nonce="...">``: folium writes inline JavaScript
+  with random element ids and has no nonce support, and adding a per-request nonce to the
+  one tag the template writes keeps the strict policy (no 'unsafe-inline') everywhere else.
+  folium's header (a viewport meta that blocks zooming, ``<style>`` blocks sizing the map,
+  Leaflet switches) is left out on purpose: ``static/css/app.css`` sizes ``.folium-map``.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import folium
+import xyzservices
+from branca.element import CssLink, JavascriptLink
+from flask import Flask, current_app, url_for
+from flask_babel import gettext as _
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+from folium.plugins import MarkerCluster
+from folium.template import Template
+from markupsafe import Markup, escape
+
+from app.labels import LABELS
+
+# Every asset folium or a plugin we use would load from a CDN, by folium's own name for
+# it, and the vendored file that replaces it (static/vendor/README.md says where each
+# comes from). A name missing here stops start-up, so a folium upgrade that adds an asset
+# cannot quietly put a CDN URL back into the pages.
+VENDORED = {
+    "leaflet": "leaflet/leaflet.js",
+    "jquery": "jquery/jquery.min.js",
+    "bootstrap": "bootstrap/js/bootstrap.bundle.min.js",
+    "awesome_markers": "leaflet.awesome-markers/leaflet.awesome-markers.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "bootstrap_css": "bootstrap/css/bootstrap.min.css",
+    "glyphicons_css": "bootstrap3-glyphicons/css/bootstrap3-glyphicons.min.css",
+    "awesome_markers_font_css": "fontawesome-free/css/all.min.css",
+    "awesome_markers_css": "leaflet.awesome-markers/leaflet.awesome-markers.css",
+    "markerclusterjs": "leaflet.markercluster/leaflet.markercluster.js",
+    "markerclustercss": "leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "leaflet.markercluster/MarkerCluster.Default.css",
+}
+# Only adds .fa-rotate-N classes for folium.Icon(angle=N); not on npm (static/vendor/README.md).
+NOT_VENDORED = {"awesome_rotate_css"}
+FOLIUM_CLASSES = (folium.Map, MarkerCluster)
+
+JAPAN_BOUNDS = ((24.0, 122.9), (45.6, 146.0))  # Yonaguni to Nemuro, Hateruma to Wakkanai
+
+
+def _vendored(pairs, base: str, owner: type) -> list[tuple[str, str]]:
+    out = []
+    for name, _url in pairs:
+        if name in NOT_VENDORED:
+            continue
+        if name not in VENDORED:
+            raise RuntimeError(
+                f"{owner.__name__} asks for the asset {name!r}, which is not vendored: add it "
+                "to scripts/vendor_assets.py and VENDORED in app/folium_maps.py"
+            )
+        out.append((name, base + VENDORED[name]))
+    return out
+
+
+def init_maps(app: Flask) -> None:
+    """Point every folium asset at static/vendor. Class-level, so once per process is
+    enough; doing it again (another app in the same process) gives the same lists."""
+    base = f"{app.static_url_path.rstrip('/')}/vendor/"
+    for cls in FOLIUM_CLASSES:
+        cls.default_js = _vendored(cls.default_js, base, cls)
+        cls.default_css = _vendored(cls.default_css, base, cls)
+
+
+class AppMap(folium.Map):
+    """A folium map whose page already has Bootstrap: only Leaflet's own files are added
+    (a second bootstrap.bundle.js would bind every navbar toggle twice)."""
+
+    def __init__(self, *args, label: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_js = [p for p in folium.Map.default_js if p[0] == "leaflet"]
+        self.default_css = [p for p in folium.Map.default_css if p[0] == "leaflet_css"]
+        self.label = label
+
+
+class DataLayer(JSCSSMixin, Layer):
+    """A layer drawn by static/js/maps.js from GeoJSON: fetched from ``url`` the first
+    time the layer is shown, or given inline as ``data`` for small maps.
+
+    ``kind`` selects how features are drawn (see ``KINDS`` in maps.js); ``cluster`` groups
+    dense point layers with Leaflet.markercluster.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = EvnMaps.layer({{ this.spec|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, key: str, kind: str, name: str, *, url: str | None = None,
+                 data: dict | None = None, cluster: bool = False, show: bool = True,
+                 control: bool = True, **options):
+        super().__init__(name=name, overlay=True, control=control, show=show)
+        if (url is None) == (data is None):
+            raise ValueError("a DataLayer needs exactly one of url and data")
+        self.spec = {"key": key, "kind": kind, "url": url, "data": data, "cluster": cluster, **options}
+        static = current_app.static_url_path.rstrip("/")
+        self.default_js = [("evn_maps", f"{static}/js/maps.js")]
+        self.default_css = []
+        if cluster:
+            self.default_js = MarkerCluster.default_js + self.default_js
+            self.default_css = list(MarkerCluster.default_css)
+
+
+def layer_name(text: str, swatch: str) -> str:
+    """A layer control entry: Leaflet inserts names as HTML, so the text is escaped and
+    the swatch (a CSS class, no inline style) is our own markup."""
+    return str(Markup('<span class="map-swatch map-swatch-{}" aria-hidden="true"></span> {}').format(swatch, text))
+
+
+@functools.lru_cache(maxsize=4)
+def _tile_provider(url: str, attribution: str) -> xyzservices.TileProvider:
+    """Given a plain URL, folium searches every xyzservices provider by name on each map
+    (about 5 ms, a quarter of /map's render); a ready TileProvider skips that."""
+    return xyzservices.TileProvider(name="tiles", url=url, attribution=attribution, html_attribution=attribution)
+
+
+def new_map(label: str, *, bounds=JAPAN_BOUNDS, zoom_control: bool = True) -> AppMap:
+    """A map of ``bounds`` with the configured tiles and the bundled prefecture outlines
+    underneath them (so Japan shows even when no tile loads)."""
+    config = current_app.config
+    m = AppMap(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
+        zoom_start=5, tiles=None, prefer_canvas=True, control_scale=True,
+        zoom_control=zoom_control, label=label, min_zoom=4, zoom_snap=0.25, zoom_delta=0.5,
+    )
+    folium.TileLayer(
+        tiles=_tile_provider(config["MAP_TILE_URL"], config["MAP_TILE_ATTRIBUTION"]),
+        name="tiles", control=False, max_zoom=18, max_native_zoom=18,
+    ).add_to(m)
+    DataLayer("outlines", "outlines", "outlines", control=False,
+              url=url_for("static", filename="geo/prefectures.geojson")).add_to(m)
+    m.fit_bounds([list(bounds[0]), list(bounds[1])])
+    return m
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """What a template needs: ``assets`` for the head, ``html`` where the map goes, and
+    ``script`` to put in ``<script nonce="{{ csp_nonce() }}">`` after the assets."""
+
+    assets: Markup
+    html: Markup
+    script: Markup
+    label: str
+    name: str  # the map's JavaScript variable
+
+
+def render_map(m: AppMap) -> RenderedMap:
+    root = m.get_root()
+    root.render()
+    links = []
+    for child in root.header._children.values():
+        if isinstance(child, JavascriptLink):
+            links.append(Markup('<script src="{}"></script>').format(child.url))
+        elif isinstance(child, CssLink):
+            links.append(Markup('<link rel="stylesheet" href="{}">').format(child.url))
+        # Anything else in folium's header is its own page scaffolding (see module doc).
+    html = Markup('<div class="folium-map" id="{}" role="region" aria-label="{}"></div>').format(
+        m.get_name(), m.label
+    )
+    return RenderedMap(
+        assets=Markup("\n".join(links)),
+        html=html,
+        script=Markup(root.script.render()),
+        label=escape(m.label),
+        name=m.get_name(),
+    )
+
+
+# --- what the browser needs to label popups -------------------------------------------
+
+
+def map_config(topics, prefectures, locale: str) -> dict:
+    """The ``data-map-config`` of a map page: labels of every vocabulary a popup shows,
+    the popup phrases, and URL patterns (``__ID__`` is replaced in the browser)."""
+    ja = locale == "ja"
+    labels = {name: {k: str(v) for k, v in values.items()} for name, values in LABELS.items()}
+    labels["topic"] = {t.slug: t.name_ja if ja else t.name_en for t in topics}
+    labels["prefecture"] = {p.code: p.name_ja if ja else p.name_en for p in prefectures}
+    return {
+        "lang": locale,
+        "labels": labels,
+        "urls": {
+            "municipality": url_for("public.municipality", code="__ID__"),
+            "request": url_for("coordinator.request_detail", request_id=0).replace("/0", "/__ID__"),
+            "municipalities_in": url_for("public.municipalities", prefecture="__ID__"),
+        },
+        "text": {
+            "prefecture": _("Prefecture"),
+            "open_data": _("Open data"),
+            "stage": _("Engagement stage"),
+            "status": _("Status"),
+            "open_page": _("Open its page"),
+            "open_place": _("Open the municipality's page"),
+            "open_request": _("Open the request"),
+            "municipalities_link": _("List its municipalities"),
+            "adoption": _("{active} of {total} municipalities ({rate})"),
+            "communities": _("Active communities"),
+            "nearest": _("Nearest active evangelist"),
+            "no_evangelist": _("No active evangelist"),
+            "km": _("{km} km"),
+            "based_in": _("Based in"),
+            "members": _("Members"),
+            "website": _("Website"),
+            "skills": _("Skills"),
+            "load": _("Assignments"),
+            "slots": _("{used} of {capacity} slots in use"),
+            "radius": _("Travels up to"),
+            "online": _("online advice possible"),
+            "topics": _("Topics"),
+            "mode": _("Preferred mode"),
+            "received": _("Received"),
+            "distance": _("Distance"),
+            "why": _("Why"),
+            "load_failed": _("The layer “{layer}” could not be loaded ({error}). Reload the page to try again."),
+        },
+    }
+
+
+# --- the maps of the app --------------------------------------------------------------
+
+
+def _api_url(endpoint: str, **params) -> str:
+    return url_for(endpoint, **{k: v for k, v in params.items() if v not in (None, "")})
+
+
+def network_map(filters, shown: tuple[str, ...], bounds=None) -> AppMap:
+    """/map: every layer a coordinator needs, filtered; ``shown`` are the overlays on."""
+    m = new_map(_("Map of the network"), bounds=bounds or JAPAN_BOUNDS)
+    f = filters
+    km = int(f.gap_km)
+    layers = [
+        ("choropleth", "choropleth", _("Open-data adoption by prefecture"), "choropleth",
+         dict(url=url_for("static", filename="geo/prefectures.geojson"), figures=url_for("api.prefectures"))),
+        ("municipalities", "municipalities", _("Municipalities by engagement stage"), "municipality",
+         dict(url=_api_url("api.municipalities", prefecture=f.prefecture, stage=f.stage))),
+        ("gap", "gap", _("Coverage gap: non-active, over %(km)s km from an evangelist", km=km), "gap",
+         dict(url=_api_url("api.coverage_gap", prefecture=f.prefecture, stage=f.stage, topic=f.topic, km=km),
+              list="gap-list")),
+        ("communities", "communities", _("Active communities"), "community",
+         dict(url=_api_url("api.communities", prefecture=f.prefecture, status="active"), cluster=True)),
+        ("evangelists", "evangelists", _("Active evangelists"), "evangelist",
+         dict(url=_api_url("api.evangelists", prefecture=f.prefecture, topic=f.topic), cluster=True)),
+        ("requests", "requests", _("Open requests"), "request",
+         dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status),
+              cluster=True)),
+    ]
+    for key, kind, title, swatch, options in layers:
+        DataLayer(key, kind, layer_name(title, swatch), show=key in shown, track=True, title=title,
+                  **options).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def public_network_map() -> AppMap:
+    """/network: aggregates by prefecture only, nothing about any person."""
+    m = new_map(_("Map of open data adoption and communities by prefecture"))
+    figures = url_for("api.prefectures")
+    DataLayer("choropleth", "choropleth", layer_name(_("Open-data adoption by prefecture"), "choropleth"),
+              url=url_for("static", filename="geo/prefectures.geojson"), figures=figures,
+              title=_("Open-data adoption by prefecture")).add_to(m)
+    DataLayer("community_totals", "community_totals", layer_name(_("Active communities per prefecture"), "community"),
+              url=figures, title=_("Active communities per prefecture")).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def _points(rows) -> dict:
+    """Inline GeoJSON for a small map: ``rows`` are (id, lat, lon, properties)."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+         "properties": props}
+        for fid, lat, lon, props in rows
+    ]}
+
+
+def _around(lat: float, lon: float, points, min_span: float = 0.25):
+    lats = [lat, *(p[1] for p in points)]
+    lons = [lon, *(p[2] for p in points)]
+    pad_lat = max(min_span - (max(lats) - min(lats)), 0) / 2 + 0.02
+    pad_lon = max(min_span - (max(lons) - min(lons)), 0) / 2 + 0.02
+    return ((min(lats) - pad_lat, min(lons) - pad_lon), (max(lats) + pad_lat, max(lons) + pad_lon))
+
+
+def place_map(municipality, communities, evangelists) -> AppMap:
+    """A municipality's page: where it is, and the communities (and, for coordinators,
+    evangelists) near it. ``communities``/``evangelists`` are (id, lat, lon, properties)."""
+    place = (municipality.code, municipality.lat, municipality.lon,
+             {"name": municipality.name, "romaji": municipality.name_romaji})
+    m = new_map(_("Map of %(name)s and its surroundings", name=municipality.name),
+                bounds=_around(municipality.lat, municipality.lon, [*communities, *evangelists]))
+    DataLayer("place", "place", layer_name(municipality.name, "place"), data=_points([place]),
+              control=False).add_to(m)
+    if communities:
+        DataLayer("communities", "communities", layer_name(_("Communities nearby"), "community"),
+                  data=_points(communities)).add_to(m)
+    if evangelists:
+        DataLayer("evangelists", "evangelists", layer_name(_("Active evangelists nearby"), "evangelist"),
+                  data=_points(evangelists)).add_to(m)
+    if communities or evangelists:
+        folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def suggestion_map(municipality, suggestions) -> AppMap:
+    """A request's page: its municipality and its top suggested evangelists, numbered by
+    rank and joined to it by a line. ``suggestions`` are (id, lat, lon, properties)."""
+    place = (municipality.code, municipality.lat, municipality.lon,
+             {"name": municipality.name, "romaji": municipality.name_romaji})
+    m = new_map(_("Map of the request and its suggested evangelists"),
+                bounds=_around(municipality.lat, municipality.lon, suggestions))
+    DataLayer("place", "place", layer_name(municipality.name, "place"), data=_points([place]),
+              control=False).add_to(m)
+    DataLayer("suggestions", "suggestions", layer_name(_("Suggested evangelists"), "suggestion"),
+              data=_points(suggestions), origin=[municipality.lat, municipality.lon],
+              control=False).add_to(m)
+    return m

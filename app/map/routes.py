@@ -1,0 +1,39 @@
+"""/map: the coordinators' map of the whole network."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+from app.decorators import role_required
+from app.folium_maps import map_config, network_map, render_map
+from app.i18n import current_language
+from app.map import bp
+from app.map.forms import MapFilterForm, parse_layers
+from app.services.geography import list_prefectures
+from app.services.maps import prefecture_bounds
+from app.services.topics import list_topics
+
+
+@bp.get("")
+@role_required("coordinator", "admin")
+def network():
+    """The map, filtered by the query string. A bad filter is named next to its field and
+    ignored; the rest of the view still applies."""
+    prefectures, topics, locale = list_prefectures(), list_topics(), current_language()
+    form = MapFilterForm(prefectures, topics, locale, formdata=request.args)
+    form.validate()
+    filters = form.filters()
+    shown, layers_error = parse_layers(request.args.get("layers"))
+    bounds = None
+    if filters.prefecture:
+        south, west, north, east = prefecture_bounds(filters.prefecture)
+        bounds = ((south - 0.1, west - 0.1), (north + 0.1, east + 0.1))
+    return render_template(
+        "map/network.html",
+        form=form,
+        filters=filters,
+        shown=shown,
+        layers_error=layers_error,
+        map=render_map(network_map(filters, shown, bounds)),
+        config=map_config(topics, prefectures, locale),
+    )

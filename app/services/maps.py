@@ -1,0 +1,451 @@
+"""The network's map data, as GeoJSON-ready dicts (read-only).
+
+Each ``*_layer`` function returns a :class:`Layer`: the features and the newest
+``updated_at`` among the rows it shows (for Last-Modified). Every function issues a fixed
+number of queries whatever the data size, selecting columns rather than loading ORM
+objects (bench/bench_map.py: the largest layer, 1,741 municipalities, in about 20 ms).
+
+Properties are kept short, because they are sent for every point: names in Japanese and
+romaji (the page picks one by language), codes rather than URLs (the page knows the URL
+patterns), statuses as vocabulary codes (the page has their labels).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Community,
+    Evangelist,
+    Municipality,
+    Prefecture,
+    SupportRequest,
+    Topic,
+    evangelist_skills,
+    request_topics,
+)
+from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
+from evangelists.geo import haversine_km
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES
+
+COORDINATE_DIGITS = 5  # about a metre: more says nothing, fewer moves town halls
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """What a map view is narrowed to. ``None`` means "all"."""
+
+    prefecture: str | None = None  # JIS code "01".."47"
+    topic: str | None = None  # topic slug: evangelists' skills and requests' topics
+    stage: str | None = None  # municipalities' engagement stage
+    status: str | None = None  # the layer's own status vocabulary
+    gap_km: float = DEFAULT_GAP_KM
+
+
+@dataclass(frozen=True)
+class Layer:
+    features: list[dict] = field(default_factory=list)
+    updated_at: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_geojson(self) -> dict:
+        return {"type": "FeatureCollection", **self.extra, "features": self.features}
+
+
+def _feature(fid: str | int, lon: float, lat: float, properties: dict) -> dict:
+    return {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [round(lon, COORDINATE_DIGITS), round(lat, COORDINATE_DIGITS)],
+        },
+        "properties": properties,
+    }
+
+
+def _newest(*stamps: datetime | None) -> datetime | None:
+    present = [s for s in stamps if s is not None]
+    return max(present) if present else None
+
+
+def _in_prefecture(column, code: str | None):
+    """A WHERE clause keeping rows whose municipality (``column``) is in prefecture ``code``."""
+    if code is None:
+        return sa.true()
+    return column.in_(
+        sa.select(Municipality.id).join(Prefecture).where(Prefecture.code == code)
+    )
+
+
+def _with_topic(link_table, link_column, owner_column, slug: str | None):
+    if slug is None:
+        return sa.true()
+    return owner_column.in_(
+        sa.select(link_column).join(Topic, Topic.id == link_table.c.topic_id).where(Topic.slug == slug)
+    )
+
+
+# --- municipalities -------------------------------------------------------------------
+
+
+def municipality_layer(filters: MapFilters) -> Layer:
+    """Every municipality with its open-data status and engagement stage (public data)."""
+    m = Municipality
+    query = (
+        sa.select(m.code, m.name, m.name_romaji, Prefecture.code, m.kind, m.lat, m.lon,
+                  m.open_data_status, m.engagement_stage)
+        .join(Prefecture)
+        .order_by(m.code)
+    )
+    if filters.prefecture:
+        query = query.where(Prefecture.code == filters.prefecture)
+    if filters.stage:
+        query = query.where(m.engagement_stage == filters.stage)
+    if filters.status:
+        query = query.where(m.open_data_status == filters.status)
+    features = [
+        _feature(code, lon, lat, {
+            "code": code, "name": name, "romaji": romaji, "pref": pref,
+            "kind": kind, "od": od, "stage": stage,
+        })
+        for code, name, romaji, pref, kind, lat, lon, od, stage in db.session.execute(query)
+    ]
+    # One aggregate instead of converting 1,741 timestamps in Python (a third of the time).
+    newest = db.session.scalar(query.with_only_columns(sa.func.max(m.updated_at)).order_by(None))
+    return Layer(features, newest)
+
+
+# --- communities ----------------------------------------------------------------------
+
+
+def community_layer(filters: MapFilters) -> Layer:
+    """Civic-tech communities: organisations, so public; their contact address is left out."""
+    c = Community
+    query = (
+        sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon, c.updated_at,
+                  Municipality.code, Municipality.name, Municipality.name_romaji)
+        .join(Municipality, c.municipality_id == Municipality.id)
+        .where(_in_prefecture(c.municipality_id, filters.prefecture))
+        .order_by(c.id)
+    )
+    if filters.status:
+        query = query.where(c.status == filters.status)
+    features, newest = [], None
+    for cid, name, website, status, members, lat, lon, updated, mcode, mname, mromaji in db.session.execute(query):
+        features.append(_feature(cid, lon, lat, {
+            "name": name, "website": website, "status": status, "members": members,
+            "code": mcode, "place": mname, "place_romaji": mromaji,
+        }))
+        newest = _newest(newest, updated)
+    return Layer(features, newest)
+
+
+# --- evangelists ----------------------------------------------------------------------
+
+
+def _active_assignment_counts() -> sa.Subquery:
+    return (
+        sa.select(Assignment.evangelist_id.label("evangelist_id"),
+                  sa.func.count().label("load"),
+                  sa.func.max(Assignment.updated_at).label("updated_at"))
+        .where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+        .group_by(Assignment.evangelist_id)
+        .subquery()
+    )
+
+
+def _skills_by_evangelist(ids: Iterable[int]) -> dict[int, list[str]]:
+    ids = list(ids)
+    skills: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return skills
+    rows = db.session.execute(
+        sa.select(evangelist_skills.c.evangelist_id, Topic.slug)
+        .join(Topic, Topic.id == evangelist_skills.c.topic_id)
+        .where(evangelist_skills.c.evangelist_id.in_(ids))
+        .order_by(evangelist_skills.c.evangelist_id, Topic.position)
+    )
+    for evangelist_id, slug in rows:
+        skills[evangelist_id].append(slug)
+    return skills
+
+
+def evangelist_layer(filters: MapFilters) -> Layer:
+    """Evangelists (active ones unless ``filters.status`` says otherwise) at their home base,
+    with skills and load. Personal data: coordinators only."""
+    e = Evangelist
+    load = _active_assignment_counts()
+    query = (
+        sa.select(e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
+                  e.online_ok, e.status, e.updated_at, sa.func.coalesce(load.c.load, 0),
+                  load.c.updated_at, Municipality.code, Municipality.name, Municipality.name_romaji)
+        .join(Municipality, e.home_municipality_id == Municipality.id)
+        .outerjoin(load, load.c.evangelist_id == e.id)
+        .where(e.status == (filters.status or "active"))
+        .where(_in_prefecture(e.home_municipality_id, filters.prefecture))
+        .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic))
+        .order_by(e.id)
+    )
+    rows = db.session.execute(query).all()
+    skills = _skills_by_evangelist(r[0] for r in rows)
+    features, newest = [], None
+    for (eid, family, given, lat, lon, capacity, radius, online, status, updated, busy,
+         load_updated, mcode, mname, mromaji) in rows:
+        features.append(_feature(eid, lon, lat, {
+            "name": f"{family} {given}", "status": status, "capacity": capacity, "load": busy,
+            "radius": radius, "online": online, "skills": skills.get(eid, []),
+            "code": mcode, "place": mname, "place_romaji": mromaji,
+        }))
+        newest = _newest(newest, updated, load_updated)
+    return Layer(features, newest)
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+def request_layer(filters: MapFilters) -> Layer:
+    """Support requests (open ones unless ``filters.status`` names one status) at their
+    municipality. Coordinators only."""
+    r = SupportRequest
+    statuses = (filters.status,) if filters.status else OPEN_REQUEST_STATUSES
+    query = (
+        sa.select(r.id, r.status, r.preferred_mode, r.created_at, r.updated_at,
+                  Municipality.code, Municipality.name, Municipality.name_romaji,
+                  Municipality.lat, Municipality.lon)
+        .join(Municipality, r.municipality_id == Municipality.id)
+        .where(r.status.in_(statuses))
+        .where(_in_prefecture(r.municipality_id, filters.prefecture))
+        .where(_with_topic(request_topics, request_topics.c.request_id, r.id, filters.topic))
+        .order_by(r.id)
+    )
+    rows = db.session.execute(query).all()
+    topics: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        for rid, slug in db.session.execute(
+            sa.select(request_topics.c.request_id, Topic.slug)
+            .join(Topic, Topic.id == request_topics.c.topic_id)
+            .where(request_topics.c.request_id.in_([row[0] for row in rows]))
+            .order_by(request_topics.c.request_id, Topic.position)
+        ):
+            topics[rid].append(slug)
+    features, newest = [], None
+    for rid, status, mode, created, updated, mcode, mname, mromaji, lat, lon in rows:
+        features.append(_feature(rid, lon, lat, {
+            "status": status, "mode": mode, "received": created.date().isoformat(),
+            "topics": topics.get(rid, []), "code": mcode, "name": mname, "romaji": mromaji,
+        }))
+        newest = _newest(newest, updated)
+    return Layer(features, newest)
+
+
+# --- coverage gap ---------------------------------------------------------------------
+
+
+def coverage_gap_layer(filters: MapFilters) -> Layer:
+    """Non-active municipalities farther than ``filters.gap_km`` from the nearest active
+    evangelist (with ``filters.topic`` among their skills, when given). The prefecture and
+    stage filters narrow the municipalities, never the evangelists: a helper across a
+    prefecture border still covers a town. Derived from evangelists' homes: coordinators only.
+    """
+    m = Municipality
+    places_query = (
+        sa.select(m.code, m.name, m.name_romaji, m.kind, m.engagement_stage, m.lat, m.lon, m.updated_at)
+        .where(m.open_data_status == "non_active")
+        .where(_in_prefecture(m.id, filters.prefecture))
+        .order_by(m.code)
+    )
+    if filters.stage:
+        places_query = places_query.where(m.engagement_stage == filters.stage)
+    places = db.session.execute(places_query).all()
+    e = Evangelist
+    helpers = db.session.execute(
+        sa.select(e.id, e.lat, e.lon, e.updated_at)
+        .where(e.status == "active")
+        .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic))
+    ).all()
+    by_code = {row.code: row for row in places}
+    gap = coverage_gap(
+        [Point(row.code, row.lat, row.lon) for row in places],
+        [Point(str(row.id), row.lat, row.lon) for row in helpers],
+        filters.gap_km,
+    )
+    features = []
+    for reach in gap:
+        row = by_code[reach.place.key]
+        distance = None if reach.nearest is None else round(reach.distance_km, 1)
+        features.append(_feature(row.code, row.lon, row.lat, {
+            "code": row.code, "name": row.name, "romaji": row.name_romaji, "kind": row.kind,
+            "stage": row.engagement_stage,
+            "km": distance,
+        }))
+    newest = _newest(*(r.updated_at for r in places), *(r.updated_at for r in helpers))
+    extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": len(helpers)}
+    return Layer(features, newest, extra)
+
+
+# --- prefecture aggregates (public) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefectureFigures:
+    code: str
+    name_ja: str
+    name_en: str
+    municipalities: int
+    open_data_active: int
+    communities_active: int
+
+    @property
+    def adoption_rate(self) -> float:
+        return self.open_data_active / self.municipalities if self.municipalities else 0.0
+
+
+def prefecture_figures() -> tuple[list[PrefectureFigures], datetime | None]:
+    """Per prefecture: municipalities, how many publish open data, active communities.
+    Aggregates only, so public. Two queries."""
+    count_active = sa.func.count().filter(Municipality.open_data_status == "active")
+    municipality_rows = db.session.execute(
+        sa.select(Prefecture.code, Prefecture.name_ja, Prefecture.name_en,
+                  sa.func.count(Municipality.id), count_active, sa.func.max(Municipality.updated_at))
+        .join(Municipality, Municipality.prefecture_id == Prefecture.id)
+        .group_by(Prefecture.code, Prefecture.name_ja, Prefecture.name_en)
+        .order_by(Prefecture.code)
+    ).all()
+    community_rows = dict(
+        (code, (n, updated)) for code, n, updated in db.session.execute(
+            sa.select(Prefecture.code, sa.func.count(Community.id), sa.func.max(Community.updated_at))
+            .join(Municipality, Municipality.prefecture_id == Prefecture.id)
+            .join(Community, Community.municipality_id == Municipality.id)
+            .where(Community.status == "active")
+            .group_by(Prefecture.code)
+        )
+    )
+    figures, newest = [], None
+    for code, name_ja, name_en, total, active, updated in municipality_rows:
+        communities, c_updated = community_rows.get(code, (0, None))
+        figures.append(PrefectureFigures(code, name_ja, name_en, total, active, communities))
+        newest = _newest(newest, updated, c_updated)
+    return figures, newest
+
+
+def _prefecture_centres() -> dict[str, dict]:
+    """A point per prefecture to hang its figures on: the median of its municipalities'
+    coordinates (a mean would be dragged out to sea by Tokyo's islands)."""
+    coordinates: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for code, lat, lon in db.session.execute(
+        sa.select(Prefecture.code, Municipality.lat, Municipality.lon).join(Municipality.prefecture)
+    ):
+        coordinates[code].append((lat, lon))
+    centres = {}
+    for code, points in coordinates.items():
+        lats, lons = sorted(p[0] for p in points), sorted(p[1] for p in points)
+        mid = len(points) // 2
+        centres[code] = {"type": "Point", "coordinates": [round(lons[mid], 4), round(lats[mid], 4)]}
+    return centres
+
+
+def prefecture_layer() -> Layer:
+    """The prefecture figures as GeoJSON points (the median municipality), without outlines:
+    those are a static file the browser joins by code, so the figures stay a few kilobytes."""
+    figures, newest = prefecture_figures()
+    centres = _prefecture_centres()
+    features = [
+        {"type": "Feature", "id": f.code, "geometry": centres.get(f.code), "properties": {
+            "code": f.code, "name": f.name_ja, "name_en": f.name_en,
+            "municipalities": f.municipalities, "open_data_active": f.open_data_active,
+            "rate": round(f.adoption_rate, 4), "communities": f.communities_active,
+        }}
+        for f in figures
+    ]
+    return Layer(features, newest)
+
+
+def prefecture_bounds(code: str) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around a prefecture's municipalities, or None."""
+    row = db.session.execute(
+        sa.select(sa.func.min(Municipality.lat), sa.func.min(Municipality.lon),
+                  sa.func.max(Municipality.lat), sa.func.max(Municipality.lon))
+        .join(Prefecture).where(Prefecture.code == code)
+    ).one()
+    return None if row[0] is None else tuple(row)
+
+
+# --- what is near a place -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nearby:
+    """Something within reach of a place, as (id, lat, lon, properties) for a small map."""
+
+    id: int
+    name: str
+    lat: float
+    lon: float
+    distance_km: float
+    properties: dict
+
+    def as_point(self) -> tuple:
+        return (self.id, self.lat, self.lon, self.properties)
+
+
+def _box(lat: float, lon: float, km: float, lat_col, lon_col):
+    """A cheap index-friendly pre-filter before the exact distance (1° latitude ≈ 111 km)."""
+    dlat = km / 110.5
+    dlon = km / (111.3 * max(math.cos(math.radians(lat)), 0.2))
+    return sa.and_(lat_col.between(lat - dlat, lat + dlat), lon_col.between(lon - dlon, lon + dlon))
+
+
+def communities_near(lat: float, lon: float, km: float) -> list[Nearby]:
+    """Active communities within ``km`` of a point, nearest first (two queries at most)."""
+    c = Community
+    rows = db.session.execute(
+        sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon,
+                  Municipality.code, Municipality.name, Municipality.name_romaji)
+        .join(Municipality, c.municipality_id == Municipality.id)
+        .where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+    ).all()
+    found = []
+    for cid, name, website, status, members, clat, clon, mcode, mname, mromaji in rows:
+        d = haversine_km(lat, lon, clat, clon)
+        if d <= km:
+            found.append(Nearby(cid, name, clat, clon, d, {
+                "name": name, "website": website, "status": status, "members": members,
+                "code": mcode, "place": mname, "place_romaji": mromaji,
+            }))
+    return sorted(found, key=lambda n: (n.distance_km, n.id))
+
+
+def evangelists_near(lat: float, lon: float, km: float) -> list[Nearby]:
+    """Active evangelists whose home is within ``km`` of a point, nearest first.
+    Personal data: for coordinators' pages only."""
+    e = Evangelist
+    load = _active_assignment_counts()
+    rows = db.session.execute(
+        sa.select(e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
+                  e.online_ok, e.status, sa.func.coalesce(load.c.load, 0),
+                  Municipality.code, Municipality.name, Municipality.name_romaji)
+        .join(Municipality, e.home_municipality_id == Municipality.id)
+        .outerjoin(load, load.c.evangelist_id == e.id)
+        .where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
+    ).all()
+    skills = _skills_by_evangelist(r[0] for r in rows)
+    found = []
+    for eid, family, given, elat, elon, capacity, radius, online, status, busy, mcode, mname, mromaji in rows:
+        d = haversine_km(lat, lon, elat, elon)
+        if d <= km:
+            name = f"{family} {given}"
+            found.append(Nearby(eid, name, elat, elon, d, {
+                "name": name, "status": status, "capacity": capacity, "load": busy, "radius": radius,
+                "online": online, "skills": skills.get(eid, []), "code": mcode, "place": mname,
+                "place_romaji": mromaji,
+            }))
+    return sorted(found, key=lambda n: (n.distance_km, n.id))
