@@ -27,6 +27,7 @@ import gzip
 import hashlib
 import html
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -391,6 +392,7 @@ def report_browser(app, runs: int) -> list[str]:
     from playwright.sync_api import expect, sync_playwright
     from werkzeug.serving import make_server
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
