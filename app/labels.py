@@ -82,6 +82,47 @@ LABELS = {
         "declined": _l("Declined"),
         "cancelled": _l("Cancelled"),
     },
+    "visit_mode": {
+        "onsite": _l("On site"),
+        "online": _l("Online"),
+    },
+    "outcome_type": {
+        "open_data_published": _l("Open data published"),
+        "datasets_published": _l("Datasets published"),
+        "catalog_launched": _l("Data catalog launched"),
+        "policy_adopted": _l("Open data policy adopted"),
+        "event_held": _l("Event held"),
+        "community_formed": _l("Community formed"),
+        "follow_up_needed": _l("Follow-up needed"),
+        "no_change": _l("No change yet"),
+    },
+    # Self-reported and optional (PRODUCT.md §3): the empty choice is "prefer not to say".
+    "age_band": {
+        "under_20": _l("Under 20"),
+        "20s": _l("20–29"),
+        "30s": _l("30–39"),
+        "40s": _l("40–49"),
+        "50s": _l("50–59"),
+        "60s": _l("60–69"),
+        "70_plus": _l("70 or older"),
+    },
+    "gender": {
+        "female": _l("Female"),
+        "male": _l("Male"),
+        "nonbinary": _l("Non-binary"),
+        "other": _l("Another gender"),
+    },
+    # Languages an evangelist can advise in.
+    "language": {
+        "ja": _l("Japanese"),
+        "en": _l("English"),
+        "zh": _l("Chinese"),
+        "ko": _l("Korean"),
+        "pt": _l("Portuguese"),
+        "es": _l("Spanish"),
+        "vi": _l("Vietnamese"),
+        "tl": _l("Tagalog"),
+    },
     "region": {
         "hokkaido": _l("Hokkaido"),
         "tohoku": _l("Tohoku"),
@@ -101,6 +142,14 @@ TRANSITION_MESSAGES = {
     "unchanged": _l("The request already has this status."),
     "closed": _l("The request is closed; its status can no longer change."),
     "not_allowed": _l("The request cannot move to that status from where it is now."),
+}
+
+VISIT_MESSAGES = {
+    "not_yours": _l("That visit or assignment is not yours."),
+    "not_accepted": _l("Visits can be logged only for an assignment you have accepted."),
+    "future_date": _l("The visit cannot be in the future."),
+    "window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
+    "no_visit": _l("Log at least one visit before marking the assignment completed."),
 }
 
 

@@ -1,13 +1,13 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Services call ``check`` before every change of a support request's status (and, as later
-workflows arrive, of assignments and engagement stages); an illegal change is refused
-with the reason and nothing is written.
+Three machines: a support request's status, an assignment's status and a municipality's
+engagement stage. Services call ``check`` before every change; an illegal change is
+refused with the reason and nothing is written.
 """
 
 from __future__ import annotations
 
-from evangelists.vocabulary import ASSIGNMENT_STATUSES, REQUEST_STATUSES
+from evangelists.vocabulary import ASSIGNMENT_STATUSES, ENGAGEMENT_STAGES, REQUEST_STATUSES
 
 # status -> statuses it may move to. Terminal statuses map to an empty set.
 REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -30,9 +30,23 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     "cancelled": frozenset(),
 }
 
+# A municipality's engagement stage follows the workflow: a request (requested), an
+# evangelist who accepts (assigned), a logged visit (visited), an outcome that starts open
+# data (active). It falls back when the thing that moved it goes away (the request is
+# withdrawn or declined, the evangelist declines). "active" can also come straight from
+# the national survey (an import), from any stage; once active, it stays active.
+ENGAGEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    "none": frozenset({"requested", "active"}),
+    "requested": frozenset({"none", "assigned", "active"}),
+    "assigned": frozenset({"none", "requested", "visited", "active"}),
+    "visited": frozenset({"active"}),
+    "active": frozenset(),
+}
+
 MACHINES = {
     "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
     "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
+    "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
 }
 
 
@@ -69,3 +83,21 @@ def check(machine: str, current: str, target: str) -> None:
 def is_open(status: str) -> bool:
     """True while a request can still change (not completed, declined or withdrawn)."""
     return bool(REQUEST_TRANSITIONS[status])
+
+
+def advance_engagement(current: str, target: str) -> str:
+    """The stage after an event that moves a town forward to ``target``: ``target`` if it
+    lies ahead and can be reached by legal forward steps (a visit proves the request and
+    the assignment happened, even if they were recorded elsewhere), else ``current`` (a
+    second visit leaves "visited" as it is; nothing moves an "active" town back)."""
+    order = ENGAGEMENT_STAGES.index
+    if order(target) <= order(current):
+        return current
+    reachable, frontier = set(), [current]
+    while frontier:
+        stage = frontier.pop()
+        for step in ENGAGEMENT_TRANSITIONS[stage]:
+            if order(step) > order(stage) and step not in reachable:
+                reachable.add(step)
+                frontier.append(step)
+    return target if target in reachable else current

@@ -17,7 +17,12 @@ VOCABULARIES = {
     "request_status": vocabulary.REQUEST_STATUSES,
     "request_stage": vocabulary.REQUEST_STATUSES,
     "request_mode": vocabulary.REQUEST_MODES,
+    "visit_mode": vocabulary.VISIT_MODES,
+    "outcome_type": vocabulary.OUTCOME_TYPES,
     "user_status": vocabulary.USER_STATUSES,
+    "age_band": vocabulary.AGE_BANDS,
+    "gender": vocabulary.GENDERS,
+    "language": vocabulary.LANGUAGES,
 }
 
 

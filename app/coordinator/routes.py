@@ -20,8 +20,9 @@ from app.extensions import db
 from app.folium_maps import map_config, render_map, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
-from app.labels import TRANSITION_MESSAGES, describe_reasons
-from app.models import SupportRequest, User
+from app.evangelist.forms import VisitForm
+from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
+from app.models import SupportRequest, User, Visit
 from app.models.base import utcnow
 from app.services import accounts
 from app.services.accounts import AccountError
@@ -37,6 +38,7 @@ from app.services.requests import (
     request_queue,
 )
 from app.services.topics import list_topics
+from app.services.visits import VisitRefused, update_visit
 from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")
@@ -262,3 +264,25 @@ def plan():
             flash(ngettext("%(num)s assignment proposed.", "%(num)s assignments proposed.", made), "success")
         return redirect(url_for("coordinator.plan"))
     return render_template("coordinator/plan.html", plan=current, action=ActionForm())
+
+
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def correct_visit(visit_id: int):
+    """Staff correct a visit at any time; the change is audited with before and after."""
+    visit = db.get_or_404(Visit, visit_id, description=_("No visit has the number %(id)s.", id=visit_id))
+    topics = list_topics()
+    form = VisitForm(topics) if request.method == "POST" else VisitForm.for_visit(topics, visit)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            update_visit(current_user, visit, form.data_for_service(), address=client_address())
+        except VisitRefused as refused:
+            flash(str(VISIT_MESSAGES[refused.reason]), "error")
+        else:
+            flash(_("Visit corrected; the change is in the audit log."), "success")
+            return redirect(url_for("coordinator.request_detail", request_id=visit.assignment.request_id))
+    return render_template(
+        "evangelist/visit_form.html", form=form, assignment=visit.assignment, visit=visit,
+        deadline=visit.created_at, correcting=True, back_endpoint="coordinator.request_detail",
+        back_args={"request_id": visit.assignment.request_id}, back_label=_("Request %(number)s", number=visit.assignment.request_id),
+    ), 422 if form.errors else 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -12,17 +12,30 @@ from app.auth.forms import ActionForm
 from app.auth.session import client_address
 from app.decorators import role_required
 from app.evangelist import bp
-from app.evangelist.forms import DeclineAssignmentForm
+from app.evangelist.forms import DeclineAssignmentForm, VisitForm
 from app.extensions import db
-from app.labels import TRANSITION_MESSAGES
-from app.models import Assignment, Evangelist, SupportRequest
+from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES
+from app.models import Assignment, Evangelist, SupportRequest, Visit
 from app.services.matching import respond
+from app.services.topics import list_topics
+from app.services.visits import (
+    VisitRefused,
+    can_edit,
+    complete_assignment,
+    edit_deadline,
+    log_visit,
+    update_visit,
+)
 from evangelists.lifecycle import TransitionRefused
 
 
 @bp.get("/")
 @role_required("evangelist")
 def home():
+    return _home()
+
+
+def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | None = None, status: int = 200):
     profile = db.session.scalar(
         sa.select(Evangelist)
         .where(Evangelist.user_id == current_user.id)
@@ -40,13 +53,15 @@ def home():
             .options(
                 selectinload(Assignment.request).selectinload(SupportRequest.municipality),
                 selectinload(Assignment.request).selectinload(SupportRequest.topics),
+                selectinload(Assignment.visits).selectinload(Visit.outcomes),
             )
             .order_by(Assignment.created_at.desc())
         ).all()
     return render_template(
         "evangelist/home.html", profile=profile, assignments=assignments,
-        action=ActionForm(), decline_form=DeclineAssignmentForm(formdata=None),
-    )
+        action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
+        declining=declining,
+    ), status
 
 
 def _my_assignment(assignment_id: int) -> Assignment:
@@ -71,11 +86,10 @@ def accept(assignment_id: int):
 def decline(assignment_id: int):
     assignment = _my_assignment(assignment_id)
     form = DeclineAssignmentForm()
-    if form.validate_on_submit():
-        _respond(assignment, False, form.reason.data.strip(), _("Declined. The coordinators will find someone else."))
-    else:
-        for message in form.reason.errors:
-            flash(message, "error")
+    if not form.validate_on_submit():
+        # Show the page again with the reason box open, its message and what was typed.
+        return _home(form, declining=assignment.id, status=422)
+    _respond(assignment, False, form.reason.data.strip(), _("Declined. The coordinators will find someone else."))
     return redirect(url_for("evangelist.home"))
 
 
@@ -86,3 +100,81 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
         flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
     else:
         flash(success, "success")
+
+
+# --- visits ---------------------------------------------------------------------------
+
+
+def _my_visit(visit_id: int) -> Visit:
+    """One of the signed-in evangelist's own visits; anyone else's is a plain 404."""
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or visit.assignment.evangelist.user_id != current_user.id:
+        abort(404)
+    return visit
+
+
+def _visit_refused(refused: VisitRefused) -> None:
+    flash(str(VISIT_MESSAGES[refused.reason]), "error")
+
+
+@bp.route("/assignments/<int:assignment_id>/visits/new", methods=["GET", "POST"])
+@role_required("evangelist")
+def new_visit(assignment_id: int):
+    """Log a visit: one short form that works on a phone; outcomes in the same form."""
+    assignment = _my_assignment(assignment_id)
+    if assignment.status != "accepted":
+        flash(str(VISIT_MESSAGES["not_accepted"]), "error")
+        return redirect(url_for("evangelist.home"))
+    form = VisitForm(list_topics())
+    if form.validate_on_submit():
+        try:
+            visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address())
+        except VisitRefused as refused:
+            _visit_refused(refused)
+        else:
+            flash(_("Visit saved. Thank you!"), "success")
+            return redirect(url_for("evangelist.visit", visit_id=visit.id))
+    elif request.method == "GET":
+        form.topics.data = [t.slug for t in assignment.request.topics]
+    status = 422 if form.errors else 200
+    return render_template("evangelist/visit_form.html", form=form, assignment=assignment, visit=None), status
+
+
+@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@role_required("evangelist")
+def visit(visit_id: int):
+    """A visit of mine: editable for 14 days after I logged it, then read-only."""
+    visit = _my_visit(visit_id)
+    editable = can_edit(current_user, visit)
+    if not editable:
+        if request.method == "POST":
+            flash(str(VISIT_MESSAGES["window_closed"]), "error")
+        return render_template("evangelist/visit_view.html", visit=visit, deadline=edit_deadline(visit))
+    form = VisitForm(list_topics()) if request.method == "POST" else VisitForm.for_visit(list_topics(), visit)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            update_visit(current_user, visit, form.data_for_service(), address=client_address())
+        except VisitRefused as refused:
+            _visit_refused(refused)
+        else:
+            flash(_("Visit updated."), "success")
+            return redirect(url_for("evangelist.visit", visit_id=visit.id))
+    status = 422 if form.errors else 200
+    return render_template("evangelist/visit_form.html", form=form, assignment=visit.assignment, visit=visit,
+                           deadline=edit_deadline(visit)), status
+
+
+@bp.post("/assignments/<int:assignment_id>/complete")
+@role_required("evangelist")
+def complete(assignment_id: int):
+    assignment = _my_assignment(assignment_id)
+    if ActionForm().validate_on_submit():
+        try:
+            complete_assignment(current_user, assignment, address=client_address())
+        except VisitRefused as refused:
+            _visit_refused(refused)
+        except TransitionRefused as refused:
+            flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        else:
+            flash(_("Marked as completed. Thank you for your help!"), "success")
+    return redirect(url_for("evangelist.home"))

@@ -19,6 +19,7 @@ from app.services.geography import MunicipalityFilters, list_prefectures, munici
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import network_summary
 from app.services.topics import list_topics
+from app.services.visits import involved_evangelist, municipality_timeline
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.gazetteer import is_valid_lg_code
 
@@ -64,6 +65,15 @@ def municipality(code: str):
         description=_("No municipality has the code %(code)s.", code=code),
     )
     coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
+    # The timeline: staff see all of it; an evangelist only their own part, and only for
+    # a town they are assigned to; the public sees the stage badge alone.
+    timeline = None
+    if coordinator:
+        timeline = municipality_timeline(municipality.id)
+    elif current_user.is_authenticated and current_user.role == "evangelist" and involved_evangelist(
+        current_user, municipality.id
+    ):
+        timeline = municipality_timeline(municipality.id, only_for=current_user)
     communities = communities_near(municipality.lat, municipality.lon, NEARBY_KM)
     # Where evangelists live is personal data: only coordinators see them here.
     evangelists = evangelists_near(municipality.lat, municipality.lon, NEARBY_KM) if coordinator else []
@@ -73,6 +83,7 @@ def municipality(code: str):
         nearby_km=int(NEARBY_KM),
         communities=communities,
         evangelists=evangelists,
+        timeline=timeline,
         map=render_map(place_map(municipality, [c.as_point() for c in communities],
                                  [e.as_point() for e in evangelists])),
         config=map_config(list_topics(), list_prefectures(), current_language()),

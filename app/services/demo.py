@@ -26,6 +26,7 @@ from app.models import (
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import record_event
 from evangelists import demo
+from evangelists.geo import haversine_km
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
 # Development only: `flask demo seed` refuses to run under the production configuration.
@@ -213,6 +214,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
 
     accounts = _demo_accounts(evangelist_rows)
     db.session.flush()
+    _propose_to_demo_evangelist()
     record_event(
         None,
         "demo.seeded",
@@ -248,6 +250,28 @@ def _demo_accounts(evangelist_rows: list[Evangelist]) -> tuple[tuple[str, str], 
             add_user(email, name, role, DEMO_PASSWORD)
         made.append((role, email))
     return tuple(made)
+
+
+def _propose_to_demo_evangelist() -> None:
+    """Give the demo evangelist one proposal to accept (from the demo coordinator, for the
+    nearest open request they can take), so the visit workflow can be tried at once."""
+    from app.services.matching import CapacityFull, _propose_locked
+
+    evangelist_user = db.session.scalar(sa.select(User).where(User.email == "evangelist@example.jp"))
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
+    if evangelist_user is None or coordinator is None or evangelist_user.evangelist is None:
+        return
+    person = evangelist_user.evangelist
+    open_requests = db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.status.in_(("new", "triaged")))
+    ).all()
+    open_requests.sort(key=lambda r: haversine_km(person.lat, person.lon, r.municipality.lat, r.municipality.lon))
+    for request in open_requests[:20]:
+        try:
+            _propose_locked(coordinator, request.id, person.id, address=None)
+        except (ValueError, CapacityFull):
+            continue
+        return
 
 
 def existing_demo_accounts() -> tuple[tuple[str, str], ...]:

@@ -180,3 +180,18 @@ def municipality_search(filters: MunicipalityFilters) -> sa.Select:
 
 def list_prefectures() -> list[Prefecture]:
     return list(db.session.scalars(sa.select(Prefecture).order_by(Prefecture.code)))
+
+
+def municipalities_of(prefecture_code: str | None) -> list[Municipality]:
+    """The municipalities of one prefecture, by code order, for a prefecture → municipality
+    picker (one query; none without a prefecture)."""
+    if not prefecture_code:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Municipality)
+            .join(Municipality.prefecture)
+            .where(Prefecture.code == prefecture_code)
+            .order_by(Municipality.code)
+        )
+    )

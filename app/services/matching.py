@@ -47,8 +47,13 @@ def _candidates(exclude: set[int] = frozenset()) -> list[Candidate]:
         .join(Evangelist.home_municipality)
         .join(Municipality.prefecture)
         .where(
-            Evangelist.status == "active",
-            sa.or_(Evangelist.paused_until.is_(None), Evangelist.paused_until < today),
+            # Active, or paused with a pause that has ended (it covers its last day): a
+            # pause ends by itself, nobody has to remember to lift it.
+            sa.or_(Evangelist.status == "active", Evangelist.status == "paused"),
+            sa.or_(
+                sa.and_(Evangelist.status == "active", Evangelist.paused_until.is_(None)),
+                Evangelist.paused_until < today,
+            ),
         )
         .options(selectinload(Evangelist.skills))
         .order_by(Evangelist.id)
@@ -251,8 +256,8 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
     assignment.responded_at = utcnow()
     request = assignment.request
     if accept:
-        if request.municipality.engagement_stage in ("none", "requested"):
-            request.municipality.engagement_stage = "assigned"
+        town = request.municipality
+        town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "assigned")
     else:
         assignment.decline_reason = reason
         if lifecycle.refusal("request", request.status, "triaged") is None:

@@ -80,8 +80,7 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
         topics=_topics(submission.topics),
     )
     db.session.add(request)
-    if municipality.engagement_stage == "none":
-        municipality.engagement_stage = "requested"
+    municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "requested")
     db.session.flush()
     record_event(MUNICIPALITY, "request.submitted", "support_request", request.id,
                  after={"municipality": municipality.code}, client_address=address)

@@ -30,6 +30,17 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+def set_place_choices(form, prefectures, municipalities, locale: str) -> None:
+    """Fill a form's ``prefecture`` and ``municipality`` selects (the no-JavaScript
+    prefecture → municipality picker shared by the request form and the profile)."""
+    ja = locale == "ja"
+    form.prefecture.choices = [("", _("Choose…"))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
+    form.municipality.choices = [("", _("Choose…") if municipalities else _("Choose the prefecture first"))] + [
+        (m.code, m.name if ja else f"{m.name} ({m.name_romaji})" if m.name_romaji else m.name)
+        for m in municipalities
+    ]
+
+
 class RequestForm(FlaskForm):
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose your prefecture."))])
     municipality = SelectField(
@@ -87,13 +98,7 @@ class RequestForm(FlaskForm):
     def __init__(self, *args, prefectures, municipalities, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
         ja = locale == "ja"
-        self.prefecture.choices = [("", _("Choose…"))] + [
-            (p.code, p.name_ja if ja else p.name_en) for p in prefectures
-        ]
-        self.municipality.choices = [("", _("Choose…") if municipalities else _("Choose the prefecture first"))] + [
-            (m.code, m.name if ja else f"{m.name} ({m.name_romaji})" if m.name_romaji else m.name)
-            for m in municipalities
-        ]
+        set_place_choices(self, prefectures, municipalities, locale)
         self.topics.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
         self.phone_e164: str | None = None
 

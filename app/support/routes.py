@@ -15,7 +15,7 @@ from app.i18n import current_language
 from app.mail import mail_configured, send_request_notices
 from app.models import Municipality, Prefecture
 from app.services import requests as requests_service
-from app.services.geography import list_prefectures
+from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
@@ -29,24 +29,11 @@ def _created(_response) -> bool:
     return bool(g.get("request_created"))
 
 
-def _municipalities_of(prefecture_code: str | None) -> list[Municipality]:
-    if not prefecture_code:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(Municipality)
-            .join(Municipality.prefecture)
-            .where(Prefecture.code == prefecture_code)
-            .order_by(Municipality.code)
-        )
-    )
-
-
 def _request_form() -> RequestForm:
     chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
     form = RequestForm(
         prefectures=list_prefectures(),
-        municipalities=_municipalities_of(chosen),
+        municipalities=municipalities_of(chosen),
         topics=list_topics(),
         locale=current_language(),
     )

@@ -2,8 +2,17 @@ import itertools
 
 import pytest
 
-from evangelists.lifecycle import REQUEST_TRANSITIONS, TransitionRefused, check, is_open, refusal
-from evangelists.vocabulary import ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES, REQUEST_STATUSES
+from evangelists.lifecycle import (
+    ENGAGEMENT_TRANSITIONS,
+    MACHINES,
+    REQUEST_TRANSITIONS,
+    TransitionRefused,
+    advance_engagement,
+    check,
+    is_open,
+    refusal,
+)
+from evangelists.vocabulary import ASSIGNMENT_STATUSES, ENGAGEMENT_STAGES, OPEN_REQUEST_STATUSES, REQUEST_STATUSES
 
 ALLOWED = {
     ("new", "triaged"), ("new", "assigned"), ("new", "declined"), ("new", "withdrawn"),
@@ -45,3 +54,54 @@ ASSIGNMENT_ALLOWED = {
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(ASSIGNMENT_STATUSES, repeat=2)))
 def test_every_pair_of_assignment_statuses(current, target):
     assert (refusal("assignment", current, target) is None) == ((current, target) in ASSIGNMENT_ALLOWED)
+
+
+ENGAGEMENT_ALLOWED = {
+    ("none", "requested"), ("none", "active"),
+    ("requested", "none"), ("requested", "assigned"), ("requested", "active"),
+    ("assigned", "none"), ("assigned", "requested"), ("assigned", "visited"), ("assigned", "active"),
+    ("visited", "active"),
+}
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(ENGAGEMENT_STAGES, repeat=2)))
+def test_every_pair_of_engagement_stages(current, target):
+    reason = refusal("engagement", current, target)
+    if (current, target) in ENGAGEMENT_ALLOWED:
+        assert reason is None
+    elif current == target:
+        assert reason == "unchanged"
+    elif current == "active":
+        assert reason == "closed"
+    else:
+        assert reason == "not_allowed"
+
+
+@pytest.mark.parametrize(("current", "target", "after"), [
+    ("none", "requested", "requested"),
+    ("requested", "assigned", "assigned"),
+    ("assigned", "visited", "visited"),
+    ("visited", "visited", "visited"),  # a second visit
+    ("visited", "active", "active"),
+    ("active", "visited", "active"),  # a visit never takes an active town back
+    ("active", "requested", "active"),  # nor does a new request
+    ("visited", "requested", "visited"),
+    ("none", "assigned", "assigned"),  # an assignment proves the request happened
+    ("none", "visited", "visited"),
+    ("requested", "none", "requested"),  # backwards is not "advancing"
+])
+def test_advancing_the_engagement_stage_only_moves_forward_along_legal_steps(current, target, after):
+    assert advance_engagement(current, target) == after
+
+
+def test_every_stage_can_reach_active_and_active_is_final():
+    for stage in ENGAGEMENT_STAGES:
+        assert stage == "active" or "active" in ENGAGEMENT_TRANSITIONS[stage] or "assigned" in ENGAGEMENT_TRANSITIONS[stage]
+    assert ENGAGEMENT_TRANSITIONS["active"] == frozenset()
+
+
+@pytest.mark.parametrize("machine", ["request", "assignment", "engagement"])
+def test_every_state_of_every_machine_has_a_row(machine):
+    statuses, transitions = MACHINES[machine]
+    assert set(transitions) == set(statuses)
+    assert all(targets <= set(statuses) for targets in transitions.values())

@@ -59,6 +59,11 @@ ACCESS = {
     "coordinator.plan": ("GET", STAFF),
     "evangelist.accept": ("POST", EVANGELIST),
     "evangelist.decline": ("POST", EVANGELIST),
+    "evangelist.profile": ("GET", EVANGELIST),
+    "evangelist.new_visit": ("GET", EVANGELIST),
+    "evangelist.visit": ("GET", EVANGELIST),
+    "evangelist.complete": ("POST", EVANGELIST),
+    "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),
     "public.network": ("GET", PUBLIC),
     "api.municipalities": ("GET", PUBLIC),
@@ -98,10 +103,18 @@ def world(db, make_account):
     theirs = Assignment(request=support_request, evangelist=make_evangelist(user=other), score=0.5,
                         distance_km=1.0, reasons=[])
     db.session.add(theirs)
+    from datetime import date
+
+    from app.models import Visit
+
+    visit = Visit(assignment=theirs, author_id=other.id, visited_on=date.today(), mode="online",
+                  duration_minutes=60, summary="相談")
+    db.session.add(visit)
     db.session.commit()
     return {
         "request_id": support_request.id,
         "assignment_id": theirs.id,
+        "visit_id": visit.id,
         "code": "011002",
         "locale": "en",
         "user_id": other.id,

@@ -1,0 +1,300 @@
+"""Visits and their outcomes: logging, editing within the window, completing an assignment,
+and what outcomes do to the request and the municipality (PRODUCT.md §3, §4 step 4).
+
+What an outcome changes, by itself, so that progress typed by hand is never needed:
+
+* ``open_data_published`` / ``catalog_launched``: the municipality becomes open-data
+  active and its engagement stage ``active``.
+* ``follow_up_needed``: this evangelist's part is done (the assignment is completed) and the
+  request goes back to the coordinators' queue (``triaged``) for the next step.
+* Any visit moves the request from ``assigned`` to ``scheduled`` (work under way) and the
+  municipality's stage to ``visited``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Assignment, Evangelist, Outcome, SupportRequest, Topic, User, Visit
+from app.models.base import utcnow
+from app.services.audit import record_event
+from evangelists import lifecycle
+from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
+
+EDIT_WINDOW = timedelta(days=14)
+STAFF_ROLES = ("coordinator", "admin")
+
+
+class VisitRefused(Exception):
+    """A visit change that is not allowed; ``reason`` is a code with a translated message
+    in app/labels.py (VISIT_MESSAGES)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class OutcomeInput:
+    type: str
+    count: int | None = None
+    evidence_url: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    visited_on: date
+    mode: str
+    duration_minutes: int
+    summary: str
+    attendee_count: int = 0
+    attendee_departments: str = ""
+    topics: tuple[str, ...] = ()
+    next_steps: str = ""
+    outcomes: tuple[OutcomeInput, ...] = field(default_factory=tuple)
+
+
+def _is_staff(user: User) -> bool:
+    return user.role in STAFF_ROLES
+
+
+def _owns(user: User, assignment: Assignment) -> bool:
+    return assignment.evangelist.user_id == user.id
+
+
+def edit_deadline(visit: Visit) -> datetime:
+    return visit.created_at + EDIT_WINDOW
+
+
+def can_edit(user: User, visit: Visit, now: datetime | None = None) -> bool:
+    """Its author for 14 days after logging it; coordinators and admins always (audited)."""
+    if _is_staff(user):
+        return True
+    now = now or utcnow()
+    return visit.author_id == user.id and _owns(user, visit.assignment) and now < edit_deadline(visit)
+
+
+def _topics(slugs: tuple[str, ...]) -> list[Topic]:
+    if not slugs:
+        return []
+    return list(db.session.scalars(sa.select(Topic).where(Topic.slug.in_(slugs)).order_by(Topic.position)))
+
+
+def _snapshot(visit: Visit) -> dict:
+    return {
+        "visited_on": visit.visited_on.isoformat(),
+        "mode": visit.mode,
+        "duration_minutes": visit.duration_minutes,
+        "attendee_count": visit.attendee_count,
+        "attendee_departments": visit.attendee_departments,
+        "topics": [t.slug for t in visit.topics],
+        "summary": visit.summary,
+        "next_steps": visit.next_steps,
+        "outcomes": [
+            {"type": o.type, **({"count": o.count} if o.count else {}),
+             **({"evidence_url": o.evidence_url} if o.evidence_url else {}),
+             **({"note": o.note} if o.note else {})}
+            for o in visit.outcomes
+        ],
+    }
+
+
+def _fill(visit: Visit, data: VisitInput) -> None:
+    visit.visited_on = data.visited_on
+    visit.mode = data.mode
+    visit.duration_minutes = data.duration_minutes
+    visit.attendee_count = data.attendee_count
+    visit.attendee_departments = data.attendee_departments.strip()
+    visit.summary = data.summary.strip()
+    visit.next_steps = data.next_steps.strip()
+    visit.topics = _topics(data.topics)
+
+
+def _replace_outcomes(visit: Visit, outcomes: tuple[OutcomeInput, ...]) -> list[str]:
+    """Set the visit's outcomes; returns the types that are new to this visit."""
+    before = {o.type for o in visit.outcomes}
+    for old in list(visit.outcomes):
+        visit.outcomes.remove(old)
+        db.session.delete(old)
+    for item in outcomes:
+        visit.outcomes.append(Outcome(
+            type=item.type,
+            count=item.count if item.type == "datasets_published" else None,
+            achieved_on=visit.visited_on,
+            evidence_url=(item.evidence_url or None),
+            note=item.note.strip(),
+        ))
+    return [o.type for o in outcomes if o.type not in before]
+
+
+def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str | None) -> None:
+    assignment = visit.assignment
+    request = assignment.request
+    municipality = request.municipality
+    if any(t in ACTIVATING_OUTCOMES for t in new_types):
+        before = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
+        municipality.open_data_status = "active"
+        municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "active")
+        after = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
+        if before != after:
+            record_event(actor, "municipality.activated", "municipality", municipality.id,
+                         before=before, after={**after, "visit": visit.id}, client_address=address)
+    if "follow_up_needed" in new_types:
+        if lifecycle.refusal("assignment", assignment.status, "completed") is None:
+            assignment.status = "completed"
+            assignment.completed_at = utcnow()
+            record_event(actor, "assignment.completed", "assignment", assignment.id,
+                         after={"request": request.id, "follow_up": True}, client_address=address)
+        if lifecycle.refusal("request", request.status, "triaged") is None:
+            record_event(actor, "request.triaged", "support_request", request.id,
+                         before={"status": request.status}, after={"status": "triaged", "follow_up": visit.id},
+                         client_address=address)
+            request.status = "triaged"
+
+
+def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address: str | None = None) -> Visit:
+    """Record a visit made within ``assignment`` by its own evangelist; the assignment must
+    be accepted. Moves the request to ``scheduled`` and the town to ``visited``, then lets
+    the outcomes do their part. One transaction."""
+    if not _owns(actor, assignment):
+        raise VisitRefused("not_yours")
+    if assignment.status != "accepted":
+        raise VisitRefused("not_accepted")
+    if data.visited_on > utcnow().date() + timedelta(days=1):  # a day's slack for time zones
+        raise VisitRefused("future_date")
+    visit = Visit(author_id=actor.id)
+    with db.session.no_autoflush:  # _fill looks topics up; the visit is not complete yet
+        _fill(visit, data)
+        visit.assignment = assignment
+        db.session.add(visit)
+        new_types = _replace_outcomes(visit, data.outcomes)
+    request = assignment.request
+    if lifecycle.refusal("request", request.status, "scheduled") is None:
+        record_event(actor, "request.scheduled", "support_request", request.id,
+                     before={"status": request.status}, after={"status": "scheduled"}, client_address=address)
+        request.status = "scheduled"
+    municipality = request.municipality
+    municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "visited")
+    db.session.flush()
+    _apply_effects(actor, visit, new_types, address)
+    record_event(actor, "visit.logged", "visit", visit.id,
+                 after={"assignment": assignment.id, "outcomes": [o.type for o in data.outcomes]},
+                 client_address=address)
+    db.session.commit()
+    return visit
+
+
+def update_visit(actor: User, visit: Visit, data: VisitInput, *, address: str | None = None) -> None:
+    """Change a visit: its author within the edit window, or staff at any time (a
+    correction). Audited with before and after; new activating outcomes take effect."""
+    if not can_edit(actor, visit):
+        raise VisitRefused("window_closed" if visit.author_id == actor.id else "not_yours")
+    before = _snapshot(visit)
+    with db.session.no_autoflush:
+        _fill(visit, data)
+        new_types = _replace_outcomes(visit, data.outcomes)
+    db.session.flush()
+    after = _snapshot(visit)
+    if before == after:
+        db.session.rollback()
+        return
+    _apply_effects(actor, visit, new_types, address)
+    changed = {k for k in after if before[k] != after[k]}
+    record_event(actor, "visit.corrected" if _is_staff(actor) else "visit.updated", "visit", visit.id,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+                 client_address=address)
+    db.session.commit()
+
+
+def complete_assignment(actor: User, assignment: Assignment, *, address: str | None = None) -> None:
+    """The evangelist (or staff) marks an accepted assignment done; it needs at least one
+    visit. The request is completed too when no other assignment of it is still open."""
+    if not (_owns(actor, assignment) or _is_staff(actor)):
+        raise VisitRefused("not_yours")
+    if not assignment.visits:
+        raise VisitRefused("no_visit")
+    lifecycle.check("assignment", assignment.status, "completed")
+    assignment.status = "completed"
+    assignment.completed_at = utcnow()
+    record_event(actor, "assignment.completed", "assignment", assignment.id,
+                 after={"request": assignment.request_id}, client_address=address)
+    request: SupportRequest = assignment.request
+    others_open = any(
+        a.id != assignment.id and a.status in ACTIVE_ASSIGNMENT_STATUSES for a in request.assignments
+    )
+    if not others_open and lifecycle.refusal("request", request.status, "completed") is None:
+        record_event(actor, "request.completed", "support_request", request.id,
+                     before={"status": request.status}, after={"status": "completed"}, client_address=address)
+        request.status = "completed"
+        request.closed_at = utcnow()
+    db.session.commit()
+
+
+def visits_of(assignment: Assignment) -> list[Visit]:
+    return sorted(assignment.visits, key=lambda v: (v.visited_on, v.id))
+
+
+# --- a municipality's timeline ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: date
+    kind: str  # request / assignment / visit / outcome
+    code: str  # what happened: a status, a mode, an outcome type
+    request_id: int
+    who: str | None = None
+    text: str = ""
+    visit_id: int | None = None
+    count: int | None = None
+
+
+def involved_evangelist(user: User, municipality_id: int) -> bool:
+    """True if ``user`` is an evangelist with an assignment on a request of this town."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Assignment)
+        .join(SupportRequest, Assignment.request_id == SupportRequest.id)
+        .join(Evangelist, Assignment.evangelist_id == Evangelist.id)
+        .where(SupportRequest.municipality_id == municipality_id, Evangelist.user_id == user.id)
+    ) > 0
+
+
+def municipality_timeline(municipality_id: int, *, only_for: User | None = None) -> list[TimelineEntry]:
+    """Requests, assignments, visits and outcomes of one municipality, newest first.
+    ``only_for`` (an evangelist) keeps just their own assignments, visits and outcomes.
+    Five queries whatever the history's length."""
+    requests = db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.municipality_id == municipality_id)
+        .options(selectinload(SupportRequest.assignments).selectinload(Assignment.evangelist),
+                 selectinload(SupportRequest.assignments).selectinload(Assignment.visits)
+                 .selectinload(Visit.outcomes))
+    ).all()
+    entries: list[TimelineEntry] = []
+    for request in requests:
+        entries.append(TimelineEntry(request.created_at.date(), "request", "received", request.id))
+        if request.closed_at is not None:
+            entries.append(TimelineEntry(request.closed_at.date(), "request", request.status, request.id))
+        for a in request.assignments:
+            if only_for is not None and a.evangelist.user_id != only_for.id:
+                continue
+            who = a.evangelist.display_name
+            entries.append(TimelineEntry(a.created_at.date(), "assignment", "proposed", request.id, who))
+            if a.responded_at is not None and a.status != "proposed":
+                code = "declined" if a.status == "declined" else "accepted"
+                entries.append(TimelineEntry(a.responded_at.date(), "assignment", code, request.id, who))
+            if a.completed_at is not None:
+                entries.append(TimelineEntry(a.completed_at.date(), "assignment", "completed", request.id, who))
+            for v in a.visits:
+                entries.append(TimelineEntry(v.visited_on, "visit", v.mode, request.id, who, v.summary, v.id))
+                for o in v.outcomes:
+                    entries.append(TimelineEntry(o.achieved_on, "outcome", o.type, request.id, who, o.note,
+                                                 v.id, o.count))
+    order = {"request": 0, "assignment": 1, "visit": 2, "outcome": 3}
+    entries.sort(key=lambda e: (e.on, order[e.kind]), reverse=True)
+    return entries
