@@ -18,6 +18,9 @@ OPEN_DATA_STATUSES = ("active", "non_active")
 ENGAGEMENT_STAGES = ("none", "requested", "assigned", "visited", "active")
 
 COMMUNITY_STATUSES = ("active", "dormant")
+# Where a community's or evangelist's coordinates come from: the municipality's office
+# (default), a geocoded address, or typed in by a coordinator.
+LOCATION_SOURCES = ("municipality", "geocoded", "manual")
 
 EVANGELIST_STATUSES = ("candidate", "active", "paused", "retired")
 

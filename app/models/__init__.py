@@ -2,7 +2,7 @@
 
 from app.models.accounts import AuditEvent, RecoveryCode, User
 from app.models.geography import Municipality, Prefecture
-from app.models.network import Community, Evangelist, Topic, evangelist_skills
+from app.models.network import Community, CommunityStatusChange, Evangelist, Topic, evangelist_skills
 from app.models.workflow import (
     Assignment,
     Outcome,
@@ -17,6 +17,7 @@ __all__ = [
     "Assignment",
     "AuditEvent",
     "Community",
+    "CommunityStatusChange",
     "Evangelist",
     "Municipality",
     "Outcome",

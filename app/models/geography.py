@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -72,6 +74,9 @@ class Municipality(TimestampMixin, db.Model):
     engagement_stage: Mapped[str] = mapped_column(
         choice(ENGAGEMENT_STAGES, "engagement_stage"), default="none", index=True
     )
+    # When it became open-data active (the survey's as-of date, or the outcome's date);
+    # the dashboard's "change over time" counts these.
+    open_data_since: Mapped[date | None] = mapped_column(index=True)
 
     prefecture: Mapped[Prefecture] = relationship(back_populates="municipalities")
     communities: Mapped[list[Community]] = relationship(

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, choice, located_in_japan
-from evangelists.vocabulary import AGE_BANDS, COMMUNITY_STATUSES, EVANGELIST_STATUSES, GENDERS
+from evangelists.vocabulary import (
+    AGE_BANDS,
+    COMMUNITY_STATUSES,
+    EVANGELIST_STATUSES,
+    GENDERS,
+    LOCATION_SOURCES,
+)
 
 if TYPE_CHECKING:
     from app.models.accounts import User
@@ -63,12 +69,38 @@ class Community(TimestampMixin, db.Model):
     member_count: Mapped[int] = mapped_column(default=0)
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    location_source: Mapped[str] = mapped_column(
+        choice(LOCATION_SOURCES, "community_location_source"), default="municipality"
+    )
 
     municipality: Mapped[Municipality] = relationship(back_populates="communities")
     evangelists: Mapped[list[Evangelist]] = relationship(back_populates="home_community")
+    status_history: Mapped[list[CommunityStatusChange]] = relationship(
+        back_populates="community", order_by="CommunityStatusChange.since.desc()",
+        cascade="all, delete-orphan",
+    )
 
     def __repr__(self) -> str:
         return f"<Community {self.id} {self.name}>"
+
+
+class CommunityStatusChange(TimestampMixin, db.Model):
+    """One entry of a community's active/dormant history (the newest is its status)."""
+
+    __tablename__ = "community_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(choice(COMMUNITY_STATUSES, "community_change_status"))
+    since: Mapped[date]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    community: Mapped[Community] = relationship(back_populates="status_history")
+
+    def __repr__(self) -> str:
+        return f"<CommunityStatusChange {self.community_id} {self.status} {self.since}>"
 
 
 class Evangelist(TimestampMixin, db.Model):
@@ -102,6 +134,9 @@ class Evangelist(TimestampMixin, db.Model):
     )
     lat: Mapped[float] = mapped_column(sa.Float)
     lon: Mapped[float] = mapped_column(sa.Float)
+    location_source: Mapped[str] = mapped_column(
+        choice(LOCATION_SOURCES, "evangelist_location_source"), default="municipality"
+    )
     home_community_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("communities.id", ondelete="SET NULL"), index=True
     )

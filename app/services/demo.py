@@ -15,6 +15,7 @@ from app.models import (
     Assignment,
     AuditEvent,
     Community,
+    CommunityStatusChange,
     Evangelist,
     Municipality,
     Outcome,
@@ -127,8 +128,14 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
         today=today,
     )
     by_code = {m.code: m for m in municipalities}
+    # When each active town started: spread over ten years, most around 2019, as the
+    # national survey's history looks; deterministic for the seed.
+    since_rng = random.Random(seed)
+    start = today or date.today()
     for m in municipalities:
-        m.open_data_status = "active" if m.code in network.open_data_active else "non_active"
+        active = m.code in network.open_data_active
+        m.open_data_status = "active" if active else "non_active"
+        m.open_data_since = start - timedelta(days=int(since_rng.triangular(30, 3650, 2400))) if active else None
 
     community_rows = [
         Community(
@@ -140,6 +147,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
             status_since=c.founded_on,
             member_count=c.member_count,
             description="",
+            status_history=[CommunityStatusChange(status=c.status, since=c.founded_on)],
         )
         for c in network.communities
     ]
@@ -286,8 +294,9 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
 def _delete_network() -> None:
     """Delete every network, workflow and account row (the gazetteer and topics stay);
     not committed."""
-    for model in (Outcome, Visit, Assignment, SupportRequest, Evangelist, Community, AuditEvent, User):
+    for model in (Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
+                  AuditEvent, User):
         db.session.execute(sa.delete(model))
     db.session.execute(
-        sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none")
+        sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none", open_data_since=None)
     )

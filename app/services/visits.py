@@ -139,6 +139,8 @@ def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str
     municipality = request.municipality
     if any(t in ACTIVATING_OUTCOMES for t in new_types):
         before = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
+        if municipality.open_data_status != "active":
+            municipality.open_data_since = visit.visited_on
         municipality.open_data_status = "active"
         municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "active")
         after = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
