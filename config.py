@@ -79,6 +79,16 @@ class Config:
     MAP_TILE_URL = os.environ.get("MAP_TILE_URL", GSI_STANDARD_TILES)
     MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", GSI_ATTRIBUTION)
 
+    # Geocoding of typed addresses (app/geocoding.py): off unless GEOCODER names a service
+    # ("nominatim"). Without it, locations come from the municipality or are typed by hand.
+    GEOCODER = os.environ.get("GEOCODER", "")
+    # Nominatim's usage policy asks for an identifying user agent and at most 1 request/s;
+    # GEOCODER_DOMAIN can point at a Nominatim of your own on a closed network.
+    GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "evangelist-network")
+    GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org")
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "10"))
+    GEOCODER_MIN_DELAY_SECONDS = float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1"))
+
     MUNICIPALITIES_PER_PAGE = 50
     DEMO_ALLOWED = True
 
@@ -110,6 +120,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
+    # Tests never reach a geocoding service, whatever the environment says: they inject a fake.
+    GEOCODER = ""
 
     @classmethod
     def init_app(cls, app) -> None:

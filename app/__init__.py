@@ -65,10 +65,13 @@ def register_blueprints(app: Flask) -> None:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.coordinator import bp as coordinator_bp
+    from app.data import bp as data_bp
     from app.evangelist import bp as evangelist_bp
     from app.folium_maps import init_maps
     from app.map import bp as map_bp
+    from app.network import bp as network_bp
     from app.public import bp as public_bp
+    from app.reports import bp as reports_bp
     from app.support import bp as support_bp
 
     app.register_blueprint(public_bp)
@@ -76,6 +79,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
+    # Three more staff areas under /coordinator, one blueprint each (their own folders).
+    app.register_blueprint(network_bp, url_prefix="/coordinator")
+    app.register_blueprint(reports_bp, url_prefix="/coordinator")
+    app.register_blueprint(data_bp, url_prefix="/coordinator")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
     app.register_blueprint(map_bp, url_prefix="/map")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app
 from flask_babel import force_locale
 
 from app.auth.messages import account_error_messages
+from app.data.forms import ENCODING_LABELS, KIND_LABELS, notice_message, problem_message
 
 from app.services.demo import (
     DEMO_PASSWORD,
@@ -18,7 +19,9 @@ from app.services.demo import (
 )
 from app.services.accounts import AccountError, create_user
 from app.services.geography import load_gazetteer
+from app.services import imports
 from app.services.topics import sync_topics
+from evangelists.imports import MAX_BYTES
 from evangelists.vocabulary import ROLES
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -156,3 +159,70 @@ def print_demo_logins(accounts) -> None:
     click.echo("Demo logins (development only):")
     for role, email in accounts:
         click.echo(f"  {role:<12} {email:<28} password: {DEMO_PASSWORD}")
+
+
+@bp.cli.command("import")
+@click.argument("kind", type=click.Choice(imports.KINDS))
+@click.argument("file", type=click.File("rb"))
+@click.option("--apply", "write", is_flag=True,
+              help="Write the changes (all or nothing). Without it, only check and report.")
+def import_file(kind, file, write):
+    """Import a CSV FILE of KIND: municipality_status (the national survey: code, status,
+    as-of date), communities, or candidates.
+
+    By default a dry run: every problem is reported with its line and column, and what
+    would change, and nothing is written. With --apply the file is checked again and, if
+    there is no problem at all, every change is written in one transaction. UTF-8 and
+    Shift_JIS files are read. Exits with status 1 when the file has problems.
+    """
+    data = file.read(MAX_BYTES + 1)  # one byte more tells "too large"
+
+    def progress(label, items):
+        with click.progressbar(items, label=label) as bar:
+            yield from bar
+
+    if write:
+        report = imports.apply(None, kind, data, progress=progress)
+    else:
+        report = imports.dry_run(kind, data, progress=progress)
+    # The CLI speaks English: it is for the people who run the deployment.
+    with force_locale("en"):
+        read_as = f", read as {ENCODING_LABELS[report.encoding]}" if report.encoding else ""
+        click.echo(f"{KIND_LABELS[kind]}: {_count(report.rows, 'row')}{read_as}.")
+        if report.ignored_columns:
+            click.echo("Columns not used: " + ", ".join(report.ignored_columns))
+        for problem in report.problems:
+            where = f"line {problem.line}" if problem.line else "file"
+            column = f", {problem.column}" if problem.column else ""
+            click.echo(f"  {where}{column}: {problem_message(problem)}", err=True)
+        for notice in report.notices:
+            where = f"line {notice.line}, {notice.key}: " if notice.line else ""
+            click.echo(f"  note: {where}{notice_message(notice)}")
+        if report.problems:
+            click.echo(f"{_count(len(report.problems), 'problem')}: nothing was changed.", err=True)
+            sys.exit(1)
+        for change in report.sample:
+            fields = "; ".join(f"{f.field} {_shown(f.before)} -> {_shown(f.after)}" if change.action == "update"
+                               else f"{f.field} {_shown(f.after)}" for f in change.fields)
+            click.echo(f"  line {change.line}: {change.action} {change.label}: {fields}")
+        more = report.created + report.updated - len(report.sample)
+        if more:
+            click.echo(f"  ... and {_count(more, 'more change')}")
+        counts = (f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+                  + (f", {report.skipped} skipped" if report.skipped else ""))
+        if write:
+            click.echo(f"Imported: {counts}.")
+        else:
+            click.echo(f"Dry run, nothing written: {counts}. Run again with --apply to write.")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _shown(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return str(value)

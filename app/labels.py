@@ -33,6 +33,12 @@ LABELS = {
         "active": _l("Active"),
         "dormant": _l("Dormant"),
     },
+    # Where a community's or evangelist's coordinates come from.
+    "location_source": {
+        "municipality": _l("The municipality's office"),
+        "geocoded": _l("Geocoded from the address"),
+        "manual": _l("Typed in by a coordinator"),
+    },
     "evangelist_status": {
         "candidate": _l("Candidate"),
         "active": _l("Active"),

@@ -1,13 +1,18 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Three machines: a support request's status, an assignment's status and a municipality's
-engagement stage. Services call ``check`` before every change; an illegal change is
+Four machines: a support request's status, an assignment's status, a municipality's
+engagement stage and an evangelist's place in the recruitment pipeline. Services call ``check`` before every change; an illegal change is
 refused with the reason and nothing is written.
 """
 
 from __future__ import annotations
 
-from evangelists.vocabulary import ASSIGNMENT_STATUSES, ENGAGEMENT_STAGES, REQUEST_STATUSES
+from evangelists.vocabulary import (
+    ASSIGNMENT_STATUSES,
+    ENGAGEMENT_STAGES,
+    EVANGELIST_STATUSES,
+    REQUEST_STATUSES,
+)
 
 # status -> statuses it may move to. Terminal statuses map to an empty set.
 REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -43,8 +48,17 @@ ENGAGEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     "active": frozenset(),
 }
 
+# An evangelist's place in the recruitment pipeline. Retired people can be appointed again.
+EVANGELIST_TRANSITIONS: dict[str, frozenset[str]] = {
+    "candidate": frozenset({"active"}),
+    "active": frozenset({"paused", "retired"}),
+    "paused": frozenset({"active", "retired"}),
+    "retired": frozenset({"active"}),
+}
+
 MACHINES = {
     "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
+    "evangelist": (EVANGELIST_STATUSES, EVANGELIST_TRANSITIONS),
     "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
     "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
 }

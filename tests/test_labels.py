@@ -10,6 +10,7 @@ VOCABULARIES = {
     "open_data_status": vocabulary.OPEN_DATA_STATUSES,
     "engagement_stage": vocabulary.ENGAGEMENT_STAGES,
     "community_status": vocabulary.COMMUNITY_STATUSES,
+    "location_source": vocabulary.LOCATION_SOURCES,
     "evangelist_status": vocabulary.EVANGELIST_STATUSES,
     "region": vocabulary.REGIONS,
     "user_role": vocabulary.ROLES,

@@ -49,14 +49,20 @@ def geojson_response(layer: Layer, *, shared: bool) -> Response:
     """``layer`` as GeoJSON with ETag/Last-Modified, answering 304 when the client's copy
     is current. ``shared=False`` marks personal data: only the browser may keep it."""
     body = json.dumps(layer.as_geojson(), ensure_ascii=False, separators=(",", ":")).encode()
+    return conditional_response(body, GEOJSON, layer.updated_at, shared=shared)
+
+
+def conditional_response(body: bytes, mimetype: str, updated_at, *, shared: bool) -> Response:
+    """``body`` with a strong ETag and Last-Modified, 304 when the client's copy is
+    current, gzip when accepted."""
     digest = hashlib.blake2b(body, digest_size=16).hexdigest()
     compress = _accepts_gzip()
     # One strong ETag per representation: the gzip body is a different byte sequence.
     etag = f"{digest}-gz" if compress else digest
-    response = Response(mimetype=GEOJSON)
+    response = Response(mimetype=mimetype)
     response.set_etag(etag)
-    if layer.updated_at is not None:
-        response.last_modified = layer.updated_at
+    if updated_at is not None:
+        response.last_modified = updated_at
     response.cache_control.no_cache = True
     if shared:
         response.cache_control.public = True

@@ -10,16 +10,26 @@ prefecture figures are public; evangelists (personal data), requests and the cov
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 from flask import abort, jsonify, request
 
 from app.api import bp
-from app.api.responses import geojson_response
+from app.api.responses import conditional_response, geojson_response
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map.forms import MapFilterForm
 from app.services import maps
 from app.services.geography import list_prefectures
 from app.services.maps import MapFilters
+from app.services.network import (
+    OPEN_DATA_COLUMNS,
+    PROGRAMME_DATA_LICENCE,
+    open_data_rows,
+    programme_figures,
+)
 from app.services.topics import list_topics
 
 # Which parameters each endpoint understands, and the vocabulary of its ``status``.
@@ -105,3 +115,44 @@ def coverage_gap():
     """Non-active municipalities farther than ``km`` (default 50) from the nearest active
     evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
     return geojson_response(maps.coverage_gap_layer(_filters("coverage_gap")), shared=False)
+
+
+# --- the programme's open data ----------------------------------------------------------
+
+
+def _licence_link(response):
+    response.headers["Link"] = f'<{PROGRAMME_DATA_LICENCE["url_ja"]}>; rel="license"'
+    return response
+
+
+@bp.get("/open-data/prefectures.json")
+@public
+def open_data_json():
+    """Aggregates per prefecture (municipalities, open-data active, active communities,
+    visits) with the licence; no personal data."""
+    if request.args:
+        abort(400, description="This endpoint takes no parameters.")
+    figures, updated = programme_figures()
+    body = json.dumps({
+        "title": "Evangelist Network: the open data evangelist programme by prefecture",
+        "license": PROGRAMME_DATA_LICENCE,
+        "columns": list(OPEN_DATA_COLUMNS),
+        "rows": open_data_rows(figures),
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+    return _licence_link(conditional_response(body, "application/json", updated, shared=True))
+
+
+@bp.get("/open-data/prefectures.csv")
+@public
+def open_data_csv():
+    """The same figures as CSV (UTF-8 with a BOM, so Excel in Japan opens it)."""
+    if request.args:
+        abort(400, description="This endpoint takes no parameters.")
+    figures, updated = programme_figures()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(open_data_rows(figures))
+    response = conditional_response(("\ufeff" + out.getvalue()).encode(), "text/csv", updated, shared=True)
+    response.headers["Content-Disposition"] = 'attachment; filename="evangelist-network-prefectures.csv"'
+    return _licence_link(response)

@@ -17,7 +17,12 @@ from app.public.forms import MunicipalityFilterForm
 from app.safe_redirect import safe_next_url
 from app.services.geography import MunicipalityFilters, list_prefectures, municipality_search
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
-from app.services.network import network_summary
+from app.services.network import (
+    OPEN_DATA_COLUMNS,
+    PROGRAMME_DATA_LICENCE,
+    network_summary,
+    programme_figures,
+)
 from app.services.topics import list_topics
 from app.services.visits import involved_evangelist, municipality_timeline
 from evangelists.coverage import DEFAULT_GAP_KM
@@ -102,6 +107,15 @@ def network():
         map=render_map(public_network_map()),
         config=map_config([], list_prefectures(), current_language()),
     )
+
+
+@bp.get("/open-data")
+@public
+def open_data():
+    """The programme's own open data: aggregates per prefecture, the files, the licence."""
+    figures, updated = programme_figures()
+    return render_template("public/open_data.html", figures=figures, updated=updated,
+                           licence=PROGRAMME_DATA_LICENCE, columns=OPEN_DATA_COLUMNS)
 
 
 @bp.get("/language/<locale>")

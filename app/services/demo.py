@@ -222,6 +222,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
 
     accounts = _demo_accounts(evangelist_rows)
     db.session.flush()
+    _past_work(seed, today, topics, requests)
     _propose_to_demo_evangelist()
     record_event(
         None,
@@ -258,6 +259,93 @@ def _demo_accounts(evangelist_rows: list[Evangelist]) -> tuple[tuple[str, str], 
             add_user(email, name, role, DEMO_PASSWORD)
         made.append((role, email))
     return tuple(made)
+
+
+HISTORY_SHARE = 0.5  # finished requests (towns brought to open data), per generated request
+IN_PROGRESS_SHARE = 0.125  # requests accepted and visited once, not finished yet
+
+
+def _past_work(seed: int, today: date, topics: dict, requests: int) -> None:
+    """Two years of the programme's past work, so the dashboard, the timelines and the
+    reports have something to show: finished requests in towns that started open data
+    through a visit (their ``open_data_since`` is the visit's date), and requests under way
+    in non-active towns with a first visit. Deterministic for ``seed``."""
+    rng = random.Random(seed + 101)
+    # The demo evangelist keeps a free hand for the proposal made to them below.
+    helpers = db.session.scalars(
+        sa.select(Evangelist).join(Evangelist.user)
+        .where(Evangelist.status == "active", User.email != "evangelist@example.jp")
+        .order_by(Evangelist.id)
+    ).all()
+    if not helpers:
+        return
+    slugs = sorted(topics)
+    recent = db.session.scalars(
+        sa.select(Municipality)
+        .where(Municipality.open_data_since.is_not(None), Municipality.open_data_since >= today - timedelta(days=700),
+               Municipality.open_data_since <= today - timedelta(days=20))
+        .order_by(Municipality.code)
+    ).all()
+    waiting = db.session.scalars(
+        sa.select(Municipality)
+        .where(Municipality.open_data_status == "non_active", Municipality.engagement_stage == "none")
+        .order_by(Municipality.code)
+    ).all()
+    finished = rng.sample(recent, min(round(requests * HISTORY_SHARE), len(recent)))
+    under_way = rng.sample(waiting, min(round(requests * IN_PROGRESS_SHARE), len(waiting)))
+
+    def nearest(town):
+        return min(helpers, key=lambda e: haversine_km(town.lat, town.lon, e.lat, e.lon))
+
+    def at(day: date) -> datetime:
+        return datetime(day.year, day.month, day.day, rng.randint(0, 8), rng.randint(0, 59), tzinfo=UTC)
+
+    for n, town in enumerate([*finished, *under_way], start=1):
+        done = n <= len(finished)
+        person = nearest(town)
+        last_visit = town.open_data_since if done else today - timedelta(days=rng.randint(3, 40))
+        first_visit = last_visit - timedelta(days=rng.randint(0, 45))
+        asked = first_visit - timedelta(days=rng.randint(14, 90))
+        assigned = asked + timedelta(days=rng.randint(1, 12))
+        request = SupportRequest(
+            municipality=town, contact_name=f"{rng.choice(demo.FAMILY_NAMES)} {rng.choice(demo.GIVEN_NAMES)}",
+            department=rng.choice(("情報政策課", "企画課", "総務課", "デジタル推進課")),
+            email=f"history{n}@{town.code}.example.jp", preferred_mode=rng.choice(("onsite", "online", "either")),
+            status="completed" if done else "scheduled",
+            token_hash=hashlib.sha256(f"demo-history-{seed}-{n}".encode()).hexdigest(),
+            topics=[topics[s] for s in rng.sample(slugs, 2)],
+            created_at=at(asked), updated_at=at(last_visit),
+            closed_at=at(last_visit + timedelta(days=2)) if done else None,
+        )
+        assignment = Assignment(
+            request=request, evangelist=person, status="completed" if done else "accepted",
+            score=round(rng.uniform(0.55, 0.9), 3),
+            distance_km=round(haversine_km(town.lat, town.lon, person.lat, person.lon), 1),
+            reasons=[], created_at=at(assigned), updated_at=at(last_visit),
+            responded_at=at(assigned + timedelta(days=rng.randint(0, 4))),
+            completed_at=at(last_visit + timedelta(days=2)) if done else None,
+        )
+        dates = [first_visit] if first_visit == last_visit or not done else [first_visit, last_visit]
+        for number, day in enumerate(dates, start=1):
+            final = done and number == len(dates)
+            outcomes = []
+            if final:
+                outcomes.append(Outcome(type=rng.choice(("open_data_published", "catalog_launched")), achieved_on=day))
+                if rng.random() < 0.6:
+                    outcomes.append(Outcome(type="datasets_published", count=rng.randint(3, 40), achieved_on=day))
+            else:
+                outcomes.append(Outcome(type=rng.choice(("event_held", "policy_adopted", "community_formed", "no_change")),
+                                        achieved_on=day))
+            db.session.add(Visit(
+                assignment=assignment, author_id=person.user_id, visited_on=day,
+                mode=rng.choice(("onsite", "online")), duration_minutes=rng.choice((60, 90, 120)),
+                attendee_count=rng.randint(2, 12), attendee_departments=request.department,
+                summary="オープンデータの進め方を説明し、公開する候補データを一緒に選びました。",
+                next_steps="" if final else "次回までに推奨データセットの一覧を確認する。",
+                topics=request.topics, outcomes=outcomes, created_at=at(day), updated_at=at(day),
+            ))
+        town.engagement_stage = "active" if done else "visited"
+        db.session.add(assignment)
 
 
 def _propose_to_demo_evangelist() -> None:

@@ -12,7 +12,13 @@ from evangelists.lifecycle import (
     is_open,
     refusal,
 )
-from evangelists.vocabulary import ASSIGNMENT_STATUSES, ENGAGEMENT_STAGES, OPEN_REQUEST_STATUSES, REQUEST_STATUSES
+from evangelists.vocabulary import (
+    ASSIGNMENT_STATUSES,
+    ENGAGEMENT_STAGES,
+    EVANGELIST_STATUSES,
+    OPEN_REQUEST_STATUSES,
+    REQUEST_STATUSES,
+)
 
 ALLOWED = {
     ("new", "triaged"), ("new", "assigned"), ("new", "declined"), ("new", "withdrawn"),
@@ -100,7 +106,22 @@ def test_every_stage_can_reach_active_and_active_is_final():
     assert ENGAGEMENT_TRANSITIONS["active"] == frozenset()
 
 
-@pytest.mark.parametrize("machine", ["request", "assignment", "engagement"])
+EVANGELIST_ALLOWED = {
+    ("candidate", "active"), ("active", "paused"), ("active", "retired"),
+    ("paused", "active"), ("paused", "retired"), ("retired", "active"),
+}
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(EVANGELIST_STATUSES, repeat=2)))
+def test_every_pair_of_evangelist_statuses(current, target):
+    reason = refusal("evangelist", current, target)
+    if (current, target) in EVANGELIST_ALLOWED:
+        assert reason is None
+    else:
+        assert reason == ("unchanged" if current == target else "not_allowed")
+
+
+@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist"])
 def test_every_state_of_every_machine_has_a_row(machine):
     statuses, transitions = MACHINES[machine]
     assert set(transitions) == set(statuses)

@@ -11,7 +11,7 @@ import pytest
 from app.decorators import PUBLIC
 from app.services.accounts import make_password_token
 from tests.conftest import sign_in
-from tests.factories import make_municipality, make_request
+from tests.factories import make_community, make_municipality, make_request
 
 STAFF = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
@@ -66,6 +66,24 @@ ACCESS = {
     "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),
     "public.network": ("GET", PUBLIC),
+    "public.open_data": ("GET", PUBLIC),
+    "network.communities": ("GET", STAFF),
+    "network.new_community": ("GET", STAFF),
+    "network.community": ("GET", STAFF),
+    "network.edit_community": ("GET", STAFF),
+    "network.community_status": ("POST", STAFF),
+    "network.recruitment": ("GET", STAFF),
+    "network.nominate": ("GET", STAFF),
+    "network.evangelist": ("GET", STAFF),
+    "network.edit_evangelist": ("GET", STAFF),
+    "network.appoint": ("GET", STAFF),
+    "network.move": ("POST", STAFF),
+    "reports.dashboard": ("GET", STAFF),
+    "data.export": ("GET", STAFF),
+    "data.import_file": ("GET", STAFF),
+    "data.apply_import": ("POST", STAFF),
+    "api.open_data_json": ("GET", PUBLIC),
+    "api.open_data_csv": ("GET", PUBLIC),
     "api.municipalities": ("GET", PUBLIC),
     "api.communities": ("GET", PUBLIC),
     "api.prefectures": ("GET", PUBLIC),
@@ -115,6 +133,9 @@ def world(db, make_account):
         "request_id": support_request.id,
         "assignment_id": theirs.id,
         "visit_id": visit.id,
+        "community_id": make_community().id,
+        "evangelist_id": theirs.evangelist_id,
+        "dataset": "municipalities",
         "code": "011002",
         "locale": "en",
         "user_id": other.id,

@@ -69,7 +69,10 @@ def test_demo_seed_creates_the_network_and_prints_the_logins(runner, db):
     assert count(db, Evangelist) == 40 and count(db, Community) == 8
     non_active = {
         m for (m,) in db.session.execute(
-            sa.select(SupportRequest.municipality_id).join(Municipality).where(Municipality.open_data_status == "non_active")
+            sa.select(SupportRequest.municipality_id).join(Municipality)
+            .where(Municipality.open_data_status == "non_active")
+            # The generated open requests; the demo's past work (completed, scheduled) is extra.
+            .where(SupportRequest.status.in_(("new", "triaged", "assigned", "declined", "withdrawn")))
         )
     }
     assert len(non_active) == 15

@@ -1,0 +1,198 @@
+"""Routes of the data blueprint: CSV exports of every list, and imports checked first
+(a dry run showing every problem and what would change), then applied all or nothing.
+
+Between the two import steps the file travels back to the browser and returns with the
+"Apply" button: compressed, base64-encoded and signed with the app's SECRET_KEY
+(itsdangerous, bound to the coordinator and valid for an hour). The server keeps nothing,
+so any app server can take the second step, and what is applied is exactly the file that
+was checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from app.auth.session import client_address
+from app.data import bp
+from app.data.forms import (
+    COLUMN_HELP,
+    ENCODING_LABELS,
+    EXPORT_LABELS,
+    KIND_LABELS,
+    MAX_MEGABYTES,
+    ApplyForm,
+    ImportForm,
+    filter_message,
+    notice_message,
+    problem_message,
+)
+from app.decorators import role_required
+from app.services import exports, imports
+from app.services.topics import list_topics
+from evangelists.imports import COLUMNS, MAX_BYTES, Problem
+
+STAFF = ("coordinator", "admin")
+TOKEN_SALT = "data-import"
+TOKEN_MAX_AGE = 3600  # seconds between the check and the apply
+# The apply step carries the file as base64 (4/3 of its compressed size) plus the form.
+MAX_IMPORT_REQUEST = MAX_BYTES * 2
+# How many problems the report page lists (the count says how many there are in all).
+PROBLEMS_SHOWN = 500
+
+
+@bp.url_value_preprocessor
+def _allow_import_sizes(endpoint: str | None, _values) -> None:
+    """Runs before CSRF protection reads the form. An upload may be MAX_BYTES, and the
+    apply step's hidden copy of the file is far above Flask's 500 kB limit for one form
+    field, so these two views get their own limits (anything bigger gets 413)."""
+    if endpoint in ("data.import_file", "data.apply_import"):
+        request.max_content_length = MAX_IMPORT_REQUEST
+        request.max_form_memory_size = MAX_IMPORT_REQUEST
+
+
+@bp.errorhandler(413)
+def _too_large(_error):
+    form = ImportForm(formdata=None)
+    form.file.errors = [problem_message(Problem(0, "", "too_large", (("limit_mb", MAX_MEGABYTES),)))]
+    return _import_page(form), 413
+
+
+# --- Export ------------------------------------------------------------------------------
+
+
+# The URL variable is not called "kind": the municipality list has a filter of that name.
+@bp.get("/export/<dataset>.csv")
+@role_required(*STAFF)
+def export(dataset: str):
+    """The list ``dataset`` as CSV, with the list's own filters from the query string."""
+    if dataset not in exports.KINDS:
+        abort(404, description=_("There is no export called “%(name)s”.", name=dataset))
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    try:
+        chunks = exports.export_csv(dataset, request.args, tz=tz)
+    except exports.BadFilter as error:
+        abort(400, description=filter_message(error))
+    response = Response(stream_with_context(chunks), mimetype="text/csv")
+    name = exports.filename(dataset, datetime.now(tz).date())
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Personal data: not kept in any cache on the way.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Import ------------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*STAFF)
+def import_file():
+    """Choose a kind and a file; a valid upload is checked (nothing changes) and the
+    report shown, with the button that applies it."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _import_page(form)
+    kind = form.kind.data
+    data = form.file.data.read(MAX_BYTES + 1)  # one byte more tells "too large"
+    report = imports.dry_run(kind, data)
+    apply_form = None
+    if report.ok and report.changes_anything:
+        apply_form = ApplyForm(formdata=None, token=_sign(kind, data))
+    return _report_page(report, apply_form=apply_form, filename=form.file.data.filename)
+
+
+@bp.post("/import/apply")
+@role_required(*STAFF)
+def apply_import():
+    """Apply the file checked a moment ago, all or nothing."""
+    form = ApplyForm()
+    if not form.validate_on_submit():
+        flash(_("The check has expired or the form was incomplete. Upload the file again."), "error")
+        return redirect(url_for("data.import_file"))
+    try:
+        kind, data = _unsign(form.token.data)
+    except SignatureExpired:
+        flash(_("The check is more than an hour old. Upload the file again to check it afresh."), "error")
+        return redirect(url_for("data.import_file"))
+    except (BadSignature, ValueError):
+        flash(_("The checked file could not be read back. Upload it again."), "error")
+        return redirect(url_for("data.import_file"))
+    report = imports.apply(current_user, kind, data, address=client_address())
+    if not report.applied:
+        # Something changed since the check (or a row clashed while writing): nothing
+        # was written; show why.
+        return _report_page(report, apply_form=None, filename=None, after_apply=True), 409
+    flash(
+        _("Import done (%(kind)s): %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+          kind=KIND_LABELS[kind], created=report.created, updated=report.updated,
+          unchanged=report.unchanged),
+        "success",
+    )
+    return redirect(url_for("data.import_file"))
+
+
+def _import_page(form: ImportForm):
+    return render_template(
+        "data/import.html",
+        form=form,
+        columns=COLUMNS,
+        column_help=COLUMN_HELP,
+        kind_labels=KIND_LABELS,
+        topics=list_topics(),
+        exports=EXPORT_LABELS,
+    )
+
+
+def _report_page(report: imports.Report, *, apply_form: ApplyForm | None, filename: str | None,
+                 after_apply: bool = False):
+    return render_template(
+        "data/report.html",
+        report=report,
+        after_apply=after_apply,
+        apply_form=apply_form,
+        filename=filename,
+        kind_label=KIND_LABELS[report.kind],
+        encoding_label=ENCODING_LABELS.get(report.encoding) if report.encoding else None,
+        problems=[(p, problem_message(p)) for p in report.problems[:PROBLEMS_SHOWN]],
+        notices=[(n, notice_message(n)) for n in report.notices],
+    )
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=TOKEN_SALT)
+
+
+def _sign(kind: str, data: bytes) -> str:
+    packed = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    return _serializer().dumps({"kind": kind, "user": current_user.id, "data": packed})
+
+
+def _unsign(token: str) -> tuple[str, bytes]:
+    """The kind and bytes of a token made by ``_sign`` for this user; raises
+    SignatureExpired, BadSignature or ValueError."""
+    payload = _serializer().loads(token, max_age=TOKEN_MAX_AGE)
+    if payload.get("user") != current_user.id or payload.get("kind") not in imports.KINDS:
+        raise BadSignature("made for another user or kind")
+    try:
+        data = zlib.decompress(base64.b64decode(payload["data"], validate=True))
+    except (binascii.Error, zlib.error, KeyError, TypeError) as error:
+        raise ValueError("unreadable payload") from error
+    return payload["kind"], data

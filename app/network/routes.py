@@ -1,0 +1,548 @@
+"""Routes of the network blueprint: communities (``/coordinator/communities``), the
+recruitment pipeline (``/coordinator/recruitment``) and one evangelist as a coordinator
+sees them (``/coordinator/evangelists/<id>``). Staff only."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from app.auth.session import client_address
+from app.decorators import role_required
+from app.extensions import db
+from app.geocoding import get_geocoder
+from app.i18n import current_language
+from app.labels import label
+from app.mail import mail_configured, password_link, send_password_link
+from app.models import Community, Evangelist
+from app.network import bp
+from app.network.forms import (
+    LAT_MESSAGE,
+    LON_MESSAGE,
+    AppointForm,
+    BoardFilterForm,
+    CommunityFilterForm,
+    CommunityForm,
+    EvangelistForm,
+    MoveForm,
+    NominationForm,
+    StatusForm,
+)
+from app.safe_redirect import safe_next_url
+from app.services import accounts
+from app.services.communities import (
+    NEARBY_KM,
+    VISITS_SHOWN,
+    CommunityFilters,
+    CommunityRefused,
+    LocationRefused,
+    change_community_status,
+    community_search,
+    create_community,
+    get_community,
+    in_programme,
+    list_communities,
+    members_of,
+    non_active_near,
+    programme_counts,
+    status_history,
+    update_community,
+    visits_by_members,
+)
+from app.services.geography import list_prefectures, municipalities_of
+from app.services.recruitment import (
+    MOVE_VERBS,
+    BoardFilters,
+    MoveResult,
+    RecruitmentRefused,
+    allowed_moves,
+    assignments_of,
+    evangelist_history,
+    get_evangelist,
+    is_appointment,
+    move_evangelist,
+    nominate as nominate_candidate,
+    nomination_of,
+    open_assignments,
+    recruitment_board,
+    transition_refusal,
+    update_evangelist,
+    visits_of_evangelist,
+)
+from app.services.topics import list_topics
+from evangelists.lifecycle import TransitionRefused
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
+
+STAFF = ("coordinator", "admin")
+COMMUNITIES_PER_PAGE = 50
+
+# Service refusals (reason codes) in words. Most are caught by the forms first; these
+# cover what only the database can tell (a name taken meanwhile, a geocoder's answer).
+REFUSALS = {
+    "required": _l("Fill in this field."),
+    "too_long": _l("This is too long."),
+    "unknown": _l("Choose from the list."),
+    "out_of_range": _l("This value is outside the allowed range."),
+    "name_taken": _l("Another community already has this name. Choose another name, or edit that community."),
+    "bad_website": _l("Enter a web address starting with https:// or http://, e.g. https://www.code4sapporo.org."),
+    "unchanged": _l("The community already has this status."),
+    "future_date": _l("The date cannot be in the future."),
+    "unknown_source": _l("Choose from the list."),
+    "address_required": _l("Enter the address to look up."),
+    "geocoder_off": _l("Looking up addresses is not set up on this site. Choose another position, or type "
+                       "the latitude and longitude."),
+    "not_found": _l("No place in Japan was found for this address. Check it, or type the latitude and longitude."),
+    "geocoder_failed": _l("The geocoding service did not answer, so nothing was saved. Try again later, or type "
+                          "the latitude and longitude."),
+    "date_required": _l("Enter the date of the appointment."),
+    "email_required": _l("Enter the e-mail address the invitation goes to."),
+    "bad_email": _l("This is not an e-mail address, e.g. name@example.jp."),
+    "email_taken": _l("An account with this e-mail address already exists. Use another address, or ask an admin."),
+    "account_deactivated": _l("This account is deactivated. Ask an admin to reactivate it first."),
+}
+
+# What each move is called on its button and in the history.
+MOVE_BUTTONS = {
+    "appointed": _l("Appoint…"),
+    "reappointed": _l("Appoint again…"),
+    "paused": _l("Pause"),
+    "resumed": _l("Resume"),
+    "retired": _l("Retire"),
+}
+HISTORY_ACTIONS = {
+    "evangelist.nominated": _l("Nominated as a candidate"),
+    "evangelist.appointed": _l("Appointed"),
+    "evangelist.reappointed": _l("Appointed again"),
+    "evangelist.paused": _l("Paused by a coordinator"),
+    "evangelist.resumed": _l("Resumed"),
+    "evangelist.retired": _l("Retired"),
+    "evangelist.updated": _l("Details changed by a coordinator"),
+    "evangelist.profile_updated": _l("Profile changed by themselves"),
+}
+
+
+def _refusal_message(refused: Exception) -> str:
+    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
+        return str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
+    return str(REFUSALS.get(refused.reason, REFUSALS["unknown"]))
+
+
+def _show_refusal(form, refused: Exception) -> None:
+    """Put a service's refusal next to its field (or above the form if it has no such
+    visible field)."""
+    name = refused.field
+    message = _refusal_message(refused)
+    if name in form and form[name].type != "HiddenField":
+        form[name].errors = [*form[name].errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def _place_codes(prefecture_code: str | None):
+    """What the place picker lists for the prefecture that was sent or stored."""
+    return list_prefectures(), municipalities_of(prefecture_code)
+
+
+def _geocoding(current_source: str | None = None) -> bool:
+    """Offer "look the address up" when a geocoder is configured, or when the row was
+    geocoded before (its position is kept while the address stays the same)."""
+    return get_geocoder() is not None or current_source == "geocoded"
+
+
+# --- Communities ---------------------------------------------------------------------------------
+
+
+@bp.get("/communities")
+@role_required(*STAFF)
+def communities():
+    form = CommunityFilterForm(request.args, prefectures=list_prefectures(), locale=current_language())
+    form.validate()
+    # A filter with an error is shown next to its field and ignored; the others apply.
+    values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
+    page = db.paginate(community_search(CommunityFilters(**values)), per_page=COMMUNITIES_PER_PAGE,
+                       error_out=False)
+    counts = programme_counts(c.id for c in page.items)
+    return render_template("network/communities.html", form=form, page=page, counts=counts,
+                           in_programme=in_programme)
+
+
+def _community_or_404(community_id: int) -> Community:
+    community = get_community(community_id)
+    if community is None:
+        abort(404, description=_("No community has the number %(id)s.", id=community_id))
+    return community
+
+
+def _community_form(community: Community | None) -> CommunityForm:
+    """On GET filled from the stored community (or empty), on POST from what was sent."""
+    posted = request.method == "POST"
+    data = None
+    if posted:
+        prefecture = request.form.get("prefecture")
+    elif community is not None:
+        town = community.municipality
+        prefecture = town.prefecture.code
+        data = {
+            "name": community.name, "website": community.website or "", "prefecture": prefecture,
+            "municipality": town.code, "member_count": community.member_count,
+            "contact_email": community.contact_email or "", "description": community.description,
+            "address": community.address, "location": community.location_source,
+            "lat": round(community.lat, 6), "lon": round(community.lon, 6),
+        }
+    else:
+        prefecture = request.args.get("prefecture")
+    prefectures, towns = _place_codes(prefecture)
+    return CommunityForm(
+        data=data, prefectures=prefectures, municipalities=towns, locale=current_language(),
+        geocoding=_geocoding(community.location_source if community else None),
+    )
+
+
+def _community_form_page(form: CommunityForm, community: Community | None, status: int = 200, **context):
+    return render_template("network/community_form.html", form=form, community=community, **context), status
+
+
+def _save_community(community: Community | None):
+    form = _community_form(community)
+    if request.method == "GET":
+        return _community_form_page(form, community)
+    if request.form.get("action") == "prefecture":
+        # Without JavaScript, choosing the prefecture reloads the form with its
+        # municipalities; everything typed so far comes back unchanged.
+        return _community_form_page(form, community, focus="municipality")
+    if not form.validate_on_submit():
+        return _community_form_page(form, community, 422)
+    try:
+        if community is None:
+            community = create_community(current_user, form.as_input(), geocoder=get_geocoder(),
+                                         address=client_address())
+            flash(_("Community “%(name)s” registered.", name=community.name), "success")
+        else:
+            changed = update_community(current_user, community, form.as_input(), geocoder=get_geocoder(),
+                                       address=client_address())
+            if changed:
+                flash(_("Changes saved."), "success")
+            else:
+                flash(_("Nothing to save: the community was already like this."), "info")
+    except (CommunityRefused, LocationRefused) as refused:
+        _show_refusal(form, refused)
+        return _community_form_page(form, community, 422)
+    return redirect(url_for("network.community", community_id=community.id))
+
+
+@bp.route("/communities/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def new_community():
+    return _save_community(None)
+
+
+@bp.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_community(community_id: int):
+    return _save_community(_community_or_404(community_id))
+
+
+def _status_form(community: Community) -> StatusForm:
+    other = "dormant" if community.status == "active" else "active"
+    return StatusForm(formdata=None, data={"status": other, "since": date.today()})
+
+
+def _community_page(community: Community, status_form: StatusForm, status: int = 200):
+    return render_template(
+        "network/community.html",
+        community=community,
+        history=status_history(community),
+        members=members_of(community),
+        nearby=non_active_near(community.lat, community.lon),
+        nearby_km=int(NEARBY_KM),
+        visits=visits_by_members(community),
+        visits_shown=VISITS_SHOWN,
+        status_form=status_form,
+    ), status
+
+
+@bp.get("/communities/<int:community_id>")
+@role_required(*STAFF)
+def community(community_id: int):
+    found = _community_or_404(community_id)
+    return _community_page(found, _status_form(found))
+
+
+@bp.post("/communities/<int:community_id>/status")
+@role_required(*STAFF)
+def community_status(community_id: int):
+    """Mark the community dormant or active again, from a date (default today)."""
+    found = _community_or_404(community_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _community_page(found, form, 422)
+    try:
+        change_community_status(current_user, found, form.status.data, form.since.data, form.note.data or "",
+                                address=client_address())
+    except CommunityRefused as refused:
+        if refused.reason == "before_current":
+            form.since.errors = [*form.since.errors, _(
+                "The date cannot be before the current status began (%(date)s).",
+                date=found.status_since.isoformat())]
+        else:
+            _show_refusal(form, refused)
+        return _community_page(found, form, 422)
+    flash(_("“%(name)s” is now marked %(status)s.", name=found.name,
+            status=label("community_status", found.status)), "success")
+    return redirect(url_for("network.community", community_id=found.id))
+
+
+# --- The recruitment board -------------------------------------------------------------------------
+
+
+def _move_buttons(person: Evangelist) -> list[tuple[str, str, bool]]:
+    """``(target, button text, is an appointment)`` for each move allowed from here."""
+    return [
+        (target, str(MOVE_BUTTONS[MOVE_VERBS[(person.status, target)]]), is_appointment(person.status, target))
+        for target in allowed_moves(person.status)
+    ]
+
+
+@bp.get("/recruitment")
+@role_required(*STAFF)
+def recruitment():
+    choices = list_communities()
+    form = BoardFilterForm(request.args, prefectures=list_prefectures(), communities=choices,
+                           locale=current_language())
+    form.validate()
+    prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
+    community_id = int(form.community.data) if form.community.data and not form.community.errors else None
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id))
+    return render_template(
+        "network/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
+        move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
+        filtered=bool(prefecture or community_id), here=request.full_path.rstrip("?"),
+        column_limit=BOARD_COLUMN_LIMIT,
+    )
+
+
+BOARD_COLUMN_LIMIT = 40  # cards per column; the counts and the per-community table cover all
+
+
+@bp.route("/recruitment/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def nominate():
+    """Nominate someone as a candidate; ``?community=<id>`` starts from that community."""
+    posted = request.method == "POST"
+    data = None
+    prefecture = request.form.get("prefecture") if posted else request.args.get("prefecture")
+    if not posted:
+        chosen = request.args.get("community", type=int)
+        from_community = get_community(chosen) if chosen else None
+        if from_community is not None:
+            prefecture = from_community.municipality.prefecture.code
+            data = {"community": str(from_community.id), "prefecture": prefecture,
+                    "municipality": from_community.municipality.code}
+        elif prefecture:
+            data = {"prefecture": prefecture}
+    prefectures, towns = _place_codes(prefecture)
+    form = NominationForm(data=data, prefectures=prefectures, municipalities=towns,
+                          communities=list_communities(), topics=list_topics(), locale=current_language())
+    if not posted:
+        return render_template("network/nominate.html", form=form)
+    if request.form.get("action") == "prefecture":
+        return render_template("network/nominate.html", form=form, focus="municipality")
+    if not form.validate_on_submit():
+        return render_template("network/nominate.html", form=form), 422
+    try:
+        candidate = nominate_candidate(current_user, form.as_input(), address=client_address())
+    except RecruitmentRefused as refused:
+        _show_refusal(form, refused)
+        return render_template("network/nominate.html", form=form), 422
+    flash(_("%(name)s is nominated as a candidate.", name=candidate.display_name), "success")
+    return redirect(url_for("network.evangelist", evangelist_id=candidate.id))
+
+
+# --- One evangelist ----------------------------------------------------------------------------------
+
+
+def _evangelist_or_404(evangelist_id: int) -> Evangelist:
+    found = get_evangelist(evangelist_id)
+    if found is None:
+        abort(404, description=_("No evangelist has the number %(id)s.", id=evangelist_id))
+    return found
+
+
+@bp.get("/evangelists/<int:evangelist_id>")
+@role_required(*STAFF)
+def evangelist(evangelist_id: int):
+    person = _evangelist_or_404(evangelist_id)
+    assignments = assignments_of(person)
+    history = evangelist_history(person)
+    nominated = next((event for event in reversed(history) if event.action == "evangelist.nominated"), None)
+    return render_template(
+        "network/evangelist.html",
+        person=person,
+        assignments=assignments,
+        load=sum(1 for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES),
+        visits=visits_of_evangelist(person),
+        history=history,
+        history_actions=HISTORY_ACTIONS,
+        nomination=(nominated.after or {}) if nominated else None,
+        moves=_move_buttons(person),
+        move_form=MoveForm(formdata=None),
+    )
+
+
+def _evangelist_form(person: Evangelist) -> EvangelistForm:
+    posted = request.method == "POST"
+    data = None
+    if posted:
+        prefecture = request.form.get("prefecture")
+    else:
+        town = person.home_municipality
+        prefecture = town.prefecture.code
+        data = {
+            "family_name": person.family_name, "given_name": person.given_name, "prefecture": prefecture,
+            "municipality": town.code, "community": str(person.home_community_id or ""),
+            "skills": [t.slug for t in person.skills], "location": person.location_source,
+            "lat": round(person.lat, 6), "lon": round(person.lon, 6),
+        }
+    prefectures, towns = _place_codes(prefecture)
+    return EvangelistForm(
+        data=data, prefectures=prefectures, municipalities=towns, communities=list_communities(),
+        topics=list_topics(), locale=current_language(), geocoding=_geocoding(person.location_source),
+    )
+
+
+@bp.route("/evangelists/<int:evangelist_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_evangelist(evangelist_id: int):
+    person = _evangelist_or_404(evangelist_id)
+    form = _evangelist_form(person)
+
+    def page(status: int = 200, **context):
+        return render_template("network/evangelist_form.html", form=form, person=person, **context), status
+
+    if request.method == "GET":
+        return page()
+    if request.form.get("action") == "prefecture":
+        return page(focus="municipality")
+    if not form.validate_on_submit():
+        return page(422)
+    try:
+        changed = update_evangelist(current_user, person, form.as_input(), geocoder=get_geocoder(),
+                                    address=client_address())
+    except (RecruitmentRefused, LocationRefused) as refused:
+        _show_refusal(form, refused)
+        return page(422)
+    if changed:
+        flash(_("Changes saved."), "success")
+    else:
+        flash(_("Nothing to save: the details were already like this."), "info")
+    return redirect(url_for("network.evangelist", evangelist_id=person.id))
+
+
+def _transition_message(person: Evangelist, refused: TransitionRefused) -> str:
+    if refused.reason == "unknown_status":
+        return _("That status does not exist.")
+    if refused.reason == "unchanged":
+        return _("%(name)s already has the status “%(status)s”.", name=person.display_name,
+                 status=label("evangelist_status", refused.current))
+    return _("%(name)s cannot move from “%(current)s” to “%(target)s”.", name=person.display_name,
+             current=label("evangelist_status", refused.current), target=label("evangelist_status", refused.target))
+
+
+@bp.route("/evangelists/<int:evangelist_id>/appoint", methods=["GET", "POST"])
+@role_required(*STAFF)
+def appoint(evangelist_id: int):
+    """Appoint a candidate (or a retired evangelist again): the date, and for someone
+    without an account the e-mail address their invitation goes to."""
+    person = _evangelist_or_404(evangelist_id)
+    back = url_for("network.evangelist", evangelist_id=person.id)
+    if not is_appointment(person.status, "active"):
+        reason = transition_refusal(person.status, "active")
+        if reason is not None:
+            flash(_transition_message(person, TransitionRefused("evangelist", person.status, "active", reason)),
+                  "error")
+        # else: paused people are resumed with the button on their page, not appointed again
+        return redirect(back)
+    needs_account = person.user is None
+    data = None
+    if request.method == "GET" and needs_account:
+        nomination = nomination_of(person)
+        data = {"email": nomination.email if nomination and nomination.email else ""}
+    form = AppointForm(data=data, needs_account=needs_account)
+
+    def page(status: int = 200):
+        return render_template("network/appoint.html", form=form, person=person), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    try:
+        result = move_evangelist(current_user, person, "active", appointed_on=form.appointed_on.data,
+                                 email=form.email.data if needs_account else None, address=client_address())
+    except RecruitmentRefused as refused:
+        _show_refusal(form, refused)
+        return page(422)
+    except TransitionRefused as refused:
+        flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    return _deliver(result)
+
+
+def _deliver(result: MoveResult):
+    """After an appointment: e-mail the invitation when the site can send mail, otherwise
+    show the link to pass on, as the coordinator's invitation page does."""
+    person, user = result.evangelist, result.user
+    back = url_for("network.evangelist", evangelist_id=person.id)
+    if result.token is None:
+        flash(_("%(name)s is appointed.", name=person.display_name), "success")
+        return redirect(back)
+    if mail_configured():
+        try:
+            send_password_link(user, result.token, result.purpose)
+        except (smtplib.SMTPException, OSError) as error:
+            current_app.logger.warning("could not e-mail %s: %s", user.email, error)
+            flash(_("The e-mail could not be sent, so the link is shown here instead."), "warning")
+        else:
+            flash(_("%(name)s is appointed. The invitation was e-mailed to %(email)s.", name=person.display_name,
+                    email=user.email), "success")
+            return redirect(back)
+    return render_template(
+        "network/invitation.html", person=person, user=user, link=password_link(result.token, result.purpose),
+        days=accounts.max_age(result.purpose).days,
+    )
+
+
+@bp.post("/evangelists/<int:evangelist_id>/move")
+@role_required(*STAFF)
+def move(evangelist_id: int):
+    """Pause, resume or retire (appointments go through their own form)."""
+    person = _evangelist_or_404(evangelist_id)
+    back = safe_next_url(request.form.get("next"), url_for("network.evangelist", evangelist_id=person.id))
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a move."), "error")
+        return redirect(back)
+    target = form.target.data
+    if is_appointment(person.status, target):
+        return redirect(url_for("network.appoint", evangelist_id=person.id))
+    try:
+        result = move_evangelist(current_user, person, target, address=client_address())
+    except TransitionRefused as refused:
+        flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    flash(_("%(name)s: %(before)s → %(after)s.", name=person.display_name,
+            before=label("evangelist_status", result.previous), after=label("evangelist_status", target)),
+          "success")
+    if target == "retired":
+        waiting = open_assignments(person)
+        if waiting:
+            flash(ngettext("%(name)s still has %(num)s open assignment; reassign it if needed.",
+                           "%(name)s still has %(num)s open assignments; reassign them if needed.",
+                           waiting, name=person.display_name), "warning")
+    return redirect(back)

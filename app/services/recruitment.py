@@ -1,0 +1,481 @@
+"""The recruitment pipeline: nominating community members as candidates, moving people
+through ``candidate → active → paused / retired`` (PRODUCT.md §1 step 2), the board that
+shows every stage, and what a coordinator sees and edits of one evangelist.
+
+The allowed moves are data (``EVANGELIST_TRANSITIONS`` in ``evangelists.lifecycle``).
+An illegal move raises ``evangelists.lifecycle.TransitionRefused`` (machine
+``"evangelist"``); other refusals raise :class:`RecruitmentRefused` with a field and a
+reason code. Nothing is written when a move is refused; every move is audited.
+
+Appointing someone who has no account yet (``candidate → active``, or ``retired → active``
+for someone who never had one) creates their evangelist account and an invitation link
+with the accounts service (``app.services.accounts``), in the same transaction as the move:
+the database never holds an active evangelist without an account
+(``working_evangelist_has_account``) nor an account for an appointment that failed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    AuditEvent,
+    Community,
+    Evangelist,
+    Municipality,
+    Prefecture,
+    SupportRequest,
+    Topic,
+    User,
+    Visit,
+)
+from app.services.accounts import add_user, find_user_by_email, make_password_token, normalize_email, usable
+from app.services.audit import record_event
+from app.geocoding import Geocoder
+from app.services.communities import (
+    EMAIL_MAX,
+    LocationInput,
+    Placed,
+    municipality_by_code,
+    resolve_location,
+)
+from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
+
+MACHINE = "evangelist"
+
+
+# Moves that are an appointment: they need its date, and an account (made here if missing).
+APPOINTMENTS = frozenset({("candidate", "active"), ("retired", "active")})
+
+# The audit action of each move: ``evangelist.<verb>``.
+MOVE_VERBS = {
+    ("candidate", "active"): "appointed",
+    ("retired", "active"): "reappointed",
+    ("active", "paused"): "paused",
+    ("paused", "active"): "resumed",
+    ("active", "retired"): "retired",
+    ("paused", "retired"): "retired",
+}
+
+NAME_MAX = 60
+NOTE_MAX = 2000
+
+
+def transition_refusal(current: str, target: str) -> str | None:
+    """None if an evangelist may move ``current -> target``, else the reason
+    (``evangelists.lifecycle.refusal``, machine ``"evangelist"``)."""
+    return refusal(MACHINE, current, target)
+
+
+def allowed_moves(status: str) -> tuple[str, ...]:
+    """The statuses someone with ``status`` may be moved to, in vocabulary order."""
+    return tuple(s for s in EVANGELIST_STATUSES if s in EVANGELIST_TRANSITIONS.get(status, ()))
+
+
+def is_appointment(current: str, target: str) -> bool:
+    return (current, target) in APPOINTMENTS
+
+
+class RecruitmentRefused(ValueError):
+    """A nomination, edit or move that is refused. ``field`` names the form field,
+    ``reason`` is one of ``required``, ``too_long``, ``unknown``, ``bad_email``, ``date_required``,
+    ``future_date``, ``email_required``, ``email_taken``, ``account_deactivated``,
+    ``appointment_needed`` (a move to active that must go through the appointment form)."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
+
+
+# --- Nominating ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NominationInput:
+    family_name: str
+    given_name: str
+    municipality_code: str
+    community_id: int | None = None
+    email: str | None = None
+    skills: tuple[str, ...] = ()
+    note: str = ""
+
+
+def _name(value: str, field_name: str) -> str:
+    text = " ".join((value or "").split())
+    if not text:
+        raise RecruitmentRefused(field_name, "required")
+    if len(text) > NAME_MAX:
+        raise RecruitmentRefused(field_name, "too_long")
+    return text
+
+
+def _community(community_id: int | None) -> Community | None:
+    if community_id is None:
+        return None
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise RecruitmentRefused("community", "unknown")
+    return community
+
+
+def _topics(slugs) -> list[Topic]:
+    wanted = set(slugs or ())
+    if not wanted:
+        return []
+    topics = list(db.session.scalars(sa.select(Topic).where(Topic.slug.in_(wanted)).order_by(Topic.position)))
+    if len(topics) != len(wanted):
+        raise RecruitmentRefused("skills", "unknown")
+    return topics
+
+
+def _email(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    email = normalize_email(value)
+    local, at, domain = email.partition("@")
+    if not (local and at and "." in domain) or any(ch.isspace() for ch in email):
+        raise RecruitmentRefused("email", "bad_email")
+    if len(email) > EMAIL_MAX:
+        raise RecruitmentRefused("email", "too_long")
+    return email
+
+
+def nominate(actor: User, data: NominationInput, *, address: str | None = None) -> Evangelist:
+    """Add a candidate (no account yet) placed at their home municipality.
+
+    The e-mail address and the note have no column of their own on a candidate: they are
+    kept in the ``evangelist.nominated`` audit event (see :func:`nomination_of`), from which
+    the appointment form takes the address."""
+    family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    municipality = municipality_by_code(data.municipality_code)
+    if municipality is None:
+        raise RecruitmentRefused("municipality", "unknown")
+    community = _community(data.community_id)
+    email = _email(data.email)
+    note = (data.note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise RecruitmentRefused("note", "too_long")
+    with db.session.no_autoflush:
+        skills = _topics(data.skills)
+        evangelist = Evangelist(
+            family_name=family, given_name=given, status="candidate", user=None,
+            home_municipality=municipality, lat=municipality.lat, lon=municipality.lon,
+            location_source="municipality", home_community=community, skills=skills,
+        )
+        db.session.add(evangelist)
+    db.session.flush()
+    record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
+        "family_name": family, "given_name": given, "home_municipality": municipality.code,
+        "community": community.id if community else None, "skills": [t.slug for t in skills],
+        "email": email, "note": note,
+    }, client_address=address)
+    db.session.commit()
+    return evangelist
+
+
+@dataclass(frozen=True)
+class Nomination:
+    """What was recorded when someone was nominated."""
+
+    email: str | None
+    note: str
+    by: str
+    on: date
+
+
+def nomination_of(evangelist: Evangelist) -> Nomination | None:
+    event = db.session.scalar(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == "evangelist", AuditEvent.entity_id == evangelist.id,
+               AuditEvent.action == "evangelist.nominated")
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    after = event.after or {}
+    return Nomination(after.get("email"), after.get("note") or "", event.actor_label, event.created_at.date())
+
+
+# --- Moving through the pipeline -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """What a move did. After an appointment that made or linked an account without a
+    password, ``token`` is its invitation (``purpose`` "invitation"), to send or show."""
+
+    evangelist: Evangelist
+    previous: str
+    account: str | None = None  # "created", "linked" (an existing evangelist account), "existing"
+    token: str | None = None
+    purpose: str | None = None
+
+    @property
+    def user(self) -> User | None:
+        return self.evangelist.user
+
+
+def open_assignments(evangelist: Evangelist) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Assignment)
+        .where(Assignment.evangelist_id == evangelist.id, Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+    )
+
+
+def _account_for(actor: User, evangelist: Evangelist, email: str | None, address: str | None):
+    """The account an appointment uses: the evangelist's own, an evangelist account with
+    this e-mail that has no profile yet, or a new one (invited). Returns
+    ``(user, how, token)``."""
+    user = evangelist.user
+    if user is not None:
+        if not user.is_active:
+            raise RecruitmentRefused("email", "account_deactivated")
+        return user, "existing", None
+    email = _email(email)
+    if email is None:
+        raise RecruitmentRefused("email", "email_required")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        if existing.role != "evangelist" or existing.evangelist is not None:
+            raise RecruitmentRefused("email", "email_taken")
+        if not existing.is_active:
+            raise RecruitmentRefused("email", "account_deactivated")
+        token = None if usable(existing.password_hash) else make_password_token(existing, "invitation")
+        return existing, "linked", token
+    user = add_user(email, evangelist.display_name, "evangelist")
+    db.session.flush()
+    record_event(actor, "user.invited", "user", user.id, after={"email": user.email, "role": "evangelist"},
+                 client_address=address)
+    return user, "created", make_password_token(user, "invitation")
+
+
+def move_evangelist(
+    actor: User, evangelist: Evangelist, target: str, *, appointed_on: date | None = None,
+    email: str | None = None, today: date | None = None, address: str | None = None,
+) -> MoveResult:
+    """Move an evangelist to ``target`` if :data:`EVANGELIST_TRANSITIONS` allows it.
+
+    An appointment (``candidate``/``retired`` → ``active``) needs ``appointed_on`` (not in
+    the future) and, for someone without an account, ``email``: the account is created (or
+    an evangelist account with that address and no profile yet is linked) and an invitation
+    token made. A coordinator's pause has no end date (``paused_until`` is cleared; the
+    evangelist or a coordinator resumes). One transaction, one audit event per move."""
+    previous = evangelist.status
+    reason = transition_refusal(previous, target)
+    if reason is not None:
+        raise TransitionRefused(MACHINE, previous, target, reason)
+    before = {"status": previous}
+    after: dict = {"status": target}
+    account = token = None
+    if is_appointment(previous, target):
+        today = today or date.today()
+        if appointed_on is None:
+            raise RecruitmentRefused("appointed_on", "date_required")
+        if appointed_on > today + timedelta(days=1):  # a day's slack for time zones
+            raise RecruitmentRefused("appointed_on", "future_date")
+        user, account, token = _account_for(actor, evangelist, email, address)
+        evangelist.user = user
+        before["appointed_on"] = evangelist.appointed_on.isoformat() if evangelist.appointed_on else None
+        evangelist.appointed_on = appointed_on
+        after.update(appointed_on=appointed_on.isoformat(), user=user.id, account=account)
+    elif appointed_on is not None or email is not None:
+        raise ValueError("only an appointment takes a date and an e-mail address")
+    elif target == "retired":
+        after["open_assignments"] = open_assignments(evangelist)
+    if evangelist.paused_until is not None:
+        before["paused_until"] = evangelist.paused_until.isoformat()
+        after["paused_until"] = None
+    evangelist.paused_until = None
+    evangelist.status = target
+    record_event(actor, f"evangelist.{MOVE_VERBS[(previous, target)]}", "evangelist", evangelist.id,
+                 before=before, after=after, client_address=address)
+    db.session.commit()
+    return MoveResult(evangelist, previous, account, token, "invitation" if token else None)
+
+
+# --- The board -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    prefecture: str = ""  # JIS code
+    community: int | None = None
+
+
+@dataclass(frozen=True)
+class CommunityCounts:
+    community_id: int | None  # None: people without a home community
+    name: str | None
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class Board:
+    columns: dict[str, list[Evangelist]] = field(default_factory=dict)
+    per_community: list[CommunityCounts] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {status: len(people) for status, people in self.columns.items()}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def recruitment_board(filters: BoardFilters) -> Board:
+    """Everyone in the pipeline matching ``filters``, one column per status, and the counts
+    per community (one query: the counts come from the same rows)."""
+    stmt = (
+        sa.select(Evangelist)
+        .join(Evangelist.home_municipality)
+        .join(Municipality.prefecture)
+        .options(
+            joinedload(Evangelist.home_municipality).joinedload(Municipality.prefecture),
+            joinedload(Evangelist.home_community),
+        )
+        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+    )
+    if filters.prefecture:
+        stmt = stmt.where(Prefecture.code == filters.prefecture)
+    if filters.community is not None:
+        stmt = stmt.where(Evangelist.home_community_id == filters.community)
+    people = db.session.scalars(stmt).all()
+    board = Board(columns={status: [] for status in EVANGELIST_STATUSES})
+    tallies: dict[int | None, Counter] = {}
+    names: dict[int | None, str | None] = {}
+    for person in people:
+        board.columns[person.status].append(person)
+        key = person.home_community_id
+        tallies.setdefault(key, Counter())[person.status] += 1
+        names[key] = person.home_community.name if person.home_community else None
+    board.per_community = sorted(
+        (CommunityCounts(key, names[key], {s: tally.get(s, 0) for s in EVANGELIST_STATUSES})
+         for key, tally in tallies.items()),
+        key=lambda row: (row.name is None, row.name or ""),
+    )
+    return board
+
+
+# --- One evangelist, as a coordinator sees them ------------------------------------------------------
+
+
+def get_evangelist(evangelist_id: int) -> Evangelist | None:
+    return db.session.scalar(
+        sa.select(Evangelist)
+        .where(Evangelist.id == evangelist_id)
+        .options(
+            joinedload(Evangelist.user),
+            joinedload(Evangelist.home_municipality).joinedload(Municipality.prefecture),
+            joinedload(Evangelist.home_community),
+            selectinload(Evangelist.skills),
+        )
+    )
+
+
+def assignments_of(evangelist: Evangelist) -> list[Assignment]:
+    """Their assignments, newest first, with the request's municipality (one query)."""
+    return list(db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.evangelist_id == evangelist.id)
+        .options(joinedload(Assignment.request).joinedload(SupportRequest.municipality))
+        .order_by(Assignment.created_at.desc(), Assignment.id.desc())
+    ))
+
+
+def visits_of_evangelist(evangelist: Evangelist) -> list[Visit]:
+    """Their visits, newest first, with the town and the outcomes (one query)."""
+    return list(db.session.scalars(
+        sa.select(Visit)
+        .join(Visit.assignment)
+        .where(Assignment.evangelist_id == evangelist.id)
+        .options(
+            joinedload(Visit.outcomes),
+            joinedload(Visit.assignment).joinedload(Assignment.request).joinedload(SupportRequest.municipality),
+        )
+        .order_by(Visit.visited_on.desc(), Visit.id.desc())
+    ).unique())
+
+
+def evangelist_history(evangelist: Evangelist) -> list[AuditEvent]:
+    """The audit events about this evangelist (nomination, moves, edits), newest first."""
+    return list(db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.entity_type == "evangelist", AuditEvent.entity_id == evangelist.id)
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    ))
+
+
+@dataclass(frozen=True)
+class EvangelistInput:
+    """What a coordinator edits of an evangelist (at any stage)."""
+
+    family_name: str
+    given_name: str
+    municipality_code: str
+    community_id: int | None = None
+    skills: tuple[str, ...] = ()
+    location: LocationInput = field(default_factory=LocationInput)
+
+
+def _evangelist_snapshot(evangelist: Evangelist) -> dict:
+    return {
+        "family_name": evangelist.family_name,
+        "given_name": evangelist.given_name,
+        "home_municipality": evangelist.home_municipality.code,
+        "community": evangelist.home_community.id if evangelist.home_community else None,
+        "skills": [t.slug for t in evangelist.skills],
+        "lat": evangelist.lat,
+        "lon": evangelist.lon,
+        "location_source": evangelist.location_source,
+    }
+
+
+def update_evangelist(
+    actor: User, evangelist: Evangelist, data: EvangelistInput, *, geocoder: Geocoder | None = None,
+    address: str | None = None,
+) -> tuple[str, ...]:
+    """Save a coordinator's edit; returns the names of the changed fields (empty: nothing
+    written). Their home coordinates follow the location rules of
+    ``app.services.communities.resolve_location`` (an address to geocode is not stored)."""
+    family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    municipality = municipality_by_code(data.municipality_code)
+    if municipality is None:
+        raise RecruitmentRefused("municipality", "unknown")
+    community = _community(data.community_id)
+    skills = _topics(data.skills)
+    placed = resolve_location(
+        data.location, municipality, geocoder=geocoder,
+        current=Placed(evangelist.lat, evangelist.lon, evangelist.location_source),
+    )
+    before = _evangelist_snapshot(evangelist)
+    with db.session.no_autoflush:
+        evangelist.family_name, evangelist.given_name = family, given
+        evangelist.home_municipality = municipality
+        evangelist.home_community = community
+        evangelist.skills = skills
+        evangelist.lat, evangelist.lon, evangelist.location_source = placed.lat, placed.lon, placed.source
+        after = _evangelist_snapshot(evangelist)
+    changed = tuple(k for k in after if before[k] != after[k])
+    if not changed:
+        db.session.rollback()
+        return ()
+    record_event(actor, "evangelist.updated", "evangelist", evangelist.id,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
+                 client_address=address)
+    db.session.commit()
+    return changed

@@ -1,0 +1,509 @@
+"""The coordinators' dashboard: what the programme has reached, as figures (read-only).
+
+Each ``*_figures`` function runs one or two queries whatever the data size (its
+docstring says which), selecting columns rather than ORM objects; the arithmetic is in
+``evangelists.reports`` and ``evangelists.coverage``. Results are frozen dataclasses
+holding vocabulary codes and names in both languages: the page picks labels and formats
+numbers for the reader's language.
+
+Days are Japanese days: a request's date is its ``created_at`` in Asia/Tokyo, and the
+caller passes ``today`` (``today_in_japan()`` in the web layer, a fixed date in tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import (
+    Assignment,
+    Evangelist,
+    Municipality,
+    Outcome,
+    Prefecture,
+    SupportRequest,
+    Visit,
+)
+from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
+from evangelists.reports import (
+    LOAD_BUCKETS,
+    Median,
+    TimelinePoint,
+    add_months,
+    cumulative_by_quarter,
+    last_months,
+    load_buckets,
+    median_days,
+    suppress_small,
+)
+from evangelists.vocabulary import (
+    ACTIVE_ASSIGNMENT_STATUSES,
+    AGE_BANDS,
+    GENDERS,
+    OPEN_REQUEST_STATUSES,
+    OUTCOME_TYPES,
+    VISIT_MODES,
+)
+
+JST = ZoneInfo("Asia/Tokyo")
+VISIT_MONTHS = (12, 24)
+
+
+def today_in_japan() -> date:
+    return datetime.now(UTC).astimezone(JST).date()
+
+
+def _japanese_day(moment: datetime | None) -> date | None:
+    return None if moment is None else moment.astimezone(JST).date()
+
+
+def _int(value) -> int:
+    """SQL counts and EXTRACT results as int (PostgreSQL's EXTRACT gives a Decimal)."""
+    return int(value or 0)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --- 1. open data ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrefectureAdoption:
+    code: str
+    name_ja: str
+    name_en: str
+    municipalities: int
+    active: int
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.active, self.municipalities)
+
+
+@dataclass(frozen=True)
+class OpenDataFigures:
+    """Municipalities publishing open data now, nationally and per prefecture, and when
+    they started: ``timeline`` is the cumulative count by quarter of those active now,
+    starting from ``before_records`` (active, with no start date recorded)."""
+
+    municipalities: int
+    active: int
+    prefectures: tuple[PrefectureAdoption, ...]
+    before_records: int
+    timeline: tuple[TimelinePoint, ...]
+
+    @property
+    def share(self) -> float | None:
+        return _share(self.active, self.municipalities)
+
+
+def open_data_figures(today: date) -> OpenDataFigures:
+    """Two queries: counts per prefecture, and starts per month (NULL = no date)."""
+    m = Municipality
+    per_prefecture = tuple(
+        PrefectureAdoption(code, name_ja, name_en, _int(total), _int(active))
+        for code, name_ja, name_en, total, active in db.session.execute(
+            sa.select(Prefecture.code, Prefecture.name_ja, Prefecture.name_en, sa.func.count(m.id),
+                      sa.func.count(m.id).filter(m.open_data_status == "active"))
+            .outerjoin(m, m.prefecture_id == Prefecture.id)
+            .group_by(Prefecture.code, Prefecture.name_ja, Prefecture.name_en)
+            .order_by(Prefecture.code)
+        )
+    )
+    year, month = sa.extract("year", m.open_data_since), sa.extract("month", m.open_data_since)
+    by_month, before = {}, 0
+    for y, mo, n in db.session.execute(
+        sa.select(year, month, sa.func.count()).where(m.open_data_status == "active").group_by(year, month)
+    ):
+        if y is None:
+            before += _int(n)
+        else:
+            by_month[(_int(y), _int(mo))] = _int(n)
+    return OpenDataFigures(
+        municipalities=sum(p.municipalities for p in per_prefecture),
+        active=sum(p.active for p in per_prefecture),
+        prefectures=per_prefecture,
+        before_records=before,
+        timeline=cumulative_by_quarter(by_month, before, today),
+    )
+
+
+# --- 2. requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFigures:
+    """Open requests by status (every open status, in workflow order), and the median
+    calendar days from a request to its first assignment (the first proposal, whatever
+    became of it) and to its first visit, over every request that got one."""
+
+    open_by_status: tuple[tuple[str, int], ...]
+    to_assignment: Median
+    to_visit: Median
+
+    @property
+    def open_total(self) -> int:
+        return sum(n for _, n in self.open_by_status)
+
+
+def request_figures() -> RequestFigures:
+    """Two queries: open requests by status; each request's first assignment and visit."""
+    counts = dict(
+        db.session.execute(
+            sa.select(SupportRequest.status, sa.func.count())
+            .where(SupportRequest.status.in_(OPEN_REQUEST_STATUSES))
+            .group_by(SupportRequest.status)
+        ).all()
+    )
+    first_assignment = (
+        sa.select(Assignment.request_id.label("request_id"), sa.func.min(Assignment.created_at).label("at"))
+        .group_by(Assignment.request_id)
+        .subquery()
+    )
+    first_visit = (
+        sa.select(Assignment.request_id.label("request_id"), sa.func.min(Visit.visited_on).label("on"))
+        .join(Visit, Visit.assignment_id == Assignment.id)
+        .group_by(Assignment.request_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(SupportRequest.created_at, first_assignment.c.at, first_visit.c.on)
+        .join(first_assignment, first_assignment.c.request_id == SupportRequest.id)
+        .outerjoin(first_visit, first_visit.c.request_id == SupportRequest.id)
+    ).all()
+    # Every visit belongs to an assignment, so requests with a visit are among these rows.
+    days = [(_japanese_day(created), _japanese_day(assigned), visited) for created, assigned, visited in rows]
+    return RequestFigures(
+        open_by_status=tuple((status, _int(counts.get(status))) for status in OPEN_REQUEST_STATUSES),
+        to_assignment=median_days((start, assigned) for start, assigned, _ in days),
+        to_visit=median_days((start, visited) for start, _, visited in days),
+    )
+
+
+# --- 3. visits ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthVisits:
+    month: date  # its first day
+    by_mode: tuple[tuple[str, int], ...]  # every visit mode, in vocabulary order
+
+    @property
+    def total(self) -> int:
+        return sum(n for _, n in self.by_mode)
+
+
+@dataclass(frozen=True)
+class VisitFigures:
+    months: tuple[MonthVisits, ...]  # oldest first, ending with today's month
+
+    @property
+    def by_mode(self) -> tuple[tuple[str, int], ...]:
+        """Every visit mode with its total over the months."""
+        return tuple((mode, sum(dict(m.by_mode)[mode] for m in self.months)) for mode in VISIT_MODES)
+
+    @property
+    def total(self) -> int:
+        return sum(m.total for m in self.months)
+
+
+def visit_figures(today: date, months: int = 12) -> VisitFigures:
+    """Visits per calendar month and mode over the last ``months`` months (today's
+    included, even when a visit was logged a day ahead). One query."""
+    firsts = last_months(today, months)
+    v = Visit
+    year, month = sa.extract("year", v.visited_on), sa.extract("month", v.visited_on)
+    counts = {
+        (_int(y), _int(mo), mode): _int(n)
+        for y, mo, mode, n in db.session.execute(
+            sa.select(year, month, v.mode, sa.func.count())
+            .where(v.visited_on >= firsts[0], v.visited_on < add_months(firsts[-1], 1))
+            .group_by(year, month, v.mode)
+        )
+    }
+    return VisitFigures(tuple(
+        MonthVisits(first, tuple((mode, counts.get((first.year, first.month, mode), 0)) for mode in VISIT_MODES))
+        for first in firsts
+    ))
+
+
+# --- 4. outcomes ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    type: str
+    outcomes: int
+    datasets: int | None  # the datasets they published (datasets_published only)
+
+
+@dataclass(frozen=True)
+class OutcomeFigures:
+    by_type: tuple[OutcomeCount, ...]  # every outcome type, in vocabulary order
+
+    @property
+    def total(self) -> int:
+        return sum(o.outcomes for o in self.by_type)
+
+    @property
+    def datasets(self) -> int:
+        return sum(o.datasets or 0 for o in self.by_type)
+
+
+def outcome_figures() -> OutcomeFigures:
+    """Every outcome ever recorded, by type. One query."""
+    rows = {
+        kind: (_int(n), _int(datasets))
+        for kind, n, datasets in db.session.execute(
+            sa.select(Outcome.type, sa.func.count(), sa.func.sum(Outcome.count)).group_by(Outcome.type)
+        )
+    }
+    return OutcomeFigures(tuple(
+        OutcomeCount(kind, rows.get(kind, (0, 0))[0],
+                     rows.get(kind, (0, 0))[1] if kind == "datasets_published" else None)
+        for kind in OUTCOME_TYPES
+    ))
+
+
+# --- 5. funnel ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """``requests``: every request received, whatever its status now. ``visited``: those
+    with at least one logged visit. ``active``: those visited whose municipality
+    publishes open data now. Each step is part of the one before."""
+
+    requests: int
+    visited: int
+    active: int
+
+    @property
+    def steps(self) -> tuple[tuple[str, int], ...]:
+        return (("requests", self.requests), ("visited", self.visited), ("active", self.active))
+
+
+def funnel_figures() -> Funnel:
+    """One query."""
+    r = SupportRequest
+    visited = (
+        sa.exists()
+        .where(Assignment.request_id == r.id, Visit.assignment_id == Assignment.id)
+        .correlate(r)
+    )
+    requests, with_visit, active = db.session.execute(
+        sa.select(sa.func.count(r.id), sa.func.count(r.id).filter(visited),
+                  sa.func.count(r.id).filter(sa.and_(visited, Municipality.open_data_status == "active")))
+        .select_from(r)
+        .join(Municipality, r.municipality_id == Municipality.id)
+    ).one()
+    return Funnel(_int(requests), _int(with_visit), _int(active))
+
+
+# --- 6. evangelist load ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadFigures:
+    """Active evangelists by how much of their capacity their active assignments
+    (proposed or accepted) take up (``evangelists.reports.LOAD_BUCKETS``)."""
+
+    buckets: tuple[tuple[str, int], ...]
+    assignments: int  # active assignments held by active evangelists
+    capacity: int  # the sum of their capacities
+
+    @property
+    def evangelists(self) -> int:
+        return sum(n for _, n in self.buckets)
+
+
+def load_figures() -> LoadFigures:
+    """One query: each active evangelist's capacity and active assignments."""
+    load = (
+        sa.select(Assignment.evangelist_id.label("evangelist_id"), sa.func.count().label("n"))
+        .where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+        .group_by(Assignment.evangelist_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Evangelist.capacity, sa.func.coalesce(load.c.n, 0))
+        .outerjoin(load, load.c.evangelist_id == Evangelist.id)
+        .where(Evangelist.status == "active")
+    ).all()
+    capacities, loads = [r[0] for r in rows], [_int(r[1]) for r in rows]
+    buckets = load_buckets(loads, capacities)
+    return LoadFigures(tuple((key, buckets[key]) for key in LOAD_BUCKETS), sum(loads), sum(capacities))
+
+
+# --- 7. coverage gap ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapPlace:
+    code: str
+    name: str
+    name_romaji: str | None
+    prefecture_code: str
+    prefecture_ja: str
+    prefecture_en: str
+    distance_km: float | None  # to the nearest active evangelist; None when there is none
+
+
+@dataclass(frozen=True)
+class GapPrefecture:
+    code: str
+    name_ja: str
+    name_en: str
+    non_active: int
+    gap: int
+
+
+@dataclass(frozen=True)
+class GapFigures:
+    """Non-active municipalities with no active evangelist within ``radius_km``:
+    ``places`` farthest first, and counts per prefecture (those with any non-active
+    municipality)."""
+
+    radius_km: float
+    non_active: int
+    evangelists: int
+    places: tuple[GapPlace, ...]
+    prefectures: tuple[GapPrefecture, ...]
+
+    @property
+    def share(self) -> float | None:
+        return _share(len(self.places), self.non_active)
+
+
+def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
+    """Two queries (the places, the helpers) and one vectorised distance computation."""
+    m = Municipality
+    places = db.session.execute(
+        sa.select(m.code, m.name, m.name_romaji, m.lat, m.lon,
+                  Prefecture.code.label("pref"), Prefecture.name_ja, Prefecture.name_en)
+        .join(Prefecture, m.prefecture_id == Prefecture.id)
+        .where(m.open_data_status == "non_active")
+        .order_by(m.code)
+    ).all()
+    helpers = db.session.execute(
+        sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon).where(Evangelist.status == "active")
+    ).all()
+    reach = coverage_gap(
+        [Point(row.code, row.lat, row.lon) for row in places],
+        [Point(str(row.id), row.lat, row.lon) for row in helpers],
+        radius_km,
+    )
+    by_code = {row.code: row for row in places}
+    gap = tuple(
+        GapPlace(row.code, row.name, row.name_romaji, row.pref, row.name_ja, row.name_en,
+                 None if r.nearest is None else r.distance_km)
+        for r in reach
+        for row in (by_code[r.place.key],)
+    )
+    gap_codes = {p.code for p in gap}
+    per_prefecture: dict[str, list] = {}
+    for row in places:
+        entry = per_prefecture.setdefault(row.pref, [row.name_ja, row.name_en, 0, 0])
+        entry[2] += 1
+        entry[3] += row.code in gap_codes
+    return GapFigures(
+        radius_km=radius_km,
+        non_active=len(places),
+        evangelists=len(helpers),
+        places=gap,
+        prefectures=tuple(GapPrefecture(code, *values) for code, values in sorted(per_prefecture.items())),
+    )
+
+
+# --- 8. diversity ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiversityFigures:
+    """Active evangelists who gave both their age band and gender, per combination, with
+    every count under three hidden (``None``; see ``evangelists.reports.suppress_small``);
+    how many gave neither or only one (``not_said``, hidden likewise); and the
+    prefectures with at least one active evangelist living there."""
+
+    cells: tuple[tuple[str, str, int | None], ...]  # (age band, gender, count), vocabulary order
+    not_said: int | None
+    prefectures: int
+    prefectures_covered: int
+    prefectures_without: tuple[tuple[str, str, str], ...]  # (code, name_ja, name_en)
+
+    @property
+    def prefecture_share(self) -> float | None:
+        return _share(self.prefectures_covered, self.prefectures)
+
+    def count(self, age_band: str, gender: str) -> int | None:
+        return next(n for a, g, n in self.cells if (a, g) == (age_band, gender))
+
+
+NOT_SAID = ("", "")
+
+
+def diversity_figures() -> DiversityFigures:
+    """Two queries: active evangelists per (age band, gender); active evangelists per
+    prefecture."""
+    raw: dict[tuple[str, str], int] = {(a, g): 0 for a in AGE_BANDS for g in GENDERS}
+    raw[NOT_SAID] = 0
+    for age_band, gender, n in db.session.execute(
+        sa.select(Evangelist.age_band, Evangelist.gender, sa.func.count())
+        .where(Evangelist.status == "active")
+        .group_by(Evangelist.age_band, Evangelist.gender)
+    ):
+        key = (age_band, gender) if age_band and gender else NOT_SAID
+        raw[key] += _int(n)
+    shown = suppress_small(raw)
+    m = Municipality
+    per_prefecture = db.session.execute(
+        sa.select(Prefecture.code, Prefecture.name_ja, Prefecture.name_en, sa.func.count(Evangelist.id))
+        .outerjoin(m, m.prefecture_id == Prefecture.id)
+        .outerjoin(Evangelist, sa.and_(Evangelist.home_municipality_id == m.id, Evangelist.status == "active"))
+        .group_by(Prefecture.code, Prefecture.name_ja, Prefecture.name_en)
+        .order_by(Prefecture.code)
+    ).all()
+    return DiversityFigures(
+        cells=tuple((a, g, shown[(a, g)]) for a in AGE_BANDS for g in GENDERS),
+        not_said=shown[NOT_SAID],
+        prefectures=len(per_prefecture),
+        prefectures_covered=sum(1 for row in per_prefecture if row[3]),
+        prefectures_without=tuple((code, ja, en) for code, ja, en, n in per_prefecture if not n),
+    )
+
+
+# --- all of it ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    open_data: OpenDataFigures
+    requests: RequestFigures
+    visits: VisitFigures
+    outcomes: OutcomeFigures
+    funnel: Funnel
+    load: LoadFigures
+    gap: GapFigures
+    diversity: DiversityFigures
+
+
+def dashboard_figures(today: date, *, months: int = 12, gap_km: float = DEFAULT_GAP_KM) -> Dashboard:
+    """Every figure of the dashboard: twelve queries, whatever the data size."""
+    return Dashboard(
+        today=today,
+        open_data=open_data_figures(today),
+        requests=request_figures(),
+        visits=visit_figures(today, months),
+        outcomes=outcome_figures(),
+        funnel=funnel_figures(),
+        load=load_figures(),
+        gap=gap_figures(gap_km),
+        diversity=diversity_figures(),
+    )

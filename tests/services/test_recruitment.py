@@ -1,0 +1,363 @@
+"""The recruitment pipeline: nominating candidates, every allowed and refused move,
+appointments that create the account and its invitation, the board, and a coordinator's
+edit of an evangelist."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from itertools import product
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Assignment, AuditEvent, Evangelist, Topic, User
+from app.services.accounts import read_password_token
+from app.services.communities import LocationInput, LocationRefused
+from app.services.recruitment import (
+    EVANGELIST_TRANSITIONS,
+    BoardFilters,
+    EvangelistInput,
+    NominationInput,
+    RecruitmentRefused,
+    allowed_moves,
+    move_evangelist,
+    nominate,
+    nomination_of,
+    recruitment_board,
+    transition_refusal,
+    update_evangelist,
+)
+from app.services.topics import sync_topics
+from evangelists.lifecycle import TransitionRefused
+from evangelists.vocabulary import EVANGELIST_STATUSES
+from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def world(db):
+    sync_topics()
+    hokkaido = make_prefecture()
+    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.0642, lon=141.3469)
+    hirosaki = make_municipality(code="022021", name="弘前市", prefecture=aomori, lat=40.6031, lon=140.4640)
+    c4s = make_community(name="Code for Sapporo", municipality=sapporo)
+    c4a = make_community(name="Code for Aomori", municipality=hirosaki)
+    coordinator = make_user(role="coordinator", email="coord@example.jp")
+    db.session.commit()
+    return {"sapporo": sapporo, "hirosaki": hirosaki, "c4s": c4s, "c4a": c4a, "coordinator": coordinator}
+
+
+def nomination(**overrides) -> NominationInput:
+    fields = dict(family_name="候補", given_name="一郎", municipality_code="011002", email="Ichiro@Example.JP",
+                  skills=("gis", "licensing"), note="ハッカソンで活躍")
+    fields.update(overrides)
+    return NominationInput(**fields)
+
+
+def events(db, action=None, entity_id=None):
+    query = sa.select(AuditEvent).order_by(AuditEvent.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    return list(db.session.scalars(query))
+
+
+def person_in(db, world, status: str) -> Evangelist:
+    """Someone with ``status``: candidates without an account, everyone else with one."""
+    user = None if status == "candidate" else make_user(role="evangelist")
+    person = make_evangelist(home_municipality=world["sapporo"], status=status, user=user,
+                             appointed_on=None if status == "candidate" else TODAY - timedelta(days=100))
+    db.session.commit()
+    return person
+
+
+# --- nominating -------------------------------------------------------------------------------
+
+
+def test_a_nominee_is_a_candidate_without_account_at_their_municipality(db, world):
+    coordinator = world["coordinator"]
+    person = nominate(coordinator, nomination(community_id=world["c4s"].id), address="192.0.2.9")
+    db.session.expire_all()
+    stored = db.session.get(Evangelist, person.id)
+    assert (stored.status, stored.user_id, stored.appointed_on) == ("candidate", None, None)
+    assert (stored.lat, stored.lon, stored.location_source) == (43.0642, 141.3469, "municipality")
+    assert stored.home_community.name == "Code for Sapporo"
+    assert [t.slug for t in stored.skills] == ["licensing", "gis"]  # in vocabulary order
+    [event] = events(db, "evangelist.nominated")
+    assert event.actor_id == coordinator.id and event.client_address == "192.0.2.9"
+    found = nomination_of(stored)
+    assert (found.email, found.note) == ("ichiro@example.jp", "ハッカソンで活躍")
+
+
+def test_a_nominee_needs_no_email_nor_community(db, world):
+    person = nominate(world["coordinator"], nomination(email=None, skills=(), note=""))
+    assert person.home_community is None and nomination_of(person).email is None
+
+
+@pytest.mark.parametrize("overrides, field, reason", [
+    ({"family_name": " "}, "family_name", "required"),
+    ({"given_name": "x" * 61}, "given_name", "too_long"),
+    ({"municipality_code": "999999"}, "municipality", "unknown"),
+    ({"community_id": 99999}, "community", "unknown"),
+    ({"skills": ("gis", "astrology")}, "skills", "unknown"),
+    ({"email": "not an address"}, "email", "bad_email"),
+])
+def test_a_bad_nomination_is_refused_and_writes_nothing(db, world, overrides, field, reason):
+    with pytest.raises(RecruitmentRefused) as refused:
+        nominate(world["coordinator"], nomination(**overrides))
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 0
+
+
+# --- the moves, as data ---------------------------------------------------------------------------
+
+
+ALLOWED = sorted((a, b) for a, targets in EVANGELIST_TRANSITIONS.items() for b in targets)
+REFUSED = sorted(set(product(EVANGELIST_STATUSES, repeat=2)) - set(ALLOWED))
+
+
+def test_the_moves_are_the_ones_of_the_brief():
+    assert set(ALLOWED) == {
+        ("candidate", "active"), ("active", "paused"), ("paused", "active"),
+        ("active", "retired"), ("paused", "retired"), ("retired", "active"),
+    }
+    assert set(EVANGELIST_TRANSITIONS) == set(EVANGELIST_STATUSES)
+    assert allowed_moves("active") == ("paused", "retired")
+
+
+@pytest.mark.parametrize("current, target", ALLOWED)
+def test_every_allowed_move_happens_and_is_audited(db, world, current, target):
+    person = person_in(db, world, current)
+    person.paused_until = TODAY + timedelta(days=3) if current == "paused" else None
+    db.session.commit()
+    appointing = target == "active" and current in ("candidate", "retired")
+    extra = {"appointed_on": TODAY, "email": "new.person@example.jp"} if appointing else {}
+    result = move_evangelist(world["coordinator"], person, target, address="192.0.2.1", **extra)
+    db.session.expire_all()
+    stored = db.session.get(Evangelist, person.id)
+    assert stored.status == target and stored.paused_until is None
+    assert stored.user_id is not None or target == "retired"
+    verb = {("candidate", "active"): "appointed", ("retired", "active"): "reappointed",
+            ("paused", "active"): "resumed"}.get((current, target), target)
+    [event] = events(db, f"evangelist.{verb}", person.id)
+    assert event.before["status"] == current and event.after["status"] == target
+    assert event.actor_id == world["coordinator"].id and event.client_address == "192.0.2.1"
+    assert result.previous == current
+
+
+@pytest.mark.parametrize("current, target", REFUSED)
+def test_every_other_move_is_refused_and_changes_nothing(db, world, current, target):
+    person = person_in(db, world, current)
+    before = len(events(db))
+    with pytest.raises(TransitionRefused) as refused:
+        move_evangelist(world["coordinator"], person, target, appointed_on=TODAY, email="x@example.jp")
+    assert refused.value.machine == "evangelist"
+    assert refused.value.reason == ("unchanged" if current == target else "not_allowed")
+    assert refused.value.reason == transition_refusal(current, target)
+    db.session.rollback()
+    assert db.session.get(Evangelist, person.id).status == current
+    assert len(events(db)) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == "x@example.jp")) == 0
+
+
+def test_an_unknown_status_is_refused():
+    assert transition_refusal("active", "sleeping") == "unknown_status"
+
+
+# --- appointments -----------------------------------------------------------------------------------
+
+
+def test_appointing_a_candidate_creates_the_account_and_its_invitation(db, world):
+    person = nominate(world["coordinator"], nomination())
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY - timedelta(days=1),
+                             email=nomination_of(person).email)
+    db.session.expire_all()
+    stored = db.session.get(Evangelist, person.id)
+    user = stored.user
+    assert (stored.status, stored.appointed_on) == ("active", TODAY - timedelta(days=1))
+    assert (user.email, user.role, user.display_name, user.password_hash) == (
+        "ichiro@example.jp", "evangelist", "候補 一郎", None)
+    assert (result.account, result.purpose) == ("created", "invitation")
+    assert read_password_token(result.token, "invitation").id == user.id  # the link works
+    [invited] = events(db, "user.invited")
+    assert invited.entity_id == user.id and invited.after == {"email": "ichiro@example.jp", "role": "evangelist"}
+    [appointed] = events(db, "evangelist.appointed")
+    assert appointed.after["account"] == "created" and appointed.after["user"] == user.id
+
+
+@pytest.mark.parametrize("kwargs, field, reason", [
+    ({"appointed_on": None, "email": "a@example.jp"}, "appointed_on", "date_required"),
+    ({"appointed_on": TODAY + timedelta(days=10), "email": "a@example.jp"}, "appointed_on", "future_date"),
+    ({"appointed_on": TODAY, "email": None}, "email", "email_required"),
+    ({"appointed_on": TODAY, "email": "coord@example.jp"}, "email", "email_taken"),
+])
+def test_an_incomplete_appointment_is_refused_and_creates_no_account(db, world, kwargs, field, reason):
+    person = person_in(db, world, "candidate")
+    users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    with pytest.raises(RecruitmentRefused) as refused:
+        move_evangelist(world["coordinator"], person, "active", **kwargs)
+    assert (refused.value.field, refused.value.reason) == (field, reason)
+    db.session.rollback()
+    assert db.session.get(Evangelist, person.id).status == "candidate"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
+    assert events(db, "evangelist.appointed") == []
+
+
+def test_an_evangelist_account_without_a_profile_is_linked_not_duplicated(db, world):
+    invited_earlier = make_user(role="evangelist", email="hanako@example.jp", password_hash=None)
+    person = person_in(db, world, "candidate")
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY, email="HANAKO@example.jp")
+    assert result.account == "linked" and person.user_id == invited_earlier.id
+    assert read_password_token(result.token, "invitation").id == invited_earlier.id
+    assert events(db, "user.invited") == []
+
+
+def test_reappointing_someone_with_an_account_sends_no_new_invitation(db, world):
+    person = person_in(db, world, "retired")
+    account = person.user_id
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY)
+    assert (result.account, result.token) == ("existing", None)
+    assert person.user_id == account and person.appointed_on == TODAY
+    [event] = events(db, "evangelist.reappointed")
+    assert event.before["appointed_on"] == (TODAY - timedelta(days=100)).isoformat()
+
+
+def test_reappointing_someone_whose_account_is_deactivated_is_refused(db, world):
+    person = person_in(db, world, "retired")
+    person.user.is_active = False
+    db.session.commit()
+    with pytest.raises(RecruitmentRefused) as refused:
+        move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY)
+    assert refused.value.reason == "account_deactivated"
+
+
+def test_retiring_notes_the_open_assignments(db, world):
+    person = person_in(db, world, "active")
+    db.session.add(Assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
+                              distance_km=1, reasons=[], status="accepted"))
+    db.session.commit()
+    move_evangelist(world["coordinator"], person, "retired")
+    [event] = events(db, "evangelist.retired")
+    assert event.after["open_assignments"] == 1
+
+
+def test_only_an_appointment_takes_a_date(db, world):
+    person = person_in(db, world, "active")
+    with pytest.raises(ValueError):
+        move_evangelist(world["coordinator"], person, "paused", appointed_on=TODAY)
+
+
+# --- the board ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pipeline(db, world):
+    people = {}
+    for name, status, town, community in [
+        ("札幌 候補", "candidate", "sapporo", "c4s"),
+        ("札幌 活動", "active", "sapporo", "c4s"),
+        ("札幌 休止", "paused", "sapporo", None),
+        ("弘前 活動", "active", "hirosaki", "c4a"),
+        ("弘前 引退", "retired", "hirosaki", "c4a"),
+    ]:
+        family, given = name.split()
+        people[name] = make_evangelist(
+            family_name=family, given_name=given, status=status, home_municipality=world[town],
+            home_community=world[community] if community else None,
+            user=None if status == "candidate" else make_user(role="evangelist"),
+        )
+    db.session.commit()
+    return people
+
+
+def test_the_board_has_one_column_per_stage_and_counts_per_community(db, world, pipeline):
+    board = recruitment_board(BoardFilters())
+    assert list(board.columns) == list(EVANGELIST_STATUSES)
+    assert board.counts == {"candidate": 1, "active": 2, "paused": 1, "retired": 1}
+    rows = {row.name: row.counts for row in board.per_community}
+    assert rows == {
+        "Code for Aomori": {"candidate": 0, "active": 1, "paused": 0, "retired": 1},
+        "Code for Sapporo": {"candidate": 1, "active": 1, "paused": 0, "retired": 0},
+        None: {"candidate": 0, "active": 0, "paused": 1, "retired": 0},
+    }
+    assert [row.name for row in board.per_community] == ["Code for Aomori", "Code for Sapporo", None]
+
+
+def test_the_board_filters_by_prefecture_and_community(db, world, pipeline):
+    aomori = recruitment_board(BoardFilters(prefecture="02"))
+    assert aomori.counts == {"candidate": 0, "active": 1, "paused": 0, "retired": 1}
+    sapporo = recruitment_board(BoardFilters(community=world["c4s"].id))
+    assert [e.display_name for e in sapporo.columns["candidate"] + sapporo.columns["active"]] == ["札幌 候補", "札幌 活動"]
+    assert sapporo.total == 2
+
+
+def test_the_board_is_one_query_whatever_its_size(db, world, pipeline, count_queries):
+    with count_queries() as few:
+        board = recruitment_board(BoardFilters())
+        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
+         for column in board.columns.values() for e in column]
+    for n in range(10):
+        make_evangelist(family_name=f"追加{n}", home_municipality=world["hirosaki"], home_community=world["c4a"])
+    db.session.commit()
+    with count_queries() as many:
+        board = recruitment_board(BoardFilters())
+        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
+         for column in board.columns.values() for e in column]
+    assert few.count == many.count == 1
+
+
+# --- a coordinator's edit -------------------------------------------------------------------------------
+
+
+def person_input(person, **overrides) -> EvangelistInput:
+    fields = dict(family_name=person.family_name, given_name=person.given_name,
+                  municipality_code=person.home_municipality.code, community_id=person.home_community_id,
+                  skills=tuple(t.slug for t in person.skills))
+    fields.update(overrides)
+    return EvangelistInput(**fields)
+
+
+def test_a_coordinator_sets_an_evangelists_position_by_hand(db, world):
+    person = person_in(db, world, "active")
+    changed = update_evangelist(world["coordinator"], person,
+                                person_input(person, location=LocationInput("manual", lat=43.1, lon=141.4)))
+    assert set(changed) == {"lat", "lon", "location_source"}
+    assert (person.lat, person.lon, person.location_source) == (43.1, 141.4, "manual")
+    [event] = events(db, "evangelist.updated")
+    assert event.after == {"lat": 43.1, "lon": 141.4, "location_source": "manual"}
+    # A new home municipality with the default position moves them to its office.
+    update_evangelist(world["coordinator"], person, person_input(person, municipality_code="022021"))
+    assert (person.lat, person.lon, person.location_source) == (40.6031, 140.4640, "municipality")
+
+
+def test_an_evangelists_position_follows_the_same_rules(db, world):
+    person = person_in(db, world, "candidate")
+    with pytest.raises(LocationRefused) as refused:
+        update_evangelist(world["coordinator"], person,
+                          person_input(person, location=LocationInput("manual", lat=50.0, lon=141.0)))
+    assert refused.value.reason == "outside_japan"
+
+    def geocoder(address):
+        return (43.07, 141.35) if address == "札幌駅" else None
+
+    update_evangelist(world["coordinator"], person,
+                      person_input(person, location=LocationInput("geocoded", address="札幌駅")), geocoder=geocoder)
+    assert (person.lat, person.lon, person.location_source) == (43.07, 141.35, "geocoded")
+    # The address is not stored: saving again without one keeps the position.
+    assert update_evangelist(world["coordinator"], person,
+                             person_input(person, location=LocationInput("geocoded")), geocoder=None) == ()
+
+
+def test_an_edit_changes_names_community_and_skills(db, world):
+    person = person_in(db, world, "candidate")
+    update_evangelist(world["coordinator"], person, person_input(
+        person, family_name="新姓", community_id=world["c4a"].id, skills=("hackathons",)))
+    db.session.expire_all()
+    stored = db.session.get(Evangelist, person.id)
+    assert stored.family_name == "新姓" and stored.home_community.name == "Code for Aomori"
+    assert [t.slug for t in stored.skills] == ["hackathons"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic)) > 1
