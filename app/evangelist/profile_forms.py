@@ -12,33 +12,13 @@ from datetime import date, datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
-from wtforms.widgets import NumberInput
 
+from app.form_fields import NumberField, WholeNumberField
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from app.support.forms import CheckboxesField, set_place_choices
-
-
-class _WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        if valuelist:
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None  # NumberRange then says what is expected
-
-
-class _NumberField(FloatField):
-    widget = NumberInput(step="any")
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            try:
-                self.data = float(valuelist[0].strip())
-            except ValueError:
-                self.data = None  # NumberRange (which also refuses NaN) says what is expected
 
 
 class _DateField(DateField):
@@ -71,13 +51,13 @@ class ProfileForm(FlaskForm):
         _l("Skills"), validate_choice=False,
         description=_l("The topics you can advise on. Requests are matched against them."),
     )
-    capacity = _WholeNumberField(
+    capacity = WholeNumberField(
         _l("Capacity"),
         validators=[InputRequired(message=CAPACITY_MESSAGE), NumberRange(*CAPACITY_RANGE, message=CAPACITY_MESSAGE)],
         description=_l("How many assignments you can take on at the same time (0 to 20)."),
         render_kw={"min": CAPACITY_RANGE[0], "max": CAPACITY_RANGE[1], "step": 1, "inputmode": "numeric"},
     )
-    travel_radius_km = _NumberField(
+    travel_radius_km = NumberField(
         _l("Travel radius (km)"),
         validators=[InputRequired(message=RADIUS_MESSAGE), NumberRange(*TRAVEL_RADIUS_RANGE, message=RADIUS_MESSAGE)],
         description=_l("How far from your home base you can travel for a visit on site."),

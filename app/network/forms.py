@@ -14,9 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    FloatField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -25,8 +23,8 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import NumberInput
 
+from app.form_fields import NumberField, WholeNumberField
 from app.labels import choices
 from app.services.communities import (
     ADDRESS_MAX,
@@ -41,28 +39,6 @@ from app.services.communities import (
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
 from app.support.forms import CheckboxesField, set_place_choices
-
-
-class _WholeNumberField(IntegerField):
-    def process_formdata(self, valuelist):
-        if valuelist:
-            try:
-                self.data = int(valuelist[0].strip())
-            except ValueError:
-                self.data = None  # the validators say what is expected
-
-
-class _NumberField(FloatField):
-    widget = NumberInput(step="any")
-
-    def process_formdata(self, valuelist):
-        if valuelist:
-            text = valuelist[0].strip()
-            try:
-                self.data = float(text) if text else None
-            except ValueError:
-                self.data = None
-                self.unreadable = True
 
 
 class _DateField(DateField):
@@ -154,7 +130,7 @@ class CommunityForm(_PlaceMixin, FlaskForm):
         description=_l("Where the community is based. After choosing the prefecture, the list shows its municipalities."),
         validate_choice=False,
     )
-    member_count = _WholeNumberField(
+    member_count = WholeNumberField(
         _l("Members"),
         validators=[InputRequired(message=MEMBERS_MESSAGE), NumberRange(*MEMBER_COUNT_RANGE, message=MEMBERS_MESSAGE)],
         default=0, render_kw={"min": 0, "step": 1, "inputmode": "numeric"},
@@ -171,8 +147,8 @@ class CommunityForm(_PlaceMixin, FlaskForm):
         description=_l("Where the community meets, e.g. 札幌市中央区北1条西2丁目."),
     )
     location = RadioField(_l("Position on the map"), default="municipality", validate_choice=False)
-    lat = _NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
-    lon = _NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    lat = NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    lon = NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
     save = SubmitField(_l("Save the community"))
 
     def __init__(self, *args, prefectures, municipalities, locale: str, geocoding: bool, **kwargs):
@@ -325,8 +301,8 @@ class EvangelistForm(_PersonMixin, _PlaceMixin, FlaskForm):
         _l("Address to look up (not stored)"), validators=[Optional(), Length(max=ADDRESS_MAX)],
         description=_l("Only the position found is kept, not the address."),
     )
-    lat = _NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
-    lon = _NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    lat = NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    lon = NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
     save = SubmitField(_l("Save"))
 
     def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, geocoding: bool,

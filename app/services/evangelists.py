@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Evangelist, Municipality, Prefecture, Topic, User
+from app.models import Evangelist, Municipality, Topic, User
 from app.services.audit import record_event
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 

@@ -17,7 +17,7 @@ from app.models import (
     SupportRequest,
     Visit,
 )
-from app.services.maps import prefecture_figures
+from app.services.maps import PrefectureFigures, prefecture_figures
 
 
 @dataclass(frozen=True)
@@ -56,20 +56,15 @@ def network_summary() -> NetworkSummary:
 
 
 @dataclass(frozen=True)
-class PrefectureProgramme:
-    """One prefecture's figures for the programme's open data (aggregates only)."""
+class PrefectureProgramme(PrefectureFigures):
+    """One prefecture's figures for the programme's open data: the map's aggregates plus
+    the visits made there (aggregates only)."""
 
-    code: str
-    name_ja: str
-    name_en: str
-    municipalities: int
-    open_data_active: int
-    communities_active: int
     visits: int
 
     @property
     def open_data_share(self) -> float:
-        return self.open_data_active / self.municipalities if self.municipalities else 0.0
+        return self.adoption_rate
 
 
 def programme_figures() -> tuple[list[PrefectureProgramme], datetime | None]:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import secrets
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.auth.session import client_address
 from app.decorators import public
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.i18n import current_language
 from app.mail import mail_configured, send_request_notices
-from app.models import Municipality, Prefecture
 from app.services import requests as requests_service
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
