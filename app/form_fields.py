@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import FloatField, IntegerField
+from datetime import datetime
+
+from wtforms import DateField, FloatField, IntegerField
 from wtforms.widgets import NumberInput
 
 
@@ -33,3 +35,19 @@ class NumberField(FloatField):
             except ValueError:
                 self.data = None
                 self.unreadable = True
+
+
+class LenientDateField(DateField):
+    """An ISO date field: empty is None; unreadable input is None with ``unreadable`` set,
+    so the form can name the problem in its own words."""
+
+    def process_formdata(self, valuelist):
+        self.unreadable = False
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
+        except ValueError:
+            self.data = None
+            self.unreadable = True

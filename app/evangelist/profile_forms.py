@@ -7,31 +7,18 @@ integer value." followed by a second message about the range.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from app.form_fields import NumberField, WholeNumberField
+from app.form_fields import LenientDateField, NumberField, WholeNumberField
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from app.support.forms import CheckboxesField, set_place_choices
-
-
-class _DateField(DateField):
-    def process_formdata(self, valuelist):
-        self.unreadable = False
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            self.unreadable = True
 
 
 CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
@@ -71,7 +58,7 @@ class ProfileForm(FlaskForm):
     )
     age_band = SelectField(_l("Age"), validate_choice=False)
     gender = SelectField(_l("Gender"), validate_choice=False)
-    paused_until = _DateField(
+    paused_until = LenientDateField(
         _l("Pause until"),
         validators=[Optional()],
         description=_l("Leave it empty while you can take on requests. With a date, you are paused: "

@@ -6,13 +6,12 @@ message per field says what is expected.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     HiddenField,
     RadioField,
@@ -24,7 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.form_fields import NumberField, WholeNumberField
+from app.form_fields import LenientDateField, NumberField, WholeNumberField
 from app.labels import choices
 from app.services.communities import (
     ADDRESS_MAX,
@@ -39,19 +38,6 @@ from app.services.communities import (
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
 from app.support.forms import CheckboxesField, set_place_choices
-
-
-class _DateField(DateField):
-    def process_formdata(self, valuelist):
-        self.unreadable = False
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
-            return
-        try:
-            self.data = datetime.strptime(valuelist[0].strip(), "%Y-%m-%d").date()
-        except ValueError:
-            self.data = None
-            self.unreadable = True
 
 
 def _readable_date(form, field):
@@ -196,7 +182,7 @@ class StatusForm(FlaskForm):
     """Mark a community dormant or active again."""
 
     status = HiddenField(validators=[DataRequired()])
-    since = _DateField(
+    since = LenientDateField(
         _l("Since"), validators=[_readable_date, Optional()],
         description=_l("The day the change took effect. Empty means today."),
     )
@@ -326,7 +312,7 @@ class EvangelistForm(_PersonMixin, _PlaceMixin, FlaskForm):
 
 
 class AppointForm(FlaskForm):
-    appointed_on = _DateField(
+    appointed_on = LenientDateField(
         _l("Appointed on"),
         validators=[_readable_date, InputRequired(message=_l("Enter the date of the appointment."))],
         default=date.today,
