@@ -11,7 +11,9 @@ export APP_CONFIG ?= development
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: run test install translations extract-messages gazetteer vendor bench clean
+SERVE_BIND ?= 127.0.0.1:8000
+
+.PHONY: run serve test install translations extract-messages gazetteer vendor bench clean
 
 install: $(STAMP)
 
@@ -39,6 +41,18 @@ run: translations
 	$(BIN)/flask demo seed --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Production server: gunicorn with gunicorn.conf.py (workers from the CPU count) and the
+# production settings. Needs SECRET_KEY; DATABASE_URL, RATELIMIT_STORAGE_URI and
+# PROXY_COUNT as README "Deploying" and deploy/ describe.
+serve: translations
+	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY first, e.g." \
+		"export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >&2; exit 2; }
+	APP_CONFIG=production $(BIN)/flask db upgrade
+	APP_CONFIG=production $(BIN)/flask geo load
+	APP_CONFIG=production $(BIN)/flask topics load
+	@echo "Serving on http://$(SERVE_BIND)/ with gunicorn (Ctrl-C to stop)"
+	APP_CONFIG=production BIND=$(SERVE_BIND) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

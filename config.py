@@ -92,6 +92,21 @@ class Config:
     MUNICIPALITIES_PER_PAGE = 50
     DEMO_ALLOWED = True
 
+    # Logs (app/request_log.py): "json" (one object per line) or "text"; REQUEST_LOG adds
+    # one record per request with its id, route, status and duration.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    REQUEST_LOG = _env_bool("REQUEST_LOG", False)
+
+    # No request body may be larger than this (413); the CSV import raises it for its own
+    # two views (app/data/routes.py). Forms are a few kB.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    # Strict-Transport-Security on responses served over HTTPS (as the proxy reports it,
+    # see PROXY_COUNT); 0 turns it off. Never sent over plain HTTP, so a closed network
+    # without TLS keeps working.
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
+    HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+
     @classmethod
     def init_app(cls, app) -> None:
         """Fill in the settings that need the instance folder."""
@@ -132,6 +147,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     DEMO_ALLOWED = False
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
+    REQUEST_LOG = _env_bool("REQUEST_LOG", True)
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 

@@ -26,6 +26,7 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     config_class.init_app(app)
 
+    register_request_log(app)  # first, so every later hook and log record has the id
     register_extensions(app)
     register_i18n(app)
     register_auth(app)
@@ -36,6 +37,12 @@ def create_app(config: str | type | None = None, **overrides) -> Flask:
     register_security_headers(app)
     check_access_declared(app)
     return app
+
+
+def register_request_log(app: Flask) -> None:
+    from app.request_log import init_request_log
+
+    init_request_log(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Blueprint, current_app
@@ -19,7 +20,7 @@ from app.services.demo import (
 )
 from app.services.accounts import AccountError, create_user
 from app.services.geography import load_gazetteer
-from app.services import imports
+from app.services import datamove, imports
 from app.services.topics import sync_topics
 from evangelists.imports import MAX_BYTES
 from evangelists.vocabulary import ROLES
@@ -214,6 +215,83 @@ def import_file(kind, file, write):
             click.echo(f"Imported: {counts}.")
         else:
             click.echo(f"Dry run, nothing written: {counts}. Run again with --apply to write.")
+
+
+@bp.cli.group()
+def data():
+    """Move the whole database (export, import) and back it up."""
+
+
+def _table_progress(verb: str):
+    def report(table: str, rows: int) -> None:
+        click.echo(f"  {table:<26} {rows:>8,} rows {verb}")
+
+    return report
+
+
+@data.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def data_export(directory):
+    """Write every table to DIRECTORY (new or empty) in the portable format: a
+    manifest.json with the schema revision and checksums, and one JSON Lines file per
+    table. The copy is one consistent snapshot; the app may keep running.
+
+    The same folder loads into SQLite or PostgreSQL with `flask data import`.
+    """
+    try:
+        report = datamove.export_database(directory, progress=_table_progress("written"))
+    except datamove.DataMoveError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Exported {report.rows:,} rows at schema revision {report.revision} to {directory}.")
+
+
+@data.command("import")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Delete every row already in this database first (in the same transaction).")
+def data_import(directory, replace):
+    """Load an export from DIRECTORY into this database (DATABASE_URL), in one
+    transaction: everything is imported, or nothing.
+
+    The database must be at the export's schema revision (`flask db upgrade` on a new
+    database) and empty, unless --replace is given. Checksums, columns and row counts are
+    checked before anything is written.
+    """
+    try:
+        report = datamove.import_database(directory, replace=replace, progress=_table_progress("imported"))
+    except datamove.DataMoveError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Imported {report.rows:,} rows at schema revision {report.revision}.")
+
+
+@data.command("backup")
+@click.argument("destination", required=False, type=click.Path(path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="Keep only the newest N backups in the folder.")
+def data_backup(destination, keep):
+    """Make a consistent copy of the SQLite database while the app runs (SQLite's online
+    backup API), checked with PRAGMA integrity_check. DESTINATION is a folder (default:
+    instance/backups; the file is named with the time) or a file name.
+
+    On PostgreSQL, use pg_dump instead: this command prints the line to run.
+    """
+    if datamove.sqlite_path() is None:
+        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        if url.startswith("postgresql"):
+            raise click.ClickException(
+                "This database is PostgreSQL: back it up with pg_dump, which also gives a "
+                "consistent copy while the app runs:\n  " + datamove.pg_dump_command(url)
+                + "\nRestore with pg_restore --clean --dbname=... FILE."
+            )
+        raise click.ClickException("Only a SQLite file database can be backed up by this command.")
+    destination = destination or Path(current_app.instance_path) / "backups"
+    try:
+        report = datamove.backup_sqlite(destination, keep=keep)
+    except datamove.DataMoveError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {report.path} ({report.size / 1024 / 1024:.1f} MB, integrity check ok).")
+    for old in report.pruned:
+        click.echo(f"  removed the older backup {old}")
 
 
 def _count(number: int, noun: str) -> str:

@@ -15,6 +15,10 @@ BASE_HEADERS = {
     "X-Frame-Options": "DENY",
     # Links out of the site carry no path (password-link tokens live in paths).
     "Referrer-Policy": "same-origin",
+    # No page needs the camera, the microphone, the user's position or payment.
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    # Another site's window that opened ours cannot reach into it.
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
 
 # The policy is strict because it can be: the app's own templates have no inline script,
@@ -113,6 +117,13 @@ def content_security_policy(tile_source: str | None, nonce: str | None = None) -
     return "; ".join(directives)
 
 
+def hsts_value(max_age: int, include_subdomains: bool) -> str | None:
+    """The Strict-Transport-Security value, or None when it is turned off (max_age 0)."""
+    if max_age <= 0:
+        return None
+    return f"max-age={max_age}" + ("; includeSubDomains" if include_subdomains else "")
+
+
 def init_security(app: Flask) -> None:
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
@@ -127,6 +138,7 @@ def init_security(app: Flask) -> None:
             "starting with /, e.g. https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png."
         ) from None
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    hsts = hsts_value(int(app.config.get("HSTS_MAX_AGE", 0)), app.config.get("HSTS_INCLUDE_SUBDOMAINS", False))
 
     @app.after_request
     def _headers(response):
@@ -135,6 +147,11 @@ def init_security(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", content_security_policy(tile_source, g.get(_NONCE_KEY))
         )
+        # HSTS only means something over HTTPS (browsers ignore it over HTTP), and sending
+        # it there would be wrong anyway: behind a TLS proxy, request.is_secure comes from
+        # X-Forwarded-Proto, which ProxyFix trusts only with PROXY_COUNT set.
+        if hsts and request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         # Paths that carry a secret token never leak it in a Referer header.
         if request.path.startswith(("/auth/password/", "/request/status/")):
             response.headers["Referrer-Policy"] = "no-referrer"

@@ -55,6 +55,37 @@ def drop_scratch_database(base_url: str, scratch_url: str) -> None:
     admin.dispose()
 
 
+# Some tests need a PostgreSQL server whatever backend the suite runs on (moving data
+# between databases, PostgreSQL going away). CI sets REQUIRE_POSTGRES=1, so there a
+# missing server fails those tests instead of skipping them.
+POSTGRES_BASE = TEST_DATABASE_URL if backend_name() == "postgresql" else os.environ.get(
+    "EXTRA_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        engine = sa.create_engine(POSTGRES_BASE, poolclass=NullPool, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+@pytest.fixture
+def postgres_scratch() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (not migrated), dropped afterwards."""
+    if not _postgres_reachable():
+        if os.environ.get("REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required (REQUIRE_POSTGRES=1) and not reachable at {POSTGRES_BASE}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_BASE}")
+    url = create_scratch_database(POSTGRES_BASE)
+    yield url
+    drop_scratch_database(POSTGRES_BASE, url)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
     if TEST_DATABASE_URL:

@@ -1,0 +1,73 @@
+"""gunicorn settings, used by `make serve` and deploy/evangelist-network.service.
+
+Every value can be set from the environment, so one file serves every deployment:
+BIND, WEB_CONCURRENCY (worker processes), GUNICORN_TIMEOUT, LOG_FORMAT.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+
+# Workers from the CPU count. The app is CPU-bound (templates, JSON): two workers per
+# core keep the cores busy while another worker waits on the database; measured in
+# bench/load.py (README "Figures"). Sync workers need a proxy that buffers slow clients,
+# as nginx does by default (deploy/nginx.conf).
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Restart each worker now and then, so a slow leak cannot grow without bound; the jitter
+# keeps them from restarting together.
+max_requests = 5000
+max_requests_jitter = 500
+
+# Who may say the request came over HTTPS (X-Forwarded-Proto) is the app's decision
+# alone, by PROXY_COUNT (app/security.py); gunicorn would otherwise trust it from any
+# local address.
+forwarded_allow_ips = ""
+
+# Build the app once in the master: a broken configuration stops `gunicorn` at start-up
+# with its message, instead of every worker dying in a loop.
+preload_app = True
+
+# The app writes one structured record per request, with its request id
+# (app/request_log.py), so gunicorn's own access log would only repeat it.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    # gunicorn's own messages (start, worker boot, timeouts) as JSON lines too.
+    # gunicorn replaces its defaults' top-level keys with these, so root is named again.
+    logconfig_dict = {
+        "version": 1,
+        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "app.request_log.JsonFormatter"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {"level": loglevel.upper(), "handlers": ["error_console"], "propagate": False},
+        },
+    }
+
+
+def post_fork(server, worker):
+    """With preload_app the master built the app, and with it the database engine: each
+    worker must open its own connections, never share the master's (FIELD-NOTES
+    "Databases")."""
+    from app.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)
