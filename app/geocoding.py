@@ -7,6 +7,10 @@ municipality's office; a geocoder only refines that. Geocoding services fail and
 * each call goes through geopy's ``RateLimiter`` (at least ``GEOCODER_MIN_DELAY_SECONDS``,
   1 s by default, between calls: Nominatim's usage policy) without retries, so a form
   never hangs on a dead service;
+* the same pace holds across every worker and server: a shared gate in the rate-limit
+  storage (``RATELIMIT_STORAGE_URI``: Redis when there are several workers) lets one
+  call through per ``GEOCODER_MIN_DELAY_SECONDS``; a call that cannot get through within
+  ``GEOCODER_TIMEOUT`` fails as "busy" instead of waiting on;
 * answers (a place or "nothing found") are cached in this process by normalised address,
   so the same address is never asked twice; errors are not cached, the next try may work;
 * a failure raises :class:`GeocodingFailed`, which the caller turns into a message.
@@ -17,7 +21,9 @@ Tests never reach a real service: they put a fake in ``app.extensions["geocoder"
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
@@ -75,6 +81,41 @@ class CachingGeocoder:
             return normalize_address(address) in self._cache
 
 
+class SharedGate:
+    """At most one call per ``seconds`` among everyone using the same ``storage`` (a
+    ``limits`` storage: Redis shared by every worker, or memory within one process)."""
+
+    def __init__(self, storage, seconds: float, *, max_wait: float,
+                 sleep: Callable[[float], None] = time.sleep, key: str = "geocoder"):
+        from limits import RateLimitItemPerSecond
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._item = RateLimitItemPerSecond(1, max(1, math.ceil(seconds)))
+        self._max_wait = max_wait
+        self._sleep = sleep
+        self._key = key
+
+    def wait(self) -> None:
+        """Return when this caller may go; raise GeocodingFailed after ``max_wait``."""
+        waited = 0.0
+        while not self._limiter.hit(self._item, self._key):
+            if waited >= self._max_wait:
+                raise GeocodingFailed("the geocoding service is busy: too many lookups at once")
+            self._sleep(0.1)
+            waited += 0.1
+
+
+def shared_gate(config) -> SharedGate:
+    from limits.storage import storage_from_string
+
+    return SharedGate(
+        storage_from_string(config.get("RATELIMIT_STORAGE_URI") or "memory://"),
+        float(config["GEOCODER_MIN_DELAY_SECONDS"]),
+        max_wait=float(config["GEOCODER_TIMEOUT"]),
+    )
+
+
 def nominatim_lookup(config) -> Callable[[str], tuple[float, float] | None]:
     """A rate-limited Nominatim lookup restricted to Japan (no network until called)."""
     from geopy.exc import GeopyError
@@ -93,7 +134,10 @@ def nominatim_lookup(config) -> Callable[[str], tuple[float, float] | None]:
         swallow_exceptions=False,
     )
 
+    gate = shared_gate(config)
+
     def lookup(address: str) -> tuple[float, float] | None:
+        gate.wait()
         try:
             location = limited(address, exactly_one=True, country_codes="jp", language="ja")
         except GeopyError as error:
@@ -103,6 +147,7 @@ def nominatim_lookup(config) -> Callable[[str], tuple[float, float] | None]:
         return float(location.latitude), float(location.longitude)
 
     lookup.rate_limiter = limited  # for tests and introspection
+    lookup.gate = gate
     return lookup
 
 

@@ -283,8 +283,34 @@ def test_geocoding_is_off_by_default_and_nominatim_is_rate_limited_to_one_call_p
     limiter = geocoder._lookup.rate_limiter
     assert limiter.min_delay_seconds == 1.0  # never below Nominatim's policy
     assert limiter.max_retries == 0 and limiter.swallow_exceptions is False
+    assert geocoder._lookup.gate._item.get_expiry() == 1  # the shared pace, also 1 s
     with pytest.raises(RuntimeError, match="GEOCODER"):
         make_geocoder({**app.config, "GEOCODER": "somewhere"})
+
+
+@pytest.mark.parametrize("storage_uri", ["memory://", "redis://127.0.0.1:6379/15"])
+def test_the_geocoding_pace_is_shared_by_every_worker(storage_uri):
+    """Two gates on one storage are two gunicorn workers sharing Redis: the second lookup
+    in the same second waits, and gives up as "busy" rather than hang."""
+    import uuid
+
+    from limits.storage import storage_from_string
+
+    from app.geocoding import SharedGate
+
+    storage = storage_from_string(storage_uri)
+    if storage_uri.startswith("redis") and not storage.check():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    key = f"geocoder-test-{uuid.uuid4().hex}"
+    naps = []
+    worker_a = SharedGate(storage, 1, max_wait=0.3, sleep=naps.append, key=key)
+    worker_b = SharedGate(storage, 1, max_wait=0.3, sleep=naps.append, key=key)
+    worker_a.wait()
+    with pytest.raises(GeocodingFailed, match="busy"):
+        worker_b.wait()
+    assert len(naps) >= 3  # it waited (without a real clock) before giving up
+    other = SharedGate(storage, 1, max_wait=0.3, sleep=naps.append, key=key + "-other")
+    other.wait()  # another key is not held up
 
 
 def test_the_app_uses_an_injected_geocoder(app):
