@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.decorators import check_access_declared
 from config import get_config
@@ -67,7 +68,18 @@ def register_i18n(app: Flask) -> None:
     init_i18n(app)
 
 
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a database id in a URL. Digits up to 2**31 - 1, an INTEGER column's
+    range on every database: a longer number is a 404, not a query that fails."""
+
+    def __init__(self, url_map) -> None:
+        from app.form_fields import MAX_WHOLE_NUMBER
+
+        super().__init__(url_map, max=MAX_WHOLE_NUMBER)
+
+
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["id"] = IdConverter
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp

@@ -14,17 +14,25 @@ How a map gets onto a page:
   one tag the template writes keeps the strict policy (no 'unsafe-inline') everywhere else.
   folium's header (a viewport meta that blocks zooming, ``<style>`` blocks sizing the map,
   Leaflet switches) is left out on purpose: ``static/css/app.css`` sizes ``.folium-map``.
+* :func:`rendered` remembers what :func:`render_map` made (5–10 ms a map), per app, keyed
+  on everything the map is built from: the builder's arguments (filters, and for the
+  small maps the points themselves), the language and the script root. Nothing
+  per-request is inside (the nonce is the template's), so a map can be served again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import folium
 import xyzservices
 from branca.element import CssLink, JavascriptLink
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from folium.elements import JSCSSMixin
 from folium.map import Layer
@@ -32,7 +40,8 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from markupsafe import Markup, escape
 
-from app.labels import LABELS
+from app.caching import RecentValues
+from app.labels import labels_in
 
 # Every asset folium or a plugin we use would load from a CDN, by folium's own name for
 # it, and the vendored file that replaces it (static/vendor/README.md says where each
@@ -75,11 +84,13 @@ def _vendored(pairs, base: str, owner: type) -> list[tuple[str, str]]:
 
 def init_maps(app: Flask) -> None:
     """Point every folium asset at static/vendor. Class-level, so once per process is
-    enough; doing it again (another app in the same process) gives the same lists."""
+    enough; doing it again (another app in the same process) gives the same lists.
+    Also gives the app its cache of rendered maps (:func:`rendered`)."""
     base = f"{app.static_url_path.rstrip('/')}/vendor/"
     for cls in FOLIUM_CLASSES:
         cls.default_js = _vendored(cls.default_js, base, cls)
         cls.default_css = _vendored(cls.default_css, base, cls)
+    app.extensions[_CACHE] = RecentValues(MAP_CACHE_SIZE)
 
 
 class AppMap(folium.Map):
@@ -190,19 +201,59 @@ def render_map(m: AppMap) -> RenderedMap:
     )
 
 
+# --- remembering rendered maps ----------------------------------------------------------
+
+_CACHE = "evn_rendered_maps"
+MAP_CACHE_SIZE = 256  # a few KB each: the map pages' filter combinations and recent small maps
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    raise TypeError(f"{type(value).__name__} cannot be part of a map's cache key; pass plain values")
+
+
+def _recent(kind: str, args: tuple, make: Callable):
+    """``make()``, or what it gave before for the same ``kind``, arguments, language and
+    script root (URLs start with it) in this app (whose config holds the tiles)."""
+    key = (kind, str(get_locale()), request.script_root,
+           json.dumps(args, sort_keys=True, ensure_ascii=False, default=_plain))
+    return current_app.extensions[_CACHE].get(key, make)
+
+
+def rendered(builder: Callable[..., AppMap], *args) -> RenderedMap:
+    """``render_map(builder(*args))``, remembered. ``args`` must be plain data (strings,
+    numbers, tuples, lists, dicts, frozen dataclasses of those): they are the cache key,
+    so a map is built again whenever anything it shows changes, and never shown for other
+    data. The builder may use the language, the app's config and ``url_for``, nothing else."""
+    return _recent(builder.__name__, args, lambda: render_map(builder(*args)))
+
+
 # --- what the browser needs to label popups -------------------------------------------
 
 
 def map_config(topics, prefectures, locale: str) -> dict:
     """The ``data-map-config`` of a map page: labels of every vocabulary a popup shows,
-    the popup phrases, and URL patterns (``__ID__`` is replaced in the browser)."""
+    the popup phrases, and URL patterns (``__ID__`` is replaced in the browser). Its
+    fixed parts are shared between calls: read it, don't change it."""
     ja = locale == "ja"
-    labels = {name: {k: str(v) for k, v in values.items()} for name, values in LABELS.items()}
-    labels["topic"] = {t.slug: t.name_ja if ja else t.name_en for t in topics}
-    labels["prefecture"] = {p.code: p.name_ja if ja else p.name_en for p in prefectures}
+    fixed = _recent("map_config", (locale,), lambda: _fixed_map_config(locale))
+    return {
+        **fixed,
+        "labels": {
+            **fixed["labels"],
+            "topic": {t.slug: t.name_ja if ja else t.name_en for t in topics},
+            "prefecture": {p.code: p.name_ja if ja else p.name_en for p in prefectures},
+        },
+    }
+
+
+def _fixed_map_config(locale: str) -> dict:
+    """What :func:`map_config` holds whatever the data: the same for every page in one
+    language (a hundred translated strings, about 1 ms)."""
     return {
         "lang": locale,
-        "labels": labels,
+        "labels": labels_in(locale),
         "urls": {
             "municipality": url_for("public.municipality", code="__ID__"),
             "request": url_for("coordinator.request_detail", request_id=0).replace("/0", "/__ID__"),
@@ -305,14 +356,21 @@ def _around(lat: float, lon: float, points, min_span: float = 0.25):
     return ((min(lats) - pad_lat, min(lons) - pad_lon), (max(lats) + pad_lat, max(lons) + pad_lon))
 
 
-def place_map(municipality, communities, evangelists) -> AppMap:
-    """A municipality's page: where it is, and the communities (and, for coordinators,
-    evangelists) near it. ``communities``/``evangelists`` are (id, lat, lon, properties)."""
-    place = (municipality.code, municipality.lat, municipality.lon,
-             {"name": municipality.name, "romaji": municipality.name_romaji})
-    m = new_map(_("Map of %(name)s and its surroundings", name=municipality.name),
-                bounds=_around(municipality.lat, municipality.lon, [*communities, *evangelists]))
-    DataLayer("place", "place", layer_name(municipality.name, "place"), data=_points([place]),
+def place_of(municipality) -> tuple:
+    """A municipality as the small maps need it: (code, lat, lon, properties)."""
+    return (municipality.code, municipality.lat, municipality.lon,
+            {"name": municipality.name, "romaji": municipality.name_romaji})
+
+
+def place_map(place: tuple, communities, evangelists) -> AppMap:
+    """A municipality's page: where it is (``place_of``), and the communities (and, for
+    coordinators, evangelists) near it. ``communities``/``evangelists`` are (id, lat, lon,
+    properties)."""
+    _code, lat, lon, properties = place
+    name = properties["name"]
+    m = new_map(_("Map of %(name)s and its surroundings", name=name),
+                bounds=_around(lat, lon, [*communities, *evangelists]))
+    DataLayer("place", "place", layer_name(name, "place"), data=_points([place]),
               control=False).add_to(m)
     if communities:
         DataLayer("communities", "communities", layer_name(_("Communities nearby"), "community"),
@@ -325,16 +383,14 @@ def place_map(municipality, communities, evangelists) -> AppMap:
     return m
 
 
-def suggestion_map(municipality, suggestions) -> AppMap:
-    """A request's page: its municipality and its top suggested evangelists, numbered by
-    rank and joined to it by a line. ``suggestions`` are (id, lat, lon, properties)."""
-    place = (municipality.code, municipality.lat, municipality.lon,
-             {"name": municipality.name, "romaji": municipality.name_romaji})
-    m = new_map(_("Map of the request and its suggested evangelists"),
-                bounds=_around(municipality.lat, municipality.lon, suggestions))
-    DataLayer("place", "place", layer_name(municipality.name, "place"), data=_points([place]),
+def suggestion_map(place: tuple, suggestions) -> AppMap:
+    """A request's page: its municipality (``place_of``) and its top suggested
+    evangelists, numbered by rank and joined to it by a line. ``suggestions`` are (id,
+    lat, lon, properties)."""
+    _code, lat, lon, properties = place
+    m = new_map(_("Map of the request and its suggested evangelists"), bounds=_around(lat, lon, suggestions))
+    DataLayer("place", "place", layer_name(properties["name"], "place"), data=_points([place]),
               control=False).add_to(m)
     DataLayer("suggestions", "suggestions", layer_name(_("Suggested evangelists"), "suggestion"),
-              data=_points(suggestions), origin=[municipality.lat, municipality.lon],
-              control=False).add_to(m)
+              data=_points(suggestions), origin=[lat, lon], control=False).add_to(m)
     return m

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wtforms import DateField, FloatField, IntegerField
+from wtforms import DateField, FieldList, FloatField, IntegerField
 from wtforms.widgets import NumberInput
+
+# The largest whole number a form reads: an INTEGER column's range on every database,
+# far beyond any count or id here. WTForms' NumberRange compares numbers as floats, so a
+# number of 400 digits would otherwise fail there with an OverflowError.
+MAX_WHOLE_NUMBER = 2**31 - 1
+
+
+class BoundedIntegerField(IntegerField):
+    """WTForms' integer field, for which a number beyond ±MAX_WHOLE_NUMBER is not a valid
+    integer value either."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) > MAX_WHOLE_NUMBER:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
 
 
 class WholeNumberField(IntegerField):
-    """An integer field whose unreadable input becomes None, so the field's validators
-    (NumberRange, InputRequired) give the message, not WTForms' generic one."""
+    """An integer field whose unreadable input (or a number beyond ±MAX_WHOLE_NUMBER)
+    becomes None, so the field's validators (NumberRange, InputRequired) give the
+    message, not WTForms' generic one."""
 
     def process_formdata(self, valuelist):
         if valuelist:
@@ -18,6 +35,22 @@ class WholeNumberField(IntegerField):
                 self.data = int(valuelist[0].strip())
             except ValueError:
                 self.data = None
+            if self.data is not None and abs(self.data) > MAX_WHOLE_NUMBER:
+                self.data = None
+
+
+class RowList(FieldList):
+    """WTForms' FieldList, reading a row's index from ASCII digits only. WTForms takes any
+    key part for which ``str.isdigit()`` is true, which "²" or "٣" also are, and then
+    fails in ``int()`` on some of them."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split("-", 1)[0]
+                if index.isascii() and index.isdigit():
+                    yield int(index)
 
 
 class NumberField(FloatField):

@@ -6,7 +6,9 @@ has a label, so a new status cannot reach a page untranslated.
 
 from __future__ import annotations
 
-from flask_babel import format_decimal
+import functools
+
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -185,7 +187,20 @@ def label(vocabulary: str, value: str | None) -> str:
     """The translated label of ``value`` in ``vocabulary``; the raw value if unknown."""
     if value is None:
         return ""
-    return str(LABELS[vocabulary].get(value, value))
+    locale = get_locale()
+    if locale is None:  # outside a request or app context: the untranslated text
+        return str(LABELS[vocabulary].get(value, value))
+    return labels_in(str(locale))[vocabulary].get(value, value)
+
+
+@functools.lru_cache(maxsize=8)
+def labels_in(locale: str) -> dict[str, dict[str, str]]:
+    """Every label translated into ``locale``, made once: a list page shows hundreds of
+    labels, and each lazy string would look the request's translations up again (about
+    10 µs). Flask-Babel keeps loaded catalogues for the life of the process too. Needs an
+    app context; don't change the dicts."""
+    with force_locale(locale):
+        return {name: {k: str(v) for k, v in values.items()} for name, values in LABELS.items()}
 
 
 def choices(vocabulary: str) -> list[tuple[str, str]]:

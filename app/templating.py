@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
+from babel import Locale
+from babel.numbers import get_group_symbol
 from flask import Flask, request, url_for
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
+from jinja2 import pass_context
 
 from app.i18n import current_language
-from app.labels import describe_reasons, label
+from app.labels import describe_reasons, label, labels_in
 from evangelists.contact import display_phone
 
 
@@ -31,6 +35,47 @@ def language_switch_url(locale: str) -> str:
     return url_for("public.set_language", locale=locale, next=request.full_path.rstrip("?"))
 
 
+@functools.lru_cache(maxsize=8)
+def _thousands_separator(locale: str) -> str | None:
+    """The group separator when ``locale`` writes whole numbers as Python's ``{:,}``
+    does (plain digits in groups of three), else None."""
+    loc = Locale.parse(locale)
+    pattern = loc.decimal_formats.get(None)
+    if pattern is None or pattern.grouping != (3, 3) or pattern.prefix[0] or pattern.suffix[0]:
+        return None
+    return get_group_symbol(loc)
+
+
+_LOCALE = "_render_locale"  # the language a render is bound to (see _bound_helpers)
+
+
+@pass_context
+def format_number(context, value, format=None) -> str:
+    """The ``number`` filter: Flask-Babel's ``format_decimal``, with a shortcut for the
+    common case, a whole number >= 0 in a locale that groups by three (ja, en): the same
+    text in a fraction of the time (babel parses its pattern on every call, and the
+    dashboard formats hundreds of numbers)."""
+    if format is None and type(value) is int and value >= 0:
+        locale = context.get(_LOCALE) or get_locale()
+        separator = _thousands_separator(str(locale)) if locale is not None else None
+        if separator is not None:
+            return f"{value:,}".replace(",", separator)
+    return format_decimal(value, format)
+
+
+def _bound_helpers() -> dict:
+    """``label`` and the number filter's language, bound once per render: each would
+    otherwise look the request's language up again (a list page calls them hundreds of
+    times). Macros imported without context use the unbound ones, with the same result."""
+    locale = current_language()
+    labels = labels_in(locale)
+
+    def bound_label(vocabulary: str, value: str | None) -> str:
+        return "" if value is None else labels[vocabulary].get(value, value)
+
+    return {"label": bound_label, _LOCALE: locale}
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
@@ -39,6 +84,7 @@ def init_templating(app: Flask) -> None:
         current_language=current_language,
         language_switch_url=language_switch_url,
     )
-    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["number"] = format_number
+    app.context_processor(_bound_helpers)
     app.jinja_env.filters["phone"] = display_phone
     app.jinja_env.add_extension("jinja2.ext.do")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from evangelists.geo import haversine_matrix_km
+from evangelists.geo import haversine_km_of, haversine_terms
 
 DEFAULT_GAP_KM = 50.0
 MIN_GAP_KM = 1.0
@@ -55,12 +55,13 @@ def nearest_distances_km(places: Sequence[Point], helpers: Sequence[Point]) -> t
     distances = np.empty(n)
     indices = np.empty(n, dtype=np.int64)
     for start in range(0, n, _BLOCK_ROWS):
-        block = haversine_matrix_km(
+        # The nearest by the haversine term, then the distance of that one only.
+        block = haversine_terms(
             lat1[start : start + _BLOCK_ROWS], lon1[start : start + _BLOCK_ROWS], lat2, lon2
         )
         best = block.argmin(axis=1)
         indices[start : start + len(best)] = best
-        distances[start : start + len(best)] = block[np.arange(len(best)), best]
+        distances[start : start + len(best)] = haversine_km_of(block[np.arange(len(best)), best])
     return distances, indices
 
 

@@ -27,10 +27,23 @@ def haversine_matrix_km(
 ) -> np.ndarray:
     """Distances from every point of the first set (rows) to every point of the second
     (columns), in kilometres. Inputs are 1-D arrays of degrees."""
+    return haversine_km_of(haversine_terms(lat1, lon1, lat2, lon2))
+
+
+def haversine_terms(
+    lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray
+) -> np.ndarray:
+    """The haversine of the central angle between every pair (rows × columns), from 0 to 1.
+    Distance grows with it, so the nearest point is the one with the smallest term:
+    finding it needs no arcsine over the whole matrix (half the time of the distances)."""
     p1 = np.radians(np.asarray(lat1, dtype=float))[:, None]
     p2 = np.radians(np.asarray(lat2, dtype=float))[None, :]
     dl = np.radians(np.asarray(lon2, dtype=float))[None, :] - np.radians(
         np.asarray(lon1, dtype=float)
     )[:, None]
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(a)))
+    return np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+
+
+def haversine_km_of(terms: np.ndarray) -> np.ndarray:
+    """Kilometres from :func:`haversine_terms`."""
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(terms)))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SearchField, SelectField, SubmitField
 from wtforms.validators import Length, Optional
 
+from app.forms import BaseForm
 from app.labels import choices
 
 
-class RoleForm(FlaskForm):
+class RoleForm(BaseForm):
     role = SelectField(_l("Role"))
     submit = SubmitField(_l("Change role"))
 
@@ -19,13 +19,13 @@ class RoleForm(FlaskForm):
         self.role.choices = choices("user_role")
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(BaseForm):
     class Meta:
         csrf = False
 
     q = SearchField(_l("E-mail or name"), validators=[Optional(), Length(max=100)])
-    role = SelectField(_l("Role"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()])
+    role = SelectField(_l("Role"), validators=[Optional(strip_whitespace=False)])
+    status = SelectField(_l("Status"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,7 +33,7 @@ class UserFilterForm(FlaskForm):
         self.status.choices = [("", str(_l("Any")))] + choices("user_status")
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -15,6 +15,7 @@ from app.decorators import role_required
 from app.extensions import db
 from app.labels import label
 from app.models import User
+from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.accounts import AccountError
@@ -34,7 +35,8 @@ def _valid_filters(form) -> dict:
 def users():
     form = UserFilterForm(request.args)
     values = {k: v or "" for k, v in _valid_filters(form).items()}
-    page = db.paginate(user_search(UserFilters(**values)), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(user_search(UserFilters(**values)), page=requested_page(), per_page=PER_PAGE,
+                       error_out=False)
     return render_template(
         "admin/users.html", form=form, page=page, role_form=RoleForm(), action=ActionForm(),
         user_status=user_status,
@@ -55,7 +57,7 @@ def _flash_error(error: AccountError) -> None:
         flash(message, "error")
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @role_required("admin")
 def change_role(user_id: int):
     user = _target(user_id)
@@ -72,13 +74,13 @@ def change_role(user_id: int):
     return _back()
 
 
-@bp.post("/users/<int:user_id>/deactivate")
+@bp.post("/users/<id:user_id>/deactivate")
 @role_required("admin")
 def deactivate(user_id: int):
     return _set_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/reactivate")
+@bp.post("/users/<id:user_id>/reactivate")
 @role_required("admin")
 def reactivate(user_id: int):
     return _set_active(user_id, True)
@@ -109,5 +111,5 @@ def audit():
         actor=values["actor"] or "", action=values["action"] or "",
         since=values["since"], until=values["until"],
     )
-    page = db.paginate(audit_search(filters), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(audit_search(filters), page=requested_page(), per_page=PER_PAGE, error_out=False)
     return render_template("admin/audit.html", form=form, page=page)

@@ -17,7 +17,7 @@ import json
 from flask import abort, jsonify, request
 
 from app.api import bp
-from app.api.responses import conditional_response, geojson_response
+from app.api.responses import cached_geojson_response, conditional_response, geojson_response
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map.forms import MapFilterForm
@@ -73,7 +73,10 @@ def _filters(endpoint: str) -> MapFilters:
 def municipalities():
     """All municipalities as points: code, names, prefecture, kind, open-data status and
     engagement stage. Filters: prefecture, stage, status (open-data status)."""
-    return geojson_response(maps.municipality_layer(_filters("municipalities")), shared=True)
+    filters = _filters("municipalities")
+    # The largest layer, fetched by every map page: encoded once per state of its rows.
+    return cached_geojson_response(("municipalities", filters), maps.municipality_layer_version(filters),
+                                   lambda: maps.municipality_layer(filters), shared=True)
 
 
 @bp.get("/communities")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from app.forms import BaseForm
 from evangelists.passwords import MAX_LENGTH
 
 PASSWORD_HELP = _l(
@@ -15,7 +15,7 @@ PASSWORD_HELP = _l(
 )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
@@ -25,7 +25,7 @@ class SignInForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
-class SecondFactorForm(FlaskForm):
+class SecondFactorForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=20)],
@@ -35,7 +35,7 @@ class SecondFactorForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class SetUpSecondFactorForm(FlaskForm):
+class SetUpSecondFactorForm(BaseForm):
     code = StringField(
         _l("Code from the app"),
         validators=[DataRequired(), Length(max=10)],
@@ -45,7 +45,7 @@ class SetUpSecondFactorForm(FlaskForm):
     submit = SubmitField(_l("Turn on"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     password = PasswordField(
         _l("New password"),
         validators=[DataRequired(), Length(max=MAX_LENGTH)],
@@ -65,7 +65,7 @@ class ChangePasswordForm(NewPasswordForm):
                             render_kw={"autocomplete": "current-password"})
 
 
-class ConfirmWithPasswordForm(FlaskForm):
+class ConfirmWithPasswordForm(BaseForm):
     """Proof that it is really you before the second factor is removed or replaced."""
 
     password = PasswordField(_l("Your password"), validators=[DataRequired()],
@@ -75,13 +75,13 @@ class ConfirmWithPasswordForm(FlaskForm):
     submit = SubmitField(_l("Remove"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     submit = SubmitField(_l("Send me a link"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A button that only carries the CSRF token (sign out, renew codes...)."""
 
     submit = SubmitField()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.form_fields import BoundedIntegerField
+from app.forms import BaseForm
 from app.labels import choices
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField(
         _l("Name"), validators=[DataRequired(), Length(max=120)],
@@ -25,13 +26,13 @@ class InviteForm(FlaskForm):
         self.role.choices = roles if can_invite_staff else [r for r in roles if r[0] == "evangelist"]
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), validators=[Optional()])
-    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
-    topic = SelectField(_l("Topic"), validators=[Optional()])
+    status = SelectField(_l("Status"), validators=[Optional(strip_whitespace=False)])
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    topic = SelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, *args, prefectures, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,7 +43,7 @@ class QueueFilterForm(FlaskForm):
         self.topic.choices = [("", str(_l("Any")))] + [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(BaseForm):
     reason = TextAreaField(
         _l("Reason, shown to the municipality"),
         validators=[DataRequired(message=_l("Give the municipality a reason.")), Length(max=1000)],
@@ -51,7 +52,7 @@ class DeclineForm(FlaskForm):
     submit = SubmitField(_l("Decline the request"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(BaseForm):
     body = TextAreaField(
         _l("Message to the municipality"),
         validators=[DataRequired(message=_l("Write a message first.")), Length(max=2000)],
@@ -61,6 +62,6 @@ class ReplyForm(FlaskForm):
     submit = SubmitField(_l("Send message"))
 
 
-class AssignForm(FlaskForm):
-    evangelist_id = IntegerField(validators=[DataRequired()])
+class AssignForm(BaseForm):
+    evangelist_id = BoundedIntegerField(validators=[DataRequired()])
     submit = SubmitField(_l("Assign"))

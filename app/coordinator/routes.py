@@ -17,13 +17,14 @@ from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
 from app.decorators import role_required
 from app.extensions import db
-from app.folium_maps import map_config, render_map, suggestion_map
+from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
 from app.evangelist.forms import VisitForm
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
 from app.models import SupportRequest, User, Visit
 from app.models.base import utcnow
+from app.pagination import requested_page
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.geography import list_prefectures
@@ -75,7 +76,7 @@ def invite():
     return render_template("coordinator/invite.html", form=form)
 
 
-@bp.post("/people/<int:user_id>/password-link")
+@bp.post("/people/<id:user_id>/password-link")
 @role_required(*STAFF)
 def password_link_for(user_id: int):
     """A new invitation or reset link for someone who lost theirs."""
@@ -116,7 +117,7 @@ def requests():
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(request_queue(QueueFilters(**values)), per_page=50, error_out=False)
+    page = db.paginate(request_queue(QueueFilters(**values)), page=requested_page(), per_page=50, error_out=False)
     return render_template("coordinator/requests.html", form=form, page=page, now=utcnow())
 
 
@@ -125,7 +126,7 @@ def _support_request(request_id: int) -> SupportRequest:
                          description=_("No request has the number %(id)s.", id=request_id))
 
 
-@bp.get("/requests/<int:request_id>")
+@bp.get("/requests/<id:request_id>")
 @role_required(*STAFF)
 def request_detail(request_id: int):
     support_request = _support_request(request_id)
@@ -160,12 +161,12 @@ def _matching_context(support_request: SupportRequest) -> dict:
             })
             for rank, s in enumerate(ranked[:MAPPED_SUGGESTIONS], start=1)
         ]
-        context["map"] = render_map(suggestion_map(place, points))
+        context["map"] = rendered(suggestion_map, place_of(place), points)
         context["map_config"] = map_config([], [], current_language())
     return context
 
 
-@bp.post("/requests/<int:request_id>/triage")
+@bp.post("/requests/<id:request_id>/triage")
 @role_required(*STAFF)
 def triage(request_id: int):
     support_request = _support_request(request_id)
@@ -174,7 +175,7 @@ def triage(request_id: int):
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
-@bp.post("/requests/<int:request_id>/decline")
+@bp.post("/requests/<id:request_id>/decline")
 @role_required(*STAFF)
 def decline(request_id: int):
     support_request = _support_request(request_id)
@@ -193,7 +194,7 @@ def decline(request_id: int):
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
-@bp.post("/requests/<int:request_id>/messages")
+@bp.post("/requests/<id:request_id>/messages")
 @role_required(*STAFF)
 def reply(request_id: int):
     support_request = _support_request(request_id)
@@ -224,7 +225,7 @@ def _change(support_request: SupportRequest, target: str, *, success: str, reaso
 # --- Matching -------------------------------------------------------------------------------
 
 
-@bp.post("/requests/<int:request_id>/assign")
+@bp.post("/requests/<id:request_id>/assign")
 @role_required(*STAFF)
 def assign_evangelist(request_id: int):
     support_request = _support_request(request_id)
@@ -266,7 +267,7 @@ def plan():
     return render_template("coordinator/plan.html", plan=current, action=ActionForm())
 
 
-@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@bp.route("/visits/<id:visit_id>", methods=["GET", "POST"])
 @role_required(*STAFF)
 def correct_visit(visit_id: int):
     """Staff correct a visit at any time; the change is audited with before and after."""

@@ -7,11 +7,11 @@ the sentences live here so the web pages and ``flask import`` (in English) say t
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SubmitField
 from wtforms.validators import DataRequired
 
+from app.forms import BaseForm
 from evangelists.imports import KINDS, MAX_BYTES, Notice, Problem
 
 MAX_MEGABYTES = MAX_BYTES // (1024 * 1024)
@@ -122,7 +122,7 @@ def filter_message(error) -> str:
     return _fill(FILTER_MESSAGES[error.code], {"parameter": error.parameter, "value": error.value})
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     kind = RadioField(
         _l("What the file contains"),
         choices=[(kind, KIND_LABELS[kind]) for kind in KINDS],
@@ -137,7 +137,7 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Check the file"))
 
 
-class ApplyForm(FlaskForm):
+class ApplyForm(BaseForm):
     """The checked file travels back signed (see ``app.data.routes``): no need to choose
     it again, and it cannot be swapped for another one on the way."""
 

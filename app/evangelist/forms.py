@@ -6,13 +6,10 @@ from datetime import date, timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    FieldList,
     Form,
     FormField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -31,12 +28,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import NumberInput
 
+from app.form_fields import BoundedIntegerField, RowList
+from app.forms import BaseForm
 from app.labels import choices
 from app.services.visits import OutcomeInput, VisitInput
 from app.support.forms import CheckboxesField
 
 
-class DeclineAssignmentForm(FlaskForm):
+class DeclineAssignmentForm(BaseForm):
     reason = TextAreaField(
         _l("Why can't you take it?"),
         validators=[DataRequired(message=_l("Tell the coordinators why, in a few words.")), Length(max=500)],
@@ -51,8 +50,8 @@ OUTCOME_ROWS = 3  # blank rows offered per visit; a visit rarely achieves more a
 class OutcomeForm(Form):
     """One outcome row of the visit form; a row without a type is simply not saved."""
 
-    type = SelectField(_l("What changed"), validators=[Optional()])
-    count = IntegerField(
+    type = SelectField(_l("What changed"), validators=[Optional(strip_whitespace=False)])
+    count = BoundedIntegerField(
         _l("How many datasets"),
         validators=[Optional(), NumberRange(min=1, max=100_000, message=_l("Enter a number from 1 upwards."))],
         widget=NumberInput(min=1, step=1),
@@ -78,20 +77,20 @@ class OutcomeForm(Form):
             raise ValidationError(_l("Enter a full web address starting with https://"))
 
 
-class VisitForm(FlaskForm):
+class VisitForm(BaseForm):
     visited_on = DateField(
         _l("Date of the visit"), default=date.today,
         validators=[DataRequired(message=_l("Enter the date of the visit."))],
     )
     mode = RadioField(_l("How"), default="onsite",
                       validators=[DataRequired(message=_l("Choose on site or online."))])
-    duration_minutes = IntegerField(
+    duration_minutes = BoundedIntegerField(
         _l("Duration (minutes)"), default=90,
         validators=[InputRequired(message=_l("Enter how long it took, in minutes.")),
                     NumberRange(min=1, max=1440, message=_l("Between 1 and 1,440 minutes."))],
         widget=NumberInput(min=1, max=1440, step=5),
     )
-    attendee_count = IntegerField(
+    attendee_count = BoundedIntegerField(
         _l("Attendees"), default=0,
         validators=[InputRequired(message=_l("Enter how many people attended (0 if none).")),
                     NumberRange(min=0, max=10_000, message=_l("Enter 0 or more."))],
@@ -107,7 +106,7 @@ class VisitForm(FlaskForm):
         render_kw={"rows": 4},
     )
     next_steps = TextAreaField(_l("Next steps"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3})
-    outcomes = FieldList(FormField(OutcomeForm), min_entries=OUTCOME_ROWS, max_entries=10)
+    outcomes = RowList(FormField(OutcomeForm), min_entries=OUTCOME_ROWS, max_entries=10)
     submit = SubmitField(_l("Save the visit"))
 
     def __init__(self, topics, *args, **kwargs):

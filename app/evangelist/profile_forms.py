@@ -11,11 +11,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
 from app.form_fields import LenientDateField, NumberField, WholeNumberField
+from app.forms import BaseForm
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from app.support.forms import CheckboxesField, set_place_choices
@@ -26,7 +26,7 @@ RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAV
                     high=TRAVEL_RADIUS_RANGE[1])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose your prefecture."))])
     municipality = SelectField(
         _l("Municipality"),

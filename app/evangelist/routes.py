@@ -72,7 +72,7 @@ def _my_assignment(assignment_id: int) -> Assignment:
     return assignment
 
 
-@bp.post("/assignments/<int:assignment_id>/accept")
+@bp.post("/assignments/<id:assignment_id>/accept")
 @role_required("evangelist")
 def accept(assignment_id: int):
     assignment = _my_assignment(assignment_id)
@@ -81,7 +81,7 @@ def accept(assignment_id: int):
     return redirect(url_for("evangelist.home"))
 
 
-@bp.post("/assignments/<int:assignment_id>/decline")
+@bp.post("/assignments/<id:assignment_id>/decline")
 @role_required("evangelist")
 def decline(assignment_id: int):
     assignment = _my_assignment(assignment_id)
@@ -117,7 +117,7 @@ def _visit_refused(refused: VisitRefused) -> None:
     flash(str(VISIT_MESSAGES[refused.reason]), "error")
 
 
-@bp.route("/assignments/<int:assignment_id>/visits/new", methods=["GET", "POST"])
+@bp.route("/assignments/<id:assignment_id>/visits/new", methods=["GET", "POST"])
 @role_required("evangelist")
 def new_visit(assignment_id: int):
     """Log a visit: one short form that works on a phone; outcomes in the same form."""
@@ -140,7 +140,7 @@ def new_visit(assignment_id: int):
     return render_template("evangelist/visit_form.html", form=form, assignment=assignment, visit=None), status
 
 
-@bp.route("/visits/<int:visit_id>", methods=["GET", "POST"])
+@bp.route("/visits/<id:visit_id>", methods=["GET", "POST"])
 @role_required("evangelist")
 def visit(visit_id: int):
     """A visit of mine: editable for 14 days after I logged it, then read-only."""
@@ -164,7 +164,7 @@ def visit(visit_id: int):
                            deadline=edit_deadline(visit)), status
 
 
-@bp.post("/assignments/<int:assignment_id>/complete")
+@bp.post("/assignments/<id:assignment_id>/complete")
 @role_required("evangelist")
 def complete(assignment_id: int):
     assignment = _my_assignment(assignment_id)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import NumberInput
 
+from app.form_fields import BoundedIntegerField
+from app.forms import BaseForm
 from app.labels import choices
 from app.public.forms import FilterSelectField
 from app.services.maps import MapFilters
@@ -24,15 +24,15 @@ LAYERS = ("choropleth", "municipalities", "gap", "communities", "evangelists", "
 DEFAULT_LAYERS = ("municipalities", "gap", "communities", "evangelists", "requests")
 
 
-class MapFilterForm(FlaskForm):
+class MapFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET view changes nothing
 
-    prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional()])
-    topic = FilterSelectField(_l("Topic"), validators=[Optional()])
-    stage = FilterSelectField(_l("Engagement stage"), validators=[Optional()])
-    status = FilterSelectField(_l("Request status"), validators=[Optional()])
-    km = IntegerField(
+    prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    topic = FilterSelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
+    stage = FilterSelectField(_l("Engagement stage"), validators=[Optional(strip_whitespace=False)])
+    status = FilterSelectField(_l("Request status"), validators=[Optional(strip_whitespace=False)])
+    km = BoundedIntegerField(
         _l("Coverage gap distance (km)"),
         default=int(DEFAULT_GAP_KM),
         validators=[Optional(), NumberRange(min=int(MIN_GAP_KM), max=int(MAX_GAP_KM))],

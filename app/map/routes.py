@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from app.decorators import role_required
-from app.folium_maps import map_config, network_map, render_map
+from app.folium_maps import map_config, network_map, rendered
 from app.i18n import current_language
 from app.map import bp
 from app.map.forms import MapFilterForm, parse_layers
@@ -34,6 +34,6 @@ def network():
         filters=filters,
         shown=shown,
         layers_error=layers_error,
-        map=render_map(network_map(filters, shown, bounds)),
+        map=rendered(network_map, filters, shown, bounds),
         config=map_config(topics, prefectures, locale),
     )

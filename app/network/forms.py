@@ -10,7 +10,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     HiddenField,
@@ -24,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.form_fields import LenientDateField, NumberField, WholeNumberField
+from app.forms import BaseForm
 from app.labels import choices
 from app.services.communities import (
     ADDRESS_MAX,
@@ -101,7 +101,7 @@ def _location_choices(geocoding: bool, address_label) -> list[tuple[str, str]]:
     return options
 
 
-class CommunityForm(_PlaceMixin, FlaskForm):
+class CommunityForm(_PlaceMixin, BaseForm):
     name = StringField(
         _l("Name"), validators=[DataRequired(message=_l("Enter the community's name.")), Length(max=NAME_MAX)],
         description=_l("For example Code for Sapporo. Two communities cannot have the same name."),
@@ -163,13 +163,13 @@ class CommunityForm(_PlaceMixin, FlaskForm):
         )
 
 
-class CommunityFilterForm(FlaskForm):
+class CommunityFilterForm(BaseForm):
     class Meta:
         csrf = False
 
     q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
-    status = SelectField(_l("Status"), validators=[Optional()])
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    status = SelectField(_l("Status"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, *args, prefectures, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -178,7 +178,7 @@ class CommunityFilterForm(FlaskForm):
         self.status.choices = [("", _("Any"))] + choices("community_status")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(BaseForm):
     """Mark a community dormant or active again."""
 
     status = HiddenField(validators=[DataRequired()])
@@ -215,7 +215,7 @@ def _person_choices(form, prefectures, municipalities, communities, topics, loca
     form.skills.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
 
 
-class NominationForm(_PersonMixin, FlaskForm):
+class NominationForm(_PersonMixin, BaseForm):
     family_name = StringField(
         _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
         render_kw={"autocomplete": "off"},
@@ -266,7 +266,7 @@ class NominationForm(_PersonMixin, FlaskForm):
         )
 
 
-class EvangelistForm(_PersonMixin, _PlaceMixin, FlaskForm):
+class EvangelistForm(_PersonMixin, _PlaceMixin, BaseForm):
     family_name = StringField(
         _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
     )
@@ -311,7 +311,7 @@ class EvangelistForm(_PersonMixin, _PlaceMixin, FlaskForm):
         )
 
 
-class AppointForm(FlaskForm):
+class AppointForm(BaseForm):
     appointed_on = LenientDateField(
         _l("Appointed on"),
         validators=[_readable_date, InputRequired(message=_l("Enter the date of the appointment."))],
@@ -337,16 +337,16 @@ class AppointForm(FlaskForm):
             raise ValidationError(_("The appointment date cannot be in the future."))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     target = HiddenField(validators=[DataRequired()])
 
 
-class BoardFilterForm(FlaskForm):
+class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
-    community = SelectField(_l("Community"), validators=[Optional()])
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, *args, prefectures, communities, locale: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -16,6 +16,7 @@ from flask_login import current_user
 from app.auth.session import client_address
 from app.decorators import role_required
 from app.extensions import db
+from app.form_fields import MAX_WHOLE_NUMBER
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -34,6 +35,7 @@ from app.network.forms import (
     NominationForm,
     StatusForm,
 )
+from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.communities import (
@@ -165,8 +167,8 @@ def communities():
     form.validate()
     # A filter with an error is shown next to its field and ignored; the others apply.
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(community_search(CommunityFilters(**values)), per_page=COMMUNITIES_PER_PAGE,
-                       error_out=False)
+    page = db.paginate(community_search(CommunityFilters(**values)), page=requested_page(),
+                       per_page=COMMUNITIES_PER_PAGE, error_out=False)
     counts = programme_counts(c.id for c in page.items)
     return render_template("network/communities.html", form=form, page=page, counts=counts,
                            in_programme=in_programme)
@@ -242,7 +244,7 @@ def new_community():
     return _save_community(None)
 
 
-@bp.route("/communities/<int:community_id>/edit", methods=["GET", "POST"])
+@bp.route("/communities/<id:community_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_community(community_id: int):
     return _save_community(_community_or_404(community_id))
@@ -267,14 +269,14 @@ def _community_page(community: Community, status_form: StatusForm, status: int =
     ), status
 
 
-@bp.get("/communities/<int:community_id>")
+@bp.get("/communities/<id:community_id>")
 @role_required(*STAFF)
 def community(community_id: int):
     found = _community_or_404(community_id)
     return _community_page(found, _status_form(found))
 
 
-@bp.post("/communities/<int:community_id>/status")
+@bp.post("/communities/<id:community_id>/status")
 @role_required(*STAFF)
 def community_status(community_id: int):
     """Mark the community dormant or active again, from a date (default today)."""
@@ -318,7 +320,8 @@ def recruitment():
     form.validate()
     prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
     community_id = int(form.community.data) if form.community.data and not form.community.errors else None
-    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id))
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id),
+                              per_column=BOARD_COLUMN_LIMIT)
     return render_template(
         "network/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
         move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
@@ -339,7 +342,8 @@ def nominate():
     prefecture = request.form.get("prefecture") if posted else request.args.get("prefecture")
     if not posted:
         chosen = request.args.get("community", type=int)
-        from_community = get_community(chosen) if chosen else None
+        # A number no id can be (the database's integers end there) is no community.
+        from_community = get_community(chosen) if chosen and 0 < chosen <= MAX_WHOLE_NUMBER else None
         if from_community is not None:
             prefecture = from_community.municipality.prefecture.code
             data = {"community": str(from_community.id), "prefecture": prefecture,
@@ -374,7 +378,7 @@ def _evangelist_or_404(evangelist_id: int) -> Evangelist:
     return found
 
 
-@bp.get("/evangelists/<int:evangelist_id>")
+@bp.get("/evangelists/<id:evangelist_id>")
 @role_required(*STAFF)
 def evangelist(evangelist_id: int):
     person = _evangelist_or_404(evangelist_id)
@@ -416,7 +420,7 @@ def _evangelist_form(person: Evangelist) -> EvangelistForm:
     )
 
 
-@bp.route("/evangelists/<int:evangelist_id>/edit", methods=["GET", "POST"])
+@bp.route("/evangelists/<id:evangelist_id>/edit", methods=["GET", "POST"])
 @role_required(*STAFF)
 def edit_evangelist(evangelist_id: int):
     person = _evangelist_or_404(evangelist_id)
@@ -454,7 +458,7 @@ def _transition_message(person: Evangelist, refused: TransitionRefused) -> str:
              current=label("evangelist_status", refused.current), target=label("evangelist_status", refused.target))
 
 
-@bp.route("/evangelists/<int:evangelist_id>/appoint", methods=["GET", "POST"])
+@bp.route("/evangelists/<id:evangelist_id>/appoint", methods=["GET", "POST"])
 @role_required(*STAFF)
 def appoint(evangelist_id: int):
     """Appoint a candidate (or a retired evangelist again): the date, and for someone
@@ -518,7 +522,7 @@ def _deliver(result: MoveResult):
     )
 
 
-@bp.post("/evangelists/<int:evangelist_id>/move")
+@bp.post("/evangelists/<id:evangelist_id>/move")
 @role_required(*STAFF)
 def move(evangelist_id: int):
     """Pause, resume or retire (appointments go through their own form)."""

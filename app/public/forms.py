@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
+from app.forms import BaseForm
 from app.labels import choices
 
 
@@ -22,7 +22,7 @@ class FilterSelectField(SelectField):
             )
 
 
-class MunicipalityFilterForm(FlaskForm):
+class MunicipalityFilterForm(BaseForm):
     """The search and filters of the municipality list, read from the query string."""
 
     class Meta:
@@ -33,10 +33,10 @@ class MunicipalityFilterForm(FlaskForm):
         validators=[Optional(), Length(max=40)],
         description=_l("For example 札幌市, さっぽろ or 011002."),
     )
-    prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional()])
-    open_data_status = FilterSelectField(_l("Open data"), validators=[Optional()])
-    engagement_stage = FilterSelectField(_l("Engagement"), validators=[Optional()])
-    kind = FilterSelectField(_l("Kind"), validators=[Optional()])
+    prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    open_data_status = FilterSelectField(_l("Open data"), validators=[Optional(strip_whitespace=False)])
+    engagement_stage = FilterSelectField(_l("Engagement"), validators=[Optional(strip_whitespace=False)])
+    kind = FilterSelectField(_l("Kind"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, prefectures, locale: str, *args, **kwargs):
         super().__init__(*args, **kwargs)

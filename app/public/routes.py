@@ -6,12 +6,14 @@ import sqlalchemy as sa
 from flask import abort, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.decorators import public
 from app.extensions import db
-from app.folium_maps import map_config, place_map, public_network_map, render_map
+from app.folium_maps import map_config, place_map, place_of, public_network_map, rendered
 from app.i18n import current_language
 from app.models import Municipality
+from app.pagination import requested_page
 from app.public import bp
 from app.public.forms import MunicipalityFilterForm
 from app.safe_redirect import safe_next_url
@@ -47,10 +49,9 @@ def municipalities():
     filters = MunicipalityFilters(
         **{name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
     )
-    page = request.args.get("page", default=1, type=int)
     results = db.paginate(
         municipality_search(filters),
-        page=max(page, 1),
+        page=requested_page(),
         per_page=current_app.config["MUNICIPALITIES_PER_PAGE"],
         error_out=False,
         count=True,
@@ -66,7 +67,7 @@ def municipality(code: str):
     if not is_valid_lg_code(code):
         abort(404, description=_("%(code)s is not a valid 6-digit local government code.", code=code))
     municipality = db.first_or_404(
-        sa.select(Municipality).where(Municipality.code == code),
+        sa.select(Municipality).where(Municipality.code == code).options(joinedload(Municipality.prefecture)),
         description=_("No municipality has the code %(code)s.", code=code),
     )
     coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
@@ -89,9 +90,10 @@ def municipality(code: str):
         communities=communities,
         evangelists=evangelists,
         timeline=timeline,
-        map=render_map(place_map(municipality, [c.as_point() for c in communities],
-                                 [e.as_point() for e in evangelists])),
-        config=map_config(list_topics(), list_prefectures(), current_language()),
+        map=rendered(place_map, place_of(municipality), [c.as_point() for c in communities],
+                     [e.as_point() for e in evangelists]),
+        # Popups here name no prefecture, and topics only as evangelists' skills.
+        config=map_config(list_topics() if evangelists else [], [], current_language()),
     )
 
 
@@ -104,8 +106,8 @@ def network():
         "public/network.html",
         figures=figures,
         summary=network_summary(),
-        map=render_map(public_network_map()),
-        config=map_config([], list_prefectures(), current_language()),
+        map=rendered(public_network_map),
+        config=map_config([], [], current_language()),  # the figures carry their own names
     )
 
 

@@ -184,8 +184,10 @@ def list_prefectures() -> list[Prefecture]:
 
 def municipalities_of(prefecture_code: str | None) -> list[Municipality]:
     """The municipalities of one prefecture, by code order, for a prefecture → municipality
-    picker (one query; none without a prefecture)."""
-    if not prefecture_code:
+    picker (one query; none without a prefecture, or for anything but a prefecture's two
+    ASCII digits, which is how a hand-made post can send it)."""
+    if not prefecture_code or not (len(prefecture_code) == 2 and prefecture_code.isascii()
+                                   and prefecture_code.isdigit()):
         return []
     return list(
         db.session.scalars(

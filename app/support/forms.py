@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -20,6 +19,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import BaseForm
 from evangelists.contact import normalize_phone
 
 MESSAGE_MAX = 2000
@@ -41,7 +41,7 @@ def set_place_choices(form, prefectures, municipalities, locale: str) -> None:
     ]
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BaseForm):
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose your prefecture."))])
     municipality = SelectField(
         _l("Municipality"),
@@ -122,7 +122,7 @@ class RequestForm(FlaskForm):
             ) from None
 
 
-class MessageForm(FlaskForm):
+class MessageForm(BaseForm):
     body = TextAreaField(
         _l("Your message"),
         validators=[DataRequired(message=_l("Write a message first.")), Length(max=MESSAGE_MAX)],
@@ -131,7 +131,7 @@ class MessageForm(FlaskForm):
     submit = SubmitField(_l("Send message"))
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     confirm = BooleanField(
         _l("Yes, we no longer need help with this request."),
         validators=[DataRequired(message=_l("Tick the box to confirm."))],

@@ -310,6 +310,23 @@ def test_the_board_is_one_query_whatever_its_size(db, world, pipeline, count_que
     assert few.count == many.count == 1
 
 
+def test_a_board_of_the_first_few_per_column_still_counts_everyone_in_one_query(db, world, pipeline, count_queries):
+    for n in range(6):
+        make_evangelist(family_name=f"追加{n}", given_name="活動", status="active", home_municipality=world["hirosaki"],
+                        home_community=world["c4a"], user=make_user(role="evangelist"))
+    db.session.commit()
+    everyone = recruitment_board(BoardFilters())
+    with count_queries() as queries:
+        board = recruitment_board(BoardFilters(), per_column=3)
+        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
+         for column in board.columns.values() for e in column]
+    assert queries.count == 1
+    assert board.columns["active"] == everyone.columns["active"][:3]  # the first by name
+    assert board.columns["retired"] == everyone.columns["retired"]
+    assert board.counts == everyone.counts == {"candidate": 1, "active": 8, "paused": 1, "retired": 1}
+    assert board.per_community == everyone.per_community
+
+
 # --- a coordinator's edit -------------------------------------------------------------------------------
 
 

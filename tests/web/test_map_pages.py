@@ -229,3 +229,40 @@ def test_the_public_network_page_lists_every_prefecture_in_the_table(client, gaz
     html = client.get("/network").get_data(as_text=True)
     assert html.count('class="fw-normal"><a href="/municipalities?prefecture=') == 47
     assert "folium-map" in html
+
+
+def test_the_municipality_layer_shows_each_change_at_once_though_each_worker_keeps_it_encoded(client, db, network):
+    def stages() -> dict[str, str]:
+        return {f["id"]: f["properties"]["stage"] for f in geojson(client.get("/api/v1/municipalities"))["features"]}
+
+    assert stages()["011002"] == "none"
+    network["sapporo"].engagement_stage = "visited"  # through the ORM
+    db.session.commit()
+    assert stages()["011002"] == "visited"
+    db.session.execute(sa.update(Municipality).where(Municipality.code == "011002").values(engagement_stage="active"))
+    db.session.commit()  # through Core
+    assert stages()["011002"] == "active"
+    added = make_municipality(name="新町", lat=43.5, lon=142.0)
+    db.session.commit()
+    assert added.code in stages()
+    assert stages() == stages()  # and a repeat, from the worker's copy, says the same
+
+
+def test_a_rendered_map_is_kept_per_filters_and_data_while_each_page_gets_its_own_nonce(client, coordinator_client,
+                                                                                     db, network):
+    def map_id(html: str) -> str:
+        return re.search(r'class="folium-map" id="(\w+)"', html).group(1)
+
+    first, second = (coordinator_client.get("/map").get_data(as_text=True) for _ in range(2))
+    assert map_id(first) == map_id(second)  # the same map, built once
+    nonces = {re.search(r'<script nonce="([^"]+)"', html).group(1) for html in (first, second)}
+    assert len(nonces) == 2
+    assert map_id(coordinator_client.get("/map?prefecture=01").get_data(as_text=True)) != map_id(first)
+
+    before = client.get("/municipalities/011002").get_data(as_text=True)
+    make_community(name="Civic Tech 札幌北", municipality=network["sapporo"], lat=43.08, lon=141.34)
+    db.session.commit()
+    after = client.get("/municipalities/011002").get_data(as_text=True)
+    assert "Civic Tech 札幌北" not in before and map_id(after) != map_id(before)
+    nearby = layer_specs(after)["communities"][1]["data"]["features"]
+    assert "Civic Tech 札幌北" in {f["properties"]["name"] for f in nearby}

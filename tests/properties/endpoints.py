@@ -1,0 +1,259 @@
+"""Which form each endpoint reads, who may use it, and what a plausible value of each field
+looks like in the property tests' world (tests/properties/conftest.py).
+
+``POSTS`` lists every endpoint that accepts POST; ``QUERY_FORMS`` the forms read from a
+query string. ``test_form_properties`` fails when a POST endpoint or a form class of the
+app is in neither.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+
+from hypothesis import strategies as st
+
+from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
+from app.auth.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ConfirmWithPasswordForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    SecondFactorForm,
+    SetUpSecondFactorForm,
+    SignInForm,
+)
+from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
+from app.data.forms import ApplyForm, ImportForm
+from app.evangelist.forms import DeclineAssignmentForm, VisitForm
+from app.evangelist.profile_forms import ProfileForm
+from app.map.forms import MapFilterForm
+from app.network.forms import (
+    AppointForm,
+    BoardFilterForm,
+    CommunityFilterForm,
+    CommunityForm,
+    EvangelistForm,
+    MoveForm,
+    NominationForm,
+    StatusForm,
+)
+from app.public.forms import MunicipalityFilterForm
+from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from evangelists.imports import KINDS
+from evangelists.vocabulary import (
+    AGE_BANDS,
+    COMMUNITY_STATUSES,
+    ENGAGEMENT_STAGES,
+    EVANGELIST_STATUSES,
+    GENDERS,
+    LANGUAGES,
+    LOCATION_SOURCES,
+    MUNICIPALITY_KINDS,
+    OPEN_DATA_STATUSES,
+    OUTCOME_TYPES,
+    REQUEST_MODES,
+    REQUEST_STATUSES,
+    ROLES,
+    TOPIC_SLUGS,
+    USER_STATUSES,
+)
+from tests.conftest import PASSWORD
+from tests.properties.strategies import japanese_text, nasty_text, recent_date
+
+SURVEY = "団体コード,市区町村名,取組状況,基準日\n01100,札幌市,取組済,2024/3/31\n131016,千代田区,未着手,2024/3/31\n"
+COMMUNITIES = "name,municipality_code,status,member_count\nコード・フォー・函館,012025,活動中,12\n"
+CANDIDATES = "姓,名,市区町村コード,スキル\n山田,花子,131016,gis;licensing\n"
+
+
+@dataclass(frozen=True)
+class Post:
+    """A POST endpoint: who posts (a role, None for anyone, ``pending`` for a sign-in at
+    its second step), the forms it reads, which world id fills each URL argument (by
+    default the one of the same name) and the keys the view reads from ``request.form``
+    itself."""
+
+    who: str | None
+    forms: tuple
+    args: dict[str, str] = field(default_factory=dict)
+    raw: tuple[str, ...] = ()
+
+
+POSTS: dict[str, Post] = {
+    "admin.change_role": Post("admin", (RoleForm,), raw=("next",)),
+    "admin.deactivate": Post("admin", (ActionForm,), raw=("next",)),
+    "admin.reactivate": Post("admin", (ActionForm,), raw=("next",)),
+    "auth.change_password": Post("evangelist", (ChangePasswordForm,)),
+    "auth.disable_second_factor": Post("coordinator", (ConfirmWithPasswordForm,)),
+    "auth.forgot_password": Post(None, (ForgotPasswordForm,)),
+    "auth.login": Post(None, (SignInForm,)),
+    "auth.logout": Post("evangelist", (ActionForm,)),
+    "auth.renew_recovery_codes": Post("coordinator", (ActionForm,)),
+    "auth.second_factor": Post("pending", (SecondFactorForm,)),
+    "auth.set_password": Post(None, (NewPasswordForm,), args={"token": "password_token"}),
+    "auth.set_up_second_factor": Post("evangelist", (SetUpSecondFactorForm,)),
+    "coordinator.assign_evangelist": Post("coordinator", (AssignForm,)),
+    "coordinator.correct_visit": Post("coordinator", (VisitForm,)),
+    "coordinator.decline": Post("coordinator", (DeclineForm,)),
+    "coordinator.invite": Post("admin", (InviteForm,)),
+    "coordinator.password_link_for": Post("coordinator", (ActionForm,), args={"user_id": "invited_id"}),
+    "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row",)),
+    "coordinator.reply": Post("coordinator", (ReplyForm,)),
+    "coordinator.triage": Post("coordinator", (ActionForm,)),
+    "data.apply_import": Post("coordinator", (ApplyForm,)),
+    "data.import_file": Post("coordinator", (ImportForm,)),
+    "evangelist.accept": Post("evangelist", (ActionForm,), args={"assignment_id": "proposed_assignment"}),
+    "evangelist.complete": Post("evangelist", (ActionForm,), args={"assignment_id": "accepted_assignment"}),
+    "evangelist.decline": Post("evangelist", (DeclineAssignmentForm,),
+                               args={"assignment_id": "proposed_assignment"}),
+    "evangelist.new_visit": Post("evangelist", (VisitForm,), args={"assignment_id": "accepted_assignment"}),
+    "evangelist.profile": Post("evangelist", (ProfileForm,), raw=("action",)),
+    "evangelist.visit": Post("evangelist", (VisitForm,)),
+    "network.appoint": Post("coordinator", (AppointForm,), args={"evangelist_id": "candidate"}),
+    "network.community_status": Post("coordinator", (StatusForm,)),
+    "network.edit_community": Post("coordinator", (CommunityForm,), raw=("action",)),
+    "network.edit_evangelist": Post("coordinator", (EvangelistForm,), raw=("action",)),
+    "network.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
+    "network.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
+    "network.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
+    "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
+    "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
+    "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
+}
+
+# Forms filled from the query string of a GET page (or API call), by endpoint.
+QUERY_FORMS = {
+    "public.municipalities": MunicipalityFilterForm,
+    "coordinator.requests": QueueFilterForm,
+    "network.communities": CommunityFilterForm,
+    "network.recruitment": BoardFilterForm,
+    "admin.users": UserFilterForm,
+    "admin.audit": AuditFilterForm,
+    "map.network": MapFilterForm,
+    "api.municipalities": MapFilterForm,
+    "api.communities": MapFilterForm,
+    "api.evangelists": MapFilterForm,
+    "api.requests": MapFilterForm,
+    "api.coverage_gap": MapFilterForm,
+}
+
+
+@functools.cache
+def fresh_email() -> st.SearchStrategy[str]:
+    return st.integers(0, 10**9).map(lambda n: f"person{n}@example.jp")
+
+
+def plausible(world) -> dict[str, st.SearchStrategy]:
+    """Values each field could accept in ``world``, by field key (``Form.key`` first)."""
+    return world.cached("plausible", lambda: _plausible(world))
+
+
+def _plausible(world) -> dict[str, st.SearchStrategy]:
+    ids = world.ids
+    prefectures = st.sampled_from(ids["prefectures"])
+    municipalities = st.sampled_from(ids["municipalities"])
+    topics = st.sampled_from(TOPIC_SLUGS)
+    return {
+        "email": st.one_of(st.sampled_from(world.emails), fresh_email()),
+        "password": st.sampled_from([PASSWORD, "another long and quiet evening stroll"]),
+        "current": st.just(PASSWORD),
+        "code": st.sampled_from(["123456", "000000", "abcd-efgh-1234"]),
+        "remember": st.sampled_from(["y", ""]),
+        "next": st.sampled_from(["/me/", "/coordinator/", "//evil.example/", "https://evil.example/", "/\\evil"]),
+        "role": st.sampled_from(ROLES),
+        "evangelist_id": st.sampled_from(ids["evangelist_ids"]).map(str),
+        "visited_on": recent_date(30),
+        "mode": st.sampled_from(REQUEST_MODES),
+        "duration_minutes": st.integers(1, 1440).map(str),
+        "attendee_count": st.integers(0, 10_000).map(str),
+        "topics": topics,
+        "skills": topics,
+        "outcomes-type": st.sampled_from(("", *OUTCOME_TYPES)),
+        "outcomes-count": st.integers(1, 100).map(str),
+        "outcomes-evidence_url": st.sampled_from(["https://example.jp/data", "http://例え.jp/カタログ", ""]),
+        "prefecture": prefectures,
+        "municipality": municipalities,
+        "capacity": st.integers(0, 20).map(str),
+        "travel_radius_km": st.floats(0, 500).map(repr),
+        "online_ok": st.sampled_from(["y", ""]),
+        "languages": st.sampled_from(LANGUAGES),
+        "age_band": st.sampled_from(("", *AGE_BANDS)),
+        "gender": st.sampled_from(("", *GENDERS)),
+        "paused_until": recent_date(0, 60),
+        "website": st.sampled_from(["https://example.jp/", "http://code4.example.org/a?b=c#d", ""]),
+        "RequestForm.website": st.just(""),
+        "member_count": st.integers(0, 1_000_000).map(str),
+        "contact_email": fresh_email(),
+        "location": st.sampled_from(LOCATION_SOURCES),
+        "lat": st.floats(20, 46).map(repr),
+        "lon": st.floats(122, 154).map(repr),
+        "status": st.sampled_from(COMMUNITY_STATUSES),
+        "since": recent_date(30),
+        "community": st.sampled_from(["", *map(str, ids["community_ids"])]),
+        "appointed_on": recent_date(30),
+        "target": st.sampled_from(EVANGELIST_STATUSES),
+        "phone": st.sampled_from(["03-1234-5678", "+81 3 1234 5678", "090-1234-5678", "０３－１２３４－５６７８"]),
+        "nonce": st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=20, max_size=32),
+        "name": japanese_text().map(lambda name: f"コミュニティ {name}"),
+        "kind": st.sampled_from(KINDS),
+        "file": st.sampled_from([SURVEY.encode("cp932"), COMMUNITIES.encode("utf-8-sig"), CANDIDATES.encode()]),
+        "token": st.sampled_from(ids.get("import_tokens") or [""]),
+        "WithdrawForm.confirm": st.just("y"),
+    }
+
+
+@functools.cache
+def raw_values() -> dict[str, st.SearchStrategy]:
+    """Keys that views read from ``request.form`` themselves."""
+    return {
+        "next": st.one_of(st.sampled_from(["/coordinator/", "//evil.example", "/\\evil", "https://evil.example/",
+                                           "/a\x00b", "/\r\nSet-Cookie: a=b"]), nasty_text()),
+        "action": st.one_of(st.just("prefecture"), nasty_text()),
+        "duplicate": st.one_of(st.sampled_from(["new", "add"]), nasty_text()),
+        "row": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+    }
+
+
+def query_values(world) -> dict[str, st.SearchStrategy]:
+    """Plausible values of query-string parameters, by name."""
+    return world.cached("query values", lambda: _query_values(world))
+
+
+def _query_values(world) -> dict[str, st.SearchStrategy]:
+    ids = world.ids
+    return {
+        "prefecture": st.sampled_from(ids["prefectures"]),
+        "topic": st.sampled_from(TOPIC_SLUGS),
+        "stage": st.sampled_from(ENGAGEMENT_STAGES),
+        "engagement_stage": st.sampled_from(ENGAGEMENT_STAGES),
+        "open_data_status": st.sampled_from(OPEN_DATA_STATUSES),
+        "kind": st.sampled_from(MUNICIPALITY_KINDS),
+        "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES),
+        "role": st.sampled_from(ROLES),
+        "community": st.sampled_from(ids["community_ids"]).map(str),
+        "km": st.integers(1, 200).map(str),
+        "q": japanese_text(),
+        "page": st.integers(1, 3).map(str),
+        "since": recent_date(30),
+        "until": recent_date(30),
+        "from": recent_date(30),
+        "to": recent_date(30),
+        "layers": st.sampled_from(["municipalities,gap", "choropleth", "requests"]),
+        "months": st.sampled_from(["12", "24"]),
+        "actor": st.sampled_from(world.emails),
+        "action": st.sampled_from(["auth.sign_in", "user.role_changed"]),
+    }
+
+
+# Parameters every GET page is tried with, whatever form it reads.
+COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",
+                     "layers", "months", "km")
+
+
+def apply_token(html: str) -> str:
+    return re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+
+

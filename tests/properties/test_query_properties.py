@@ -1,0 +1,242 @@
+"""No query string and no URL makes a server error; the API answers a bad filter with 400.
+
+Every GET endpoint is tried, as someone it lets in, with the parameters of the form it
+reads (tests/properties/endpoints.py), the parameters list pages share (``page`` and the
+like) and unknown ones, holding plausible and nasty values; and with nasty path segments
+in place of its URL arguments (ids beyond any integer column, codes, tokens).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import pytest
+from flask import url_for
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.decorators import PUBLIC
+from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
+from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
+from tests.properties.conftest import ANSWERS, examples, fresh_example
+from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
+from tests.properties.strategies import field_specs, form_pairs, nasty_text
+
+# URL arguments that are not named like the world's ids.
+URL_ARGS = {
+    "auth.set_password": {"token": "password_token"},
+    "support.status": {"token": "status_token"},
+    "support.withdraw": {"token": "status_token"},
+}
+
+# What each API endpoint accepts (its documented filters); anything else is a 400.
+API_PARAMETERS = {
+    "api.municipalities": {"prefecture", "stage", "status"},
+    "api.communities": {"prefecture", "status"},
+    "api.evangelists": {"prefecture", "topic", "status"},
+    "api.requests": {"prefecture", "topic", "status"},
+    "api.coverage_gap": {"prefecture", "topic", "stage", "km"},
+    "api.prefectures": set(),
+    "api.open_data_json": set(),
+    "api.open_data_csv": set(),
+}
+API_STATUS_VOCABULARY = {
+    "api.municipalities": ("active", "non_active"),
+    "api.communities": ("active", "dormant"),
+    "api.evangelists": ("candidate", "active", "paused", "retired"),
+    "api.requests": ("new", "triaged", "assigned", "scheduled", "completed", "declined", "withdrawn"),
+}
+
+
+def get_rules(app) -> dict:
+    return {rule.endpoint: rule for rule in app.url_map.iter_rules()
+            if "GET" in rule.methods and rule.endpoint != "static"}
+
+
+# The pages that read their query string, each with the property below (the API has its own).
+QUERY_ENDPOINTS = sorted({
+    *QUERY_FORMS, "data.export", "reports.dashboard", "public.set_language", "auth.login", "network.nominate",
+    "network.new_community", "support.new_request",
+} - set(API_PARAMETERS))
+
+
+def test_the_endpoints_reading_a_query_string_exist(app):
+    assert set(QUERY_ENDPOINTS) <= set(get_rules(app))
+    assert {e for e in get_rules(app) if e.startswith("api.")} == set(API_PARAMETERS)
+
+
+def who_may(app, endpoint: str) -> str | None:
+    """Someone the endpoint lets in: anonymous for public pages, else staff first."""
+    access = app.view_functions[endpoint].access
+    if access == PUBLIC:
+        return None
+    return next(role for role in ("coordinator", "admin", "evangelist") if role in access)
+
+
+def get_url(app, endpoint: str, world, **replace) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    names = URL_ARGS.get(endpoint, {})
+    values = {arg: world.ids[names.get(arg, arg)] for arg in rule.arguments}
+    values.update(replace)
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def query_string(pairs) -> str:
+    return urlencode([(str(k), str(v)) for k, v in pairs])
+
+
+RAW_QUERIES = st.lists(
+    st.sampled_from(["page=", "%", "%zz", "%ff%fe", "%ed%a0%80", "%00", "&", "=", ";", "+", "q=%E3%81",
+                     "prefecture=%00", "page=1e9", "page=99999999999999999999", "per_page=-1", "km=%EF%BC%95",
+                     "status", "a[]=1", "\u3042", "community=99999999999999999999", "status=%20"]),
+    max_size=8,
+).map("".join)
+
+
+def query_keys(endpoint: str) -> list[str]:
+    form = QUERY_FORMS.get(endpoint)
+    return sorted({*COMMON_QUERY_KEYS, *(spec.name for spec in field_specs(form))} if form else COMMON_QUERY_KEYS)
+
+
+@pytest.mark.parametrize("endpoint", QUERY_ENDPOINTS)
+@examples(20)
+@given(data=st.data())
+def test_no_query_string_makes_a_server_error(app, db, world, endpoint, data):
+    """Parameters the page reads, shared ones and unknown ones, each missing, plausible,
+    nasty or repeated: a page or a 4xx (the API and the exports: 200 or 400)."""
+    fresh_example()
+    client = world.client(who_may(app, endpoint))
+    values = query_values(world)
+    raw = {key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
+           for key in COMMON_QUERY_KEYS}
+    forms = (QUERY_FORMS[endpoint],) if endpoint in QUERY_FORMS else ()
+    if data.draw(st.booleans(), label="percent-encoded"):
+        query = query_string(data.draw(form_pairs(forms, values, raw), label="parameters"))
+    else:
+        query = data.draw(RAW_QUERIES, label="raw query")
+    response = client.get(get_url(app, endpoint, world), query_string=query)
+    assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
+    if endpoint == "data.export":
+        assert response.status_code in (200, 400)
+
+
+# One value in every parameter at once, for every page, new ones included.
+SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000]
+RAW_SWEEP = ["%ff%fe", "%ed%a0%80", "%", "%E3%81"]
+
+
+def test_every_page_takes_any_value_in_any_parameter(app, db, world):
+    """A cheaper sweep than the property above, over every GET endpoint there is."""
+    wrong = []
+    for endpoint in sorted(get_rules(app)):
+        client = world.client(who_may(app, endpoint))
+        url = get_url(app, endpoint, world)
+        keys = query_keys(endpoint)
+        queries = [urlencode([(key, value) for key in keys]) for value in SWEEP]
+        queries += ["&".join(f"{key}={value}" for key in keys) for value in RAW_SWEEP]
+        for query in queries:
+            fresh_example()
+            status = client.get(url, query_string=query).status_code
+            if status not in ANSWERS:
+                wrong.append(f"{endpoint}?{query[:80]}: {status}")
+    assert wrong == []
+
+
+PATH_SEGMENTS = st.one_of(
+    st.integers(min_value=0, max_value=2**80).map(str),
+    st.sampled_from(["2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "0", "-1", "１",
+                     "٣", "²", "1.0", "1e3", "%00", "..", ".", "%2F", "a b", "011002", "01100", "000000", "ja", "en"]),
+    nasty_text(20).filter(lambda s: s and s not in (".", "..")),
+)
+
+
+def path_rules(app) -> list:
+    return sorted((rule for rule in app.url_map.iter_rules() if rule.arguments and rule.endpoint != "static"),
+                  key=lambda rule: rule.endpoint)
+
+
+def path_url(app, world, rule, argument: str, segment: str) -> str:
+    marker = 987654321 if argument.endswith("_id") else "__segment__"
+    return get_url(app, rule.endpoint, world, **{argument: marker}).replace(str(marker), quote(segment, safe=""), 1)
+
+
+def open_path(client, rule, url: str):
+    return client.open(url, method="GET" if "GET" in rule.methods else "POST")
+
+
+@examples(150)
+@given(data=st.data())
+def test_no_url_argument_makes_a_server_error(app, db, world, data):
+    """Any segment in place of a URL argument (an id beyond every integer column, a
+    code, a token) of any endpoint answers 404 or a page, never a 500."""
+    rule = data.draw(st.sampled_from(path_rules(app)), label="rule")
+    argument = data.draw(st.sampled_from(sorted(rule.arguments)), label="argument")
+    segment = data.draw(PATH_SEGMENTS, label="segment")
+    fresh_example()
+    response = open_path(world.client(who_may(app, rule.endpoint)), rule, path_url(app, world, rule, argument, segment))
+    assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
+
+
+def test_every_url_argument_takes_ids_beyond_every_integer_column(app, db, world):
+    wrong = []
+    for rule in path_rules(app):
+        client = world.client(who_may(app, rule.endpoint))
+        for argument in sorted(rule.arguments):
+            for segment in ("2147483648", "9223372036854775808", "99999999999999999999", "%00", "²"):
+                fresh_example()
+                status = open_path(client, rule, path_url(app, world, rule, argument, segment)).status_code
+                if status not in ANSWERS:
+                    wrong.append(f"{rule.endpoint} {argument}={segment}: {status}")
+    assert wrong == []
+
+
+def api_parameter_values(world, endpoint: str) -> dict[str, st.SearchStrategy]:
+    values = query_values(world)
+    result = {name: values[name] for name in ("prefecture", "topic", "stage", "km")}
+    if endpoint in API_STATUS_VOCABULARY:
+        result["status"] = st.sampled_from(API_STATUS_VOCABULARY[endpoint])
+    return result
+
+
+def api_value_is_valid(world, endpoint: str, name: str, value: str) -> bool:
+    """What the API's filters accept: empty (no filter), one of the choices, a distance
+    (once the NUL characters every form drops are gone)."""
+    value = value.replace("\x00", "")
+    if name == "km":
+        if not value.strip():
+            return True
+        try:
+            return MIN_GAP_KM <= int(value) <= MAX_GAP_KM
+        except ValueError:
+            return False
+    choices = {"prefecture": world.ids["prefectures"], "topic": TOPIC_SLUGS, "stage": ENGAGEMENT_STAGES,
+               "status": API_STATUS_VOCABULARY.get(endpoint, ())}[name]
+    return value == "" or value in choices
+
+
+@pytest.mark.parametrize("endpoint", sorted(API_PARAMETERS))
+@examples(20)
+@given(data=st.data())
+def test_the_api_answers_a_bad_filter_with_400_and_a_good_one_with_200(app, db, world, endpoint, data):
+    """An unknown parameter, or a value a filter does not take, is a 400 (JSON); accepted
+    parameters with accepted values are a 200. A query that is not even well encoded is
+    one or the other."""
+    fresh_example()
+    client = world.client(who_may(app, endpoint))
+    url = get_url(app, endpoint, world)
+    accepted = API_PARAMETERS[endpoint]
+    if data.draw(st.integers(0, 4), label="raw query?") == 0:
+        response = client.get(url, query_string=data.draw(RAW_QUERIES, label="query"))
+        assert response.status_code in (200, 400), response.get_data(as_text=True)[:500]
+    else:
+        good = api_parameter_values(world, endpoint)
+        names = data.draw(st.lists(st.one_of(st.sampled_from(sorted(accepted or {"prefecture"})), nasty_text(10)),
+                                   max_size=4, unique=True), label="names")
+        pairs = [(name, data.draw(st.one_of(good[name], nasty_text()) if name in accepted else nasty_text(),
+                                  label=name)) for name in names]
+        valid = all(name in accepted and api_value_is_valid(world, endpoint, name, value) for name, value in pairs)
+        response = client.get(url, query_string=query_string(pairs))
+        assert response.status_code == (200 if valid else 400), response.get_data(as_text=True)[:500]
+        if not valid:
+            assert response.is_json
