@@ -13,7 +13,7 @@ SHELL := /bin/bash
 
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: run serve test install translations extract-messages gazetteer vendor bench clean
+.PHONY: run serve test bench-load install translations extract-messages gazetteer vendor bench clean
 
 install: $(STAMP)
 
@@ -71,6 +71,11 @@ bench: translations
 	$(BIN)/python bench/sign_in.py
 	$(BIN)/python bench/bench_matching.py
 	$(BIN)/python bench/bench_map.py
+
+# Load on gunicorn with wrk (apt-get install -y wrk); about five minutes; exit 1 when a
+# target of issue 9 is missed (README "Figures").
+bench-load: translations
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -61,6 +61,17 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
     }
 
 
+def when_ready(server):
+    """Compile every template once in the master, before any worker forks: each worker
+    then starts warm. Otherwise a fresh worker (one every ``max_requests``) compiles a
+    page on its first request, about 10 times the page's usual time (bench/load.py)."""
+    from wsgi import app
+
+    env = app.jinja_env
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        env.get_template(name)
+
+
 def post_fork(server, worker):
     """With preload_app the master built the app, and with it the database engine: each
     worker must open its own connections, never share the master's (FIELD-NOTES

@@ -25,8 +25,28 @@ def request_records(caplog):
 
 
 @pytest.fixture
-def logged_app(_migrated):
-    return create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, REQUEST_LOG=True, LOG_FORMAT="json")
+def make_app(_migrated):
+    """``make_app(**settings)``: an app on the test database with these settings; its
+    connections are closed afterwards (on PostgreSQL an open one left to the garbage
+    collector warns, and warnings are errors here)."""
+    made = []
+
+    def make(**settings):
+        app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, **settings)
+        made.append(app)
+        return app
+
+    yield make
+    from app.extensions import db
+
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def logged_app(make_app):
+    return make_app(REQUEST_LOG=True, LOG_FORMAT="json")
 
 
 def test_every_response_carries_a_request_id_and_one_log_record(logged_app, caplog):
@@ -80,8 +100,8 @@ def test_log_records_made_during_a_request_carry_its_id(logged_app, caplog):
     assert note["level"] == "WARNING" and note["logger"] == "app"
 
 
-def test_text_logs_and_a_bad_log_format(_migrated):
-    create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, LOG_FORMAT="text")
+def test_text_logs_and_a_bad_log_format(make_app, _migrated):
+    make_app(LOG_FORMAT="text")
     with pytest.raises(RuntimeError, match="LOG_FORMAT 'xml' is not known: use one of json, text"):
         create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, LOG_FORMAT="xml")
 
@@ -115,28 +135,28 @@ def test_hsts_only_over_https(client):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
 
 
-def test_hsts_behind_a_tls_proxy_only_when_the_proxy_is_trusted(_migrated):
-    trusting = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, PROXY_COUNT=1)
+def test_hsts_behind_a_tls_proxy_only_when_the_proxy_is_trusted(make_app):
+    trusting = make_app(PROXY_COUNT=1)
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
     assert "Strict-Transport-Security" in trusting.test_client().get("/healthz", headers=forwarded).headers
-    plain = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, PROXY_COUNT=0)
+    plain = make_app(PROXY_COUNT=0)
     assert "Strict-Transport-Security" not in plain.test_client().get("/healthz", headers=forwarded).headers
 
 
-def test_hsts_settings(_migrated):
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, HSTS_MAX_AGE=600, HSTS_INCLUDE_SUBDOMAINS=True)
+def test_hsts_settings(make_app):
+    app = make_app(HSTS_MAX_AGE=600, HSTS_INCLUDE_SUBDOMAINS=True)
     headers = app.test_client().get("/healthz", base_url="https://x.example").headers
     assert headers["Strict-Transport-Security"] == "max-age=600; includeSubDomains"
-    off = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, HSTS_MAX_AGE=0)
+    off = make_app(HSTS_MAX_AGE=0)
     assert "Strict-Transport-Security" not in off.test_client().get("/healthz", base_url="https://x.example").headers
 
 
 # --- Error pages -------------------------------------------------------------------------
 
 @pytest.fixture
-def production_like(_migrated):
+def production_like(make_app):
     """An app that turns unexpected errors into the 500 page, as production does."""
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated, TESTING=False, REQUEST_LOG=True)
+    app = make_app(TESTING=False, REQUEST_LOG=True)
     from app.errors import handle_unexpected_error
 
     app.register_error_handler(Exception, handle_unexpected_error)
@@ -233,6 +253,7 @@ def test_gunicorn_settings(monkeypatch):
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["workers"] == multiprocessing.cpu_count() * 2
     assert settings["preload_app"] is True and callable(settings["post_fork"])
+    assert callable(settings["when_ready"])
     assert settings["accesslog"] is None
     assert settings["forwarded_allow_ips"] == ""
     assert settings["logconfig_dict"]["formatters"]["json"]["()"] == "app.request_log.JsonFormatter"
