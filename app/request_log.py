@@ -133,15 +133,16 @@ def init_request_log(app: Flask) -> None:
         if enabled:
             started = g.get("request_started")
             duration = (time.perf_counter() - started) * 1000 if started else None
+            path = masked_path()
             request_logger.info(
                 "%s %s %s",
                 request.method,
-                masked_path(),
+                path,
                 response.status_code,
                 extra={
                     "method": request.method,
                     "route": request.url_rule.rule if request.url_rule else None,
-                    "path": masked_path(),
+                    "path": path,
                     "status": response.status_code,
                     "duration_ms": round(duration, 1) if duration is not None else None,
                     "bytes": response.content_length,

@@ -85,8 +85,8 @@ def _decoder(column: sa.Column) -> Callable | None:
         column_type = column_type.impl_instance
     try:
         python_type = column_type.python_type
-    except NotImplementedError:
-        return None
+    except NotImplementedError:  # SQLAlchemy's answer for a type with no Python type
+        return None  # such values travel as JSON gives them
     if python_type is datetime:
         return datetime.fromisoformat
     if python_type is date:
