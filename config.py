@@ -90,6 +90,9 @@ class Config:
     GEOCODER_MIN_DELAY_SECONDS = float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1"))
 
     MUNICIPALITIES_PER_PAGE = 50
+    # Rendered pages kept per worker until the data changes (app/page_cache.py): at most
+    # this many bytes of page bodies in memory per worker; 0 turns the cache off.
+    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(16 * 1024 * 1024)))
     DEMO_ALLOWED = True
 
     # Logs (app/request_log.py): "json" (one object per line) or "text"; REQUEST_LOG adds

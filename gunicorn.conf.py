@@ -1,7 +1,8 @@
 """gunicorn settings, used by `make serve` and deploy/evangelist-network.service.
 
 Every value can be set from the environment, so one file serves every deployment:
-BIND, WEB_CONCURRENCY (worker processes), GUNICORN_TIMEOUT, LOG_FORMAT.
+BIND, WEB_CONCURRENCY (worker processes), GUNICORN_TIMEOUT, GUNICORN_MAX_REQUESTS,
+LOG_FORMAT.
 """
 
 from __future__ import annotations
@@ -20,10 +21,16 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Restart each worker now and then, so a slow leak cannot grow without bound; the jitter
-# keeps them from restarting together.
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are not restarted after a number of requests unless GUNICORN_MAX_REQUESTS says
+# so (gunicorn's own default). A restarted worker starts with an empty page cache
+# (app/page_cache.py) and renders every page again while the others wait behind it: with
+# restarts every 5,000 requests, the slowest pages' p99 under mixed load went from 27 ms
+# to 270-330 ms (bench/load.py). What restarts would guard against, memory that grows,
+# is bounded instead (PAGE_CACHE_BYTES) and measured: bench/load.py prints the workers'
+# memory before and after its 300,000 requests. If it grows in some deployment, set
+# GUNICORN_MAX_REQUESTS (a tenth of it is added at random, so workers restart apart).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests_jitter = max_requests // 10
 
 # Who may say the request came over HTTPS (X-Forwarded-Proto) is the app's decision
 # alone, by PROXY_COUNT (app/security.py); gunicorn would otherwise trust it from any
@@ -63,8 +70,9 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
 
 def when_ready(server):
     """Compile every template once in the master, before any worker forks: each worker
-    then starts warm. Otherwise a fresh worker (one every ``max_requests``) compiles a
-    page on its first request, about 10 times the page's usual time (bench/load.py)."""
+    then starts warm. Otherwise a fresh worker (after a crash, a reload or
+    ``max_requests``) compiles a page on its first request, about 10 times the page's
+    usual time (bench/load.py)."""
     from wsgi import app
 
     env = app.jinja_env

@@ -49,11 +49,13 @@ def register_request_log(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered before Alembic looks)
     from app.extensions import csrf, db, limiter, migrate
+    from app.page_cache import init_page_cache
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
+    init_page_cache(app, db.session.session_factory.class_)
 
 
 def register_auth(app: Flask) -> None:

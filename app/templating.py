@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlencode
 
 from babel import Locale
@@ -76,9 +78,34 @@ def _bound_helpers() -> dict:
     return {"label": bound_label, _LOCALE: locale}
 
 
+_ID_MARK = 2_147_483_647  # an id no row has: it only marks where the id goes
+
+
+def id_url(endpoint: str, argument: str) -> Callable[[int], str]:
+    """``url_for(endpoint, **{argument: n})`` as a function of the integer ``n``, with
+    the routing done once. For pages that link hundreds of rows: url_for costs about 20
+    µs a call, most of a list page's time (the recruitment board made 600 per render)."""
+    prefix, _mark, suffix = url_for(endpoint, **{argument: _ID_MARK}).partition(str(_ID_MARK))
+
+    def url(n: int) -> str:
+        return f"{prefix}{int(n)}{suffix}"
+
+    return url
+
+
+def days_since(moment: datetime) -> int:
+    """Calendar days in Japan from ``moment`` to today: 0 today, 1 yesterday. By the
+    calendar, not by 24-hour spans, so a page shows the same all day (the page cache
+    keys pages on the date, app/page_cache.py)."""
+    from app.services.reports import JST, today_in_japan
+
+    return (today_in_japan() - moment.astimezone(JST).date()).days
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         url_with=url_with,
+        id_url=id_url,
         label=label,
         describe_reasons=describe_reasons,
         current_language=current_language,
@@ -87,4 +114,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["number"] = format_number
     app.context_processor(_bound_helpers)
     app.jinja_env.filters["phone"] = display_phone
+    app.jinja_env.filters["days_since"] = days_since
     app.jinja_env.add_extension("jinja2.ext.do")

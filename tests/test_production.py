@@ -249,9 +249,11 @@ def test_gunicorn_settings(monkeypatch):
     import multiprocessing
 
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_MAX_REQUESTS", raising=False)
     monkeypatch.setenv("LOG_FORMAT", "json")
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert settings["workers"] == multiprocessing.cpu_count() * 2
+    assert settings["max_requests"] == 0  # a recycled worker loses its page cache
     assert settings["preload_app"] is True and callable(settings["post_fork"])
     assert callable(settings["when_ready"])
     assert settings["accesslog"] is None
@@ -259,8 +261,10 @@ def test_gunicorn_settings(monkeypatch):
     assert settings["logconfig_dict"]["formatters"]["json"]["()"] == "app.request_log.JsonFormatter"
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     monkeypatch.setenv("BIND", "0.0.0.0:9000")
+    monkeypatch.setenv("GUNICORN_MAX_REQUESTS", "20000")
     settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     assert (settings["workers"], settings["bind"]) == (3, "0.0.0.0:9000")
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (20000, 2000)
 
 
 def test_deploy_files_point_at_what_exists():
@@ -274,7 +278,8 @@ def test_deploy_files_point_at_what_exists():
     from config import Config
 
     # Every setting the example names is one the app (or gunicorn.conf.py) reads.
-    known = set(vars(Config)) | {"APP_CONFIG", "FLASK_APP", "DATABASE_URL", "BIND", "WEB_CONCURRENCY"}
+    known = set(vars(Config)) | {"APP_CONFIG", "FLASK_APP", "DATABASE_URL", "BIND", "WEB_CONCURRENCY",
+                              "GUNICORN_MAX_REQUESTS"}
     named = {line.lstrip("#").split("=", 1)[0] for line in env.splitlines()
              if "=" in line and not line.startswith("# ")}
     assert named and named <= known, named - known

@@ -23,7 +23,7 @@ from app.i18n import current_language
 from app.evangelist.forms import VisitForm
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
 from app.models import SupportRequest, User, Visit
-from app.models.base import utcnow
+from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.services import accounts
 from app.services.accounts import AccountError
@@ -47,6 +47,7 @@ STAFF = ("coordinator", "admin")
 
 @bp.get("/")
 @role_required(*STAFF)
+@cached_page
 def home():
     invited = db.session.scalars(
         sa.select(User)
@@ -112,13 +113,14 @@ def _deliver(user: User, token: str, purpose: str):
 
 @bp.get("/requests")
 @role_required(*STAFF)
+@cached_page
 def requests():
     form = QueueFilterForm(request.args, prefectures=list_prefectures(), topics=list_topics(),
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
     page = db.paginate(request_queue(QueueFilters(**values)), page=requested_page(), per_page=50, error_out=False)
-    return render_template("coordinator/requests.html", form=form, page=page, now=utcnow())
+    return render_template("coordinator/requests.html", form=form, page=page)
 
 
 def _support_request(request_id: int) -> SupportRequest:
@@ -128,6 +130,7 @@ def _support_request(request_id: int) -> SupportRequest:
 
 @bp.get("/requests/<id:request_id>")
 @role_required(*STAFF)
+@cached_page
 def request_detail(request_id: int):
     support_request = _support_request(request_id)
     return render_template(
@@ -139,7 +142,6 @@ def request_detail(request_id: int):
         reply_form=ReplyForm(formdata=None),
         can_triage=refusal("request", support_request.status, "triaged") is None,
         can_decline=refusal("request", support_request.status, "declined") is None,
-        now=utcnow(),
         **_matching_context(support_request),
     )
 
@@ -186,7 +188,7 @@ def decline(request_id: int):
             "coordinator/request.html", req=support_request, history=request_history(support_request),
             action=ActionForm(), decline_form=form, reply_form=ReplyForm(formdata=None),
             can_triage=refusal("request", support_request.status, "triaged") is None,
-            can_decline=True, now=utcnow(), open_decline=True,
+            can_decline=True, open_decline=True,
             **_matching_context(support_request),
         ), 422
     _change(support_request, "declined", reason=form.reason.data.strip(),

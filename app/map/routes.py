@@ -9,6 +9,7 @@ from app.folium_maps import map_config, network_map, rendered
 from app.i18n import current_language
 from app.map import bp
 from app.map.forms import MapFilterForm, parse_layers
+from app.page_cache import cached_page
 from app.services.geography import list_prefectures
 from app.services.maps import prefecture_bounds
 from app.services.topics import list_topics
@@ -16,6 +17,7 @@ from app.services.topics import list_topics
 
 @bp.get("")
 @role_required("coordinator", "admin")
+@cached_page
 def network():
     """The map, filtered by the query string. A bad filter is named next to its field and
     ignored; the rest of the view still applies."""

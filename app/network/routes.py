@@ -35,6 +35,7 @@ from app.network.forms import (
     NominationForm,
     StatusForm,
 )
+from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
@@ -162,6 +163,7 @@ def _geocoding(current_source: str | None = None) -> bool:
 
 @bp.get("/communities")
 @role_required(*STAFF)
+@cached_page
 def communities():
     form = CommunityFilterForm(request.args, prefectures=list_prefectures(), locale=current_language())
     form.validate()
@@ -271,6 +273,7 @@ def _community_page(community: Community, status_form: StatusForm, status: int =
 
 @bp.get("/communities/<id:community_id>")
 @role_required(*STAFF)
+@cached_page
 def community(community_id: int):
     found = _community_or_404(community_id)
     return _community_page(found, _status_form(found))
@@ -313,6 +316,7 @@ def _move_buttons(person: Evangelist) -> list[tuple[str, str, bool]]:
 
 @bp.get("/recruitment")
 @role_required(*STAFF)
+@cached_page
 def recruitment():
     choices = list_communities()
     form = BoardFilterForm(request.args, prefectures=list_prefectures(), communities=choices,
@@ -380,6 +384,7 @@ def _evangelist_or_404(evangelist_id: int) -> Evangelist:
 
 @bp.get("/evangelists/<id:evangelist_id>")
 @role_required(*STAFF)
+@cached_page
 def evangelist(evangelist_id: int):
     person = _evangelist_or_404(evangelist_id)
     assignments = assignments_of(person)

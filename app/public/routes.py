@@ -13,6 +13,7 @@ from app.extensions import db
 from app.folium_maps import map_config, place_map, place_of, public_network_map, rendered
 from app.i18n import current_language
 from app.models import Municipality
+from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.public import bp
 from app.public.forms import MunicipalityFilterForm
@@ -36,12 +37,14 @@ NEARBY_KM = DEFAULT_GAP_KM  # "nearby" on a municipality's page: the coverage ra
 
 @bp.get("/")
 @public
+@cached_page
 def index():
     return render_template("public/index.html", summary=network_summary())
 
 
 @bp.get("/municipalities")
 @public
+@cached_page
 def municipalities():
     form = MunicipalityFilterForm(list_prefectures(), current_language(), request.args)
     form.validate()
@@ -63,6 +66,7 @@ def municipalities():
 
 @bp.get("/municipalities/<code>")
 @public
+@cached_page
 def municipality(code: str):
     if not is_valid_lg_code(code):
         abort(404, description=_("%(code)s is not a valid 6-digit local government code.", code=code))
@@ -99,6 +103,7 @@ def municipality(code: str):
 
 @bp.get("/network")
 @public
+@cached_page
 def network():
     """The public map: open-data adoption and communities by prefecture, no personal data."""
     figures, _updated = prefecture_figures()
@@ -113,6 +118,7 @@ def network():
 
 @bp.get("/open-data")
 @public
+@cached_page
 def open_data():
     """The programme's own open data: aggregates per prefecture, the files, the licence."""
     figures, updated = programme_figures()

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app.decorators import role_required
 from app.i18n import current_language
 from app.labels import label
+from app.page_cache import cached_page
 from app.reports import bp
 from app.services.reports import VISIT_MONTHS, Dashboard, dashboard_figures, today_in_japan
 from evangelists.reports import SMALL_CELL
@@ -18,6 +19,7 @@ from evangelists.vocabulary import AGE_BANDS, GENDERS
 
 @bp.get("/dashboard")
 @role_required("coordinator", "admin")
+@cached_page
 def dashboard():
     """Every figure of the dashboard; ``?months=24`` shows two years of visits."""
     months = 24 if request.args.get("months") == "24" else VISIT_MONTHS[0]

@@ -31,6 +31,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from app.extensions import db
+from app.models.system import DataVersion, bump_data_version
 
 FORMAT_NAME = "evangelist-network-data"
 FORMAT_VERSION = 1
@@ -61,8 +62,10 @@ class MoveReport:
 
 
 def _tables() -> list[sa.Table]:
-    """Every table of the schema, parents before children (foreign keys)."""
-    return list(db.metadata.sorted_tables)
+    """Every table of the programme's data, parents before children (foreign keys). The
+    data version is not data: it only says when pages must be rendered again, and an
+    import counts it up instead (app/page_cache.py)."""
+    return [t for t in db.metadata.sorted_tables if t is not DataVersion.__table__]
 
 
 def schema_revision(conn: Connection) -> str | None:
@@ -256,6 +259,7 @@ def import_database(source: Path, *, replace: bool = False,
                 progress(table.name, count)
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn)
+        bump_data_version(conn)  # every page kept by a running server shows the old data
     return report
 
 

@@ -17,6 +17,7 @@ the database never holds an active evangelist without an account
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -327,9 +328,10 @@ class Board:
     columns: dict[str, list[Evangelist]] = field(default_factory=dict)  # the people shown
     per_community: list[CommunityCounts] = field(default_factory=list)  # everyone, counted
 
-    @property
+    @cached_property
     def counts(self) -> dict[str, int]:
-        """How many people are at each stage (shown or not)."""
+        """How many people are at each stage (shown or not); read only once the board is
+        complete (:func:`recruitment_board`), then kept: a page reads it dozens of times."""
         return {status: sum(row.counts[status] for row in self.per_community) for status in self.columns}
 
     @property

@@ -12,6 +12,7 @@ from app.decorators import public
 from app.extensions import limiter
 from app.i18n import current_language
 from app.mail import mail_configured, send_request_notices
+from app.page_cache import cached_page, fresh_value
 from app.services import requests as requests_service
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
@@ -37,13 +38,16 @@ def _request_form() -> RequestForm:
     )
     if request.method == "GET":
         form.prefecture.data = chosen or ""
-        form.nonce.data = secrets.token_urlsafe(24)
+        # New for every visitor, also when the page comes from the page cache: two towns
+        # must never share the nonce that tells a resubmission from a new request.
+        form.nonce.data = fresh_value("request-form-nonce", lambda: secrets.token_urlsafe(24))
     return form
 
 
 @bp.route("/request", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"], deduct_when=_created, scope="support-request")
+@cached_page
 def new_request():
     form = _request_form()
     if request.method == "GET":
@@ -119,6 +123,7 @@ def _by_token(token: str):
 
 @bp.route("/request/status/<token>", methods=["GET", "POST"])
 @public
+@cached_page
 def status(token: str):
     support_request = _by_token(token)
     form = MessageForm()

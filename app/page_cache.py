@@ -1,0 +1,209 @@
+"""Rendered pages kept until the data they show changes.
+
+Most pages are read far more often than the data under them changes, and rendering them
+(queries, forms, Jinja) costs ten to a hundred times what the request around it costs.
+A view marked with :func:`cached_page` is rendered once per **key** and then served from
+the worker's memory. The key names everything a page can depend on:
+
+* the route and its full path with the query string;
+* the host, the language, the signed-in user (or none) and the demo second-factor waiver;
+* today's date in Japan (pages count days);
+* the **data version**: one row (``data_version``) whose number goes up, in the same
+  transaction, whenever a transaction writes anything (``app/models/system.py``). A page kept
+  at version N is right while the number is N, for every worker and server; the next
+  write makes every kept page stale at once. Nothing is ever invalidated by hand.
+
+The version is read before the view runs, so what the view then reads is at least that
+new: a write in between can only file a newer page under an older number, which no later
+request asks for.
+
+What differs on every request is not kept but made again: the CSRF token, the CSP nonce
+and any value a view registers with :func:`fresh_value` (the public form's duplicate
+nonce). The stored page is split where those values appeared and joined with new ones.
+
+Not kept, so rendered as without this module: anything but GET; a request whose session
+holds flash messages (the page shows and consumes them); a session with writes not yet
+committed; a response that is not a 200 HTML page, sets a cookie, or changed the session
+beyond the CSRF token; a page larger than a quarter of the cache. ``PAGE_CACHE_BYTES``
+bounds each worker's memory (least recently used pages go first); 0 turns caching off.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import Session
+
+from app.decorators import DEMO_WAIVER
+from app.extensions import db
+from app.i18n import current_language
+from app.models.system import data_version, has_unsaved_writes, listen_for_writes
+from app.security import csp_nonce
+from app.services.reports import today_in_japan
+
+_EXTENSION = "page_cache"
+_FRESH = "_page_cache_fresh"  # g: {slot name: (value, maker)} for this request
+_CSRF, _NONCE = "csrf", "nonce"
+_SESSION_KEYS_MADE_BY_RENDERING = frozenset({"csrf_token"})
+
+# --- values made again on every request ----------------------------------------------
+
+
+def fresh_value(name: str, make: Callable[[], str]) -> str:
+    """``make()``'s value for this request; a kept page gets a new one in its place each
+    time it is served. For values that must differ between visitors (a form's nonce). The
+    value must be long and random enough not to appear anywhere else in the page."""
+    slots = g.setdefault(_FRESH, {})
+    if name not in slots:
+        slots[name] = (make(), make)
+    return slots[name][0]
+
+
+@dataclass(frozen=True)
+class _Page:
+    pieces: tuple[bytes, ...]  # the body, cut where a per-request value was
+    between: tuple[str, ...]  # the slot name of each cut, one fewer than the pieces
+    slots: tuple[tuple[str, Callable[[], str]], ...]  # (name, maker) of each slot used
+    headers: tuple[tuple[str, str], ...]
+    size: int  # bytes of body
+
+    def render(self) -> Response:
+        fresh = {name: make().encode() for name, make in self.slots}
+        body = [self.pieces[0]]
+        for name, piece in zip(self.between, self.pieces[1:], strict=True):
+            body += [fresh[name], piece]
+        return Response(b"".join(body), status=200, headers=list(self.headers))
+
+
+def _slot_makers() -> dict[str, tuple[str, Callable[[], str]]]:
+    """This request's per-request values that can appear in pages, by slot name."""
+    slots = dict(g.get(_FRESH, {}))
+    token = g.get("csrf_token")  # Flask-WTF keeps the signed token of this request here
+    if token:
+        slots[_CSRF] = (token, generate_csrf)
+    nonce = g.get("_csp_nonce")
+    if nonce:
+        slots[_NONCE] = (nonce, csp_nonce)
+    return slots
+
+
+def _page_of(response: Response, largest: int) -> _Page | None:
+    """``response`` as a page to keep, split where this request's own values appear; None
+    when it must not be kept."""
+    if (response.status_code != 200 or response.mimetype != "text/html" or response.is_streamed
+            or response.direct_passthrough or "Set-Cookie" in response.headers):
+        return None
+    body = response.get_data()
+    if len(body) > largest:
+        return None
+    slots = {value.encode(): (name, make) for name, (value, make) in _slot_makers().items()
+             if value.encode() in body}
+    pieces: list[bytes] = []
+    between: list[str] = []
+    last = 0
+    if slots:
+        pattern = re.compile(b"|".join(re.escape(value) for value in sorted(slots, key=len, reverse=True)))
+        for found in pattern.finditer(body):
+            pieces.append(body[last:found.start()])
+            between.append(slots[found.group()][0])
+            last = found.end()
+    pieces.append(body[last:])
+    headers = tuple((k, v) for k, v in response.headers.items() if k.lower() != "content-length")
+    return _Page(tuple(pieces), tuple(between), tuple(slots.values()), headers, len(body))
+
+
+# --- the store ------------------------------------------------------------------------
+
+
+class PageStore:
+    """Kept pages by key, least recently used first out, at most ``capacity`` bytes of
+    body in all (thread-safe)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.size = 0
+        self.hits = self.misses = 0
+        self._pages: OrderedDict[Hashable, _Page] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> _Page | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: Hashable, page: _Page) -> None:
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self.size -= old.size
+            self._pages[key] = page
+            self.size += page.size
+            while self.size > self.capacity and self._pages:
+                _key, dropped = self._pages.popitem(last=False)
+                self.size -= dropped.size
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+
+def store(app: Flask | None = None) -> PageStore | None:
+    return (app or current_app).extensions.get(_EXTENSION)
+
+
+def init_page_cache(app: Flask, session_class: type[Session]) -> None:
+    listen_for_writes(session_class)
+    capacity = int(app.config.get("PAGE_CACHE_BYTES", 0))
+    app.extensions[_EXTENSION] = PageStore(capacity) if capacity > 0 else None
+
+
+# --- the decorator --------------------------------------------------------------------
+
+
+def _key(version: int, today) -> tuple:
+    user = current_user.get_id() if current_user.is_authenticated else None
+    return (request.endpoint, request.host_url, request.full_path, current_language(), user,
+            bool(session.get(DEMO_WAIVER)), today, version)
+
+
+def _session_changed(before: dict) -> bool:
+    after = dict(session)
+    keys = (before.keys() | after.keys()) - _SESSION_KEYS_MADE_BY_RENDERING
+    return any(before.get(k) != after.get(k) for k in keys)
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve ``view``'s GET pages from the page cache (see the module's docstring). Put it
+    below the access decorator, so access is checked on every request."""
+
+    @wraps(view)
+    def cached(*args, **kwargs):
+        pages = store()
+        if (pages is None or request.method != "GET" or session.get("_flashes")
+                or has_unsaved_writes(db.session())):
+            return view(*args, **kwargs)
+        key = _key(data_version(db.session()), today_in_japan())
+        page = pages.get(key)
+        if page is not None:
+            return page.render()
+        before = dict(session)
+        response = current_app.make_response(view(*args, **kwargs))
+        if not _session_changed(before) and not has_unsaved_writes(db.session()):
+            page = _page_of(response, pages.capacity // 4)
+            if page is not None:
+                pages.put(key, page)
+        return response
+
+    return cached

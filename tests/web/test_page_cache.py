@@ -1,0 +1,192 @@
+"""The page cache (app/page_cache.py): a page is rendered once and served again until the
+data changes; what differs per visitor or per request is never served twice."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app import page_cache
+from app.extensions import db as _db
+from app.models import DataVersion, SupportRequest
+from app.services import datamove
+from tests.factories import make_municipality, make_request
+from tests.web.test_support import form_data, towns  # noqa: F401  (towns is a fixture)
+
+
+def version(db) -> int:
+    return db.session.scalar(sa.select(DataVersion.number)) or 0
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def nonce_field_of(html: str) -> str:
+    return re.search(r'id="nonce" name="nonce" type="hidden" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app
+
+
+# --- The data version -----------------------------------------------------------------
+
+
+def test_a_transaction_that_writes_counts_the_version_up_and_a_reading_one_does_not(db):
+    before = version(db)
+    make_municipality(name="書く町")
+    db.session.commit()
+    after_write = version(db)
+    db.session.commit()
+    db.session.scalars(sa.select(SupportRequest)).all()
+    db.session.commit()
+    assert after_write == before + 1 and version(db) == after_write
+
+
+def test_a_bulk_statement_counts_too(db):
+    town = make_municipality()
+    db.session.commit()
+    before = version(db)
+    db.session.execute(sa.update(type(town)).where(type(town).id == town.id).values(name="一括町"))
+    db.session.commit()
+    assert version(db) == before + 1
+
+
+def test_a_rolled_back_write_counts_nothing(db):
+    before = version(db)
+    make_municipality()
+    db.session.rollback()
+    db.session.commit()
+    assert version(db) == before
+
+
+def test_an_import_makes_every_kept_page_stale(app, db, tmp_path, client):
+    town = make_municipality(name="輸入前町")
+    db.session.commit()
+    datamove.export_database(tmp_path / "out")
+    before = version(db)
+    db.session.commit()
+    datamove.import_database(tmp_path / "out", replace=True)
+    assert version(db) > before
+
+
+# --- Serving kept pages ---------------------------------------------------------------
+
+
+def test_a_kept_page_is_served_until_the_data_changes(client, db, count_queries):
+    town = make_municipality(name="旧名町")
+    db.session.commit()
+    url = f"/municipalities/{town.code}"
+    assert "旧名町" in client.get(url).get_data(as_text=True)
+    with count_queries() as kept:
+        html = client.get(url).get_data(as_text=True)
+    assert "旧名町" in html
+    assert kept.statements == ["SELECT number FROM data_version WHERE id = 1"]
+
+    town.name = "新名町"
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "新名町" in html and "旧名町" not in html
+
+
+def test_a_new_request_from_the_form_shows_in_the_kept_queue(coordinator_client, client, towns, db):
+    coordinator = coordinator_client
+    assert "当別町" not in coordinator.get("/coordinator/requests").get_data(as_text=True)
+    coordinator.get("/coordinator/requests")  # now kept
+    assert client.post("/request", data=form_data()).status_code == 302
+    assert "当別町" in coordinator.get("/coordinator/requests").get_data(as_text=True)
+
+
+def test_pages_are_kept_apart_by_language_and_by_user(app, signed_in_client, client, towns):
+    first, first_user = signed_in_client("coordinator", display_name="一人目の調整役")
+    second, second_user = signed_in_client("coordinator", display_name="二人目の調整役")
+    for _ in range(2):
+        assert "一人目の調整役" in first.get("/coordinator/requests").get_data(as_text=True)
+        html = second.get("/coordinator/requests").get_data(as_text=True)
+        assert "二人目の調整役" in html and "一人目の調整役" not in html
+    assert '<html lang="ja">' in client.get("/request").get_data(as_text=True)
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    assert '<html lang="en">' in client.get("/request").get_data(as_text=True)
+    assert page_cache.store(app).hits >= 2
+
+
+def test_every_copy_of_the_kept_form_has_its_own_token_and_nonce(csrf_app, towns, db):
+    visitors = [csrf_app.test_client() for _ in range(3)]
+    pages = [v.get("/request?prefecture=01").get_data(as_text=True) for v in visitors]
+    assert page_cache.store(csrf_app).hits == 2
+    tokens = {csrf_of(p) for p in pages}
+    nonces = {nonce_field_of(p) for p in pages}
+    assert len(tokens) == 3 and len(nonces) == 3
+    # Each visitor's token is good for that visitor's session, and only for it.
+    refused = visitors[2].post("/request", data=form_data(csrf_token=csrf_of(pages[1]), nonce=nonce_field_of(pages[2])))
+    assert refused.status_code == 400
+    sent = visitors[2].post("/request", data=form_data(csrf_token=csrf_of(pages[2]), nonce=nonce_field_of(pages[2])))
+    assert sent.status_code == 302
+    assert db.session.scalar(sa.select(SupportRequest.form_nonce)) == nonce_field_of(pages[2])
+
+
+def test_a_kept_map_page_gets_a_new_csp_nonce_that_matches_its_header(client, towns):
+    seen = set()
+    for _ in range(3):
+        response = client.get("/network")
+        policy_nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+        body_nonces = set(re.findall(r'nonce="([^"]+)"', response.get_data(as_text=True)))
+        assert body_nonces == {policy_nonce}
+        seen.add(policy_nonce)
+    assert len(seen) == 3
+
+
+def test_flash_messages_are_shown_on_a_kept_page(coordinator_client, towns, db):
+    coordinator = coordinator_client
+    req = make_request(municipality=towns["tobetsu"])
+    db.session.commit()
+    url = f"/coordinator/requests/{req.id}"
+    coordinator.get(url)
+    coordinator.get(url)  # kept
+    page = coordinator.post(f"{url}/triage", follow_redirects=True).get_data(as_text=True)
+    assert 'class="alert' in page and "alert-success" in page
+    # The message is shown once, as without the cache.
+    assert "alert-success" not in coordinator.get(url).get_data(as_text=True)
+
+
+def test_a_session_with_unsaved_writes_is_not_served_a_kept_page(client, db):
+    town = make_municipality(name="保存前町")
+    db.session.commit()
+    url = f"/municipalities/{town.code}"
+    client.get(url)
+    town.name = "未保存町"  # the test's own session, which the request shares
+    db.session.flush()
+    assert "未保存町" in client.get(url).get_data(as_text=True)
+
+
+def test_the_cache_keeps_within_its_size_dropping_the_least_recently_used():
+    def page(size: int) -> page_cache._Page:
+        return page_cache._Page((b"x" * size,), (), (), (), size)
+
+    store = page_cache.PageStore(capacity=250)
+    store.put("a", page(100))
+    store.put("b", page(100))
+    assert store.get("a") is not None  # now b is the least recently used
+    store.put("c", page(100))
+    assert store.get("b") is None and store.get("a") is not None and store.get("c") is not None
+    assert store.size == 200 and len(store) == 2
+    store.put("a", page(50))  # replacing a page counts its new size only
+    assert store.size == 150
+
+
+def test_a_size_of_zero_turns_the_cache_off(app, towns):
+    from app import create_app
+
+    off = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PAGE_CACHE_BYTES=0)
+    assert page_cache.store(off) is None
+    with off.app_context():
+        try:
+            assert off.test_client().get("/request").status_code == 200
+        finally:  # this app's own connections, closed now rather than by the collector
+            _db.session.remove()
+            _db.engine.dispose()
