@@ -7,15 +7,16 @@ the worker's memory. The key names everything a page can depend on:
 
 * the route and its full path with the query string;
 * the host, the language, the signed-in user (or none) and the demo second-factor waiver;
-* today's date in Japan (pages count days);
+* today's date in Japan (pages count days), and the server's;
 * the **data version**: one row (``data_version``) whose number goes up, in the same
   transaction, whenever a transaction writes anything (``app/models/system.py``). A page kept
   at version N is right while the number is N, for every worker and server; the next
   write makes every kept page stale at once. Nothing is ever invalidated by hand.
 
-The version is read before the view runs, so what the view then reads is at least that
-new: a write in between can only file a newer page under an older number, which no later
-request asks for.
+The version is read first thing in the request, before the signed-in user is loaded, so
+what the view then reads is at least that new: a write in between can only file a newer
+page under an older number, which no later request asks for. A number lower than one seen
+before (a database restored from a backup) empties the store.
 
 What differs on every request is not kept but made again: the CSRF token, the CSP nonce
 and any value a view registers with :func:`fresh_value` (the public form's duplicate
@@ -35,6 +36,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import date
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, request, session
@@ -53,6 +55,7 @@ _EXTENSION = "page_cache"
 _FRESH = "_page_cache_fresh"  # g: {slot name: (value, maker)} for this request
 _CSRF, _NONCE = "csrf", "nonce"
 _SESSION_KEYS_MADE_BY_RENDERING = frozenset({"csrf_token"})
+_SHORTEST_VALUE = 16  # bytes: a per-request value shorter than this is not cut out
 
 # --- values made again on every request ----------------------------------------------
 
@@ -106,6 +109,8 @@ def _page_of(response: Response, largest: int) -> _Page | None:
         return None
     slots = {value.encode(): (name, make) for name, (value, make) in _slot_makers().items()
              if value.encode() in body}
+    if any(len(value) < _SHORTEST_VALUE for value in slots):
+        return None  # it could stand for other text of the page: render such a page every time
     pieces: list[bytes] = []
     between: list[str] = []
     last = 0
@@ -131,8 +136,19 @@ class PageStore:
         self.capacity = capacity
         self.size = 0
         self.hits = self.misses = 0
+        self.newest_version = 0
         self._pages: OrderedDict[Hashable, _Page] = OrderedDict()
         self._lock = threading.Lock()
+
+    def saw_version(self, version: int) -> None:
+        """The number only goes up, unless the database was restored from a backup or
+        migrated down and up: then numbers come again with other data, and every kept
+        page goes."""
+        with self._lock:
+            if version < self.newest_version:
+                self._pages.clear()
+                self.size = 0
+            self.newest_version = version
 
     def get(self, key: Hashable) -> _Page | None:
         with self._lock:
@@ -164,24 +180,41 @@ def store(app: Flask | None = None) -> PageStore | None:
 
 
 def init_page_cache(app: Flask, session_class: type[Session]) -> None:
+    # Counted even where this app keeps no pages: other servers on the database may.
     listen_for_writes(session_class)
     capacity = int(app.config.get("PAGE_CACHE_BYTES", 0))
     app.extensions[_EXTENSION] = PageStore(capacity) if capacity > 0 else None
+    app.before_request(_read_version_first)
 
 
 # --- the decorator --------------------------------------------------------------------
 
 
-def _key(version: int, today) -> tuple:
+def _key(version: int) -> tuple:
     user = current_user.get_id() if current_user.is_authenticated else None
+    # Both dates: pages count days in Japan, and a few rules still use the server's date.
     return (request.endpoint, request.host_url, request.full_path, current_language(), user,
-            bool(session.get(DEMO_WAIVER)), today, version)
+            bool(session.get(DEMO_WAIVER)), today_in_japan(), date.today(), version)
 
 
 def _session_changed(before: dict) -> bool:
     after = dict(session)
     keys = (before.keys() | after.keys()) - _SESSION_KEYS_MADE_BY_RENDERING
     return any(before.get(k) != after.get(k) for k in keys)
+
+
+_MARK = "page_cache"  # attribute of a decorated view (copied outwards by functools.wraps)
+_VERSION = "_page_cache_version"  # g: the data version, read before anything else
+
+
+def _read_version_first() -> None:
+    """Read the data version at the start of a request to a kept view, before Flask-Login
+    loads the user: a page must never be older than its number, and the layout shows the
+    user's name."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if (request.method == "GET" and getattr(view, _MARK, False) and store() is not None
+            and not has_unsaved_writes(db.session())):
+        setattr(g, _VERSION, data_version(db.session()))
 
 
 def cached_page(view: Callable) -> Callable:
@@ -191,10 +224,12 @@ def cached_page(view: Callable) -> Callable:
     @wraps(view)
     def cached(*args, **kwargs):
         pages = store()
-        if (pages is None or request.method != "GET" or session.get("_flashes")
+        version = g.pop(_VERSION, None)
+        if (pages is None or version is None or request.method != "GET" or session.get("_flashes")
                 or has_unsaved_writes(db.session())):
             return view(*args, **kwargs)
-        key = _key(data_version(db.session()), today_in_japan())
+        pages.saw_version(version)
+        key = _key(version)
         page = pages.get(key)
         if page is not None:
             return page.render()
@@ -206,4 +241,5 @@ def cached_page(view: Callable) -> Callable:
                 pages.put(key, page)
         return response
 
+    setattr(cached, _MARK, True)
     return cached

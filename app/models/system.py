@@ -25,7 +25,8 @@ class DataVersion(db.Model):
 _WROTE = "evn_wrote"  # Session.info flag: this transaction has written something
 _BUMP = sa.update(DataVersion).where(DataVersion.id == 1).values(number=DataVersion.number + 1)
 _READ = "SELECT number FROM data_version WHERE id = 1"
-_SELECT_TEXT = re.compile(r"\s*(select|with|pragma|show|explain)\b", re.IGNORECASE)
+# A text statement is a read only if it is a plain SELECT (a WITH may hold an UPDATE).
+_SELECT_TEXT = re.compile(r"\s*select\b(?!.*\b(nextval|setval)\s*\()", re.IGNORECASE | re.DOTALL)
 
 
 def _note_write(state: ORMExecuteState) -> None:
@@ -42,8 +43,8 @@ def _note_flush(session: Session, _context) -> None:
 
 
 def _bump_before_commit(session: Session) -> None:
-    if not has_unsaved_writes(session):
-        return
+    if session.in_nested_transaction() or not has_unsaved_writes(session):
+        return  # a savepoint's release: the outer transaction counts at its commit
     # Flush first, so the version row is the last row this transaction locks: two
     # writers never wait on each other's rows while holding it (PostgreSQL).
     session.flush()
@@ -56,6 +57,12 @@ def _forget_writes(session: Session, *_args) -> None:
     session.info.pop(_WROTE, None)
 
 
+def _forget_writes_of_root(session: Session, previous_transaction) -> None:
+    # A savepoint rolled back: what the outer transaction wrote before it still counts.
+    if not previous_transaction.nested:
+        _forget_writes(session)
+
+
 def listen_for_writes(session_class: type[Session]) -> None:
     """Count up the data version in every transaction of ``session_class`` that writes:
     an ORM flush, or an INSERT, UPDATE, DELETE or other non-SELECT statement. Writes made
@@ -66,7 +73,7 @@ def listen_for_writes(session_class: type[Session]) -> None:
     sa.event.listen(session_class, "after_flush", _note_flush)
     sa.event.listen(session_class, "before_commit", _bump_before_commit)
     sa.event.listen(session_class, "after_commit", _forget_writes)
-    sa.event.listen(session_class, "after_soft_rollback", _forget_writes)
+    sa.event.listen(session_class, "after_soft_rollback", _forget_writes_of_root)
 
 
 def bump_data_version(connection: sa.Connection) -> None:

@@ -190,3 +190,59 @@ def test_a_size_of_zero_turns_the_cache_off(app, towns):
         finally:  # this app's own connections, closed now rather than by the collector
             _db.session.remove()
             _db.engine.dispose()
+
+
+def test_a_rolled_back_savepoint_keeps_what_the_transaction_wrote_before_it(db):
+    before = version(db)
+    make_municipality(name="外側町")
+    with db.session.begin_nested() as savepoint:
+        make_municipality(name="内側町")
+        savepoint.rollback()
+    db.session.commit()
+    assert version(db) == before + 1
+
+
+def test_a_text_statement_counts_unless_it_is_a_plain_select(db):
+    town = make_municipality()
+    db.session.commit()
+    before = version(db)
+    db.session.execute(sa.text("SELECT 1"))
+    db.session.commit()
+    assert version(db) == before
+    db.session.execute(sa.text("WITH t AS (SELECT 1) UPDATE municipalities SET name = 'テキスト町' WHERE id = :id"),
+                       {"id": town.id})
+    db.session.commit()
+    assert version(db) == before + 1
+
+
+def test_a_version_lower_than_one_seen_empties_the_store(app, client, db):
+    town = make_municipality(name="最初町")
+    db.session.commit()
+    first = version(db)
+    url = f"/municipalities/{town.code}"
+    assert "最初町" in client.get(url).get_data(as_text=True)  # kept under the first number
+    town.name = "二番町"
+    db.session.commit()
+    assert "二番町" in client.get(url).get_data(as_text=True)
+    # A restore from a backup, around the session: other data, and the first number again.
+    with db.engine.begin() as conn:
+        conn.execute(sa.update(type(town)).where(type(town).id == town.id).values(name="復元町"))
+        conn.execute(sa.update(DataVersion).values(number=first))
+    db.session.expire_all()
+    assert "復元町" in client.get(url).get_data(as_text=True)
+
+
+def test_a_page_whose_per_request_value_is_short_is_not_kept(app, client):
+    from flask import render_template_string
+
+    from app.page_cache import cached_page, fresh_value
+
+    @cached_page
+    def short():
+        return render_template_string("<p>{{ v }}</p>", v=fresh_value("short", lambda: "7"))
+
+    short.access = frozenset()
+    app.add_url_rule("/_short", "short_value", short)
+    assert client.get("/_short").get_data(as_text=True) == "<p>7</p>"
+    assert client.get("/_short").get_data(as_text=True) == "<p>7</p>"
+    assert len(page_cache.store(app)) == 0
