@@ -26,7 +26,8 @@ Not kept, so rendered as without this module: anything but GET; a request whose 
 holds flash messages (the page shows and consumes them); a session with writes not yet
 committed; a response that is not a 200 HTML page, sets a cookie, or changed the session
 beyond the CSRF token; a page larger than a quarter of the cache. ``PAGE_CACHE_BYTES``
-bounds each worker's memory (least recently used pages go first); 0 turns caching off.
+bounds each worker's memory (least recently used pages go first); 0 turns caching off, and
+so does debug mode (``FLASK_DEBUG=1``), where templates reload when edited.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ def init_page_cache(app: Flask, session_class: type[Session]) -> None:
     # Counted even where this app keeps no pages: other servers on the database may.
     listen_for_writes(session_class)
     capacity = int(app.config.get("PAGE_CACHE_BYTES", 0))
+    if app.debug or app.config.get("TEMPLATES_AUTO_RELOAD"):
+        capacity = 0  # an edited template shows on the next reload, as a developer expects
     app.extensions[_EXTENSION] = PageStore(capacity) if capacity > 0 else None
     app.before_request(_read_version_first)
 

@@ -184,6 +184,9 @@ def test_a_size_of_zero_turns_the_cache_off(app, towns):
 
     off = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"], PAGE_CACHE_BYTES=0)
     assert page_cache.store(off) is None
+    editing = create_app("testing", SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
+                         TEMPLATES_AUTO_RELOAD=True)
+    assert page_cache.store(editing) is None  # a template edited in debug mode shows at once
     with off.app_context():
         try:
             assert off.test_client().get("/request").status_code == 200
