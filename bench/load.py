@@ -278,7 +278,8 @@ def sign_in(base: str, secret: str) -> str:
     opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(path):
-        return opener.open(base + path, timeout=10).read().decode()
+        url = path if path.startswith("http") else base + path
+        return opener.open(url, timeout=10).read().decode()
 
     def post(path, fields) -> str:
         data = urllib.parse.urlencode(fields).encode()
@@ -298,6 +299,10 @@ def sign_in(base: str, secret: str) -> str:
                                        "code": pyotp.TOTP(secret).now()})
     if "/auth/" in target:
         raise SystemExit(f"second factor went to {target!r}")
+    # Signing in starts a new session, without the CSRF secret; the first page puts one in
+    # and the browser keeps that cookie. Without this step every measured request would
+    # make a new secret and send a new cookie, which no browser would cause.
+    get(target)
     return "; ".join(f"{c.name}={c.value}" for c in jar if c.name == "session")
 
 
