@@ -23,7 +23,7 @@ and any value a view registers with :func:`fresh_value` (the public form's dupli
 nonce). The stored page is split where those values appeared and joined with new ones.
 
 Not kept, so rendered as without this module: anything but GET; a request whose session
-holds flash messages (the page shows and consumes them); a session with writes not yet
+holds flash messages, or a page that showed some (it consumes them); a session with writes not yet
 committed; a response that is not a 200 HTML page, sets a cookie, or changed the session
 beyond the CSRF token; a page larger than a quarter of the cache. ``PAGE_CACHE_BYTES``
 bounds each worker's memory (least recently used pages go first); 0 turns caching off, and
@@ -41,6 +41,7 @@ from datetime import date
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, request, session
+from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
@@ -200,6 +201,12 @@ def _key(version: int) -> tuple:
             bool(session.get(DEMO_WAIVER)), today_in_japan(), date.today(), version)
 
 
+def _showed_messages() -> bool:
+    """Whether this render showed flash messages, even ones flashed during it (which
+    leave the session as it was)."""
+    return bool(getattr(request_ctx, "flashes", None))
+
+
 def _session_changed(before: dict) -> bool:
     after = dict(session)
     keys = (before.keys() | after.keys()) - _SESSION_KEYS_MADE_BY_RENDERING
@@ -238,7 +245,8 @@ def cached_page(view: Callable) -> Callable:
             return page.render()
         before = dict(session)
         response = current_app.make_response(view(*args, **kwargs))
-        if not _session_changed(before) and not has_unsaved_writes(db.session()):
+        if (not _session_changed(before) and not has_unsaved_writes(db.session())
+                and not _showed_messages()):
             page = _page_of(response, pages.capacity // 4)
             if page is not None:
                 pages.put(key, page)

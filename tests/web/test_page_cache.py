@@ -249,3 +249,20 @@ def test_a_page_whose_per_request_value_is_short_is_not_kept(app, client):
     assert client.get("/_short").get_data(as_text=True) == "<p>7</p>"
     assert client.get("/_short").get_data(as_text=True) == "<p>7</p>"
     assert len(page_cache.store(app)) == 0
+
+
+def test_a_page_that_flashed_and_showed_a_message_in_one_render_is_not_kept(app, client):
+    from flask import flash, get_flashed_messages, render_template_string
+
+    from app.page_cache import cached_page
+
+    @cached_page
+    def flashing():
+        flash("一度だけ")
+        return render_template_string("{{ messages|join }}", messages=get_flashed_messages())
+
+    flashing.access = frozenset()
+    app.add_url_rule("/_flashing", "flashing", flashing)
+    assert client.get("/_flashing").get_data(as_text=True) == "一度だけ"
+    assert client.get("/_flashing").get_data(as_text=True) == "一度だけ"
+    assert len(page_cache.store(app)) == 0
