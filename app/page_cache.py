@@ -233,11 +233,11 @@ def cached_page(view: Callable) -> Callable:
 
     @wraps(view)
     def cached(*args, **kwargs):
-        pages = store()
+        # Read by _read_version_first only for a GET with a store and no unsaved writes.
         version = g.pop(_VERSION, None)
-        if (pages is None or version is None or request.method != "GET" or session.get("_flashes")
-                or has_unsaved_writes(db.session())):
+        if version is None or session.get("_flashes"):
             return view(*args, **kwargs)
+        pages = store()
         pages.saw_version(version)
         key = _key(version)
         page = pages.get(key)

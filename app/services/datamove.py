@@ -82,17 +82,14 @@ def _encode(value):
 
 
 def _decoder(column: sa.Column) -> Callable | None:
-    """How to turn the JSON value of ``column`` back into what SQLAlchemy expects."""
+    """How to turn the JSON value of ``column`` back into what SQLAlchemy expects: dates
+    and timestamps come back from their ISO text; every other value travels as JSON gives it."""
     column_type = column.type
     if isinstance(column_type, sa.TypeDecorator):  # e.g. UTCDateTime: what it stores
         column_type = column_type.impl_instance
-    try:
-        python_type = column_type.python_type
-    except NotImplementedError:  # SQLAlchemy's answer for a type with no Python type
-        return None  # such values travel as JSON gives them
-    if python_type is datetime:
+    if isinstance(column_type, sa.DateTime):
         return datetime.fromisoformat
-    if python_type is date:
+    if isinstance(column_type, sa.Date):
         return date.fromisoformat
     return None
 
