@@ -4,9 +4,17 @@ How a map gets onto a page:
 
 * folium builds the skeleton: the Leaflet map, the configured tile layer, one layer per
   kind of data (:class:`DataLayer`) and the layer control. Nothing of the data is in the
-  page: each ``DataLayer`` names a GeoJSON URL that ``static/js/maps.js`` fetches once and
-  draws (popups and legend counts included), so the page stays small and cacheable and a
-  1,741-point layer costs the browser one request.
+  map's script: each ``DataLayer`` names a GeoJSON URL that ``static/js/maps.js`` fetches
+  once and draws (popups and legend counts included), so the page stays small and
+  cacheable and a 1,741-point layer costs the browser one request. The small maps' few
+  points travel beside the script, in a ``<script type="application/json">`` block that
+  the page template writes with ``tojson`` (``RenderedMap.data``).
+* Data must never reach branca: it compiles every element's rendered script as a new
+  Jinja template (``MacroElement.render`` wraps it in ``Element(text)``), so a name such
+  as ``{{7*7}}`` in a map script was evaluated on the server (README "Security notes for
+  developers"). :class:`DataLayer` refuses template markers in what it hands to folium,
+  and :func:`render_map` takes each script as the first render wrote it, without the
+  second render that evaluated it.
 * :func:`render_map` splits folium's output into the asset links (served from
   ``static/vendor``, never a CDN), the map ``<div>`` and the inline script. The page
   template puts the script in a ``<script nonce="...">``: folium writes inline JavaScript
@@ -30,7 +38,7 @@ from dataclasses import dataclass
 
 import folium
 import xyzservices
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink, Element, JavascriptLink
 from flask import Flask, current_app, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -106,7 +114,9 @@ class AppMap(folium.Map):
 
 class DataLayer(JSCSSMixin, Layer):
     """A layer drawn by static/js/maps.js from GeoJSON: fetched from ``url`` the first
-    time the layer is shown, or given inline as ``data`` for small maps.
+    time the layer is shown, or given as ``data`` for small maps. ``data`` stays out of
+    the script: :func:`render_map` hands it to the page, which writes it in a JSON block
+    whose id the layer's spec names.
 
     ``kind`` selects how features are drawn (see ``KINDS`` in maps.js); ``cluster`` groups
     dense point layers with Leaflet.markercluster.
@@ -126,13 +136,32 @@ class DataLayer(JSCSSMixin, Layer):
         super().__init__(name=name, overlay=True, control=control, show=show)
         if (url is None) == (data is None):
             raise ValueError("a DataLayer needs exactly one of url and data")
-        self.spec = {"key": key, "kind": kind, "url": url, "data": data, "cluster": cluster, **options}
+        self.data = data
+        source = {"url": url} if data is None else {"data": data_block_id(key)}
+        self.spec = {"key": key, "kind": kind, "cluster": cluster, **source, **options}
+        refuse_template_markers({"name": name, "spec": self.spec})
         static = current_app.static_url_path.rstrip("/")
         self.default_js = [("evn_maps", f"{static}/js/maps.js")]
         self.default_css = []
         if cluster:
             self.default_js = MarkerCluster.default_js + self.default_js
             self.default_css = list(MarkerCluster.default_css)
+
+
+def data_block_id(key: str) -> str:
+    """The id of the ``<script type="application/json">`` that holds a layer's data."""
+    return f"map-data-{key}"
+
+
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def refuse_template_markers(value) -> None:
+    """Raise if ``value`` (as JSON) carries Jinja syntax: branca compiles what it is given
+    as template source, so only our own words and numbers may go in, never data."""
+    text = json.dumps(value, ensure_ascii=False)
+    if any(marker in text for marker in TEMPLATE_MARKERS):
+        raise ValueError(f"template syntax in what a map hands to folium: {text[:200]}")
 
 
 def layer_name(text: str, swatch: str) -> str:
@@ -169,14 +198,29 @@ def new_map(label: str, *, bounds=JAPAN_BOUNDS, zoom_control: bool = True) -> Ap
 
 @dataclass(frozen=True)
 class RenderedMap:
-    """What a template needs: ``assets`` for the head, ``html`` where the map goes, and
-    ``script`` to put in ``<script nonce="{{ csp_nonce() }}">`` after the assets."""
+    """What a template needs: ``assets`` for the head, ``html`` where the map goes,
+    ``script`` to put in ``<script nonce="{{ csp_nonce() }}">`` after the assets, and
+    ``data``, the small maps' GeoJSON by block id, for ``<script type="application/json">``
+    blocks written with ``tojson`` (templates/_map.html)."""
 
     assets: Markup
     html: Markup
     script: Markup
     label: str
     name: str  # the map's JavaScript variable
+    data: tuple[tuple[str, dict], ...] = ()
+
+
+def _first_render(element: Element) -> str:
+    """The text that branca's render wrote for one element of the figure's script.
+
+    ``MacroElement.render`` wraps that text in ``Element(text)``, which compiles it as a
+    template; rendering the figure's script (as ``Figure.render`` does) would evaluate
+    it. The text is taken as it was written instead. Anything else in the script is a
+    change in branca that this function must be taught about, not guessed at."""
+    if type(element) is not Element or element._template_str is None:
+        raise RuntimeError(f"unexpected {type(element).__name__} in the map's script: see _first_render")
+    return str(element._template_str)
 
 
 def render_map(m: AppMap) -> RenderedMap:
@@ -192,13 +236,23 @@ def render_map(m: AppMap) -> RenderedMap:
     html = Markup('<div class="folium-map" id="{}" role="region" aria-label="{}"></div>').format(
         m.get_name(), m.label
     )
+    script = "\n".join(_first_render(child) for child in root.script._children.values())
+    data = tuple((layer.spec["data"], layer.data) for layer in _layers(m) if layer.data is not None)
     return RenderedMap(
         assets=Markup("\n".join(links)),
         html=html,
-        script=Markup(root.script.render()),
+        script=Markup(script),
         label=escape(m.label),
         name=m.get_name(),
+        data=data,
     )
+
+
+def _layers(element: Element):
+    for child in element._children.values():
+        if isinstance(child, DataLayer):
+            yield child
+        yield from _layers(child)
 
 
 # --- remembering rendered maps ----------------------------------------------------------
@@ -370,8 +424,7 @@ def place_map(place: tuple, communities, evangelists) -> AppMap:
     name = properties["name"]
     m = new_map(_("Map of %(name)s and its surroundings", name=name),
                 bounds=_around(lat, lon, [*communities, *evangelists]))
-    DataLayer("place", "place", layer_name(name, "place"), data=_points([place]),
-              control=False).add_to(m)
+    DataLayer("place", "place", "place", data=_points([place]), control=False).add_to(m)
     if communities:
         DataLayer("communities", "communities", layer_name(_("Communities nearby"), "community"),
                   data=_points(communities)).add_to(m)
@@ -389,8 +442,7 @@ def suggestion_map(place: tuple, suggestions) -> AppMap:
     lat, lon, properties)."""
     _code, lat, lon, properties = place
     m = new_map(_("Map of the request and its suggested evangelists"), bounds=_around(lat, lon, suggestions))
-    DataLayer("place", "place", layer_name(properties["name"], "place"), data=_points([place]),
-              control=False).add_to(m)
+    DataLayer("place", "place", "place", data=_points([place]), control=False).add_to(m)
     DataLayer("suggestions", "suggestions", layer_name(_("Suggested evangelists"), "suggestion"),
               data=_points(suggestions), origin=[lat, lon], control=False).add_to(m)
     return m

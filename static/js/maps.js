@@ -338,6 +338,15 @@
     return L.featureGroup();
   }
 
+  // A small map's points, from the page's <script type="application/json" id="...">
+  // (never from the map's own script: see app/folium_maps.py).
+  function inlineData(id) {
+    return new Promise(function (resolve) {
+      var block = document.getElementById(id);
+      resolve(JSON.parse(block.textContent));
+    });
+  }
+
   function layer(spec) {
     var group = makeGroup(spec);
     if (spec.track) group.evnKey = spec.key;
@@ -345,7 +354,7 @@
     function load() {
       if (loaded) return;
       loaded = true;
-      var source = spec.data ? Promise.resolve(spec.data) : fetchJSON(spec.url);
+      var source = spec.data ? inlineData(spec.data) : fetchJSON(spec.url);
       source
         .then(function (data) { return Promise.resolve(KINDS[spec.kind](data, group, spec)).then(function (count) { return [count, data]; }); })
         .then(function (result) {

@@ -124,3 +124,30 @@ def test_the_public_map_draws_prefectures_without_signing_in(site, page_at):
     page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").first.wait_for(timeout=15_000)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert problems == [] and page.external_requests == []
+
+
+def test_a_small_map_draws_its_points_from_the_page_and_shows_names_as_text(site, db, page_at):
+    """The municipality page's map takes its points from the page's JSON block (not from
+    its script), and a hostile name reaches the popup as text, not markup or template."""
+    base, _coordinator = site
+    sapporo = db.session.scalar(sa.select(make_municipality.__globals__["Municipality"]).where(
+        make_municipality.__globals__["Municipality"].code == "011002"))
+    hostile = "{{7*7}} <img src=x onerror=alert(1)> {{"
+    make_community(name=hostile, municipality=sapporo, lat=sapporo.lat + 0.02, lon=sapporo.lon + 0.02)
+    db.session.commit()
+    page = page_at(PHONE)
+    problems = watch_console(page)
+    page.goto(base + "/municipalities/011002")
+    pins = page.locator(".map-pin-community")
+    pins.first.wait_for(timeout=15_000)
+    assert pins.count() == 2
+    texts = []
+    for i in range(2):
+        pins.nth(i).focus()
+        page.keyboard.press("Enter")
+        popup = page.locator(".leaflet-popup-content").last
+        popup.wait_for()
+        texts.append(popup.inner_text())
+    assert any(hostile in text for text in texts), texts
+    assert page.locator(".leaflet-popup-content img, main img[src=x]").count() == 0
+    assert problems == [] and page.external_requests == []

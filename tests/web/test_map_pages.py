@@ -182,6 +182,14 @@ def layer_specs(html: str) -> dict[str, tuple[str, dict]]:
     }
 
 
+def layer_data(html: str, key: str) -> dict:
+    """A small map's GeoJSON for layer ``key``: the JSON block its spec names, never
+    the script itself (tests/web/test_template_injection.py says why)."""
+    _var, spec = layer_specs(html)[key]
+    block = re.search(rf'<script type="application/json" id="{spec["data"]}">(.*?)</script>', html, re.S)
+    return json.loads(block.group(1))
+
+
 def test_the_map_page_passes_its_filters_to_the_data_urls(coordinator_client, network):
     html = coordinator_client.get("/map?prefecture=01&topic=gis&km=80&status=triaged").get_data(as_text=True)
     urls = {key: spec["url"] for key, (_var, spec) in layer_specs(html).items()}
@@ -220,9 +228,15 @@ def test_the_municipality_page_shows_nearby_evangelists_to_staff_only(client, si
 
 def test_the_request_page_maps_its_top_suggestions(coordinator_client, db, network):
     html = coordinator_client.get(f"/coordinator/requests/{network['request'].id}").get_data(as_text=True)
-    (_var, spec), = [v for k, v in layer_specs(html).items() if k == "suggestions"]
-    (feature,) = spec["data"]["features"]
+    (feature,) = layer_data(html, "suggestions")["features"]
     assert feature["properties"]["rank"] == 1 and feature["properties"]["name"] == "地図 好子"
+
+
+def test_the_small_maps_keep_their_points_out_of_the_script(client, network):
+    html = client.get("/municipalities/011002").get_data(as_text=True)
+    script = re.search(r'<script nonce="[^"]+">(.*?)</script>', html, re.S).group(1)
+    assert "Code for Sapporo" in html and "Code for Sapporo" not in script
+    assert layer_specs(html)["communities"][1]["data"] == "map-data-communities"
 
 
 def test_the_public_network_page_lists_every_prefecture_in_the_table(client, gazetteer):
@@ -264,5 +278,5 @@ def test_a_rendered_map_is_kept_per_filters_and_data_while_each_page_gets_its_ow
     db.session.commit()
     after = client.get("/municipalities/011002").get_data(as_text=True)
     assert "Civic Tech 札幌北" not in before and map_id(after) != map_id(before)
-    nearby = layer_specs(after)["communities"][1]["data"]["features"]
+    nearby = layer_data(after, "communities")["features"]
     assert "Civic Tech 札幌北" in {f["properties"]["name"] for f in nearby}

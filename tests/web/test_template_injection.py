@@ -1,0 +1,373 @@
+"""Text that people type or import is shown, never run: server-side template injection.
+
+Every free-text column that a form, a CSV import or a status link can set is filled with
+a Jinja payload, and every page, export and API answer is fetched as every role. The
+payload must come back literally wherever it is shown, never evaluated and never as a
+500. This is how branca's double render (README "Security notes for developers") ran
+community and evangelist names as templates on the map pages until it was fixed.
+
+A new text column fails ``test_every_text_column_is_poisoned_or_excused`` until it is
+added to ``FREE_TEXT`` (or to ``NOT_FREE_TEXT``, with the reason).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import Assignment, CommunityStatusChange, Outcome, RequestMessage, Visit
+from app.services.accounts import make_password_token
+from app.services.audit import record_event
+from app.services.exports import KINDS as EXPORT_KINDS
+from app.services.topics import sync_topics
+from tests.conftest import sign_in
+from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request
+from tests.web.test_access import ACCESS, url_for_endpoint
+
+ROOT = Path(__file__).resolve().parents[2]
+STATUS_TOKEN = "private-status-token-" + "y" * 30
+
+# Each payload is wrapped in MARK on both sides, so the check below can tell the literal
+# text from what an evaluation would leave behind (49, x, an empty string, a dict...).
+MARK = "ssti"
+PAYLOADS = {
+    "arithmetic": "{{7*7}}",
+    "statement": "{% if true %}x{% endif %}",
+    "config": "{{ config }}",
+    "globals": "{{ self.__init__.__globals__ }}",
+    "lone": "{{",
+}
+
+# (table, column): every column a person can fill with free text, through a form, a CSV
+# import, the public request form or a status link, or that repeats such text.
+FREE_TEXT = {
+    ("users", "display_name"),
+    ("users", "email"),
+    ("audit_events", "actor_label"),
+    ("communities", "name"),
+    ("communities", "website"),
+    ("communities", "contact_email"),
+    ("communities", "description"),
+    ("communities", "address"),
+    ("community_status_changes", "note"),
+    ("evangelists", "family_name"),
+    ("evangelists", "given_name"),
+    ("support_requests", "contact_name"),
+    ("support_requests", "department"),
+    ("support_requests", "email"),
+    ("support_requests", "preferred_period"),
+    ("support_requests", "message"),
+    ("support_requests", "decline_reason"),
+    ("request_messages", "body"),
+    ("assignments", "decline_reason"),
+    ("visits", "attendee_departments"),
+    ("visits", "summary"),
+    ("visits", "next_steps"),
+    ("outcomes", "evidence_url"),
+    ("outcomes", "note"),
+    # Reference data from the gazetteer, but it is the text every map shows: poisoned too.
+    ("municipalities", "name"),
+    ("municipalities", "name_kana"),
+    ("municipalities", "name_romaji"),
+}
+# Text columns that hold no free text, and why.
+NOT_FREE_TEXT = {
+    ("prefectures", "code"): "fixed reference data (47 rows shipped with the app)",
+    ("prefectures", "name_ja"): "fixed reference data",
+    ("prefectures", "name_kana"): "fixed reference data",
+    ("prefectures", "name_en"): "fixed reference data",
+    ("prefectures", "region"): "fixed reference data",
+    ("topics", "slug"): "fixed vocabulary (flask topics load)",
+    ("topics", "name_ja"): "fixed vocabulary",
+    ("topics", "name_en"): "fixed vocabulary",
+    ("users", "password_hash"): "made by the app",
+    ("users", "role"): "a CHECKed vocabulary",
+    ("users", "totp_secret"): "made by the app",
+    ("users", "locale"): "a CHECKed vocabulary",
+    ("audit_events", "action"): "a code written by the app",
+    ("audit_events", "entity_type"): "a code written by the app",
+    ("audit_events", "client_address"): "an IP address parsed by the app",
+    ("municipalities", "code"): "a checked local government code",
+    ("municipalities", "kind"): "a CHECKed vocabulary",
+    ("municipalities", "open_data_status"): "a CHECKed vocabulary",
+    ("municipalities", "engagement_stage"): "a CHECKed vocabulary",
+    ("recovery_codes", "code_hash"): "made by the app",
+    ("communities", "status"): "a CHECKed vocabulary",
+    ("communities", "location_source"): "a CHECKed vocabulary",
+    ("support_requests", "phone"): "normalised to E.164 by the form (digits and +)",
+    ("support_requests", "preferred_mode"): "a CHECKed vocabulary",
+    ("support_requests", "status"): "a CHECKed vocabulary",
+    ("support_requests", "token_hash"): "made by the app",
+    ("support_requests", "form_nonce"): "made by the app, checked by the form",
+    ("community_status_changes", "status"): "a CHECKed vocabulary",
+    ("evangelists", "status"): "a CHECKed vocabulary",
+    ("evangelists", "location_source"): "a CHECKed vocabulary",
+    ("evangelists", "age_band"): "a CHECKed vocabulary",
+    ("evangelists", "gender"): "a CHECKed vocabulary",
+    ("request_messages", "sender"): "a CHECKed vocabulary",
+    ("assignments", "status"): "a CHECKed vocabulary",
+    ("visits", "mode"): "a CHECKed vocabulary",
+    ("outcomes", "type"): "a CHECKed vocabulary",
+}
+# JSON columns that carry free text (the audit log's before/after).
+FREE_JSON = {("audit_events", "before"), ("audit_events", "after")}
+
+
+def _text_columns(db) -> set[tuple[str, str]]:
+    return {
+        (table.name, column.name)
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, (sa.String, sa.Text))
+    }
+
+
+def test_every_text_column_is_poisoned_or_excused(db):
+    columns = _text_columns(db)
+    assert columns - FREE_TEXT - set(NOT_FREE_TEXT) == set(), "add these columns to FREE_TEXT or NOT_FREE_TEXT"
+    assert (FREE_TEXT | set(NOT_FREE_TEXT)) - columns == set(), "these columns no longer exist"
+
+
+def build_world(db, make_account) -> dict:
+    """One of everything that shows text: a town with a community, an evangelist and a
+    candidate nearby (the public page's map), a triaged request with suggestions (the
+    request page's map), a proposal declined with a reason, an accepted one with a visit
+    and an outcome, messages, a community status change and audit events."""
+    hokkaido = make_prefecture(code="01")
+    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.06, lon=141.35)
+    ebetsu = make_municipality(code="012173", name="江別市", prefecture=hokkaido, lat=43.10, lon=141.54)
+    sync_topics()
+    users = {role: make_account(role) for role in ("admin", "coordinator", "evangelist")}
+    other = make_account("evangelist", email="other@example.jp")
+
+    me = make_evangelist(user=users["evangelist"], home_municipality=sapporo, capacity=5, travel_radius_km=300.0)
+    theirs = make_evangelist(user=other, home_municipality=ebetsu, capacity=5, travel_radius_km=300.0)
+    candidate = make_evangelist(user=None, status="candidate", home_municipality=ebetsu)
+    community = make_community(municipality=sapporo, description="説明", address="札幌市中央区",
+                               website="https://example.jp/", contact_email="c@example.jp")
+    db.session.add(CommunityStatusChange(community=community, status="active", since=date(2024, 4, 1),
+                                         note="発足", changed_by_id=users["coordinator"].id))
+
+    triaged = make_request(municipality=sapporo, status="triaged", message="相談", preferred_period="春",
+                           token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
+    working = make_request(municipality=ebetsu, status="scheduled", message="相談")
+    closed = make_request(municipality=ebetsu, status="declined", decline_reason="対象外")
+    declined = Assignment(request=triaged, evangelist=theirs, status="declined", score=0.5, distance_km=3.0,
+                          reasons=[], decline_reason="日程")
+    accepted = Assignment(request=working, evangelist=me, status="accepted", score=0.5, distance_km=3.0, reasons=[])
+    db.session.add_all([declined, accepted])
+    db.session.flush()
+    visit = Visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date(2026, 11, 20),
+                  mode="online", duration_minutes=60, summary="相談", next_steps="次", attendee_departments="課")
+    db.session.add(visit)
+    db.session.flush()
+    db.session.add(Outcome(visit=visit, type="open_data_published", achieved_on=date(2026, 11, 20),
+                           evidence_url="https://example.jp/od", note="公開"))
+    for req in (triaged, working):
+        db.session.add(RequestMessage(request=req, sender="municipality", body="よろしく"))
+        db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,
+                                      body="承知"))
+    record_event(users["coordinator"], "community.updated", "community", community.id,
+                 before={"name": "旧"}, after={"name": "新"})
+    record_event(users["coordinator"], "request.triaged", "support_request", triaged.id)
+    db.session.commit()
+    return {
+        "users": users,
+        "url_args": {
+            "request_id": triaged.id,
+            "assignment_id": accepted.id,
+            "visit_id": visit.id,
+            "community_id": community.id,
+            "evangelist_id": candidate.id,
+            "code": "011002",
+            "locale": "en",
+            "user_id": other.id,
+            "purpose": "reset",
+            "token": make_password_token(other, "reset"),
+        },
+        "more_urls": [
+            f"/request/status/{STATUS_TOKEN}",
+            f"/coordinator/requests/{working.id}",
+            f"/coordinator/requests/{closed.id}",
+            f"/coordinator/evangelists/{theirs.id}",
+            f"/coordinator/evangelists/{me.id}",
+            "/municipalities/012173",
+        ],
+    }
+
+
+def poison(db, payload: str) -> str:
+    """Every free-text column of every row becomes MARK + payload + MARK."""
+    text = f"{MARK}{payload}{MARK}"
+    with db.engine.begin() as connection:
+        for table_name, column in sorted(FREE_TEXT):
+            table = db.metadata.tables[table_name]
+            # A unique column gets the row's id after the text (the check allows that).
+            value = text + sa.cast(table.c.id, sa.String) if _unique(table, column) else text
+            connection.execute(sa.update(table).values({column: value}))
+        for table_name, column in sorted(FREE_JSON):
+            table = db.metadata.tables[table_name]
+            connection.execute(sa.update(table).values({column: {"name": text}}))
+    db.session.expire_all()
+    return text
+
+
+def _unique(table: sa.Table, column: str) -> bool:
+    return table.c[column].unique or any(
+        index.unique and column in index.columns for index in table.indexes)
+
+
+def leftovers(body: str, text: str) -> list[str]:
+    """What the page shows of MARK that is not the literal text: an evaluation's trace."""
+    rest = body.replace(text, "")
+    found = []
+    start = rest.find(MARK)
+    while start != -1:
+        found.append(rest[max(0, start - 40):start + 80])
+        start = rest.find(MARK, start + 1)
+    return found
+
+
+def get_urls(app, world) -> list[str]:
+    urls = [url_for_endpoint(app, endpoint, {**world["url_args"], "dataset": "municipalities"})
+            for endpoint, (method, _rule) in sorted(ACCESS.items()) if method == "GET"]
+    urls += [f"/coordinator/export/{kind}.csv" for kind in EXPORT_KINDS]
+    return urls + world["more_urls"]
+
+
+def crawl(app, client, urls, text) -> dict[str, str]:
+    """Fetch every URL with ``client``; fail on a 5xx or any trace of an evaluation."""
+    bodies, problems = {}, []
+    for url in urls:
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        if response.status_code >= 500:
+            problems.append(f"{url}: {response.status_code}")
+        traces = leftovers(body, text)
+        if traces or "__builtins__" in body or "SECRET_KEY" in body:
+            problems.append(f"{url}: evaluated: {traces[:3]}")
+        bodies[url] = body
+    assert problems == []
+    return bodies
+
+
+@pytest.mark.parametrize("payload", PAYLOADS.values(), ids=PAYLOADS.keys())
+def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, make_account, payload):
+    world = build_world(db, make_account)
+    clients = {"anonymous": app.test_client()}
+    for role, user in world["users"].items():
+        clients[role] = app.test_client()
+        sign_in(clients[role], user)  # before the e-mail addresses are poisoned
+    text = poison(db, payload)
+    urls = get_urls(app, world)
+    seen = {role: crawl(app, client, urls, text) for role, client in clients.items()}
+
+    # The text is really on the pages that show it, maps included (not merely absent).
+    public_town = seen["anonymous"]["/municipalities/011002"]
+    assert public_town.count(text) >= 2  # the community in the list and in the map's data
+    staff_request = seen["coordinator"][f"/coordinator/requests/{world['url_args']['request_id']}"]
+    assert 'type="application/json"' in staff_request and text in staff_request
+    assert text in seen["coordinator"]["/coordinator/evangelists/" + str(world["url_args"]["evangelist_id"])]
+    assert text in seen["anonymous"][f"/request/status/{STATUS_TOKEN}"]
+    assert text in seen["admin"]["/admin/audit"]
+    assert text in seen["evangelist"]["/me/"]
+
+
+def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
+    make_prefecture(code="01")
+    make_municipality(code="011002", name="札幌市", lat=43.06, lon=141.35)
+    sync_topics()
+    for payload in PAYLOADS.values():
+        text = f"{MARK}{payload}{MARK}"
+        files = {
+            "communities": f"name,municipality_code,status,member_count\n{text},011002,活動中,12\n",
+            "candidates": f"姓,名,市区町村コード,スキル\n{text},{text},011002,gis\n",
+        }
+        for kind, content in files.items():
+            response = coordinator_client.post("/coordinator/import", data={
+                "kind": kind, "file": (io.BytesIO(content.encode()), f"{kind}.csv")},
+                content_type="multipart/form-data")
+            assert response.status_code == 200, response.get_data(as_text=True)[:300]
+            token = response.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
+            response = coordinator_client.post("/coordinator/import/apply", data={"token": token})
+            assert response.status_code in (200, 302), response.get_data(as_text=True)[:300]
+        for client in (app.test_client(), coordinator_client):
+            for url in ("/municipalities/011002", "/coordinator/recruitment", "/coordinator/communities"):
+                response = client.get(url)
+                if response.status_code in (302, 401, 403):
+                    continue
+                body = response.get_data(as_text=True)
+                assert response.status_code == 200, (url, response.status_code)
+                assert text in body and leftovers(body.replace(text, ""), text) == [], url
+        db.session.execute(sa.delete(db.metadata.tables["evangelist_skills"])) \
+            if "evangelist_skills" in db.metadata.tables else None
+        for table in ("community_status_changes", "evangelists", "communities"):
+            db.session.execute(sa.delete(db.metadata.tables[table]))
+        db.session.commit()
+
+
+# --- no template source from data --------------------------------------------------------
+
+# Calls that compile their first argument as Jinja source.
+COMPILERS = {"Template", "Element", "from_string", "render_template_string", "Environment"}
+
+
+def _compiles_non_literal(call: ast.Call) -> bool:
+    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", None)
+    if name not in COMPILERS:
+        return False
+    arguments = [*call.args, *(k.value for k in call.keywords if k.arg in (None, "template", "source"))]
+    return any(not (isinstance(a, ast.Constant) and isinstance(a.value, str)) for a in arguments)
+
+
+def test_no_template_is_compiled_from_anything_but_a_literal():
+    offenders = []
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Call) and _compiles_non_literal(node):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("source, bad", [
+    ("Template(text)", True),
+    ("Element(f'{x}')", True),
+    ("env.from_string(source)", True),
+    ("render_template_string(page, x=1)", True),
+    ("Template('{{ this.x }}')", False),
+    ("Element()", False),
+    ("escape(text)", False),
+])
+def test_the_literal_check_tells_literals_from_data(source, bad):
+    assert _compiles_non_literal(ast.parse(source).body[0].value) is bad
+
+
+# --- the two guards around folium ----------------------------------------------------------
+
+
+def test_a_map_layer_refuses_template_syntax_in_what_it_hands_to_folium(app):
+    from app.folium_maps import DataLayer
+
+    with app.test_request_context():
+        for name, options in (("{{ x }}", {}), ("k", {"title": "{% x %}"}), ("k", {"note": "{# x"})):
+            with pytest.raises(ValueError, match="template syntax"):
+                DataLayer("k", "place", name, url="/a", **options)
+        DataLayer("k", "place", "k", data={"name": "{{7*7}}"})  # data is not handed to folium
+
+
+def test_a_map_script_is_not_rendered_a_second_time(app):
+    from app.folium_maps import DataLayer, new_map, render_map
+
+    with app.test_request_context():
+        m = new_map("test")
+        layer = DataLayer("k", "place", "k", url="/a")
+        layer.spec["title"] = "{{7*7}} {% if true %}x{% endif %}"  # past the first guard
+        layer.add_to(m)
+        script = render_map(m).script
+    assert "{{7*7}} {% if true %}x{% endif %}" in script and "49" not in script
