@@ -22,6 +22,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Assignment, CommunityStatusChange, Outcome, RequestMessage, Visit
+from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
 from app.services.exports import KINDS as EXPORT_KINDS
@@ -214,6 +215,7 @@ def poison(db, payload: str) -> str:
         for table_name, column in sorted(FREE_JSON):
             table = db.metadata.tables[table_name]
             connection.execute(sa.update(table).values({column: {"name": text}}))
+        bump_data_version(connection)  # around the session: kept pages must go
     db.session.expire_all()
     return text
 
