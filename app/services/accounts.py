@@ -8,6 +8,7 @@ that the web layer turns into a translated message.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from datetime import timedelta
@@ -22,9 +23,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.extensions import db
 from app.models import RecoveryCode, User
 from app.models.base import utcnow
+from app.secrets_at_rest import (
+    UndecryptableSecret,
+    decrypt_totp_secret,
+    encrypt_totp_secret,
+    rotate_token,
+)
 from app.services.audit import record_event
 from evangelists.passwords import password_problems
 from evangelists.vocabulary import ROLES
+
+log = logging.getLogger(__name__)
 
 # argon2id with argon2-cffi's defaults (RFC 9106 "low memory" profile), which meet
 # OWASP ASVS 5.0 Appendix C.
@@ -323,7 +332,50 @@ def second_factor_required(user: User) -> bool:
 
 
 def new_totp_secret() -> str:
+    """A new base32 secret, in the clear: shown to the user while setting up, stored
+    only through :func:`set_totp_secret`."""
     return pyotp.random_base32()
+
+
+def set_totp_secret(user: User, secret: str | None) -> None:
+    """Keep ``secret`` on ``user`` encrypted (None removes it); the caller commits."""
+    user.totp_secret_token = None if secret is None else encrypt_totp_secret(secret)
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The user's TOTP secret in the clear, or None without one. A stored value that no
+    configured key opens is logged as an error naming the setting and read as None:
+    authenticator codes are then refused (recovery codes still work), never a 500."""
+    if user.totp_secret_token is None:
+        return None
+    try:
+        return decrypt_totp_secret(user.totp_secret_token)
+    except UndecryptableSecret as error:
+        log.error("user %s: %s", user.id, error)
+        return None
+
+
+def rotate_totp_keys() -> tuple[int, list[int]]:
+    """Re-encrypt every stored TOTP secret with the first key of ``TOTP_ENCRYPTION_KEYS``,
+    in one transaction. Returns ``(how many, [])``; if any value cannot be decrypted,
+    nothing is written and the ids of those users come back instead."""
+    users = db.session.scalars(
+        sa.select(User).where(User.totp_secret_token.is_not(None)).order_by(User.id)
+    ).all()
+    rotated, broken = {}, []
+    for user in users:
+        try:
+            rotated[user.id] = rotate_token(user.totp_secret_token)
+        except UndecryptableSecret:
+            broken.append(user.id)
+    if broken:
+        db.session.rollback()
+        return 0, broken
+    for user in users:
+        user.totp_secret_token = rotated[user.id]
+    record_event("system", "user.totp_secrets_reencrypted", "user", None, after={"count": len(users)})
+    db.session.commit()
+    return len(users), []
 
 
 def totp_uri(user: User, secret: str) -> str:
@@ -347,7 +399,8 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
 def verify_second_factor(user: User, code: str, *, address: str | None) -> str | None:
     """Check an authenticator code or a recovery code. Returns "totp" or "recovery_code"
     on success (the code is then spent), None otherwise (audited)."""
-    step = _matching_step(user.totp_secret, code) if user.totp_secret else None
+    secret = totp_secret_of(user)
+    step = _matching_step(secret, code) if secret else None
     # Conditional updates: of two requests racing with the same code, one wins.
     if step is not None and _claim(
         sa.update(User)
@@ -404,7 +457,7 @@ def enable_second_factor(user: User, secret: str, code: str, *, address: str | N
     step = _matching_step(secret, code)
     if step is None:
         raise AccountError("wrong_code")
-    user.totp_secret = secret
+    set_totp_secret(user, secret)
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
     record_event(user, "user.second_factor_enabled", "user", user.id, client_address=address)
@@ -427,7 +480,7 @@ def remove_second_factor(user: User, password: str, code: str, *, address: str |
         raise AccountError("wrong_current_password")
     if verify_second_factor(user, code, address=address) is None:
         raise AccountError("wrong_code")
-    user.totp_secret = None
+    set_totp_secret(user, None)
     user.totp_last_step = None
     user.recovery_codes = []
     record_event(user, "user.second_factor_removed", "user", user.id, client_address=address)

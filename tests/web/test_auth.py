@@ -13,11 +13,17 @@ import sqlalchemy as sa
 from app.models import AuditEvent, User
 from app.services.accounts import hash_password
 from app.services.demo import DEMO_PASSWORD
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, sign_in, totp_code
 
 
 def events(db, action):
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def secret_of(user) -> str:
+    from app.secrets_at_rest import decrypt_totp_secret
+
+    return decrypt_totp_secret(user.totp_secret_token)
 
 
 def flashes(html: str) -> str:
@@ -48,7 +54,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_back(client, make_account):
     user = make_account("coordinator")
     client.get(response.headers["Location"])
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "next": "/coordinator/invitations/new"})
-    final = client.post("/auth/two-factor", data={"code": pyotp.TOTP(user.totp_secret).now()})
+    final = client.post("/auth/two-factor", data={"code": totp_code(user)})
     assert final.headers["Location"] == "/coordinator/invitations/new"
 
 
@@ -167,7 +173,7 @@ def test_throttling_counts_in_redis_shared_by_workers(_migrated, make_account, d
 
 def test_a_totp_code_works_only_once(client, app, make_account):
     user = make_account("coordinator")
-    code = pyotp.TOTP(user.totp_secret).now()
+    code = totp_code(user)
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert client.post("/auth/two-factor", data={"code": code}).status_code == 302
     client.post("/auth/logout")
@@ -206,7 +212,8 @@ def test_staff_without_an_authenticator_must_set_one_up_first(app, english, make
     assert english.get("/auth/two-factor/recovery-codes").status_code == 302  # shown once
     assert english.get("/coordinator/").status_code == 200
     db.session.refresh(user)
-    assert user.totp_secret == secret
+    assert secret_of(user) == secret
+    assert secret not in user.totp_secret_token  # kept encrypted
 
 
 def test_a_recovery_code_replaces_the_app_once(app, english, make_account, db):
@@ -246,17 +253,17 @@ def test_evangelists_may_turn_the_second_factor_on_and_off(evangelist_client, db
     page = evangelist_client.get("/auth/two-factor/setup").get_data(as_text=True)
     secret = re.search(r'user-select-all">([A-Z2-7]+)<', page).group(1)
     evangelist_client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
-    user = db.session.scalar(sa.select(User).where(User.totp_secret == secret))
-    assert user is not None
+    user = db.session.scalar(sa.select(User).where(User.role == "evangelist"))
+    assert secret_of(user) == secret
     # The code used to turn it on cannot be replayed to turn it off.
     evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     db.session.refresh(user)
-    assert user.totp_secret == secret
+    assert secret_of(user) == secret
     user.totp_last_step -= 1  # as if the next 30-second step had come
     db.session.commit()
     evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     db.session.refresh(user)
-    assert user.totp_secret is None
+    assert user.totp_secret_token is None
 
 
 def test_removing_the_second_factor_needs_the_password_and_a_code(coordinator_client, db):
@@ -264,7 +271,7 @@ def test_removing_the_second_factor_needs_the_password_and_a_code(coordinator_cl
     coordinator_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": "000000"})
     coordinator_client.post("/auth/account/two-factor/remove", data={"password": "wrong wrong wrong", "code": "000000"})
     db.session.refresh(user)
-    assert user.totp_secret is not None
+    assert user.totp_secret_token is not None
 
 
 def test_staff_who_remove_their_authenticator_must_set_up_a_new_one_before_anything_else(coordinator_client, db):
@@ -281,11 +288,11 @@ def test_staff_who_remove_their_authenticator_must_set_up_a_new_one_before_anyth
 
 def test_a_signed_in_user_cannot_overwrite_an_existing_authenticator(coordinator_client, db):
     user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
-    before = user.totp_secret
+    before = user.totp_secret_token
     assert coordinator_client.get("/auth/two-factor/setup").headers["Location"] == "/auth/account"
     coordinator_client.post("/auth/two-factor/setup", data={"code": "123456"})
     db.session.refresh(user)
-    assert user.totp_secret == before
+    assert user.totp_secret_token == before
 
 
 def test_a_setup_secret_left_in_the_browser_is_not_offered_to_the_next_person(app, english, make_account):
@@ -544,10 +551,10 @@ def test_flask_users_create_refuses_an_unknown_role(runner):
 
 def test_a_password_alone_cannot_replace_an_existing_second_factor(english, make_account, db):
     user = make_account("coordinator")
-    original = user.totp_secret
+    original = user.totp_secret_token
     english.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert english.get("/auth/two-factor/setup").headers["Location"] == "/auth/login"
     english.post("/auth/two-factor/setup", data={"code": "123456"})
     assert english.get("/coordinator/").status_code == 302
     db.session.refresh(user)
-    assert user.totp_secret == original
+    assert user.totp_secret_token == original
