@@ -177,10 +177,20 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
+def _check_current_password(user: User, password: str, *, purpose: str, address: str | None) -> None:
+    """Raise AccountError("wrong_current_password") unless a signed-in user re-entered
+    their password right; a failure is audited, as a failed sign-in is."""
+    if verify_password(user.password_hash, password):
+        return
+    record_event(user, "auth.current_password_failed", "user", user.id, after={"purpose": purpose},
+                 client_address=address)
+    db.session.commit()
+    raise AccountError("wrong_current_password")
+
+
 def change_password(user: User, current: str, new: str, *, address: str | None) -> None:
     """Change a signed-in user's password; every other session ends."""
-    if not verify_password(user.password_hash, current):
-        raise AccountError("wrong_current_password")
+    _check_current_password(user, current, purpose="change_password", address=address)
     _set_password(user, new)
     record_event(user, "user.password_changed", "user", user.id, client_address=address)
     db.session.commit()
@@ -476,8 +486,7 @@ def remove_second_factor(user: User, password: str, code: str, *, address: str |
     """Remove the authenticator (to turn it off, or to replace a lost or new phone) after
     the password and a current or recovery code prove who asks. Staff must then set up a
     new one before they reach any staff page (see ``app.decorators``)."""
-    if not verify_password(user.password_hash, password):
-        raise AccountError("wrong_current_password")
+    _check_current_password(user, password, purpose="remove_second_factor", address=address)
     if verify_second_factor(user, code, address=address) is None:
         raise AccountError("wrong_code")
     set_totp_secret(user, None)

@@ -359,6 +359,91 @@ def test_a_wrong_current_password_is_refused_next_to_its_field(english, make_acc
     assert 'id="current-error"' in html and "The current password is not correct." in html
 
 
+# --- Re-entering the current password counts against the sign-in limits ------------------
+
+NEW_PASSWORD = "sunrise over the harbour bridge"
+
+
+def change_password(client, current, new=NEW_PASSWORD):
+    return client.post("/auth/account/password", data={"current": current, "password": new, "confirm": new})
+
+
+def test_wrong_current_passwords_are_throttled_even_the_right_one_after(english, make_account, db):
+    user = make_account("evangelist")
+    sign_in(english, user)
+    hashed = user.password_hash
+    statuses = [change_password(english, f"wrong guess {n}").status_code for n in range(5)]
+    assert statuses == [200] * 5
+    throttled = change_password(english, PASSWORD)
+    assert throttled.status_code == 429
+    html = throttled.get_data(as_text=True)
+    assert "Too many failed attempts" in html and "15 minutes" in html
+    assert "Retry-After" in throttled.headers
+    db.session.refresh(user)
+    assert user.password_hash == hashed
+    assert english.get("/auth/account/password").status_code == 200  # the page itself still shows
+    failures = events(db, "auth.current_password_failed")
+    assert len(failures) == 5 and failures[0].after == {"purpose": "change_password"}
+
+
+def test_a_stolen_session_gets_no_more_guesses_than_the_sign_in_form(app, english, make_account):
+    """One budget per account: guesses at sign-in and at "current password" add up."""
+    user = make_account("evangelist")
+    sign_in(english, user)
+    stranger = app.test_client()
+    for n in range(3):
+        assert stranger.post("/auth/login", data={"email": user.email, "password": f"guess {n}"}).status_code == 200
+    for n in range(2):
+        assert change_password(english, f"wrong guess {n}").status_code == 200
+    assert change_password(english, PASSWORD).status_code == 429
+    assert stranger.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_right_current_passwords_do_not_count(english, make_account):
+    user = make_account("evangelist")
+    sign_in(english, user)
+    passwords = [PASSWORD, NEW_PASSWORD] * 4
+    for current, new in zip(passwords, passwords[1:]):
+        assert change_password(english, current, new).status_code == 302
+    for n in range(4):
+        assert change_password(english, f"wrong guess {n}", PASSWORD).status_code == 200
+    assert change_password(english, passwords[-1], PASSWORD).status_code == 302
+
+
+def test_one_users_wrong_current_passwords_do_not_throttle_another(app, english, make_account):
+    victim, other = make_account("evangelist"), make_account("evangelist")
+    sign_in(english, victim)
+    for n in range(6):
+        change_password(english, f"wrong guess {n}")
+    other_client = app.test_client()
+    sign_in(other_client, other)
+    assert change_password(other_client, PASSWORD).status_code == 302
+
+
+def test_wrong_current_passwords_count_per_address_too(app, english, make_account):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    sign_in(english, make_account("evangelist"))
+    for n in range(3):
+        change_password(english, f"wrong guess {n}")
+    user = make_account("evangelist")
+    assert app.test_client().post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_removing_the_second_factor_is_throttled_like_sign_in(app, english, make_account, db):
+    user = make_account("coordinator")
+    sign_in(english, user)
+    for n in range(5):
+        response = english.post("/auth/account/two-factor/remove", data={"password": f"wrong guess {n}", "code": "000000"})
+        assert response.status_code == 302
+    user.totp_last_step = None  # so the current code has not been used by the sign-in
+    db.session.commit()
+    throttled = english.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": totp_code(user)})
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.totp_secret_token is not None
+
+
 def test_deactivation_ends_the_users_sessions_at_once(admin_client, app, make_account, db):
     user = make_account("evangelist")
     victim_client = app.test_client()
