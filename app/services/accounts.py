@@ -369,23 +369,29 @@ def rotate_totp_keys() -> tuple[int, list[int]]:
     """Re-encrypt every stored TOTP secret with the first key of ``TOTP_ENCRYPTION_KEYS``,
     in one transaction. Returns ``(how many, [])``; if any value cannot be decrypted,
     nothing is written and the ids of those users come back instead."""
-    users = db.session.scalars(
-        sa.select(User).where(User.totp_secret_token.is_not(None)).order_by(User.id)
+    rows = db.session.execute(
+        sa.select(User.id, User.totp_secret_token).where(User.totp_secret_token.is_not(None)).order_by(User.id)
     ).all()
     rotated, broken = {}, []
-    for user in users:
+    for user_id, token in rows:
         try:
-            rotated[user.id] = rotate_token(user.totp_secret_token)
+            rotated[user_id] = (token, rotate_token(token))
         except UndecryptableSecret:
-            broken.append(user.id)
+            broken.append(user_id)
     if broken:
         db.session.rollback()
         return 0, broken
-    for user in users:
-        user.totp_secret_token = rotated[user.id]
-    record_event("system", "user.totp_secrets_reencrypted", "user", None, after={"count": len(users)})
+    count = 0
+    for user_id, (old, new) in rotated.items():
+        # Only if unchanged since read: a second factor removed or set up meanwhile (by
+        # then with the new first key) is not overwritten with the old value.
+        count += db.session.execute(
+            sa.update(User).where(User.id == user_id, User.totp_secret_token == old)
+            .values(totp_secret_token=new).execution_options(synchronize_session=False)
+        ).rowcount
+    record_event("system", "user.totp_secrets_reencrypted", "user", None, after={"count": count})
     db.session.commit()
-    return len(users), []
+    return count, []
 
 
 def totp_uri(user: User, secret: str) -> str:

@@ -103,3 +103,12 @@ def test_a_secret_no_key_opens_refuses_codes_logs_the_setting_and_keeps_recovery
     assert any("TOTP_ENCRYPTION_KEYS" in r.getMessage() for r in caplog.records if r.levelno == logging.ERROR)
     assert english.post("/auth/two-factor", data={"code": recovery}).status_code == 302
     assert verify_second_factor(user, pyotp.TOTP(SECRET).now(), address=None) is None
+
+
+def test_rotation_encrypts_a_secret_left_in_the_clear(runner, make_account, db):
+    """As after `flask db upgrade --sql`, which cannot read the rows to encrypt them."""
+    user = make_account("coordinator")
+    db.session.execute(sa.text("UPDATE users SET totp_secret = :s WHERE id = :id"), {"s": SECRET, "id": user.id})
+    db.session.commit()
+    assert runner.invoke(args=["totp", "rotate-key"]).exit_code == 0
+    assert decrypt_totp_secret(stored(db, user)) == SECRET
