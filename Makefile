@@ -43,11 +43,13 @@ run: translations
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production server: gunicorn with gunicorn.conf.py (workers from the CPU count) and the
-# production settings. Needs SECRET_KEY; DATABASE_URL, RATELIMIT_STORAGE_URI and
+# production settings. Needs SECRET_KEY and TOTP_ENCRYPTION_KEYS; DATABASE_URL, RATELIMIT_STORAGE_URI and
 # PROXY_COUNT as README "Deploying" and deploy/ describe.
 serve: translations
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY first, e.g." \
 		"export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >&2; exit 2; }
+	@test -n "$$TOTP_ENCRYPTION_KEYS" || { echo "make serve: set TOTP_ENCRYPTION_KEYS first, e.g." \
+		"export TOTP_ENCRYPTION_KEYS=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >&2; exit 2; }
 	APP_CONFIG=production $(BIN)/flask db upgrade
 	APP_CONFIG=production $(BIN)/flask geo load
 	APP_CONFIG=production $(BIN)/flask topics load

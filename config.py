@@ -26,6 +26,18 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Development and tests encrypt TOTP secrets with this published, therefore worthless, key;
+# production refuses to start with it (or without TOTP_ENCRYPTION_KEYS).
+INSECURE_DEVELOPMENT_TOTP_KEY = "insecure-development-totp-key-not-secret-never-use-in-production"
+# Shortest key production accepts: a long random string, e.g. secrets.token_urlsafe(32).
+MIN_TOTP_KEY_LENGTH = 32
+
+
+def parse_keys(value: str | None) -> tuple[str, ...]:
+    """The keys in a comma-separated key list such as TOTP_ENCRYPTION_KEYS, in order."""
+    return tuple(key.strip() for key in (value or "").split(",") if key.strip())
+
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -61,6 +73,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
     LOGIN_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
     SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 15 minutes")
+    # Keys of the authenticator secrets kept in the database (app/secrets_at_rest.py):
+    # comma-separated, the first encrypts, all decrypt. Required in production.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS")
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none). Without
     # this, behind a proxy every client has the proxy's address and shares its limits.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
@@ -125,6 +140,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False  # `make run` serves with the reloader off; set FLASK_DEBUG=1 to debug.
+    TOTP_ENCRYPTION_KEYS = Config.TOTP_ENCRYPTION_KEYS or INSECURE_DEVELOPMENT_TOTP_KEY
 
     @classmethod
     def init_app(cls, app) -> None:
@@ -136,6 +152,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key-not-for-production"
+    TOTP_ENCRYPTION_KEYS = INSECURE_DEVELOPMENT_TOTP_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
     # Tests never reach a geocoding service, whatever the environment says: they inject a fake.
@@ -164,6 +181,25 @@ class ProductionConfig(Config):
                 "set SECRET_KEY in the environment to a long random string, e.g. "
                 "python -c 'import secrets; print(secrets.token_hex(32))'."
             )
+        _check_totp_keys(app.config.get("TOTP_ENCRYPTION_KEYS"))
+
+
+def _check_totp_keys(value: str | None) -> None:
+    """Refuse production keys that are missing, published or short (never SECRET_KEY instead)."""
+    keys = parse_keys(value)
+    advice = ("set TOTP_ENCRYPTION_KEYS in the environment to a long random string, e.g. "
+              "python -c 'import secrets; print(secrets.token_urlsafe(32))' (README \"Key rotation\").")
+    if not keys:
+        raise RuntimeError(
+            "TOTP_ENCRYPTION_KEYS is not set. Production refuses to start without the key that "
+            "encrypts the second-factor secrets: " + advice
+        )
+    if INSECURE_DEVELOPMENT_TOTP_KEY in keys:
+        raise RuntimeError("TOTP_ENCRYPTION_KEYS holds the published development key: " + advice)
+    if any(len(key) < MIN_TOTP_KEY_LENGTH for key in keys):
+        raise RuntimeError(
+            f"TOTP_ENCRYPTION_KEYS: every key needs at least {MIN_TOTP_KEY_LENGTH} characters; " + advice
+        )
 
 
 def _instance_secret(instance: Path) -> str:

@@ -18,7 +18,7 @@ from app.services.demo import (
     existing_demo_accounts,
     seed_demo,
 )
-from app.services.accounts import AccountError, create_user
+from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.geography import load_gazetteer
 from app.services import datamove, imports
 from app.services.topics import sync_topics
@@ -106,6 +106,30 @@ def users_create(email, role, display_name, password_stdin):
         with force_locale("en"):
             raise click.ClickException(" ".join(account_error_messages(error))) from None
     click.echo(f"Created {user.role} {user.email}.")
+
+
+@bp.cli.group()
+def totp():
+    """The authenticator (TOTP) secrets, kept encrypted with TOTP_ENCRYPTION_KEYS."""
+
+
+@totp.command("rotate-key")
+def totp_rotate_key():
+    """Re-encrypt every stored authenticator secret with the first key of
+    TOTP_ENCRYPTION_KEYS, in one transaction.
+
+    To change the key: put the new key first in TOTP_ENCRYPTION_KEYS and keep the old one
+    after it, restart the app, run this command, then remove the old key and restart
+    again. If a secret opens with none of the keys, nothing is written and the users
+    concerned are named (put the missing key back, or remove their second factor).
+    """
+    count, broken = rotate_totp_keys()
+    if broken:
+        raise click.ClickException(
+            f"{_count(len(broken), 'authenticator secret')} cannot be decrypted with any key in "
+            f"TOTP_ENCRYPTION_KEYS (user ids: {', '.join(map(str, broken))}); nothing was changed."
+        )
+    click.echo(f"Re-encrypted {_count(count, 'authenticator secret')} with the first key.")
 
 
 @bp.cli.group()

@@ -55,6 +55,7 @@ Usage: ``.venv/bin/python bench/load.py [--duration 10] [--connections 8] [--mix
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.cookiejar
 import json
 import os
@@ -126,6 +127,8 @@ def server_env(database_url: str, secret_key: str, **extra: str) -> dict[str, st
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "APP_", "GUNICORN_"))}
     env.update(
         FLASK_APP="wsgi", APP_CONFIG="production", SECRET_KEY=secret_key, DATABASE_URL=database_url,
+        # Production needs its own key for the authenticator secrets; one per run will do.
+        TOTP_ENCRYPTION_KEYS=hashlib.sha256(f"totp:{secret_key}".encode()).hexdigest(),
         SESSION_COOKIE_SECURE="0", PYTHONUNBUFFERED="1", **extra,
     )
     for name in ("REQUEST_LOG", "LOG_FORMAT", "LOG_LEVEL", "WEB_CONCURRENCY"):
@@ -148,11 +151,12 @@ def build_database(env: dict[str, str]) -> dict:
     from app import create_app
     from app.extensions import db
     from app.models import SupportRequest, User
-    from app.services.accounts import new_totp_secret
+    from app.services.accounts import new_totp_secret, set_totp_secret
     from app.services.demo import seed_demo
     from app.services.requests import hash_token
 
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"])
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"],
+                     TOTP_ENCRYPTION_KEYS=env["TOTP_ENCRYPTION_KEYS"])
     with app.app_context():
         report = seed_demo(evangelists=N_EVANGELISTS, communities=N_COMMUNITIES, requests=N_REQUESTS, seed=SEED)
         # The open request that costs most to show: a new one, with suggestions and their map.
@@ -161,7 +165,8 @@ def build_database(env: dict[str, str]) -> dict:
         ).first()
         request.token_hash = hash_token(STATUS_TOKEN)
         coordinator = db.session.scalar(sa.select(User).where(User.email == COORDINATOR))
-        coordinator.totp_secret = secret = new_totp_secret()
+        secret = new_totp_secret()
+        set_totp_secret(coordinator, secret)
         db.session.commit()
         counts = db.session.execute(sa.text(
             "SELECT (SELECT count(*) FROM municipalities), (SELECT count(*) FROM evangelists),"

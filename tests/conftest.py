@@ -198,13 +198,20 @@ def count_queries(db):
 PASSWORD = "a long and quiet morning walk"
 
 
-def sign_in(client, user, password: str = PASSWORD):
-    """Sign ``client`` in as ``user`` through the real forms (second factor included)."""
+def totp_code(user) -> str:
+    """The code ``user``'s authenticator app shows now (their stored secret, decrypted)."""
     import pyotp
 
+    from app.secrets_at_rest import decrypt_totp_secret
+
+    return pyotp.TOTP(decrypt_totp_secret(user.totp_secret_token)).now()
+
+
+def sign_in(client, user, password: str = PASSWORD):
+    """Sign ``client`` in as ``user`` through the real forms (second factor included)."""
     response = client.post("/auth/login", data={"email": user.email, "password": password})
     if response.headers.get("Location", "").endswith("/auth/two-factor"):
-        response = client.post("/auth/two-factor", data={"code": pyotp.TOTP(user.totp_secret).now()})
+        response = client.post("/auth/two-factor", data={"code": totp_code(user)})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return response
 
@@ -212,9 +219,11 @@ def sign_in(client, user, password: str = PASSWORD):
 @pytest.fixture
 def make_account(db):
     """``make_account(role, **overrides)``: a user with PASSWORD (and, for staff, a second
-    factor), committed."""
+    factor), committed. ``totp_secret=`` gives the secret in the clear (None: no second
+    factor); it is stored encrypted, as the app stores it."""
     import pyotp
 
+    from app.secrets_at_rest import encrypt_totp_secret
     from app.services.accounts import hash_password
     from tests.factories import make_user
 
@@ -222,8 +231,8 @@ def make_account(db):
 
     def make(role: str = "evangelist", **overrides):
         fields = {"role": role, "password_hash": hashed}
-        if role in ("admin", "coordinator"):
-            fields["totp_secret"] = pyotp.random_base32()
+        secret = overrides.pop("totp_secret", pyotp.random_base32() if role in ("admin", "coordinator") else None)
+        fields["totp_secret_token"] = None if secret is None else encrypt_totp_secret(secret)
         fields.update(overrides)
         user = make_user(**fields)
         db.session.commit()

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from app import create_app
-from config import DevelopmentConfig, ProductionConfig, get_config
+from config import INSECURE_DEVELOPMENT_TOTP_KEY, DevelopmentConfig, ProductionConfig, get_config
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -12,11 +12,51 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+TOTP_KEY = "production-like-totp-key-0123456789abcdef"
+
+
 def test_production_with_a_secret_key_uses_secure_cookies(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", TOTP_KEY)
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEMO_ALLOWED"] is False
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (None, "TOTP_ENCRYPTION_KEYS is not set"),
+        (" , ", "TOTP_ENCRYPTION_KEYS is not set"),
+        (INSECURE_DEVELOPMENT_TOTP_KEY, "published development key"),
+        (f"{TOTP_KEY},short", "at least 32 characters"),
+    ],
+)
+def test_production_refuses_to_start_without_its_own_totp_key(monkeypatch, keys, message):
+    """Never SECRET_KEY instead, never the development default."""
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", keys)
+    with pytest.raises(RuntimeError, match=message):
+        create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_production_takes_several_totp_keys_for_rotation(monkeypatch):
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", f"{TOTP_KEY}, {TOTP_KEY[::-1]}")
+    app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+    with app.app_context():
+        from cryptography.fernet import Fernet
+
+        from app.secrets_at_rest import decrypt_totp_secret, fernet_key
+
+        written_with_the_second = Fernet(fernet_key(TOTP_KEY[::-1])).encrypt(b"ABCDEFGH").decode()
+        assert decrypt_totp_secret(written_with_the_second) == "ABCDEFGH"
+
+
+def test_development_and_tests_use_the_named_insecure_totp_key(monkeypatch):
+    monkeypatch.delenv("TOTP_ENCRYPTION_KEYS", raising=False)
+    assert create_app("testing").config["TOTP_ENCRYPTION_KEYS"] == INSECURE_DEVELOPMENT_TOTP_KEY
+    assert "insecure" in INSECURE_DEVELOPMENT_TOTP_KEY and "not-secret" in INSECURE_DEVELOPMENT_TOTP_KEY
 
 
 def test_development_generates_a_secret_key_once_and_keeps_it(monkeypatch, tmp_path):

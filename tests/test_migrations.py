@@ -68,3 +68,47 @@ def test_upgrading_keeps_rows_in_tables_that_cascade_from_a_rebuilt_table(empty_
             kept = conn.execute(sa.text("SELECT count(*) FROM request_topics")).scalar()
         db.engine.dispose()
     assert kept == 1
+
+
+def test_0006_encrypts_plain_totp_secrets_that_still_verify_and_downgrade_decrypts_them(empty_database):
+    import pyotp
+
+    from app.models import User
+    from app.secrets_at_rest import decrypt_totp_secret
+    from app.services.accounts import verify_second_factor
+
+    secret = pyotp.random_base32()
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            for n, value in ((1, secret), (2, None)):
+                conn.execute(sa.text(
+                    "INSERT INTO users (id, email, display_name, role, is_active, session_version, totp_secret, "
+                    "created_at, updated_at) VALUES (:id, :email, 'x', 'coordinator', true, 0, :secret, "
+                    "'2026-01-01', '2026-01-01')"), {"id": n, "email": f"u{n}@example.jp", "secret": value})
+            version = conn.execute(sa.text("SELECT number FROM data_version")).scalar()
+
+        def stored():
+            with db.engine.connect() as conn:
+                return dict(conn.execute(sa.text("SELECT id, totp_secret FROM users")).all())
+
+        flask_migrate.upgrade()
+        values = stored()
+        assert values[2] is None
+        assert secret not in values[1] and decrypt_totp_secret(values[1]) == secret
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT number FROM data_version")).scalar() > version
+        assert verify_second_factor(db.session.get(User, 1), pyotp.TOTP(secret).now(), address=None) == "totp"
+        db.session.remove()
+
+        flask_migrate.downgrade(revision="0005")
+        assert stored() == {1: secret, 2: None}
+        flask_migrate.upgrade()
+        encrypted = stored()
+        # Run again over its own work (as after a run stopped before it was recorded):
+        # tokens are left alone, not encrypted twice.
+        flask_migrate.stamp(revision="0005")
+        flask_migrate.upgrade()
+        assert stored() == encrypted
+        db.engine.dispose()

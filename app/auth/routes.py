@@ -46,6 +46,11 @@ NEW_CODES = "new_recovery_codes"
 
 
 # --- Throttling: only failures count (g.auth_failed), per account and per address. ----
+#
+# Every form that checks a password (signing in, and re-entering the current one to change
+# it or to remove the second factor) shares one budget per account and one per address:
+# the same LOGIN_LIMIT_* settings, the same counters. A stolen session then gets no more
+# guesses than a stranger at the sign-in form, and the two cannot be added up.
 
 
 def _failed(_response) -> bool:
@@ -53,6 +58,9 @@ def _failed(_response) -> bool:
 
 
 def _account_key() -> str:
+    """The account a password is tried for: the signed-in user's own, else the e-mail typed."""
+    if current_user.is_authenticated:
+        return "account:" + current_user.email
     return "account:" + accounts.normalize_email(request.form.get("email", ""))
 
 
@@ -77,21 +85,28 @@ def _config_limit(setting: str):
     return lambda: current_app.config[setting]
 
 
+_password_tries_per_address = limiter.shared_limit(
+    _config_limit("LOGIN_LIMIT_PER_ADDRESS"), "password-address", key_func=get_remote_address,
+    methods=["POST"], deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ADDRESS"),
+)
+_password_tries_per_account = limiter.shared_limit(
+    _config_limit("LOGIN_LIMIT_PER_ACCOUNT"), "password-account", key_func=_account_key,
+    methods=["POST"], deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ACCOUNT"),
+)
+
+
+def password_tries_limited(view):
+    """Count the failed password checks of ``view`` (it sets ``g.auth_failed``) against
+    the sign-in limits; over them, a POST answers 429 with the waiting time."""
+    return _password_tries_per_address(_password_tries_per_account(view))
+
+
 # --- Sign in and out ---------------------------------------------------------------------
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    _config_limit("LOGIN_LIMIT_PER_ADDRESS"), key_func=get_remote_address, methods=["POST"],
-    deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ADDRESS"),
-    scope="sign-in-address",
-)
-@limiter.limit(
-    _config_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"],
-    deduct_when=_failed, error_message=_too_many_message("LOGIN_LIMIT_PER_ACCOUNT"),
-    scope="sign-in-account",
-)
+@password_tries_limited
 def login():
     if current_user.is_authenticated:
         return redirect(home_url(current_user))
@@ -291,13 +306,15 @@ def account():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @signed_in
+@password_tries_limited
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.password.data, address=client_address())
         except AccountError as error:
-            field = form.current if error.code == "wrong_current_password" else form.password
+            g.auth_failed = error.code == "wrong_current_password"
+            field = form.current if g.auth_failed else form.password
             field.errors.extend(account_error_messages(error))
         else:
             # Every other session has ended; this one continues under the new version.
@@ -317,6 +334,7 @@ def complete_refresh() -> None:
 
 @bp.post("/account/two-factor/remove")
 @signed_in
+@password_tries_limited
 def disable_second_factor():
     """Remove the authenticator after proving it is you (password and a current code).
     Roles that require one go straight on to set up the new one."""
@@ -327,6 +345,8 @@ def disable_second_factor():
                 current_user, form.password.data, form.code.data, address=client_address()
             )
         except AccountError as error:
+            # A wrong code after the right password also counts: it is a guess too.
+            g.auth_failed = True
             for message in account_error_messages(error):
                 flash(message, "error")
         else:

@@ -23,7 +23,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     ``password_hash`` is empty until an invited user sets a password. ``session_version``
     is bumped to end every session of the user on the server side: it is part of the id
     Flask-Login keeps in the session and the remember-me cookie (``get_id``).
-    ``totp_secret`` is set once the user has confirmed an authenticator app;
+    ``totp_secret_token`` is set once the user has confirmed an authenticator app: the
+    app's secret encrypted with ``TOTP_ENCRYPTION_KEYS`` (``app/secrets_at_rest.py``; the
+    column keeps its old name ``totp_secret``, the attribute says what it holds);
     ``totp_last_step`` is the last 30-second step accepted, so a code works only once.
     """
 
@@ -40,7 +42,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     role: Mapped[str] = mapped_column(choice(ROLES, "user_role"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=0)
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # A Fernet token: about 140 characters for pyotp's 32-character secret.
+    totp_secret_token: Mapped[str | None] = mapped_column("totp_secret", sa.String(255))
     totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -55,7 +58,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def has_second_factor(self) -> bool:
-        return self.totp_secret is not None
+        return self.totp_secret_token is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

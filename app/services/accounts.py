@@ -8,6 +8,7 @@ that the web layer turns into a translated message.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from datetime import timedelta
@@ -22,9 +23,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.extensions import db
 from app.models import RecoveryCode, User
 from app.models.base import utcnow
+from app.secrets_at_rest import (
+    UndecryptableSecret,
+    decrypt_totp_secret,
+    encrypt_totp_secret,
+    rotate_token,
+)
 from app.services.audit import record_event
 from evangelists.passwords import password_problems
 from evangelists.vocabulary import ROLES
+
+log = logging.getLogger(__name__)
 
 # argon2id with argon2-cffi's defaults (RFC 9106 "low memory" profile), which meet
 # OWASP ASVS 5.0 Appendix C.
@@ -168,10 +177,20 @@ def load_user_from_session(session_id: str) -> User | None:
     return user
 
 
+def _check_current_password(user: User, password: str, *, purpose: str, address: str | None) -> None:
+    """Raise AccountError("wrong_current_password") unless a signed-in user re-entered
+    their password right; a failure is audited, as a failed sign-in is."""
+    if verify_password(user.password_hash, password):
+        return
+    record_event(user, "auth.current_password_failed", "user", user.id, after={"purpose": purpose},
+                 client_address=address)
+    db.session.commit()
+    raise AccountError("wrong_current_password")
+
+
 def change_password(user: User, current: str, new: str, *, address: str | None) -> None:
     """Change a signed-in user's password; every other session ends."""
-    if not verify_password(user.password_hash, current):
-        raise AccountError("wrong_current_password")
+    _check_current_password(user, current, purpose="change_password", address=address)
     _set_password(user, new)
     record_event(user, "user.password_changed", "user", user.id, client_address=address)
     db.session.commit()
@@ -323,7 +342,56 @@ def second_factor_required(user: User) -> bool:
 
 
 def new_totp_secret() -> str:
+    """A new base32 secret, in the clear: shown to the user while setting up, stored
+    only through :func:`set_totp_secret`."""
     return pyotp.random_base32()
+
+
+def set_totp_secret(user: User, secret: str | None) -> None:
+    """Keep ``secret`` on ``user`` encrypted (None removes it); the caller commits."""
+    user.totp_secret_token = None if secret is None else encrypt_totp_secret(secret)
+
+
+def totp_secret_of(user: User) -> str | None:
+    """The user's TOTP secret in the clear, or None without one. A stored value that no
+    configured key opens is logged as an error naming the setting and read as None:
+    authenticator codes are then refused (recovery codes still work), never a 500."""
+    if user.totp_secret_token is None:
+        return None
+    try:
+        return decrypt_totp_secret(user.totp_secret_token)
+    except UndecryptableSecret as error:
+        log.error("user %s: %s", user.id, error)
+        return None
+
+
+def rotate_totp_keys() -> tuple[int, list[int]]:
+    """Re-encrypt every stored TOTP secret with the first key of ``TOTP_ENCRYPTION_KEYS``,
+    in one transaction. Returns ``(how many, [])``; if any value cannot be decrypted,
+    nothing is written and the ids of those users come back instead."""
+    rows = db.session.execute(
+        sa.select(User.id, User.totp_secret_token).where(User.totp_secret_token.is_not(None)).order_by(User.id)
+    ).all()
+    rotated, broken = {}, []
+    for user_id, token in rows:
+        try:
+            rotated[user_id] = (token, rotate_token(token))
+        except UndecryptableSecret:
+            broken.append(user_id)
+    if broken:
+        db.session.rollback()
+        return 0, broken
+    count = 0
+    for user_id, (old, new) in rotated.items():
+        # Only if unchanged since read: a second factor removed or set up meanwhile (by
+        # then with the new first key) is not overwritten with the old value.
+        count += db.session.execute(
+            sa.update(User).where(User.id == user_id, User.totp_secret_token == old)
+            .values(totp_secret_token=new).execution_options(synchronize_session=False)
+        ).rowcount
+    record_event("system", "user.totp_secrets_reencrypted", "user", None, after={"count": count})
+    db.session.commit()
+    return count, []
 
 
 def totp_uri(user: User, secret: str) -> str:
@@ -347,7 +415,8 @@ def _matching_step(secret: str, code: str, now: float | None = None) -> int | No
 def verify_second_factor(user: User, code: str, *, address: str | None) -> str | None:
     """Check an authenticator code or a recovery code. Returns "totp" or "recovery_code"
     on success (the code is then spent), None otherwise (audited)."""
-    step = _matching_step(user.totp_secret, code) if user.totp_secret else None
+    secret = totp_secret_of(user)
+    step = _matching_step(secret, code) if secret else None
     # Conditional updates: of two requests racing with the same code, one wins.
     if step is not None and _claim(
         sa.update(User)
@@ -404,7 +473,7 @@ def enable_second_factor(user: User, secret: str, code: str, *, address: str | N
     step = _matching_step(secret, code)
     if step is None:
         raise AccountError("wrong_code")
-    user.totp_secret = secret
+    set_totp_secret(user, secret)
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
     record_event(user, "user.second_factor_enabled", "user", user.id, client_address=address)
@@ -423,11 +492,10 @@ def remove_second_factor(user: User, password: str, code: str, *, address: str |
     """Remove the authenticator (to turn it off, or to replace a lost or new phone) after
     the password and a current or recovery code prove who asks. Staff must then set up a
     new one before they reach any staff page (see ``app.decorators``)."""
-    if not verify_password(user.password_hash, password):
-        raise AccountError("wrong_current_password")
+    _check_current_password(user, password, purpose="remove_second_factor", address=address)
     if verify_second_factor(user, code, address=address) is None:
         raise AccountError("wrong_code")
-    user.totp_secret = None
+    set_totp_secret(user, None)
     user.totp_last_step = None
     user.recovery_codes = []
     record_event(user, "user.second_factor_removed", "user", user.id, client_address=address)

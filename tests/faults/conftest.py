@@ -75,6 +75,7 @@ def gunicorn_server(tmp_path):
             **os.environ,
             "APP_CONFIG": "production",
             "SECRET_KEY": "fault-tests-secret-key-0123456789",
+            "TOTP_ENCRYPTION_KEYS": "fault-tests-totp-key-0123456789abcdef",
             "DATABASE_URL": database_url,
             "SESSION_COOKIE_SECURE": "0",  # plain HTTP on loopback
             "BIND": f"127.0.0.1:{port}",

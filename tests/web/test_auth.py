@@ -13,11 +13,17 @@ import sqlalchemy as sa
 from app.models import AuditEvent, User
 from app.services.accounts import hash_password
 from app.services.demo import DEMO_PASSWORD
-from tests.conftest import PASSWORD, sign_in
+from tests.conftest import PASSWORD, sign_in, totp_code
 
 
 def events(db, action):
     return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def secret_of(user) -> str:
+    from app.secrets_at_rest import decrypt_totp_secret
+
+    return decrypt_totp_secret(user.totp_secret_token)
 
 
 def flashes(html: str) -> str:
@@ -48,7 +54,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_back(client, make_account):
     user = make_account("coordinator")
     client.get(response.headers["Location"])
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD, "next": "/coordinator/invitations/new"})
-    final = client.post("/auth/two-factor", data={"code": pyotp.TOTP(user.totp_secret).now()})
+    final = client.post("/auth/two-factor", data={"code": totp_code(user)})
     assert final.headers["Location"] == "/coordinator/invitations/new"
 
 
@@ -167,7 +173,7 @@ def test_throttling_counts_in_redis_shared_by_workers(_migrated, make_account, d
 
 def test_a_totp_code_works_only_once(client, app, make_account):
     user = make_account("coordinator")
-    code = pyotp.TOTP(user.totp_secret).now()
+    code = totp_code(user)
     client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert client.post("/auth/two-factor", data={"code": code}).status_code == 302
     client.post("/auth/logout")
@@ -206,7 +212,8 @@ def test_staff_without_an_authenticator_must_set_one_up_first(app, english, make
     assert english.get("/auth/two-factor/recovery-codes").status_code == 302  # shown once
     assert english.get("/coordinator/").status_code == 200
     db.session.refresh(user)
-    assert user.totp_secret == secret
+    assert secret_of(user) == secret
+    assert secret not in user.totp_secret_token  # kept encrypted
 
 
 def test_a_recovery_code_replaces_the_app_once(app, english, make_account, db):
@@ -246,17 +253,17 @@ def test_evangelists_may_turn_the_second_factor_on_and_off(evangelist_client, db
     page = evangelist_client.get("/auth/two-factor/setup").get_data(as_text=True)
     secret = re.search(r'user-select-all">([A-Z2-7]+)<', page).group(1)
     evangelist_client.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
-    user = db.session.scalar(sa.select(User).where(User.totp_secret == secret))
-    assert user is not None
+    user = db.session.scalar(sa.select(User).where(User.role == "evangelist"))
+    assert secret_of(user) == secret
     # The code used to turn it on cannot be replayed to turn it off.
     evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     db.session.refresh(user)
-    assert user.totp_secret == secret
+    assert secret_of(user) == secret
     user.totp_last_step -= 1  # as if the next 30-second step had come
     db.session.commit()
     evangelist_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     db.session.refresh(user)
-    assert user.totp_secret is None
+    assert user.totp_secret_token is None
 
 
 def test_removing_the_second_factor_needs_the_password_and_a_code(coordinator_client, db):
@@ -264,7 +271,7 @@ def test_removing_the_second_factor_needs_the_password_and_a_code(coordinator_cl
     coordinator_client.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": "000000"})
     coordinator_client.post("/auth/account/two-factor/remove", data={"password": "wrong wrong wrong", "code": "000000"})
     db.session.refresh(user)
-    assert user.totp_secret is not None
+    assert user.totp_secret_token is not None
 
 
 def test_staff_who_remove_their_authenticator_must_set_up_a_new_one_before_anything_else(coordinator_client, db):
@@ -281,11 +288,11 @@ def test_staff_who_remove_their_authenticator_must_set_up_a_new_one_before_anyth
 
 def test_a_signed_in_user_cannot_overwrite_an_existing_authenticator(coordinator_client, db):
     user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
-    before = user.totp_secret
+    before = user.totp_secret_token
     assert coordinator_client.get("/auth/two-factor/setup").headers["Location"] == "/auth/account"
     coordinator_client.post("/auth/two-factor/setup", data={"code": "123456"})
     db.session.refresh(user)
-    assert user.totp_secret == before
+    assert user.totp_secret_token == before
 
 
 def test_a_setup_secret_left_in_the_browser_is_not_offered_to_the_next_person(app, english, make_account):
@@ -350,6 +357,91 @@ def test_a_wrong_current_password_is_refused_next_to_its_field(english, make_acc
     new = "sunrise over the harbour bridge"
     html = english.post("/auth/account/password", data={"current": "not my password", "password": new, "confirm": new}).get_data(as_text=True)
     assert 'id="current-error"' in html and "The current password is not correct." in html
+
+
+# --- Re-entering the current password counts against the sign-in limits ------------------
+
+NEW_PASSWORD = "sunrise over the harbour bridge"
+
+
+def change_password(client, current, new=NEW_PASSWORD):
+    return client.post("/auth/account/password", data={"current": current, "password": new, "confirm": new})
+
+
+def test_wrong_current_passwords_are_throttled_even_the_right_one_after(english, make_account, db):
+    user = make_account("evangelist")
+    sign_in(english, user)
+    hashed = user.password_hash
+    statuses = [change_password(english, f"wrong guess {n}").status_code for n in range(5)]
+    assert statuses == [200] * 5
+    throttled = change_password(english, PASSWORD)
+    assert throttled.status_code == 429
+    html = throttled.get_data(as_text=True)
+    assert "Too many failed attempts" in html and "15 minutes" in html
+    assert "Retry-After" in throttled.headers
+    db.session.refresh(user)
+    assert user.password_hash == hashed
+    assert english.get("/auth/account/password").status_code == 200  # the page itself still shows
+    failures = events(db, "auth.current_password_failed")
+    assert len(failures) == 5 and failures[0].after == {"purpose": "change_password"}
+
+
+def test_a_stolen_session_gets_no_more_guesses_than_the_sign_in_form(app, english, make_account):
+    """One budget per account: guesses at sign-in and at "current password" add up."""
+    user = make_account("evangelist")
+    sign_in(english, user)
+    stranger = app.test_client()
+    for n in range(3):
+        assert stranger.post("/auth/login", data={"email": user.email, "password": f"guess {n}"}).status_code == 200
+    for n in range(2):
+        assert change_password(english, f"wrong guess {n}").status_code == 200
+    assert change_password(english, PASSWORD).status_code == 429
+    assert stranger.post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_right_current_passwords_do_not_count(english, make_account):
+    user = make_account("evangelist")
+    sign_in(english, user)
+    passwords = [PASSWORD, NEW_PASSWORD] * 4
+    for current, new in zip(passwords, passwords[1:]):
+        assert change_password(english, current, new).status_code == 302
+    for n in range(4):
+        assert change_password(english, f"wrong guess {n}", PASSWORD).status_code == 200
+    assert change_password(english, passwords[-1], PASSWORD).status_code == 302
+
+
+def test_one_users_wrong_current_passwords_do_not_throttle_another(app, english, make_account):
+    victim, other = make_account("evangelist"), make_account("evangelist")
+    sign_in(english, victim)
+    for n in range(6):
+        change_password(english, f"wrong guess {n}")
+    other_client = app.test_client()
+    sign_in(other_client, other)
+    assert change_password(other_client, PASSWORD).status_code == 302
+
+
+def test_wrong_current_passwords_count_per_address_too(app, english, make_account):
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per 15 minutes"
+    sign_in(english, make_account("evangelist"))
+    for n in range(3):
+        change_password(english, f"wrong guess {n}")
+    user = make_account("evangelist")
+    assert app.test_client().post("/auth/login", data={"email": user.email, "password": PASSWORD}).status_code == 429
+
+
+def test_removing_the_second_factor_is_throttled_like_sign_in(app, english, make_account, db):
+    user = make_account("coordinator")
+    sign_in(english, user)
+    for n in range(5):
+        response = english.post("/auth/account/two-factor/remove", data={"password": f"wrong guess {n}", "code": "000000"})
+        assert response.status_code == 302
+    user.totp_last_step = None  # so the current code has not been used by the sign-in
+    db.session.commit()
+    throttled = english.post("/auth/account/two-factor/remove", data={"password": PASSWORD, "code": totp_code(user)})
+    assert throttled.status_code == 429
+    assert "Too many failed attempts" in throttled.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.totp_secret_token is not None
 
 
 def test_deactivation_ends_the_users_sessions_at_once(admin_client, app, make_account, db):
@@ -544,10 +636,10 @@ def test_flask_users_create_refuses_an_unknown_role(runner):
 
 def test_a_password_alone_cannot_replace_an_existing_second_factor(english, make_account, db):
     user = make_account("coordinator")
-    original = user.totp_secret
+    original = user.totp_secret_token
     english.post("/auth/login", data={"email": user.email, "password": PASSWORD})
     assert english.get("/auth/two-factor/setup").headers["Location"] == "/auth/login"
     english.post("/auth/two-factor/setup", data={"code": "123456"})
     assert english.get("/coordinator/").status_code == 302
     db.session.refresh(user)
-    assert user.totp_secret == original
+    assert user.totp_secret_token == original

@@ -7,14 +7,13 @@ import os
 import re
 from urllib.parse import parse_qs, urlparse
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Topic
 from app.services.topics import sync_topics
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 from tests.factories import make_community, make_evangelist, make_municipality, make_request
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
 
@@ -50,7 +49,7 @@ def sign_in(page, base, user):
     with page.expect_navigation():
         page.click("main button[type=submit]")
     if "/auth/two-factor" in page.url:
-        page.fill("input[name=code]", pyotp.TOTP(user.totp_secret).now())
+        page.fill("input[name=code]", totp_code(user))
         with page.expect_navigation():
             page.click("main button[type=submit]")
 

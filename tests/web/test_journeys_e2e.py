@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Municipality, SupportRequest, Topic
+from app.secrets_at_rest import decrypt_totp_secret
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD
 from tests.factories import make_evangelist
@@ -183,7 +184,7 @@ def test_a_town_asks_a_coordinator_assigns_and_the_evangelist_makes_it_active(wo
     # --- 2. A coordinator matches and assigns (desktop, second factor) ------------------
     coordinator = world["coordinator"]
     desk = checks.watch(page_at(DESKTOP))
-    sign_in(desk, base, checks, "desktop", coordinator.email, coordinator.totp_secret)
+    sign_in(desk, base, checks, "desktop", coordinator.email, decrypt_totp_secret(coordinator.totp_secret_token))
     assert desk.url.endswith("/coordinator/")
     checks.scan(desk, "coordination home")
     with desk.expect_navigation():
