@@ -36,6 +36,7 @@ from app.auth.session import (
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.mail import mail_configured, send_password_link
+from app.secrets_at_rest import UndecryptableSecret, decrypt_totp_secret, encrypt_totp_secret
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.demo import waives_second_factor
@@ -218,12 +219,18 @@ def set_up_second_factor():
 
 def _setup_secret_for(user) -> str:
     """The secret being set up, kept across the page and its form, for this user only:
-    a secret left in a shared browser by someone else is never offered to the next person."""
+    a secret left in a shared browser by someone else is never offered to the next person.
+    The session cookie is signed, not encrypted, so the secret is kept in it encrypted
+    like the stored ones; one that no longer opens (keys rotated) is replaced."""
     saved = session.get(SETUP_SECRET) or {}
-    if saved.get("uid") != user.id:
-        saved = {"uid": user.id, "secret": accounts.new_totp_secret()}
-        session[SETUP_SECRET] = saved
-    return saved["secret"]
+    if saved.get("uid") == user.id:
+        try:
+            return decrypt_totp_secret(saved.get("secret", ""))
+        except UndecryptableSecret:
+            pass
+    secret = accounts.new_totp_secret()
+    session[SETUP_SECRET] = {"uid": user.id, "secret": encrypt_totp_secret(secret)}
+    return secret
 
 
 @bp.get("/two-factor/recovery-codes")

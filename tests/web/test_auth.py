@@ -199,6 +199,9 @@ def test_staff_without_an_authenticator_must_set_one_up_first(app, english, make
     page = english.get("/auth/two-factor/setup").get_data(as_text=True)
     assert "data:image/svg+xml;base64," in page
     secret = re.search(r'user-select-all">([A-Z2-7]+)<', page).group(1)
+    # The signed (not encrypted) session cookie holds the secret being set up encrypted.
+    with english.session_transaction() as saved:
+        assert secret not in repr(dict(saved))
     assert english.get("/coordinator/").status_code == 302  # not signed in yet
 
     wrong = english.post("/auth/two-factor/setup", data={"code": "123456"})
