@@ -137,8 +137,9 @@ def _by_token(token: str):
 
 @bp.route("/request/status/<token>", methods=["GET", "POST"])
 @public
-@cached_page
 def status(token: str):
+    """The municipality's private page: bound to a secret token, so ``no-store`` and
+    never kept by the page cache (whose memory would hold the token in its keys)."""
     support_request = _by_token(token)
     form = MessageForm()
     if form.validate_on_submit():
@@ -150,14 +151,14 @@ def status(token: str):
         else:
             flash(_("Your message was sent to the coordinators."), "success")
         return redirect(url_for("support.status", token=token))
-    return render_template(
+    return no_store(make_response(render_template(
         "support/status.html",
         req=support_request,
         form=form,
         withdraw_form=WithdrawForm(formdata=None),
         assignment=requests_service.current_assignment(support_request),
         token=token,
-    ), (422 if form.errors else 200)
+    ), 422 if form.errors else 200))
 
 
 @bp.post("/request/status/<token>/withdraw")

@@ -400,6 +400,16 @@ def test_the_confirmation_is_never_kept_by_the_page_cache(app):
     assert not getattr(app.view_functions["support.sent"], _MARK, False)
 
 
+def test_the_status_page_is_no_store_and_never_kept_by_the_page_cache(app, client, towns):
+    from app.page_cache import _MARK
+
+    assert not getattr(app.view_functions["support.status"], _MARK, False)
+    client.post("/request", data=form_data())
+    link = status_link(client)
+    assert client.get(link).headers["Cache-Control"] == "no-store"
+    assert client.post(link, data={"body": ""}).headers["Cache-Control"] == "no-store"
+
+
 def test_without_a_mail_server_nothing_breaks_and_the_link_is_shown(client, towns, monkeypatch):
     monkeypatch.setattr("app.mail.send_in_background", lambda messages: pytest.fail("no mail without a server"))
     client.set_cookie("lang", "en")
