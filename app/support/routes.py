@@ -79,11 +79,15 @@ def new_request():
     if choice != "new":
         existing = requests_service.open_request_for(submission.municipality_code)
         if existing is not None and existing.form_nonce != submission.nonce:
+            # Anyone can name any town here: the hint says only that the town already
+            # asked (it prevents duplicates), never which request, when or anything in it,
+            # and what is added waits for a coordinator. The request stays out of the
+            # templates so that nothing of it can slip into the page.
             if choice == "add":
                 requests_service.add_to_open_request(existing, submission, address=client_address())
                 g.request_created = True
-                return render_template("support/added.html", existing=existing)
-            return render_template("support/request.html", form=form, existing=existing)
+                return render_template("support/added.html")
+            return render_template("support/request.html", form=form, duplicate=True)
     result = requests_service.submit_request(submission, address=client_address())
     if result.token is not None:
         g.request_created = True
