@@ -78,6 +78,12 @@ LABELS = {
         "declined": _l("Declined."),
         "withdrawn": _l("Withdrawn at your request."),
     },
+    # The coordinator's decision on another person's addition to an open request.
+    "addition_status": {
+        "pending": _l("Waiting for a decision"),
+        "accepted": _l("Accepted into the thread"),
+        "rejected": _l("Rejected"),
+    },
     "request_mode": {
         "onsite": _l("At our office"),
         "online": _l("Online"),

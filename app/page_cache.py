@@ -24,10 +24,11 @@ nonce). The stored page is split where those values appeared and joined with new
 
 Not kept, so rendered as without this module: anything but GET; a request whose session
 holds flash messages, or a page that showed some (it consumes them); a session with writes not yet
-committed; a response that is not a 200 HTML page, sets a cookie, or changed the session
-beyond the CSRF token; a page larger than a quarter of the cache. ``PAGE_CACHE_BYTES``
-bounds each worker's memory (least recently used pages go first); 0 turns caching off, and
-so does debug mode (``FLASK_DEBUG=1``), where templates reload when edited.
+committed; a response that is not a 200 HTML page, sets a cookie, says ``Cache-Control:
+no-store`` (a page with a secret) or changed the session beyond the CSRF token; a page
+larger than a quarter of the cache. ``PAGE_CACHE_BYTES`` bounds each worker's memory (least
+recently used pages go first); 0 turns caching off, and so does debug mode
+(``FLASK_DEBUG=1``), where templates reload when edited.
 """
 
 from __future__ import annotations
@@ -104,8 +105,9 @@ def _page_of(response: Response, largest: int) -> _Page | None:
     """``response`` as a page to keep, split where this request's own values appear; None
     when it must not be kept."""
     if (response.status_code != 200 or response.mimetype != "text/html" or response.is_streamed
-            or response.direct_passthrough or "Set-Cookie" in response.headers):
-        return None
+            or response.direct_passthrough or "Set-Cookie" in response.headers
+            or response.cache_control.no_store):
+        return None  # no-store: a page with a secret or of one session is kept by nobody
     body = response.get_data()
     if len(body) > largest:
         return None

@@ -7,7 +7,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 BASE_HEADERS = {
@@ -61,6 +61,14 @@ def csp_nonce() -> str:
         nonce = secrets.token_urlsafe(18)
         setattr(g, _NONCE_KEY, nonce)
     return nonce
+
+
+def no_store(response: Response) -> Response:
+    """``response`` with ``Cache-Control: no-store``: for pages that show a secret (a status
+    link) or belong to one session, which no browser history, proxy or shared cache may
+    keep. Such views must not be under ``cached_page`` either."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def tile_origin(url: str) -> str | None:

@@ -1,13 +1,15 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Four machines: a support request's status, an assignment's status, a municipality's
-engagement stage and an evangelist's place in the recruitment pipeline. Services call ``check`` before every change; an illegal change is
+Five machines: a support request's status, an assignment's status, a municipality's
+engagement stage, an evangelist's place in the recruitment pipeline and the coordinator's
+decision on another person's addition to an open request. Services call ``check`` before every change; an illegal change is
 refused with the reason and nothing is written.
 """
 
 from __future__ import annotations
 
 from evangelists.vocabulary import (
+    ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
@@ -56,11 +58,19 @@ EVANGELIST_TRANSITIONS: dict[str, frozenset[str]] = {
     "retired": frozenset({"active"}),
 }
 
+# An addition waits until a coordinator decides, once.
+ADDITION_TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"accepted", "rejected"}),
+    "accepted": frozenset(),
+    "rejected": frozenset(),
+}
+
 MACHINES = {
     "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
     "evangelist": (EVANGELIST_STATUSES, EVANGELIST_TRANSITIONS),
     "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
     "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
+    "addition": (ADDITION_STATUSES, ADDITION_TRANSITIONS),
 }
 
 

@@ -40,6 +40,9 @@ ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
 
 REQUEST_MODES = ("onsite", "online", "either")
 MESSAGE_SENDERS = ("municipality", "coordinator")
+# Another person's addition to a town's open request, sent through the public form: it
+# waits for a coordinator, who accepts it into the request's thread or rejects it.
+ADDITION_STATUSES = ("pending", "accepted", "rejected")
 VISIT_MODES = ("onsite", "online")
 
 OUTCOME_TYPES = (

@@ -13,6 +13,7 @@ from app.models import (
     Evangelist,
     Municipality,
     Prefecture,
+    RequestAddition,
     SupportRequest,
     User,
 )
@@ -109,3 +110,18 @@ def make_request(**overrides) -> SupportRequest:
     )
     fields.update(overrides)
     return _save(SupportRequest(**fields))
+
+
+def make_addition(**overrides) -> RequestAddition:
+    """A pending addition from another person of the town (to a new request by default)."""
+    n = next(_serial)
+    fields = dict(
+        request=overrides.pop("request", None) or make_request(),
+        contact_name="別の 職員",
+        department="総務課",
+        email=f"other{n}@example.jp",
+        phone="+81311112222",
+        message="補足の相談です。",
+    )
+    fields.update(overrides)
+    return _save(RequestAddition(**fields))

@@ -18,6 +18,7 @@ VOCABULARIES = {
     "request_status": vocabulary.REQUEST_STATUSES,
     "request_stage": vocabulary.REQUEST_STATUSES,
     "request_mode": vocabulary.REQUEST_MODES,
+    "addition_status": vocabulary.ADDITION_STATUSES,
     "visit_mode": vocabulary.VISIT_MODES,
     "outcome_type": vocabulary.OUTCOME_TYPES,
     "user_status": vocabulary.USER_STATUSES,

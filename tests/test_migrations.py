@@ -109,6 +109,43 @@ def test_0006_encrypts_plain_totp_secrets_that_still_verify_and_downgrade_decryp
         # Run again over its own work (as after a run stopped before it was recorded):
         # tokens are left alone, not encrypted twice.
         flask_migrate.stamp(revision="0005")
-        flask_migrate.upgrade()
+        flask_migrate.upgrade(revision="0006")
         assert stored() == encrypted
         db.engine.dispose()
+
+
+def test_pending_additions_keep_the_messages_already_in_threads(empty_database):
+    """0007 rebuilds request_messages on SQLite: the messages stay, none becomes an
+    addition, and an addition's status is checked by the database."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0005")
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO prefectures (id, code, name_ja, name_kana, name_en, region) "
+                "VALUES (1, '01', '北海道', 'ホッカイドウ', 'Hokkaido', 'hokkaido')"))
+            conn.execute(sa.text(
+                "INSERT INTO municipalities (id, code, prefecture_id, name, name_kana, kind, lat, lon, "
+                "open_data_status, engagement_stage, created_at, updated_at) VALUES "
+                "(1, '011002', 1, '札幌市', 'サッポロシ', 'designated_city', 43.06, 141.35, 'non_active', 'none', "
+                "'2026-01-01', '2026-01-01')"))
+            conn.execute(sa.text(
+                "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
+                "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
+                "(1, 1, 'x', 'y', 'a@example.jp', 'either', '', '', 'new', 'h', '2026-01-01', '2026-01-01')"))
+            conn.execute(sa.text(
+                "INSERT INTO request_messages (id, request_id, sender, body, created_at, updated_at) VALUES "
+                "(1, 1, 'municipality', 'よろしくお願いします', '2026-01-02', '2026-01-02')"))
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            kept = conn.execute(sa.text("SELECT body, addition_id FROM request_messages")).all()
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO request_additions (request_id, status, contact_name, department, email, message, "
+                "created_at, updated_at) VALUES (1, 'maybe', 'x', 'y', 'b@example.jp', '', '2026-01-03', '2026-01-03')"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text(
+                "INSERT INTO request_additions (request_id, status, contact_name, department, email, message, "
+                "created_at, updated_at) VALUES (1, 'accepted', 'x', 'y', 'b@example.jp', '', '2026-01-03', '2026-01-03')"))
+        db.engine.dispose()
+    assert [tuple(row) for row in kept] == [("よろしくお願いします", None)]

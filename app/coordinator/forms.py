@@ -62,6 +62,16 @@ class ReplyForm(BaseForm):
     submit = SubmitField(_l("Send message"))
 
 
+class RejectAdditionForm(BaseForm):
+    reason = TextAreaField(
+        _l("Reason (optional, for coordinators only)"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("The municipality never sees a rejected addition."),
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Reject"))
+
+
 class AssignForm(BaseForm):
     evangelist_id = BoundedIntegerField(validators=[DataRequired()])
     submit = SubmitField(_l("Assign"))

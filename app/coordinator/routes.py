@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -14,7 +14,7 @@ from app.auth.forms import ActionForm
 from app.auth.messages import account_error_messages
 from app.auth.session import client_address
 from app.coordinator import bp
-from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
+from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
 from app.decorators import role_required
 from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
@@ -26,6 +26,7 @@ from app.models import SupportRequest, User, Visit
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.services import accounts
+from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.geography import list_prefectures
 from app.services.matching import CapacityFull, apply_plan, batch_plan, propose, suggestions
@@ -120,7 +121,8 @@ def requests():
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
     page = db.paginate(request_queue(QueueFilters(**values)), page=requested_page(), per_page=50, error_out=False)
-    return render_template("coordinator/requests.html", form=form, page=page)
+    pending = requests_service.pending_additions_by_request([r.id for r in page.items])
+    return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
 
 
 def _support_request(request_id: int) -> SupportRequest:
@@ -142,8 +144,14 @@ def request_detail(request_id: int):
         reply_form=ReplyForm(formdata=None),
         can_triage=refusal("request", support_request.status, "triaged") is None,
         can_decline=refusal("request", support_request.status, "declined") is None,
+        **_additions_context(support_request),
         **_matching_context(support_request),
     )
+
+
+def _additions_context(support_request: SupportRequest) -> dict:
+    return {"additions": requests_service.additions_of(support_request),
+            "reject_form": RejectAdditionForm(formdata=None)}
 
 
 MAPPED_SUGGESTIONS = 5
@@ -189,6 +197,7 @@ def decline(request_id: int):
             action=ActionForm(), decline_form=form, reply_form=ReplyForm(formdata=None),
             can_triage=refusal("request", support_request.status, "triaged") is None,
             can_decline=True, open_decline=True,
+            **_additions_context(support_request),
             **_matching_context(support_request),
         ), 422
     _change(support_request, "declined", reason=form.reason.data.strip(),
@@ -213,6 +222,53 @@ def reply(request_id: int):
         for message in form.body.errors:
             flash(message, "error")
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+def _addition(request_id: int, addition_id: int):
+    addition = requests_service.addition_of(_support_request(request_id), addition_id)
+    if addition is None:
+        abort(404, description=_("This request has no addition with the number %(id)s.", id=addition_id))
+    return addition
+
+
+def _back_to_additions(request_id: int):
+    return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="additions"))
+
+
+@bp.post("/requests/<id:request_id>/additions/<id:addition_id>/accept")
+@role_required(*STAFF)
+def accept_addition(request_id: int, addition_id: int):
+    """Accept another person's addition: its message joins the thread the municipality
+    sees (their contact details stay with the coordinators)."""
+    addition = _addition(request_id, addition_id)
+    if ActionForm().validate_on_submit():
+        try:
+            requests_service.accept_addition(current_user, addition, address=client_address())
+        except TransitionRefused:
+            flash(_("This addition was already accepted or rejected."), "warning")
+        else:
+            flash(_("Accepted. The municipality sees the message on its status page."), "success")
+    return _back_to_additions(request_id)
+
+
+@bp.post("/requests/<id:request_id>/additions/<id:addition_id>/reject")
+@role_required(*STAFF)
+def reject_addition(request_id: int, addition_id: int):
+    """Reject another person's addition: the municipality never sees it."""
+    addition = _addition(request_id, addition_id)
+    form = RejectAdditionForm()
+    if not form.validate_on_submit():
+        for message in form.reason.errors:
+            flash(message, "error")
+        return _back_to_additions(request_id)
+    try:
+        requests_service.reject_addition(current_user, addition, reason=(form.reason.data or "").strip(),
+                                         address=client_address())
+    except TransitionRefused:
+        flash(_("This addition was already accepted or rejected."), "warning")
+    else:
+        flash(_("Rejected. The municipality will not see it."), "success")
+    return _back_to_additions(request_id)
 
 
 def _change(support_request: SupportRequest, target: str, *, success: str, reason: str | None = None) -> None:

@@ -7,6 +7,7 @@ from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
     Outcome,
+    RequestAddition,
     RequestMessage,
     SupportRequest,
     Visit,
@@ -25,6 +26,7 @@ __all__ = [
     "Outcome",
     "Prefecture",
     "RecoveryCode",
+    "RequestAddition",
     "RequestMessage",
     "SupportRequest",
     "Topic",

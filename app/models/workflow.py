@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
 from evangelists.vocabulary import (
+    ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
     MESSAGE_SENDERS,
     OUTCOME_TYPES,
@@ -82,13 +83,20 @@ class SupportRequest(TimestampMixin, db.Model):
         back_populates="request", order_by="RequestMessage.created_at",
         cascade="all, delete-orphan",
     )
+    # What other people of the same town sent to it through the public form, for the
+    # coordinators to accept or reject; the municipality never sees these rows.
+    additions: Mapped[list[RequestAddition]] = relationship(
+        back_populates="request", order_by="RequestAddition.created_at",
+        cascade="all, delete-orphan",
+    )
 
     def __repr__(self) -> str:
         return f"<SupportRequest {self.id} {self.status}>"
 
 
 class RequestMessage(TimestampMixin, db.Model):
-    """A message on a request, from the municipality (status page) or a coordinator.
+    """A message on a request, from the municipality (status page) or a coordinator, or
+    another person's addition once a coordinator accepted it (``addition_id``).
     Everything here is visible to the municipality through its status link."""
 
     __tablename__ = "request_messages"
@@ -101,12 +109,61 @@ class RequestMessage(TimestampMixin, db.Model):
     # The coordinator who wrote it; NULL for the municipality.
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
+    # The accepted addition this message shows, if it is one.
+    addition_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("request_additions.id", ondelete="SET NULL"), unique=True
+    )
 
     request: Mapped[SupportRequest] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<RequestMessage {self.id} on {self.request_id}>"
+
+
+class RequestAddition(TimestampMixin, db.Model):
+    """What another person sent through the public form when their municipality already
+    had a request open and they chose to add to it.
+
+    Anyone can send one, naming any town and any contact details, so it is *pending*
+    until a coordinator decides: accepting copies ``message`` into the request's thread
+    (a ``RequestMessage`` the municipality sees, marked as an addition); rejecting keeps
+    it from the municipality for good. The contact details are for coordinators only.
+    """
+
+    __tablename__ = "request_additions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(status = 'pending' AND decided_at IS NULL) OR (status <> 'pending' AND decided_at IS NOT NULL)",
+            name="decided_unless_pending",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(
+        choice(ADDITION_STATUSES, "addition_status"), default="pending", index=True
+    )
+    contact_name: Mapped[str] = mapped_column(sa.String(100))
+    department: Mapped[str] = mapped_column(sa.String(100))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    # The one-time token of the form that sent it: a resubmission finds this row.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(sa.Text)  # for coordinators only
+
+    request: Mapped[SupportRequest] = relationship(back_populates="additions")
+    decided_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RequestAddition {self.id} on {self.request_id} {self.status}>"
 
 
 class Assignment(TimestampMixin, db.Model):

@@ -16,6 +16,7 @@ from app.models import (
     AuditEvent,
     Municipality,
     Prefecture,
+    RequestAddition,
     RequestMessage,
     SupportRequest,
     Topic,
@@ -107,18 +108,116 @@ def open_request_for(municipality_code: str) -> SupportRequest | None:
     )
 
 
-def add_to_open_request(request: SupportRequest, submission: Submission, *, address: str | None) -> None:
-    """Add what a second person from the same town sent to the request already open,
-    as a message the coordinator sees with their contact details."""
-    lines = [
-        f"{submission.contact_name}（{submission.department}）",
-        submission.email + (f" / {submission.phone}" if submission.phone else ""),
-    ]
-    if submission.message:
-        lines += ["", submission.message]
-    request.messages.append(RequestMessage(sender=MUNICIPALITY, body="\n".join(lines)))
-    record_event(MUNICIPALITY, "request.added_to", "support_request", request.id, client_address=address)
+def add_to_open_request(request: SupportRequest, submission: Submission, *,
+                        address: str | None) -> RequestAddition:
+    """Keep what a second person from the same town sent as a *pending* addition to the
+    request already open: anyone can send it, so the municipality sees nothing of it until
+    a coordinator accepts it. A second submission of the same form (double click, back
+    button) returns the first addition instead of making another."""
+    existing = _addition_by_nonce(submission.nonce)
+    if existing is not None:
+        return existing
+    addition = RequestAddition(
+        request=request,
+        contact_name=submission.contact_name,
+        department=submission.department,
+        email=submission.email,
+        phone=submission.phone,
+        message=submission.message,
+        form_nonce=submission.nonce,
+    )
+    db.session.add(addition)
+    db.session.flush()
+    record_event(MUNICIPALITY, "request.addition_received", "support_request", request.id,
+                 after={"addition": addition.id, "status": "pending"}, client_address=address)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # Two copies of the same form raced; the other one was saved first.
+        db.session.rollback()
+        return _addition_by_nonce(submission.nonce)
+    return addition
+
+
+def _addition_by_nonce(nonce: str) -> RequestAddition | None:
+    return db.session.scalar(sa.select(RequestAddition).where(RequestAddition.form_nonce == nonce))
+
+
+def accept_addition(actor: User, addition: RequestAddition, *, address: str | None = None) -> RequestMessage:
+    """Accept a pending addition: its message joins the request's thread, where the
+    municipality sees it as coming from another person of the town (without their contact
+    details). Audited. Raises ``lifecycle.TransitionRefused`` if it was already decided,
+    also by another coordinator at the same moment, changing nothing."""
+    _decide(actor, addition, "accepted", reason=None)
+    message = RequestMessage(sender=MUNICIPALITY, body=addition.message, addition_id=addition.id)
+    addition.request.messages.append(message)
+    record_event(actor, "request.addition_accepted", "support_request", addition.request_id,
+                 before={"addition": addition.id, "status": "pending"},
+                 after={"addition": addition.id, "status": "accepted"}, client_address=address)
     db.session.commit()
+    return message
+
+
+def reject_addition(actor: User, addition: RequestAddition, *, reason: str | None = None,
+                    address: str | None = None) -> None:
+    """Reject a pending addition: the municipality never sees it. The reason, if given,
+    is for coordinators only. Audited; refused like ``accept_addition``."""
+    _decide(actor, addition, "rejected", reason=reason or None)
+    record_event(actor, "request.addition_rejected", "support_request", addition.request_id,
+                 before={"addition": addition.id, "status": "pending"},
+                 after={"addition": addition.id, "status": "rejected", **({"reason": reason} if reason else {})},
+                 client_address=address)
+    db.session.commit()
+
+
+def _decide(actor: User, addition: RequestAddition, target: str, *, reason: str | None) -> None:
+    lifecycle.check("addition", addition.status, target)
+    decided_at = utcnow()
+    # Only one decision wins, also when two coordinators press at the same moment: the row
+    # changes only while it is still pending.
+    changed = db.session.execute(
+        sa.update(RequestAddition)
+        .where(RequestAddition.id == addition.id, RequestAddition.status == "pending")
+        .values(status=target, decided_by_id=actor.id, decided_at=decided_at,
+                decision_reason=reason, updated_at=decided_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(addition)
+        raise lifecycle.TransitionRefused("addition", addition.status, target, "closed")
+    db.session.refresh(addition)
+
+
+def addition_of(request: SupportRequest, addition_id: int) -> RequestAddition | None:
+    """The addition ``addition_id`` if it belongs to ``request``."""
+    return db.session.scalar(
+        sa.select(RequestAddition).where(RequestAddition.id == addition_id,
+                                         RequestAddition.request_id == request.id)
+    )
+
+
+def additions_of(request: SupportRequest) -> list[RequestAddition]:
+    """The request's additions, pending first, each group oldest first, with who decided
+    (a fixed number of queries)."""
+    return list(db.session.scalars(
+        sa.select(RequestAddition)
+        .where(RequestAddition.request_id == request.id)
+        .options(selectinload(RequestAddition.decided_by))
+        .order_by(sa.case((RequestAddition.status == "pending", 0), else_=1), RequestAddition.created_at)
+    ))
+
+
+def pending_additions_by_request(request_ids: list[int]) -> dict[int, int]:
+    """How many pending additions each of these requests has (one query; absent: none)."""
+    if not request_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(RequestAddition.request_id, sa.func.count())
+        .where(RequestAddition.request_id.in_(request_ids), RequestAddition.status == "pending")
+        .group_by(RequestAddition.request_id)
+    ).all()
+    return dict(rows)
 
 
 def request_by_token(token: str) -> SupportRequest | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.auth.session import client_address
@@ -13,6 +13,7 @@ from app.extensions import limiter
 from app.i18n import current_language
 from app.mail import mail_configured, send_request_notices
 from app.page_cache import cached_page, fresh_value
+from app.security import no_store
 from app.services import requests as requests_service
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
@@ -78,34 +79,51 @@ def new_request():
     if choice != "new":
         existing = requests_service.open_request_for(submission.municipality_code)
         if existing is not None and existing.form_nonce != submission.nonce:
+            # Anyone can name any town here: the hint says only that the town already
+            # asked (it prevents duplicates), never which request, when or anything in it,
+            # and what is added waits for a coordinator. The request stays out of the
+            # templates so that nothing of it can slip into the page.
             if choice == "add":
                 requests_service.add_to_open_request(existing, submission, address=client_address())
                 g.request_created = True
-                return render_template("support/added.html", existing=existing)
-            return render_template("support/request.html", form=form, existing=existing)
+                return render_template("support/added.html")
+            return render_template("support/request.html", form=form, duplicate=True)
     result = requests_service.submit_request(submission, address=client_address())
     if result.token is not None:
         g.request_created = True
         session[SUBMITTED] = {"id": result.request.id, "token": result.token}
         if mail_configured():
             send_request_notices(result.request, result.token)
+    elif session.get(SUBMITTED, {}).get("id") != result.request.id:
+        # The same form again (double click, back button): the first request stands. Its
+        # link was shown to whoever sent it first; here only the number is said again.
+        session[SUBMITTED] = {"id": result.request.id}
     return redirect(url_for("support.sent"))
 
 
 @bp.get("/request/sent")
 @public
 def sent():
-    """The confirmation: request number and the private status link (shown from the
-    sender's own session; a resubmission lands here too)."""
+    """The confirmation: the request number and, once only, the private status link.
+
+    The token travels from the form to here in the signed (readable, not encrypted)
+    session cookie; showing the page takes it out, so a reload, or the next person at the
+    same browser, sees the number and a note that the link was shown (and mailed) but
+    never the link again. A resubmission of the same form lands here too. Never kept by
+    the page cache and never stored by the browser or a proxy (``no-store``)."""
     saved = session.get(SUBMITTED)
     if not saved:
         return redirect(url_for("support.new_request"))
-    return render_template(
+    token = saved.get("token")
+    if token is not None:
+        session[SUBMITTED] = {"id": saved["id"]}
+    response = make_response(render_template(
         "support/sent.html",
         number=saved["id"],
-        link=url_for("support.status", token=saved["token"], _external=True),
+        link=url_for("support.status", token=token, _external=True) if token else None,
         mailed=mail_configured(),
-    )
+    ))
+    return no_store(response)
 
 
 @bp.get("/request/thanks")
@@ -123,8 +141,9 @@ def _by_token(token: str):
 
 @bp.route("/request/status/<token>", methods=["GET", "POST"])
 @public
-@cached_page
 def status(token: str):
+    """The municipality's private page: bound to a secret token, so ``no-store`` and
+    never kept by the page cache (whose memory would hold the token in its keys)."""
     support_request = _by_token(token)
     form = MessageForm()
     if form.validate_on_submit():
@@ -136,14 +155,14 @@ def status(token: str):
         else:
             flash(_("Your message was sent to the coordinators."), "success")
         return redirect(url_for("support.status", token=token))
-    return render_template(
+    return no_store(make_response(render_template(
         "support/status.html",
         req=support_request,
         form=form,
         withdraw_form=WithdrawForm(formdata=None),
         assignment=requests_service.current_assignment(support_request),
         token=token,
-    ), (422 if form.errors else 200)
+    ), 422 if form.errors else 200))
 
 
 @bp.post("/request/status/<token>/withdraw")

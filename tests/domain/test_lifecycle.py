@@ -13,6 +13,7 @@ from evangelists.lifecycle import (
     refusal,
 )
 from evangelists.vocabulary import (
+    ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
@@ -121,8 +122,17 @@ def test_every_pair_of_evangelist_statuses(current, target):
         assert reason == ("unchanged" if current == target else "not_allowed")
 
 
-@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist"])
+@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition"])
 def test_every_state_of_every_machine_has_a_row(machine):
     statuses, transitions = MACHINES[machine]
     assert set(transitions) == set(statuses)
     assert all(targets <= set(statuses) for targets in transitions.values())
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(ADDITION_STATUSES, repeat=2)))
+def test_an_addition_is_decided_once(current, target):
+    reason = refusal("addition", current, target)
+    if current == "pending" and target != "pending":
+        assert reason is None
+    else:
+        assert reason == ("unchanged" if current == target else "closed")

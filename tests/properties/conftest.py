@@ -25,7 +25,15 @@ from app.models import Assignment, Visit
 from app.services.accounts import make_password_token
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, sign_in
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
+from tests.factories import (
+    make_addition,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+    make_user,
+)
 
 settings.register_profile(
     "properties",
@@ -139,7 +147,7 @@ class World:
 def world(app, db, make_account) -> World:
     """Two prefectures and three towns, the topics, an account per role (and another
     evangelist, a coordinator to change, an invited person), a candidate, a community, a
-    new request with a known status token, an assignment offered to the signed-in
+    new request with a known status token and a pending addition, an assignment offered to the signed-in
     evangelist, one they accepted and a visit they logged today."""
     hokkaido = make_prefecture(code="01")
     tokyo = make_prefecture(code="13", name_ja="東京都", name_kana="トウキョウト", name_en="Tokyo", region="kanto")
@@ -160,6 +168,7 @@ def world(app, db, make_account) -> World:
 
     new_request = make_request(municipality=sapporo,
                                token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
+    addition = make_addition(request=new_request)
     offered = make_request(municipality=hakodate, status="assigned")
     working = make_request(municipality=chiyoda, status="scheduled")
     proposed = Assignment(request=offered, evangelist=me, status="proposed", score=0.5, distance_km=3.0, reasons=[])
@@ -173,6 +182,7 @@ def world(app, db, make_account) -> World:
 
     ids = {
         "request_id": new_request.id,
+        "addition_id": addition.id,
         "proposed_assignment": proposed.id,
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,

@@ -26,7 +26,14 @@ from app.auth.forms import (
     SetUpSecondFactorForm,
     SignInForm,
 )
-from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, ReplyForm
+from app.coordinator.forms import (
+    AssignForm,
+    DeclineForm,
+    InviteForm,
+    QueueFilterForm,
+    RejectAdditionForm,
+    ReplyForm,
+)
 from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, VisitForm
 from app.evangelist.profile_forms import ProfileForm
@@ -95,12 +102,14 @@ POSTS: dict[str, Post] = {
     "auth.second_factor": Post("pending", (SecondFactorForm,)),
     "auth.set_password": Post(None, (NewPasswordForm,), args={"token": "password_token"}),
     "auth.set_up_second_factor": Post("evangelist", (SetUpSecondFactorForm,)),
+    "coordinator.accept_addition": Post("coordinator", (ActionForm,)),
     "coordinator.assign_evangelist": Post("coordinator", (AssignForm,)),
     "coordinator.correct_visit": Post("coordinator", (VisitForm,)),
     "coordinator.decline": Post("coordinator", (DeclineForm,)),
     "coordinator.invite": Post("admin", (InviteForm,)),
     "coordinator.password_link_for": Post("coordinator", (ActionForm,), args={"user_id": "invited_id"}),
     "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row",)),
+    "coordinator.reject_addition": Post("coordinator", (RejectAdditionForm,)),
     "coordinator.reply": Post("coordinator", (ReplyForm,)),
     "coordinator.triage": Post("coordinator", (ActionForm,)),
     "data.apply_import": Post("coordinator", (ApplyForm,)),

@@ -11,7 +11,7 @@ import pytest
 from app.decorators import PUBLIC
 from app.services.accounts import make_password_token
 from tests.conftest import sign_in
-from tests.factories import make_community, make_municipality, make_request
+from tests.factories import make_addition, make_community, make_municipality, make_request
 
 STAFF = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
@@ -55,6 +55,8 @@ ACCESS = {
     "coordinator.triage": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
+    "coordinator.accept_addition": ("POST", STAFF),
+    "coordinator.reject_addition": ("POST", STAFF),
     "coordinator.assign_evangelist": ("POST", STAFF),
     "coordinator.plan": ("GET", STAFF),
     "evangelist.accept": ("POST", EVANGELIST),
@@ -115,6 +117,7 @@ def world(db, make_account):
     sapporo = make_municipality(code="011002", name="札幌市")
     other = make_account("evangelist", email="other@example.jp")
     support_request = make_request(municipality=sapporo)
+    addition = make_addition(request=support_request)
     from app.models import Assignment
     from tests.factories import make_evangelist
 
@@ -131,6 +134,7 @@ def world(db, make_account):
     db.session.commit()
     return {
         "request_id": support_request.id,
+        "addition_id": addition.id,
         "assignment_id": theirs.id,
         "visit_id": visit.id,
         "community_id": make_community().id,

@@ -266,3 +266,22 @@ def test_a_page_that_flashed_and_showed_a_message_in_one_render_is_not_kept(app,
     assert client.get("/_flashing").get_data(as_text=True) == "一度だけ"
     assert client.get("/_flashing").get_data(as_text=True) == "一度だけ"
     assert len(page_cache.store(app)) == 0
+
+
+def test_a_no_store_page_is_never_kept_even_under_cached_page(app, client):
+    """A page with a secret says no-store; the cache keeps it from memory too, should the
+    decorator ever be put on such a view."""
+    from flask import make_response, render_template_string
+
+    from app.page_cache import cached_page
+    from app.security import no_store
+
+    @cached_page
+    def secret():
+        return no_store(make_response(render_template_string("<p>{{ v }}</p>", v="status link")))
+
+    secret.access = frozenset()
+    app.add_url_rule("/_secret", "secret_page", secret)
+    assert client.get("/_secret").headers["Cache-Control"] == "no-store"
+    assert client.get("/_secret").get_data(as_text=True) == "<p>status link</p>"
+    assert len(page_cache.store(app)) == 0

@@ -138,34 +138,54 @@ def test_phone_is_optional(client, db, towns):
 # --- Duplicates and bots --------------------------------------------------------------------
 
 
-def test_a_double_submission_creates_one_request_and_shows_the_same_confirmation(client, db, towns):
+def test_a_double_submission_creates_one_request_and_shows_the_same_number_without_the_link(client, db, towns):
     client.post("/request", data=form_data())
     first = status_link(client)
     again = client.post("/request", data=form_data())
     assert again.headers["Location"] == "/request/sent"
-    assert status_link(client) == first
+    html = client.get("/request/sent").get_data(as_text=True)
+    number = db.session.scalars(sa.select(SupportRequest)).one().id
+    assert f"{number}" in html and first not in html and "/request/status/" not in html
     assert count(db, SupportRequest) == 1
+
+
+def test_a_double_submission_before_the_confirmation_still_shows_the_link_once(client, db, towns):
+    client.post("/request", data=form_data())
+    client.post("/request", data=form_data())  # the second click, before /request/sent
+    assert "/request/status/" in client.get("/request/sent").get_data(as_text=True)
+    assert "/request/status/" not in client.get("/request/sent").get_data(as_text=True)
+
+
+def test_a_resubmission_from_a_browser_that_lost_the_first_answer_lands_on_the_number(app, client, db, towns):
+    client.post("/request", data=form_data())
+    other = app.test_client()
+    assert other.post("/request", data=form_data()).headers["Location"] == "/request/sent"
+    html = other.get("/request/sent").get_data(as_text=True)
+    number = db.session.scalars(sa.select(SupportRequest)).one().id
+    assert f"{number}" in html and "/request/status/" not in html
 
 
 def test_an_open_request_from_the_same_town_is_pointed_out_first(app, client, db, towns):
     client.post("/request", data=form_data())
-    number = db.session.scalars(sa.select(SupportRequest)).one().id
     colleague = app.test_client()
     colleague.set_cookie("lang", "en")
     response = colleague.post("/request", data=form_data(nonce="nonce-2", contact_name="佐藤 一郎"))
     html = response.get_data(as_text=True)
-    assert f"already has request {number} open" in html
+    assert "Your municipality already has an open request." in html
     assert 'value="佐藤 一郎"' in html
     assert count(db, SupportRequest) == 1
 
 
-def test_adding_to_the_open_request_makes_a_message_not_a_request(app, client, db, towns):
+def test_adding_to_the_open_request_makes_a_pending_addition_not_a_request_or_a_message(app, client, db, towns):
+    from app.models import RequestAddition
+
     client.post("/request", data=form_data())
     colleague = app.test_client()
     colleague.post("/request", data={**form_data(nonce="nonce-2", contact_name="佐藤 一郎", message="補足です"), "duplicate": "add"})
-    assert count(db, SupportRequest) == 1
-    message = db.session.scalars(sa.select(RequestMessage)).one()
-    assert "佐藤 一郎" in message.body and "補足です" in message.body and message.sender == "municipality"
+    assert count(db, SupportRequest) == 1 and count(db, RequestMessage) == 0
+    addition = db.session.scalars(sa.select(RequestAddition)).one()
+    assert (addition.status, addition.contact_name, addition.message) == ("pending", "佐藤 一郎", "補足です")
+    assert addition.phone == "+81312345678"
 
 
 def test_a_separate_request_can_still_be_sent(app, client, db, towns):
@@ -336,6 +356,60 @@ def test_with_a_mail_server_the_contact_and_coordinators_are_told(app, client, d
     assert recipients == ["yamada@town.example.lg.jp", coordinator.email]
     assert "/request/status/" in sent[0][2]
     assert "/coordinator/requests/" in sent[1][2]
+
+
+def session_of(app, client) -> dict:
+    """The session as the browser holds it: the signed cookie, decoded."""
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return {}
+    return app.session_interface.get_signing_serializer(app).loads(cookie.value)
+
+
+def test_the_status_link_is_shown_once_then_dropped_from_the_session(app, client, db, towns):
+    client.set_cookie("lang", "en")
+    client.post("/request", data=form_data())
+    held = session_of(app, client)["submitted_request"]
+    token = held["token"]
+    first = client.get("/request/sent")
+    assert first.headers["Cache-Control"] == "no-store"
+    assert f"/request/status/{token}" in first.get_data(as_text=True)
+    after = session_of(app, client)
+    assert token not in repr(after) and "token" not in after.get("submitted_request", {})
+    assert token.encode() not in client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value.encode()
+
+    again = client.get("/request/sent")
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and again.headers["Cache-Control"] == "no-store"
+    assert token not in html and "/request/status/" not in html
+    assert f"Request number: {held['id']}" in html and "shown only once" in html
+    assert "saved" in html
+
+
+def test_the_page_after_the_link_says_it_was_mailed_when_mail_is_set_up(app, client, towns, monkeypatch):
+    monkeypatch.setattr("app.mail.send_in_background", lambda messages: None)
+    app.config["MAIL_SERVER"] = "mail.example.jp"
+    client.set_cookie("lang", "en")
+    client.post("/request", data=form_data())
+    assert "We also sent this link to your e-mail address." in client.get("/request/sent").get_data(as_text=True)
+    html = client.get("/request/sent").get_data(as_text=True)
+    assert "/request/status/" not in html and "e-mail" in html
+
+
+def test_the_confirmation_is_never_kept_by_the_page_cache(app):
+    from app.page_cache import _MARK
+
+    assert not getattr(app.view_functions["support.sent"], _MARK, False)
+
+
+def test_the_status_page_is_no_store_and_never_kept_by_the_page_cache(app, client, towns):
+    from app.page_cache import _MARK
+
+    assert not getattr(app.view_functions["support.status"], _MARK, False)
+    client.post("/request", data=form_data())
+    link = status_link(client)
+    assert client.get(link).headers["Cache-Control"] == "no-store"
+    assert client.post(link, data={"body": ""}).headers["Cache-Control"] == "no-store"
 
 
 def test_without_a_mail_server_nothing_breaks_and_the_link_is_shown(client, towns, monkeypatch):
