@@ -15,13 +15,13 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, CommunityStatusChange, Outcome, RequestMessage, Visit
+from app.models import Assignment, CommunityStatusChange, Outcome, RequestAddition, RequestMessage, Visit
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
@@ -66,6 +66,11 @@ FREE_TEXT = {
     ("support_requests", "message"),
     ("support_requests", "decline_reason"),
     ("request_messages", "body"),
+    ("request_additions", "contact_name"),
+    ("request_additions", "department"),
+    ("request_additions", "email"),
+    ("request_additions", "message"),
+    ("request_additions", "decision_reason"),
     ("assignments", "decline_reason"),
     ("visits", "attendee_departments"),
     ("visits", "summary"),
@@ -112,6 +117,9 @@ NOT_FREE_TEXT = {
     ("evangelists", "age_band"): "a CHECKed vocabulary",
     ("evangelists", "gender"): "a CHECKed vocabulary",
     ("request_messages", "sender"): "a CHECKed vocabulary",
+    ("request_additions", "status"): "a CHECKed vocabulary",
+    ("request_additions", "phone"): "normalised to E.164 by the form (digits and +)",
+    ("request_additions", "form_nonce"): "made by the app, checked by the form",
     ("assignments", "status"): "a CHECKed vocabulary",
     ("visits", "mode"): "a CHECKed vocabulary",
     ("outcomes", "type"): "a CHECKed vocabulary",
@@ -174,6 +182,12 @@ def build_world(db, make_account) -> dict:
         db.session.add(RequestMessage(request=req, sender="municipality", body="よろしく"))
         db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,
                                       body="承知"))
+    db.session.add_all([
+        RequestAddition(request=triaged, contact_name="別人", department="課", email="b@example.jp", message="追加"),
+        RequestAddition(request=triaged, contact_name="別人", department="課", email="c@example.jp", message="追加",
+                        status="rejected", decided_by_id=users["coordinator"].id,
+                        decided_at=datetime(2026, 11, 21, tzinfo=UTC), decision_reason="重複"),
+    ])
     record_event(users["coordinator"], "community.updated", "community", community.id,
                  before={"name": "旧"}, after={"name": "新"})
     record_event(users["coordinator"], "request.triaged", "support_request", triaged.id)
