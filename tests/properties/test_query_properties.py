@@ -16,11 +16,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.decorators import PUBLIC
+from app.services import exports
 from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
 from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
 from tests.properties.conftest import ANSWERS, examples, fresh_example
 from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
-from tests.properties.strategies import field_specs, form_pairs, nasty_text
+from tests.properties.strategies import EXTREME_DATES, EXTREME_IDS, field_specs, form_pairs, nasty_text
 
 # URL arguments that are not named like the world's ids.
 URL_ARGS = {
@@ -94,9 +95,21 @@ RAW_QUERIES = st.lists(
 ).map("".join)
 
 
-def query_keys(endpoint: str) -> list[str]:
+def query_keys(endpoint: str, dataset: str | None = None) -> list[str]:
+    """The parameters ``endpoint`` is tried with: the shared ones and those of the form it
+    reads (for an export, those of the ``dataset``)."""
     form = QUERY_FORMS.get(endpoint)
-    return sorted({*COMMON_QUERY_KEYS, *(spec.name for spec in field_specs(form))} if form else COMMON_QUERY_KEYS)
+    own = {spec.name for spec in field_specs(form)} if form else set()
+    if dataset is not None:
+        own = set(exports.EXPORTS[dataset].parameters)
+    return sorted({*COMMON_QUERY_KEYS, *own})
+
+
+def variants(endpoint: str) -> list[dict]:
+    """The URL arguments an endpoint is tried with: every export, one of everything else."""
+    if endpoint == "data.export":
+        return [{"dataset": dataset} for dataset in exports.KINDS]
+    return [{}]
 
 
 @pytest.mark.parametrize("endpoint", QUERY_ENDPOINTS)
@@ -111,18 +124,25 @@ def test_no_query_string_makes_a_server_error(app, db, world, endpoint, data):
     raw = {key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
            for key in COMMON_QUERY_KEYS}
     forms = (QUERY_FORMS[endpoint],) if endpoint in QUERY_FORMS else ()
+    url_args = data.draw(st.sampled_from(variants(endpoint)), label="url arguments")
+    if "dataset" in url_args:  # an export reads the filters of its own list
+        raw.update({key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
+                    for key in query_keys(endpoint, url_args["dataset"])})
     if data.draw(st.booleans(), label="percent-encoded"):
         query = query_string(data.draw(form_pairs(forms, values, raw), label="parameters"))
     else:
         query = data.draw(RAW_QUERIES, label="raw query")
-    response = client.get(get_url(app, endpoint, world), query_string=query)
+    response = client.get(get_url(app, endpoint, world, **url_args), query_string=query)
     assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
     if endpoint == "data.export":
         assert response.status_code in (200, 400)
 
 
+DATE_KEYS = frozenset({"since", "until", "from", "to"})
+
 # One value in every parameter at once, for every page, new ones included.
-SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000]
+SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000,
+         *EXTREME_IDS, *EXTREME_DATES]
 RAW_SWEEP = ["%ff%fe", "%ed%a0%80", "%", "%E3%81"]
 
 
@@ -131,15 +151,36 @@ def test_every_page_takes_any_value_in_any_parameter(app, db, world):
     wrong = []
     for endpoint in sorted(get_rules(app)):
         client = world.client(who_may(app, endpoint))
-        url = get_url(app, endpoint, world)
-        keys = query_keys(endpoint)
-        queries = [urlencode([(key, value) for key in keys]) for value in SWEEP]
-        queries += ["&".join(f"{key}={value}" for key in keys) for value in RAW_SWEEP]
-        for query in queries:
-            fresh_example()
-            status = client.get(url, query_string=query).status_code
-            if status not in ANSWERS:
-                wrong.append(f"{endpoint}?{query[:80]}: {status}")
+        for url_args in variants(endpoint):
+            url = get_url(app, endpoint, world, **url_args)
+            keys = query_keys(endpoint, url_args.get("dataset"))
+            queries = [urlencode([(key, value) for key in keys]) for value in SWEEP]
+            queries += ["&".join(f"{key}={value}" for key in keys) for value in RAW_SWEEP]
+            for query in queries:
+                fresh_example()
+                status = client.get(url, query_string=query).status_code
+                if status not in ANSWERS:
+                    wrong.append(f"{url}?{query[:80]}: {status}")
+    assert wrong == []
+
+
+def test_every_filter_takes_ids_and_dates_beyond_every_column_one_at_a_time(app, db, world):
+    """Each id or date filter alone with a value no column can hold (the sweep above puts
+    one value in every parameter at once, where an earlier one can hide a later one's
+    failure): a page, a field's error or a 400, never a 500."""
+    wrong = []
+    for endpoint in sorted(get_rules(app)):
+        client = world.client(who_may(app, endpoint))
+        for url_args in variants(endpoint):
+            url = get_url(app, endpoint, world, **url_args)
+            for key in query_keys(endpoint, url_args.get("dataset")):
+                values = {"community": EXTREME_IDS, "page": EXTREME_IDS, "per_page": EXTREME_IDS,
+                          "km": EXTREME_IDS}.get(key, EXTREME_DATES if key in DATE_KEYS else ())
+                for value in values:
+                    fresh_example()
+                    status = client.get(url, query_string={key: value}).status_code
+                    if status not in ANSWERS or (status == 400 and not url.startswith(("/api/", "/coordinator/export/"))):
+                        wrong.append(f"{url}?{key}={value}: {status}")
     assert wrong == []
 
 
