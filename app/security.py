@@ -127,7 +127,9 @@ def hsts_value(max_age: int, include_subdomains: bool) -> str | None:
 def init_security(app: Flask) -> None:
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Not X-Forwarded-Host: the Host header the proxy passes is the one its server_name
+        # matched, and nothing the app builds depends on a host anyway (PUBLIC_BASE_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
     # Checked here so that a bad setting stops the app at start-up, not on the first map.
     try:

@@ -15,6 +15,7 @@ from jinja2 import pass_context
 
 from app.i18n import current_language
 from app.labels import describe_reasons, label, labels_in
+from app.links import external_url
 from evangelists.contact import display_phone
 
 
@@ -110,6 +111,7 @@ def init_templating(app: Flask) -> None:
         describe_reasons=describe_reasons,
         current_language=current_language,
         language_switch_url=language_switch_url,
+        external_url=external_url,
     )
     app.jinja_env.filters["number"] = format_number
     app.context_processor(_bound_helpers)

@@ -203,6 +203,7 @@ class Server:
             cmd += ["--workers", str(workers)]
         cmd.append("wsgi:app")
         self.out = open(log, "ab")
+        env = {"PUBLIC_BASE_URL": self.base, **env}  # production needs its public address
         self.process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:

@@ -14,6 +14,7 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_with_a_secret_key_uses_secure_cookies(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://evangelists.example.go.jp")
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEMO_ALLOWED"] is False

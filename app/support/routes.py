@@ -11,6 +11,7 @@ from app.auth.session import client_address
 from app.decorators import public
 from app.extensions import limiter
 from app.i18n import current_language
+from app.links import external_url
 from app.mail import mail_configured, send_request_notices
 from app.page_cache import cached_page, fresh_value
 from app.services import requests as requests_service
@@ -103,7 +104,7 @@ def sent():
     return render_template(
         "support/sent.html",
         number=saved["id"],
-        link=url_for("support.status", token=saved["token"], _external=True),
+        link=external_url("support.status", token=saved["token"]),
         mailed=mail_configured(),
     )
 
