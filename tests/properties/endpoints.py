@@ -119,6 +119,7 @@ POSTS: dict[str, Post] = {
     "network.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
     "network.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
     "network.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
+    "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next",)),
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),

@@ -56,7 +56,7 @@ def get_rules(app) -> dict:
 
 # The pages that read their query string, each with the property below (the API has its own).
 QUERY_ENDPOINTS = sorted({
-    *QUERY_FORMS, "data.export", "reports.dashboard", "public.set_language", "auth.login", "network.nominate",
+    *QUERY_FORMS, "data.export", "reports.dashboard", "auth.login", "network.nominate",
     "network.new_community", "support.new_request",
 } - set(API_PARAMETERS))
 
