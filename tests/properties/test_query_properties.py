@@ -21,7 +21,17 @@ from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
 from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
 from tests.properties.conftest import ANSWERS, examples, fresh_example
 from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
-from tests.properties.strategies import EXTREME_DATES, EXTREME_IDS, field_specs, form_pairs, nasty_text
+from tests.properties.strategies import (
+    DATE,
+    EXTREME_DATES,
+    EXTREME_IDS,
+    NUMBER,
+    extreme_date,
+    extreme_id,
+    field_specs,
+    form_pairs,
+    nasty_text,
+)
 
 # URL arguments that are not named like the world's ids.
 URL_ARGS = {
@@ -139,6 +149,58 @@ def test_no_query_string_makes_a_server_error(app, db, world, endpoint, data):
 
 
 DATE_KEYS = frozenset({"since", "until", "from", "to"})
+ID_KEYS = frozenset({"community", "page", "per_page", "km"})
+
+def beyond_every_column_keys(endpoint: str, dataset: str | None = None) -> tuple[list[str], list[str]]:
+    """The id (or other whole-number) filters and the date filters ``endpoint`` reads: an
+    export's own, a list's form's number and date fields and its page; the shared ones
+    for a page that reads its query string by hand."""
+    if dataset is not None:
+        own = set(exports.EXPORTS[dataset].parameters)
+        return sorted(own & ID_KEYS), sorted(own & DATE_KEYS)
+    form = QUERY_FORMS.get(endpoint)
+    if form is None:
+        return sorted(ID_KEYS), sorted(DATE_KEYS)
+    specs = field_specs(form)
+    return (sorted({"page"} | {s.name for s in specs if s.kind == NUMBER}),
+            sorted({s.name for s in specs if s.kind == DATE}))
+
+
+LIST_VARIANTS = [(endpoint, args) for endpoint in [*QUERY_ENDPOINTS, *sorted(API_PARAMETERS)]
+                 for args in variants(endpoint)]
+# The values themselves first: each is a known way to fail (a bigint, a day with no day after).
+EXTREME = {"id": st.one_of(st.sampled_from(EXTREME_IDS), extreme_id()),
+           "date": st.one_of(st.sampled_from(EXTREME_DATES), extreme_date())}
+
+
+@pytest.mark.parametrize("endpoint, url_args", LIST_VARIANTS,
+                         ids=[f"{e}-{a['dataset']}" if a else e for e, a in LIST_VARIANTS])
+@examples(15)
+@given(data=st.data())
+def test_no_id_or_date_beyond_every_column_makes_a_server_error(app, db, world, endpoint, url_args, data):
+    """Every list and every export, with some of its id filters holding ids no column can
+    hold (0, -1, 2**31, 2**63, 10**20...) and some of its date filters dates at the ends
+    of the calendar (0001-01-01, 9999-12-31, 10000-01-01...), the other filters plausible:
+    a page, a field's error or a 400, never a 500. PostgreSQL refuses integers past
+    bigint, SQLite past 2**63, and no database has a day after 9999-12-31."""
+    fresh_example()
+    client = world.client(who_may(app, endpoint))
+    ids, dates = beyond_every_column_keys(endpoint, url_args.get("dataset"))
+    keys = [(key, "id") for key in ids] + [(key, "date") for key in dates]
+    if not keys:
+        return
+    chosen = data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True), label="filters")
+    pairs = [(key, data.draw(EXTREME[kind], label=key)) for key, kind in chosen]
+    values = query_values(world)
+    others = sorted(set(values) & set(query_keys(endpoint, url_args.get("dataset"))) - set(ids) - set(dates))
+    if others and not endpoint.startswith("api."):
+        pairs += [(key, data.draw(values[key], label=key))
+                  for key in data.draw(st.lists(st.sampled_from(others), max_size=2, unique=True), label="others")]
+    response = client.get(get_url(app, endpoint, world, **url_args), query_string=query_string(pairs))
+    assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
+    if endpoint == "data.export" or endpoint.startswith("api."):
+        assert response.status_code in (200, 400)
+
 
 # One value in every parameter at once, for every page, new ones included.
 SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000,
@@ -174,8 +236,7 @@ def test_every_filter_takes_ids_and_dates_beyond_every_column_one_at_a_time(app,
         for url_args in variants(endpoint):
             url = get_url(app, endpoint, world, **url_args)
             for key in query_keys(endpoint, url_args.get("dataset")):
-                values = {"community": EXTREME_IDS, "page": EXTREME_IDS, "per_page": EXTREME_IDS,
-                          "km": EXTREME_IDS}.get(key, EXTREME_DATES if key in DATE_KEYS else ())
+                values = EXTREME_IDS if key in ID_KEYS else EXTREME_DATES if key in DATE_KEYS else ()
                 for value in values:
                     fresh_example()
                     status = client.get(url, query_string={key: value}).status_code
