@@ -40,7 +40,7 @@ run: translations
 	$(BIN)/flask topics load
 	$(BIN)/flask demo seed --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production server: gunicorn with gunicorn.conf.py (workers from the CPU count) and the
 # production settings. Needs SECRET_KEY, and RATELIMIT_STORAGE_URI (redis://...) for more
