@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, render_template, request
