@@ -40,21 +40,23 @@ run: translations
 	$(BIN)/flask topics load
 	$(BIN)/flask demo seed --if-empty
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Production server: gunicorn with gunicorn.conf.py (workers from the CPU count) and the
-# production settings. Needs SECRET_KEY and TOTP_ENCRYPTION_KEYS; DATABASE_URL, RATELIMIT_STORAGE_URI and
-# PROXY_COUNT as README "Deploying" and deploy/ describe.
+# production settings. Needs SECRET_KEY and TOTP_ENCRYPTION_KEYS, and RATELIMIT_STORAGE_URI (redis://...) for more
+# than one worker (or WEB_CONCURRENCY=1); DATABASE_URL and PROXY_COUNT as README
+# "Deploying" and deploy/ describe. PUBLIC_BASE_URL defaults to the address served here.
+SERVE_ENV = APP_CONFIG=production PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(SERVE_BIND)}"
 serve: translations
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY first, e.g." \
 		"export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" >&2; exit 2; }
 	@test -n "$$TOTP_ENCRYPTION_KEYS" || { echo "make serve: set TOTP_ENCRYPTION_KEYS first, e.g." \
 		"export TOTP_ENCRYPTION_KEYS=\$$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')" >&2; exit 2; }
-	APP_CONFIG=production $(BIN)/flask db upgrade
-	APP_CONFIG=production $(BIN)/flask geo load
-	APP_CONFIG=production $(BIN)/flask topics load
+	$(SERVE_ENV) $(BIN)/flask db upgrade
+	$(SERVE_ENV) $(BIN)/flask geo load
+	$(SERVE_ENV) $(BIN)/flask topics load
 	@echo "Serving on http://$(SERVE_BIND)/ with gunicorn (Ctrl-C to stop)"
-	APP_CONFIG=production BIND=$(SERVE_BIND) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	$(SERVE_ENV) BIND=$(SERVE_BIND) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

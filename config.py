@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 GSI_STANDARD_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = (
@@ -36,6 +38,29 @@ MIN_TOTP_KEY_LENGTH = 32
 def parse_keys(value: str | None) -> tuple[str, ...]:
     """The keys in a comma-separated key list such as TOTP_ENCRYPTION_KEYS, in order."""
     return tuple(key.strip() for key in (value or "").split(",") if key.strip())
+
+
+def _env_list(name: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def public_base_url(value: str) -> str:
+    """``value`` (PUBLIC_BASE_URL) checked and without a trailing slash: http(s), a host,
+    perhaps a port and a path prefix; no user, query or fragment. Raises ValueError
+    saying what is wrong."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL with a host name, e.g. https://evangelists.example.go.jp")
+    if parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(f"{value!r} may hold only a scheme, a host, a port and a path")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"{value!r} has an invalid port") from None
+    if any(c.isspace() for c in value):
+        raise ValueError(f"{value!r} contains white space")
+    return value.rstrip("/")
 
 
 def sqlite_url(path: Path) -> str:
@@ -67,6 +92,9 @@ class Config:
     MFA_PENDING_SECONDS = 600
     INVITATION_MAX_AGE = timedelta(days=7)
     RESET_MAX_AGE = timedelta(days=1)
+    # Where the rate limits count. memory:// counts in each worker process on its own, so
+    # with several workers an attacker gets a limit per worker: production refuses that
+    # (check_rate_limit_storage, run by gunicorn.conf.py). Use redis://host:6379/0.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Failed sign-ins counted per account and per client address.
@@ -76,6 +104,19 @@ class Config:
     # Keys of the authenticator secrets kept in the database (app/secrets_at_rest.py):
     # comma-separated, the first encrypts, all decrypt. Required in production.
     TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS")
+    # Every link the app writes into a mail (password links, request notices), and the
+    # private status link it shows, starts with this: the site's address as its users
+    # reach it, e.g. https://evangelists.example.go.jp (a path prefix may follow). Never
+    # taken from the request's Host, which the sender of the request chooses (issue 15).
+    # Production refuses to start without it; elsewhere it defaults to the local address.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").strip()
+    DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # Host names the app answers to besides PUBLIC_BASE_URL's (comma-separated, e.g. a
+    # second name or the address a load balancer checks /healthz on; ".example.jp" takes
+    # every subdomain). A request for any other host is refused with 400.
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS")
+    # Development and tests also answer on the local machine's names.
+    LOCAL_HOSTS: tuple[str, ...] = ()
     # How many reverse proxies in front set X-Forwarded-For/-Proto (0: none). Without
     # this, behind a proxy every client has the proxy's address and shares its limits.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
@@ -109,6 +150,7 @@ class Config:
     # this many bytes of page bodies in memory per worker; 0 turns the cache off.
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(16 * 1024 * 1024)))
     DEMO_ALLOWED = True
+    PRODUCTION = False
 
     # Logs (app/request_log.py): "json" (one object per line) or "text"; REQUEST_LOG adds
     # one record per request with its id, route, status and duration.
@@ -132,15 +174,41 @@ class Config:
         if not app.config.get("SQLALCHEMY_DATABASE_URI"):
             instance.mkdir(parents=True, exist_ok=True)
             app.config["SQLALCHEMY_DATABASE_URI"] = sqlite_url(instance / "evangelists.db")
+        cls.init_public_address(app)
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("postgresql://"):
             # Plain postgresql:// means psycopg2, which we do not ship; psycopg 3 is meant.
             app.config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://"):]
 
 
+    @classmethod
+    def init_public_address(cls, app) -> None:
+        """Check PUBLIC_BASE_URL (or fill in the default) and derive the trusted hosts
+        from it: its own host, TRUSTED_HOSTS and, outside production, the local names."""
+        base = app.config.get("PUBLIC_BASE_URL") or cls.DEFAULT_PUBLIC_BASE_URL
+        if not base:
+            raise RuntimeError(
+                "PUBLIC_BASE_URL is not set. Production refuses to start without it: every "
+                "link in a mail is built from it, never from the request's Host header. Set it "
+                "to the address users reach the site at, e.g. "
+                "PUBLIC_BASE_URL=https://evangelists.example.go.jp."
+            )
+        try:
+            base = public_base_url(base)
+        except ValueError as error:
+            raise RuntimeError(f"PUBLIC_BASE_URL cannot be used: {error}.") from None
+        app.config["PUBLIC_BASE_URL"] = base
+        extra = app.config.get("TRUSTED_HOSTS") or []
+        if isinstance(extra, str):
+            extra = [extra]
+        hosts = [urlsplit(base).hostname, *extra, *cls.LOCAL_HOSTS]
+        app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(h.lower() for h in hosts))
+
+
 class DevelopmentConfig(Config):
     DEBUG = False  # `make run` serves with the reloader off; set FLASK_DEBUG=1 to debug.
     TOTP_ENCRYPTION_KEYS = Config.TOTP_ENCRYPTION_KEYS or INSECURE_DEVELOPMENT_TOTP_KEY
+    LOCAL_HOSTS = ("127.0.0.1", "localhost")
 
     @classmethod
     def init_app(cls, app) -> None:
@@ -155,6 +223,9 @@ class TestingConfig(Config):
     TOTP_ENCRYPTION_KEYS = INSECURE_DEVELOPMENT_TOTP_KEY
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL")
     WTF_CSRF_ENABLED = False
+    # The test client asks for "localhost"; browser tests serve on 127.0.0.1.
+    PUBLIC_BASE_URL = "http://localhost"
+    LOCAL_HOSTS = ("127.0.0.1", "localhost")
     # Tests never reach a geocoding service, whatever the environment says: they inject a fake.
     GEOCODER = ""
 
@@ -166,7 +237,9 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    PRODUCTION = True
     DEMO_ALLOWED = False
+    DEFAULT_PUBLIC_BASE_URL = ""  # required: see init_public_address
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     REQUEST_LOG = _env_bool("REQUEST_LOG", True)
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
@@ -174,7 +247,6 @@ class ProductionConfig(Config):
 
     @classmethod
     def init_app(cls, app) -> None:
-        super().init_app(app)
         if not app.config.get("SECRET_KEY"):
             raise RuntimeError(
                 "SECRET_KEY is not set. Production refuses to start without one: "
@@ -182,6 +254,7 @@ class ProductionConfig(Config):
                 "python -c 'import secrets; print(secrets.token_hex(32))'."
             )
         _check_totp_keys(app.config.get("TOTP_ENCRYPTION_KEYS"))
+        super().init_app(app)
 
 
 def _check_totp_keys(value: str | None) -> None:
@@ -200,6 +273,28 @@ def _check_totp_keys(value: str | None) -> None:
         raise RuntimeError(
             f"TOTP_ENCRYPTION_KEYS: every key needs at least {MIN_TOTP_KEY_LENGTH} characters; " + advice
         )
+
+
+def check_rate_limit_storage(config: Mapping, workers: int, warn: Callable[[str], object]) -> None:
+    """Refuse production served by several worker processes that would each keep their
+    own rate-limit counters (memory://): every worker would allow a client the whole
+    limit, so with 8 workers 5 wrong passwords become 40. Raises RuntimeError naming the
+    setting; one worker on memory:// is allowed, with a ``warn``-ing (a restart resets
+    the counters). Called where the worker count is known: gunicorn.conf.py."""
+    uri = (config.get("RATELIMIT_STORAGE_URI") or "memory://").strip()
+    if not config.get("PRODUCTION") or not config.get("RATELIMIT_ENABLED", True) or not uri.startswith("memory:"):
+        return
+    if workers > 1:
+        raise RuntimeError(
+            f"RATELIMIT_STORAGE_URI is {uri!r} with {workers} worker processes: each would count "
+            "failed sign-ins on its own, and the limits would allow that many times as many "
+            "guesses. Production refuses to start so. Set RATELIMIT_STORAGE_URI to a store the "
+            "workers share, e.g. redis://127.0.0.1:6379/0, or run one worker (WEB_CONCURRENCY=1)."
+        )
+    warn(
+        f"RATELIMIT_STORAGE_URI is {uri!r}: the one worker counts in its own memory, and a "
+        "restart forgets the counts. Use redis://... before adding workers or servers."
+    )
 
 
 def _instance_secret(instance: Path) -> str:

@@ -68,6 +68,16 @@ if os.environ.get("LOG_FORMAT", "json") == "json":
     }
 
 
+def on_starting(server):
+    """Stop here, before any worker starts, when the workers would each keep their own
+    rate-limit counters in production (config.check_rate_limit_storage): only here is
+    the number of workers known, --workers on the command line included."""
+    from config import check_rate_limit_storage
+    from wsgi import app
+
+    check_rate_limit_storage(app.config, server.cfg.workers, server.log.warning)
+
+
 def when_ready(server):
     """Compile every template once in the master, before any worker forks: each worker
     then starts warm. Otherwise a fresh worker (after a crash, a reload or

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, render_template, request
+from flask.globals import request_ctx
+from flask_babel import gettext as _
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, SecurityError, ServiceUnavailable
 
 from app.extensions import db
 
@@ -46,6 +49,20 @@ def handle_http_error(error: HTTPException):
         response.set_data(render_template("errors/error.html", error=error))
         response.mimetype = "text/html"
     return response
+
+
+def handle_untrusted_host(_error: SecurityError):
+    """400 for a request naming a host this site does not serve (TRUSTED_HOSTS, derived
+    from PUBLIC_BASE_URL): the page is built with the site's own address, since Flask
+    could not route a request for that host at all."""
+    current_app.logger.warning("refused a request for an untrusted host: Host %r, X-Forwarded-Host %r",
+                               request.headers.get("Host", "")[:200],
+                               request.headers.get("X-Forwarded-Host", "")[:200])
+    if request_ctx.url_adapter is None:
+        base = urlsplit(current_app.config["PUBLIC_BASE_URL"])
+        request_ctx.url_adapter = current_app.url_map.bind(
+            base.netloc, script_name=request.script_root or "/", url_scheme=base.scheme)
+    return handle_http_error(BadRequest(description=_("This site does not answer to that host name.")))
 
 
 def handle_unexpected_error(error: Exception):
@@ -93,6 +110,7 @@ def handle_database_error(error: sa_exc.SQLAlchemyError):
 
 def init_errors(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     # Always, tests included: a database that has gone away is an expected state.
     app.register_error_handler(sa_exc.OperationalError, handle_database_error)
     app.register_error_handler(sa_exc.InterfaceError, handle_database_error)

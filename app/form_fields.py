@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from wtforms import DateField, FieldList, FloatField, IntegerField
 from wtforms.widgets import NumberInput
+
+from evangelists.limits import FIRST_FILTER_DATE, LAST_FILTER_DATE, MAX_ID, OutOfRange, parse_date
 
 # The largest whole number a form reads: an INTEGER column's range on every database,
 # far beyond any count or id here. WTForms' NumberRange compares numbers as floats, so a
 # number of 400 digits would otherwise fail there with an OverflowError.
-MAX_WHOLE_NUMBER = 2**31 - 1
+MAX_WHOLE_NUMBER = MAX_ID
 
 
 class BoundedIntegerField(IntegerField):
@@ -84,3 +87,23 @@ class LenientDateField(DateField):
         except ValueError:
             self.data = None
             self.unreadable = True
+
+
+class FilterDateField(DateField):
+    """A list filter's date (YYYY-MM-DD) between FIRST_FILTER_DATE and LAST_FILTER_DATE
+    (evangelists/limits.py), the one range every list and export takes: a date outside
+    it is an error on the field, and the list shows unfiltered by it."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_date(valuelist[0])
+        except OutOfRange:
+            self.data = None
+            raise ValueError(_("Enter a date between %(first)s and %(last)s.",
+                               first=FIRST_FILTER_DATE.isoformat(), last=LAST_FILTER_DATE.isoformat())) from None
+        except ValueError:
+            self.data = None
+            raise ValueError(_("Enter a date like 2030-04-01.")) from None

@@ -9,9 +9,10 @@ import smtplib
 import threading
 from email.message import EmailMessage
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
+from app.links import external_url
 from app.models import SupportRequest, User
 from app.services.requests import coordinator_emails
 
@@ -37,7 +38,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
 
 
 def password_link(token: str, purpose: str) -> str:
-    return url_for("auth.set_password", purpose=purpose, token=token, _external=True)
+    return external_url("auth.set_password", purpose=purpose, token=token)
 
 
 def send_password_link(user: User, token: str, purpose: str, *, background: bool = False) -> None:
@@ -86,7 +87,7 @@ def send_request_notices(support_request: SupportRequest, token: str) -> None:
     """Confirmation with the private status link to the contact, and a notice to every
     coordinator. Written in Japanese and English: the reader's language is unknown."""
     number = support_request.id
-    status = url_for("support.status", token=token, _external=True)
+    status = external_url("support.status", token=token)
     town = support_request.municipality.name
     confirmation = (
         f"{support_request.contact_name} 様\n\n"
@@ -97,7 +98,7 @@ def send_request_notices(support_request: SupportRequest, token: str) -> None:
         f"Follow it, add a message or withdraw it with the private link above.\n"
     )
     messages = [(support_request.email, f"支援依頼を受け付けました（受付番号 {number}）", confirmation)]
-    queue = url_for("coordinator.request_detail", request_id=number, _external=True)
+    queue = external_url("coordinator.request_detail", request_id=number)
     notice = f"{town} から新しい支援依頼（{number}）が届きました。\nNew request {number} from {town}.\n\n{queue}\n"
     messages += [(email, f"新しい支援依頼 {number}: {town}", notice) for email in coordinator_emails()]
     send_in_background(messages)

@@ -23,11 +23,11 @@ from datetime import datetime, timezone
 
 from flask import Flask, g, has_request_context, request
 
+from app.security import SECRET_ARGUMENT, SECRET_PATHS
+
 REQUEST_ID_HEADER = "X-Request-ID"
 # What we accept from a proxy: printable, short, no spaces (it lands in logs and headers).
 _INCOMING_ID = re.compile(r"[A-Za-z0-9._:@+=-]{8,128}")
-# Route variables whose values are secrets (status links, password links, invitations).
-_SECRET_ARG = re.compile(r"token|secret", re.IGNORECASE)
 MASK = "…"
 
 request_logger = logging.getLogger("app.request")
@@ -100,11 +100,18 @@ def configure_logging(app: Flask) -> None:
 
 
 def masked_path() -> str:
-    """The request path with the values of secret route variables replaced by ``…``."""
+    """The request path with the values of secret route variables replaced by ``…``;
+    under a path that holds tokens but matched no route (a token with a slash in it, a
+    segment too many), everything after the prefix. The query string is never logged:
+    a proxy's log of it is why no link of ours carries a token there."""
     path = request.path
     for name, value in (request.view_args or {}).items():
-        if _SECRET_ARG.search(name) and isinstance(value, str) and value:
+        if SECRET_ARGUMENT.search(name) and isinstance(value, str) and value:
             path = path.replace(value, MASK)
+    if request.url_rule is None:
+        for prefix in SECRET_PATHS:
+            if path.startswith(prefix):
+                return prefix + MASK
     return path
 
 

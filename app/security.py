@@ -7,7 +7,7 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 BASE_HEADERS = {
@@ -47,9 +47,34 @@ CSP_DIRECTIVES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 NONCE_DIRECTIVES = ("script-src", "style-src")
 
+# URL variables whose values are secrets (status links, password links): the request log
+# masks them, and a response to such a URL is never stored by a cache.
+SECRET_ARGUMENT = re.compile(r"token|secret", re.IGNORECASE)
+SECRET_PATHS = ("/auth/password/", "/request/status/")
+
 _NONCE_KEY = "_csp_nonce"
 # A host a CSP source may name: DNS labels, optionally after a leading "*." wildcard.
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
+
+
+def is_private(response: Response) -> bool:
+    """Whether ``response`` depends on who asks: a signed-in user, the visitor's session
+    (read while it held something, or changed), a secret token in the URL, or a cookie
+    it sets. Such a response must not be stored by a browser or a proxy (issue 15.1).
+
+    A session read while empty is not private: Flask-Login looks for a user on every
+    page, and a visitor without a session cookie gets the same page as everyone. Pages
+    served from the page cache (app/page_cache.py) pass here like any other, so a kept
+    status page is no more cacheable than a fresh one."""
+    if any(SECRET_ARGUMENT.search(name) for name in (request.view_args or {})):
+        return True
+    # Flask-Login keeps the user it loaded on g; current_user would load one (a query).
+    if getattr(g.get("_login_user"), "is_authenticated", False):
+        return True
+    # len() reads no key, so it does not mark the session accessed itself.
+    if session.modified or (session.accessed and len(session) > 0):
+        return True
+    return "Set-Cookie" in response.headers
 
 
 def csp_nonce() -> str:
@@ -69,6 +94,21 @@ def no_store(response: Response) -> Response:
     keep. Such views must not be under ``cached_page`` either."""
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def same_site_post() -> bool:
+    """Whether this request may have come from one of our own pages, by the headers a
+    browser sets itself and a page cannot: Sec-Fetch-Site (every current browser) or
+    else Origin. A request carrying neither comes from no browser that a page on another
+    site could have driven, so it passes."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
 def tile_origin(url: str) -> str | None:
@@ -135,7 +175,9 @@ def hsts_value(max_age: int, include_subdomains: bool) -> str | None:
 def init_security(app: Flask) -> None:
     proxies = app.config.get("PROXY_COUNT", 0)
     if proxies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # Not X-Forwarded-Host: the Host header the proxy passes is the one its server_name
+        # matched, and nothing the app builds depends on a host anyway (PUBLIC_BASE_URL).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
 
     # Checked here so that a bad setting stops the app at start-up, not on the first map.
     try:
@@ -161,6 +203,10 @@ def init_security(app: Flask) -> None:
         if hsts and request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", hsts)
         # Paths that carry a secret token never leak it in a Referer header.
-        if request.path.startswith(("/auth/password/", "/request/status/")):
+        if request.path.startswith(SECRET_PATHS):
             response.headers["Referrer-Policy"] = "no-referrer"
+        # Whatever the view said (an API's ETag and no-cache, say): a private answer is
+        # kept nowhere. A public one keeps the view's own Cache-Control, or none.
+        if is_private(response):
+            response.headers["Cache-Control"] = "no-store"
         return response

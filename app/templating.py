@@ -15,6 +15,7 @@ from jinja2 import pass_context
 
 from app.i18n import current_language
 from app.labels import describe_reasons, label, labels_in
+from app.links import external_url
 from evangelists.contact import display_phone
 
 
@@ -33,8 +34,10 @@ def url_with(**changes) -> str:
     return request.path + (f"?{query}" if query else "")
 
 
-def language_switch_url(locale: str) -> str:
-    return url_for("public.set_language", locale=locale, next=request.full_path.rstrip("?"))
+def return_path() -> str:
+    """This page's path and query: the language switch posts it as where to come back to
+    (in the body, never in a URL: a path may hold a secret token)."""
+    return request.full_path.rstrip("?")
 
 
 @functools.lru_cache(maxsize=8)
@@ -109,7 +112,8 @@ def init_templating(app: Flask) -> None:
         label=label,
         describe_reasons=describe_reasons,
         current_language=current_language,
-        language_switch_url=language_switch_url,
+        return_path=return_path,
+        external_url=external_url,
     )
     app.jinja_env.filters["number"] = format_number
     app.context_processor(_bound_helpers)

@@ -34,7 +34,7 @@ are not recycled (gunicorn.conf.py), so that is where a leak would show.
 
 The trivial route goes through the whole app (request id and log, locale, session, login
 manager, security headers) but touches no database and renders no template:
-``/language/ja?next=/``, a redirect that sets the language cookie. Two more rows are for
+``/request/sent`` without a request sent, a redirect to the form. Two more rows are for
 reference: ``/healthz`` (the same plus ``SELECT 1``) and the page layout alone
 (``/request/thanks``: navigation, footer, a paragraph, no database), the most any page
 can reach.
@@ -86,7 +86,7 @@ COORDINATOR = "coordinator@example.jp"  # a demo account, given an authenticator
 STATUS_TOKEN = "load-bench-status-token-" + "0" * 16
 USER_AGENT = "evn-load-bench"  # sign-in and wrk send the same one ("strong" session protection)
 P99_MAX_MS = 250.0
-TRIVIAL = "/language/ja?next=/"
+TRIVIAL = "/request/sent"
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,7 @@ class Server:
             cmd += ["--workers", str(workers)]
         cmd.append("wsgi:app")
         self.out = open(log, "ab")
+        env = {"PUBLIC_BASE_URL": self.base, **env}  # production needs its public address
         self.process = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:

@@ -18,6 +18,7 @@ TOTP_KEY = "production-like-totp-key-0123456789abcdef"
 def test_production_with_a_secret_key_uses_secure_cookies(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
     monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", TOTP_KEY)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://evangelists.example.go.jp")
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["DEMO_ALLOWED"] is False
@@ -43,6 +44,7 @@ def test_production_refuses_to_start_without_its_own_totp_key(monkeypatch, keys,
 def test_production_takes_several_totp_keys_for_rotation(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
     monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", f"{TOTP_KEY}, {TOTP_KEY[::-1]}")
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://evangelists.example.go.jp")
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     with app.app_context():
         from cryptography.fernet import Fernet

@@ -267,6 +267,62 @@ def test_gunicorn_settings(monkeypatch):
     assert (settings["max_requests"], settings["max_requests_jitter"]) == (20000, 2000)
 
 
+PRODUCTION_SETTINGS = {"PRODUCTION": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+@pytest.mark.parametrize("settings, workers, refused, warned", [
+    (PRODUCTION_SETTINGS, 4, True, False),
+    (PRODUCTION_SETTINGS, 2, True, False),
+    ({"PRODUCTION": True, "RATELIMIT_STORAGE_URI": " memory:// "}, 3, True, False),
+    ({"PRODUCTION": True}, 2, True, False),  # unset means memory://
+    (PRODUCTION_SETTINGS, 1, False, True),
+    ({"PRODUCTION": True, "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0"}, 8, False, False),
+    ({"PRODUCTION": False, "RATELIMIT_STORAGE_URI": "memory://"}, 8, False, False),
+], ids=["four", "two", "spaces", "unset", "one-worker", "redis", "development"])
+def test_production_with_several_workers_refuses_per_worker_counters(settings, workers, refused, warned):
+    from config import check_rate_limit_storage
+
+    warnings = []
+    if refused:
+        with pytest.raises(RuntimeError, match=r"RATELIMIT_STORAGE_URI .* (\d) worker processes") as error:
+            check_rate_limit_storage(settings, workers, warnings.append)
+        assert f"with {workers} worker processes" in str(error.value) and "redis://" in str(error.value)
+    else:
+        check_rate_limit_storage(settings, workers, warnings.append)
+    assert bool(warnings) == warned
+
+
+def test_the_gunicorn_start_hook_checks_the_real_worker_count(monkeypatch):
+    import sys
+    from types import SimpleNamespace
+
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    monkeypatch.setitem(sys.modules, "wsgi", SimpleNamespace(app=SimpleNamespace(config=PRODUCTION_SETTINGS)))
+    warnings = []
+    server = SimpleNamespace(cfg=SimpleNamespace(workers=5), log=SimpleNamespace(warning=warnings.append))
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI"):
+        settings["on_starting"](server)
+    server.cfg.workers = 1
+    settings["on_starting"](server)
+    assert len(warnings) == 1
+
+
+def test_gunicorn_in_production_with_several_workers_on_memory_does_not_start(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RATELIMIT_", "TEST_", "GUNICORN_"))}
+    env.update(APP_CONFIG="production", SECRET_KEY="s" * 64, PUBLIC_BASE_URL="http://127.0.0.1:8000",
+               TOTP_ENCRYPTION_KEYS="gunicorn-test-totp-key-0123456789abcdef",
+               DATABASE_URL=f"sqlite:///{tmp_path / 'x.db'}", WEB_CONCURRENCY="3", BIND="127.0.0.1:0")
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "wsgi:app"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "RATELIMIT_STORAGE_URI is 'memory://' with 3 worker processes" in result.stderr
+    assert "Booting worker" not in result.stderr
+
+
 def test_deploy_files_point_at_what_exists():
     unit = (ROOT / "deploy" / "evangelist-network.service").read_text()
     assert "ExecStart=/srv/evangelist-network/.venv/bin/gunicorn --config gunicorn.conf.py wsgi:app" in unit
@@ -283,6 +339,22 @@ def test_deploy_files_point_at_what_exists():
     named = {line.lstrip("#").split("=", 1)[0] for line in env.splitlines()
              if "=" in line and not line.startswith("# ")}
     assert named and named <= known, named - known
+
+
+def test_nginx_answers_only_the_public_host_and_passes_no_forwarded_host():
+    import re
+    from urllib.parse import urlsplit
+
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    env = (ROOT / "deploy" / "env.example").read_text()
+    [base] = re.findall(r"^PUBLIC_BASE_URL=(\S+)$", env, re.MULTILINE)
+    names = set(re.findall(r"^\s*server_name\s+([^;]+);", nginx, re.MULTILINE))
+    assert names == {"_", urlsplit(base).hostname}
+    for port in ("80", "443 ssl", "[::]:80", "[::]:443 ssl"):
+        assert re.search(rf"listen {re.escape(port)} default_server;", nginx), port
+    assert nginx.count("return 444;") == 2
+    assert "$host" not in nginx.replace("proxy_set_header Host              $host;", "")
+    assert 'proxy_set_header X-Forwarded-Host  "";' in nginx
 
 
 # --- Dependency audit (CI) -------------------------------------------------------------------

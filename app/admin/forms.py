@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SearchField, SelectField, SubmitField
+from wtforms import SearchField, SelectField, SubmitField
 from wtforms.validators import Length, Optional
 
+from app.form_fields import FilterDateField
 from app.forms import BaseForm
 from app.labels import choices
 
@@ -40,5 +41,5 @@ class AuditFilterForm(BaseForm):
     actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
     action = SearchField(_l("Action"), validators=[Optional(), Length(max=60)],
                          description=_l("For example auth.sign_in_failed or user.role_changed."))
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = FilterDateField(_l("From"), validators=[Optional()])
+    until = FilterDateField(_l("Until"), validators=[Optional()])

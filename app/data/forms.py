@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired
 
 from app.forms import BaseForm
 from evangelists.imports import KINDS, MAX_BYTES, Notice, Problem
+from evangelists.limits import FIRST_FILTER_DATE, LAST_FILTER_DATE
 
 MAX_MEGABYTES = MAX_BYTES // (1024 * 1024)
 
@@ -97,6 +98,7 @@ FILTER_MESSAGES = {
     "unknown_parameter": _l("The export has no filter called “%(parameter)s”."),
     "bad_choice": _l("The filter “%(parameter)s” cannot be “%(value)s”."),
     "bad_date": _l("The filter “%(parameter)s” needs a date written as YYYY-MM-DD, not “%(value)s”."),
+    "date_range": _l("The filter “%(parameter)s” needs a date between %(first)s and %(last)s, not “%(value)s”."),
     "date_order": _l("The filter “%(parameter)s” (%(value)s) is before “from”."),
     "too_long": _l("The filter “%(parameter)s” is too long."),
 }
@@ -119,7 +121,9 @@ def notice_message(notice: Notice) -> str:
 
 def filter_message(error) -> str:
     """The sentence for an ``app.services.exports.BadFilter``."""
-    return _fill(FILTER_MESSAGES[error.code], {"parameter": error.parameter, "value": error.value})
+    return _fill(FILTER_MESSAGES[error.code], {"parameter": error.parameter, "value": error.value,
+                                               "first": FIRST_FILTER_DATE.isoformat(),
+                                               "last": LAST_FILTER_DATE.isoformat()})
 
 
 class ImportForm(BaseForm):

@@ -16,7 +16,6 @@ from flask_login import current_user
 from app.auth.session import client_address
 from app.decorators import role_required
 from app.extensions import db
-from app.form_fields import MAX_WHOLE_NUMBER
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -80,6 +79,7 @@ from app.services.recruitment import (
 )
 from app.services.topics import list_topics
 from evangelists.lifecycle import TransitionRefused
+from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
 STAFF = ("coordinator", "admin")
@@ -345,9 +345,9 @@ def nominate():
     data = None
     prefecture = request.form.get("prefecture") if posted else request.args.get("prefecture")
     if not posted:
-        chosen = request.args.get("community", type=int)
         # A number no id can be (the database's integers end there) is no community.
-        from_community = get_community(chosen) if chosen and 0 < chosen <= MAX_WHOLE_NUMBER else None
+        chosen = read_id(request.args.get("community"))
+        from_community = get_community(chosen) if chosen else None
         if from_community is not None:
             prefecture = from_community.municipality.prefecture.code
             data = {"community": str(from_community.id), "prefecture": prefecture,

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.decorators import public
-from app.extensions import db
+from app.extensions import csrf, db
 from app.folium_maps import map_config, place_map, place_of, public_network_map, rendered
 from app.i18n import current_language
 from app.models import Municipality
@@ -18,6 +18,7 @@ from app.pagination import requested_page
 from app.public import bp
 from app.public.forms import MunicipalityFilterForm
 from app.safe_redirect import safe_next_url
+from app.security import same_site_post
 from app.services.geography import MunicipalityFilters, list_prefectures, municipality_search
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import (
@@ -126,13 +127,23 @@ def open_data():
                            licence=PROGRAMME_DATA_LICENCE, columns=OPEN_DATA_COLUMNS)
 
 
-@bp.get("/language/<locale>")
+@bp.post("/language/<locale>")
 @public
+@csrf.exempt  # checked by the browser's own headers instead: see same_site_post
 def set_language(locale: str):
-    """Remember the chosen language in a cookie and go back where the user was."""
+    """Remember the chosen language in a cookie and go back where the user was.
+
+    A POST with the page to return to in its body, not a link with ``?next=``: that page
+    may be a status or password page whose path holds a secret token, which a query
+    string would carry into proxy logs (issue 15.2). Not protected by a CSRF token, which
+    lives in the session: every page has this form, and a page that made a session for
+    it would be kept by no cache. The browser's Origin / Sec-Fetch-Site say instead
+    whether the post came from this site."""
+    if not same_site_post():
+        abort(400, description=_("The language can only be changed from this site's own pages."))
     if locale not in current_app.config["LANGUAGES"]:
         abort(404, description=_("This language is not available."))
-    response = redirect(safe_next_url(request.args.get("next"), default="/"))
+    response = redirect(safe_next_url(request.form.get("next"), default="/"))
     response.set_cookie(
         current_app.config["LANGUAGE_COOKIE"],
         locale,

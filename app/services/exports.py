@@ -76,6 +76,7 @@ from app.models import (
 from app.services.geography import MunicipalityFilters, municipality_search
 from app.services.requests import QueueFilters, request_queue
 from evangelists.contact import display_phone
+from evangelists.limits import OutOfRange, parse_date, read_id
 from evangelists.vocabulary import (
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
@@ -96,7 +97,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 class BadFilter(ValueError):
     """A filter the export cannot use. ``code``: ``unknown_parameter``, ``bad_choice``,
-    ``bad_date``, ``date_order`` (``from`` after ``to``), ``too_long``."""
+    ``bad_date``, ``date_range`` (a date before 1900 or after 2100), ``date_order``
+    (``from`` after ``to``), ``too_long``."""
 
     def __init__(self, parameter: str, code: str, value: str = "") -> None:
         super().__init__(f"{parameter}: {code} ({value!r})")
@@ -203,17 +205,18 @@ def _query_text(_kind: str, name: str, value: str) -> str:
 
 def _iso_date(_kind: str, name: str, value: str) -> date:
     try:
-        if len(value) != 10:
-            raise ValueError(value)
-        return date.fromisoformat(value)
+        return parse_date(value)
+    except OutOfRange:
+        raise BadFilter(name, "date_range", value) from None
     except ValueError:
         raise BadFilter(name, "bad_date", value) from None
 
 
 def _community_id(_kind: str, name: str, value: str) -> int:
-    if not value.isascii() or not value.isdigit() or db.session.get(Community, int(value)) is None:
+    community_id = read_id(value)
+    if community_id is None or db.session.get(Community, community_id) is None:
         raise BadFilter(name, "bad_choice", value)
-    return int(value)
+    return community_id
 
 
 _CHECKS: dict[str, Callable[[str, str, str], object]] = {

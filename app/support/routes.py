@@ -11,6 +11,7 @@ from app.auth.session import client_address
 from app.decorators import public
 from app.extensions import limiter
 from app.i18n import current_language
+from app.links import external_url
 from app.mail import mail_configured, send_request_notices
 from app.page_cache import cached_page, fresh_value
 from app.security import no_store
@@ -120,7 +121,7 @@ def sent():
     response = make_response(render_template(
         "support/sent.html",
         number=saved["id"],
-        link=url_for("support.status", token=token, _external=True) if token else None,
+        link=external_url("support.status", token=token) if token else None,
         mailed=mail_configured(),
     ))
     return no_store(response)
@@ -141,9 +142,12 @@ def _by_token(token: str):
 
 @bp.route("/request/status/<token>", methods=["GET", "POST"])
 @public
+@cached_page
 def status(token: str):
-    """The municipality's private page: bound to a secret token, so ``no-store`` and
-    never kept by the page cache (whose memory would hold the token in its keys)."""
+    """The municipality's private page. Bound to a secret token, so every answer is
+    ``no-store`` (app/security.py, page-cache hits included): no browser history, proxy
+    or shared cache keeps it. The worker's own page cache may (keyed by the full path),
+    since the page is what towns reload most."""
     support_request = _by_token(token)
     form = MessageForm()
     if form.validate_on_submit():
@@ -155,14 +159,14 @@ def status(token: str):
         else:
             flash(_("Your message was sent to the coordinators."), "success")
         return redirect(url_for("support.status", token=token))
-    return no_store(make_response(render_template(
+    return render_template(
         "support/status.html",
         req=support_request,
         form=form,
         withdraw_form=WithdrawForm(formdata=None),
         assignment=requests_service.current_assignment(support_request),
         token=token,
-    ), 422 if form.errors else 200))
+    ), (422 if form.errors else 200)
 
 
 @bp.post("/request/status/<token>/withdraw")

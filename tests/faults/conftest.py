@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +65,38 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A Redis of its own on loopback (nothing saved), for rate limits the workers share:
+    production refuses several workers counting in memory each (config.check_rate_limit_storage)."""
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail("redis-server is required (REQUIRE_REDIS=1) and not installed")
+        pytest.skip("no redis-server: several gunicorn workers need shared rate-limit counters")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path_factory.mktemp("redis"))],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
 @pytest.fixture
-def gunicorn_server(tmp_path):
+def gunicorn_server(tmp_path, redis_url):
     """``gunicorn_server(database_url, workers=4, **env)``: a running server; stopped at the end."""
     servers: list[Server] = []
 
@@ -81,7 +113,8 @@ def gunicorn_server(tmp_path):
             "BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
             "PROXY_COUNT": "1",
-            "RATELIMIT_STORAGE_URI": "memory://",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            "RATELIMIT_STORAGE_URI": redis_url,
             **env,
         }
         environment.pop("TEST_DATABASE_URL", None)

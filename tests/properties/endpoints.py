@@ -69,7 +69,7 @@ from evangelists.vocabulary import (
     USER_STATUSES,
 )
 from tests.conftest import PASSWORD
-from tests.properties.strategies import japanese_text, nasty_text, recent_date
+from tests.properties.strategies import extreme_date, extreme_id, japanese_text, nasty_text, recent_date
 
 SURVEY = "団体コード,市区町村名,取組状況,基準日\n01100,札幌市,取組済,2024/3/31\n131016,千代田区,未着手,2024/3/31\n"
 COMMUNITIES = "name,municipality_code,status,member_count\nコード・フォー・函館,012025,活動中,12\n"
@@ -128,6 +128,7 @@ POSTS: dict[str, Post] = {
     "network.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
     "network.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
     "network.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
+    "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next",)),
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
@@ -242,14 +243,16 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "kind": st.sampled_from(MUNICIPALITY_KINDS),
         "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES),
         "role": st.sampled_from(ROLES),
-        "community": st.sampled_from(ids["community_ids"]).map(str),
+        # Every id filter also gets ids no row can have, every date filter dates at the
+        # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.
+        "community": st.one_of(st.sampled_from(ids["community_ids"]).map(str), extreme_id()),
         "km": st.integers(1, 200).map(str),
         "q": japanese_text(),
-        "page": st.integers(1, 3).map(str),
-        "since": recent_date(30),
-        "until": recent_date(30),
-        "from": recent_date(30),
-        "to": recent_date(30),
+        "page": st.one_of(st.integers(1, 3).map(str), extreme_id()),
+        "since": st.one_of(recent_date(30), extreme_date()),
+        "until": st.one_of(recent_date(30), extreme_date()),
+        "from": st.one_of(recent_date(30), extreme_date()),
+        "to": st.one_of(recent_date(30), extreme_date()),
         "layers": st.sampled_from(["municipalities,gap", "choropleth", "requests"]),
         "months": st.sampled_from(["12", "24"]),
         "actor": st.sampled_from(world.emails),
@@ -259,7 +262,7 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
 
 # Parameters every GET page is tried with, whatever form it reads.
 COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",
-                     "layers", "months", "km")
+                     "since", "until", "layers", "months", "km")
 
 
 def apply_token(html: str) -> str:

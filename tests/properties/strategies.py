@@ -85,9 +85,32 @@ def huge_text() -> st.SearchStrategy[str]:
     )
 
 
+# Ids no row can have: none, negative, one past an INTEGER column, past bigint (where
+# PostgreSQL fails), past SQLite's 64-bit integers, far past everything.
+EXTREME_IDS = ("0", "-1", "00", "2147483647", "2147483648", str(2**63 - 1), str(2**63), str(2**64), str(10**20),
+               "99999999999999999999999", "1" * 400)
+# Dates that parse (or nearly) but have no day before or after them, or are no year at all.
+EXTREME_DATES = ("0001-01-01", "9999-12-31", "10000-01-01", "0000-01-01", "1899-12-31", "2101-01-01",
+                 "1900-01-01", "2100-12-31", "9999-12-31T23:59", "2024-W14-1", "20240401", "+2024-04-01")
+
+
+@functools.cache
+def extreme_id() -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(EXTREME_IDS), st.integers(2**31, 2**80).map(str),
+                     st.integers(-(2**80), 0).map(str))
+
+
+@functools.cache
+def extreme_date() -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(EXTREME_DATES),
+                     st.dates(max_value=date(1899, 12, 31)).map(date.isoformat),
+                     st.dates(min_value=date(2101, 1, 1)).map(date.isoformat))
+
+
 @functools.cache
 def nasty_number() -> st.SearchStrategy[str]:
     return st.one_of(
+        extreme_id(),
         st.integers(min_value=-(2**70), max_value=2**70).map(str),
         st.integers(min_value=-5, max_value=2000).map(str),
         st.floats(allow_nan=True, allow_infinity=True).map(repr),
@@ -104,6 +127,7 @@ _FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９
 @functools.cache
 def nasty_date() -> st.SearchStrategy[str]:
     return st.one_of(
+        extreme_date(),
         st.dates().map(date.isoformat),
         st.tuples(st.integers(0, 99999), st.integers(0, 99), st.integers(0, 99)).map(
             lambda t: f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}"),

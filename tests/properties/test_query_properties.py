@@ -16,11 +16,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.decorators import PUBLIC
+from app.services import exports
 from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
 from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
 from tests.properties.conftest import ANSWERS, examples, fresh_example
 from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
-from tests.properties.strategies import field_specs, form_pairs, nasty_text
+from tests.properties.strategies import (
+    DATE,
+    EXTREME_DATES,
+    EXTREME_IDS,
+    NUMBER,
+    extreme_date,
+    extreme_id,
+    field_specs,
+    form_pairs,
+    nasty_text,
+)
 
 # URL arguments that are not named like the world's ids.
 URL_ARGS = {
@@ -55,7 +66,7 @@ def get_rules(app) -> dict:
 
 # The pages that read their query string, each with the property below (the API has its own).
 QUERY_ENDPOINTS = sorted({
-    *QUERY_FORMS, "data.export", "reports.dashboard", "public.set_language", "auth.login", "network.nominate",
+    *QUERY_FORMS, "data.export", "reports.dashboard", "auth.login", "network.nominate",
     "network.new_community", "support.new_request",
 } - set(API_PARAMETERS))
 
@@ -94,9 +105,21 @@ RAW_QUERIES = st.lists(
 ).map("".join)
 
 
-def query_keys(endpoint: str) -> list[str]:
+def query_keys(endpoint: str, dataset: str | None = None) -> list[str]:
+    """The parameters ``endpoint`` is tried with: the shared ones and those of the form it
+    reads (for an export, those of the ``dataset``)."""
     form = QUERY_FORMS.get(endpoint)
-    return sorted({*COMMON_QUERY_KEYS, *(spec.name for spec in field_specs(form))} if form else COMMON_QUERY_KEYS)
+    own = {spec.name for spec in field_specs(form)} if form else set()
+    if dataset is not None:
+        own = set(exports.EXPORTS[dataset].parameters)
+    return sorted({*COMMON_QUERY_KEYS, *own})
+
+
+def variants(endpoint: str) -> list[dict]:
+    """The URL arguments an endpoint is tried with: every export, one of everything else."""
+    if endpoint == "data.export":
+        return [{"dataset": dataset} for dataset in exports.KINDS]
+    return [{}]
 
 
 @pytest.mark.parametrize("endpoint", QUERY_ENDPOINTS)
@@ -111,18 +134,77 @@ def test_no_query_string_makes_a_server_error(app, db, world, endpoint, data):
     raw = {key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
            for key in COMMON_QUERY_KEYS}
     forms = (QUERY_FORMS[endpoint],) if endpoint in QUERY_FORMS else ()
+    url_args = data.draw(st.sampled_from(variants(endpoint)), label="url arguments")
+    if "dataset" in url_args:  # an export reads the filters of its own list
+        raw.update({key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
+                    for key in query_keys(endpoint, url_args["dataset"])})
     if data.draw(st.booleans(), label="percent-encoded"):
         query = query_string(data.draw(form_pairs(forms, values, raw), label="parameters"))
     else:
         query = data.draw(RAW_QUERIES, label="raw query")
-    response = client.get(get_url(app, endpoint, world), query_string=query)
+    response = client.get(get_url(app, endpoint, world, **url_args), query_string=query)
     assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
     if endpoint == "data.export":
         assert response.status_code in (200, 400)
 
 
+DATE_KEYS = frozenset({"since", "until", "from", "to"})
+ID_KEYS = frozenset({"community", "page", "per_page", "km"})
+
+def beyond_every_column_keys(endpoint: str, dataset: str | None = None) -> tuple[list[str], list[str]]:
+    """The id (or other whole-number) filters and the date filters ``endpoint`` reads: an
+    export's own, a list's form's number and date fields and its page; the shared ones
+    for a page that reads its query string by hand."""
+    if dataset is not None:
+        own = set(exports.EXPORTS[dataset].parameters)
+        return sorted(own & ID_KEYS), sorted(own & DATE_KEYS)
+    form = QUERY_FORMS.get(endpoint)
+    if form is None:
+        return sorted(ID_KEYS), sorted(DATE_KEYS)
+    specs = field_specs(form)
+    return (sorted({"page"} | {s.name for s in specs if s.kind == NUMBER}),
+            sorted({s.name for s in specs if s.kind == DATE}))
+
+
+LIST_VARIANTS = [(endpoint, args) for endpoint in [*QUERY_ENDPOINTS, *sorted(API_PARAMETERS)]
+                 for args in variants(endpoint)]
+# The values themselves first: each is a known way to fail (a bigint, a day with no day after).
+EXTREME = {"id": st.one_of(st.sampled_from(EXTREME_IDS), extreme_id()),
+           "date": st.one_of(st.sampled_from(EXTREME_DATES), extreme_date())}
+
+
+@pytest.mark.parametrize("endpoint, url_args", LIST_VARIANTS,
+                         ids=[f"{e}-{a['dataset']}" if a else e for e, a in LIST_VARIANTS])
+@examples(15)
+@given(data=st.data())
+def test_no_id_or_date_beyond_every_column_makes_a_server_error(app, db, world, endpoint, url_args, data):
+    """Every list and every export, with some of its id filters holding ids no column can
+    hold (0, -1, 2**31, 2**63, 10**20...) and some of its date filters dates at the ends
+    of the calendar (0001-01-01, 9999-12-31, 10000-01-01...), the other filters plausible:
+    a page, a field's error or a 400, never a 500. PostgreSQL refuses integers past
+    bigint, SQLite past 2**63, and no database has a day after 9999-12-31."""
+    fresh_example()
+    client = world.client(who_may(app, endpoint))
+    ids, dates = beyond_every_column_keys(endpoint, url_args.get("dataset"))
+    keys = [(key, "id") for key in ids] + [(key, "date") for key in dates]
+    if not keys:
+        return
+    chosen = data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=2, unique=True), label="filters")
+    pairs = [(key, data.draw(EXTREME[kind], label=key)) for key, kind in chosen]
+    values = query_values(world)
+    others = sorted(set(values) & set(query_keys(endpoint, url_args.get("dataset"))) - set(ids) - set(dates))
+    if others and not endpoint.startswith("api."):
+        pairs += [(key, data.draw(values[key], label=key))
+                  for key in data.draw(st.lists(st.sampled_from(others), max_size=2, unique=True), label="others")]
+    response = client.get(get_url(app, endpoint, world, **url_args), query_string=query_string(pairs))
+    assert response.status_code in ANSWERS, response.get_data(as_text=True)[:500]
+    if endpoint == "data.export" or endpoint.startswith("api."):
+        assert response.status_code in (200, 400)
+
+
 # One value in every parameter at once, for every page, new ones included.
-SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000]
+SWEEP = ["\x00", "a\x00b", " ", "99999999999999999999", "-1", "²", "١", "9999-99-99", "1e309", "nan", "x" * 5000,
+         *EXTREME_IDS, *EXTREME_DATES]
 RAW_SWEEP = ["%ff%fe", "%ed%a0%80", "%", "%E3%81"]
 
 
@@ -131,15 +213,35 @@ def test_every_page_takes_any_value_in_any_parameter(app, db, world):
     wrong = []
     for endpoint in sorted(get_rules(app)):
         client = world.client(who_may(app, endpoint))
-        url = get_url(app, endpoint, world)
-        keys = query_keys(endpoint)
-        queries = [urlencode([(key, value) for key in keys]) for value in SWEEP]
-        queries += ["&".join(f"{key}={value}" for key in keys) for value in RAW_SWEEP]
-        for query in queries:
-            fresh_example()
-            status = client.get(url, query_string=query).status_code
-            if status not in ANSWERS:
-                wrong.append(f"{endpoint}?{query[:80]}: {status}")
+        for url_args in variants(endpoint):
+            url = get_url(app, endpoint, world, **url_args)
+            keys = query_keys(endpoint, url_args.get("dataset"))
+            queries = [urlencode([(key, value) for key in keys]) for value in SWEEP]
+            queries += ["&".join(f"{key}={value}" for key in keys) for value in RAW_SWEEP]
+            for query in queries:
+                fresh_example()
+                status = client.get(url, query_string=query).status_code
+                if status not in ANSWERS:
+                    wrong.append(f"{url}?{query[:80]}: {status}")
+    assert wrong == []
+
+
+def test_every_filter_takes_ids_and_dates_beyond_every_column_one_at_a_time(app, db, world):
+    """Each id or date filter alone with a value no column can hold (the sweep above puts
+    one value in every parameter at once, where an earlier one can hide a later one's
+    failure): a page, a field's error or a 400, never a 500."""
+    wrong = []
+    for endpoint in sorted(get_rules(app)):
+        client = world.client(who_may(app, endpoint))
+        for url_args in variants(endpoint):
+            url = get_url(app, endpoint, world, **url_args)
+            for key in query_keys(endpoint, url_args.get("dataset")):
+                values = EXTREME_IDS if key in ID_KEYS else EXTREME_DATES if key in DATE_KEYS else ()
+                for value in values:
+                    fresh_example()
+                    status = client.get(url, query_string={key: value}).status_code
+                    if status not in ANSWERS or (status == 400 and not url.startswith(("/api/", "/coordinator/export/"))):
+                        wrong.append(f"{url}?{key}={value}: {status}")
     assert wrong == []
 
 

@@ -23,7 +23,7 @@ ACCESS = {
     "public.index": ("GET", PUBLIC),
     "public.municipalities": ("GET", PUBLIC),
     "public.municipality": ("GET", PUBLIC),
-    "public.set_language": ("GET", PUBLIC),
+    "public.set_language": ("POST", PUBLIC),
     "public.healthz": ("GET", PUBLIC),
     "auth.login": ("GET", PUBLIC),
     "auth.second_factor": ("GET", PUBLIC),

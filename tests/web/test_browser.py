@@ -37,7 +37,7 @@ def test_search_on_a_phone_by_reading_then_switch_to_english(live_server, page_a
     page.get_by_role("button", name="メニューを表示").click()
     page.locator("#nav-main.show").wait_for()  # the menu has finished opening
     with page.expect_navigation():
-        page.get_by_role("link", name="English").click()
+        page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.url.endswith("/municipalities/011002")
     assert page.get_by_text("Local government code").is_visible()

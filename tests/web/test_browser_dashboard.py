@@ -103,7 +103,11 @@ def test_on_a_phone_with_reduced_motion_charts_fit_and_stand_still(site, page_at
     page.emulate_media(reduced_motion="reduce")
     problems = watch_console(page)
     sign_in(page, base, coordinator)
-    page.goto(base + "/language/en?next=/coordinator/dashboard")
+    page.goto(base + "/coordinator/dashboard")
+    page.get_by_role("button", name="メニューを表示").click()
+    page.locator("#nav-main.show").wait_for()
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     assert page.url.endswith("/coordinator/dashboard")
     wait_until_every_chart_is_drawn(page)
     assert page.evaluate(

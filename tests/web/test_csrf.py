@@ -40,3 +40,14 @@ def test_sign_in_with_the_token_works_and_sign_out_needs_it_too(csrf_app, make_a
     sign_out_token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/auth/logout", data={"csrf_token": sign_out_token})
     assert client.get("/me/").status_code == 302
+
+
+def test_the_language_switch_needs_no_token_and_makes_no_session(csrf_app):
+    """Every page has the switch; a token would put a session (and no-store) on all of them."""
+    client = csrf_app.test_client()
+    page = client.get("/network")
+    assert "Set-Cookie" not in page.headers
+    assert 'action="/language/en"' in page.get_data(as_text=True)
+    response = client.post("/language/en", data={"next": "/network"}, headers={"Origin": "http://localhost"})
+    assert response.status_code == 302 and response.headers["Location"] == "/network"
+    assert client.post("/language/ja", headers={"Origin": "https://evil.example"}).status_code == 400

@@ -85,9 +85,10 @@ def test_a_repeat_with_the_etag_gets_304_until_the_data_changes(client, db, netw
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
 
 
-def test_personal_layers_may_be_kept_by_the_browser_only(coordinator_client, network):
+def test_personal_layers_are_kept_by_no_cache_not_even_the_browsers(coordinator_client, network):
+    """Issue 15.1: what a signed-in user sees is no-store (a shared office PC keeps no copy)."""
     response = coordinator_client.get("/api/v1/evangelists")
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"
     assert "Cookie" in response.headers["Vary"]
 
 

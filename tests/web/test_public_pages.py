@@ -131,7 +131,7 @@ def test_municipality_page_with_an_unknown_valid_code_is_a_plain_404(english, db
 
 
 def test_language_switch_is_remembered_and_returns_to_the_page(client):
-    response = client.get("/language/en?next=/municipalities?q=x")
+    response = client.post("/language/en", data={"next": "/municipalities?q=x"})
     assert response.status_code == 302
     assert response.headers["Location"] == "/municipalities?q=x"
     cookie = response.headers["Set-Cookie"]
@@ -140,15 +140,38 @@ def test_language_switch_is_remembered_and_returns_to_the_page(client):
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)"]
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "/a\r\nX: y", None]
 )
 def test_language_switch_never_redirects_off_site(client, target):
-    response = client.get("/language/ja", query_string={"next": target})
+    response = client.post("/language/ja", data={} if target is None else {"next": target})
     assert response.headers["Location"] == "/"
 
 
 def test_unknown_language_is_a_404(client):
-    assert client.get("/language/fr").status_code == 404
+    assert client.post("/language/fr").status_code == 404
+
+
+def test_the_language_is_switched_by_a_post_only(client):
+    assert client.get("/language/en?next=/network").status_code == 405
+    assert "lang=" not in client.get("/language/en").headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("headers, allowed", [
+    ({"Sec-Fetch-Site": "same-origin"}, True),
+    ({"Sec-Fetch-Site": "none"}, True),
+    ({"Sec-Fetch-Site": "cross-site"}, False),
+    ({"Sec-Fetch-Site": "same-site"}, False),
+    ({"Origin": "http://localhost"}, True),
+    ({"Origin": "https://evil.example"}, False),
+    ({"Origin": "null"}, False),
+    ({"Origin": "http://localhost.evil.example"}, False),
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "http://localhost"}, False),
+    ({}, True),  # no browser a page on another site could drive
+])
+def test_another_site_cannot_switch_the_language(client, headers, allowed):
+    response = client.post("/language/en", data={"next": "/network"}, headers=headers)
+    assert (response.status_code == 302) is allowed
+    assert ("lang=en" in response.headers.get("Set-Cookie", "")) is allowed
 
 
 def test_unknown_page_is_a_404_page_in_the_layout(client):
