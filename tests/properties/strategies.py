@@ -55,7 +55,7 @@ NASTY = (
     "0001-01-01", "9999-12-31", "10000-01-01", "2024-13-01", "２０２４－０３－３１", "令和6年3月31日",
     "2024/3/31", "true", "false", "None", "null", "undefined", "[]", "{}", "y", "on",
     "' OR '1'='1", "\"; DROP TABLE users; --", "%", "%%", "_", "\\", "%(name)s", "%s", "{0}", "{{ 7*7 }}",
-    "{% raw %}", "<script>alert(1)</script>", "javascript:alert(1)", "https://", "http://例え.jp",
+    "{% raw %}", "{{", "{% if true %}x{% endif %}", "{{ config }}", "{{ self.__init__.__globals__ }}", "<script>alert(1)</script>", "javascript:alert(1)", "https://", "http://例え.jp",
     "//evil.example", "/\\evil.example", "mailto:a@b", "a@b", "@", "a@", "名前@例え.日本", "a" * 65 + "@example.jp",
 )
 
