@@ -248,12 +248,12 @@ def _people(rows: Sequence[core.CandidateRow]) -> dict[tuple[str, str, str], _Pe
 # --- Writing a plan ----------------------------------------------------------------------
 #
 # In bulk, still in the caller's one transaction: one INSERT per table for all new rows
-# (PostgreSQL: INSERT ... SELECT FROM unnest(arrays), one round trip; SQLite: one
-# executemany), and one UPDATE per set of changed columns. ORM objects, built and flushed
+# (PostgreSQL: COPY on the session's connection; SQLite: one executemany), and one UPDATE
+# per set of changed columns (PostgreSQL: UPDATE ... FROM unnest(arrays)). ORM objects, built and flushed
 # one by one, cost a hundred times more (100,000 rows: minutes). The page cache's data
-# version must still go up at commit (app/models/system.py): PostgreSQL's statements go
-# through the session, whose hooks see them; SQLite's executemany runs on the session's
-# connection and calls ``note_write``. Model defaults are read from the columns, so a row
+# version must still go up at commit (app/models/system.py): statements that go through
+# the session are seen by its hooks; COPY and SQLite's executemany run on the session's
+# connection and call ``note_write``. Model defaults are read from the columns, so a row
 # written here is the row the ORM would have written.
 
 
@@ -325,19 +325,17 @@ def _insert(table: sa.Table, rows: list[dict], *, ids: bool = False) -> list[int
             rows = [{"id": new_id, **row} for new_id, row in zip(new_ids, rows, strict=True)]
         rows = _bound(table, rows)
         names = list(rows[0])
-        # A column with one value for every row (defaults, timestamps) is sent once, not
-        # as an array: the driver builds arrays value by value, in Python.
-        same = {n for n in names[1:] if all(row[n] == rows[0][n] for row in rows)}
-        arrays = [n for n in names if n not in same]
-        select = ", ".join(f"CAST(:c{i} AS {_sql_type(table.c[n])})" if n in same else f"u.c{i}"
-                           for i, n in enumerate(names))
-        unnest = ", ".join(f"CAST(:c{names.index(n)} AS {_sql_type(table.c[n])}[])" for n in arrays)
-        params = {f"c{i}": rows[0][n] if n in same else [row[n] for row in rows] for i, n in enumerate(names)}
-        db.session.execute(
-            sa.text(f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {select} FROM unnest({unnest}) "
-                    f"AS u({', '.join(f'c{names.index(n)}' for n in arrays)})"),
-            params,
-        )
+        # COPY: the rows stream in PostgreSQL's own format, no statement to parse or
+        # plan per row, no parameter arrays for the driver to build.
+        sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        driver = db.session.connection().connection.driver_connection
+        note_write(db.session())
+        try:
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(tuple(row[n] for n in names))
+        except driver.IntegrityError as error:  # as SQLAlchemy would raise it (a clash: see apply)
+            raise sa.exc.IntegrityError(sql, None, error) from error
         return new_ids
     names = list(rows[0])
     _executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",

@@ -404,11 +404,14 @@ def test_the_statements_of_an_import_do_not_grow_with_its_rows(db, towns, count_
             assert report.applied and report.created + report.updated == rows, (kind, step, report.problems[:3])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommunityStatusChange)) == 2 * 5_000
     assert large == small
+    # PostgreSQL's COPY (new rows) runs on the driver's cursor, which the counter does not
+    # see; the SELECT that gives their ids does count.
+    postgresql = db.engine.dialect.name == "postgresql"
     assert large == {
-        ("communities", "create", "dry run"): 3, ("communities", "create", "apply"): 10,
-        ("communities", "update", "dry run"): 3, ("communities", "update", "apply"): 9,
-        ("candidates", "create", "dry run"): 5, ("candidates", "create", "apply"): 13,
-        ("candidates", "update", "dry run"): 5, ("candidates", "update", "apply"): 14,
+        ("communities", "create", "dry run"): 3, ("communities", "create", "apply"): 8 if postgresql else 10,
+        ("communities", "update", "dry run"): 3, ("communities", "update", "apply"): 8 if postgresql else 9,
+        ("candidates", "create", "dry run"): 5, ("candidates", "create", "apply"): 11 if postgresql else 13,
+        ("candidates", "update", "dry run"): 5, ("candidates", "update", "apply"): 13 if postgresql else 14,
     }
 
 
