@@ -46,6 +46,7 @@ current state (plain dataclasses the caller builds) and say what would change.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -276,6 +277,7 @@ def value_key(text: str) -> str:
     return _SEPARATORS.sub("_", folded).strip("_")
 
 
+@functools.lru_cache(maxsize=65_536)  # names repeat down a file (and in the plan)
 def name_key(text: str) -> str:
     """A name compared loosely: NFKC, case folded, runs of white space as one space."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
