@@ -76,6 +76,13 @@ def listen_for_writes(session_class: type[Session]) -> None:
     sa.event.listen(session_class, "after_soft_rollback", _forget_writes_of_root)
 
 
+def note_write(session: Session) -> None:
+    """Count this transaction of ``session`` as writing, for statements run on its
+    connection at the driver level (``exec_driver_sql``), which its events do not see:
+    the version goes up once, at commit, as for any other write."""
+    session.info[_WROTE] = True
+
+
 def bump_data_version(connection: sa.Connection) -> None:
     """Count the version up on ``connection``, in its transaction (for writes that go
     around the session, such as a data import)."""

@@ -10,12 +10,13 @@ the database as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -25,7 +26,9 @@ from app.models import (
     Municipality,
     Topic,
     User,
+    evangelist_skills,
 )
+from app.models.system import note_write
 from app.services.audit import record_event
 from evangelists import imports as core
 from evangelists.imports import Change, Notice, Parsed, Plan, Problem
@@ -71,10 +74,26 @@ class Report:
         return bool(self.created or self.updated)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a file is checked and written: a 100,000-row file
+    makes a million small objects (rows, cells, changes), none in a reference cycle, and
+    the collector walking them again and again doubled the time. Reference counting still
+    frees them; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress) -> Report:
     """Check ``data`` as a ``kind`` file and say what importing it would change. Writes
     nothing."""
-    return _report(*_check(kind, data, progress))
+    with _collector_paused():
+        return _report(*_check(kind, data, progress))
 
 
 def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | None = None,
@@ -83,6 +102,11 @@ def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | No
     transaction with one ``import.applied`` audit event. With any problem, nothing is
     written and the report lists the problems (``applied`` is False). ``actor`` is the
     coordinator, or None for the command line."""
+    with _collector_paused():
+        return _apply(actor, kind, data, address, progress)
+
+
+def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None, progress: Progress) -> Report:
     parsed, plan = _check(kind, data, progress)
     report = _report(parsed, plan)
     if not report.ok:
@@ -143,37 +167,43 @@ def _check(kind: str, data: bytes, progress: Progress) -> tuple[Parsed, Plan | N
 
 
 # --- Current state, as the core's dataclasses ----------------------------------------------
+#
+# Every read is a few statements whatever the size of the file: whole tables of columns
+# (municipalities, communities, topics are small; so is the network's list of people), not
+# one query per row and not ORM objects, which cost far more to build than the rows they
+# hold. tests/services/test_imports_exports.py counts the statements.
 
 
 def _plan_municipality_status(rows: Sequence[core.StatusRow]) -> Plan:
-    codes = {row.code for row in rows}
     current = {
-        m.code: core.MunicipalityState(m.code, m.name, m.open_data_status, m.engagement_stage, m.open_data_since)
-        for m in _municipalities(codes).values()
+        code: core.MunicipalityState(code, name, status, stage, since)
+        for code, name, status, stage, since in db.session.execute(sa.select(
+            Municipality.code, Municipality.name, Municipality.open_data_status, Municipality.engagement_stage,
+            Municipality.open_data_since))
     }
     return core.plan_municipality_status(rows, current)
 
 
 def _plan_communities(rows: Sequence[core.CommunityRow]) -> Plan:
     current = {}
-    for c, code in db.session.execute(
-        sa.select(Community, Municipality.code).join(Community.municipality).order_by(Community.id)
+    for name, code, website, status, members, email, description in db.session.execute(
+        sa.select(Community.name, Municipality.code, Community.website, Community.status, Community.member_count,
+                  Community.contact_email, Community.description)
+        .join(Community.municipality).order_by(Community.id)
     ):
-        state = core.CommunityState(c.name, code, c.website, c.status, c.member_count, c.contact_email,
-                                    c.description)
-        current.setdefault(core.name_key(c.name), state)
+        state = core.CommunityState(name, code, website, status, members, email, description)
+        current.setdefault(core.name_key(name), state)
     return core.plan_communities(rows, current)
 
 
+@dataclass(frozen=True)
+class _Person:
+    id: int
+    state: core.EvangelistState
+
+
 def _plan_candidates(rows: Sequence[core.CandidateRow]) -> Plan:
-    current = {}
-    for e in _evangelists_named(rows):
-        key = core.candidate_key(e.family_name, e.given_name, e.home_municipality.code)
-        state = core.EvangelistState(
-            e.family_name, e.given_name, e.home_municipality.code, e.status,
-            e.home_community.name if e.home_community else None, tuple(t.slug for t in e.skills),
-        )
-        current.setdefault(key, state)
+    current = {key: person.state for key, person in _people(rows).items()}
     return core.plan_candidates(rows, current)
 
 
@@ -183,121 +213,290 @@ PLANNERS: dict[str, Callable[[Sequence], Plan]] = {
     "candidates": _plan_candidates,
 }
 
+# Above this many distinct family names in a file, reading everyone is cheaper than a
+# long IN list (and SQLite limits bound parameters per statement).
+_FEW_NAMES = 500
 
-def _municipalities(codes: Iterable[str]) -> dict[str, Municipality]:
-    codes = sorted(set(codes))
-    found: dict[str, Municipality] = {}
-    # In slices: a long IN list is fine, but SQLite limits bound parameters per statement.
-    for start in range(0, len(codes), 500):
-        for m in db.session.scalars(sa.select(Municipality).where(Municipality.code.in_(codes[start:start + 500]))):
-            found[m.code] = m
+
+def _people(rows: Sequence[core.CandidateRow]) -> dict[tuple[str, str, str], _Person]:
+    """The people ``rows`` may name, by ``candidate_key``; when two share a key the oldest
+    record (lowest id) wins. Two statements: the people, then their skills."""
+    family_names = sorted({row.family_name for row in rows})
+    if not family_names:
+        return {}
+    named = Evangelist.family_name.in_(family_names) if len(family_names) <= _FEW_NAMES else sa.true()
+    skills: dict[int, list[str]] = {}
+    for person_id, slug in db.session.execute(
+        sa.select(evangelist_skills.c.evangelist_id, Topic.slug).join(Topic)
+        .join(Evangelist, Evangelist.id == evangelist_skills.c.evangelist_id).where(named)
+        .order_by(evangelist_skills.c.evangelist_id, Topic.position)
+    ):
+        skills.setdefault(person_id, []).append(slug)
+    found: dict[tuple[str, str, str], _Person] = {}
+    for person_id, family, given, code, status, community in db.session.execute(
+        sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name, Municipality.code,
+                  Evangelist.status, Community.name)
+        .join(Evangelist.home_municipality).outerjoin(Evangelist.home_community)
+        .where(named)
+        .order_by(Evangelist.id)
+    ):
+        state = core.EvangelistState(family, given, code, status, community, tuple(skills.get(person_id, ())))
+        found.setdefault(core.candidate_key(family, given, code), _Person(person_id, state))
     return found
 
 
-def _evangelists_named(rows: Sequence[core.CandidateRow]) -> list[Evangelist]:
-    """Everyone whose family name appears in ``rows`` (with what the plan compares),
-    ordered by id so the oldest record wins when two people share a key."""
-    family_names = sorted({row.family_name for row in rows})
-    people: list[Evangelist] = []
-    for start in range(0, len(family_names), 500):
-        people += db.session.scalars(
-            sa.select(Evangelist)
-            .where(Evangelist.family_name.in_(family_names[start:start + 500]))
-            .options(
-                selectinload(Evangelist.home_municipality),
-                selectinload(Evangelist.home_community),
-                selectinload(Evangelist.skills),
-            )
-        )
-    return sorted(people, key=lambda e: e.id)
-
-
 # --- Writing a plan ----------------------------------------------------------------------
+#
+# In bulk, still in the caller's one transaction: one INSERT per table for all new rows
+# (PostgreSQL: COPY on the session's connection; SQLite: one executemany), and one UPDATE
+# per set of changed columns (PostgreSQL: UPDATE ... FROM unnest(arrays)). ORM objects, built and flushed
+# one by one, cost a hundred times more (100,000 rows: minutes). The page cache's data
+# version must still go up at commit (app/models/system.py): statements that go through
+# the session are seen by its hooks; COPY and SQLite's executemany run on the session's
+# connection and call ``note_write``. Model defaults are read from the columns, so a row
+# written here is the row the ORM would have written.
 
 
 def _changes(plan: Plan) -> list[Change]:
     return [c for c in plan.changes if c.action != "unchanged"]
 
 
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _column_defaults(table: sa.Table, given: Iterable[str], now: datetime) -> dict[str, object]:
+    """The values the ORM would give the columns of ``table`` not in ``given``: each
+    column's Python default (timestamps: ``now``, one instant for the whole import)."""
+    values: dict[str, object] = {}
+    for column in table.columns:
+        if column.name in given or column.default is None or column.primary_key:
+            continue
+        if column.name in ("created_at", "updated_at"):
+            values[column.name] = now
+        elif column.default.is_scalar:
+            values[column.name] = column.default.arg
+        elif column.default.is_callable:
+            values[column.name] = column.default.arg(None)
+    return values
+
+
+def _bound(table: sa.Table, rows: list[dict]) -> list[dict]:
+    """``rows`` with each value as the driver takes it (the column type's bind processing:
+    dates and timestamps on SQLite, JSON, UTC), computed once per distinct value."""
+    dialect = db.session.get_bind().dialect
+    processors = {}
+    for name in rows[0]:
+        processor = table.c[name].type._cached_bind_processor(dialect)
+        if processor is not None:
+            processors[name] = (processor, {})
+    if not processors:
+        return rows
+    out = []
+    for row in rows:
+        row = dict(row)
+        for name, (processor, memo) in processors.items():
+            value = row[name]
+            try:
+                row[name] = memo[value]
+            except KeyError:
+                row[name] = memo[value] = processor(value)
+            except TypeError:  # not hashable (a list for a JSON column)
+                row[name] = processor(value)
+        out.append(row)
+    return out
+
+
+def _sql_type(column: sa.Column) -> str:
+    return column.type.compile(dialect=db.session.get_bind().dialect)
+
+
+def _insert(table: sa.Table, rows: list[dict], *, ids: bool = False) -> list[int]:
+    """INSERT ``rows`` (dicts with the same keys) into ``table``; with ``ids``, the new
+    rows' ids in the order of ``rows``."""
+    if not rows:
+        return []
+    new_ids: list[int] = []
+    if _postgresql():
+        if ids:
+            new_ids = sorted(db.session.scalars(
+                sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": table.name, "n": len(rows)}))
+            rows = [{"id": new_id, **row} for new_id, row in zip(new_ids, rows, strict=True)]
+        rows = _bound(table, rows)
+        names = list(rows[0])
+        # COPY: the rows stream in PostgreSQL's own format, no statement to parse or
+        # plan per row, no parameter arrays for the driver to build.
+        sql = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+        driver = db.session.connection().connection.driver_connection
+        note_write(db.session())
+        try:
+            with driver.cursor() as cursor, cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(tuple(row[n] for n in names))
+        except driver.IntegrityError as error:  # as SQLAlchemy would raise it (a clash: see apply)
+            raise sa.exc.IntegrityError(sql, None, error) from error
+        return new_ids
+    names = list(rows[0])
+    _executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                 [tuple(row[n] for n in names) for row in _bound(table, rows)])
+    if ids:
+        # SQLite gives each new row max(id) + 1, and this transaction has held the only
+        # write lock since its first insert: the newest len(rows) ids are these rows'.
+        new_ids = list(db.session.scalars(
+            sa.text(f"SELECT id FROM {table.name} ORDER BY id DESC LIMIT :n"), {"n": len(rows)}))[::-1]
+    return new_ids
+
+
+def _update(table: sa.Table, rows: list[dict]) -> None:
+    """UPDATE ``table`` by id: each dict holds ``id`` and the new values. Rows that set
+    the same columns go in one statement."""
+    groups: dict[tuple[str, ...], list[dict]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for names, group in groups.items():
+        group = _bound(table, group)
+        fields = [n for n in names if n != "id"]
+        if _postgresql():
+            arrays = ", ".join(f"CAST(:c{i} AS {_sql_type(table.c[n])}[])" for i, n in enumerate(names))
+            sets = ", ".join(f"{n} = u.{n}" for n in fields)
+            db.session.execute(
+                sa.text(f"UPDATE {table.name} SET {sets} FROM unnest({arrays}) AS u({', '.join(names)}) "
+                        f"WHERE {table.name}.id = u.id"),
+                {f"c{i}": [row[n] for row in group] for i, n in enumerate(names)},
+            )
+        else:
+            sets = ", ".join(f"{n} = ?" for n in fields)
+            _executemany(f"UPDATE {table.name} SET {sets} WHERE id = ?",
+                         [(*(row[n] for n in fields), row["id"]) for row in group])
+
+
+def _delete(table: sa.Table, column: str, values: list[int]) -> None:
+    """DELETE the rows of ``table`` whose ``column`` is one of ``values``."""
+    if not values:
+        return
+    if _postgresql():
+        db.session.execute(sa.text(f"DELETE FROM {table.name} WHERE {column} = ANY(:values)"),
+                           {"values": list(values)})
+    else:
+        _executemany(f"DELETE FROM {table.name} WHERE {column} = ?", [(v,) for v in values])
+
+
+def _executemany(sql: str, rows: list[tuple]) -> None:
+    """SQLite: one executemany of plain tuples on the session's connection (SQLAlchemy's
+    per-row parameter handling would take longer than SQLite's work), counted as a write
+    of the session's transaction for the page cache."""
+    db.session.connection().exec_driver_sql(sql, rows)
+    note_write(db.session())
+
+
+def _towns() -> dict[str, sa.Row]:
+    return {t.code: t for t in db.session.execute(
+        sa.select(Municipality.id, Municipality.code, Municipality.lat, Municipality.lon))}
+
+
 def _write_municipality_status(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
-    changes = _changes(plan)
-    towns = _municipalities(c.key for c in changes)
-    for change in progress("applying", changes):
-        town = towns[change.key]
-        for field in change.fields:
-            setattr(town, field.field, field.after)
-    db.session.flush()
+    towns = _towns()
+    now = datetime.now(UTC)
+    _update(Municipality.__table__, [
+        {"id": towns[change.key].id, **{f.field: f.after for f in change.fields}, "updated_at": now}
+        for change in progress("applying", _changes(plan))
+    ])
 
 
 def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
     changes = _changes(plan)
-    codes = {f.after for c in changes for f in c.fields if f.field == "municipality_code"}
-    towns = _municipalities(codes)
-    existing = {c.name: c for c in db.session.scalars(
-        sa.select(Community).where(Community.name.in_([c.key for c in changes if c.action == "update"]))
-    )}
+    towns = _towns()
+    existing = {c.name: c for c in db.session.execute(
+        sa.select(Community.id, Community.name, Community.location_source))}
     today = date.today()
+    now = datetime.now(UTC)
     changed_by = actor.id if isinstance(actor, User) else None
+    table = Community.__table__
+    created: list[dict] = []
+    created_status: list[str] = []
+    updated: list[dict] = []
+    history: list[dict] = []
     for change in progress("applying", changes):
         values = {f.field: f.after for f in change.fields}
         if change.action == "create":
             town = towns[values.pop("municipality_code")]
             status = values.pop("status", "active")
-            community = Community(
-                name=values.pop("name"), municipality=town, lat=town.lat, lon=town.lon,
-                status=status, status_since=today,
-                status_history=[CommunityStatusChange(status=status, since=today, changed_by_id=changed_by)],
-                **values,
-            )
-            db.session.add(community)
+            created.append({"name": values.pop("name"), "municipality_id": town.id, "lat": town.lat,
+                            "lon": town.lon, "status": status, "status_since": today, **values})
+            created_status.append(status)
             continue
         community = existing[change.key]
+        row = {"id": community.id}
         for name, value in values.items():
             if name == "municipality_code":
                 town = towns[value]
-                community.municipality = town
+                row["municipality_id"] = town.id
                 if community.location_source == "municipality":
-                    community.lat, community.lon = town.lat, town.lon
+                    row["lat"], row["lon"] = town.lat, town.lon
             elif name == "status":
-                community.status = value
-                community.status_since = today
-                community.status_history.append(
-                    CommunityStatusChange(status=value, since=today, changed_by_id=changed_by)
-                )
+                row["status"], row["status_since"] = value, today
+                history.append({"community_id": community.id, "status": value})
             else:
-                setattr(community, name, value)
-    db.session.flush()
+                row[name] = value
+        row["updated_at"] = now
+        updated.append(row)
+    if created:
+        # Every new row gets every column (the model's defaults for those not given), so
+        # the rows share one INSERT.
+        absent = dict.fromkeys({name for row in created for name in row})
+        defaults = _column_defaults(table, (), now)
+        created = [{**absent, **defaults, **row} for row in created]
+        ids = _insert(table, created, ids=True)
+        history = [{"community_id": new_id, "status": status}
+                   for new_id, status in zip(ids, created_status, strict=True)] + history
+    _update(table, updated)
+    if history:
+        status_table = CommunityStatusChange.__table__
+        given = ("community_id", "status", "since", "changed_by_id")
+        defaults = _column_defaults(status_table, given, now)
+        _insert(status_table, [{**row, "since": today, "changed_by_id": changed_by, **defaults} for row in history])
 
 
 def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
     changes = _changes(plan)
     rows = {row.line: row for row in parsed.rows}
-    towns = _municipalities(rows[c.line].municipality_code for c in changes)
-    communities = {c.name: c for c in db.session.scalars(
-        sa.select(Community).where(Community.name.in_({rows[c.line].community for c in changes} - {None}))
-    )}
-    topics = {t.slug: t for t in db.session.scalars(sa.select(Topic))}
-    people = {
-        core.candidate_key(e.family_name, e.given_name, e.home_municipality.code): e
-        for e in reversed(_evangelists_named([rows[c.line] for c in changes if c.action == "update"]))
-    }
+    towns = _towns()
+    communities = dict(db.session.execute(sa.select(Community.name, Community.id)).all())
+    topics = dict(db.session.execute(sa.select(Topic.slug, Topic.id)).all())
+    people = _people([rows[c.line] for c in changes if c.action == "update"])
+    now = datetime.now(UTC)
+    table = Evangelist.__table__
+    created: list[dict] = []
+    created_skills: list[tuple[str, ...]] = []
+    moved: list[dict] = []
+    reskilled: dict[int, tuple[str, ...]] = {}
     for change in progress("applying", changes):
         row = rows[change.line]
         values = {f.field: f.after for f in change.fields}
+        community_id = communities[values["community"]] if "community" in values else None
         if change.action == "create":
             town = towns[row.municipality_code]
-            person = Evangelist(
-                family_name=row.family_name, given_name=row.given_name, status="candidate",
-                home_municipality=town, lat=town.lat, lon=town.lon,
-            )
-            db.session.add(person)
-        else:
-            person = people[core.candidate_key(row.family_name, row.given_name, row.municipality_code)]
+            created.append({"family_name": row.family_name, "given_name": row.given_name, "status": "candidate",
+                            "home_municipality_id": town.id, "lat": town.lat, "lon": town.lon,
+                            "home_community_id": community_id})
+            created_skills.append(values.get("skills", ()))
+            continue
+        person = people[core.candidate_key(row.family_name, row.given_name, row.municipality_code)]
         if "community" in values:
-            person.home_community = communities[values["community"]]
+            moved.append({"id": person.id, "home_community_id": community_id, "updated_at": now})
         if "skills" in values:
-            person.skills = [topics[slug] for slug in values["skills"]]
-    db.session.flush()
+            reskilled[person.id] = values["skills"]
+    skills = []
+    if created:
+        defaults = _column_defaults(table, created[0].keys(), now)
+        ids = _insert(table, [{**row, **defaults} for row in created], ids=True)
+        skills += [{"evangelist_id": i, "topic_id": topics[slug]}
+                   for i, slugs in zip(ids, created_skills, strict=True) for slug in slugs]
+    _update(table, moved)
+    _delete(evangelist_skills, "evangelist_id", list(reskilled))
+    skills += [{"evangelist_id": i, "topic_id": topics[slug]} for i, slugs in reskilled.items() for slug in slugs]
+    _insert(evangelist_skills, skills)
 
 
 WRITERS = {

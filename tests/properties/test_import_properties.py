@@ -446,3 +446,39 @@ def test_the_command_line_reports_any_file_and_changes_nothing_it_refuses(db, to
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if result.exit_code == 1 or not write:
         assert snapshot(db) == before
+
+
+# --- The plain-address shortcut agrees with email_validator ---------------------------------
+
+_ADDRESS_CHARS = "aZ09._+-"
+_label = st.text(alphabet="az09-X", min_size=1, max_size=8) | st.text(alphabet="az-", max_size=64)
+
+
+def _address() -> st.SearchStrategy[str]:
+    local = st.text(alphabet="ab", min_size=1, max_size=3) | st.text(alphabet=_ADDRESS_CHARS + "!#é\"", max_size=70)
+    domain = st.lists(_label, min_size=1, max_size=4).map(".".join)
+    tld = st.sampled_from(["jp", "JP", "com", "co", "x", "123", "test", "localhost", "onion", "xn--p1ai", ""])
+    built = st.builds(lambda l, d, t: f"{l}@{d}.{t}" if t else f"{l}@{d}", local, domain, tld)
+    return st.one_of(built, st.text(alphabet=_ADDRESS_CHARS + "@", max_size=40))
+
+
+@examples(400)
+@given(address=_address())
+def test_the_plain_address_shortcut_says_what_email_validator_says(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    shortcut = core.plain_email(address)
+    if shortcut is None:
+        return  # declined: email_validator decides, as before
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        pytest.fail(f"{address!r} taken as {shortcut!r}, but email_validator refuses it: {error}")
+    assert shortcut == expected
+
+
+@pytest.mark.parametrize("address", ["hanako@example.jp", "Ab.c+d_e-f@Mail.Example.CO.JP", "a@b.co"])
+def test_common_addresses_take_the_shortcut_normalised_like_email_validator(address):
+    from email_validator import validate_email
+
+    assert core.plain_email(address) == validate_email(address, check_deliverability=False).normalized
