@@ -15,6 +15,8 @@ class BaseForm(FlaskForm):
       object). The form then reads as if nothing was posted.
     - NUL characters are taken out of every value. No keyboard types one, and PostgreSQL
       cannot store one in text: the statement that saves or searches it would fail.
+    - A multipart part without a name (werkzeug files it under the key None) is dropped:
+      no field has that name, and WTForms' row lists fail on a key that is not text.
     """
 
     class Meta:
@@ -26,7 +28,8 @@ class BaseForm(FlaskForm):
             if formdata is None:
                 return None
             pairs = list(formdata.items(multi=True))
-            if not any(isinstance(value, str) and "\x00" in value for _key, value in pairs):
+            if not any((isinstance(value, str) and "\x00" in value) or not isinstance(key, str)
+                       for key, value in pairs):
                 return formdata
             return MultiDict([(key, value.replace("\x00", "") if isinstance(value, str) else value)
-                              for key, value in pairs])
+                              for key, value in pairs if isinstance(key, str)])

@@ -117,6 +117,20 @@ def test_a_prefecture_that_is_no_prefecture_code_lists_no_municipality(world):
         assert world.client(None).get("/request", query_string={"prefecture": prefecture}).status_code == 200
 
 
+# --- A multipart part without a name: werkzeug files it under None, and row lists failed on it --------
+
+
+def test_a_multipart_part_without_a_name_is_ignored(world):
+    boundary = "b0undary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nx\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"summary\"\r\n\r\n相談\r\n"
+            f"--{boundary}--\r\n").encode()
+    url = f"/me/assignments/{world.ids['accepted_assignment']}/visits/new"
+    response = world.client("evangelist").post(url, data=body,
+                                                content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 422  # the form with its errors, not a 500
+
+
 # --- A JSON body: Flask-WTF passed it to the fields, or failed on one that is not an object -------------
 
 
