@@ -46,7 +46,9 @@ than the expected one counts, as do socket errors and timeouts) and with p99 und
 
 wrk is required (``apt-get install -y wrk``): a load generator written in Python takes
 more CPU than the cheap routes it drives on a 2-core machine, which lowers the trivial
-route's rate most and so makes every share look better than it is.
+route's rate most and so makes every share look better than it is. So is Redis (the
+workers share their rate-limit counters there; ``RATELIMIT_STORAGE_URI`` overrides
+``redis://127.0.0.1:6379/0``): production refuses several workers on ``memory://``.
 
 Usage: ``.venv/bin/python bench/load.py [--duration 10] [--connections 8] [--mix-duration 20]
 [--write-every 1] [--only NAME] [--log-cost]``; about five minutes with the defaults.
@@ -129,7 +131,9 @@ def server_env(database_url: str, secret_key: str, **extra: str) -> dict[str, st
         FLASK_APP="wsgi", APP_CONFIG="production", SECRET_KEY=secret_key, DATABASE_URL=database_url,
         # Production needs its own key for the authenticator secrets; one per run will do.
         TOTP_ENCRYPTION_KEYS=hashlib.sha256(f"totp:{secret_key}".encode()).hexdigest(),
-        SESSION_COOKIE_SECURE="0", PYTHONUNBUFFERED="1", **extra,
+        SESSION_COOKIE_SECURE="0", PYTHONUNBUFFERED="1",
+        # Several workers need shared rate-limit counters: production refuses memory://.
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"), **extra,
     )
     for name in ("REQUEST_LOG", "LOG_FORMAT", "LOG_LEVEL", "WEB_CONCURRENCY"):
         if name not in extra:
