@@ -18,7 +18,9 @@ def live_server(app, gazetteer):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_BASE_URL"] = base  # links the app shows or mails lead back here
+    yield base
     server.shutdown()
     server.server_close()
     thread.join()
