@@ -215,8 +215,9 @@ def _first_render(element: Element) -> str:
     """The text that branca's render wrote for one element of the figure's script.
 
     ``MacroElement.render`` wraps that text in ``Element(text)``, which compiles it as a
-    template; rendering the figure's script (as ``Figure.render`` does) would evaluate
-    it. The text is taken as it was written instead. Anything else in the script is a
+    template; rendering the figure's script (as ``Figure.render`` does with its own
+    template, which is why :func:`render_map` renders only the figure's children) would
+    evaluate it. The text is taken as it was written instead. Anything else in the script is a
     change in branca that this function must be taught about, not guessed at."""
     if type(element) is not Element or element._template_str is None:
         raise RuntimeError(f"unexpected {type(element).__name__} in the map's script: see _first_render")
@@ -225,7 +226,10 @@ def _first_render(element: Element) -> str:
 
 def render_map(m: AppMap) -> RenderedMap:
     root = m.get_root()
-    root.render()
+    # What Figure.render does, without its own template: that renders the figure's
+    # script, i.e. evaluates each element's script text as Jinja a second time.
+    for child in root._children.values():
+        child.render()
     links = []
     for child in root.header._children.values():
         if isinstance(child, JavascriptLink):

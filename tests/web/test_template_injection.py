@@ -15,9 +15,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import io
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import jinja2
 import pytest
 import sqlalchemy as sa
 
@@ -377,13 +379,21 @@ def test_a_map_layer_refuses_template_syntax_in_what_it_hands_to_folium(app):
         DataLayer("k", "place", "k", data={"name": "{{7*7}}"})  # data is not handed to folium
 
 
-def test_a_map_script_is_not_rendered_a_second_time(app):
+def test_a_map_script_is_not_rendered_a_second_time(app, monkeypatch):
+    """Past the first guard, template syntax in a layer's script is neither evaluated
+    (the payload would set an environment variable) nor lost."""
     from app.folium_maps import DataLayer, new_map, render_map
 
+    monkeypatch.delenv("SSTI_PROBE", raising=False)
+    payload = "{{ lipsum.__globals__.os.environ.update(SSTI_PROBE=lipsum.__name__) }}"
     with app.test_request_context():
         m = new_map("test")
         layer = DataLayer("k", "place", "k", url="/a")
-        layer.spec["title"] = "{{7*7}} {% if true %}x{% endif %}"  # past the first guard
+        layer.spec["title"] = payload
         layer.add_to(m)
         script = render_map(m).script
-    assert "{{7*7}} {% if true %}x{% endif %}" in script and "49" not in script
+    assert os.environ.get("SSTI_PROBE") is None
+    assert payload in script
+    monkeypatch.setenv("SSTI_PROBE", "")  # so the check above could fail: the payload works
+    jinja2.Template(payload).render()
+    assert os.environ["SSTI_PROBE"] == "generate_lorem_ipsum"
