@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -64,3 +64,15 @@ def init_i18n(app: Flask) -> None:
         # ``{% trans %}`` and ``current_language()`` in this render use these. (Macros
         # imported without context still reach the globals: same answers, the slower way.)
         return bound_to_language(current_language(), get_translations())
+
+
+# A page that shows a secret once (the status link after a request) puts it in its
+# language form (``language_carry`` in the template); switching language hands it back
+# through the session for one more showing, never through a URL.
+LANGUAGE_CARRY = "language_carry"
+CARRY_LENGTH = 128
+
+
+def carried_value() -> str | None:
+    """What the language switch just handed back to this page, once (see above)."""
+    return session.pop(LANGUAGE_CARRY, None)

@@ -100,12 +100,15 @@ def same_site_post() -> bool:
     """Whether this request may have come from one of our own pages, by the headers a
     browser sets itself and a page cannot: Sec-Fetch-Site (every current browser) or
     else Origin. A request carrying neither comes from no browser that a page on another
-    site could have driven, so it passes."""
+    site could have driven, so it passes. ``Origin: null`` passes too: browsers send it
+    for our own pages under ``Referrer-Policy: no-referrer`` (the status and password
+    pages) where they send no Sec-Fetch-Site (plain HTTP on a closed network, older
+    Safari); what this check guards, the language, is not worth refusing them for."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site in ("same-origin", "none")
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return True
     parts = urlsplit(origin)
     return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, jsonify, redirect, render_template, request
+from flask import abort, current_app, jsonify, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from app.decorators import public
 from app.extensions import csrf, db
 from app.folium_maps import map_config, place_map, place_of, public_network_map, rendered
-from app.i18n import current_language
+from app.i18n import CARRY_LENGTH, LANGUAGE_CARRY, current_language
 from app.models import Municipality
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -144,6 +144,11 @@ def set_language(locale: str):
     if locale not in current_app.config["LANGUAGES"]:
         abort(404, description=_("This language is not available."))
     response = redirect(safe_next_url(request.form.get("next"), default="/"))
+    carry = request.form.get("carry", "")
+    if carry and len(carry) <= CARRY_LENGTH:
+        # A page that shows a secret once (the status link after a request) gets it back
+        # for one more showing, in the other language; the page checks it is its own.
+        session[LANGUAGE_CARRY] = carry
     response.set_cookie(
         current_app.config["LANGUAGE_COOKIE"],
         locale,

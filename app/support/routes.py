@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from app.auth.session import client_address
 from app.decorators import public
 from app.extensions import limiter
-from app.i18n import current_language
+from app.i18n import carried_value, current_language
 from app.links import external_url
 from app.mail import mail_configured, send_request_notices
 from app.page_cache import cached_page, fresh_value
@@ -118,13 +118,24 @@ def sent():
     token = saved.get("token")
     if token is not None:
         session[SUBMITTED] = {"id": saved["id"]}
+    else:
+        token = _carried_back(saved["id"])
     response = make_response(render_template(
         "support/sent.html",
         number=saved["id"],
         link=external_url("support.status", token=token) if token else None,
         mailed=mail_configured(),
+        language_carry=token,
     ))
     return no_store(response)
+
+
+def _carried_back(number: int) -> str | None:
+    """The status token handed back by the language switch right after the link was
+    shown, if it is this request's: the link is shown once more, in the other language."""
+    token = carried_value()
+    found = requests_service.request_by_token(token) if token else None
+    return token if found is not None and found.id == number else None
 
 
 @bp.get("/request/thanks")

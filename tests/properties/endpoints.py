@@ -128,7 +128,7 @@ POSTS: dict[str, Post] = {
     "network.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
     "network.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
     "network.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
-    "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next",)),
+    "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next", "carry")),
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
@@ -224,6 +224,7 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         "action": st.one_of(st.just("prefecture"), nasty_text()),
         "duplicate": st.one_of(st.sampled_from(["new", "add"]), nasty_text()),
         "row": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        "carry": st.one_of(st.just("status-token-" + "x" * 30), nasty_text()),
     }
 
 

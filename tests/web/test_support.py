@@ -423,3 +423,27 @@ def test_errors_are_listed_at_the_top_with_links_to_their_fields(client, towns):
     summary = html.split('id="error-summary"')[1].split("</div>")[0]
     assert "2 items need your attention" in summary
     assert 'href="#email"' in summary and 'href="#topics-0"' in summary
+
+
+def test_switching_language_on_the_confirmation_shows_the_link_once_more(client, towns, db):
+    client.post("/request", data=form_data())
+    first = client.get("/request/sent").get_data(as_text=True)
+    link = re.search(r'value="http://localhost(/request/status/[^"]+)"', first).group(1)
+    token = link.rsplit("/", 1)[1]
+    assert f'name="carry" value="{token}"' in first  # in the language forms' bodies, no URL
+    switched = client.post("/language/en", data={"next": "/request/sent", "carry": token})
+    assert switched.headers["Location"] == "/request/sent"
+    again = client.get("/request/sent").get_data(as_text=True)
+    assert link in again and "Request received" in again
+    assert link not in client.get("/request/sent").get_data(as_text=True)  # a reload: gone
+    with client.session_transaction() as saved:
+        assert token not in repr(dict(saved))
+
+
+def test_a_carried_token_of_another_request_shows_no_link(client, towns, db):
+    client.post("/request", data=form_data())
+    client.get("/request/sent")
+    make_request(municipality=towns["aomori"], token_hash=hash_token("other-token-" + "z" * 30))
+    db.session.commit()
+    client.post("/language/en", data={"next": "/request/sent", "carry": "other-token-" + "z" * 30})
+    assert "/request/status/" not in client.get("/request/sent").get_data(as_text=True)
