@@ -244,8 +244,12 @@ def accept_addition(request_id: int, addition_id: int):
     if ActionForm().validate_on_submit():
         try:
             requests_service.accept_addition(current_user, addition, address=client_address())
-        except TransitionRefused:
-            flash(_("This addition was already accepted or rejected."), "warning")
+        except TransitionRefused as refused:
+            if refused.machine == "request":
+                flash(_("This request is closed, so the addition cannot join its thread. Reject it instead."),
+                      "warning")
+            else:
+                flash(_("This addition was already accepted or rejected."), "warning")
         else:
             flash(_("Accepted. The municipality sees the message on its status page."), "success")
     return _back_to_additions(request_id)

@@ -147,7 +147,10 @@ def accept_addition(actor: User, addition: RequestAddition, *, address: str | No
     """Accept a pending addition: its message joins the request's thread, where the
     municipality sees it as coming from another person of the town (without their contact
     details). Audited. Raises ``lifecycle.TransitionRefused`` if it was already decided,
-    also by another coordinator at the same moment, changing nothing."""
+    also by another coordinator at the same moment, or (machine ``request``) if the
+    request is closed and its thread takes no more messages; either changes nothing."""
+    if not lifecycle.is_open(addition.request.status):
+        raise lifecycle.TransitionRefused("request", addition.request.status, addition.request.status, "closed")
     _decide(actor, addition, "accepted", reason=None)
     message = RequestMessage(sender=MUNICIPALITY, body=addition.message, addition_id=addition.id)
     addition.request.messages.append(message)

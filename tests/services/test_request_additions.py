@@ -40,6 +40,19 @@ def test_a_decision_another_coordinator_made_meanwhile_wins(db):
     assert actions == ["request.addition_rejected"]
 
 
+def test_an_addition_cannot_join_the_thread_of_a_closed_request_but_can_be_rejected(db):
+    coordinator = make_user(role="coordinator")
+    addition = make_addition()
+    addition.request.status = "withdrawn"
+    db.session.commit()
+    with pytest.raises(TransitionRefused) as refused:
+        accept_addition(coordinator, addition)
+    assert refused.value.machine == "request" and addition.status == "pending"
+    assert count(db, RequestMessage) == 0
+    reject_addition(coordinator, addition, reason="取り下げ後")
+    assert addition.status == "rejected"
+
+
 def test_an_addition_keeps_the_contact_details_apart_from_the_message(db):
     request = make_request()
     db.session.commit()
