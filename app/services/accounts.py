@@ -27,6 +27,7 @@ from app.secrets_at_rest import (
     UndecryptableSecret,
     decrypt_totp_secret,
     encrypt_totp_secret,
+    is_plain_secret,
     rotate_token,
 )
 from app.services.audit import record_event
@@ -355,9 +356,14 @@ def set_totp_secret(user: User, secret: str | None) -> None:
 def totp_secret_of(user: User) -> str | None:
     """The user's TOTP secret in the clear, or None without one. A stored value that no
     configured key opens is logged as an error naming the setting and read as None:
-    authenticator codes are then refused (recovery codes still work), never a 500."""
+    authenticator codes are then refused (recovery codes still work), never a 500. A
+    secret still in the clear (0006 run with ``--sql``, before ``flask totp rotate-key``)
+    is used as it is, with a warning: refusing it would lock staff out and protect nothing."""
     if user.totp_secret_token is None:
         return None
+    if is_plain_secret(user.totp_secret_token):
+        log.warning("user %s: TOTP secret stored in the clear; run `flask totp rotate-key`", user.id)
+        return user.totp_secret_token
     try:
         return decrypt_totp_secret(user.totp_secret_token)
     except UndecryptableSecret as error:

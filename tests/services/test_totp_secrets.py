@@ -112,3 +112,14 @@ def test_rotation_encrypts_a_secret_left_in_the_clear(runner, make_account, db):
     db.session.commit()
     assert runner.invoke(args=["totp", "rotate-key"]).exit_code == 0
     assert decrypt_totp_secret(stored(db, user)) == SECRET
+
+
+def test_a_secret_left_in_the_clear_still_verifies_with_a_warning(make_account, db, caplog):
+    """Until `flask totp rotate-key` runs after an offline upgrade, staff can still sign in."""
+    user = make_account("coordinator")
+    db.session.execute(sa.text("UPDATE users SET totp_secret = :s WHERE id = :id"), {"s": SECRET, "id": user.id})
+    db.session.commit()
+    db.session.refresh(user)
+    with caplog.at_level(logging.WARNING):
+        assert verify_second_factor(user, pyotp.TOTP(SECRET).now(), address=None) == "totp"
+    assert "rotate-key" in caplog.text
