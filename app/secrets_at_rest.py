@@ -88,3 +88,18 @@ def rotate_token(token: str) -> str:
         raise UndecryptableSecret(
             f"a stored TOTP secret cannot be decrypted with any key in {SETTING}"
         ) from None
+
+
+def seal(text: str) -> str:
+    """``text`` encrypted with the same keys, for a secret that must travel in the signed
+    (readable, not encrypted) session cookie: an authenticator secret being set up, new
+    recovery codes until they are shown."""
+    return cipher().encrypt(text.encode()).decode()
+
+
+def unseal(token: str) -> str | None:
+    """What :func:`seal` sealed, or None if no configured key opens ``token``."""
+    try:
+        return cipher().decrypt(token.encode()).decode()
+    except (InvalidToken, AttributeError):
+        return None

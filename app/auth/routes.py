@@ -36,7 +36,7 @@ from app.auth.session import (
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.mail import mail_configured, send_password_link
-from app.secrets_at_rest import UndecryptableSecret, decrypt_totp_secret, encrypt_totp_secret
+from app.secrets_at_rest import seal, unseal
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.demo import waives_second_factor
@@ -209,7 +209,7 @@ def set_up_second_factor():
                 target = complete_sign_in(user, method="password+totp_setup")
             else:
                 target = url_for("auth.account")
-            session[NEW_CODES] = codes
+            session[NEW_CODES] = seal(" ".join(codes))
             session["after_codes"] = target
             return redirect(url_for("auth.recovery_codes"))
     uri = accounts.totp_uri(user, secret)
@@ -224,12 +224,11 @@ def _setup_secret_for(user) -> str:
     like the stored ones; one that no longer opens (keys rotated) is replaced."""
     saved = session.get(SETUP_SECRET) or {}
     if saved.get("uid") == user.id:
-        try:
-            return decrypt_totp_secret(saved.get("secret", ""))
-        except UndecryptableSecret:
-            pass
+        secret = unseal(saved.get("secret", ""))
+        if secret:
+            return secret
     secret = accounts.new_totp_secret()
-    session[SETUP_SECRET] = {"uid": user.id, "secret": encrypt_totp_secret(secret)}
+    session[SETUP_SECRET] = {"uid": user.id, "secret": seal(secret)}
     return secret
 
 
@@ -237,7 +236,8 @@ def _setup_secret_for(user) -> str:
 @signed_in
 def recovery_codes():
     """Show freshly made recovery codes, once."""
-    codes = session.pop(NEW_CODES, None)
+    sealed = session.pop(NEW_CODES, None)
+    codes = (unseal(sealed) or "").split() if isinstance(sealed, str) else None
     if not codes:
         return redirect(url_for("auth.account"))
     target = session.pop("after_codes", None) or url_for("auth.account")
@@ -368,7 +368,8 @@ def disable_second_factor():
 @signed_in
 def renew_recovery_codes():
     if ActionForm().validate_on_submit() and current_user.has_second_factor:
-        session[NEW_CODES] = accounts.regenerate_recovery_codes(current_user, address=client_address())
+        codes = accounts.regenerate_recovery_codes(current_user, address=client_address())
+        session[NEW_CODES] = seal(" ".join(codes))  # the cookie is signed, not encrypted
         session["after_codes"] = url_for("auth.account")
         return redirect(url_for("auth.recovery_codes"))
     return redirect(url_for("auth.account"))

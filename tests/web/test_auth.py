@@ -209,9 +209,12 @@ def test_staff_without_an_authenticator_must_set_one_up_first(app, english, make
 
     done = english.post("/auth/two-factor/setup", data={"code": pyotp.TOTP(secret).now()})
     assert done.headers["Location"] == "/auth/two-factor/recovery-codes"
+    with english.session_transaction() as saved:
+        cookie = repr(dict(saved))
     codes_page = english.get("/auth/two-factor/recovery-codes").get_data(as_text=True)
     codes = re.findall(r'<li class="col">([a-z0-9-]+)</li>', codes_page)
     assert len(codes) == 10
+    assert not any(code in cookie for code in codes)  # kept encrypted until shown
     assert english.get("/auth/two-factor/recovery-codes").status_code == 302  # shown once
     assert english.get("/coordinator/").status_code == 200
     db.session.refresh(user)
