@@ -44,14 +44,12 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -70,6 +68,7 @@ from app.services.accounts import add_user  # noqa: E402
 from app.services.demo import DEMO_PASSWORD  # noqa: E402
 from app.services.geography import load_gazetteer  # noqa: E402
 from app.services.topics import sync_topics  # noqa: E402
+from bench_map import drop_postgres, scratch_postgres  # noqa: E402  (this folder)
 from evangelists.imports import MAX_BYTES  # noqa: E402
 
 DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -125,24 +124,6 @@ def survey_file(rows: int, codes: list[str]) -> bytes:
 
 
 # --- the database ----------------------------------------------------------------------
-
-
-def scratch_postgres(base_url: str) -> str:
-    """An empty database beside ``base_url`` (which is never touched); its URL."""
-    url = make_url(base_url)
-    name = f"evn_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
-def drop_postgres(base_url: str, scratch_url: str) -> None:
-    admin = sa.create_engine(make_url(base_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{make_url(scratch_url).database}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def postgres_reachable(url: str) -> bool:
