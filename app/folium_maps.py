@@ -10,9 +10,9 @@ How a map gets onto a page:
   points travel beside the script, in a ``<script type="application/json">`` block that
   the page template writes with ``tojson`` (``RenderedMap.data``).
 * Data must never reach branca: it compiles every element's rendered script as a new
-  Jinja template (``MacroElement.render`` wraps it in ``Element(text)``), so a name such
-  as ``{{7*7}}`` in a map script was evaluated on the server (README "Security notes for
-  developers"). :class:`DataLayer` refuses template markers in what it hands to folium,
+  Jinja template (``MacroElement.render`` wraps it in a new branca ``Element`` built
+  from that text), so a name such as ``{{7*7}}`` in a map script was evaluated on the
+  server (README "Security notes for developers"). :class:`DataLayer` refuses template markers in what it hands to folium,
   and :func:`render_map` takes each script as the first render wrote it, without the
   second render that evaluated it.
 * :func:`render_map` splits folium's output into the asset links (served from
@@ -214,8 +214,8 @@ class RenderedMap:
 def _first_render(element: Element) -> str:
     """The text that branca's render wrote for one element of the figure's script.
 
-    ``MacroElement.render`` wraps that text in ``Element(text)``, which compiles it as a
-    template; rendering the figure's script (as ``Figure.render`` does with its own
+    ``MacroElement.render`` wraps that text in a new branca ``Element``, whose
+    constructor compiles it as a template; rendering the figure's script (as ``Figure.render`` does with its own
     template, which is why :func:`render_map` renders only the figure's children) would
     evaluate it. The text is taken as it was written instead. Anything else in the script is a
     change in branca that this function must be taught about, not guessed at."""

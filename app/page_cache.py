@@ -52,7 +52,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.models.system import data_version, has_unsaved_writes, listen_for_writes
 from app.security import csp_nonce
-from app.services.reports import today_in_japan
+from evangelists.calendar import today_in_japan
 
 _EXTENSION = "page_cache"
 _FRESH = "_page_cache_fresh"  # g: {slot name: (value, maker)} for this request

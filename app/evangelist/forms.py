@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -33,6 +33,7 @@ from app.forms import BaseForm
 from app.labels import choices
 from app.services.visits import OutcomeInput, VisitInput
 from app.support.forms import CheckboxesField
+from evangelists.calendar import today_in_japan
 
 
 class DeclineAssignmentForm(BaseForm):
@@ -79,7 +80,7 @@ class OutcomeForm(Form):
 
 class VisitForm(BaseForm):
     visited_on = DateField(
-        _l("Date of the visit"), default=date.today,
+        _l("Date of the visit"), default=today_in_japan,
         validators=[DataRequired(message=_l("Enter the date of the visit."))],
     )
     mode = RadioField(_l("How"), default="onsite",
@@ -119,7 +120,7 @@ class VisitForm(BaseForm):
             row.form.type.choices = outcome_choices
 
     def validate_visited_on(self, field):
-        if field.data and field.data > date.today() + timedelta(days=1):
+        if field.data and field.data > today_in_japan() + timedelta(days=1):
             raise ValidationError(_l("The visit cannot be in the future."))
 
     def data_for_service(self) -> VisitInput:

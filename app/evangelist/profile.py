@@ -6,7 +6,6 @@ signed-in account.
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,6 +27,7 @@ from app.services.evangelists import (
 )
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.topics import list_topics
+from evangelists.calendar import today_in_japan
 
 # Service refusals that the form's own checks normally catch first (the data changed
 # between the page load and the save, or a value slipped past the form).
@@ -73,7 +73,7 @@ def _form(evangelist: Evangelist) -> ProfileForm:
 
 
 def _page(evangelist: Evangelist | None, form: ProfileForm | None = None, **context):
-    return render_template("evangelist/profile.html", evangelist=evangelist, form=form, today=date.today(),
+    return render_template("evangelist/profile.html", evangelist=evangelist, form=form, today=today_in_japan(),
                            **context)
 
 

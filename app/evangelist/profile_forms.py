@@ -7,7 +7,6 @@ integer value." followed by a second message about the range.
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from app.forms import BaseForm
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from app.support.forms import CheckboxesField, set_place_choices
+from evangelists.calendar import today_in_japan
 
 
 CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
@@ -100,7 +100,7 @@ class ProfileForm(BaseForm):
     def validate_paused_until(self, field):
         if getattr(field, "unreadable", False):
             raise ValidationError(_("Enter a date like 2030-04-01."))
-        if field.data is not None and field.data < date.today():
+        if field.data is not None and field.data < today_in_japan():
             raise ValidationError(_("Choose today or a later date, or leave it empty."))
 
     def changes(self) -> dict:

@@ -6,7 +6,6 @@ message per field says what is expected.
 
 from __future__ import annotations
 
-from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -38,6 +37,7 @@ from app.services.communities import (
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
 from app.support.forms import CheckboxesField, set_place_choices
+from evangelists.calendar import today_in_japan
 
 
 def _readable_date(form, field):
@@ -315,7 +315,7 @@ class AppointForm(BaseForm):
     appointed_on = LenientDateField(
         _l("Appointed on"),
         validators=[_readable_date, InputRequired(message=_l("Enter the date of the appointment."))],
-        default=date.today,
+        default=today_in_japan,
     )
     email = EmailField(
         _l("E-mail address"),
@@ -333,7 +333,7 @@ class AppointForm(BaseForm):
             del self.email
 
     def validate_appointed_on(self, field):
-        if field.data is not None and field.data > date.today():
+        if field.data is not None and field.data > today_in_japan():
             raise ValidationError(_("The appointment date cannot be in the future."))
 
 

@@ -5,7 +5,6 @@ sees them (``/coordinator/evangelists/<id>``). Staff only."""
 from __future__ import annotations
 
 import smtplib
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -81,6 +80,7 @@ from app.services.topics import list_topics
 from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
+from evangelists.calendar import today_in_japan
 
 STAFF = ("coordinator", "admin")
 COMMUNITIES_PER_PAGE = 50
@@ -254,7 +254,7 @@ def edit_community(community_id: int):
 
 def _status_form(community: Community) -> StatusForm:
     other = "dormant" if community.status == "active" else "active"
-    return StatusForm(formdata=None, data={"status": other, "since": date.today()})
+    return StatusForm(formdata=None, data={"status": other, "since": today_in_japan()})
 
 
 def _community_page(community: Community, status_form: StatusForm, status: int = 200):

@@ -12,7 +12,8 @@ from app.i18n import current_language
 from app.labels import label
 from app.page_cache import cached_page
 from app.reports import bp
-from app.services.reports import VISIT_MONTHS, Dashboard, dashboard_figures, today_in_japan
+from app.services.reports import VISIT_MONTHS, Dashboard, dashboard_figures
+from evangelists.calendar import today_in_japan
 from evangelists.reports import SMALL_CELL
 from evangelists.vocabulary import AGE_BANDS, GENDERS
 

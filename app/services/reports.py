@@ -13,8 +13,7 @@ caller passes ``today`` (``today_in_japan()`` in the web layer, a fixed date in 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -40,6 +39,7 @@ from evangelists.reports import (
     median_days,
     suppress_small,
 )
+from evangelists.calendar import PROGRAMME_ZONE
 from evangelists.vocabulary import (
     ACTIVE_ASSIGNMENT_STATUSES,
     AGE_BANDS,
@@ -49,12 +49,8 @@ from evangelists.vocabulary import (
     VISIT_MODES,
 )
 
-JST = ZoneInfo("Asia/Tokyo")
+JST = PROGRAMME_ZONE
 VISIT_MONTHS = (12, 24)
-
-
-def today_in_japan() -> date:
-    return datetime.now(UTC).astimezone(JST).date()
 
 
 def _japanese_day(moment: datetime | None) -> date | None:

@@ -39,6 +39,8 @@ from wtforms import (
 from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, EqualTo, InputRequired
 
+from evangelists.calendar import today_in_japan
+
 # Characters UTF-8 can carry (no surrogates), so every drawn string can be posted.
 UTF8 = st.characters(codec="utf-8")
 
@@ -137,7 +139,7 @@ def nasty_date() -> st.SearchStrategy[str]:
 
 
 def recent_date(before: int = 60, after: int = 0) -> st.SearchStrategy[str]:
-    today = date.today()
+    today = today_in_japan()
     return st.integers(-before, after).map(lambda days: (today + timedelta(days=days)).isoformat())
 
 
