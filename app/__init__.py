@@ -59,7 +59,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_auth(app: Flask) -> None:
-    from app.auth.session import init_login
+    from app.web import init_login
 
     init_login(app)
 
@@ -81,29 +81,33 @@ class IdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature, each at the one URL prefix set here; its folder, its
+    templates folder and its endpoints carry the same name."""
     app.url_map.converters["id"] = IdConverter
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.communities import bp as communities_bp
     from app.coordinator import bp as coordinator_bp
     from app.data import bp as data_bp
     from app.evangelist import bp as evangelist_bp
     from app.folium_maps import init_maps
     from app.map import bp as map_bp
-    from app.network import bp as network_bp
     from app.public import bp as public_bp
+    from app.recruitment import bp as recruitment_bp
     from app.reports import bp as reports_bp
     from app.support import bp as support_bp
 
+    staff = "/coordinator"  # the staff area; its features sit below it
     app.register_blueprint(public_bp)
-    app.register_blueprint(support_bp)
+    app.register_blueprint(support_bp, url_prefix="/request")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
-    app.register_blueprint(coordinator_bp, url_prefix="/coordinator")
-    # Three more staff areas under /coordinator, one blueprint each (their own folders).
-    app.register_blueprint(network_bp, url_prefix="/coordinator")
-    app.register_blueprint(reports_bp, url_prefix="/coordinator")
-    app.register_blueprint(data_bp, url_prefix="/coordinator")
+    app.register_blueprint(coordinator_bp, url_prefix=staff)
+    app.register_blueprint(communities_bp, url_prefix=f"{staff}/communities")
+    app.register_blueprint(recruitment_bp, url_prefix=f"{staff}/recruitment")
+    app.register_blueprint(reports_bp, url_prefix=f"{staff}/reports")
+    app.register_blueprint(data_bp, url_prefix=f"{staff}/data")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
     app.register_blueprint(map_bp, url_prefix="/map")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -1,10 +1,20 @@
-"""The base of every form of the app."""
+"""The base of every form of the app, and what several blueprints' forms share: the
+button-only ActionForm, the prefecture → municipality picker, the position fields, and
+showing a service's refusal next to its field."""
 
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import SubmitField
+from wtforms.validators import ValidationError
+
+from app.geocoding import get_geocoder
+from app.services.communities import LAT_RANGE, LON_RANGE, LocationInput, LocationRefused
+from app.services.geography import list_prefectures, municipalities_of
 
 
 class BaseForm(FlaskForm):
@@ -33,3 +43,133 @@ class BaseForm(FlaskForm):
                 return formdata
             return MultiDict([(key, value.replace("\x00", "") if isinstance(value, str) else value)
                               for key, value in pairs if isinstance(key, str)])
+
+
+class ActionForm(BaseForm):
+    """A button that only carries the CSRF token (sign out, renew codes...)."""
+
+    submit = SubmitField()
+
+
+def set_place_choices(form, prefectures, municipalities, locale: str) -> None:
+    """Fill a form's ``prefecture`` and ``municipality`` selects (the no-JavaScript
+    prefecture → municipality picker shared by the request form and the profile)."""
+    ja = locale == "ja"
+    form.prefecture.choices = [("", _("Choose…"))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
+    form.municipality.choices = [("", _("Choose…") if municipalities else _("Choose the prefecture first"))] + [
+        (m.code, m.name if ja else f"{m.name} ({m.name_romaji})" if m.name_romaji else m.name)
+        for m in municipalities
+    ]
+
+
+def readable_date(form, field):
+    if getattr(field, "unreadable", False):
+        raise ValidationError(_("Enter a date like 2030-04-01."))
+
+
+def choice_values(field) -> set[str]:
+    return {value for value, _label in field.choices}
+
+
+# Numbers shown in the messages, written once ("20", "46").
+_LAT_LOW, _LAT_HIGH = (format(n, "g") for n in LAT_RANGE)
+_LON_LOW, _LON_HIGH = (format(n, "g") for n in LON_RANGE)
+LAT_MESSAGE = _l("Enter a latitude from %(low)s to %(high)s (Japan), e.g. 35.6812.", low=_LAT_LOW, high=_LAT_HIGH)
+LON_MESSAGE = _l("Enter a longitude from %(low)s to %(high)s (Japan), e.g. 139.7671.", low=_LON_LOW, high=_LON_HIGH)
+
+
+class PlaceMixin:
+    """The prefecture → municipality picker and the location choice shared by the forms."""
+
+    def validate_municipality(self, field):
+        if field.data and field.data not in choice_values(field):
+            raise ValidationError(_("Choose a municipality of the chosen prefecture."))
+
+    def validate_location(self, field):
+        if field.data not in choice_values(field):
+            raise ValidationError(_("Choose from the list."))
+
+    def _coordinate(self, field, low_high, message):
+        if self.location.data != "manual":
+            return
+        if getattr(field, "unreadable", False) or field.data is None:
+            raise ValidationError(message)
+        if not low_high[0] <= field.data <= low_high[1]:
+            raise ValidationError(message)
+
+    def validate_lat(self, field):
+        self._coordinate(field, LAT_RANGE, LAT_MESSAGE)
+
+    def validate_lon(self, field):
+        self._coordinate(field, LON_RANGE, LON_MESSAGE)
+
+    def location_input(self, address: str = "") -> LocationInput:
+        manual = self.location.data == "manual"
+        return LocationInput(
+            source=self.location.data,
+            lat=self.lat.data if manual else None,
+            lon=self.lon.data if manual else None,
+            address=address,
+        )
+
+
+def location_choices(geocoding: bool, address_label) -> list[tuple[str, str]]:
+    options = [("municipality", str(_l("At the municipality's office (default)")))]
+    if geocoding:
+        options.append(("geocoded", str(address_label)))
+    options.append(("manual", str(_l("At the latitude and longitude typed below"))))
+    return options
+
+
+# Service refusals (reason codes) in words. Most are caught by the forms first; these
+# cover what only the database can tell (a name taken meanwhile, a geocoder's answer).
+REFUSALS = {
+    "required": _l("Fill in this field."),
+    "too_long": _l("This is too long."),
+    "unknown": _l("Choose from the list."),
+    "out_of_range": _l("This value is outside the allowed range."),
+    "name_taken": _l("Another community already has this name. Choose another name, or edit that community."),
+    "bad_website": _l("Enter a web address starting with https:// or http://, e.g. https://www.code4sapporo.org."),
+    "unchanged": _l("The community already has this status."),
+    "future_date": _l("The date cannot be in the future."),
+    "unknown_source": _l("Choose from the list."),
+    "address_required": _l("Enter the address to look up."),
+    "geocoder_off": _l("Looking up addresses is not set up on this site. Choose another position, or type "
+                       "the latitude and longitude."),
+    "not_found": _l("No place in Japan was found for this address. Check it, or type the latitude and longitude."),
+    "geocoder_failed": _l("The geocoding service did not answer, so nothing was saved. Try again later, or type "
+                          "the latitude and longitude."),
+    "date_required": _l("Enter the date of the appointment."),
+    "email_required": _l("Enter the e-mail address the invitation goes to."),
+    "bad_email": _l("This is not an e-mail address, e.g. name@example.jp."),
+    "email_taken": _l("An account with this e-mail address already exists. Use another address, or ask an admin."),
+    "account_deactivated": _l("This account is deactivated. Ask an admin to reactivate it first."),
+}
+
+
+def refusal_message(refused: Exception) -> str:
+    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
+        return str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
+    return str(REFUSALS.get(refused.reason, REFUSALS["unknown"]))
+
+
+def show_refusal(form, refused: Exception) -> None:
+    """Put a service's refusal next to its field (or above the form if it has no such
+    visible field)."""
+    name = refused.field
+    message = refusal_message(refused)
+    if name in form and form[name].type != "HiddenField":
+        form[name].errors = [*form[name].errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+def place_codes(prefecture_code: str | None):
+    """What the place picker lists for the prefecture that was sent or stored."""
+    return list_prefectures(), municipalities_of(prefecture_code)
+
+
+def geocoding_offered(current_source: str | None = None) -> bool:
+    """Offer "look the address up" when a geocoder is configured, or when the row was
+    geocoded before (its position is kept while the address stays the same)."""
+    return get_geocoder() is not None or current_source == "geocoded"

@@ -235,13 +235,13 @@ def run_web(app, kind: str, data: bytes) -> tuple[float, float, int]:
         sign_in_coordinator(client)
     boundary, body = encode_multipart({"kind": kind, "file": FileStorage(io.BytesIO(data), filename="x.csv")})
     upload_s, response = timed(lambda: client.post(
-        "/coordinator/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"))
+        "/coordinator/data/import", data=body, content_type=f"multipart/form-data; boundary={boundary}"))
     match = TOKEN.search(response.get_data(as_text=True))
     if match is None:
         return upload_s, float("nan"), response.status_code
     boundary, body = encode_multipart({"token": match.group(1)})
     apply_s, response = timed(lambda: client.post(
-        "/coordinator/import/apply", data=body, content_type=f"multipart/form-data; boundary={boundary}"))
+        "/coordinator/data/import/apply", data=body, content_type=f"multipart/form-data; boundary={boundary}"))
     return upload_s, apply_s, response.status_code
 
 

@@ -118,7 +118,7 @@ def routes(request_id: int) -> list[Route]:
         Route("request page", f"/coordinator/requests/{request_id}", "coordinator", "detail", 1),
         Route("communities", "/coordinator/communities", "coordinator", "list", 1),
         Route("recruitment board", "/coordinator/recruitment", "coordinator", "list", 1),
-        Route("dashboard", "/coordinator/dashboard", "coordinator", "", 1),
+        Route("dashboard", "/coordinator/reports", "coordinator", "", 1),
     ]
 
 

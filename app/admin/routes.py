@@ -8,9 +8,9 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
-from app.auth.forms import ActionForm
 from app.auth.messages import account_error_messages
-from app.auth.session import client_address
+from app.web import client_address
+from app.forms import ActionForm
 from app.decorators import role_required
 from app.extensions import db
 from app.labels import label

@@ -79,9 +79,3 @@ class ForgotPasswordForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
                        render_kw={"autocomplete": "username"})
     submit = SubmitField(_l("Send me a link"))
-
-
-class ActionForm(BaseForm):
-    """A button that only carries the CSRF token (sign out, renew codes...)."""
-
-    submit = SubmitField()

@@ -15,7 +15,6 @@ from limits import parse
 
 from app.auth import bp
 from app.auth.forms import (
-    ActionForm,
     ChangePasswordForm,
     ConfirmWithPasswordForm,
     ForgotPasswordForm,
@@ -25,7 +24,7 @@ from app.auth.forms import (
     SignInForm,
 )
 from app.auth.messages import account_error_messages
-from app.auth.session import (
+from app.web import (
     PENDING,
     begin_pending,
     client_address,
@@ -34,6 +33,7 @@ from app.auth.session import (
     pending_user,
 )
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
+from app.forms import ActionForm
 from app.extensions import limiter
 from app.mail import mail_configured, send_password_link
 from app.secrets_at_rest import seal, unseal

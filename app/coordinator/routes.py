@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.auth.forms import ActionForm
 from app.auth.messages import account_error_messages
-from app.auth.session import client_address
+from app.web import client_address
 from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
+from app.forms import ActionForm
 from app.decorators import role_required
 from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map

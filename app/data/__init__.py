@@ -1,5 +1,5 @@
 """Data in and out: CSV exports of every list and imports with a dry run first
-(``/coordinator/export/...``, ``/coordinator/import``)."""
+(``/coordinator/data/export/...``, ``/coordinator/data/import``)."""
 
 from flask import Blueprint
 

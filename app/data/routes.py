@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.auth.session import client_address
+from app.web import client_address
 from app.data import bp
 from app.data.forms import (
     COLUMN_HELP,

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.auth.session import client_address
+from app.web import client_address
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.profile_forms import ProfileForm

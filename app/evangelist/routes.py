@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.auth.forms import ActionForm
-from app.auth.session import client_address
+from app.web import client_address
+from app.forms import ActionForm
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.forms import DeclineAssignmentForm, VisitForm

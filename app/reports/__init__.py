@@ -1,4 +1,4 @@
-"""What the programme achieves: the coordinators' dashboard (``/coordinator/dashboard``)."""
+"""What the programme achieves: the coordinators' dashboard (``/coordinator/reports``)."""
 
 from flask import Blueprint
 

@@ -1,4 +1,4 @@
-"""/coordinator/dashboard: what the programme has reached, in charts and tables."""
+"""/coordinator/reports: what the programme has reached, in charts and tables."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from evangelists.reports import SMALL_CELL
 from evangelists.vocabulary import AGE_BANDS, GENDERS
 
 
-@bp.get("/dashboard")
+@bp.get("")
 @role_required("coordinator", "admin")
 @cached_page
 def dashboard():

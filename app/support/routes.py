@@ -7,7 +7,7 @@ import secrets
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from app.auth.session import client_address
+from app.web import client_address
 from app.decorators import public
 from app.extensions import limiter
 from app.i18n import carried_value, current_language
@@ -46,7 +46,7 @@ def _request_form() -> RequestForm:
     return form
 
 
-@bp.route("/request", methods=["GET", "POST"])
+@bp.route("", methods=["GET", "POST"])
 @public
 @limiter.limit("10 per hour", methods=["POST"], deduct_when=_created, scope="support-request")
 @cached_page
@@ -102,7 +102,7 @@ def new_request():
     return redirect(url_for("support.sent"))
 
 
-@bp.get("/request/sent")
+@bp.get("/sent")
 @public
 def sent():
     """The confirmation: the request number and, once only, the private status link.
@@ -138,7 +138,7 @@ def _carried_back(number: int) -> str | None:
     return token if found is not None and found.id == number else None
 
 
-@bp.get("/request/thanks")
+@bp.get("/thanks")
 @public
 def thanks():
     return render_template("support/thanks.html")
@@ -151,7 +151,7 @@ def _by_token(token: str):
     return found
 
 
-@bp.route("/request/status/<token>", methods=["GET", "POST"])
+@bp.route("/status/<token>", methods=["GET", "POST"])
 @public
 @cached_page
 def status(token: str):
@@ -180,7 +180,7 @@ def status(token: str):
     ), (422 if form.errors else 200)
 
 
-@bp.post("/request/status/<token>/withdraw")
+@bp.post("/status/<token>/withdraw")
 @public
 def withdraw(token: str):
     support_request = _by_token(token)

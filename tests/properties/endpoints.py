@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
 from app.auth.forms import (
-    ActionForm,
     ChangePasswordForm,
     ConfirmWithPasswordForm,
     ForgotPasswordForm,
@@ -37,18 +36,11 @@ from app.coordinator.forms import (
 from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, VisitForm
 from app.evangelist.profile_forms import ProfileForm
+from app.forms import ActionForm
 from app.map.forms import MapFilterForm
-from app.network.forms import (
-    AppointForm,
-    BoardFilterForm,
-    CommunityFilterForm,
-    CommunityForm,
-    EvangelistForm,
-    MoveForm,
-    NominationForm,
-    StatusForm,
-)
+from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.public.forms import MunicipalityFilterForm
+from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
 from app.support.forms import MessageForm, RequestForm, WithdrawForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
@@ -121,25 +113,35 @@ POSTS: dict[str, Post] = {
     "evangelist.new_visit": Post("evangelist", (VisitForm,), args={"assignment_id": "accepted_assignment"}),
     "evangelist.profile": Post("evangelist", (ProfileForm,), raw=("action",)),
     "evangelist.visit": Post("evangelist", (VisitForm,)),
-    "network.appoint": Post("coordinator", (AppointForm,), args={"evangelist_id": "candidate"}),
-    "network.community_status": Post("coordinator", (StatusForm,)),
-    "network.edit_community": Post("coordinator", (CommunityForm,), raw=("action",)),
-    "network.edit_evangelist": Post("coordinator", (EvangelistForm,), raw=("action",)),
-    "network.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
-    "network.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
-    "network.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
+    "recruitment.appoint": Post("coordinator", (AppointForm,), args={"evangelist_id": "candidate"}),
+    "communities.community_status": Post("coordinator", (StatusForm,)),
+    "communities.edit_community": Post("coordinator", (CommunityForm,), raw=("action",)),
+    "recruitment.edit_evangelist": Post("coordinator", (EvangelistForm,), raw=("action",)),
+    "recruitment.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
+    "communities.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
+    "recruitment.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
     "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next", "carry")),
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
 }
 
+# Old addresses of moved staff pages: they only answer 308 to the new address (the page
+# posted above), read no form, and are tested in tests/web/test_moved_pages.py.
+MOVED = frozenset({
+    "coordinator.moved_apply_import",
+    "coordinator.moved_appoint",
+    "coordinator.moved_edit_evangelist",
+    "coordinator.moved_import",
+    "coordinator.moved_move",
+})
+
 # Forms filled from the query string of a GET page (or API call), by endpoint.
 QUERY_FORMS = {
     "public.municipalities": MunicipalityFilterForm,
     "coordinator.requests": QueueFilterForm,
-    "network.communities": CommunityFilterForm,
-    "network.recruitment": BoardFilterForm,
+    "communities.communities": CommunityFilterForm,
+    "recruitment.recruitment": BoardFilterForm,
     "admin.users": UserFilterForm,
     "admin.audit": AuditFilterForm,
     "map.network": MapFilterForm,

@@ -155,7 +155,7 @@ def test_a_json_body_is_not_taken_for_a_form(world, db):
 def test_a_community_filter_no_id_can_be_is_a_bad_filter_of_the_export(world):
     coordinator = world.client("coordinator")
     for number in ("99999999999999999999999", "9223372036854775808", "2147483648", "0", "-1"):
-        response = coordinator.get(f"/coordinator/export/evangelists.csv?community={number}")
+        response = coordinator.get(f"/coordinator/data/export/evangelists.csv?community={number}")
         assert response.status_code == 400, number
         assert "community" in response.get_data(as_text=True)
 
@@ -178,7 +178,7 @@ def test_an_audit_filter_at_the_end_of_the_calendar_is_an_error_on_the_field(wor
 def test_an_export_date_at_the_end_of_the_calendar_is_a_bad_filter(world):
     coordinator = in_english(world.client("coordinator"))
     for dataset in ("visits", "outcomes"):
-        response = coordinator.get(f"/coordinator/export/{dataset}.csv?to=9999-12-31")
+        response = coordinator.get(f"/coordinator/data/export/{dataset}.csv?to=9999-12-31")
         assert response.status_code == 400
         assert "between 1900-01-01 and 2100-12-31" in response.get_data(as_text=True)
-        assert coordinator.get(f"/coordinator/export/{dataset}.csv?from=1900-01-01&to=2100-12-31").status_code == 200
+        assert coordinator.get(f"/coordinator/data/export/{dataset}.csv?from=1900-01-01&to=2100-12-31").status_code == 200

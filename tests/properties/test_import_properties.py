@@ -384,7 +384,7 @@ def coordinator(signed_in_client):
 
 def upload(client, kind: str, data: bytes):
     boundary, body = encode_multipart({"kind": kind, "file": FileStorage(io.BytesIO(data), filename="x.csv")})
-    return client.post("/coordinator/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    return client.post("/coordinator/data/import", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 @examples(40)
@@ -412,7 +412,7 @@ def test_applying_any_signed_file_from_the_page_changes_nothing_unless_it_is_val
     kind, data = kind_and_file
     client, user = coordinator
     before = snapshot(db)
-    response = client.post("/coordinator/import/apply", data={"token": signed(app, user, kind, data)})
+    response = client.post("/coordinator/data/import/apply", data={"token": signed(app, user, kind, data)})
     assert response.status_code in (302, 409)
     if response.status_code == 409:
         assert snapshot(db) == before
@@ -428,7 +428,7 @@ def test_a_token_that_is_not_ours_changes_nothing(app, db, towns, coordinator, t
     assume(forged != genuine)
     before = snapshot(db)
     for sent in (token, forged):
-        response = client.post("/coordinator/import/apply", data={"token": sent})
+        response = client.post("/coordinator/data/import/apply", data={"token": sent})
         assert response.status_code == 302
     assert snapshot(db) == before
 

@@ -84,7 +84,7 @@ def test_every_chart_is_drawn_on_a_desktop_without_console_errors(site, page_at)
     page = page_at(DESKTOP)
     problems = watch_console(page)
     sign_in(page, base, coordinator)
-    page.goto(base + "/coordinator/dashboard")
+    page.goto(base + "/coordinator/reports")
     wait_until_every_chart_is_drawn(page)
     # Each canvas has pixels: Chart.js sized it to its box.
     sizes = page.evaluate(
@@ -103,12 +103,12 @@ def test_on_a_phone_with_reduced_motion_charts_fit_and_stand_still(site, page_at
     page.emulate_media(reduced_motion="reduce")
     problems = watch_console(page)
     sign_in(page, base, coordinator)
-    page.goto(base + "/coordinator/dashboard")
+    page.goto(base + "/coordinator/reports")
     page.get_by_role("button", name="メニューを表示").click()
     page.locator("#nav-main.show").wait_for()
     with page.expect_navigation():
         page.get_by_role("button", name="English").click()
-    assert page.url.endswith("/coordinator/dashboard")
+    assert page.url.endswith("/coordinator/reports")
     wait_until_every_chart_is_drawn(page)
     assert page.evaluate(
         "Array.from(document.querySelectorAll('[data-chart] canvas'))"
@@ -126,7 +126,7 @@ def test_charts_animate_when_motion_is_welcome(site, page_at):
     page = page_at(DESKTOP)
     page.emulate_media(reduced_motion="no-preference")
     sign_in(page, base, coordinator)
-    page.goto(base + "/coordinator/dashboard")
+    page.goto(base + "/coordinator/reports")
     wait_until_every_chart_is_drawn(page)
     assert page.evaluate(
         "Array.from(document.querySelectorAll('[data-chart] canvas'))"

@@ -43,7 +43,7 @@ def upload(client, kind: str, data: bytes, filename: str = "survey.csv", **extra
     boundary, body = encode_multipart(
         {"kind": kind, "file": FileStorage(io.BytesIO(data), filename=filename, content_type="text/csv"), **extra}
     )
-    return client.post("/coordinator/import", data=body,
+    return client.post("/coordinator/data/import", data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
@@ -56,7 +56,7 @@ def apply_token(html: str) -> str:
 
 @pytest.mark.parametrize("dataset", ["municipalities", "communities", "evangelists", "requests", "visits", "outcomes"])
 def test_each_list_downloads_as_csv_with_a_bom_and_a_dated_file_name(coordinator_client, gazetteer, dataset):
-    response = coordinator_client.get(f"/coordinator/export/{dataset}.csv")
+    response = coordinator_client.get(f"/coordinator/data/export/{dataset}.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
     today = datetime.now(ZoneInfo("Asia/Tokyo")).date()  # the file's date is Japan's
@@ -68,7 +68,7 @@ def test_each_list_downloads_as_csv_with_a_bom_and_a_dated_file_name(coordinator
 
 def test_the_municipality_download_has_exactly_the_rows_the_list_shows(coordinator_client, db, gazetteer):
     query = "prefecture=13&kind=special_ward"
-    rows = rows_of(coordinator_client.get(f"/coordinator/export/municipalities.csv?{query}&page=2"))
+    rows = rows_of(coordinator_client.get(f"/coordinator/data/export/municipalities.csv?{query}&page=2"))
     expected = db.session.scalars(municipality_search(MunicipalityFilters(prefecture="13", kind="special_ward"))).all()
     assert [r["code"] for r in rows] == [m.code for m in expected]
     assert len(rows) == 23 and rows[0]["name"] == "千代田区"
@@ -82,9 +82,9 @@ def test_the_request_download_follows_the_queues_filters(coordinator_client, db,
     open_ones = [make_request(municipality=sapporo), make_request(municipality=chiyoda, status="triaged")]
     make_request(municipality=chiyoda, status="completed")
     db.session.commit()
-    rows = rows_of(coordinator_client.get("/coordinator/export/requests.csv"))
+    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv"))
     assert sorted(int(r["id"]) for r in rows) == sorted(r.id for r in open_ones)
-    rows = rows_of(coordinator_client.get("/coordinator/export/requests.csv?prefecture=13&status=triaged"))
+    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv?prefecture=13&status=triaged"))
     assert [int(r["id"]) for r in rows] == [open_ones[1].id]
     page = coordinator_client.get("/coordinator/requests?prefecture=13&status=triaged").get_data(as_text=True)
     assert re.findall(r'/coordinator/requests/(\d+)"', page) == [str(open_ones[1].id)]
@@ -93,10 +93,10 @@ def test_the_request_download_follows_the_queues_filters(coordinator_client, db,
 @pytest.mark.parametrize(
     "url, parameter",
     [
-        ("/coordinator/export/municipalities.csv?prefecture=99", "prefecture"),
-        ("/coordinator/export/requests.csv?status=lost", "status"),
-        ("/coordinator/export/visits.csv?from=yesterday", "from"),
-        ("/coordinator/export/evangelists.csv?colour=red", "colour"),
+        ("/coordinator/data/export/municipalities.csv?prefecture=99", "prefecture"),
+        ("/coordinator/data/export/requests.csv?status=lost", "status"),
+        ("/coordinator/data/export/visits.csv?from=yesterday", "from"),
+        ("/coordinator/data/export/evangelists.csv?colour=red", "colour"),
     ],
 )
 def test_a_bad_filter_answers_400_naming_the_parameter(coordinator_client, gazetteer, url, parameter):
@@ -107,30 +107,30 @@ def test_a_bad_filter_answers_400_naming_the_parameter(coordinator_client, gazet
 
 
 def test_an_unknown_export_is_not_found(coordinator_client):
-    assert coordinator_client.get("/coordinator/export/passwords.csv").status_code == 404
+    assert coordinator_client.get("/coordinator/data/export/passwords.csv").status_code == 404
 
 
 def test_exports_are_for_staff_only(client, evangelist_client, admin_client, db):
-    assert evangelist_client.get("/coordinator/export/evangelists.csv").status_code == 403
-    anonymous = client.get("/coordinator/export/evangelists.csv")
+    assert evangelist_client.get("/coordinator/data/export/evangelists.csv").status_code == 403
+    anonymous = client.get("/coordinator/data/export/evangelists.csv")
     assert anonymous.status_code == 302 and "/auth/login" in anonymous.headers["Location"]
-    assert admin_client.get("/coordinator/export/evangelists.csv").status_code == 200
+    assert admin_client.get("/coordinator/data/export/evangelists.csv").status_code == 200
 
 
 def test_the_evangelist_download_has_no_age_band_or_gender(coordinator_client, db, gazetteer):
     make_evangelist(home_municipality=municipality(db, "011002"), age_band="40s", gender="nonbinary")
     db.session.commit()
-    response = coordinator_client.get("/coordinator/export/evangelists.csv")
+    response = coordinator_client.get("/coordinator/data/export/evangelists.csv")
     (row,) = rows_of(response)
     assert "age_band" not in row and "gender" not in row and "nonbinary" not in response.get_data(as_text=True)
 
 
 def test_staff_see_a_download_link_that_keeps_the_filters_and_the_public_does_not(client, coordinator_client, gazetteer):
     page = coordinator_client.get("/municipalities?prefecture=01&page=2").get_data(as_text=True)
-    assert 'href="/coordinator/export/municipalities.csv?prefecture=01"' in page
-    assert "/coordinator/export/" not in client.get("/municipalities?prefecture=01").get_data(as_text=True)
+    assert 'href="/coordinator/data/export/municipalities.csv?prefecture=01"' in page
+    assert "/coordinator/data/export/" not in client.get("/municipalities?prefecture=01").get_data(as_text=True)
     queue = coordinator_client.get("/coordinator/requests?prefecture=13").get_data(as_text=True)
-    assert 'href="/coordinator/export/requests.csv?prefecture=13"' in queue
+    assert 'href="/coordinator/data/export/requests.csv?prefecture=13"' in queue
 
 
 # --- Import from the web -----------------------------------------------------------------
@@ -143,14 +143,14 @@ def test_upload_check_then_apply_changes_the_database_once(coordinator_client, d
     assert "Shift_JIS" in html and "011002 札幌市" in html
     assert municipality(db, "011002").open_data_status == "non_active"  # nothing yet
 
-    applied = coordinator_client.post("/coordinator/import/apply", data={"token": apply_token(html)})
-    assert applied.status_code == 302 and applied.headers["Location"] == "/coordinator/import"
+    applied = coordinator_client.post("/coordinator/data/import/apply", data={"token": apply_token(html)})
+    assert applied.status_code == 302 and applied.headers["Location"] == "/coordinator/data/import"
     sapporo = municipality(db, "011002")
     assert (sapporo.open_data_status, sapporo.open_data_since, sapporo.engagement_stage) == (
         "active", date(2024, 3, 31), "active")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "import.applied")) == 1
-    follow = coordinator_client.get("/coordinator/import").get_data(as_text=True)
+    follow = coordinator_client.get("/coordinator/data/import").get_data(as_text=True)
     assert "alert-success" in follow
 
 
@@ -171,7 +171,7 @@ def test_a_utf16_file_is_refused_with_a_clear_message(coordinator_client, db, ga
 
 def test_the_form_asks_for_a_kind_and_a_file(coordinator_client, db):
     coordinator_client.set_cookie("lang", "en")
-    html = coordinator_client.post("/coordinator/import", data={}, content_type="multipart/form-data").get_data(as_text=True)
+    html = coordinator_client.post("/coordinator/data/import", data={}, content_type="multipart/form-data").get_data(as_text=True)
     assert "Choose what the file contains." in html and "Choose a CSV file." in html
 
 
@@ -179,19 +179,19 @@ def test_a_tampered_token_changes_nothing(coordinator_client, db, gazetteer):
     html = upload(coordinator_client, "municipality_status", SURVEY.encode()).get_data(as_text=True)
     token = apply_token(html)
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    response = coordinator_client.post("/coordinator/import/apply", data={"token": forged})
+    response = coordinator_client.post("/coordinator/data/import/apply", data={"token": forged})
     assert response.status_code == 302
     assert municipality(db, "011002").open_data_status == "non_active"
-    coordinator_client.post("/coordinator/import/apply", data={"token": token})
+    coordinator_client.post("/coordinator/data/import/apply", data={"token": token})
     assert municipality(db, "011002").open_data_status == "active"  # the genuine one works
 
 
 def test_a_token_is_only_good_for_the_coordinator_who_checked_the_file(app, coordinator_client, signed_in_client, db, gazetteer):
     token = apply_token(upload(coordinator_client, "municipality_status", SURVEY.encode()).get_data(as_text=True))
     other, _user = signed_in_client("coordinator")
-    other.post("/coordinator/import/apply", data={"token": token})
+    other.post("/coordinator/data/import/apply", data={"token": token})
     assert municipality(db, "011002").open_data_status == "non_active"
-    coordinator_client.post("/coordinator/import/apply", data={"token": token})
+    coordinator_client.post("/coordinator/data/import/apply", data={"token": token})
     assert municipality(db, "011002").open_data_status == "active"
 
 
@@ -203,7 +203,7 @@ def test_if_the_data_changed_since_the_check_nothing_is_applied(coordinator_clie
     token = apply_token(upload(coordinator_client, "candidates", data.encode()).get_data(as_text=True))
     db.session.execute(sa.delete(Community))
     db.session.commit()
-    response = coordinator_client.post("/coordinator/import/apply", data={"token": token})
+    response = coordinator_client.post("/coordinator/data/import/apply", data={"token": token})
     assert response.status_code == 409
     assert "Code for Sapporo" in response.get_data(as_text=True)  # named in the problem
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 0
@@ -230,30 +230,30 @@ def test_a_large_checked_file_travels_back_to_apply(coordinator_client, db, gaze
     # Sent as multipart, where Werkzeug applies that limit (before 3.1.9 it did for the
     # browser's urlencoded form too).
     boundary, body = encode_multipart({"token": token})
-    response = coordinator_client.post("/coordinator/import/apply", data=body,
+    response = coordinator_client.post("/coordinator/data/import/apply", data=body,
                                        content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Community)) == 1000
 
 
 def test_only_staff_can_import(evangelist_client, client):
-    assert evangelist_client.get("/coordinator/import").status_code == 403
-    assert evangelist_client.post("/coordinator/import/apply").status_code == 403
-    assert "/auth/login" in client.get("/coordinator/import").headers["Location"]
+    assert evangelist_client.get("/coordinator/data/import").status_code == 403
+    assert evangelist_client.post("/coordinator/data/import/apply").status_code == 403
+    assert "/auth/login" in client.get("/coordinator/data/import").headers["Location"]
 
 
 def test_with_csrf_on_the_upload_and_the_apply_need_their_tokens(app, coordinator_client, db, gazetteer):
     app.config["WTF_CSRF_ENABLED"] = True
     refused = upload(coordinator_client, "municipality_status", SURVEY.encode())
     assert refused.status_code == 400
-    form = coordinator_client.get("/coordinator/import").get_data(as_text=True)
+    form = coordinator_client.get("/coordinator/data/import").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     html = upload(coordinator_client, "municipality_status", SURVEY.encode(), csrf_token=csrf).get_data(as_text=True)
     token = apply_token(html)
-    assert coordinator_client.post("/coordinator/import/apply", data={"token": token}).status_code == 400
+    assert coordinator_client.post("/coordinator/data/import/apply", data={"token": token}).status_code == 400
     assert municipality(db, "011002").open_data_status == "non_active"
     apply_csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    coordinator_client.post("/coordinator/import/apply", data={"token": token, "csrf_token": apply_csrf})
+    coordinator_client.post("/coordinator/data/import/apply", data={"token": token, "csrf_token": apply_csrf})
     assert municipality(db, "011002").open_data_status == "active"
 
 

@@ -1,4 +1,4 @@
-"""/coordinator/communities, /coordinator/recruitment and /coordinator/evangelists/<id>:
+"""/coordinator/communities, /coordinator/recruitment and /coordinator/recruitment/<id>:
 pages, filters, forms that keep what was typed, moves, and who may reach them."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def input_value(html: str, name: str) -> str | None:
 
 
 def urls(community_id: int, evangelist_id: int) -> list[tuple[str, str]]:
-    c, e = f"/coordinator/communities/{community_id}", f"/coordinator/evangelists/{evangelist_id}"
+    c, e = f"/coordinator/communities/{community_id}", f"/coordinator/recruitment/{evangelist_id}"
     return [
         ("GET", "/coordinator/communities"), ("GET", "/coordinator/communities/new"), ("GET", c),
         ("GET", c + "/edit"), ("POST", c + "/status"), ("GET", "/coordinator/recruitment"),
@@ -106,7 +106,7 @@ def test_staff_reach_every_page(signed_in_client, targets, role):
 
 def test_a_missing_community_or_evangelist_is_404(staff, towns):
     assert staff.get("/coordinator/communities/999").status_code == 404
-    assert staff.get("/coordinator/evangelists/999").status_code == 404
+    assert staff.get("/coordinator/recruitment/999").status_code == 404
 
 
 # --- communities -----------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_a_nomination_makes_a_candidate_and_a_bad_one_keeps_the_form(staff, db, 
     assert re.search(r'<input[^>]*checked[^>]*value="gis"|<input[^>]*value="gis"[^>]*checked', html)
     response = staff.post("/coordinator/recruitment/new", data={**data, "email": "hanako@example.jp"})
     person = db.session.scalar(sa.select(Evangelist))
-    assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/evangelists/{person.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/recruitment/{person.id}"
     assert (person.status, person.user_id, person.home_municipality.code) == ("candidate", None, "013030")
     page = text(staff.get(response.headers["Location"]))
     assert "nominated with hanako@example.jp" in page and "LT が上手" in page and "Nominated as a candidate" in page
@@ -364,7 +364,7 @@ def test_the_board_issues_a_fixed_number_of_queries(staff, db, towns, pipeline, 
 
 def test_appointing_a_candidate_creates_the_account_and_shows_the_invitation_link(staff, db, pipeline):
     person = pipeline["candidate"]
-    url = f"/coordinator/evangelists/{person.id}/appoint"
+    url = f"/coordinator/recruitment/{person.id}/appoint"
     assert 'name="email"' in text(staff.get(url))
     bad = staff.post(url, data={"appointed_on": (TODAY + timedelta(days=30)).isoformat(), "email": "new@example.jp"})
     assert bad.status_code == 422 and "cannot be in the future" in text(bad)
@@ -384,7 +384,7 @@ def test_an_appointment_with_a_taken_email_keeps_the_form(staff, db, pipeline):
     make_user(role="coordinator", email="taken@example.jp")
     db.session.commit()
     person = pipeline["candidate"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/appoint",
+    response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
                           data={"appointed_on": TODAY.isoformat(), "email": "taken@example.jp"})
     assert response.status_code == 422 and "An account with this e-mail address already exists" in text(response)
     db.session.refresh(person)
@@ -393,23 +393,23 @@ def test_an_appointment_with_a_taken_email_keeps_the_form(staff, db, pipeline):
 
 def test_pause_resume_and_retire_from_the_board(staff, db, pipeline):
     person = pipeline["active"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/move",
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move",
                           data={"target": "paused", "next": "/coordinator/recruitment?prefecture=02"})
     assert response.headers["Location"] == "/coordinator/recruitment?prefecture=02"
     db.session.refresh(person)
     assert person.status == "paused"
     html = text(staff.get(response.headers["Location"]))
     assert "活動 青森: Active → Paused." in html and "活動 青森" in column(html, "paused")
-    staff.post(f"/coordinator/evangelists/{person.id}/move", data={"target": "retired"})
+    staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "retired"})
     db.session.refresh(person)
     assert person.status == "retired"
 
 
 def test_a_refused_move_says_why_and_changes_nothing(staff, db, pipeline):
     person = pipeline["candidate"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/move",
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move",
                           data={"target": "retired", "next": "https://evil.example/"})
-    assert response.headers["Location"] == f"/coordinator/evangelists/{person.id}"  # no open redirect
+    assert response.headers["Location"] == f"/coordinator/recruitment/{person.id}"  # no open redirect
     html = text(staff.get(response.headers["Location"]))
     assert "候補 札幌 cannot move from “Candidate” to “Retired”." in html
     db.session.refresh(person)
@@ -420,8 +420,8 @@ def test_a_refused_move_says_why_and_changes_nothing(staff, db, pipeline):
 
 def test_moving_a_candidate_to_active_goes_through_the_appointment_form(staff, pipeline):
     person = pipeline["candidate"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/move", data={"target": "active"})
-    assert response.headers["Location"] == f"/coordinator/evangelists/{person.id}/appoint"
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "active"})
+    assert response.headers["Location"] == f"/coordinator/recruitment/{person.id}/appoint"
 
 
 def test_the_evangelist_page_shows_facts_load_assignments_and_visits(staff, db, towns, pipeline):
@@ -432,7 +432,7 @@ def test_the_evangelist_page_shows_facts_load_assignments_and_visits(staff, db, 
     visit.outcomes.append(Outcome(type="datasets_published", count=7, achieved_on=TODAY))
     db.session.add(visit)
     db.session.commit()
-    html = text(staff.get(f"/coordinator/evangelists/{person.id}"))
+    html = text(staff.get(f"/coordinator/recruitment/{person.id}"))
     assert "1 of 2 slots in use" in html and "Code for Aomori" in html
     assert "当別町" in html and "Datasets published (7)" in html and "Accepted" in html
     assert "Pause" in html and "Retire" in html
@@ -440,7 +440,7 @@ def test_the_evangelist_page_shows_facts_load_assignments_and_visits(staff, db, 
 
 def test_a_coordinator_sets_an_evangelists_position_by_hand(staff, db, pipeline):
     person = pipeline["paused"]
-    url = f"/coordinator/evangelists/{person.id}/edit"
+    url = f"/coordinator/recruitment/{person.id}/edit"
     assert input_value(text(staff.get(url)), "family_name") == "休止"
     data = {"family_name": "休止", "given_name": "当別", "prefecture": "01", "municipality": "013030",
             "community": "", "location": "manual", "lat": "43.3", "lon": ""}
@@ -464,12 +464,12 @@ def test_pages_render_in_japanese_by_default(signed_in_client, pipeline, c4s):
 def test_with_mail_configured_the_invitation_is_e_mailed(app, staff, db, pipeline, monkeypatch):
     sent = []
     app.config["MAIL_SERVER"] = "smtp.example.invalid"
-    monkeypatch.setattr("app.network.routes.send_password_link",
+    monkeypatch.setattr("app.recruitment.routes.send_password_link",
                         lambda user, token, purpose: sent.append((user.email, purpose)))
     person = pipeline["candidate"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/appoint",
+    response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
                           data={"appointed_on": TODAY.isoformat(), "email": "mailed@example.jp"})
-    assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/evangelists/{person.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/recruitment/{person.id}"
     assert sent == [("mailed@example.jp", "invitation")]
     assert "The invitation was e-mailed to mailed@example.jp." in text(staff.get(response.headers["Location"]))
 
@@ -480,9 +480,9 @@ def test_when_the_e_mail_fails_the_link_is_shown_instead(app, staff, db, pipelin
     def refuse(user, token, purpose):
         raise OSError("connection refused")
 
-    monkeypatch.setattr("app.network.routes.send_password_link", refuse)
+    monkeypatch.setattr("app.recruitment.routes.send_password_link", refuse)
     person = pipeline["candidate"]
-    response = staff.post(f"/coordinator/evangelists/{person.id}/appoint",
+    response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
                           data={"appointed_on": TODAY.isoformat(), "email": "unlucky@example.jp"})
     html = text(response)
     assert response.status_code == 200 and "The e-mail could not be sent" in html
@@ -492,7 +492,7 @@ def test_when_the_e_mail_fails_the_link_is_shown_instead(app, staff, db, pipelin
 def test_moves_need_the_csrf_token_when_protection_is_on(app, staff, db, pipeline):
     person = pipeline["active"]
     app.config["WTF_CSRF_ENABLED"] = True
-    url = f"/coordinator/evangelists/{person.id}/move"
+    url = f"/coordinator/recruitment/{person.id}/move"
     assert staff.post(url, data={"target": "paused"}).status_code == 400
     db.session.refresh(person)
     assert person.status == "active"
@@ -543,17 +543,17 @@ def test_the_pages_fit_the_screen_pass_axe_and_work_with_the_keyboard(live_serve
             break
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert re.search(r"/coordinator/evangelists/\d+$", page.url)
+    assert re.search(r"/coordinator/recruitment/\d+$", page.url)
     assert page.get_by_role("heading", name=re.compile("候補 太郎")).is_visible()
 
 
 def test_the_appointment_form_is_only_for_candidates_and_retired_people(staff, db, pipeline):
     active, paused = pipeline["active"], pipeline["paused"]
-    response = staff.get(f"/coordinator/evangelists/{active.id}/appoint")
-    assert response.headers["Location"] == f"/coordinator/evangelists/{active.id}"
+    response = staff.get(f"/coordinator/recruitment/{active.id}/appoint")
+    assert response.headers["Location"] == f"/coordinator/recruitment/{active.id}"
     assert "活動 青森 already has the status “Active”." in text(staff.get(response.headers["Location"]))
-    response = staff.get(f"/coordinator/evangelists/{paused.id}/appoint")
-    assert response.headers["Location"] == f"/coordinator/evangelists/{paused.id}"
+    response = staff.get(f"/coordinator/recruitment/{paused.id}/appoint")
+    assert response.headers["Location"] == f"/coordinator/recruitment/{paused.id}"
     page = text(staff.get(response.headers["Location"]))
     assert "cannot move" not in page and "Resume" in page
 
@@ -561,7 +561,7 @@ def test_the_appointment_form_is_only_for_candidates_and_retired_people(staff, d
 def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, pipeline, count_queries):
     person = pipeline["active"]
     with count_queries() as few:
-        assert staff.get(f"/coordinator/evangelists/{person.id}").status_code == 200
+        assert staff.get(f"/coordinator/recruitment/{person.id}").status_code == 200
     for n in range(6):
         assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
                                 distance_km=1, reasons=[], status="completed")
@@ -571,8 +571,8 @@ def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, 
     db.session.commit()
     # Followed as a browser does, so the page shows (and clears) the flash messages: a
     # page with messages is rendered without the page cache, one query fewer.
-    staff.post(f"/coordinator/evangelists/{person.id}/move", data={"target": "paused"}, follow_redirects=True)
-    staff.post(f"/coordinator/evangelists/{person.id}/move", data={"target": "active"}, follow_redirects=True)
+    staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "paused"}, follow_redirects=True)
+    staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "active"}, follow_redirects=True)
     with count_queries() as many:
-        assert staff.get(f"/coordinator/evangelists/{person.id}").status_code == 200
+        assert staff.get(f"/coordinator/recruitment/{person.id}").status_code == 200
     assert many.count == few.count

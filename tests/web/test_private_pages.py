@@ -58,7 +58,7 @@ def test_every_answer_about_a_token_is_no_store(app, client, towns, db):
 @pytest.mark.parametrize("role, paths", [
     ("evangelist", ["/me/", "/auth/account", "/network", "/municipalities", "/api/v1/prefectures"]),
     ("coordinator", ["/coordinator/", "/coordinator/requests", "/coordinator/communities", "/coordinator/recruitment",
-                     "/coordinator/export/communities.csv", "/map"]),
+                     "/coordinator/data/export/communities.csv", "/map"]),
     ("admin", ["/admin/users", "/admin/audit"]),
 ])
 def test_every_page_for_a_signed_in_user_is_no_store(request, role, paths):

@@ -1,4 +1,4 @@
-"""/coordinator/dashboard: who may see it, every chart with its table, the figures in both
+"""/coordinator/reports: who may see it, every chart with its table, the figures in both
 languages, small groups hidden, a fixed number of queries, colours with enough contrast."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from app.reports import routes as report_routes
 from tests.factories import make_evangelist, make_municipality, make_prefecture, make_request
 from tests.services.test_reports import TODAY, assign, network, utc, visit  # noqa: F401 (fixture)
 
-URL = "/coordinator/dashboard"
+URL = "/coordinator/reports"
 CHART_IDS = (
     "open-data-timeline", "open-data-prefectures", "requests-open", "requests-days", "visits-months",
     "outcomes", "funnel", "load", "gap-prefectures", "diversity", "prefectures-covered",

@@ -212,8 +212,8 @@ def build_world(db, make_account) -> dict:
             f"/request/status/{STATUS_TOKEN}",
             f"/coordinator/requests/{working.id}",
             f"/coordinator/requests/{closed.id}",
-            f"/coordinator/evangelists/{theirs.id}",
-            f"/coordinator/evangelists/{me.id}",
+            f"/coordinator/recruitment/{theirs.id}",
+            f"/coordinator/recruitment/{me.id}",
             "/municipalities/012173",
         ],
     }
@@ -255,7 +255,7 @@ def leftovers(body: str, text: str) -> list[str]:
 def get_urls(app, world) -> list[str]:
     urls = [url_for_endpoint(app, endpoint, {**world["url_args"], "dataset": "municipalities"})
             for endpoint, (method, _rule) in sorted(ACCESS.items()) if method == "GET"]
-    urls += [f"/coordinator/export/{kind}.csv" for kind in EXPORT_KINDS]
+    urls += [f"/coordinator/data/export/{kind}.csv" for kind in EXPORT_KINDS]
     return urls + world["more_urls"]
 
 
@@ -291,7 +291,7 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert public_town.count(text) >= 2  # the community in the list and in the map's data
     staff_request = seen["coordinator"][f"/coordinator/requests/{world['url_args']['request_id']}"]
     assert 'type="application/json"' in staff_request and text in staff_request
-    assert text in seen["coordinator"]["/coordinator/evangelists/" + str(world["url_args"]["evangelist_id"])]
+    assert text in seen["coordinator"]["/coordinator/recruitment/" + str(world["url_args"]["evangelist_id"])]
     assert text in seen["anonymous"][f"/request/status/{STATUS_TOKEN}"]
     assert text in seen["admin"]["/admin/audit"]
     assert text in seen["evangelist"]["/me/"]
@@ -308,12 +308,12 @@ def test_imported_names_are_shown_literally(app, db, make_account, coordinator_c
             "candidates": f"姓,名,市区町村コード,スキル\n{text},{text},011002,gis\n",
         }
         for kind, content in files.items():
-            response = coordinator_client.post("/coordinator/import", data={
+            response = coordinator_client.post("/coordinator/data/import", data={
                 "kind": kind, "file": (io.BytesIO(content.encode()), f"{kind}.csv")},
                 content_type="multipart/form-data")
             assert response.status_code == 200, response.get_data(as_text=True)[:300]
             token = response.get_data(as_text=True).split('name="token" type="hidden" value="')[1].split('"')[0]
-            response = coordinator_client.post("/coordinator/import/apply", data={"token": token})
+            response = coordinator_client.post("/coordinator/data/import/apply", data={"token": token})
             assert response.status_code in (200, 302), response.get_data(as_text=True)[:300]
         for client in (app.test_client(), coordinator_client):
             for url in ("/municipalities/011002", "/coordinator/recruitment", "/coordinator/communities"):

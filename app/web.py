@@ -1,4 +1,5 @@
-"""Flask-Login wiring and the half-signed-in state between password and second factor."""
+"""Web-layer helpers shared by the blueprints: Flask-Login wiring, the client's address, and the
+half-signed-in state between password and second factor."""
 
 from __future__ import annotations
 

@@ -1,0 +1,188 @@
+"""Forms of the recruitment pages: nominating, the evangelist record, appointing, moving.
+
+Numbers and dates are read leniently: whatever was typed stays in the box, and one clear
+message per field says what is expected.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    EmailField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from app.form_fields import LenientDateField, NumberField
+from app.forms import BaseForm, PlaceMixin, choice_values, location_choices, readable_date
+from app.services.communities import ADDRESS_MAX
+from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
+from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
+from app.support.forms import CheckboxesField, set_place_choices
+from evangelists.calendar import today_in_japan
+
+
+class _PersonMixin:
+    def validate_community(self, field):
+        if field.data not in choice_values(field):
+            raise ValidationError(_("Choose from the list."))
+
+    def validate_skills(self, field):
+        if not set(field.data or ()) <= choice_values(field):
+            raise ValidationError(_("Choose topics from the list."))
+
+    def community_id(self) -> int | None:
+        return int(self.community.data) if self.community.data else None
+
+
+def _person_choices(form, prefectures, municipalities, communities, topics, locale: str) -> None:
+    ja = locale == "ja"
+    set_place_choices(form, prefectures, municipalities, locale)
+    form.community.choices = [("", _("No community"))] + [(str(cid), name) for cid, name in communities]
+    form.skills.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
+
+
+class NominationForm(_PersonMixin, BaseForm):
+    family_name = StringField(
+        _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
+        render_kw={"autocomplete": "off"},
+    )
+    given_name = StringField(
+        _l("Given name"), validators=[DataRequired(message=_l("Enter the given name.")), Length(max=PERSON_NAME_MAX)],
+        render_kw={"autocomplete": "off"},
+    )
+    email = EmailField(
+        _l("E-mail address (optional)"),
+        validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
+                                      check_deliverability=False), Length(max=254)],
+        description=_l("Needed later, when the candidate is appointed: the invitation goes to this address."),
+        render_kw={"autocomplete": "off"},
+    )
+    prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose the prefecture."))])
+    municipality = SelectField(
+        _l("Municipality"), validators=[DataRequired(message=_l("Choose the municipality."))],
+        description=_l("Their home base: they are placed at its office on the map until someone sets a position."),
+        validate_choice=False,
+    )
+    community = SelectField(_l("Community"), validate_choice=False)
+    skills = CheckboxesField(_l("Skills"), validate_choice=False,
+                             description=_l("The topics they can advise on."))
+    note = TextAreaField(
+        _l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 3},
+        description=_l("Why they are nominated, who knows them. Seen by coordinators only."),
+    )
+    save = SubmitField(_l("Nominate"))
+
+    def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        _person_choices(self, prefectures, municipalities, communities, topics, locale)
+
+    def validate_municipality(self, field):
+        if field.data and field.data not in choice_values(field):
+            raise ValidationError(_("Choose a municipality of the chosen prefecture."))
+
+    def as_input(self) -> NominationInput:
+        return NominationInput(
+            family_name=self.family_name.data or "",
+            given_name=self.given_name.data or "",
+            municipality_code=self.municipality.data,
+            community_id=self.community_id(),
+            email=(self.email.data or "").strip() or None,
+            skills=tuple(self.skills.data or ()),
+            note=self.note.data or "",
+        )
+
+
+class EvangelistForm(_PersonMixin, PlaceMixin, BaseForm):
+    family_name = StringField(
+        _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
+    )
+    given_name = StringField(
+        _l("Given name"), validators=[DataRequired(message=_l("Enter the given name.")), Length(max=PERSON_NAME_MAX)],
+    )
+    prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose the prefecture."))])
+    municipality = SelectField(
+        _l("Municipality"), validators=[DataRequired(message=_l("Choose the municipality."))],
+        description=_l("Their home base. After choosing the prefecture, the list shows its municipalities."),
+        validate_choice=False,
+    )
+    community = SelectField(_l("Community"), validate_choice=False)
+    skills = CheckboxesField(_l("Skills"), validate_choice=False,
+                             description=_l("The topics they can advise on."))
+    location = RadioField(_l("Position on the map"), default="municipality", validate_choice=False)
+    address = StringField(
+        _l("Address to look up (not stored)"), validators=[Optional(), Length(max=ADDRESS_MAX)],
+        description=_l("Only the position found is kept, not the address."),
+    )
+    lat = NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    lon = NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    save = SubmitField(_l("Save"))
+
+    def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, geocoding: bool,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        _person_choices(self, prefectures, municipalities, communities, topics, locale)
+        self.location.choices = location_choices(geocoding, _l("At the address below, looked up by the geocoder"))
+        if not geocoding:
+            del self.address
+
+    def as_input(self) -> EvangelistInput:
+        address = self.address.data or "" if "address" in self else ""
+        return EvangelistInput(
+            family_name=self.family_name.data or "",
+            given_name=self.given_name.data or "",
+            municipality_code=self.municipality.data,
+            community_id=self.community_id(),
+            skills=tuple(self.skills.data or ()),
+            location=self.location_input(address),
+        )
+
+
+class AppointForm(BaseForm):
+    appointed_on = LenientDateField(
+        _l("Appointed on"),
+        validators=[readable_date, InputRequired(message=_l("Enter the date of the appointment."))],
+        default=today_in_japan,
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Enter the e-mail address the invitation goes to.")),
+                    Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
+                          check_deliverability=False), Length(max=254)],
+        description=_l("Their account is created with this address, and the invitation to set a password goes to it."),
+        render_kw={"autocomplete": "off"},
+    )
+    save = SubmitField(_l("Appoint"))
+
+    def __init__(self, *args, needs_account: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not needs_account:
+            del self.email
+
+    def validate_appointed_on(self, field):
+        if field.data is not None and field.data > today_in_japan():
+            raise ValidationError(_("The appointment date cannot be in the future."))
+
+
+class MoveForm(BaseForm):
+    target = HiddenField(validators=[DataRequired()])
+
+
+class BoardFilterForm(BaseForm):
+    class Meta:
+        csrf = False
+
+    prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
+    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)])
+
+    def __init__(self, *args, prefectures, communities, locale: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        ja = locale == "ja"
+        self.prefecture.choices = [("", _("Any"))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
+        self.community.choices = [("", _("Any"))] + [(str(cid), name) for cid, name in communities]

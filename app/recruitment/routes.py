@@ -1,0 +1,326 @@
+"""Routes of the recruitment blueprint (``/coordinator/recruitment``): the board, nominating,
+and one evangelist as a coordinator sees them (``/coordinator/recruitment/<id>``). Staff only."""
+
+from __future__ import annotations
+
+import smtplib
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from app.decorators import role_required
+from app.forms import geocoding_offered, place_codes, show_refusal
+from app.geocoding import get_geocoder
+from app.i18n import current_language
+from app.labels import label
+from app.mail import mail_configured, password_link, send_password_link
+from app.models import Evangelist
+from app.page_cache import cached_page
+from app.recruitment import bp
+from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
+from app.safe_redirect import safe_next_url
+from app.services import accounts
+from app.services.communities import LocationRefused, get_community, list_communities
+from app.services.geography import list_prefectures
+from app.services.recruitment import (
+    MOVE_VERBS,
+    BoardFilters,
+    MoveResult,
+    RecruitmentRefused,
+    allowed_moves,
+    assignments_of,
+    evangelist_history,
+    get_evangelist,
+    is_appointment,
+    move_evangelist,
+    nominate as nominate_candidate,
+    nomination_of,
+    open_assignments,
+    recruitment_board,
+    transition_refusal,
+    update_evangelist,
+    visits_of_evangelist,
+)
+from app.services.topics import list_topics
+from app.web import client_address
+from evangelists.lifecycle import TransitionRefused
+from evangelists.limits import read_id
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
+
+STAFF = ("coordinator", "admin")
+
+# What each move is called on its button and in the history.
+MOVE_BUTTONS = {
+    "appointed": _l("Appoint…"),
+    "reappointed": _l("Appoint again…"),
+    "paused": _l("Pause"),
+    "resumed": _l("Resume"),
+    "retired": _l("Retire"),
+}
+HISTORY_ACTIONS = {
+    "evangelist.nominated": _l("Nominated as a candidate"),
+    "evangelist.appointed": _l("Appointed"),
+    "evangelist.reappointed": _l("Appointed again"),
+    "evangelist.paused": _l("Paused by a coordinator"),
+    "evangelist.resumed": _l("Resumed"),
+    "evangelist.retired": _l("Retired"),
+    "evangelist.updated": _l("Details changed by a coordinator"),
+    "evangelist.profile_updated": _l("Profile changed by themselves"),
+}
+
+
+# --- The recruitment board -------------------------------------------------------------------------
+
+
+def _move_buttons(person: Evangelist) -> list[tuple[str, str, bool]]:
+    """``(target, button text, is an appointment)`` for each move allowed from here."""
+    return [
+        (target, str(MOVE_BUTTONS[MOVE_VERBS[(person.status, target)]]), is_appointment(person.status, target))
+        for target in allowed_moves(person.status)
+    ]
+
+
+@bp.get("")
+@role_required(*STAFF)
+@cached_page
+def recruitment():
+    choices = list_communities()
+    form = BoardFilterForm(request.args, prefectures=list_prefectures(), communities=choices,
+                           locale=current_language())
+    form.validate()
+    prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
+    community_id = int(form.community.data) if form.community.data and not form.community.errors else None
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id),
+                              per_column=BOARD_COLUMN_LIMIT)
+    return render_template(
+        "recruitment/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
+        move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
+        filtered=bool(prefecture or community_id), here=request.full_path.rstrip("?"),
+        column_limit=BOARD_COLUMN_LIMIT,
+    )
+
+
+BOARD_COLUMN_LIMIT = 40  # cards per column; the counts and the per-community table cover all
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+def nominate():
+    """Nominate someone as a candidate; ``?community=<id>`` starts from that community."""
+    posted = request.method == "POST"
+    data = None
+    prefecture = request.form.get("prefecture") if posted else request.args.get("prefecture")
+    if not posted:
+        # A number no id can be (the database's integers end there) is no community.
+        chosen = read_id(request.args.get("community"))
+        from_community = get_community(chosen) if chosen else None
+        if from_community is not None:
+            prefecture = from_community.municipality.prefecture.code
+            data = {"community": str(from_community.id), "prefecture": prefecture,
+                    "municipality": from_community.municipality.code}
+        elif prefecture:
+            data = {"prefecture": prefecture}
+    prefectures, towns = place_codes(prefecture)
+    form = NominationForm(data=data, prefectures=prefectures, municipalities=towns,
+                          communities=list_communities(), topics=list_topics(), locale=current_language())
+    if not posted:
+        return render_template("recruitment/nominate.html", form=form)
+    if request.form.get("action") == "prefecture":
+        return render_template("recruitment/nominate.html", form=form, focus="municipality")
+    if not form.validate_on_submit():
+        return render_template("recruitment/nominate.html", form=form), 422
+    try:
+        candidate = nominate_candidate(current_user, form.as_input(), address=client_address())
+    except RecruitmentRefused as refused:
+        show_refusal(form, refused)
+        return render_template("recruitment/nominate.html", form=form), 422
+    flash(_("%(name)s is nominated as a candidate.", name=candidate.display_name), "success")
+    return redirect(url_for("recruitment.evangelist", evangelist_id=candidate.id))
+
+
+# --- One evangelist ----------------------------------------------------------------------------------
+
+
+def _evangelist_or_404(evangelist_id: int) -> Evangelist:
+    found = get_evangelist(evangelist_id)
+    if found is None:
+        abort(404, description=_("No evangelist has the number %(id)s.", id=evangelist_id))
+    return found
+
+
+@bp.get("/<id:evangelist_id>")
+@role_required(*STAFF)
+@cached_page
+def evangelist(evangelist_id: int):
+    person = _evangelist_or_404(evangelist_id)
+    assignments = assignments_of(person)
+    history = evangelist_history(person)
+    nominated = next((event for event in reversed(history) if event.action == "evangelist.nominated"), None)
+    return render_template(
+        "recruitment/evangelist.html",
+        person=person,
+        assignments=assignments,
+        load=sum(1 for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES),
+        visits=visits_of_evangelist(person),
+        history=history,
+        history_actions=HISTORY_ACTIONS,
+        nomination=(nominated.after or {}) if nominated else None,
+        moves=_move_buttons(person),
+        move_form=MoveForm(formdata=None),
+    )
+
+
+def _evangelist_form(person: Evangelist) -> EvangelistForm:
+    posted = request.method == "POST"
+    data = None
+    if posted:
+        prefecture = request.form.get("prefecture")
+    else:
+        town = person.home_municipality
+        prefecture = town.prefecture.code
+        data = {
+            "family_name": person.family_name, "given_name": person.given_name, "prefecture": prefecture,
+            "municipality": town.code, "community": str(person.home_community_id or ""),
+            "skills": [t.slug for t in person.skills], "location": person.location_source,
+            "lat": round(person.lat, 6), "lon": round(person.lon, 6),
+        }
+    prefectures, towns = place_codes(prefecture)
+    return EvangelistForm(
+        data=data, prefectures=prefectures, municipalities=towns, communities=list_communities(),
+        topics=list_topics(), locale=current_language(), geocoding=geocoding_offered(person.location_source),
+    )
+
+
+@bp.route("/<id:evangelist_id>/edit", methods=["GET", "POST"])
+@role_required(*STAFF)
+def edit_evangelist(evangelist_id: int):
+    person = _evangelist_or_404(evangelist_id)
+    form = _evangelist_form(person)
+
+    def page(status: int = 200, **context):
+        return render_template("recruitment/evangelist_form.html", form=form, person=person, **context), status
+
+    if request.method == "GET":
+        return page()
+    if request.form.get("action") == "prefecture":
+        return page(focus="municipality")
+    if not form.validate_on_submit():
+        return page(422)
+    try:
+        changed = update_evangelist(current_user, person, form.as_input(), geocoder=get_geocoder(),
+                                    address=client_address())
+    except (RecruitmentRefused, LocationRefused) as refused:
+        show_refusal(form, refused)
+        return page(422)
+    if changed:
+        flash(_("Changes saved."), "success")
+    else:
+        flash(_("Nothing to save: the details were already like this."), "info")
+    return redirect(url_for("recruitment.evangelist", evangelist_id=person.id))
+
+
+def _transition_message(person: Evangelist, refused: TransitionRefused) -> str:
+    if refused.reason == "unknown_status":
+        return _("That status does not exist.")
+    if refused.reason == "unchanged":
+        return _("%(name)s already has the status “%(status)s”.", name=person.display_name,
+                 status=label("evangelist_status", refused.current))
+    return _("%(name)s cannot move from “%(current)s” to “%(target)s”.", name=person.display_name,
+             current=label("evangelist_status", refused.current), target=label("evangelist_status", refused.target))
+
+
+@bp.route("/<id:evangelist_id>/appoint", methods=["GET", "POST"])
+@role_required(*STAFF)
+def appoint(evangelist_id: int):
+    """Appoint a candidate (or a retired evangelist again): the date, and for someone
+    without an account the e-mail address their invitation goes to."""
+    person = _evangelist_or_404(evangelist_id)
+    back = url_for("recruitment.evangelist", evangelist_id=person.id)
+    if not is_appointment(person.status, "active"):
+        reason = transition_refusal(person.status, "active")
+        if reason is not None:
+            flash(_transition_message(person, TransitionRefused("evangelist", person.status, "active", reason)),
+                  "error")
+        # else: paused people are resumed with the button on their page, not appointed again
+        return redirect(back)
+    needs_account = person.user is None
+    data = None
+    if request.method == "GET" and needs_account:
+        nomination = nomination_of(person)
+        data = {"email": nomination.email if nomination and nomination.email else ""}
+    form = AppointForm(data=data, needs_account=needs_account)
+
+    def page(status: int = 200):
+        return render_template("recruitment/appoint.html", form=form, person=person), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    try:
+        result = move_evangelist(current_user, person, "active", appointed_on=form.appointed_on.data,
+                                 email=form.email.data if needs_account else None, address=client_address())
+    except RecruitmentRefused as refused:
+        show_refusal(form, refused)
+        return page(422)
+    except TransitionRefused as refused:
+        flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    return _deliver(result)
+
+
+def _deliver(result: MoveResult):
+    """After an appointment: e-mail the invitation when the site can send mail, otherwise
+    show the link to pass on, as the coordinator's invitation page does."""
+    person, user = result.evangelist, result.user
+    back = url_for("recruitment.evangelist", evangelist_id=person.id)
+    if result.token is None:
+        flash(_("%(name)s is appointed.", name=person.display_name), "success")
+        return redirect(back)
+    if mail_configured():
+        try:
+            send_password_link(user, result.token, result.purpose)
+        except (smtplib.SMTPException, OSError) as error:
+            current_app.logger.warning("could not e-mail %s: %s", user.email, error)
+            flash(_("The e-mail could not be sent, so the link is shown here instead."), "warning")
+        else:
+            flash(_("%(name)s is appointed. The invitation was e-mailed to %(email)s.", name=person.display_name,
+                    email=user.email), "success")
+            return redirect(back)
+    return render_template(
+        "recruitment/invitation.html", person=person, user=user, link=password_link(result.token, result.purpose),
+        days=accounts.max_age(result.purpose).days,
+    )
+
+
+@bp.post("/<id:evangelist_id>/move")
+@role_required(*STAFF)
+def move(evangelist_id: int):
+    """Pause, resume or retire (appointments go through their own form)."""
+    person = _evangelist_or_404(evangelist_id)
+    back = safe_next_url(request.form.get("next"), url_for("recruitment.evangelist", evangelist_id=person.id))
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a move."), "error")
+        return redirect(back)
+    target = form.target.data
+    if is_appointment(person.status, target):
+        return redirect(url_for("recruitment.appoint", evangelist_id=person.id))
+    try:
+        result = move_evangelist(current_user, person, target, address=client_address())
+    except TransitionRefused as refused:
+        flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    flash(_("%(name)s: %(before)s → %(after)s.", name=person.display_name,
+            before=label("evangelist_status", result.previous), after=label("evangelist_status", target)),
+          "success")
+    if target == "retired":
+        waiting = open_assignments(person)
+        if waiting:
+            flash(ngettext("%(name)s still has %(num)s open assignment; reassign it if needed.",
+                           "%(name)s still has %(num)s open assignments; reassign them if needed.",
+                           waiting, name=person.display_name), "warning")
+    return redirect(back)
