@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from wtforms import DateField, FieldList, FloatField, IntegerField
-from wtforms.widgets import NumberInput
+from wtforms import DateField, FieldList, FloatField, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from evangelists.limits import FIRST_FILTER_DATE, LAST_FILTER_DATE, MAX_ID, OutOfRange, parse_date
 
@@ -107,3 +108,21 @@ class FilterDateField(DateField):
         except ValueError:
             self.data = None
             raise ValueError(_("Enter a date like 2030-04-01.")) from None
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FilterSelectField(SelectField):
+    """A select whose unknown value (from a hand-edited or outdated link) is named in
+    the error, and then ignored by the list."""
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(
+                _("“%(value)s” is not one of the choices, so this filter was ignored.", value=self.data)
+            )

@@ -20,7 +20,7 @@ from app.api import bp
 from app.api.responses import cached_geojson_response, conditional_response, geojson_response
 from app.decorators import public, role_required
 from app.i18n import current_language
-from app.map.forms import MapFilterForm
+from app.map_filters import MapFilterForm
 from app.services import maps
 from app.services.geography import list_prefectures
 from app.services.maps import MapFilters

@@ -20,7 +20,6 @@ from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
-from app.evangelist.forms import VisitForm
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
 from app.models import SupportRequest, User, Visit
 from app.page_cache import cached_page
@@ -41,6 +40,7 @@ from app.services.requests import (
 )
 from app.services.topics import list_topics
 from app.services.visits import VisitRefused, update_visit
+from app.visit_forms import VisitForm
 from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")
@@ -345,7 +345,7 @@ def correct_visit(visit_id: int):
             flash(_("Visit corrected; the change is in the audit log."), "success")
             return redirect(url_for("coordinator.request_detail", request_id=visit.assignment.request_id))
     return render_template(
-        "evangelist/visit_form.html", form=form, assignment=visit.assignment, visit=visit,
+        "_visit_form.html", form=form, assignment=visit.assignment, visit=visit,
         deadline=visit.created_at, correcting=True, back_endpoint="coordinator.request_detail",
         back_args={"request_id": visit.assignment.request_id}, back_label=_("Request %(number)s", number=visit.assignment.request_id),
     ), 422 if form.errors else 200

@@ -13,11 +13,10 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
 
-from app.form_fields import LenientDateField, NumberField, WholeNumberField
-from app.forms import BaseForm
+from app.form_fields import CheckboxesField, LenientDateField, NumberField, WholeNumberField
+from app.forms import BaseForm, set_place_choices
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
-from app.support.forms import CheckboxesField, set_place_choices
 from evangelists.calendar import today_in_japan
 
 

@@ -12,7 +12,7 @@ from app.web import client_address
 from app.forms import ActionForm
 from app.decorators import role_required
 from app.evangelist import bp
-from app.evangelist.forms import DeclineAssignmentForm, VisitForm
+from app.evangelist.forms import DeclineAssignmentForm
 from app.extensions import db
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES
 from app.models import Assignment, Evangelist, SupportRequest, Visit
@@ -26,6 +26,7 @@ from app.services.visits import (
     log_visit,
     update_visit,
 )
+from app.visit_forms import VisitForm
 from evangelists.lifecycle import TransitionRefused
 
 
@@ -137,7 +138,7 @@ def new_visit(assignment_id: int):
     elif request.method == "GET":
         form.topics.data = [t.slug for t in assignment.request.topics]
     status = 422 if form.errors else 200
-    return render_template("evangelist/visit_form.html", form=form, assignment=assignment, visit=None), status
+    return render_template("_visit_form.html", form=form, assignment=assignment, visit=None), status
 
 
 @bp.route("/visits/<id:visit_id>", methods=["GET", "POST"])
@@ -160,7 +161,7 @@ def visit(visit_id: int):
             flash(_("Visit updated."), "success")
             return redirect(url_for("evangelist.visit", visit_id=visit.id))
     status = 422 if form.errors else 200
-    return render_template("evangelist/visit_form.html", form=form, assignment=visit.assignment, visit=visit,
+    return render_template("_visit_form.html", form=form, assignment=visit.assignment, visit=visit,
                            deadline=edit_deadline(visit)), status
 
 

@@ -8,7 +8,7 @@ from app.decorators import role_required
 from app.folium_maps import map_config, network_map, rendered
 from app.i18n import current_language
 from app.map import bp
-from app.map.forms import MapFilterForm, parse_layers
+from app.map_filters import MapFilterForm, parse_layers
 from app.page_cache import cached_page
 from app.services.geography import list_prefectures
 from app.services.maps import prefecture_bounds

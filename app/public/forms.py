@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SearchField, SelectField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms import SearchField
+from wtforms.validators import Length, Optional
 
+from app.form_fields import FilterSelectField
 from app.forms import BaseForm
 from app.labels import choices
-
-
-class FilterSelectField(SelectField):
-    """A select whose unknown value (from a hand-edited or outdated link) is named in
-    the error, and then ignored by the list."""
-
-    def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
-            raise ValidationError(
-                _("“%(value)s” is not one of the choices, so this filter was ignored.", value=self.data)
-            )
 
 
 class MunicipalityFilterForm(BaseForm):

@@ -10,35 +10,18 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.forms import BaseForm
+from app.form_fields import CheckboxesField
+from app.forms import BaseForm, set_place_choices
 from evangelists.contact import normalize_phone
 
 MESSAGE_MAX = 2000
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def set_place_choices(form, prefectures, municipalities, locale: str) -> None:
-    """Fill a form's ``prefecture`` and ``municipality`` selects (the no-JavaScript
-    prefecture → municipality picker shared by the request form and the profile)."""
-    ja = locale == "ja"
-    form.prefecture.choices = [("", _("Choose…"))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
-    form.municipality.choices = [("", _("Choose…") if municipalities else _("Choose the prefecture first"))] + [
-        (m.code, m.name if ja else f"{m.name} ({m.name_romaji})" if m.name_romaji else m.name)
-        for m in municipalities
-    ]
 
 
 class RequestForm(BaseForm):

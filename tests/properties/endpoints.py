@@ -34,14 +34,15 @@ from app.coordinator.forms import (
     ReplyForm,
 )
 from app.data.forms import ApplyForm, ImportForm
-from app.evangelist.forms import DeclineAssignmentForm, VisitForm
+from app.evangelist.forms import DeclineAssignmentForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
-from app.map.forms import MapFilterForm
+from app.map_filters import MapFilterForm
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.public.forms import MunicipalityFilterForm
 from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
 from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,

@@ -23,7 +23,7 @@ from werkzeug.test import encode_multipart
 
 import app as app_package
 from app.decorators import PUBLIC
-from app.evangelist.forms import VisitForm
+from app.visit_forms import VisitForm
 from tests.factories import make_user
 from tests.properties.conftest import ANSWERS, committed_writes, examples, fresh_example, snapshot
 from tests.properties.endpoints import MOVED, POSTS, QUERY_FORMS, SURVEY, apply_token, plausible, raw_values

@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms.validators import NumberRange, Optional
 from wtforms.widgets import NumberInput
 
-from app.form_fields import BoundedIntegerField
+from app.form_fields import BoundedIntegerField, FilterSelectField
 from app.forms import BaseForm
 from app.labels import choices
-from app.public.forms import FilterSelectField
 from app.services.maps import MapFilters
 from evangelists.coverage import DEFAULT_GAP_KM, MAX_GAP_KM, MIN_GAP_KM
 
