@@ -9,10 +9,9 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
 from app.auth.messages import account_error_messages
-from app.web import client_address
-from app.forms import ActionForm
 from app.decorators import role_required
 from app.extensions import db
+from app.forms import ActionForm
 from app.labels import label
 from app.models import User
 from app.pagination import requested_page
@@ -20,6 +19,7 @@ from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.accounts import AccountError
 from app.services.admin import AuditFilters, UserFilters, audit_search, user_search, user_status
+from app.web import client_address
 
 PER_PAGE = 50
 

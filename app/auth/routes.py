@@ -9,8 +9,8 @@ import qrcode
 import qrcode.image.svg
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
 from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
 from limits import parse
 
 from app.auth import bp
@@ -24,6 +24,14 @@ from app.auth.forms import (
     SignInForm,
 )
 from app.auth.messages import account_error_messages
+from app.decorators import DEMO_WAIVER, public, role_required, signed_in
+from app.extensions import limiter
+from app.forms import ActionForm
+from app.mail import mail_configured, send_password_link
+from app.secrets_at_rest import seal, unseal
+from app.services import accounts
+from app.services.accounts import AccountError
+from app.services.demo import waives_second_factor
 from app.web import (
     PENDING,
     begin_pending,
@@ -32,14 +40,6 @@ from app.web import (
     home_url,
     pending_user,
 )
-from app.decorators import DEMO_WAIVER, public, role_required, signed_in
-from app.forms import ActionForm
-from app.extensions import limiter
-from app.mail import mail_configured, send_password_link
-from app.secrets_at_rest import seal, unseal
-from app.services import accounts
-from app.services.accounts import AccountError
-from app.services.demo import waives_second_factor
 from evangelists.vocabulary import ROLES
 
 SETUP_SECRET = "second_factor_setup_secret"

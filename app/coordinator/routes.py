@@ -11,13 +11,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.messages import account_error_messages
-from app.web import client_address
 from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
-from app.forms import ActionForm
 from app.decorators import role_required
 from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
+from app.forms import ActionForm
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
@@ -41,6 +40,7 @@ from app.services.requests import (
 from app.services.topics import list_topics
 from app.services.visits import VisitRefused, update_visit
 from app.visit_forms import VisitForm
+from app.web import client_address
 from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")

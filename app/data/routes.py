@@ -31,7 +31,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.web import client_address
 from app.data import bp
 from app.data.forms import (
     COLUMN_HELP,
@@ -48,6 +47,7 @@ from app.data.forms import (
 from app.decorators import role_required
 from app.services import exports, imports
 from app.services.topics import list_topics
+from app.web import client_address
 from evangelists.imports import COLUMNS, MAX_BYTES, Problem
 
 STAFF = ("coordinator", "admin")

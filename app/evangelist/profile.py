@@ -6,13 +6,11 @@ signed-in account.
 
 from __future__ import annotations
 
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.web import client_address
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.profile_forms import ProfileForm
@@ -27,6 +25,7 @@ from app.services.evangelists import (
 )
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.topics import list_topics
+from app.web import client_address
 from evangelists.calendar import today_in_japan
 
 # Service refusals that the form's own checks normally catch first (the data changed

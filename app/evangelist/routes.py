@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from app.web import client_address
-from app.forms import ActionForm
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.forms import DeclineAssignmentForm
 from app.extensions import db
+from app.forms import ActionForm
 from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES
 from app.models import Assignment, Evangelist, SupportRequest, Visit
 from app.services.matching import respond
@@ -27,6 +26,7 @@ from app.services.visits import (
     update_visit,
 )
 from app.visit_forms import VisitForm
+from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
 

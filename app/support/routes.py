@@ -7,7 +7,6 @@ import secrets
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from app.web import client_address
 from app.decorators import public
 from app.extensions import limiter
 from app.i18n import carried_value, current_language
@@ -21,6 +20,7 @@ from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
 from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
 SUBMITTED = "submitted_request"

@@ -12,7 +12,6 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-
 from hypothesis import strategies as st
 
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
@@ -25,6 +24,7 @@ from app.auth.forms import (
     SetUpSecondFactorForm,
     SignInForm,
 )
+from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.coordinator.forms import (
     AssignForm,
     DeclineForm,
@@ -38,7 +38,6 @@ from app.evangelist.forms import DeclineAssignmentForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.map_filters import MapFilterForm
-from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.public.forms import MunicipalityFilterForm
 from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
 from app.support.forms import MessageForm, RequestForm, WithdrawForm
