@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evangelists.calendar import utc_now
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """This moment, aware, in UTC (the programme's clock: evangelists/calendar.py)."""
+    return utc_now()
 
 
 class UTCDateTime(sa.TypeDecorator):

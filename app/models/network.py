@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, choice, located_in_japan
+from evangelists.calendar import today_in_japan
 from evangelists.vocabulary import (
     AGE_BANDS,
     COMMUNITY_STATUSES,
@@ -65,7 +66,7 @@ class Community(TimestampMixin, db.Model):
         choice(COMMUNITY_STATUSES, "community_status"), default="active", index=True
     )
     # Communities go dormant and come back; the date tells how fresh the status is.
-    status_since: Mapped[date] = mapped_column(default=date.today)
+    status_since: Mapped[date] = mapped_column(default=today_in_japan)  # Japan's day
     member_count: Mapped[int] = mapped_column(default=0)
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     description: Mapped[str] = mapped_column(sa.Text, default="")

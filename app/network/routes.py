@@ -225,7 +225,7 @@ def _save_community(community: Community | None):
     try:
         if community is None:
             community = create_community(current_user, form.as_input(), geocoder=get_geocoder(),
-                                         address=client_address())
+                                         address=client_address(), today=today_in_japan())
             flash(_("Community “%(name)s” registered.", name=community.name), "success")
         else:
             changed = update_community(current_user, community, form.as_input(), geocoder=get_geocoder(),
@@ -289,7 +289,7 @@ def community_status(community_id: int):
         return _community_page(found, form, 422)
     try:
         change_community_status(current_user, found, form.status.data, form.since.data, form.note.data or "",
-                                address=client_address())
+                                address=client_address(), today=today_in_japan())
     except CommunityRefused as refused:
         if refused.reason == "before_current":
             form.since.errors = [*form.since.errors, _(
@@ -493,7 +493,8 @@ def appoint(evangelist_id: int):
         return page(422)
     try:
         result = move_evangelist(current_user, person, "active", appointed_on=form.appointed_on.data,
-                                 email=form.email.data if needs_account else None, address=client_address())
+                                 email=form.email.data if needs_account else None, address=client_address(),
+                                 today=today_in_japan())
     except RecruitmentRefused as refused:
         _show_refusal(form, refused)
         return page(422)
@@ -541,7 +542,7 @@ def move(evangelist_id: int):
     if is_appointment(person.status, target):
         return redirect(url_for("network.appoint", evangelist_id=person.id))
     try:
-        result = move_evangelist(current_user, person, target, address=client_address())
+        result = move_evangelist(current_user, person, target, address=client_address(), today=today_in_japan())
     except TransitionRefused as refused:
         flash(_transition_message(person, refused), "error")
         return redirect(back)

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.base import located_in_japan
 from app.services.audit import record_event
+from evangelists.calendar import today_in_japan
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.geo import haversine_matrix_km
 from evangelists.vocabulary import COMMUNITY_STATUSES, EVANGELIST_STATUSES, LOCATION_SOURCES
@@ -284,7 +285,7 @@ def create_community(
     """Register an active community (its history starts with "active since today")."""
     values = _clean(data, None)
     placed = resolve_location(data.location, values["municipality"], geocoder=geocoder)
-    today = today or date.today()
+    today = today or today_in_japan()
     with db.session.no_autoflush:  # the row is complete only once its history is attached
         community = Community(
             **values, lat=placed.lat, lon=placed.lon, location_source=placed.source,
@@ -337,7 +338,7 @@ def change_community_status(
     """Mark a community dormant or active again from ``since`` (default today): the change
     is added to its history and becomes its status. ``since`` may not lie in the future
     nor before the date of its current status (the newest entry is the status)."""
-    today = today or date.today()
+    today = today or today_in_japan()
     since = since or today
     if status not in COMMUNITY_STATUSES:
         raise CommunityRefused("status", "unknown")

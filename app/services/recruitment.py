@@ -46,6 +46,7 @@ from app.services.communities import (
     municipality_by_code,
     resolve_location,
 )
+from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
@@ -278,7 +279,7 @@ def move_evangelist(
     after: dict = {"status": target}
     account = token = None
     if is_appointment(previous, target):
-        today = today or date.today()
+        today = today or today_in_japan()
         if appointed_on is None:
             raise RecruitmentRefused("appointed_on", "date_required")
         if appointed_on > today + timedelta(days=1):  # a day's slack for time zones
