@@ -76,7 +76,7 @@ def invite():
             form.email.errors.extend(account_error_messages(error))
         else:
             return _deliver(user, token, "invitation")
-    return render_template("coordinator/invite.html", form=form)
+    return render_template("coordinator/invite.html", form=form, days=accounts.max_age("invitation").days)
 
 
 @bp.post("/people/<id:user_id>/password-link")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
+from evangelists.limits import EMAIL_MAX, MAX_VISIT_MINUTES
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
@@ -60,7 +61,7 @@ class SupportRequest(TimestampMixin, db.Model):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     contact_name: Mapped[str] = mapped_column(sa.String(100))
     department: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(254))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     preferred_mode: Mapped[str] = mapped_column(choice(REQUEST_MODES, "request_mode"))
     preferred_period: Mapped[str] = mapped_column(sa.String(100), default="")
@@ -148,7 +149,7 @@ class RequestAddition(TimestampMixin, db.Model):
     )
     contact_name: Mapped[str] = mapped_column(sa.String(100))
     department: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(254))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     message: Mapped[str] = mapped_column(sa.Text, default="")
     # The one-time token of the form that sent it: a resubmission finds this row.
@@ -220,7 +221,7 @@ class Visit(TimestampMixin, db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         sa.CheckConstraint(
-            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"
+            f"duration_minutes > 0 AND duration_minutes <= {MAX_VISIT_MINUTES}", name="duration_range"
         ),
         sa.CheckConstraint("attendee_count >= 0", name="attendees_not_negative"),
     )

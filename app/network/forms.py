@@ -38,6 +38,7 @@ from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
 from app.support.forms import CheckboxesField, set_place_choices
 from evangelists.calendar import today_in_japan
+from evangelists.limits import EMAIL_MAX, WEBSITE_MAX
 
 
 def _readable_date(form, field):
@@ -107,7 +108,7 @@ class CommunityForm(_PlaceMixin, BaseForm):
         description=_l("For example Code for Sapporo. Two communities cannot have the same name."),
     )
     website = URLField(
-        _l("Website (optional)"), validators=[Optional(), Length(max=300)],
+        _l("Website (optional)"), validators=[Optional(), Length(max=WEBSITE_MAX)],
         description=_l("Starting with https:// or http://."),
     )
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose the prefecture."))])
@@ -124,7 +125,7 @@ class CommunityForm(_PlaceMixin, BaseForm):
     contact_email = EmailField(
         _l("Contact e-mail (optional)"),
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                                      check_deliverability=False), Length(max=254)],
+                                      check_deliverability=False), Length(max=EMAIL_MAX)],
     )
     description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=4000)],
                                 render_kw={"rows": 4})
@@ -227,7 +228,7 @@ class NominationForm(_PersonMixin, BaseForm):
     email = EmailField(
         _l("E-mail address (optional)"),
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                                      check_deliverability=False), Length(max=254)],
+                                      check_deliverability=False), Length(max=EMAIL_MAX)],
         description=_l("Needed later, when the candidate is appointed: the invitation goes to this address."),
         render_kw={"autocomplete": "off"},
     )
@@ -321,7 +322,7 @@ class AppointForm(BaseForm):
         _l("E-mail address"),
         validators=[DataRequired(message=_l("Enter the e-mail address the invitation goes to.")),
                     Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                          check_deliverability=False), Length(max=254)],
+                          check_deliverability=False), Length(max=EMAIL_MAX)],
         description=_l("Their account is created with this address, and the invitation to set a password goes to it."),
         render_kw={"autocomplete": "off"},
     )

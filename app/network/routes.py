@@ -485,7 +485,8 @@ def appoint(evangelist_id: int):
     form = AppointForm(data=data, needs_account=needs_account)
 
     def page(status: int = 200):
-        return render_template("network/appoint.html", form=form, person=person), status
+        return render_template("network/appoint.html", form=form, person=person,
+                               days=accounts.max_age("invitation").days), status
 
     if request.method == "GET":
         return page()

@@ -14,10 +14,9 @@ from app.extensions import db
 from app.models import Evangelist, Municipality, Topic, User
 from app.services.audit import record_event
 from evangelists.calendar import today_in_japan
+from evangelists.limits import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
-CAPACITY_RANGE = (0, 20)  # the database's capacity_range CHECK
-TRAVEL_RADIUS_RANGE = (1, 2000)  # km; the CHECK allows (0, 2000], a profile asks for at least 1 km
 EDITABLE = frozenset(
     {
         "home_municipality",  # a municipality code

@@ -40,7 +40,6 @@ from app.services.accounts import add_user, find_user_by_email, make_password_to
 from app.services.audit import record_event
 from app.geocoding import Geocoder
 from app.services.communities import (
-    EMAIL_MAX,
     LocationInput,
     Placed,
     municipality_by_code,
@@ -48,6 +47,7 @@ from app.services.communities import (
 )
 from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
+from evangelists.limits import EMAIL_MAX, PERSON_NAME_MAX
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
 MACHINE = "evangelist"
@@ -66,7 +66,7 @@ MOVE_VERBS = {
     ("paused", "retired"): "retired",
 }
 
-NAME_MAX = 60
+NAME_MAX = PERSON_NAME_MAX
 NOTE_MAX = 2000
 
 

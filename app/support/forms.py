@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import BaseForm
 from evangelists.contact import normalize_phone
+from evangelists.limits import EMAIL_MAX
 
 MESSAGE_MAX = 2000
 
@@ -63,7 +64,7 @@ class RequestForm(BaseForm):
         validators=[DataRequired(message=_l("Enter an e-mail address.")),
                     Email(message=_l("This is not an e-mail address, e.g. name@city.example.lg.jp."),
                           check_deliverability=False),
-                    Length(max=254)],
+                    Length(max=EMAIL_MAX)],
         description=_l("We send the confirmation and replies here."),
         render_kw={"autocomplete": "email"},
     )
