@@ -48,6 +48,12 @@ COMMUNITY_NAME_MAX = 120
 WEBSITE_MAX = 300
 ADDRESS_MAX = 200
 PERSON_NAME_MAX = 60  # an evangelist's family or given name
+# A municipality's contact in a support request (and an addition to it).
+CONTACT_NAME_MAX = 100
+DEPARTMENT_MAX = 100
+PREFERRED_PERIOD_MAX = 100
+# What the municipality list's search box (and its CSV export's ``q``) accepts.
+MUNICIPALITY_QUERY_MAX = 40
 
 
 def read_id(text: str | None) -> int | None:

@@ -7,7 +7,7 @@ import pytest
 
 from app.models import Community, Evangelist, SupportRequest, User, Visit
 from app.models.base import located_in_japan
-from app.services import communities, evangelists, recruitment
+from app.services import communities, evangelists, exports, recruitment
 from evangelists import limits
 
 
@@ -34,6 +34,7 @@ def test_the_services_use_the_limits_themselves():
     assert limits.TRAVEL_RADIUS_RANGE[1] == limits.MAX_TRAVEL_RADIUS_KM
     assert communities.NAME_MAX == limits.COMMUNITY_NAME_MAX and recruitment.NAME_MAX == limits.PERSON_NAME_MAX
     assert communities.EMAIL_MAX == recruitment.EMAIL_MAX == limits.EMAIL_MAX
+    assert exports.MAX_QUERY_LENGTH == limits.MUNICIPALITY_QUERY_MAX
 
 
 @pytest.mark.parametrize(("column", "length"), [
@@ -46,6 +47,9 @@ def test_the_services_use_the_limits_themselves():
     (Evangelist.__table__.c.family_name, limits.PERSON_NAME_MAX),
     (Evangelist.__table__.c.given_name, limits.PERSON_NAME_MAX),
     (SupportRequest.__table__.c.email, limits.EMAIL_MAX),
+    (SupportRequest.__table__.c.contact_name, limits.CONTACT_NAME_MAX),
+    (SupportRequest.__table__.c.department, limits.DEPARTMENT_MAX),
+    (SupportRequest.__table__.c.preferred_period, limits.PREFERRED_PERIOD_MAX),
 ])
 def test_text_columns_are_as_long_as_the_limits_say(column, length):
     assert column.type.length == length

@@ -76,7 +76,7 @@ from app.services.geography import MunicipalityFilters, municipality_search
 from app.services.requests import QueueFilters, request_queue
 from evangelists.calendar import PROGRAMME_ZONE
 from evangelists.contact import display_phone
-from evangelists.limits import OutOfRange, parse_date, read_id
+from evangelists.limits import MUNICIPALITY_QUERY_MAX, OutOfRange, parse_date, read_id
 from evangelists.vocabulary import (
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
@@ -90,7 +90,7 @@ BOM = "\ufeff"
 CHUNK_SIZE = 500
 IGNORED_PARAMETERS = frozenset({"page"})
 # What the municipality list's search box accepts (app.public.forms).
-MAX_QUERY_LENGTH = 40
+MAX_QUERY_LENGTH = MUNICIPALITY_QUERY_MAX
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
