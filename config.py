@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from evangelists.calendar import PROGRAMME_ZONE_KEY
+
 GSI_STANDARD_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 GSI_ATTRIBUTION = (
     '<a href="https://maps.gsi.go.jp/development/ichiran.html" '
@@ -77,7 +79,7 @@ class Config:
 
     LANGUAGES = ("ja", "en")
     BABEL_DEFAULT_LOCALE = "ja"
-    BABEL_DEFAULT_TIMEZONE = "Asia/Tokyo"
+    BABEL_DEFAULT_TIMEZONE = PROGRAMME_ZONE_KEY  # the programme's zone: evangelists/calendar.py
     # Compiled catalogues live in app/translations (see Makefile: `translations`).
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "app" / "translations")
     LANGUAGE_COOKIE = "lang"

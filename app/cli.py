@@ -22,6 +22,7 @@ from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.geography import load_gazetteer
 from app.services import datamove, imports
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan
 from evangelists.imports import MAX_BYTES
 from evangelists.vocabulary import ROLES
 
@@ -159,6 +160,7 @@ def demo_seed(evangelists, communities, requests, seed, if_empty, reset):
             requests=requests,
             seed=seed,
             replace=reset,
+            today=today_in_japan(),
         )
     except DemoDataExists as existing:
         if if_empty:
@@ -207,7 +209,7 @@ def import_file(kind, file, write):
             yield from bar
 
     if write:
-        report = imports.apply(None, kind, data, progress=progress)
+        report = imports.apply(None, kind, data, progress=progress, today=today_in_japan())
     else:
         report = imports.dry_run(kind, data, progress=progress)
     # The CLI speaks English: it is for the people who run the deployment.

@@ -11,9 +11,11 @@ from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.links import external_url
 from app.models import SupportRequest, User
+from app.services.accounts import max_age
 from app.services.requests import coordinator_emails
 
 
@@ -41,6 +43,11 @@ def password_link(token: str, purpose: str) -> str:
     return external_url("auth.set_password", purpose=purpose, token=token)
 
 
+def link_hours(purpose: str) -> int:
+    """How many hours a password link of ``purpose`` works (config's ``*_MAX_AGE``)."""
+    return int(max_age(purpose).total_seconds() // 3600)
+
+
 def send_password_link(user: User, token: str, purpose: str, *, background: bool = False) -> None:
     """E-mail a password link. With ``background`` the message goes out after the
     response (errors are logged), so the answer takes as long whether or not the
@@ -48,18 +55,23 @@ def send_password_link(user: User, token: str, purpose: str, *, background: bool
     link = password_link(token, purpose)
     if purpose == "invitation":
         subject = _("Invitation to Evangelist Network")
-        body = _(
+        body = ngettext(
             "Hello %(name)s,\n\nYou have been invited to Evangelist Network. Set your password "
-            "with this link within 7 days:\n\n%(link)s\n\nIf you did not expect this message, ignore it.",
-            name=user.display_name, link=link,
+            "with this link within %(num)d day:\n\n%(link)s\n\nIf you did not expect this message, ignore it.",
+            "Hello %(name)s,\n\nYou have been invited to Evangelist Network. Set your password "
+            "with this link within %(num)d days:\n\n%(link)s\n\nIf you did not expect this message, ignore it.",
+            max_age(purpose).days, name=user.display_name, link=link,
         )
     else:
         subject = _("Set a new password for Evangelist Network")
-        body = _(
+        body = ngettext(
             "Hello %(name)s,\n\nSomeone (hopefully you) asked to set a new password. Use this link "
-            "within 24 hours:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
+            "within %(num)d hour:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
             "password stays as it is.",
-            name=user.display_name, link=link,
+            "Hello %(name)s,\n\nSomeone (hopefully you) asked to set a new password. Use this link "
+            "within %(num)d hours:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
+            "password stays as it is.",
+            link_hours(purpose), name=user.display_name, link=link,
         )
     if background:
         send_in_background([(user.email, subject, body)])

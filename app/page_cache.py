@@ -7,7 +7,7 @@ the worker's memory. The key names everything a page can depend on:
 
 * the route and its full path with the query string;
 * the host, the language, the signed-in user (or none) and the demo second-factor waiver;
-* today's date in Japan (pages count days), and the server's;
+* today's date in Japan (pages count days);
 * the **data version**: one row (``data_version``) whose number goes up, in the same
   transaction, whenever a transaction writes anything (``app/models/system.py``). A page kept
   at version N is right while the number is N, for every worker and server; the next
@@ -38,7 +38,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from datetime import date
 from functools import wraps
 
 from flask import Flask, Response, current_app, g, request, session
@@ -198,9 +197,9 @@ def init_page_cache(app: Flask, session_class: type[Session]) -> None:
 
 def _key(version: int) -> tuple:
     user = current_user.get_id() if current_user.is_authenticated else None
-    # Both dates: pages count days in Japan, and a few rules still use the server's date.
+    # The date: pages count days in Japan (every rule takes today from evangelists/calendar.py).
     return (request.endpoint, request.host_url, request.full_path, current_language(), user,
-            bool(session.get(DEMO_WAIVER)), today_in_japan(), date.today(), version)
+            bool(session.get(DEMO_WAIVER)), today_in_japan(), version)
 
 
 def _showed_messages() -> bool:

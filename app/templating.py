@@ -100,9 +100,9 @@ def days_since(moment: datetime) -> int:
     """Calendar days in Japan from ``moment`` to today: 0 today, 1 yesterday. By the
     calendar, not by 24-hour spans, so a page shows the same all day (the page cache
     keys pages on the date, app/page_cache.py)."""
-    from evangelists.calendar import PROGRAMME_ZONE as JST, today_in_japan
+    from evangelists.calendar import day_in_japan, today_in_japan
 
-    return (today_in_japan() - moment.astimezone(JST).date()).days
+    return (today_in_japan() - day_in_japan(moment)).days
 
 
 def init_templating(app: Flask) -> None:

@@ -34,6 +34,7 @@ from app.forms import BaseForm
 from app.labels import choices
 from app.services.visits import OutcomeInput, VisitInput
 from evangelists.calendar import today_in_japan
+from evangelists.limits import MAX_VISIT_MINUTES
 
 
 OUTCOME_ROWS = 3  # blank rows offered per visit; a visit rarely achieves more at once
@@ -79,8 +80,9 @@ class VisitForm(BaseForm):
     duration_minutes = BoundedIntegerField(
         _l("Duration (minutes)"), default=90,
         validators=[InputRequired(message=_l("Enter how long it took, in minutes.")),
-                    NumberRange(min=1, max=1440, message=_l("Between 1 and 1,440 minutes."))],
-        widget=NumberInput(min=1, max=1440, step=5),
+                    NumberRange(min=1, max=MAX_VISIT_MINUTES, message=_l("Between 1 and %(max)s minutes.",
+                                                                          max=format(MAX_VISIT_MINUTES, ",")))],
+        widget=NumberInput(min=1, max=MAX_VISIT_MINUTES, step=5),
     )
     attendee_count = BoundedIntegerField(
         _l("Attendees"), default=0,

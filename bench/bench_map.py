@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -62,6 +62,7 @@ from app.services.demo import DEMO_PASSWORD  # noqa: E402
 from app.services.geography import load_gazetteer  # noqa: E402
 from app.services.topics import sync_topics  # noqa: E402
 from evangelists import demo  # noqa: E402
+from evangelists.calendar import today_in_japan  # noqa: E402
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES  # noqa: E402
 
 SEED = 20240601
@@ -125,7 +126,7 @@ def build_network(seed: int) -> dict[str, int]:
     ).all()
     topic_ids = dict(db.session.execute(sa.select(Topic.slug, Topic.id)).all())
     muni_id = {m.code: m.id for m in munis}
-    today = date.today()
+    today = today_in_japan()
     network = demo.generate(
         [demo.Place(m.code, m.name, m.kind, m.lat, m.lon) for m in munis], sorted(topic_ids),
         evangelists=N_EVANGELISTS, communities=N_COMMUNITIES, requests=N_REQUESTS,

@@ -1,9 +1,15 @@
-"""Ranges that every reader of outside input shares: a database id, a filter's date.
+"""Limits written once: the database's CHECK constraints (app/models), the forms'
+validators, the services' checks and the texts that name them are all built from here.
 
+Ranges that every reader of outside input shares: a database id, a filter's date.
 A filter in a query string (``?community=``, ``?until=``) is read with these and with
 nothing else, so a number or a date that no row can hold never reaches a query: a
 20-digit id fails in the driver (PostgreSQL past bigint, SQLite past 2**63), and
 9999-12-31 cannot be given the day after that a date filter adds.
+
+Then the ranges of the data itself: where a place in Japan lies, what an evangelist's
+profile and a visit may hold, how long a text column is. Changing one here changes the
+CHECK's SQL text too: that needs a migration (tests/test_migrations.py compares them).
 """
 
 from __future__ import annotations
@@ -20,6 +26,34 @@ MAX_ID = 2**31 - 1
 FIRST_FILTER_DATE = date(1900, 1, 1)
 LAST_FILTER_DATE = date(2100, 12, 31)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# A box around Japan (Okinotorishima to Etorofu, Yonaguni to Minamitorishima), in degrees,
+# bounds included: the lat_in_japan/lon_in_japan CHECKs, the location forms and services.
+# Swapped or zero coordinates fall outside it.
+LAT_RANGE = (20, 46)
+LON_RANGE = (122, 154)
+
+# How many assignments an evangelist takes on at once (the capacity_range CHECK).
+CAPACITY_RANGE = (0, 20)
+# How far an evangelist travels, in km: the travel_radius_range CHECK allows more than 0
+# and at most MAX_TRAVEL_RADIUS_KM; the profile asks for at least 1 km.
+MAX_TRAVEL_RADIUS_KM = 2000
+TRAVEL_RADIUS_RANGE = (1, MAX_TRAVEL_RADIUS_KM)
+# A visit lasts at most a day, in minutes (the duration_range CHECK and the visit form).
+MAX_VISIT_MINUTES = 24 * 60
+# Lengths of text columns that forms and services check before the database does.
+EMAIL_MAX = 254  # RFC 5321's longest address
+DISPLAY_NAME_MAX = 120  # a user's name as the app shows it
+COMMUNITY_NAME_MAX = 120
+WEBSITE_MAX = 300
+ADDRESS_MAX = 200
+PERSON_NAME_MAX = 60  # an evangelist's family or given name
+# A municipality's contact in a support request (and an addition to it).
+CONTACT_NAME_MAX = 100
+DEPARTMENT_MAX = 100
+PREFERRED_PERIOD_MAX = 100
+# What the municipality list's search box (and its CSV export's ``q``) accepts.
+MUNICIPALITY_QUERY_MAX = 40
 
 
 def read_id(text: str | None) -> int | None:
@@ -60,3 +94,9 @@ def read_date(text: str | None) -> date | None:
         return parse_date(text)
     except ValueError:
         return None
+
+
+def between_check(column: str, limits: tuple[int, int]) -> str:
+    """The SQL text of a CHECK that ``column`` lies in ``limits`` (bounds included)."""
+    low, high = limits
+    return f"{column} BETWEEN {low} AND {high}"

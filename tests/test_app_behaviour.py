@@ -3,7 +3,7 @@
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.models import AuditEvent, Topic
 from app.services.audit import record_event
+from evangelists.calendar import PROGRAMME_ZONE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,9 +29,8 @@ def test_what_a_request_adds_without_committing_is_not_saved(app, client, db):
 
 
 def test_timestamps_come_back_in_utc_on_every_backend(db):
-    tokyo = timezone(timedelta(hours=9))
     event = record_event(None, "test.utc", "test")
-    event.created_at = datetime(2026, 11, 27, 9, 0, tzinfo=tokyo)
+    event.created_at = datetime(2026, 11, 27, 9, 0, tzinfo=PROGRAMME_ZONE)
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(AuditEvent, event.id).created_at

@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional
 from app.form_fields import FilterDateField
 from app.forms import BaseForm
 from app.labels import choices
+from evangelists.limits import EMAIL_MAX
 
 
 class RoleForm(BaseForm):
@@ -38,7 +39,7 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=254)])
+    actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=EMAIL_MAX)])
     action = SearchField(_l("Action"), validators=[Optional(), Length(max=60)],
                          description=_l("For example auth.sign_in_failed or user.role_changed."))
     since = FilterDateField(_l("From"), validators=[Optional()])

@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.forms import BaseForm
+from evangelists.limits import EMAIL_MAX
 from evangelists.passwords import MAX_LENGTH
 
 PASSWORD_HELP = _l(
@@ -16,7 +17,7 @@ PASSWORD_HELP = _l(
 
 
 class SignInForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=EMAIL_MAX)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=MAX_LENGTH)],
                              render_kw={"autocomplete": "current-password"})
@@ -76,6 +77,6 @@ class ConfirmWithPasswordForm(BaseForm):
 
 
 class ForgotPasswordForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=EMAIL_MAX)],
                        render_kw={"autocomplete": "username"})
     submit = SubmitField(_l("Send me a link"))

@@ -9,6 +9,7 @@ import qrcode
 import qrcode.image.svg
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from limits import parse
@@ -27,7 +28,7 @@ from app.auth.messages import account_error_messages
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.forms import ActionForm
-from app.mail import mail_configured, send_password_link
+from app.mail import link_hours, mail_configured, send_password_link
 from app.secrets_at_rest import seal, unseal
 from app.services import accounts
 from app.services.accounts import AccountError
@@ -288,7 +289,9 @@ def forgot_password():
                     background=True,
                 )
             # The same answer whether or not the address has an account.
-            flash(_("If an account uses this address, a link to set a new password is on its way. It works for 24 hours."), "info")
+            flash(ngettext("If an account uses this address, a link to set a new password is on its way. It works for %(num)d hour.",
+                           "If an account uses this address, a link to set a new password is on its way. It works for %(num)d hours.",
+                           link_hours("reset")), "info")
             return redirect(url_for("auth.login"))
         form.email.errors.append(
             _("This site cannot send e-mail. Please ask your coordinator or an admin for a reset link.")

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from app.form_fields import LenientDateField, NumberField, WholeNumberField
 from app.forms import BaseForm, PlaceMixin, location_choices, readable_date, set_place_choices
 from app.labels import choices
+from evangelists.limits import EMAIL_MAX, WEBSITE_MAX
 from app.services.communities import (
     ADDRESS_MAX,
     MEMBER_COUNT_RANGE,
@@ -42,7 +43,7 @@ class CommunityForm(PlaceMixin, BaseForm):
         description=_l("For example Code for Sapporo. Two communities cannot have the same name."),
     )
     website = URLField(
-        _l("Website (optional)"), validators=[Optional(), Length(max=300)],
+        _l("Website (optional)"), validators=[Optional(), Length(max=WEBSITE_MAX)],
         description=_l("Starting with https:// or http://."),
     )
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose the prefecture."))])
@@ -59,7 +60,7 @@ class CommunityForm(PlaceMixin, BaseForm):
     contact_email = EmailField(
         _l("Contact e-mail (optional)"),
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                                      check_deliverability=False), Length(max=254)],
+                                      check_deliverability=False), Length(max=EMAIL_MAX)],
     )
     description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=4000)],
                                 render_kw={"rows": 4})

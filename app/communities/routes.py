@@ -108,7 +108,7 @@ def _save_community(community: Community | None):
     try:
         if community is None:
             community = create_community(current_user, form.as_input(), geocoder=get_geocoder(),
-                                         address=client_address())
+                                         address=client_address(), today=today_in_japan())
             flash(_("Community “%(name)s” registered.", name=community.name), "success")
         else:
             changed = update_community(current_user, community, form.as_input(), geocoder=get_geocoder(),
@@ -172,7 +172,7 @@ def community_status(community_id: int):
         return _community_page(found, form, 422)
     try:
         change_community_status(current_user, found, form.status.data, form.since.data, form.note.data or "",
-                                address=client_address())
+                                address=client_address(), today=today_in_japan())
     except CommunityRefused as refused:
         if refused.reason == "before_current":
             form.since.errors = [*form.since.errors, _(

@@ -9,12 +9,13 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 from app.form_fields import BoundedIntegerField
 from app.forms import BaseForm
 from app.labels import choices
+from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX
 
 
 class InviteForm(BaseForm):
-    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=EMAIL_MAX)])
     display_name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=120)],
+        _l("Name"), validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX)],
         description=_l("As the person wants to be addressed, e.g. 山田 花子."),
     )
     role = SelectField(_l("Role"), default="evangelist")

@@ -41,6 +41,7 @@ from app.services.topics import list_topics
 from app.services.visits import VisitRefused, update_visit
 from app.visit_forms import VisitForm
 from app.web import client_address
+from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")
@@ -75,7 +76,7 @@ def invite():
             form.email.errors.extend(account_error_messages(error))
         else:
             return _deliver(user, token, "invitation")
-    return render_template("coordinator/invite.html", form=form)
+    return render_template("coordinator/invite.html", form=form, days=accounts.max_age("invitation").days)
 
 
 @bp.post("/people/<id:user_id>/password-link")
@@ -159,7 +160,7 @@ MAPPED_SUGGESTIONS = 5
 
 def _matching_context(support_request: SupportRequest) -> dict:
     can_assign = refusal("request", support_request.status, "assigned") is None
-    ranked = suggestions(support_request) if can_assign else []
+    ranked = suggestions(support_request, today=today_in_japan()) if can_assign else []
     context = {"can_assign": can_assign, "suggestions": ranked, "assign_form": AssignForm(formdata=None)}
     if ranked:
         place = support_request.municipality
@@ -299,7 +300,7 @@ def assign_evangelist(request_id: int):
 
 def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
     try:
-        propose(current_user, support_request, evangelist_id, address=client_address())
+        propose(current_user, support_request, evangelist_id, address=client_address(), today=today_in_japan())
     except CapacityFull:
         flash(_("This evangelist has no free slot any more; choose another."), "error")
     except ValueError:
@@ -313,13 +314,13 @@ def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
 def plan():
     """The best overall plan for every triaged request, for review; nothing is saved
     until the coordinator applies all of it or the rows they tick."""
-    current = batch_plan()
+    current = batch_plan(today=today_in_japan())
     if request.method == "POST" and ActionForm().validate_on_submit():
         chosen = set(request.form.getlist("row", type=int))
         pairs = [(r.request.id, r.match.candidate_id) for r in current.rows
                  if r.match and (not chosen or r.request.id in chosen)]
         try:
-            made = apply_plan(current_user, pairs, address=client_address())
+            made = apply_plan(current_user, pairs, address=client_address(), today=today_in_japan())
         except (CapacityFull, ValueError, TransitionRefused):
             flash(_("Something changed since the plan was made (a slot was taken or a request moved). "
                     "Nothing was saved; here is a fresh plan."), "error")

@@ -13,8 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     Response,
@@ -48,6 +46,7 @@ from app.decorators import role_required
 from app.services import exports, imports
 from app.services.topics import list_topics
 from app.web import client_address
+from evangelists.calendar import today_in_japan
 from evangelists.imports import COLUMNS, MAX_BYTES, Problem
 
 STAFF = ("coordinator", "admin")
@@ -86,13 +85,12 @@ def export(dataset: str):
     """The list ``dataset`` as CSV, with the list's own filters from the query string."""
     if dataset not in exports.KINDS:
         abort(404, description=_("There is no export called “%(name)s”.", name=dataset))
-    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     try:
-        chunks = exports.export_csv(dataset, request.args, tz=tz)
+        chunks = exports.export_csv(dataset, request.args)
     except exports.BadFilter as error:
         abort(400, description=filter_message(error))
     response = Response(stream_with_context(chunks), mimetype="text/csv")
-    name = exports.filename(dataset, datetime.now(tz).date())
+    name = exports.filename(dataset, today_in_japan())
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     # Personal data: not kept in any cache on the way.
     response.headers["Cache-Control"] = "no-store"
@@ -135,7 +133,7 @@ def apply_import():
     except (BadSignature, ValueError):
         flash(_("The checked file could not be read back. Upload it again."), "error")
         return redirect(url_for("data.import_file"))
-    report = imports.apply(current_user, kind, data, address=client_address())
+    report = imports.apply(current_user, kind, data, address=client_address(), today=today_in_japan())
     if not report.applied:
         # Something changed since the check (or a row clashed while writing): nothing
         # was written; show why.

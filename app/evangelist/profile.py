@@ -59,7 +59,7 @@ def _form(evangelist: Evangelist) -> ProfileForm:
             "languages": list(evangelist.languages or ()),
             "age_band": evangelist.age_band or "",
             "gender": evangelist.gender or "",
-            "paused_until": current_pause(evangelist),
+            "paused_until": current_pause(evangelist, today_in_japan()),
         }
     return ProfileForm(
         data=data,
@@ -92,7 +92,8 @@ def profile():
     if not form.validate_on_submit():
         return _page(evangelist, form), 422
     try:
-        changed = update_profile(current_user, evangelist, form.changes(), address=client_address())
+        changed = update_profile(current_user, evangelist, form.changes(), address=client_address(),
+                                 today=today_in_japan())
     except ProfileRefused as refused:
         name = FORM_FIELD.get(refused.field, refused.field)
         if name in form:

@@ -40,7 +40,8 @@ class ProfileForm(BaseForm):
     capacity = WholeNumberField(
         _l("Capacity"),
         validators=[InputRequired(message=CAPACITY_MESSAGE), NumberRange(*CAPACITY_RANGE, message=CAPACITY_MESSAGE)],
-        description=_l("How many assignments you can take on at the same time (0 to 20)."),
+        description=_l("How many assignments you can take on at the same time (%(low)s to %(high)s).",
+                       low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1]),
         render_kw={"min": CAPACITY_RANGE[0], "max": CAPACITY_RANGE[1], "step": 1, "inputmode": "numeric"},
     )
     travel_radius_km = NumberField(

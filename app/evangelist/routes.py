@@ -26,6 +26,7 @@ from app.services.visits import (
     update_visit,
 )
 from app.visit_forms import VisitForm
+from evangelists.calendar import today_in_japan
 from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
@@ -129,7 +130,8 @@ def new_visit(assignment_id: int):
     form = VisitForm(list_topics())
     if form.validate_on_submit():
         try:
-            visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address())
+            visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address(),
+                              today=today_in_japan())
         except VisitRefused as refused:
             _visit_refused(refused)
         else:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice, utcnow
+from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX
 from evangelists.vocabulary import ROLES
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(DISPLAY_NAME_MAX))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(choice(ROLES, "user_role"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)

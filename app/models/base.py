@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from evangelists.calendar import utc_now
+from evangelists.limits import LAT_RANGE, LON_RANGE, between_check
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """This moment, aware, in UTC (the programme's clock: evangelists/calendar.py)."""
+    return utc_now()
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -53,11 +57,11 @@ def choice(values: tuple[str, ...], name: str) -> sa.Enum:
 
 
 def located_in_japan() -> tuple[sa.CheckConstraint, sa.CheckConstraint]:
-    """CHECKs that ``lat``/``lon`` fall in a box around Japan (Okinotorishima to Etorofu,
-    Yonaguni to Minamitorishima), so swapped or zero coordinates are refused."""
+    """CHECKs that ``lat``/``lon`` fall in a box around Japan (evangelists/limits.py:
+    LAT_RANGE, LON_RANGE), so swapped or zero coordinates are refused."""
     return (
-        sa.CheckConstraint("lat BETWEEN 20 AND 46", name="lat_in_japan"),
-        sa.CheckConstraint("lon BETWEEN 122 AND 154", name="lon_in_japan"),
+        sa.CheckConstraint(between_check("lat", LAT_RANGE), name="lat_in_japan"),
+        sa.CheckConstraint(between_check("lon", LON_RANGE), name="lon_in_japan"),
     )
 
 

@@ -10,6 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, choice, located_in_japan
+from evangelists.calendar import today_in_japan
+from evangelists.limits import (
+    ADDRESS_MAX,
+    CAPACITY_RANGE,
+    COMMUNITY_NAME_MAX,
+    EMAIL_MAX,
+    MAX_TRAVEL_RADIUS_KM,
+    PERSON_NAME_MAX,
+    WEBSITE_MAX,
+    between_check,
+)
 from evangelists.vocabulary import (
     AGE_BANDS,
     COMMUNITY_STATUSES,
@@ -56,8 +67,8 @@ class Community(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    website: Mapped[str | None] = mapped_column(sa.String(300))
+    name: Mapped[str] = mapped_column(sa.String(COMMUNITY_NAME_MAX), unique=True)
+    website: Mapped[str | None] = mapped_column(sa.String(WEBSITE_MAX))
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     lat: Mapped[float] = mapped_column(sa.Float)
     lon: Mapped[float] = mapped_column(sa.Float)
@@ -65,11 +76,11 @@ class Community(TimestampMixin, db.Model):
         choice(COMMUNITY_STATUSES, "community_status"), default="active", index=True
     )
     # Communities go dormant and come back; the date tells how fresh the status is.
-    status_since: Mapped[date] = mapped_column(default=date.today)
+    status_since: Mapped[date] = mapped_column(default=today_in_japan)  # Japan's day
     member_count: Mapped[int] = mapped_column(default=0)
-    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    address: Mapped[str] = mapped_column(sa.String(200), default="")
+    address: Mapped[str] = mapped_column(sa.String(ADDRESS_MAX), default="")
     location_source: Mapped[str] = mapped_column(
         choice(LOCATION_SOURCES, "community_location_source"), default="municipality"
     )
@@ -109,9 +120,9 @@ class Evangelist(TimestampMixin, db.Model):
 
     __tablename__ = "evangelists"
     __table_args__ = (
-        sa.CheckConstraint("capacity BETWEEN 0 AND 20", name="capacity_range"),
+        sa.CheckConstraint(between_check("capacity", CAPACITY_RANGE), name="capacity_range"),
         sa.CheckConstraint(
-            "travel_radius_km > 0 AND travel_radius_km <= 2000", name="travel_radius_range"
+            f"travel_radius_km > 0 AND travel_radius_km <= {MAX_TRAVEL_RADIUS_KM}", name="travel_radius_range"
         ),
         *located_in_japan(),
         sa.CheckConstraint(
@@ -124,8 +135,8 @@ class Evangelist(TimestampMixin, db.Model):
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True
     )
-    family_name: Mapped[str] = mapped_column(sa.String(60))
-    given_name: Mapped[str] = mapped_column(sa.String(60))
+    family_name: Mapped[str] = mapped_column(sa.String(PERSON_NAME_MAX))
+    given_name: Mapped[str] = mapped_column(sa.String(PERSON_NAME_MAX))
     status: Mapped[str] = mapped_column(
         choice(EVANGELIST_STATUSES, "evangelist_status"), default="candidate", index=True
     )

@@ -11,6 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
+from evangelists.limits import (
+    CONTACT_NAME_MAX,
+    DEPARTMENT_MAX,
+    EMAIL_MAX,
+    MAX_VISIT_MINUTES,
+    PREFERRED_PERIOD_MAX,
+)
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
@@ -58,12 +65,12 @@ class SupportRequest(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
-    contact_name: Mapped[str] = mapped_column(sa.String(100))
-    department: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(254))
+    contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
+    department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     preferred_mode: Mapped[str] = mapped_column(choice(REQUEST_MODES, "request_mode"))
-    preferred_period: Mapped[str] = mapped_column(sa.String(100), default="")
+    preferred_period: Mapped[str] = mapped_column(sa.String(PREFERRED_PERIOD_MAX), default="")
     message: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(
         choice(REQUEST_STATUSES, "request_status"), default="new", index=True
@@ -146,9 +153,9 @@ class RequestAddition(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(
         choice(ADDITION_STATUSES, "addition_status"), default="pending", index=True
     )
-    contact_name: Mapped[str] = mapped_column(sa.String(100))
-    department: Mapped[str] = mapped_column(sa.String(100))
-    email: Mapped[str] = mapped_column(sa.String(254))
+    contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
+    department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     message: Mapped[str] = mapped_column(sa.Text, default="")
     # The one-time token of the form that sent it: a resubmission finds this row.
@@ -220,7 +227,7 @@ class Visit(TimestampMixin, db.Model):
     __tablename__ = "visits"
     __table_args__ = (
         sa.CheckConstraint(
-            "duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"
+            f"duration_minutes > 0 AND duration_minutes <= {MAX_VISIT_MINUTES}", name="duration_range"
         ),
         sa.CheckConstraint("attendee_count >= 0", name="attendees_not_negative"),
     )

@@ -9,6 +9,7 @@ from wtforms.validators import Length, Optional
 from app.form_fields import FilterSelectField
 from app.forms import BaseForm
 from app.labels import choices
+from evangelists.limits import MUNICIPALITY_QUERY_MAX
 
 
 class MunicipalityFilterForm(BaseForm):
@@ -19,7 +20,7 @@ class MunicipalityFilterForm(BaseForm):
 
     q = SearchField(
         _l("Name, reading or code"),
-        validators=[Optional(), Length(max=40)],
+        validators=[Optional(), Length(max=MUNICIPALITY_QUERY_MAX)],
         description=_l("For example 札幌市, さっぽろ or 011002."),
     )
     prefecture = FilterSelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])

@@ -25,6 +25,7 @@ from app.services.communities import ADDRESS_MAX
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
 from evangelists.calendar import today_in_japan
+from evangelists.limits import EMAIL_MAX
 
 
 class _PersonMixin:
@@ -59,7 +60,7 @@ class NominationForm(_PersonMixin, BaseForm):
     email = EmailField(
         _l("E-mail address (optional)"),
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                                      check_deliverability=False), Length(max=254)],
+                                      check_deliverability=False), Length(max=EMAIL_MAX)],
         description=_l("Needed later, when the candidate is appointed: the invitation goes to this address."),
         render_kw={"autocomplete": "off"},
     )
@@ -153,7 +154,7 @@ class AppointForm(BaseForm):
         _l("E-mail address"),
         validators=[DataRequired(message=_l("Enter the e-mail address the invitation goes to.")),
                     Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
-                          check_deliverability=False), Length(max=254)],
+                          check_deliverability=False), Length(max=EMAIL_MAX)],
         description=_l("Their account is created with this address, and the invitation to set a password goes to it."),
         render_kw={"autocomplete": "off"},
     )

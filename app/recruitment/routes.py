@@ -46,6 +46,7 @@ from app.services.recruitment import (
 )
 from app.services.topics import list_topics
 from app.web import client_address
+from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
@@ -254,7 +255,8 @@ def appoint(evangelist_id: int):
     form = AppointForm(data=data, needs_account=needs_account)
 
     def page(status: int = 200):
-        return render_template("recruitment/appoint.html", form=form, person=person), status
+        return render_template("recruitment/appoint.html", form=form, person=person,
+                               days=accounts.max_age("invitation").days), status
 
     if request.method == "GET":
         return page()
@@ -262,7 +264,8 @@ def appoint(evangelist_id: int):
         return page(422)
     try:
         result = move_evangelist(current_user, person, "active", appointed_on=form.appointed_on.data,
-                                 email=form.email.data if needs_account else None, address=client_address())
+                                 email=form.email.data if needs_account else None, address=client_address(),
+                                 today=today_in_japan())
     except RecruitmentRefused as refused:
         show_refusal(form, refused)
         return page(422)
@@ -310,7 +313,7 @@ def move(evangelist_id: int):
     if is_appointment(person.status, target):
         return redirect(url_for("recruitment.appoint", evangelist_id=person.id))
     try:
-        result = move_evangelist(current_user, person, target, address=client_address())
+        result = move_evangelist(current_user, person, target, address=client_address(), today=today_in_japan())
     except TransitionRefused as refused:
         flash(_transition_message(person, refused), "error")
         return redirect(back)

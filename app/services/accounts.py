@@ -31,6 +31,7 @@ from app.secrets_at_rest import (
     rotate_token,
 )
 from app.services.audit import record_event
+from evangelists.limits import EMAIL_MAX
 from evangelists.passwords import password_problems
 from evangelists.vocabulary import ROLES
 
@@ -138,7 +139,7 @@ def authenticate(email: str, password: str, *, address: str | None) -> User | No
         "auth.sign_in_failed",
         "user",
         user.id if user else None,
-        after={"email": normalize_email(email)[:254], "reason": _failure_reason(user, ok)},
+        after={"email": normalize_email(email)[:EMAIL_MAX], "reason": _failure_reason(user, ok)},
         client_address=address,
     )
     db.session.commit()

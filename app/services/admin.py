@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from app.models import AuditEvent, User
+from evangelists.calendar import start_of_day_in_japan
 
 
 def user_status(user: User) -> str:
@@ -54,23 +54,16 @@ class AuditFilters:
     until: date | None = None
 
 
-# Days are Japanese days: the audit log is read in Asia/Tokyo.
-JST = ZoneInfo("Asia/Tokyo")
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=JST).astimezone(UTC)
-
-
 def audit_search(filters: AuditFilters) -> sa.Select:
-    """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...)."""
+    """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...). The
+    days are Japanese days."""
     stmt = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if filters.actor:
         stmt = stmt.where(AuditEvent.actor_label.icontains(filters.actor, autoescape=True))
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.since:
-        stmt = stmt.where(AuditEvent.created_at >= _start_of(filters.since))
+        stmt = stmt.where(AuditEvent.created_at >= start_of_day_in_japan(filters.since))
     if filters.until:
-        stmt = stmt.where(AuditEvent.created_at < _start_of(filters.until + timedelta(days=1)))
+        stmt = stmt.where(AuditEvent.created_at < start_of_day_in_japan(filters.until + timedelta(days=1)))
     return stmt

@@ -11,7 +11,6 @@ that the web layer turns into a translated message next to that field; nothing i
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,16 +35,14 @@ from app.models import (
     User,
     Visit,
 )
-from app.models.base import located_in_japan
 from app.services.audit import record_event
+from evangelists.calendar import today_in_japan
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.geo import haversine_matrix_km
+from evangelists.limits import ADDRESS_MAX, COMMUNITY_NAME_MAX, EMAIL_MAX, LAT_RANGE, LON_RANGE, WEBSITE_MAX
 from evangelists.vocabulary import COMMUNITY_STATUSES, EVANGELIST_STATUSES, LOCATION_SOURCES
 
-NAME_MAX = 120
-WEBSITE_MAX = 300
-ADDRESS_MAX = 200
-EMAIL_MAX = 254
+NAME_MAX = COMMUNITY_NAME_MAX
 MEMBER_COUNT_RANGE = (0, 1_000_000)
 NEARBY_KM = DEFAULT_GAP_KM  # "nearby" on a community's page: the coverage radius, 50 km
 VISITS_SHOWN = 100
@@ -54,20 +51,8 @@ IN_PROGRAMME = ("candidate", "active", "paused")
 
 
 # --- Locations (communities and evangelists) -------------------------------------------------
-
-
-def _check_range(column: str) -> tuple[float, float]:
-    """The range that the models' ``located_in_japan`` CHECK allows for ``column``, read
-    from the constraint itself so that the form can never accept what the database refuses."""
-    for check in located_in_japan():
-        found = re.fullmatch(rf"{column} BETWEEN (\S+) AND (\S+)", str(check.sqltext))
-        if found:
-            return float(found[1]), float(found[2])
-    raise RuntimeError(f"located_in_japan() has no range for {column}")
-
-
-LAT_RANGE = _check_range("lat")
-LON_RANGE = _check_range("lon")
+# LAT_RANGE and LON_RANGE (evangelists/limits.py) are the ranges of the models'
+# located_in_japan CHECKs too, so the form can never accept what the database refuses.
 
 
 class LocationRefused(ValueError):
@@ -284,7 +269,7 @@ def create_community(
     """Register an active community (its history starts with "active since today")."""
     values = _clean(data, None)
     placed = resolve_location(data.location, values["municipality"], geocoder=geocoder)
-    today = today or date.today()
+    today = today or today_in_japan()
     with db.session.no_autoflush:  # the row is complete only once its history is attached
         community = Community(
             **values, lat=placed.lat, lon=placed.lon, location_source=placed.source,
@@ -337,7 +322,7 @@ def change_community_status(
     """Mark a community dormant or active again from ``since`` (default today): the change
     is added to its history and becomes its status. ``since`` may not lie in the future
     nor before the date of its current status (the newest entry is the status)."""
-    today = today or date.today()
+    today = today or today_in_japan()
     since = since or today
     if status not in COMMUNITY_STATUSES:
         raise CommunityRefused("status", "unknown")

@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 from app.extensions import db
 from app.models.system import DataVersion, bump_data_version
+from evangelists.calendar import now_in_japan
 
 FORMAT_NAME = "evangelist-network-data"
 FORMAT_VERSION = 1
@@ -137,7 +138,7 @@ def export_database(target: Path, *, progress: Callable[[str, int], None] | None
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,
         "schema_revision": revision,
-        "exported_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "exported_at": now_in_japan().isoformat(timespec="seconds"),
         "source": engine.dialect.name,
         "tables": manifest_tables,
     }
@@ -392,7 +393,7 @@ def backup_sqlite(destination: Path, *, keep: int | None = None) -> BackupReport
     destination = Path(destination)
     if destination.is_dir() or not destination.suffix:
         destination.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now().strftime("%Y%m%dT%H%M%S")
+        stamp = now_in_japan().strftime("%Y%m%dT%H%M%S")  # Japan's time, as every date here
         target = destination / f"{source.stem}-{stamp}.db"
     else:
         destination.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from app.models import (
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import record_event
 from evangelists import demo
+from evangelists.calendar import today_in_japan
 from evangelists.geo import haversine_km
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
@@ -103,7 +104,7 @@ def seed_demo(
     try:
         if replace:
             _delete_network()
-        report = _seed(evangelists, communities, requests, seed, today or date.today())
+        report = _seed(evangelists, communities, requests, seed, today or today_in_japan())
     except ValueError:
         db.session.rollback()
         raise
@@ -131,7 +132,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     # When each active town started: spread over ten years, most around 2019, as the
     # national survey's history looks; deterministic for the seed.
     since_rng = random.Random(seed)
-    start = today or date.today()
+    start = today or today_in_japan()
     for m in municipalities:
         active = m.code in network.open_data_active
         m.open_data_status = "active" if active else "non_active"

@@ -13,10 +13,10 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Evangelist, Municipality, Topic, User
 from app.services.audit import record_event
+from evangelists.calendar import today_in_japan
+from evangelists.limits import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
-CAPACITY_RANGE = (0, 20)  # the database's capacity_range CHECK
-TRAVEL_RADIUS_RANGE = (1, 2000)  # km; the CHECK allows (0, 2000], a profile asks for at least 1 km
 EDITABLE = frozenset(
     {
         "home_municipality",  # a municipality code
@@ -63,16 +63,17 @@ def profile_of(user: User) -> Evangelist | None:
 
 
 def current_pause(evangelist: Evangelist, today: date | None = None) -> date | None:
-    """The stored pause date while it lies ahead (today included), else None: a pause
-    that has ended reads as "available" on the profile form."""
-    today = today or date.today()
+    """The stored pause date while it lies ahead (today, Japan's, included), else None: a
+    pause that has ended reads as "available" on the profile form."""
+    today = today or today_in_japan()
     if evangelist.paused_until is not None and evangelist.paused_until >= today:
         return evangelist.paused_until
     return None
 
 
 def update_profile(
-    actor: User, evangelist: Evangelist, changes: Mapping[str, Any], *, address: str | None = None
+    actor: User, evangelist: Evangelist, changes: Mapping[str, Any], *, address: str | None = None,
+    today: date | None = None,
 ) -> tuple[str, ...]:
     """Apply ``changes`` (keys from ``EDITABLE``) to the actor's own evangelist row and
     commit, with one ``evangelist.profile_updated`` audit event holding the before and
@@ -80,7 +81,8 @@ def update_profile(
 
     A new home municipality moves the home coordinates to its coordinates. ``paused_until``
     states the availability: a date (today or later) pauses, None makes the evangelist
-    active again; only active and paused evangelists change it.
+    active again; only active and paused evangelists change it. ``today`` is Japan's
+    (default ``today_in_japan()``; the web layer passes it).
 
     Returns the names of the changed fields (empty: nothing written). Raises
     PermissionError if ``actor`` is not the evangelist's own user, ProfileRefused (nothing
@@ -173,7 +175,7 @@ def update_profile(
                 updates[name] = value
 
     if "paused_until" in changes:
-        updates.update(_availability(evangelist, changes["paused_until"], note))
+        updates.update(_availability(evangelist, changes["paused_until"], note, today or today_in_japan()))
 
     if not updates:
         return ()
@@ -189,7 +191,7 @@ def update_profile(
     return tuple(name for name in updates if name not in ("lat", "lon"))
 
 
-def _availability(evangelist: Evangelist, until: date | None, note) -> dict[str, Any]:
+def _availability(evangelist: Evangelist, until: date | None, note, today: date) -> dict[str, Any]:
     """The status and pause date that ``until`` asks for, as updates (empty: as it is)."""
     if until is not None and not isinstance(until, date):
         raise ProfileRefused("paused_until", "unknown")
@@ -200,7 +202,7 @@ def _availability(evangelist: Evangelist, until: date | None, note) -> dict[str,
     status = "paused" if until is not None else "active"
     if (status, until) == (evangelist.status, evangelist.paused_until):
         return {}
-    if until is not None and until < date.today():
+    if until is not None and until < today:
         raise ProfileRefused("paused_until", "past_date")
     updates = {}
     if status != evangelist.status:

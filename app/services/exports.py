@@ -56,7 +56,6 @@ import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import contains_eager, selectinload
@@ -75,8 +74,9 @@ from app.models import (
 )
 from app.services.geography import MunicipalityFilters, municipality_search
 from app.services.requests import QueueFilters, request_queue
+from evangelists.calendar import PROGRAMME_ZONE
 from evangelists.contact import display_phone
-from evangelists.limits import OutOfRange, parse_date, read_id
+from evangelists.limits import MUNICIPALITY_QUERY_MAX, OutOfRange, parse_date, read_id
 from evangelists.vocabulary import (
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
@@ -86,12 +86,11 @@ from evangelists.vocabulary import (
     REQUEST_STATUSES,
 )
 
-TOKYO = ZoneInfo("Asia/Tokyo")
 BOM = "\ufeff"
 CHUNK_SIZE = 500
 IGNORED_PARAMETERS = frozenset({"page"})
 # What the municipality list's search box accepts (app.public.forms).
-MAX_QUERY_LENGTH = 40
+MAX_QUERY_LENGTH = MUNICIPALITY_QUERY_MAX
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -113,7 +112,7 @@ class Export:
     row: Callable[[object, tzinfo], list]
 
 
-def export_csv(kind: str, args: Mapping[str, str], *, tz: tzinfo = TOKYO,
+def export_csv(kind: str, args: Mapping[str, str], *, tz: tzinfo = PROGRAMME_ZONE,
                chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
     """The CSV text of the ``kind`` export for the query parameters ``args``, as a
     generator of chunks (the first starts with the BOM and the header). The filters are
@@ -147,7 +146,7 @@ def _drain(buffer: io.StringIO) -> str:
     return text
 
 
-def cell(value: object, tz: tzinfo = TOKYO) -> str:
+def cell(value: object, tz: tzinfo = PROGRAMME_ZONE) -> str:
     """One value as CSV text (see the module doc)."""
     if value is None:
         return ""

@@ -14,7 +14,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -31,6 +31,7 @@ from app.models import (
 from app.models.system import note_write
 from app.services.audit import record_event
 from evangelists import imports as core
+from evangelists.calendar import today_in_japan, utc_now
 from evangelists.imports import Change, Notice, Parsed, Plan, Problem
 
 KINDS = core.KINDS
@@ -97,22 +98,24 @@ def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress) -> Rep
 
 
 def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | None = None,
-          progress: Progress = _no_progress) -> Report:
+          progress: Progress = _no_progress, today: date | None = None) -> Report:
     """Check ``data`` again and, if there is no problem, write every change in one
     transaction with one ``import.applied`` audit event. With any problem, nothing is
     written and the report lists the problems (``applied`` is False). ``actor`` is the
-    coordinator, or None for the command line."""
+    coordinator, or None for the command line. ``today`` (Japan's; default
+    ``today_in_japan()``) dates a new community's status."""
     with _collector_paused():
-        return _apply(actor, kind, data, address, progress)
+        return _apply(actor, kind, data, address, progress, today or today_in_japan())
 
 
-def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None, progress: Progress) -> Report:
+def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None, progress: Progress,
+           today: date) -> Report:
     parsed, plan = _check(kind, data, progress)
     report = _report(parsed, plan)
     if not report.ok:
         return report
     try:
-        WRITERS[kind](actor, parsed, plan, progress)
+        WRITERS[kind](actor, parsed, plan, progress, today)
         record_event(actor, "import.applied", "import", after={
             "kind": kind, "encoding": parsed.encoding, "rows": parsed.row_count,
             "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
@@ -395,22 +398,21 @@ def _towns() -> dict[str, sa.Row]:
         sa.select(Municipality.id, Municipality.code, Municipality.lat, Municipality.lon))}
 
 
-def _write_municipality_status(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
+def _write_municipality_status(actor, parsed: Parsed, plan: Plan, progress: Progress, today: date) -> None:
     towns = _towns()
-    now = datetime.now(UTC)
+    now = utc_now()
     _update(Municipality.__table__, [
         {"id": towns[change.key].id, **{f.field: f.after for f in change.fields}, "updated_at": now}
         for change in progress("applying", _changes(plan))
     ])
 
 
-def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
+def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress, today: date) -> None:
     changes = _changes(plan)
     towns = _towns()
     existing = {c.name: c for c in db.session.execute(
         sa.select(Community.id, Community.name, Community.location_source))}
-    today = date.today()
-    now = datetime.now(UTC)
+    now = utc_now()
     changed_by = actor.id if isinstance(actor, User) else None
     table = Community.__table__
     created: list[dict] = []
@@ -458,14 +460,14 @@ def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress) ->
         _insert(status_table, [{**row, "since": today, "changed_by_id": changed_by, **defaults} for row in history])
 
 
-def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress) -> None:
+def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, today: date) -> None:
     changes = _changes(plan)
     rows = {row.line: row for row in parsed.rows}
     towns = _towns()
     communities = dict(db.session.execute(sa.select(Community.name, Community.id)).all())
     topics = dict(db.session.execute(sa.select(Topic.slug, Topic.id)).all())
     people = _people([rows[c.line] for c in changes if c.action == "update"])
-    now = datetime.now(UTC)
+    now = utc_now()
     table = Evangelist.__table__
     created: list[dict] = []
     created_skills: list[tuple[str, ...]] = []

@@ -23,6 +23,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.audit import record_event
 from evangelists import lifecycle
+from evangelists.calendar import today_in_japan
 from evangelists.matching import Candidate, Match, Need, assign, rank
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
@@ -33,12 +34,13 @@ class CapacityFull(Exception):
     """The evangelist has no free slot left (someone else may have just taken it)."""
 
 
-def _candidates(exclude: set[int] = frozenset()) -> list[Candidate]:
-    """Every evangelist who can take work today, as the matcher sees them (4 queries).
+def _candidates(exclude: set[int] = frozenset(), today: date | None = None) -> list[Candidate]:
+    """Every evangelist who can take work ``today`` (Japan's; default
+    ``today_in_japan()``), as the matcher sees them (4 queries).
     Columns, not ORM objects: the matcher needs eight values of each of about a thousand
     people, and loading them as objects (with every column, and their skills as Topic
     objects) took most of a request page's time."""
-    today = date.today()
+    today = today or today_in_japan()
     load = dict(
         db.session.execute(
             sa.select(Assignment.evangelist_id, sa.func.count())
@@ -121,10 +123,11 @@ class Suggestion:
     evangelist: Evangelist
 
 
-def suggestions(request: SupportRequest, limit: int = 10) -> list[Suggestion]:
-    """The best evangelists for ``request``, best first, with the matcher's reasons."""
+def suggestions(request: SupportRequest, limit: int = 10, *, today: date | None = None) -> list[Suggestion]:
+    """The best evangelists for ``request`` on ``today``, best first, with the matcher's
+    reasons."""
     exclude = _already_tried([request.id]).get(request.id, set())
-    matches = rank(_need(request), _candidates(exclude), limit=limit)
+    matches = rank(_need(request), _candidates(exclude, today), limit=limit)
     people = _evangelists([m.candidate_id for m in matches])
     return [Suggestion(m, people[m.candidate_id]) for m in matches]
 
@@ -163,7 +166,7 @@ class Plan:
         return sum(r.match.distance_km for r in self.rows if r.match)
 
 
-def batch_plan() -> Plan:
+def batch_plan(*, today: date | None = None) -> Plan:
     """The optimal plan over every triaged request: most requests served, then the
     highest total score, capacities respected. Nothing is saved."""
     requests = list(
@@ -182,7 +185,7 @@ def batch_plan() -> Plan:
     forbidden = [(request_id, e) for request_id, excluded in tried.items() for e in excluded]
     matches = {
         m.need_id: m
-        for m in assign([_need(r) for r in requests], _candidates(), forbidden=forbidden)
+        for m in assign([_need(r) for r in requests], _candidates(today=today), forbidden=forbidden)
     }
     people = _evangelists([m.candidate_id for m in matches.values()])
     return Plan([
@@ -191,7 +194,8 @@ def batch_plan() -> Plan:
     ])
 
 
-def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address: str | None) -> Assignment:
+def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address: str | None,
+            today: date | None = None) -> Assignment:
     """Propose ``evangelist_id`` for ``request`` with the score and reasons frozen now.
 
     Never overbooks: the evangelist's row is written first, which takes PostgreSQL's row
@@ -201,7 +205,7 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
     """
     db.session.commit()  # end any read transaction: the lock must come first
     try:
-        assignment = _propose_locked(actor, request.id, evangelist_id, address=address)
+        assignment = _propose_locked(actor, request.id, evangelist_id, address=address, today=today)
     except Exception:
         db.session.rollback()
         raise
@@ -209,7 +213,8 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
     return assignment
 
 
-def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None) -> int:
+def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None,
+               today: date | None = None) -> int:
     """Propose every ``(request_id, evangelist_id)`` pair of a reviewed plan in one
     transaction: all are saved, or none (if someone took a slot meanwhile, the error is
     raised and the coordinator reviews a fresh plan). Returns how many were proposed."""
@@ -219,7 +224,7 @@ def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None
         for evangelist_id in sorted({e for _, e in pairs}):
             _lock(evangelist_id)
         for request_id, evangelist_id in pairs:
-            _propose_locked(actor, request_id, evangelist_id, address=address, locked=True)
+            _propose_locked(actor, request_id, evangelist_id, address=address, locked=True, today=today)
     except Exception:
         db.session.rollback()
         raise
@@ -234,14 +239,14 @@ def _lock(evangelist_id: int) -> None:
 
 
 def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address: str | None,
-                    locked: bool = False) -> Assignment:
+                    locked: bool = False, today: date | None = None) -> Assignment:
     """The body of a proposal, inside the caller's transaction (not committed)."""
     if not locked:
         _lock(evangelist_id)
     request = db.session.get(SupportRequest, request_id, populate_existing=True)
     lifecycle.check("request", request.status, "assigned")
     exclude = _already_tried([request.id]).get(request.id, set())
-    candidate = next((c for c in _candidates(exclude) if c.id == evangelist_id), None)
+    candidate = next((c for c in _candidates(exclude, today) if c.id == evangelist_id), None)
     if candidate is None:
         raise ValueError("not_available")
     if candidate.active_load >= candidate.capacity:

@@ -40,13 +40,14 @@ from app.services.accounts import add_user, find_user_by_email, make_password_to
 from app.services.audit import record_event
 from app.geocoding import Geocoder
 from app.services.communities import (
-    EMAIL_MAX,
     LocationInput,
     Placed,
     municipality_by_code,
     resolve_location,
 )
+from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
+from evangelists.limits import EMAIL_MAX, PERSON_NAME_MAX
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
 MACHINE = "evangelist"
@@ -65,7 +66,7 @@ MOVE_VERBS = {
     ("paused", "retired"): "retired",
 }
 
-NAME_MAX = 60
+NAME_MAX = PERSON_NAME_MAX
 NOTE_MAX = 2000
 
 
@@ -278,7 +279,7 @@ def move_evangelist(
     after: dict = {"status": target}
     account = token = None
     if is_appointment(previous, target):
-        today = today or date.today()
+        today = today or today_in_japan()
         if appointed_on is None:
             raise RecruitmentRefused("appointed_on", "date_required")
         if appointed_on > today + timedelta(days=1):  # a day's slack for time zones

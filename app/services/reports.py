@@ -6,7 +6,7 @@ docstring says which), selecting columns rather than ORM objects; the arithmetic
 holding vocabulary codes and names in both languages: the page picks labels and formats
 numbers for the reader's language.
 
-Days are Japanese days: a request's date is its ``created_at`` in Asia/Tokyo, and the
+Days are Japanese days: a request's date is its ``created_at`` in Japan's zone, and the
 caller passes ``today`` (``today_in_japan()`` in the web layer, a fixed date in tests).
 """
 
@@ -39,7 +39,7 @@ from evangelists.reports import (
     median_days,
     suppress_small,
 )
-from evangelists.calendar import PROGRAMME_ZONE
+from evangelists.calendar import day_in_japan
 from evangelists.vocabulary import (
     ACTIVE_ASSIGNMENT_STATUSES,
     AGE_BANDS,
@@ -49,12 +49,11 @@ from evangelists.vocabulary import (
     VISIT_MODES,
 )
 
-JST = PROGRAMME_ZONE
 VISIT_MONTHS = (12, 24)
 
 
 def _japanese_day(moment: datetime | None) -> date | None:
-    return None if moment is None else moment.astimezone(JST).date()
+    return None if moment is None else day_in_japan(moment)
 
 
 def _int(value) -> int:

@@ -24,6 +24,7 @@ from app.models import Assignment, Evangelist, Outcome, SupportRequest, Topic, U
 from app.models.base import utcnow
 from app.services.audit import record_event
 from evangelists import lifecycle
+from evangelists.calendar import today_in_japan
 from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
 
 EDIT_WINDOW = timedelta(days=14)
@@ -160,15 +161,17 @@ def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str
             request.status = "triaged"
 
 
-def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address: str | None = None) -> Visit:
+def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address: str | None = None,
+              today: date | None = None) -> Visit:
     """Record a visit made within ``assignment`` by its own evangelist; the assignment must
-    be accepted. Moves the request to ``scheduled`` and the town to ``visited``, then lets
+    be accepted and the visit not after ``today`` (Japan's; default ``today_in_japan()``)
+    and a day. Moves the request to ``scheduled`` and the town to ``visited``, then lets
     the outcomes do their part. One transaction."""
     if not _owns(actor, assignment):
         raise VisitRefused("not_yours")
     if assignment.status != "accepted":
         raise VisitRefused("not_accepted")
-    if data.visited_on > utcnow().date() + timedelta(days=1):  # a day's slack for time zones
+    if data.visited_on > (today or today_in_japan()) + timedelta(days=1):  # a day's slack, as the form's
         raise VisitRefused("future_date")
     visit = Visit(author_id=actor.id)
     with db.session.no_autoflush:  # _fill looks topics up; the visit is not complete yet

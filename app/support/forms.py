@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from app.form_fields import CheckboxesField
 from app.forms import BaseForm, set_place_choices
 from evangelists.contact import normalize_phone
+from evangelists.limits import CONTACT_NAME_MAX, DEPARTMENT_MAX, EMAIL_MAX, PREFERRED_PERIOD_MAX
 
 MESSAGE_MAX = 2000
 
@@ -33,11 +34,11 @@ class RequestForm(BaseForm):
         validate_choice=False,
     )
     contact_name = StringField(
-        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=100)],
+        _l("Your name"), validators=[DataRequired(message=_l("Enter your name.")), Length(max=CONTACT_NAME_MAX)],
         render_kw={"autocomplete": "name"},
     )
     department = StringField(
-        _l("Department"), validators=[DataRequired(message=_l("Enter your department.")), Length(max=100)],
+        _l("Department"), validators=[DataRequired(message=_l("Enter your department.")), Length(max=DEPARTMENT_MAX)],
         description=_l("For example 情報政策課 or 企画課."),
         render_kw={"autocomplete": "organization-title"},
     )
@@ -46,7 +47,7 @@ class RequestForm(BaseForm):
         validators=[DataRequired(message=_l("Enter an e-mail address.")),
                     Email(message=_l("This is not an e-mail address, e.g. name@city.example.lg.jp."),
                           check_deliverability=False),
-                    Length(max=254)],
+                    Length(max=EMAIL_MAX)],
         description=_l("We send the confirmation and replies here."),
         render_kw={"autocomplete": "email"},
     )
@@ -65,7 +66,7 @@ class RequestForm(BaseForm):
         choices=[("onsite", _l("At our office")), ("online", _l("Online")), ("either", _l("Either is fine"))],
     )
     period = StringField(
-        _l("When would suit you? (optional)"), validators=[Optional(), Length(max=100)],
+        _l("When would suit you? (optional)"), validators=[Optional(), Length(max=PREFERRED_PERIOD_MAX)],
         description=_l("For example 来月以降 or 12月中旬."),
     )
     message = TextAreaField(

@@ -14,7 +14,6 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +23,7 @@ from app.extensions import limiter
 from app.models import Assignment, Visit
 from app.services.accounts import make_password_token
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     make_addition,
@@ -175,7 +175,7 @@ def world(app, db, make_account) -> World:
     accepted = Assignment(request=working, evangelist=me, status="accepted", score=0.5, distance_km=3.0, reasons=[])
     db.session.add_all([proposed, accepted])
     db.session.flush()
-    visit = Visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date.today(), mode="online",
+    visit = Visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=today_in_japan(), mode="online",
                   duration_minutes=60, summary="相談")
     db.session.add(visit)
     db.session.commit()

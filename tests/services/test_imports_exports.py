@@ -24,6 +24,7 @@ from app.services.exports import BadFilter, export_csv
 from app.services.geography import MunicipalityFilters, municipality_search
 from app.services.requests import QueueFilters, request_queue
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan
 from tests.factories import (
     make_community,
     make_evangelist,
@@ -148,13 +149,13 @@ def test_a_clash_with_a_concurrent_import_is_reported_and_changes_nothing(db, to
     before = snapshot(db)
     real = imports._write_communities
 
-    def someone_else_first(actor, parsed, plan, progress):
+    def someone_else_first(actor, parsed, plan, progress, today):
         # Another coordinator's import commits the same community just before ours writes.
         db.session.execute(sa.insert(Community).values(
             name="Code for Sapporo", municipality_id=towns["sapporo"].id, lat=43.0, lon=141.3, status="active",
-            status_since=date.today(), member_count=0, description="", address="", location_source="municipality",
+            status_since=today_in_japan(), member_count=0, description="", address="", location_source="municipality",
             created_at=datetime.now(UTC), updated_at=datetime.now(UTC)))
-        real(actor, parsed, plan, progress)
+        real(actor, parsed, plan, progress, today)
 
     monkeypatch.setattr(imports, "WRITERS", {**imports.WRITERS, "communities": someone_else_first})
     report = imports.apply(None, "communities", "name,municipality_code\nCode for Sapporo,011002\n".encode())
@@ -460,11 +461,11 @@ def test_rows_written_in_bulk_are_the_rows_the_orm_would_write(db, towns, make_a
     chiyoda = db.session.scalar(sa.select(Community).where(Community.name == "Code for Chiyoda"))
     assert (chiyoda.status, chiyoda.status_since, chiyoda.member_count, chiyoda.description, chiyoda.address,
             chiyoda.location_source, chiyoda.website, chiyoda.contact_email) == (
-        "active", date.today(), 0, "", "", "municipality", None, None)
+        "active", today_in_japan(), 0, "", "", "municipality", None, None)
     assert chiyoda.created_at >= started and chiyoda.updated_at == chiyoda.created_at
     (history,) = chiyoda.status_history
     assert (history.status, history.since, history.note, history.changed_by_id) == (
-        "active", date.today(), "", coordinator.id)
+        "active", today_in_japan(), "", coordinator.id)
     people = db.session.scalars(sa.select(Evangelist).order_by(Evangelist.id)).all()
     assert [(p.given_name, p.home_community.name if p.home_community else None) for p in people] == [
         ("花子00000", None), ("花子00001", "Code for Sapporo")]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from app.services.visits import (
     municipality_timeline,
     update_visit,
 )
+from evangelists.calendar import today_in_japan
 from tests.factories import make_evangelist, make_municipality, make_request, make_user
 
 
@@ -40,7 +41,7 @@ def accepted(db):
 
 
 def visit_input(*outcomes: OutcomeInput, **overrides) -> VisitInput:
-    fields = dict(visited_on=date.today(), mode="onsite", duration_minutes=90, summary="方針づくりを相談",
+    fields = dict(visited_on=today_in_japan(), mode="onsite", duration_minutes=90, summary="方針づくりを相談",
                   attendee_count=4, attendee_departments="企画課", topics=("policy_guidelines",),
                   outcomes=outcomes)
     fields.update(overrides)
@@ -99,7 +100,7 @@ def test_only_the_assigned_evangelist_may_log_and_only_once_accepted(db, accepte
 
 def test_a_visit_in_the_future_is_refused(db, accepted):
     with pytest.raises(VisitRefused, match="future_date"):
-        log_visit(accepted.evangelist.user, accepted, visit_input(visited_on=date.today() + timedelta(days=5)))
+        log_visit(accepted.evangelist.user, accepted, visit_input(visited_on=today_in_japan() + timedelta(days=5)))
 
 
 def test_the_author_may_edit_for_14_days_and_then_not(db, accepted, monkeypatch):
@@ -184,17 +185,18 @@ def test_the_timeline_lists_everything_newest_first_and_an_evangelist_sees_only_
     assert [e.on for e in everything] == sorted((e.on for e in everything), reverse=True)
 
 
-@pytest.mark.parametrize(("status", "paused_until", "available"), [
+@pytest.mark.parametrize(("status", "paused_for_days", "available"), [
     ("active", None, True),
     ("paused", None, False),  # paused with no end date: until they say otherwise
-    ("paused", date.today(), False),  # the pause covers its last day
-    ("paused", date.today() - timedelta(days=1), True),  # ended: available again by itself
-    ("active", date.today() + timedelta(days=3), False),
+    ("paused", 0, False),  # the pause covers its last day
+    ("paused", -1, True),  # ended: available again by itself
+    ("active", 3, False),
     ("candidate", None, False),
 ])
-def test_a_pause_ends_by_itself_for_the_matcher(db, status, paused_until, available):
+def test_a_pause_ends_by_itself_for_the_matcher(db, status, paused_for_days, available):
     from app.services.matching import _candidates
 
+    paused_until = None if paused_for_days is None else today_in_japan() + timedelta(days=paused_for_days)
     person = make_evangelist(status=status, paused_until=paused_until,
                              **({"user": None} if status == "candidate" else {}))
     db.session.flush()

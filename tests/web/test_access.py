@@ -133,11 +133,11 @@ def world(db, make_account):
     theirs = Assignment(request=support_request, evangelist=make_evangelist(user=other), score=0.5,
                         distance_km=1.0, reasons=[])
     db.session.add(theirs)
-    from datetime import date
 
     from app.models import Visit
+    from evangelists.calendar import today_in_japan
 
-    visit = Visit(assignment=theirs, author_id=other.id, visited_on=date.today(), mode="online",
+    visit = Visit(assignment=theirs, author_id=other.id, visited_on=today_in_japan(), mode="online",
                   duration_minutes=60, summary="相談")
     db.session.add(visit)
     db.session.commit()

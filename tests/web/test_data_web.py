@@ -7,8 +7,7 @@ import io
 import random
 import re
 import string
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from app.data import routes as data_routes
 from app.models import AuditEvent, Community, Evangelist, Municipality
 from app.services.geography import MunicipalityFilters, municipality_search
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan
 from tests.factories import make_evangelist, make_request
 
 SURVEY = "団体コード,市区町村名,取組状況,基準日\n01100,札幌市,取組済,2024/3/31\n131016,千代田区,未着手,2024/3/31\n"
@@ -59,7 +59,7 @@ def test_each_list_downloads_as_csv_with_a_bom_and_a_dated_file_name(coordinator
     response = coordinator_client.get(f"/coordinator/data/export/{dataset}.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv" and response.mimetype_params["charset"] == "utf-8"
-    today = datetime.now(ZoneInfo("Asia/Tokyo")).date()  # the file's date is Japan's
+    today = today_in_japan()  # the file's date is Japan's
     assert response.headers["Content-Disposition"] == f'attachment; filename="{dataset}-{today.isoformat()}.csv"'
     assert response.headers["Cache-Control"] == "no-store"
     assert response.is_streamed

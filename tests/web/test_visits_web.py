@@ -3,7 +3,7 @@ completing, the municipality timeline, and what one evangelist can never see of 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.models import Assignment, AuditEvent, Visit
 from app.services import visits as visit_service
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan
 from tests.conftest import sign_in
 from tests.factories import make_evangelist, make_municipality, make_request
 
@@ -37,7 +38,7 @@ def two(db, app, make_account):
 
 def form_data(**overrides) -> dict:
     data = {
-        "visited_on": date.today().isoformat(), "mode": "onsite", "duration_minutes": "60",
+        "visited_on": today_in_japan().isoformat(), "mode": "onsite", "duration_minutes": "60",
         "attendee_count": "3", "attendee_departments": "情報政策課", "topics": ["open_data_publication"],
         "summary": "公開手順を説明しました", "next_steps": "カタログの準備",
         "outcomes-0-type": "open_data_published", "outcomes-0-evidence_url": "https://example.jp/opendata",
@@ -67,7 +68,7 @@ def test_logging_a_visit_with_open_data_published_makes_the_town_active(two, db)
 @pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"summary": ""}, "summary", "Write a few words about the visit."),
     ({"duration_minutes": "0"}, "duration_minutes", "Between 1 and 1,440 minutes."),
-    ({"visited_on": (date.today() + timedelta(days=10)).isoformat()}, "visited_on", "cannot be in the future"),
+    ({"visited_on": (today_in_japan() + timedelta(days=10)).isoformat()}, "visited_on", "cannot be in the future"),
     ({"outcomes-0-type": "datasets_published"}, "outcomes-0-count", "how many datasets"),
     ({"outcomes-0-evidence_url": "catalog page"}, "outcomes-0-evidence_url", "full web address"),
     ({"mode": ""}, "mode", "Choose on site or online."),
@@ -87,7 +88,7 @@ def test_a_bad_answer_is_named_next_to_its_field_and_nothing_typed_is_lost(two, 
 def test_an_evangelist_sees_only_their_own_assignments_visits_and_contacts(two, db):
     client = two["client"]
     _their_user, theirs = two["theirs"]
-    visit = Visit(assignment=theirs, author_id=_their_user.id, visited_on=date.today(), mode="online",
+    visit = Visit(assignment=theirs, author_id=_their_user.id, visited_on=today_in_japan(), mode="online",
                   duration_minutes=30, summary="他人の訪問")
     db.session.add(visit)
     db.session.commit()
