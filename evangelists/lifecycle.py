@@ -8,6 +8,7 @@ refused with the reason and nothing is written.
 
 from __future__ import annotations
 
+from evangelists.errors import Refused
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
@@ -74,12 +75,15 @@ MACHINES = {
 }
 
 
-class TransitionRefused(Exception):
-    """An illegal status change; ``reason`` is a machine code for a translated message."""
+class TransitionRefused(Refused):
+    """An illegal status change; ``reason`` is ``refusal``'s code (field ``status``)."""
+
+    scope = "transition"
 
     def __init__(self, machine: str, current: str, target: str, reason: str):
-        super().__init__(f"{machine}: {current} -> {target} refused ({reason})")
-        self.machine, self.current, self.target, self.reason = machine, current, target, reason
+        super().__init__("status", reason, machine=machine, current=current, target=target)
+        self.args = (f"{machine}: {current} -> {target} refused ({reason})",)
+        self.machine, self.current, self.target = machine, current, target
 
 
 def refusal(machine: str, current: str, target: str) -> str | None:

@@ -39,6 +39,7 @@ from app.models import (
 from app.models.base import located_in_japan
 from app.services.audit import record_event
 from evangelists.coverage import DEFAULT_GAP_KM
+from evangelists.errors import Refused
 from evangelists.geo import haversine_matrix_km
 from evangelists.vocabulary import COMMUNITY_STATUSES, EVANGELIST_STATUSES, LOCATION_SOURCES
 
@@ -70,15 +71,13 @@ LAT_RANGE = _check_range("lat")
 LON_RANGE = _check_range("lon")
 
 
-class LocationRefused(ValueError):
+class LocationRefused(Refused, ValueError):
     """Coordinates that cannot be used. ``field`` is ``location``, ``lat``, ``lon`` or
     ``address``; ``reason`` one of ``unknown_source``, ``required`` (a coordinate is
     missing), ``outside_japan``, ``address_required``, ``geocoder_off``, ``not_found``,
     ``geocoder_failed``."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "location"
 
 
 @dataclass(frozen=True)
@@ -176,15 +175,13 @@ def municipality_by_code(code: str | None) -> Municipality | None:
 # --- Creating and editing ---------------------------------------------------------------------
 
 
-class CommunityRefused(ValueError):
+class CommunityRefused(Refused, ValueError):
     """A community change that is refused. ``field`` names the form field, ``reason`` is
     one of ``required``, ``name_taken``, ``too_long``, ``bad_website``, ``unknown``
     (municipality), ``out_of_range`` (member count), ``unchanged`` (status),
     ``future_date``, ``before_current`` (a status change dated before the current one)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "community"
 
 
 @dataclass(frozen=True)

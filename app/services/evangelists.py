@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Evangelist, Municipality, Topic, User
 from app.services.audit import record_event
+from evangelists.errors import Refused
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
 CAPACITY_RANGE = (0, 20)  # the database's capacity_range CHECK
@@ -38,14 +39,13 @@ PRIVATE = ("age_band", "gender")
 SELF_SERVICE_STATUSES = ("active", "paused")
 
 
-class ProfileRefused(ValueError):
+class ProfileRefused(Refused, ValueError):
     """A change the profile cannot take. ``field`` names the change, ``reason`` is a code
     for a translated message: ``unknown`` (not a known value), ``out_of_range``,
-    ``required``, ``past_date``, ``status_locked`` (candidate or retired)."""
+    ``required``, ``past_date``, ``status_locked`` (candidate or retired, or a move the
+    lifecycle does not allow)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "profile"
 
 
 def profile_of(user: User) -> Evangelist | None:

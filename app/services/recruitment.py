@@ -46,6 +46,7 @@ from app.services.communities import (
     municipality_by_code,
     resolve_location,
 )
+from evangelists.errors import Refused
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
@@ -84,15 +85,13 @@ def is_appointment(current: str, target: str) -> bool:
     return (current, target) in APPOINTMENTS
 
 
-class RecruitmentRefused(ValueError):
+class RecruitmentRefused(Refused, ValueError):
     """A nomination, edit or move that is refused. ``field`` names the form field,
     ``reason`` is one of ``required``, ``too_long``, ``unknown``, ``bad_email``, ``date_required``,
     ``future_date``, ``email_required``, ``email_taken``, ``account_deactivated``,
     ``appointment_needed`` (a move to active that must go through the appointment form)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "recruitment"
 
 
 # --- Nominating ---------------------------------------------------------------------------------

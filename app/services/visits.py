@@ -24,19 +24,21 @@ from app.models import Assignment, Evangelist, Outcome, SupportRequest, Topic, U
 from app.models.base import utcnow
 from app.services.audit import record_event
 from evangelists import lifecycle
+from evangelists.errors import Refused
 from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
 
 EDIT_WINDOW = timedelta(days=14)
 STAFF_ROLES = ("coordinator", "admin")
 
 
-class VisitRefused(Exception):
-    """A visit change that is not allowed; ``reason`` is a code with a translated message
-    in app/labels.py (VISIT_MESSAGES)."""
+class VisitRefused(Refused):
+    """A visit change that is not allowed as a whole (no ``field``); ``reason`` is one of
+    ``not_yours``, ``not_accepted``, ``future_date``, ``window_closed``, ``no_visit``."""
+
+    scope = "visit"
 
     def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(None, reason)
 
 
 @dataclass(frozen=True)
