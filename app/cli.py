@@ -9,8 +9,8 @@ import click
 from flask import Blueprint, current_app
 from flask_babel import force_locale
 
-from app.auth.messages import account_error_messages
-from app.data.forms import ENCODING_LABELS, KIND_LABELS, notice_message, problem_message
+from app.labels import ENCODING_LABELS, KIND_LABELS
+from app.messages import account_error_messages, notice_message, problem_message
 
 from app.services.demo import (
     DEMO_PASSWORD,

@@ -9,11 +9,11 @@ from flask_login import current_user
 from app.admin import bp
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
 from app.auth.forms import ActionForm
-from app.auth.messages import account_error_messages
 from app.auth.session import client_address
 from app.decorators import role_required
 from app.extensions import db
 from app.labels import label
+from app.messages import account_error_messages
 from app.models import User
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url

@@ -24,7 +24,6 @@ from app.auth.forms import (
     SetUpSecondFactorForm,
     SignInForm,
 )
-from app.auth.messages import account_error_messages
 from app.auth.session import (
     PENDING,
     begin_pending,
@@ -36,6 +35,7 @@ from app.auth.session import (
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.mail import mail_configured, send_password_link
+from app.messages import account_error_messages
 from app.secrets_at_rest import seal, unseal
 from app.services import accounts
 from app.services.accounts import AccountError

@@ -11,7 +11,6 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.forms import ActionForm
-from app.auth.messages import account_error_messages
 from app.auth.session import client_address
 from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
@@ -21,7 +20,8 @@ from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
 from app.evangelist.forms import VisitForm
-from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
+from app.labels import describe_reasons
+from app.messages import account_error_messages, flash_refusal
 from app.models import SupportRequest, User, Visit
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -279,7 +279,7 @@ def _change(support_request: SupportRequest, target: str, *, success: str, reaso
     try:
         change_status(current_user, support_request, target, reason=reason, address=client_address())
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
     else:
         flash(success, "success")
 
@@ -305,7 +305,7 @@ def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
     except ValueError:
         flash(_("This evangelist cannot take this request (not available, or out of reach)."), "error")
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -340,7 +340,7 @@ def correct_visit(visit_id: int):
         try:
             update_visit(current_user, visit, form.data_for_service(), address=client_address())
         except VisitRefused as refused:
-            flash(str(VISIT_MESSAGES[refused.reason]), "error")
+            flash_refusal(refused)
         else:
             flash(_("Visit corrected; the change is in the audit log."), "success")
             return redirect(url_for("coordinator.request_detail", request_id=visit.assignment.request_id))

@@ -33,19 +33,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.auth.session import client_address
 from app.data import bp
-from app.data.forms import (
-    COLUMN_HELP,
-    ENCODING_LABELS,
-    EXPORT_LABELS,
-    KIND_LABELS,
-    MAX_MEGABYTES,
-    ApplyForm,
-    ImportForm,
-    filter_message,
-    notice_message,
-    problem_message,
-)
+from app.data.forms import COLUMN_HELP, EXPORT_LABELS, MAX_MEGABYTES, ApplyForm, ImportForm
 from app.decorators import role_required
+from app.labels import ENCODING_LABELS, KIND_LABELS
+from app.messages import filter_message, notice_message, problem_message
 from app.services import exports, imports
 from app.services.topics import list_topics
 from evangelists.imports import COLUMNS, MAX_BYTES, Problem

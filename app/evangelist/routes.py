@@ -14,7 +14,7 @@ from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.forms import DeclineAssignmentForm, VisitForm
 from app.extensions import db
-from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES
+from app.messages import flash_refusal, message
 from app.models import Assignment, Evangelist, SupportRequest, Visit
 from app.services.matching import respond
 from app.services.topics import list_topics
@@ -97,7 +97,7 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
     try:
         respond(current_user, assignment, accept, reason=reason, address=client_address())
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
     else:
         flash(success, "success")
 
@@ -113,24 +113,20 @@ def _my_visit(visit_id: int) -> Visit:
     return visit
 
 
-def _visit_refused(refused: VisitRefused) -> None:
-    flash(str(VISIT_MESSAGES[refused.reason]), "error")
-
-
 @bp.route("/assignments/<id:assignment_id>/visits/new", methods=["GET", "POST"])
 @role_required("evangelist")
 def new_visit(assignment_id: int):
     """Log a visit: one short form that works on a phone; outcomes in the same form."""
     assignment = _my_assignment(assignment_id)
     if assignment.status != "accepted":
-        flash(str(VISIT_MESSAGES["not_accepted"]), "error")
+        flash(message("visit", "not_accepted"), "error")
         return redirect(url_for("evangelist.home"))
     form = VisitForm(list_topics())
     if form.validate_on_submit():
         try:
             visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         else:
             flash(_("Visit saved. Thank you!"), "success")
             return redirect(url_for("evangelist.visit", visit_id=visit.id))
@@ -148,14 +144,14 @@ def visit(visit_id: int):
     editable = can_edit(current_user, visit)
     if not editable:
         if request.method == "POST":
-            flash(str(VISIT_MESSAGES["window_closed"]), "error")
+            flash(message("visit", "window_closed"), "error")
         return render_template("evangelist/visit_view.html", visit=visit, deadline=edit_deadline(visit))
     form = VisitForm(list_topics()) if request.method == "POST" else VisitForm.for_visit(list_topics(), visit)
     if request.method == "POST" and form.validate_on_submit():
         try:
             update_visit(current_user, visit, form.data_for_service(), address=client_address())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         else:
             flash(_("Visit updated."), "success")
             return redirect(url_for("evangelist.visit", visit_id=visit.id))
@@ -172,9 +168,9 @@ def complete(assignment_id: int):
         try:
             complete_assignment(current_user, assignment, address=client_address())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         except TransitionRefused as refused:
-            flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+            flash_refusal(refused)
         else:
             flash(_("Marked as completed. Thank you for your help!"), "success")
     return redirect(url_for("evangelist.home"))

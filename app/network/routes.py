@@ -19,6 +19,7 @@ from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
 from app.mail import mail_configured, password_link, send_password_link
+from app.messages import show_refusal
 from app.models import Community, Evangelist
 from app.network import bp
 from app.network.forms import (
@@ -77,6 +78,7 @@ from app.services.recruitment import (
     visits_of_evangelist,
 )
 from app.services.topics import list_topics
+from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
@@ -84,31 +86,6 @@ from evangelists.calendar import today_in_japan
 
 STAFF = ("coordinator", "admin")
 COMMUNITIES_PER_PAGE = 50
-
-# Service refusals (reason codes) in words. Most are caught by the forms first; these
-# cover what only the database can tell (a name taken meanwhile, a geocoder's answer).
-REFUSALS = {
-    "required": _l("Fill in this field."),
-    "too_long": _l("This is too long."),
-    "unknown": _l("Choose from the list."),
-    "out_of_range": _l("This value is outside the allowed range."),
-    "name_taken": _l("Another community already has this name. Choose another name, or edit that community."),
-    "bad_website": _l("Enter a web address starting with https:// or http://, e.g. https://www.code4sapporo.org."),
-    "unchanged": _l("The community already has this status."),
-    "future_date": _l("The date cannot be in the future."),
-    "unknown_source": _l("Choose from the list."),
-    "address_required": _l("Enter the address to look up."),
-    "geocoder_off": _l("Looking up addresses is not set up on this site. Choose another position, or type "
-                       "the latitude and longitude."),
-    "not_found": _l("No place in Japan was found for this address. Check it, or type the latitude and longitude."),
-    "geocoder_failed": _l("The geocoding service did not answer, so nothing was saved. Try again later, or type "
-                          "the latitude and longitude."),
-    "date_required": _l("Enter the date of the appointment."),
-    "email_required": _l("Enter the e-mail address the invitation goes to."),
-    "bad_email": _l("This is not an e-mail address, e.g. name@example.jp."),
-    "email_taken": _l("An account with this e-mail address already exists. Use another address, or ask an admin."),
-    "account_deactivated": _l("This account is deactivated. Ask an admin to reactivate it first."),
-}
 
 # What each move is called on its button and in the history.
 MOVE_BUTTONS = {
@@ -130,21 +107,13 @@ HISTORY_ACTIONS = {
 }
 
 
-def _refusal_message(refused: Exception) -> str:
-    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
-        return str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
-    return str(REFUSALS.get(refused.reason, REFUSALS["unknown"]))
-
-
-def _show_refusal(form, refused: Exception) -> None:
+def _show_refusal(form, refused: Refused) -> None:
     """Put a service's refusal next to its field (or above the form if it has no such
-    visible field)."""
-    name = refused.field
-    message = _refusal_message(refused)
-    if name in form and form[name].type != "HiddenField":
-        form[name].errors = [*form[name].errors, message]
-    else:
-        form.form_errors.append(message)
+    visible field); a coordinate out of range is worded with the form's range."""
+    text = None
+    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
+        text = str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
+    show_refusal(form, refused, text=text)
 
 
 def _place_codes(prefecture_code: str | None):
