@@ -1,8 +1,8 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Five machines: a support request's status, an assignment's status, a municipality's
-engagement stage, an evangelist's place in the recruitment pipeline and the coordinator's
-decision on another person's addition to an open request. Services call ``check`` before every change; an illegal change is
+Six machines: a support request's status, an assignment's status, a municipality's
+engagement stage, an evangelist's place in the recruitment pipeline, the coordinator's
+decision on another person's addition to an open request and a community's activity. Services call ``check`` before every change; an illegal change is
 refused with the reason and nothing is written.
 """
 
@@ -12,6 +12,7 @@ from evangelists.errors import Refused
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
+    COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
     REQUEST_STATUSES,
@@ -59,6 +60,12 @@ EVANGELIST_TRANSITIONS: dict[str, frozenset[str]] = {
     "retired": frozenset({"active"}),
 }
 
+# A community is active or dormant, and can go either way (its history keeps the dates).
+COMMUNITY_TRANSITIONS: dict[str, frozenset[str]] = {
+    "active": frozenset({"dormant"}),
+    "dormant": frozenset({"active"}),
+}
+
 # An addition waits until a coordinator decides, once.
 ADDITION_TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"accepted", "rejected"}),
@@ -72,6 +79,7 @@ MACHINES = {
     "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
     "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
     "addition": (ADDITION_STATUSES, ADDITION_TRANSITIONS),
+    "community": (COMMUNITY_STATUSES, COMMUNITY_TRANSITIONS),
 }
 
 

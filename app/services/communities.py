@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.base import located_in_japan
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.errors import Refused
 from evangelists.geo import haversine_matrix_km
@@ -347,10 +348,10 @@ def change_community_status(
     before = {"status": community.status, "status_since": community.status_since.isoformat()}
     change = CommunityStatusChange(status=status, since=since, note=(note or "").strip(), changed_by_id=actor.id)
     community.status_history.append(change)
-    community.status, community.status_since = status, since
-    record_event(actor, "community.status_changed", "community", community.id, before=before,
-                 after={"status": status, "status_since": since.isoformat(), "note": change.note},
-                 client_address=address)
+    community.status_since = since
+    set_status(actor, community, "community", status, action="community.status_changed", entity_type="community",
+               before=before, after={"status": status, "status_since": since.isoformat(), "note": change.note},
+               address=address)
     db.session.commit()
     return change
 

@@ -13,7 +13,9 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Evangelist, Municipality, Topic, User
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists.errors import Refused
+from evangelists.lifecycle import TransitionRefused
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
 CAPACITY_RANGE = (0, 20)  # the database's capacity_range CHECK
@@ -80,7 +82,8 @@ def update_profile(
 
     A new home municipality moves the home coordinates to its coordinates. ``paused_until``
     states the availability: a date (today or later) pauses, None makes the evangelist
-    active again; only active and paused evangelists change it.
+    active again; only active and paused evangelists change it, and only as the lifecycle
+    allows (``evangelists.lifecycle``, machine ``evangelist``).
 
     Returns the names of the changed fields (empty: nothing written). Raises
     PermissionError if ``actor`` is not the evangelist's own user, ProfileRefused (nothing
@@ -177,8 +180,15 @@ def update_profile(
 
     if not updates:
         return ()
+    if "status" in updates:  # first, so that a refused move writes nothing
+        try:
+            # Audited below, within the profile's own event.
+            set_status(actor, evangelist, "evangelist", updates["status"], action=None)
+        except TransitionRefused as refused:
+            raise ProfileRefused("paused_until", "status_locked") from refused
     for name, value in updates.items():
-        setattr(evangelist, name, value)
+        if name != "status":
+            setattr(evangelist, name, value)
     if private_changed:
         after["private_fields_changed"] = private_changed
     record_event(

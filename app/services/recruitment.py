@@ -46,6 +46,7 @@ from app.services.communities import (
     municipality_by_code,
     resolve_location,
 )
+from app.services.status import set_status
 from evangelists.errors import Refused
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
@@ -295,9 +296,8 @@ def move_evangelist(
         before["paused_until"] = evangelist.paused_until.isoformat()
         after["paused_until"] = None
     evangelist.paused_until = None
-    evangelist.status = target
-    record_event(actor, f"evangelist.{MOVE_VERBS[(previous, target)]}", "evangelist", evangelist.id,
-                 before=before, after=after, client_address=address)
+    set_status(actor, evangelist, MACHINE, target, action=f"evangelist.{MOVE_VERBS[(previous, target)]}",
+               entity_type="evangelist", before=before, after=after, address=address)
     db.session.commit()
     return MoveResult(evangelist, previous, account, token, "invitation" if token else None)
 

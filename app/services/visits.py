@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import Assignment, Evangelist, Outcome, SupportRequest, Topic, User, Visit
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.errors import Refused
 from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
@@ -150,16 +151,12 @@ def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str
             record_event(actor, "municipality.activated", "municipality", municipality.id,
                          before=before, after={**after, "visit": visit.id}, client_address=address)
     if "follow_up_needed" in new_types:
-        if lifecycle.refusal("assignment", assignment.status, "completed") is None:
-            assignment.status = "completed"
+        if set_status(actor, assignment, "assignment", "completed", action="assignment.completed",
+                      entity_type="assignment", before=None, after={"request": request.id, "follow_up": True},
+                      address=address, only_if_allowed=True):
             assignment.completed_at = utcnow()
-            record_event(actor, "assignment.completed", "assignment", assignment.id,
-                         after={"request": request.id, "follow_up": True}, client_address=address)
-        if lifecycle.refusal("request", request.status, "triaged") is None:
-            record_event(actor, "request.triaged", "support_request", request.id,
-                         before={"status": request.status}, after={"status": "triaged", "follow_up": visit.id},
-                         client_address=address)
-            request.status = "triaged"
+        set_status(actor, request, "request", "triaged", action="request.triaged", entity_type="support_request",
+                   after={"status": "triaged", "follow_up": visit.id}, address=address, only_if_allowed=True)
 
 
 def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address: str | None = None) -> Visit:
@@ -179,10 +176,8 @@ def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address:
         db.session.add(visit)
         new_types = _replace_outcomes(visit, data.outcomes)
     request = assignment.request
-    if lifecycle.refusal("request", request.status, "scheduled") is None:
-        record_event(actor, "request.scheduled", "support_request", request.id,
-                     before={"status": request.status}, after={"status": "scheduled"}, client_address=address)
-        request.status = "scheduled"
+    set_status(actor, request, "request", "scheduled", action="request.scheduled", entity_type="support_request",
+               address=address, only_if_allowed=True)
     municipality = request.municipality
     municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "visited")
     db.session.flush()
@@ -223,19 +218,15 @@ def complete_assignment(actor: User, assignment: Assignment, *, address: str | N
         raise VisitRefused("not_yours")
     if not assignment.visits:
         raise VisitRefused("no_visit")
-    lifecycle.check("assignment", assignment.status, "completed")
-    assignment.status = "completed"
+    set_status(actor, assignment, "assignment", "completed", action="assignment.completed", entity_type="assignment",
+               before=None, after={"request": assignment.request_id}, address=address)
     assignment.completed_at = utcnow()
-    record_event(actor, "assignment.completed", "assignment", assignment.id,
-                 after={"request": assignment.request_id}, client_address=address)
     request: SupportRequest = assignment.request
     others_open = any(
         a.id != assignment.id and a.status in ACTIVE_ASSIGNMENT_STATUSES for a in request.assignments
     )
-    if not others_open and lifecycle.refusal("request", request.status, "completed") is None:
-        record_event(actor, "request.completed", "support_request", request.id,
-                     before={"status": request.status}, after={"status": "completed"}, client_address=address)
-        request.status = "completed"
+    if not others_open and set_status(actor, request, "request", "completed", action="request.completed",
+                                      entity_type="support_request", address=address, only_if_allowed=True):
         request.closed_at = utcnow()
     db.session.commit()
 
