@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import smtplib
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,14 +14,13 @@ from app.auth.session import client_address
 from app.coordinator import bp
 from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
 from app.decorators import role_required
-from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
 from app.evangelist.forms import VisitForm
 from app.labels import describe_reasons
 from app.messages import account_error_messages, flash_refusal
-from app.models import SupportRequest, User, Visit
+from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.services import accounts
@@ -36,11 +34,12 @@ from app.services.requests import (
     add_message,
     change_status,
     count_by_status,
+    queue_page,
     request_history,
-    request_queue,
 )
 from app.services.topics import list_topics
-from app.services.visits import VisitRefused, update_visit
+from app.services.admin import invited_users
+from app.services.visits import VisitRefused, get_visit, update_visit
 from evangelists.lifecycle import TransitionRefused, refusal
 
 STAFF = ("coordinator", "admin")
@@ -50,13 +49,8 @@ STAFF = ("coordinator", "admin")
 @role_required(*STAFF)
 @cached_page
 def home():
-    invited = db.session.scalars(
-        sa.select(User)
-        .where(User.password_hash.is_(None), User.is_active.is_(True))
-        .order_by(User.created_at.desc())
-    ).all()
     return render_template(
-        "coordinator/home.html", summary=network_summary(), invited=invited, action=ActionForm(),
+        "coordinator/home.html", summary=network_summary(), invited=invited_users(), action=ActionForm(),
         requests_by_status=count_by_status(),
     )
 
@@ -82,7 +76,9 @@ def invite():
 @role_required(*STAFF)
 def password_link_for(user_id: int):
     """A new invitation or reset link for someone who lost theirs."""
-    user = db.get_or_404(User, user_id, description=_("No user has the number %(id)s.", id=user_id))
+    user = accounts.get_user(user_id)
+    if user is None:
+        abort(404, description=_("No user has the number %(id)s.", id=user_id))
     if not ActionForm().validate_on_submit():
         return redirect(url_for("coordinator.home"))
     if user.role != "evangelist" and current_user.role != "admin":
@@ -120,14 +116,16 @@ def requests():
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(request_queue(QueueFilters(**values)), page=requested_page(), per_page=50, error_out=False)
+    page = queue_page(QueueFilters(**values), page=requested_page(), per_page=50)
     pending = requests_service.pending_additions_by_request([r.id for r in page.items])
     return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
 
 
 def _support_request(request_id: int) -> SupportRequest:
-    return db.get_or_404(SupportRequest, request_id,
-                         description=_("No request has the number %(id)s.", id=request_id))
+    found = requests_service.get_request(request_id)
+    if found is None:
+        abort(404, description=_("No request has the number %(id)s.", id=request_id))
+    return found
 
 
 @bp.get("/requests/<id:request_id>")
@@ -333,7 +331,9 @@ def plan():
 @role_required(*STAFF)
 def correct_visit(visit_id: int):
     """Staff correct a visit at any time; the change is audited with before and after."""
-    visit = db.get_or_404(Visit, visit_id, description=_("No visit has the number %(id)s.", id=visit_id))
+    visit = get_visit(visit_id)
+    if visit is None:
+        abort(404, description=_("No visit has the number %(id)s.", id=visit_id))
     topics = list_topics()
     form = VisitForm(topics) if request.method == "POST" else VisitForm.for_visit(topics, visit)
     if request.method == "POST" and form.validate_on_submit():

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.auth.forms import ActionForm
 from app.auth.session import client_address
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.forms import DeclineAssignmentForm, VisitForm
-from app.extensions import db
 from app.messages import flash_refusal, message
-from app.models import Assignment, Evangelist, SupportRequest, Visit
+from app.models import Assignment, Visit
+from app.services.evangelists import home_of
 from app.services.matching import respond
 from app.services.topics import list_topics
 from app.services.visits import (
@@ -23,6 +21,8 @@ from app.services.visits import (
     can_edit,
     complete_assignment,
     edit_deadline,
+    get_assignment,
+    get_visit,
     log_visit,
     update_visit,
 )
@@ -36,29 +36,9 @@ def home():
 
 
 def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | None = None, status: int = 200):
-    profile = db.session.scalar(
-        sa.select(Evangelist)
-        .where(Evangelist.user_id == current_user.id)
-        .options(
-            selectinload(Evangelist.skills),
-            selectinload(Evangelist.home_municipality),
-            selectinload(Evangelist.home_community),
-        )
-    )
-    assignments = []
-    if profile is not None:
-        assignments = db.session.scalars(
-            sa.select(Assignment)
-            .where(Assignment.evangelist_id == profile.id)
-            .options(
-                selectinload(Assignment.request).selectinload(SupportRequest.municipality),
-                selectinload(Assignment.request).selectinload(SupportRequest.topics),
-                selectinload(Assignment.visits).selectinload(Visit.outcomes),
-            )
-            .order_by(Assignment.created_at.desc())
-        ).all()
+    home = home_of(current_user)
     return render_template(
-        "evangelist/home.html", profile=profile, assignments=assignments,
+        "evangelist/home.html", profile=home.profile, assignments=home.assignments,
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
         declining=declining,
     ), status
@@ -66,7 +46,7 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
 
 def _my_assignment(assignment_id: int) -> Assignment:
     """One of the signed-in evangelist's own assignments; anyone else's is a plain 404."""
-    assignment = db.session.get(Assignment, assignment_id)
+    assignment = get_assignment(assignment_id)
     if assignment is None or assignment.evangelist.user_id != current_user.id:
         abort(404)
     return assignment
@@ -107,7 +87,7 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
 
 def _my_visit(visit_id: int) -> Visit:
     """One of the signed-in evangelist's own visits; anyone else's is a plain 404."""
-    visit = db.session.get(Visit, visit_id)
+    visit = get_visit(visit_id)
     if visit is None or visit.assignment.evangelist.user_id != current_user.id:
         abort(404)
     return visit

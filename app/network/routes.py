@@ -14,7 +14,6 @@ from flask_login import current_user
 
 from app.auth.session import client_address
 from app.decorators import role_required
-from app.extensions import db
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -45,7 +44,7 @@ from app.services.communities import (
     CommunityRefused,
     LocationRefused,
     change_community_status,
-    community_search,
+    community_page,
     create_community,
     get_community,
     in_programme,
@@ -138,8 +137,7 @@ def communities():
     form.validate()
     # A filter with an error is shown next to its field and ignored; the others apply.
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(community_search(CommunityFilters(**values)), page=requested_page(),
-                       per_page=COMMUNITIES_PER_PAGE, error_out=False)
+    page = community_page(CommunityFilters(**values), page=requested_page(), per_page=COMMUNITIES_PER_PAGE)
     counts = programme_counts(c.id for c in page.items)
     return render_template("network/communities.html", form=form, page=page, counts=counts,
                            in_programme=in_programme)

@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.base import located_in_japan
 from app.services.audit import record_event
+from app.services.pages import Page, page_of
 from app.services.status import set_status
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.errors import Refused
@@ -386,6 +387,11 @@ def community_search(filters: CommunityFilters) -> sa.Select:
     if filters.status:
         stmt = stmt.where(Community.status == filters.status)
     return stmt
+
+
+def community_page(filters: CommunityFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of ``community_search``."""
+    return page_of(community_search(filters), page, per_page)
 
 
 def programme_counts(community_ids: Iterable[int]) -> dict[int, dict[str, int]]:

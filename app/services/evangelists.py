@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Evangelist, Municipality, Topic, User
+from app.models import Assignment, Evangelist, Municipality, SupportRequest, Topic, User, Visit
 from app.services.audit import record_event
 from app.services.status import set_status
 from evangelists.errors import Refused
@@ -62,6 +63,34 @@ def profile_of(user: User) -> Evangelist | None:
             selectinload(Evangelist.home_community),
         )
     )
+
+
+@dataclass(frozen=True)
+class Home:
+    """What an evangelist's home page shows: their profile (None until a coordinator
+    sets one up) and their assignments, newest first."""
+
+    profile: Evangelist | None
+    assignments: tuple[Assignment, ...] = ()
+
+
+def home_of(user: User) -> Home:
+    """The user's profile and assignments, each assignment with its request (town and
+    topics) and visits (and outcomes) loaded: a fixed number of queries."""
+    profile = profile_of(user)
+    if profile is None:
+        return Home(None)
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.evangelist_id == profile.id)
+        .options(
+            selectinload(Assignment.request).selectinload(SupportRequest.municipality),
+            selectinload(Assignment.request).selectinload(SupportRequest.topics),
+            selectinload(Assignment.visits).selectinload(Visit.outcomes),
+        )
+        .order_by(Assignment.created_at.desc())
+    )
+    return Home(profile, tuple(assignments))
 
 
 def current_pause(evangelist: Evangelist, today: date | None = None) -> date | None:

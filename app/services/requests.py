@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.pages import Page, page_of
 from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
@@ -292,6 +293,15 @@ def request_queue(filters: QueueFilters) -> sa.Select:
     if filters.topic:
         stmt = stmt.where(SupportRequest.topics.any(Topic.slug == filters.topic))
     return stmt
+
+
+def get_request(request_id: int) -> SupportRequest | None:
+    return db.session.get(SupportRequest, request_id)
+
+
+def queue_page(filters: QueueFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of the ``request_queue``."""
+    return page_of(request_queue(filters), page, per_page)
 
 
 def count_by_status() -> dict[str, int]:

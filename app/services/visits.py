@@ -250,6 +250,27 @@ class TimelineEntry:
     count: int | None = None
 
 
+def get_visit(visit_id: int) -> Visit | None:
+    return db.session.get(Visit, visit_id)
+
+
+def get_assignment(assignment_id: int) -> Assignment | None:
+    return db.session.get(Assignment, assignment_id)
+
+
+def timeline_for(viewer: User | None, municipality_id: int) -> list[TimelineEntry] | None:
+    """A municipality's timeline as ``viewer`` (None: not signed in) may see it: staff all of
+    it; an evangelist only their own part, and only for a town they are assigned to; anyone
+    else none (None: the public sees the stage badge alone)."""
+    if viewer is None:
+        return None
+    if viewer.role in STAFF_ROLES:
+        return municipality_timeline(municipality_id)
+    if viewer.role == "evangelist" and involved_evangelist(viewer, municipality_id):
+        return municipality_timeline(municipality_id, only_for=viewer)
+    return None
+
+
 def involved_evangelist(user: User, municipality_id: int) -> bool:
     """True if ``user`` is an evangelist with an assignment on a request of this town."""
     return db.session.scalar(
