@@ -26,6 +26,7 @@ from app.pagination import requested_page
 from app.services import accounts
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
+from app.services.admin import invited_users
 from app.services.geography import list_prefectures
 from app.services.matching import CapacityFull, apply_plan, batch_plan, propose, suggestions
 from app.services.network import network_summary
@@ -38,7 +39,6 @@ from app.services.requests import (
     request_history,
 )
 from app.services.topics import list_topics
-from app.services.admin import invited_users
 from app.services.visits import VisitRefused, get_visit, update_visit
 from evangelists.lifecycle import TransitionRefused, refusal
 
