@@ -9,18 +9,17 @@ import click
 from flask import Blueprint, current_app
 from flask_babel import force_locale
 
-from app.auth.messages import account_error_messages
-from app.data.forms import ENCODING_LABELS, KIND_LABELS, notice_message, problem_message
-
+from app.labels import ENCODING_LABELS, KIND_LABELS
+from app.messages import account_error_messages, notice_message, problem_message
+from app.services import datamove, imports
+from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.demo import (
     DEMO_PASSWORD,
     DemoDataExists,
     existing_demo_accounts,
     seed_demo,
 )
-from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.geography import load_gazetteer
-from app.services import datamove, imports
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from evangelists.imports import MAX_BYTES

@@ -15,7 +15,13 @@ from flask import Flask, current_app, g, render_template, request
 from flask.globals import request_ctx
 from flask_babel import gettext as _
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError, SecurityError, ServiceUnavailable
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 from app.extensions import db
 

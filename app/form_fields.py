@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from wtforms import DateField, FieldList, FloatField, IntegerField, SelectField, SelectMultipleField
+from wtforms import (
+    DateField,
+    FieldList,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
-from evangelists.limits import FIRST_FILTER_DATE, LAST_FILTER_DATE, MAX_ID, OutOfRange, parse_date
+from evangelists.limits import (
+    FIRST_FILTER_DATE,
+    LAST_FILTER_DATE,
+    MAX_ID,
+    OutOfRange,
+    parse_date,
+)
 
 # The largest whole number a form reads: an INTEGER column's range on every database,
 # far beyond any count or id here. WTForms' NumberRange compares numbers as floats, so a

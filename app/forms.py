@@ -13,8 +13,15 @@ from wtforms import SubmitField
 from wtforms.validators import ValidationError
 
 from app.geocoding import get_geocoder
-from app.services.communities import LAT_RANGE, LON_RANGE, LocationInput, LocationRefused
+from app.messages import show_refusal
+from app.services.communities import (
+    LAT_RANGE,
+    LON_RANGE,
+    LocationInput,
+    LocationRefused,
+)
 from app.services.geography import list_prefectures, municipalities_of
+from evangelists.errors import Refused
 
 
 class BaseForm(FlaskForm):
@@ -121,47 +128,13 @@ def location_choices(geocoding: bool, address_label) -> list[tuple[str, str]]:
     return options
 
 
-# Service refusals (reason codes) in words. Most are caught by the forms first; these
-# cover what only the database can tell (a name taken meanwhile, a geocoder's answer).
-REFUSALS = {
-    "required": _l("Fill in this field."),
-    "too_long": _l("This is too long."),
-    "unknown": _l("Choose from the list."),
-    "out_of_range": _l("This value is outside the allowed range."),
-    "name_taken": _l("Another community already has this name. Choose another name, or edit that community."),
-    "bad_website": _l("Enter a web address starting with https:// or http://, e.g. https://www.code4sapporo.org."),
-    "unchanged": _l("The community already has this status."),
-    "future_date": _l("The date cannot be in the future."),
-    "unknown_source": _l("Choose from the list."),
-    "address_required": _l("Enter the address to look up."),
-    "geocoder_off": _l("Looking up addresses is not set up on this site. Choose another position, or type "
-                       "the latitude and longitude."),
-    "not_found": _l("No place in Japan was found for this address. Check it, or type the latitude and longitude."),
-    "geocoder_failed": _l("The geocoding service did not answer, so nothing was saved. Try again later, or type "
-                          "the latitude and longitude."),
-    "date_required": _l("Enter the date of the appointment."),
-    "email_required": _l("Enter the e-mail address the invitation goes to."),
-    "bad_email": _l("This is not an e-mail address, e.g. name@example.jp."),
-    "email_taken": _l("An account with this e-mail address already exists. Use another address, or ask an admin."),
-    "account_deactivated": _l("This account is deactivated. Ask an admin to reactivate it first."),
-}
-
-
-def refusal_message(refused: Exception) -> str:
-    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
-        return str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
-    return str(REFUSALS.get(refused.reason, REFUSALS["unknown"]))
-
-
-def show_refusal(form, refused: Exception) -> None:
+def show_place_refusal(form, refused: Refused) -> None:
     """Put a service's refusal next to its field (or above the form if it has no such
-    visible field)."""
-    name = refused.field
-    message = refusal_message(refused)
-    if name in form and form[name].type != "HiddenField":
-        form[name].errors = [*form[name].errors, message]
-    else:
-        form.form_errors.append(message)
+    visible field); a coordinate out of range is worded with the form's range."""
+    text = None
+    if isinstance(refused, LocationRefused) and refused.reason in ("required", "outside_japan"):
+        text = str(LAT_MESSAGE if refused.field == "lat" else LON_MESSAGE)
+    show_refusal(form, refused, text=text)
 
 
 def place_codes(prefecture_code: str | None):

@@ -150,20 +150,17 @@ LABELS = {
 }
 
 
-# Why a status change was refused (evangelists.lifecycle reasons).
-TRANSITION_MESSAGES = {
-    "unknown_status": _l("That status does not exist."),
-    "unchanged": _l("The request already has this status."),
-    "closed": _l("The request is closed; its status can no longer change."),
-    "not_allowed": _l("The request cannot move to that status from where it is now."),
+# What an import holds (evangelists.imports.KINDS) and how its file was read.
+KIND_LABELS = {
+    "municipality_status": _l("Municipalities’ open-data status (the national survey)"),
+    "communities": _l("Communities"),
+    "candidates": _l("Evangelist candidates"),
 }
 
-VISIT_MESSAGES = {
-    "not_yours": _l("That visit or assignment is not yours."),
-    "not_accepted": _l("Visits can be logged only for an assignment you have accepted."),
-    "future_date": _l("The visit cannot be in the future."),
-    "window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
-    "no_visit": _l("Log at least one visit before marking the assignment completed."),
+ENCODING_LABELS = {
+    "utf-8-sig": _l("UTF-8 (with BOM)"),
+    "utf-8": _l("UTF-8"),
+    "cp932": _l("Shift_JIS"),
 }
 
 

@@ -36,7 +36,6 @@ from app.services.visits import OutcomeInput, VisitInput
 from evangelists.calendar import today_in_japan
 from evangelists.limits import MAX_VISIT_MINUTES
 
-
 OUTCOME_ROWS = 3  # blank rows offered per visit; a visit rarely achieves more at once
 
 

@@ -1,16 +1,18 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Five machines: a support request's status, an assignment's status, a municipality's
-engagement stage, an evangelist's place in the recruitment pipeline and the coordinator's
-decision on another person's addition to an open request. Services call ``check`` before every change; an illegal change is
+Six machines: a support request's status, an assignment's status, a municipality's
+engagement stage, an evangelist's place in the recruitment pipeline, the coordinator's
+decision on another person's addition to an open request and a community's activity. Services call ``check`` before every change; an illegal change is
 refused with the reason and nothing is written.
 """
 
 from __future__ import annotations
 
+from evangelists.errors import Refused
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
+    COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
     REQUEST_STATUSES,
@@ -58,6 +60,12 @@ EVANGELIST_TRANSITIONS: dict[str, frozenset[str]] = {
     "retired": frozenset({"active"}),
 }
 
+# A community is active or dormant, and can go either way (its history keeps the dates).
+COMMUNITY_TRANSITIONS: dict[str, frozenset[str]] = {
+    "active": frozenset({"dormant"}),
+    "dormant": frozenset({"active"}),
+}
+
 # An addition waits until a coordinator decides, once.
 ADDITION_TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"accepted", "rejected"}),
@@ -71,15 +79,19 @@ MACHINES = {
     "assignment": (ASSIGNMENT_STATUSES, ASSIGNMENT_TRANSITIONS),
     "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
     "addition": (ADDITION_STATUSES, ADDITION_TRANSITIONS),
+    "community": (COMMUNITY_STATUSES, COMMUNITY_TRANSITIONS),
 }
 
 
-class TransitionRefused(Exception):
-    """An illegal status change; ``reason`` is a machine code for a translated message."""
+class TransitionRefused(Refused):
+    """An illegal status change; ``reason`` is ``refusal``'s code (field ``status``)."""
+
+    scope = "transition"
 
     def __init__(self, machine: str, current: str, target: str, reason: str):
-        super().__init__(f"{machine}: {current} -> {target} refused ({reason})")
-        self.machine, self.current, self.target, self.reason = machine, current, target, reason
+        super().__init__("status", reason, machine=machine, current=current, target=target)
+        self.args = (f"{machine}: {current} -> {target} refused ({reason})",)
+        self.machine, self.current, self.target = machine, current, target
 
 
 def refusal(machine: str, current: str, target: str) -> str | None:

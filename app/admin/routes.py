@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp
 from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
-from app.auth.messages import account_error_messages
 from app.decorators import role_required
-from app.extensions import db
 from app.forms import ActionForm
 from app.labels import label
+from app.messages import account_error_messages
 from app.models import User
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.accounts import AccountError
-from app.services.admin import AuditFilters, UserFilters, audit_search, user_search, user_status
+from app.services.admin import (
+    AuditFilters,
+    UserFilters,
+    audit_page,
+    user_page,
+    user_status,
+)
 from app.web import client_address
 
 PER_PAGE = 50
@@ -35,8 +40,7 @@ def _valid_filters(form) -> dict:
 def users():
     form = UserFilterForm(request.args)
     values = {k: v or "" for k, v in _valid_filters(form).items()}
-    page = db.paginate(user_search(UserFilters(**values)), page=requested_page(), per_page=PER_PAGE,
-                       error_out=False)
+    page = user_page(UserFilters(**values), page=requested_page(), per_page=PER_PAGE)
     return render_template(
         "admin/users.html", form=form, page=page, role_form=RoleForm(), action=ActionForm(),
         user_status=user_status,
@@ -44,7 +48,10 @@ def users():
 
 
 def _target(user_id: int) -> User:
-    return db.get_or_404(User, user_id, description=_("No user has the number %(id)s.", id=user_id))
+    user = accounts.get_user(user_id)
+    if user is None:
+        abort(404, description=_("No user has the number %(id)s.", id=user_id))
+    return user
 
 
 def _back():
@@ -111,5 +118,5 @@ def audit():
         actor=values["actor"] or "", action=values["action"] or "",
         since=values["since"], until=values["until"],
     )
-    page = db.paginate(audit_search(filters), page=requested_page(), per_page=PER_PAGE, error_out=False)
+    page = audit_page(filters, page=requested_page(), per_page=PER_PAGE)
     return render_template("admin/audit.html", form=form, page=page)

@@ -17,7 +17,11 @@ import json
 from flask import abort, jsonify, request
 
 from app.api import bp
-from app.api.responses import cached_geojson_response, conditional_response, geojson_response
+from app.api.responses import (
+    cached_geojson_response,
+    conditional_response,
+    geojson_response,
+)
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map_filters import MapFilterForm

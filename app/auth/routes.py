@@ -7,7 +7,16 @@ import io
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
@@ -24,11 +33,11 @@ from app.auth.forms import (
     SetUpSecondFactorForm,
     SignInForm,
 )
-from app.auth.messages import account_error_messages
 from app.decorators import DEMO_WAIVER, public, role_required, signed_in
 from app.extensions import limiter
 from app.forms import ActionForm
 from app.mail import link_hours, mail_configured, send_password_link
+from app.messages import account_error_messages
 from app.secrets_at_rest import seal, unseal
 from app.services import accounts
 from app.services.accounts import AccountError

@@ -18,12 +18,25 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.form_fields import LenientDateField, NumberField, WholeNumberField
-from app.forms import BaseForm, PlaceMixin, location_choices, readable_date, set_place_choices
+from app.forms import (
+    BaseForm,
+    PlaceMixin,
+    location_choices,
+    readable_date,
+    set_place_choices,
+)
 from app.labels import choices
-from evangelists.limits import EMAIL_MAX, WEBSITE_MAX
 from app.services.communities import (
     ADDRESS_MAX,
     MEMBER_COUNT_RANGE,
@@ -31,6 +44,7 @@ from app.services.communities import (
     CommunityInput,
     valid_website,
 )
+from evangelists.limits import EMAIL_MAX, WEBSITE_MAX
 
 # Numbers shown in the messages, written once ("1,000,000").
 _MEMBERS_LOW, _MEMBERS_HIGH = (format(n, ",") for n in MEMBER_COUNT_RANGE)

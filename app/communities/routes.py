@@ -10,8 +10,7 @@ from flask_login import current_user
 from app.communities import bp
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.decorators import role_required
-from app.extensions import db
-from app.forms import geocoding_offered, place_codes, show_refusal
+from app.forms import geocoding_offered, place_codes, show_place_refusal
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -25,7 +24,7 @@ from app.services.communities import (
     CommunityRefused,
     LocationRefused,
     change_community_status,
-    community_search,
+    community_page,
     create_community,
     get_community,
     in_programme,
@@ -52,8 +51,7 @@ def communities():
     form.validate()
     # A filter with an error is shown next to its field and ignored; the others apply.
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(community_search(CommunityFilters(**values)), page=requested_page(),
-                       per_page=COMMUNITIES_PER_PAGE, error_out=False)
+    page = community_page(CommunityFilters(**values), page=requested_page(), per_page=COMMUNITIES_PER_PAGE)
     counts = programme_counts(c.id for c in page.items)
     return render_template("communities/communities.html", form=form, page=page, counts=counts,
                            in_programme=in_programme)
@@ -118,7 +116,7 @@ def _save_community(community: Community | None):
             else:
                 flash(_("Nothing to save: the community was already like this."), "info")
     except (CommunityRefused, LocationRefused) as refused:
-        show_refusal(form, refused)
+        show_place_refusal(form, refused)
         return _community_form_page(form, community, 422)
     return redirect(url_for("communities.community", community_id=community.id))
 
@@ -179,7 +177,7 @@ def community_status(community_id: int):
                 "The date cannot be before the current status began (%(date)s).",
                 date=found.status_since.isoformat())]
         else:
-            show_refusal(form, refused)
+            show_place_refusal(form, refused)
         return _community_page(found, form, 422)
     flash(_("“%(name)s” is now marked %(status)s.", name=found.name,
             status=label("community_status", found.status)), "success")

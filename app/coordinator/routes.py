@@ -4,41 +4,53 @@ from __future__ import annotations
 
 import smtplib
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app.auth.messages import account_error_messages
 from app.coordinator import bp
-from app.coordinator.forms import AssignForm, DeclineForm, InviteForm, QueueFilterForm, RejectAdditionForm, ReplyForm
+from app.coordinator.forms import (
+    AssignForm,
+    DeclineForm,
+    InviteForm,
+    QueueFilterForm,
+    RejectAdditionForm,
+    ReplyForm,
+)
 from app.decorators import role_required
-from app.extensions import db
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.forms import ActionForm
-from app.mail import mail_configured, password_link, send_password_link
 from app.i18n import current_language
-from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES, describe_reasons
-from app.models import SupportRequest, User, Visit
+from app.labels import describe_reasons
+from app.mail import mail_configured, password_link, send_password_link
+from app.messages import account_error_messages, flash_refusal
+from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.services import accounts
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
+from app.services.admin import invited_users
 from app.services.geography import list_prefectures
-from app.services.matching import CapacityFull, apply_plan, batch_plan, propose, suggestions
+from app.services.matching import (
+    CapacityFull,
+    apply_plan,
+    batch_plan,
+    propose,
+    suggestions,
+)
 from app.services.network import network_summary
 from app.services.requests import (
     QueueFilters,
     add_message,
     change_status,
     count_by_status,
+    queue_page,
     request_history,
-    request_queue,
 )
 from app.services.topics import list_topics
-from app.services.visits import VisitRefused, update_visit
+from app.services.visits import VisitRefused, get_visit, update_visit
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -51,13 +63,8 @@ STAFF = ("coordinator", "admin")
 @role_required(*STAFF)
 @cached_page
 def home():
-    invited = db.session.scalars(
-        sa.select(User)
-        .where(User.password_hash.is_(None), User.is_active.is_(True))
-        .order_by(User.created_at.desc())
-    ).all()
     return render_template(
-        "coordinator/home.html", summary=network_summary(), invited=invited, action=ActionForm(),
+        "coordinator/home.html", summary=network_summary(), invited=invited_users(), action=ActionForm(),
         requests_by_status=count_by_status(),
     )
 
@@ -83,7 +90,9 @@ def invite():
 @role_required(*STAFF)
 def password_link_for(user_id: int):
     """A new invitation or reset link for someone who lost theirs."""
-    user = db.get_or_404(User, user_id, description=_("No user has the number %(id)s.", id=user_id))
+    user = accounts.get_user(user_id)
+    if user is None:
+        abort(404, description=_("No user has the number %(id)s.", id=user_id))
     if not ActionForm().validate_on_submit():
         return redirect(url_for("coordinator.home"))
     if user.role != "evangelist" and current_user.role != "admin":
@@ -121,14 +130,16 @@ def requests():
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = db.paginate(request_queue(QueueFilters(**values)), page=requested_page(), per_page=50, error_out=False)
+    page = queue_page(QueueFilters(**values), page=requested_page(), per_page=50)
     pending = requests_service.pending_additions_by_request([r.id for r in page.items])
     return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
 
 
 def _support_request(request_id: int) -> SupportRequest:
-    return db.get_or_404(SupportRequest, request_id,
-                         description=_("No request has the number %(id)s.", id=request_id))
+    found = requests_service.get_request(request_id)
+    if found is None:
+        abort(404, description=_("No request has the number %(id)s.", id=request_id))
+    return found
 
 
 @bp.get("/requests/<id:request_id>")
@@ -280,7 +291,7 @@ def _change(support_request: SupportRequest, target: str, *, success: str, reaso
     try:
         change_status(current_user, support_request, target, reason=reason, address=client_address())
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
     else:
         flash(success, "success")
 
@@ -306,7 +317,7 @@ def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
     except ValueError:
         flash(_("This evangelist cannot take this request (not available, or out of reach)."), "error")
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
 
 
 @bp.route("/plan", methods=["GET", "POST"])
@@ -334,14 +345,16 @@ def plan():
 @role_required(*STAFF)
 def correct_visit(visit_id: int):
     """Staff correct a visit at any time; the change is audited with before and after."""
-    visit = db.get_or_404(Visit, visit_id, description=_("No visit has the number %(id)s.", id=visit_id))
+    visit = get_visit(visit_id)
+    if visit is None:
+        abort(404, description=_("No visit has the number %(id)s.", id=visit_id))
     topics = list_topics()
     form = VisitForm(topics) if request.method == "POST" else VisitForm.for_visit(topics, visit)
     if request.method == "POST" and form.validate_on_submit():
         try:
             update_visit(current_user, visit, form.data_for_service(), address=client_address())
         except VisitRefused as refused:
-            flash(str(VISIT_MESSAGES[refused.reason]), "error")
+            flash_refusal(refused)
         else:
             flash(_("Visit corrected; the change is in the audit log."), "success")
             return redirect(url_for("coordinator.request_detail", request_id=visit.assignment.request_id))

@@ -32,17 +32,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.data import bp
 from app.data.forms import (
     COLUMN_HELP,
-    ENCODING_LABELS,
     EXPORT_LABELS,
-    KIND_LABELS,
     MAX_MEGABYTES,
     ApplyForm,
     ImportForm,
-    filter_message,
-    notice_message,
-    problem_message,
 )
 from app.decorators import role_required
+from app.labels import ENCODING_LABELS, KIND_LABELS
+from app.messages import filter_message, notice_message, problem_message
 from app.services import exports, imports
 from app.services.topics import list_topics
 from app.web import client_address

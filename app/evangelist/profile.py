@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.profile_forms import ProfileForm
 from app.i18n import current_language
+from app.messages import show_refusal
 from app.models import Evangelist
 from app.services.evangelists import (
     SELF_SERVICE_STATUSES,
@@ -28,15 +28,6 @@ from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
 
-# Service refusals that the form's own checks normally catch first (the data changed
-# between the page load and the save, or a value slipped past the form).
-REFUSALS = {
-    "unknown": _l("Choose from the list."),
-    "out_of_range": _l("This value is outside the allowed range."),
-    "required": _l("Choose at least one language."),
-    "past_date": _l("Choose today or a later date, or leave it empty."),
-    "status_locked": _l("Only a coordinator can change your status."),
-}
 FORM_FIELD = {"home_municipality": "municipality"}
 
 
@@ -95,11 +86,9 @@ def profile():
         changed = update_profile(current_user, evangelist, form.changes(), address=client_address(),
                                  today=today_in_japan())
     except ProfileRefused as refused:
-        name = FORM_FIELD.get(refused.field, refused.field)
-        if name in form:
-            form[name].errors.append(str(REFUSALS[refused.reason]))
-        else:
-            flash(str(REFUSALS[refused.reason]), "error")
+        # The form's own checks normally catch these first (the data changed between the
+        # page load and the save, or a value slipped past the form).
+        show_refusal(form, refused, field=FORM_FIELD.get(refused.field, refused.field), elsewhere="flash")
         return _page(evangelist, form), 422
     flash(_("Your profile is saved.") if changed else _("Nothing to save: your profile was already like this."),
           "success" if changed else "info")

@@ -7,18 +7,27 @@ integer value." followed by a second message about the range.
 
 from __future__ import annotations
 
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
-from app.form_fields import CheckboxesField, LenientDateField, NumberField, WholeNumberField
+from app.form_fields import (
+    CheckboxesField,
+    LenientDateField,
+    NumberField,
+    WholeNumberField,
+)
 from app.forms import BaseForm, set_place_choices
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.calendar import today_in_japan
-
 
 CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
 RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAVEL_RADIUS_RANGE[0],

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.forms import DeclineAssignmentForm
-from app.extensions import db
 from app.forms import ActionForm
-from app.labels import TRANSITION_MESSAGES, VISIT_MESSAGES
-from app.models import Assignment, Evangelist, SupportRequest, Visit
+from app.messages import flash_refusal, message
+from app.models import Assignment, Visit
+from app.services.evangelists import home_of
 from app.services.matching import respond
 from app.services.topics import list_topics
 from app.services.visits import (
@@ -22,12 +20,14 @@ from app.services.visits import (
     can_edit,
     complete_assignment,
     edit_deadline,
+    get_assignment,
+    get_visit,
     log_visit,
     update_visit,
 )
 from app.visit_forms import VisitForm
-from evangelists.calendar import today_in_japan
 from app.web import client_address
+from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import TransitionRefused
 
 
@@ -38,29 +38,9 @@ def home():
 
 
 def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | None = None, status: int = 200):
-    profile = db.session.scalar(
-        sa.select(Evangelist)
-        .where(Evangelist.user_id == current_user.id)
-        .options(
-            selectinload(Evangelist.skills),
-            selectinload(Evangelist.home_municipality),
-            selectinload(Evangelist.home_community),
-        )
-    )
-    assignments = []
-    if profile is not None:
-        assignments = db.session.scalars(
-            sa.select(Assignment)
-            .where(Assignment.evangelist_id == profile.id)
-            .options(
-                selectinload(Assignment.request).selectinload(SupportRequest.municipality),
-                selectinload(Assignment.request).selectinload(SupportRequest.topics),
-                selectinload(Assignment.visits).selectinload(Visit.outcomes),
-            )
-            .order_by(Assignment.created_at.desc())
-        ).all()
+    home = home_of(current_user)
     return render_template(
-        "evangelist/home.html", profile=profile, assignments=assignments,
+        "evangelist/home.html", profile=home.profile, assignments=home.assignments,
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
         declining=declining,
     ), status
@@ -68,7 +48,7 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
 
 def _my_assignment(assignment_id: int) -> Assignment:
     """One of the signed-in evangelist's own assignments; anyone else's is a plain 404."""
-    assignment = db.session.get(Assignment, assignment_id)
+    assignment = get_assignment(assignment_id)
     if assignment is None or assignment.evangelist.user_id != current_user.id:
         abort(404)
     return assignment
@@ -99,7 +79,7 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
     try:
         respond(current_user, assignment, accept, reason=reason, address=client_address())
     except TransitionRefused as refused:
-        flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+        flash_refusal(refused)
     else:
         flash(success, "success")
 
@@ -109,14 +89,10 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
 
 def _my_visit(visit_id: int) -> Visit:
     """One of the signed-in evangelist's own visits; anyone else's is a plain 404."""
-    visit = db.session.get(Visit, visit_id)
+    visit = get_visit(visit_id)
     if visit is None or visit.assignment.evangelist.user_id != current_user.id:
         abort(404)
     return visit
-
-
-def _visit_refused(refused: VisitRefused) -> None:
-    flash(str(VISIT_MESSAGES[refused.reason]), "error")
 
 
 @bp.route("/assignments/<id:assignment_id>/visits/new", methods=["GET", "POST"])
@@ -125,7 +101,7 @@ def new_visit(assignment_id: int):
     """Log a visit: one short form that works on a phone; outcomes in the same form."""
     assignment = _my_assignment(assignment_id)
     if assignment.status != "accepted":
-        flash(str(VISIT_MESSAGES["not_accepted"]), "error")
+        flash(message("visit", "not_accepted"), "error")
         return redirect(url_for("evangelist.home"))
     form = VisitForm(list_topics())
     if form.validate_on_submit():
@@ -133,7 +109,7 @@ def new_visit(assignment_id: int):
             visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address(),
                               today=today_in_japan())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         else:
             flash(_("Visit saved. Thank you!"), "success")
             return redirect(url_for("evangelist.visit", visit_id=visit.id))
@@ -151,14 +127,14 @@ def visit(visit_id: int):
     editable = can_edit(current_user, visit)
     if not editable:
         if request.method == "POST":
-            flash(str(VISIT_MESSAGES["window_closed"]), "error")
+            flash(message("visit", "window_closed"), "error")
         return render_template("evangelist/visit_view.html", visit=visit, deadline=edit_deadline(visit))
     form = VisitForm(list_topics()) if request.method == "POST" else VisitForm.for_visit(list_topics(), visit)
     if request.method == "POST" and form.validate_on_submit():
         try:
             update_visit(current_user, visit, form.data_for_service(), address=client_address())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         else:
             flash(_("Visit updated."), "success")
             return redirect(url_for("evangelist.visit", visit_id=visit.id))
@@ -175,9 +151,9 @@ def complete(assignment_id: int):
         try:
             complete_assignment(current_user, assignment, address=client_address())
         except VisitRefused as refused:
-            _visit_refused(refused)
+            flash_refusal(refused)
         except TransitionRefused as refused:
-            flash(str(TRANSITION_MESSAGES[refused.reason]), "error")
+            flash_refusal(refused)
         else:
             flash(_("Marked as completed. Thank you for your help!"), "success")
     return redirect(url_for("evangelist.home"))

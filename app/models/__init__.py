@@ -2,7 +2,13 @@
 
 from app.models.accounts import AuditEvent, RecoveryCode, User
 from app.models.geography import Municipality, Prefecture
-from app.models.network import Community, CommunityStatusChange, Evangelist, Topic, evangelist_skills
+from app.models.network import (
+    Community,
+    CommunityStatusChange,
+    Evangelist,
+    Topic,
+    evangelist_skills,
+)
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, current_app, jsonify, redirect, render_template, request, session
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from app.decorators import public
-from app.extensions import csrf, db
-from app.folium_maps import map_config, place_map, place_of, public_network_map, rendered
+from app.extensions import csrf
+from app.folium_maps import (
+    map_config,
+    place_map,
+    place_of,
+    public_network_map,
+    rendered,
+)
 from app.i18n import CARRY_LENGTH, LANGUAGE_CARRY, current_language
-from app.models import Municipality
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.public import bp
 from app.public.forms import MunicipalityFilterForm
 from app.safe_redirect import safe_next_url
 from app.security import same_site_post
-from app.services.geography import MunicipalityFilters, list_prefectures, municipality_search
+from app.services.geography import (
+    MunicipalityFilters,
+    list_prefectures,
+    municipality_at,
+    municipality_page,
+)
+from app.services.health import database_error
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import (
     OPEN_DATA_COLUMNS,
@@ -28,7 +45,7 @@ from app.services.network import (
     programme_figures,
 )
 from app.services.topics import list_topics
-from app.services.visits import involved_evangelist, municipality_timeline
+from app.services.visits import timeline_for
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.gazetteer import is_valid_lg_code
 
@@ -53,13 +70,7 @@ def municipalities():
     filters = MunicipalityFilters(
         **{name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
     )
-    results = db.paginate(
-        municipality_search(filters),
-        page=requested_page(),
-        per_page=current_app.config["MUNICIPALITIES_PER_PAGE"],
-        error_out=False,
-        count=True,
-    )
+    results = municipality_page(filters, page=requested_page(), per_page=current_app.config["MUNICIPALITIES_PER_PAGE"])
     return render_template(
         "public/municipalities.html", form=form, results=results, filters=filters
     )
@@ -71,20 +82,11 @@ def municipalities():
 def municipality(code: str):
     if not is_valid_lg_code(code):
         abort(404, description=_("%(code)s is not a valid 6-digit local government code.", code=code))
-    municipality = db.first_or_404(
-        sa.select(Municipality).where(Municipality.code == code).options(joinedload(Municipality.prefecture)),
-        description=_("No municipality has the code %(code)s.", code=code),
-    )
+    municipality = municipality_at(code)
+    if municipality is None:
+        abort(404, description=_("No municipality has the code %(code)s.", code=code))
     coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
-    # The timeline: staff see all of it; an evangelist only their own part, and only for
-    # a town they are assigned to; the public sees the stage badge alone.
-    timeline = None
-    if coordinator:
-        timeline = municipality_timeline(municipality.id)
-    elif current_user.is_authenticated and current_user.role == "evangelist" and involved_evangelist(
-        current_user, municipality.id
-    ):
-        timeline = municipality_timeline(municipality.id, only_for=current_user)
+    timeline = timeline_for(current_user if current_user.is_authenticated else None, municipality.id)
     communities = communities_near(municipality.lat, municipality.lon, NEARBY_KM)
     # Where evangelists live is personal data: only coordinators see them here.
     evangelists = evangelists_near(municipality.lat, municipality.lon, NEARBY_KM) if coordinator else []
@@ -164,10 +166,8 @@ def set_language(locale: str):
 @public
 def healthz():
     """Liveness and database check for load balancers: 200 when the database answers."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
+    error = database_error()
+    if error is not None:
         current_app.logger.error("health check: database unreachable: %s", error)
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")

@@ -17,10 +17,24 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from app.form_fields import CheckboxesField, LenientDateField, NumberField
-from app.forms import BaseForm, PlaceMixin, choice_values, location_choices, readable_date, set_place_choices
+from app.forms import (
+    BaseForm,
+    PlaceMixin,
+    choice_values,
+    location_choices,
+    readable_date,
+    set_place_choices,
+)
 from app.services.communities import ADDRESS_MAX
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.decorators import role_required
-from app.forms import geocoding_offered, place_codes, show_refusal
+from app.forms import geocoding_offered, place_codes, show_place_refusal
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -20,7 +20,13 @@ from app.mail import mail_configured, password_link, send_password_link
 from app.models import Evangelist
 from app.page_cache import cached_page
 from app.recruitment import bp
-from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
+from app.recruitment.forms import (
+    AppointForm,
+    BoardFilterForm,
+    EvangelistForm,
+    MoveForm,
+    NominationForm,
+)
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.communities import LocationRefused, get_community, list_communities
@@ -36,13 +42,15 @@ from app.services.recruitment import (
     get_evangelist,
     is_appointment,
     move_evangelist,
-    nominate as nominate_candidate,
     nomination_of,
     open_assignments,
     recruitment_board,
     transition_refusal,
     update_evangelist,
     visits_of_evangelist,
+)
+from app.services.recruitment import (
+    nominate as nominate_candidate,
 )
 from app.services.topics import list_topics
 from app.web import client_address
@@ -136,7 +144,7 @@ def nominate():
     try:
         candidate = nominate_candidate(current_user, form.as_input(), address=client_address())
     except RecruitmentRefused as refused:
-        show_refusal(form, refused)
+        show_place_refusal(form, refused)
         return render_template("recruitment/nominate.html", form=form), 422
     flash(_("%(name)s is nominated as a candidate.", name=candidate.display_name), "success")
     return redirect(url_for("recruitment.evangelist", evangelist_id=candidate.id))
@@ -214,7 +222,7 @@ def edit_evangelist(evangelist_id: int):
         changed = update_evangelist(current_user, person, form.as_input(), geocoder=get_geocoder(),
                                     address=client_address())
     except (RecruitmentRefused, LocationRefused) as refused:
-        show_refusal(form, refused)
+        show_place_refusal(form, refused)
         return page(422)
     if changed:
         flash(_("Changes saved."), "success")
@@ -267,7 +275,7 @@ def appoint(evangelist_id: int):
                                  email=form.email.data if needs_account else None, address=client_address(),
                                  today=today_in_japan())
     except RecruitmentRefused as refused:
-        show_refusal(form, refused)
+        show_place_refusal(form, refused)
         return page(422)
     except TransitionRefused as refused:
         flash(_transition_message(person, refused), "error")

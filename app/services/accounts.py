@@ -31,6 +31,7 @@ from app.secrets_at_rest import (
     rotate_token,
 )
 from app.services.audit import record_event
+from evangelists.errors import Refused
 from evangelists.limits import EMAIL_MAX
 from evangelists.passwords import password_problems
 from evangelists.vocabulary import ROLES
@@ -50,13 +51,20 @@ TOTP_ISSUER = "Evangelist Network"
 SECOND_FACTOR_REQUIRED = ("admin", "coordinator")
 
 
-class AccountError(Exception):
-    """A refused account operation; ``code`` names the reason, ``details`` any extras."""
+class AccountError(Refused):
+    """A refused account operation; ``code`` (the ``reason``) names why, ``details`` any
+    extras (for ``weak_password``: the password policy's problems)."""
+
+    scope = "account"
 
     def __init__(self, code: str, *details: str):
-        super().__init__(code, *details)
-        self.code = code
+        super().__init__(None, code)
+        self.args = (code, *details)
         self.details = details
+
+    @property
+    def code(self) -> str:
+        return self.reason
 
 
 # --- Passwords ------------------------------------------------------------------------
@@ -117,6 +125,10 @@ def normalize_email(email: str) -> str:
 
 def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)
 
 
 # --- Sign-in ----------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app.extensions import db
 from app.models import AuditEvent, User
+from app.services.pages import Page, page_of
 from evangelists.calendar import start_of_day_in_japan
 
 
@@ -17,6 +19,15 @@ def user_status(user: User) -> str:
         return "deactivated"
     # Generated demo people hold an unusable password: they are not waiting to join.
     return "invited" if user.password_hash is None else "active"
+
+
+def invited_users() -> list[User]:
+    """The people whose ``user_status`` is "invited" (active, no password yet), newest first."""
+    return list(db.session.scalars(
+        sa.select(User)
+        .where(User.password_hash.is_(None), User.is_active.is_(True))
+        .order_by(User.created_at.desc())
+    ))
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,11 @@ def user_search(filters: UserFilters) -> sa.Select:
     return stmt
 
 
+def user_page(filters: UserFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of ``user_search``."""
+    return page_of(user_search(filters), page, per_page)
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     actor: str = ""
@@ -67,3 +83,8 @@ def audit_search(filters: AuditFilters) -> sa.Select:
     if filters.until:
         stmt = stmt.where(AuditEvent.created_at < start_of_day_in_japan(filters.until + timedelta(days=1)))
     return stmt
+
+
+def audit_page(filters: AuditFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of ``audit_search``."""
+    return page_of(audit_search(filters), page, per_page)

@@ -36,11 +36,25 @@ from app.models import (
     Visit,
 )
 from app.services.audit import record_event
+from app.services.pages import Page, page_of
+from app.services.status import set_status
 from evangelists.calendar import today_in_japan
 from evangelists.coverage import DEFAULT_GAP_KM
+from evangelists.errors import Refused
 from evangelists.geo import haversine_matrix_km
-from evangelists.limits import ADDRESS_MAX, COMMUNITY_NAME_MAX, EMAIL_MAX, LAT_RANGE, LON_RANGE, WEBSITE_MAX
-from evangelists.vocabulary import COMMUNITY_STATUSES, EVANGELIST_STATUSES, LOCATION_SOURCES
+from evangelists.limits import (
+    ADDRESS_MAX,
+    COMMUNITY_NAME_MAX,
+    EMAIL_MAX,
+    LAT_RANGE,
+    LON_RANGE,
+    WEBSITE_MAX,
+)
+from evangelists.vocabulary import (
+    COMMUNITY_STATUSES,
+    EVANGELIST_STATUSES,
+    LOCATION_SOURCES,
+)
 
 NAME_MAX = COMMUNITY_NAME_MAX
 MEMBER_COUNT_RANGE = (0, 1_000_000)
@@ -55,15 +69,13 @@ IN_PROGRAMME = ("candidate", "active", "paused")
 # located_in_japan CHECKs too, so the form can never accept what the database refuses.
 
 
-class LocationRefused(ValueError):
+class LocationRefused(Refused, ValueError):
     """Coordinates that cannot be used. ``field`` is ``location``, ``lat``, ``lon`` or
     ``address``; ``reason`` one of ``unknown_source``, ``required`` (a coordinate is
     missing), ``outside_japan``, ``address_required``, ``geocoder_off``, ``not_found``,
     ``geocoder_failed``."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "location"
 
 
 @dataclass(frozen=True)
@@ -161,15 +173,13 @@ def municipality_by_code(code: str | None) -> Municipality | None:
 # --- Creating and editing ---------------------------------------------------------------------
 
 
-class CommunityRefused(ValueError):
+class CommunityRefused(Refused, ValueError):
     """A community change that is refused. ``field`` names the form field, ``reason`` is
     one of ``required``, ``name_taken``, ``too_long``, ``bad_website``, ``unknown``
     (municipality), ``out_of_range`` (member count), ``unchanged`` (status),
     ``future_date``, ``before_current`` (a status change dated before the current one)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "community"
 
 
 @dataclass(frozen=True)
@@ -335,10 +345,10 @@ def change_community_status(
     before = {"status": community.status, "status_since": community.status_since.isoformat()}
     change = CommunityStatusChange(status=status, since=since, note=(note or "").strip(), changed_by_id=actor.id)
     community.status_history.append(change)
-    community.status, community.status_since = status, since
-    record_event(actor, "community.status_changed", "community", community.id, before=before,
-                 after={"status": status, "status_since": since.isoformat(), "note": change.note},
-                 client_address=address)
+    community.status_since = since
+    set_status(actor, community, "community", status, action="community.status_changed", entity_type="community",
+               before=before, after={"status": status, "status_since": since.isoformat(), "note": change.note},
+               address=address)
     db.session.commit()
     return change
 
@@ -373,6 +383,11 @@ def community_search(filters: CommunityFilters) -> sa.Select:
     if filters.status:
         stmt = stmt.where(Community.status == filters.status)
     return stmt
+
+
+def community_page(filters: CommunityFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of ``community_search``."""
+    return page_of(community_search(filters), page, per_page)
 
 
 def programme_counts(community_ids: Iterable[int]) -> dict[int, dict[str, int]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,9 +12,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Evangelist, Municipality, Topic, User
+from app.models import (
+    Assignment,
+    Evangelist,
+    Municipality,
+    SupportRequest,
+    Topic,
+    User,
+    Visit,
+)
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists.calendar import today_in_japan
+from evangelists.errors import Refused
+from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
@@ -38,14 +50,13 @@ PRIVATE = ("age_band", "gender")
 SELF_SERVICE_STATUSES = ("active", "paused")
 
 
-class ProfileRefused(ValueError):
+class ProfileRefused(Refused, ValueError):
     """A change the profile cannot take. ``field`` names the change, ``reason`` is a code
     for a translated message: ``unknown`` (not a known value), ``out_of_range``,
-    ``required``, ``past_date``, ``status_locked`` (candidate or retired)."""
+    ``required``, ``past_date``, ``status_locked`` (candidate or retired, or a move the
+    lifecycle does not allow)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "profile"
 
 
 def profile_of(user: User) -> Evangelist | None:
@@ -60,6 +71,34 @@ def profile_of(user: User) -> Evangelist | None:
             selectinload(Evangelist.home_community),
         )
     )
+
+
+@dataclass(frozen=True)
+class Home:
+    """What an evangelist's home page shows: their profile (None until a coordinator
+    sets one up) and their assignments, newest first."""
+
+    profile: Evangelist | None
+    assignments: tuple[Assignment, ...] = ()
+
+
+def home_of(user: User) -> Home:
+    """The user's profile and assignments, each assignment with its request (town and
+    topics) and visits (and outcomes) loaded: a fixed number of queries."""
+    profile = profile_of(user)
+    if profile is None:
+        return Home(None)
+    assignments = db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.evangelist_id == profile.id)
+        .options(
+            selectinload(Assignment.request).selectinload(SupportRequest.municipality),
+            selectinload(Assignment.request).selectinload(SupportRequest.topics),
+            selectinload(Assignment.visits).selectinload(Visit.outcomes),
+        )
+        .order_by(Assignment.created_at.desc())
+    )
+    return Home(profile, tuple(assignments))
 
 
 def current_pause(evangelist: Evangelist, today: date | None = None) -> date | None:
@@ -81,7 +120,8 @@ def update_profile(
 
     A new home municipality moves the home coordinates to its coordinates. ``paused_until``
     states the availability: a date (today or later) pauses, None makes the evangelist
-    active again; only active and paused evangelists change it. ``today`` is Japan's
+    active again; only active and paused evangelists change it, and only as the lifecycle
+    allows (``evangelists.lifecycle``, machine ``evangelist``). ``today`` is Japan's
     (default ``today_in_japan()``; the web layer passes it).
 
     Returns the names of the changed fields (empty: nothing written). Raises
@@ -179,8 +219,15 @@ def update_profile(
 
     if not updates:
         return ()
+    if "status" in updates:  # first, so that a refused move writes nothing
+        try:
+            # Audited below, within the profile's own event.
+            set_status(actor, evangelist, "evangelist", updates["status"], action=None)
+        except TransitionRefused as refused:
+            raise ProfileRefused("paused_until", "status_locked") from refused
     for name, value in updates.items():
-        setattr(evangelist, name, value)
+        if name != "status":
+            setattr(evangelist, name, value)
     if private_changed:
         after["private_fields_changed"] = private_changed
     record_event(

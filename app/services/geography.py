@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from app.extensions import db
 from app.models import Municipality, Prefecture
 from app.services.audit import record_event
+from app.services.pages import Page, page_of
 from evangelists.gazetteer import (
     MunicipalityRecord,
     PrefectureRecord,
@@ -176,6 +177,18 @@ def municipality_search(filters: MunicipalityFilters) -> sa.Select:
     if filters.kind:
         stmt = stmt.where(Municipality.kind == filters.kind)
     return stmt
+
+
+def municipality_page(filters: MunicipalityFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of ``municipality_search``."""
+    return page_of(municipality_search(filters), page, per_page)
+
+
+def municipality_at(code: str) -> Municipality | None:
+    """The municipality with local government code ``code``, its prefecture loaded."""
+    return db.session.scalar(
+        sa.select(Municipality).where(Municipality.code == code).options(joinedload(Municipality.prefecture))
+    )
 
 
 def list_prefectures() -> list[Prefecture]:

@@ -22,6 +22,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan
 from evangelists.matching import Candidate, Match, Need, assign, rank
@@ -260,14 +261,12 @@ def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address
         reasons=[list(reason) for reason in match.reasons], proposed_by=actor,
     )
     db.session.add(assignment)
-    before = request.status
-    request.status = "assigned"
     db.session.flush()
     record_event(actor, "assignment.proposed", "assignment", assignment.id,
                  after={"request": request.id, "evangelist": evangelist_id, "score": assignment.score},
                  client_address=address)
-    record_event(actor, "request.assigned", "support_request", request.id,
-                 before={"status": before}, after={"status": "assigned"}, client_address=address)
+    set_status(actor, request, "request", "assigned", action="request.assigned", entity_type="support_request",
+               address=address)
     db.session.flush()
     return assignment
 
@@ -277,8 +276,7 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
     """The evangelist accepts or declines a proposal. Declining returns the request to
     the coordinators' queue (triaged) and keeps this evangelist out of its suggestions."""
     target = "accepted" if accept else "declined"
-    lifecycle.check("assignment", assignment.status, target)
-    assignment.status = target
+    lifecycle.check("assignment", assignment.status, target)  # before anything changes
     assignment.responded_at = utcnow()
     request = assignment.request
     if accept:
@@ -286,11 +284,9 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
         town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "assigned")
     else:
         assignment.decline_reason = reason
-        if lifecycle.refusal("request", request.status, "triaged") is None:
-            request.status = "triaged"
-            record_event(user, "request.triaged", "support_request", request.id,
-                         before={"status": "assigned"}, after={"status": "triaged"}, client_address=address)
-    record_event(user, f"assignment.{target}", "assignment", assignment.id,
-                 after={"request": request.id, **({"reason": reason} if reason else {})},
-                 client_address=address)
+        set_status(user, request, "request", "triaged", action="request.triaged", entity_type="support_request",
+                   before={"status": "assigned"}, address=address, only_if_allowed=True)
+    set_status(user, assignment, "assignment", target, action=f"assignment.{target}", entity_type="assignment",
+               before=None, after={"request": request.id, **({"reason": reason} if reason else {})},
+               address=address)
     db.session.commit()

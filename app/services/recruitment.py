@@ -17,13 +17,14 @@ the database never holds an active evangelist without an account
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
+from app.geocoding import Geocoder
 from app.models import (
     Assignment,
     AuditEvent,
@@ -36,16 +37,23 @@ from app.models import (
     User,
     Visit,
 )
-from app.services.accounts import add_user, find_user_by_email, make_password_token, normalize_email, usable
+from app.services.accounts import (
+    add_user,
+    find_user_by_email,
+    make_password_token,
+    normalize_email,
+    usable,
+)
 from app.services.audit import record_event
-from app.geocoding import Geocoder
 from app.services.communities import (
     LocationInput,
     Placed,
     municipality_by_code,
     resolve_location,
 )
+from app.services.status import set_status
 from evangelists.calendar import today_in_japan
+from evangelists.errors import Refused
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.limits import EMAIL_MAX, PERSON_NAME_MAX
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
@@ -85,15 +93,13 @@ def is_appointment(current: str, target: str) -> bool:
     return (current, target) in APPOINTMENTS
 
 
-class RecruitmentRefused(ValueError):
+class RecruitmentRefused(Refused, ValueError):
     """A nomination, edit or move that is refused. ``field`` names the form field,
     ``reason`` is one of ``required``, ``too_long``, ``unknown``, ``bad_email``, ``date_required``,
     ``future_date``, ``email_required``, ``email_taken``, ``account_deactivated``,
     ``appointment_needed`` (a move to active that must go through the appointment form)."""
 
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
+    scope = "recruitment"
 
 
 # --- Nominating ---------------------------------------------------------------------------------
@@ -297,9 +303,8 @@ def move_evangelist(
         before["paused_until"] = evangelist.paused_until.isoformat()
         after["paused_until"] = None
     evangelist.paused_until = None
-    evangelist.status = target
-    record_event(actor, f"evangelist.{MOVE_VERBS[(previous, target)]}", "evangelist", evangelist.id,
-                 before=before, after=after, client_address=address)
+    set_status(actor, evangelist, MACHINE, target, action=f"evangelist.{MOVE_VERBS[(previous, target)]}",
+               entity_type="evangelist", before=before, after=after, address=address)
     db.session.commit()
     return MoveResult(evangelist, previous, account, token, "invitation" if token else None)
 

@@ -27,6 +27,7 @@ from app.models import (
     SupportRequest,
     Visit,
 )
+from evangelists.calendar import day_in_japan
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.reports import (
     LOAD_BUCKETS,
@@ -39,7 +40,6 @@ from evangelists.reports import (
     median_days,
     suppress_small,
 )
-from evangelists.calendar import day_in_japan
 from evangelists.vocabulary import (
     ACTIVE_ASSIGNMENT_STATUSES,
     AGE_BANDS,

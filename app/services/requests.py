@@ -24,6 +24,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.pages import Page, page_of
+from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
@@ -151,12 +153,10 @@ def accept_addition(actor: User, addition: RequestAddition, *, address: str | No
     request is closed and its thread takes no more messages; either changes nothing."""
     if not lifecycle.is_open(addition.request.status):
         raise lifecycle.TransitionRefused("request", addition.request.status, addition.request.status, "closed")
-    _decide(actor, addition, "accepted", reason=None)
+    _decide(actor, addition, "accepted", reason=None, address=address,
+            after={"addition": addition.id, "status": "accepted"})
     message = RequestMessage(sender=MUNICIPALITY, body=addition.message, addition_id=addition.id)
     addition.request.messages.append(message)
-    record_event(actor, "request.addition_accepted", "support_request", addition.request_id,
-                 before={"addition": addition.id, "status": "pending"},
-                 after={"addition": addition.id, "status": "accepted"}, client_address=address)
     db.session.commit()
     return message
 
@@ -165,31 +165,35 @@ def reject_addition(actor: User, addition: RequestAddition, *, reason: str | Non
                     address: str | None = None) -> None:
     """Reject a pending addition: the municipality never sees it. The reason, if given,
     is for coordinators only. Audited; refused like ``accept_addition``."""
-    _decide(actor, addition, "rejected", reason=reason or None)
-    record_event(actor, "request.addition_rejected", "support_request", addition.request_id,
-                 before={"addition": addition.id, "status": "pending"},
-                 after={"addition": addition.id, "status": "rejected", **({"reason": reason} if reason else {})},
-                 client_address=address)
+    _decide(actor, addition, "rejected", reason=reason or None, address=address,
+            after={"addition": addition.id, "status": "rejected", **({"reason": reason} if reason else {})})
     db.session.commit()
 
 
-def _decide(actor: User, addition: RequestAddition, target: str, *, reason: str | None) -> None:
-    lifecycle.check("addition", addition.status, target)
-    decided_at = utcnow()
-    # Only one decision wins, also when two coordinators press at the same moment: the row
-    # changes only while it is still pending.
-    changed = db.session.execute(
-        sa.update(RequestAddition)
-        .where(RequestAddition.id == addition.id, RequestAddition.status == "pending")
-        .values(status=target, decided_by_id=actor.id, decided_at=decided_at,
-                decision_reason=reason, updated_at=decided_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
-        db.session.rollback()
-        db.session.refresh(addition)
-        raise lifecycle.TransitionRefused("addition", addition.status, target, "closed")
-    db.session.refresh(addition)
+def _decide(actor: User, addition: RequestAddition, target: str, *, reason: str | None, address: str | None,
+            after: dict) -> None:
+    """Decide a pending addition and audit it on its request (``request.addition_<target>``)."""
+
+    def write(row: RequestAddition, status: str) -> None:
+        decided_at = utcnow()
+        # Only one decision wins, also when two coordinators press at the same moment: the
+        # row changes only while it is still pending.
+        changed = db.session.execute(
+            sa.update(RequestAddition)
+            .where(RequestAddition.id == row.id, RequestAddition.status == "pending")
+            .values(status=status, decided_by_id=actor.id, decided_at=decided_at,
+                    decision_reason=reason, updated_at=decided_at)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            db.session.rollback()
+            db.session.refresh(row)
+            raise lifecycle.TransitionRefused("addition", row.status, status, "closed")
+        db.session.refresh(row)
+
+    set_status(actor, addition, "addition", target, write=write, action=f"request.addition_{target}",
+               entity_type="support_request", entity_id=addition.request_id,
+               before={"addition": addition.id, "status": "pending"}, after=after, address=address)
 
 
 def addition_of(request: SupportRequest, addition_id: int) -> RequestAddition | None:
@@ -250,16 +254,12 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
                   reason: str | None = None, address: str | None = None) -> None:
     """Move a request to ``target`` if the lifecycle allows it; audited. Raises
     ``lifecycle.TransitionRefused`` otherwise, changing nothing."""
-    lifecycle.check("request", request.status, target)
-    before = {"status": request.status}
-    request.status = target
+    set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
+               after={"status": target, **({"reason": reason} if reason else {})}, address=address)
     if target == "declined":
         request.decline_reason = reason
     if not lifecycle.is_open(target):
         request.closed_at = utcnow()
-    record_event(actor, f"request.{target}", "support_request", request.id, before=before,
-                 after={"status": target, **({"reason": reason} if reason else {})},
-                 client_address=address)
     db.session.commit()
 
 
@@ -293,6 +293,15 @@ def request_queue(filters: QueueFilters) -> sa.Select:
     if filters.topic:
         stmt = stmt.where(SupportRequest.topics.any(Topic.slug == filters.topic))
     return stmt
+
+
+def get_request(request_id: int) -> SupportRequest | None:
+    return db.session.get(SupportRequest, request_id)
+
+
+def queue_page(filters: QueueFilters, *, page: int, per_page: int) -> Page:
+    """Page ``page`` of the ``request_queue``."""
+    return page_of(request_queue(filters), page, per_page)
 
 
 def count_by_status() -> dict[str, int]:

@@ -20,24 +20,35 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Assignment, Evangelist, Outcome, SupportRequest, Topic, User, Visit
+from app.models import (
+    Assignment,
+    Evangelist,
+    Outcome,
+    SupportRequest,
+    Topic,
+    User,
+    Visit,
+)
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan
+from evangelists.errors import Refused
 from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
 
 EDIT_WINDOW = timedelta(days=14)
 STAFF_ROLES = ("coordinator", "admin")
 
 
-class VisitRefused(Exception):
-    """A visit change that is not allowed; ``reason`` is a code with a translated message
-    in app/labels.py (VISIT_MESSAGES)."""
+class VisitRefused(Refused):
+    """A visit change that is not allowed as a whole (no ``field``); ``reason`` is one of
+    ``not_yours``, ``not_accepted``, ``future_date``, ``window_closed``, ``no_visit``."""
+
+    scope = "visit"
 
     def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+        super().__init__(None, reason)
 
 
 @dataclass(frozen=True)
@@ -149,16 +160,12 @@ def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str
             record_event(actor, "municipality.activated", "municipality", municipality.id,
                          before=before, after={**after, "visit": visit.id}, client_address=address)
     if "follow_up_needed" in new_types:
-        if lifecycle.refusal("assignment", assignment.status, "completed") is None:
-            assignment.status = "completed"
+        if set_status(actor, assignment, "assignment", "completed", action="assignment.completed",
+                      entity_type="assignment", before=None, after={"request": request.id, "follow_up": True},
+                      address=address, only_if_allowed=True):
             assignment.completed_at = utcnow()
-            record_event(actor, "assignment.completed", "assignment", assignment.id,
-                         after={"request": request.id, "follow_up": True}, client_address=address)
-        if lifecycle.refusal("request", request.status, "triaged") is None:
-            record_event(actor, "request.triaged", "support_request", request.id,
-                         before={"status": request.status}, after={"status": "triaged", "follow_up": visit.id},
-                         client_address=address)
-            request.status = "triaged"
+        set_status(actor, request, "request", "triaged", action="request.triaged", entity_type="support_request",
+                   after={"status": "triaged", "follow_up": visit.id}, address=address, only_if_allowed=True)
 
 
 def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address: str | None = None,
@@ -180,10 +187,8 @@ def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address:
         db.session.add(visit)
         new_types = _replace_outcomes(visit, data.outcomes)
     request = assignment.request
-    if lifecycle.refusal("request", request.status, "scheduled") is None:
-        record_event(actor, "request.scheduled", "support_request", request.id,
-                     before={"status": request.status}, after={"status": "scheduled"}, client_address=address)
-        request.status = "scheduled"
+    set_status(actor, request, "request", "scheduled", action="request.scheduled", entity_type="support_request",
+               address=address, only_if_allowed=True)
     municipality = request.municipality
     municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "visited")
     db.session.flush()
@@ -224,19 +229,15 @@ def complete_assignment(actor: User, assignment: Assignment, *, address: str | N
         raise VisitRefused("not_yours")
     if not assignment.visits:
         raise VisitRefused("no_visit")
-    lifecycle.check("assignment", assignment.status, "completed")
-    assignment.status = "completed"
+    set_status(actor, assignment, "assignment", "completed", action="assignment.completed", entity_type="assignment",
+               before=None, after={"request": assignment.request_id}, address=address)
     assignment.completed_at = utcnow()
-    record_event(actor, "assignment.completed", "assignment", assignment.id,
-                 after={"request": assignment.request_id}, client_address=address)
     request: SupportRequest = assignment.request
     others_open = any(
         a.id != assignment.id and a.status in ACTIVE_ASSIGNMENT_STATUSES for a in request.assignments
     )
-    if not others_open and lifecycle.refusal("request", request.status, "completed") is None:
-        record_event(actor, "request.completed", "support_request", request.id,
-                     before={"status": request.status}, after={"status": "completed"}, client_address=address)
-        request.status = "completed"
+    if not others_open and set_status(actor, request, "request", "completed", action="request.completed",
+                                      entity_type="support_request", address=address, only_if_allowed=True):
         request.closed_at = utcnow()
     db.session.commit()
 
@@ -258,6 +259,27 @@ class TimelineEntry:
     text: str = ""
     visit_id: int | None = None
     count: int | None = None
+
+
+def get_visit(visit_id: int) -> Visit | None:
+    return db.session.get(Visit, visit_id)
+
+
+def get_assignment(assignment_id: int) -> Assignment | None:
+    return db.session.get(Assignment, assignment_id)
+
+
+def timeline_for(viewer: User | None, municipality_id: int) -> list[TimelineEntry] | None:
+    """A municipality's timeline as ``viewer`` (None: not signed in) may see it: staff all of
+    it; an evangelist only their own part, and only for a town they are assigned to; anyone
+    else none (None: the public sees the stage badge alone)."""
+    if viewer is None:
+        return None
+    if viewer.role in STAFF_ROLES:
+        return municipality_timeline(municipality_id)
+    if viewer.role == "evangelist" and involved_evangelist(viewer, municipality_id):
+        return municipality_timeline(municipality_id, only_for=viewer)
+    return None
 
 
 def involved_evangelist(user: User, municipality_id: int) -> bool:

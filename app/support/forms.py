@@ -15,12 +15,24 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from app.form_fields import CheckboxesField
 from app.forms import BaseForm, set_place_choices
 from evangelists.contact import normalize_phone
-from evangelists.limits import CONTACT_NAME_MAX, DEPARTMENT_MAX, EMAIL_MAX, PREFERRED_PERIOD_MAX
+from evangelists.limits import (
+    CONTACT_NAME_MAX,
+    DEPARTMENT_MAX,
+    EMAIL_MAX,
+    PREFERRED_PERIOD_MAX,
+)
 
 MESSAGE_MAX = 2000
 

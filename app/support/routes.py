@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.decorators import public

@@ -122,7 +122,7 @@ def test_every_pair_of_evangelist_statuses(current, target):
         assert reason == ("unchanged" if current == target else "not_allowed")
 
 
-@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition"])
+@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition", "community"])
 def test_every_state_of_every_machine_has_a_row(machine):
     statuses, transitions = MACHINES[machine]
     assert set(transitions) == set(statuses)

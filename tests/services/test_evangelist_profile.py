@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.models import AuditEvent, Evangelist
 from app.services.evangelists import ProfileRefused, current_pause, profile_of, update_profile
 from app.services.topics import sync_topics
+from evangelists import lifecycle
 from tests.factories import make_evangelist, make_municipality, make_prefecture, make_user
 
 TODAY = date.today()
@@ -184,6 +185,26 @@ def test_candidates_and_retired_evangelists_cannot_pause_or_resume_themselves(db
     with pytest.raises(ProfileRefused) as refused:
         update_profile(e.user, e, {"capacity": 4, "paused_until": wanted})
     assert refused.value.reason == "status_locked"
+    row = reloaded(db, e)
+    assert (row.status, row.paused_until, row.capacity) == (status, stored, 2)
+    assert events(db) == []
+
+
+@pytest.mark.parametrize(("status", "stored", "wanted"), [
+    ("active", None, TODAY + timedelta(days=5)),  # pausing
+    ("paused", TODAY + timedelta(days=5), None),  # resuming
+])
+def test_pausing_and_resuming_oneself_go_through_the_lifecycle(db, scene, monkeypatch, status, stored, wanted):
+    """The self-service move is checked like a coordinator's: where the lifecycle forbids
+    it, it is refused and nothing is written."""
+    e = scene["evangelist"]
+    e.status, e.paused_until = status, stored
+    db.session.commit()
+    monkeypatch.setitem(lifecycle.EVANGELIST_TRANSITIONS, status, frozenset({"retired"}))
+    with pytest.raises(ProfileRefused) as refused:
+        update_profile(e.user, e, {"capacity": 4, "paused_until": wanted})
+    assert (refused.value.field, refused.value.reason) == ("paused_until", "status_locked")
+    assert isinstance(refused.value.__cause__, lifecycle.TransitionRefused)
     row = reloaded(db, e)
     assert (row.status, row.paused_until, row.capacity) == (status, stored, 2)
     assert events(db) == []

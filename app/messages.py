@@ -1,0 +1,181 @@
+"""Every reason code in words, once: what the site says when the core or a service says no.
+
+Services and the core raise ``evangelists.errors.Refused`` (a ``field``, a ``reason`` code,
+a ``scope`` naming the use case) and report import problems, notices and export filter
+errors as codes; this catalogue turns them into translated messages for the pages and
+for ``flask`` commands. A key is ``"reason"`` (the same words wherever it comes from) or
+``"scope.reason"`` (the words of one use case); ``message`` takes the scoped words first,
+then the shared ones, then "Choose from the list." for a code without words of its own
+(``unknown_source``, for instance).
+"""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import lazy_gettext as _l
+
+from evangelists.errors import Refused
+from evangelists.limits import FIRST_FILTER_DATE, LAST_FILTER_DATE
+
+MESSAGES = {
+    # Form refusals shared by communities, locations, recruitment and the profile. Most are
+    # caught by the forms first; these cover what only the database can tell (a name taken
+    # meanwhile, a geocoder's answer) or what changed between loading and saving the page.
+    "required": _l("Fill in this field."),
+    "too_long": _l("This is too long."),
+    "unknown": _l("Choose from the list."),
+    "out_of_range": _l("This value is outside the allowed range."),
+    "name_taken": _l("Another community already has this name. Choose another name, or edit that community."),
+    "bad_website": _l("Enter a web address starting with https:// or http://, e.g. https://www.code4sapporo.org."),
+    "future_date": _l("The date cannot be in the future."),
+    "address_required": _l("Enter the address to look up."),
+    "geocoder_off": _l("Looking up addresses is not set up on this site. Choose another position, or type "
+                       "the latitude and longitude."),
+    "not_found": _l("No place in Japan was found for this address. Check it, or type the latitude and longitude."),
+    "geocoder_failed": _l("The geocoding service did not answer, so nothing was saved. Try again later, or type "
+                          "the latitude and longitude."),
+    "date_required": _l("Enter the date of the appointment."),
+    "email_required": _l("Enter the e-mail address the invitation goes to."),
+    "bad_email": _l("This is not an e-mail address, e.g. name@example.jp."),
+    "email_taken": _l("An account with this e-mail address already exists. Use another address, or ask an admin."),
+    "account_deactivated": _l("This account is deactivated. Ask an admin to reactivate it first."),
+    "past_date": _l("Choose today or a later date, or leave it empty."),
+    "status_locked": _l("Only a coordinator can change your status."),
+    "community.unchanged": _l("The community already has this status."),
+    "profile.required": _l("Choose at least one language."),
+    # Why a status change was refused (evangelists.lifecycle reasons).
+    "transition.unknown_status": _l("That status does not exist."),
+    "transition.unchanged": _l("The request already has this status."),
+    "transition.closed": _l("The request is closed; its status can no longer change."),
+    "transition.not_allowed": _l("The request cannot move to that status from where it is now."),
+    # Visits (app.services.visits.VisitRefused).
+    "visit.not_yours": _l("That visit or assignment is not yours."),
+    "visit.not_accepted": _l("Visits can be logged only for an assignment you have accepted."),
+    "visit.future_date": _l("The visit cannot be in the future."),
+    "visit.window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
+    "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
+    # Accounts (app.services.accounts.AccountError) and the password policy's problems.
+    "account.wrong_current_password": _l("The current password is not correct."),
+    "account.link_expired": _l("This link has expired. Ask your coordinator for a new one, or request a new reset link."),
+    "account.link_used": _l("This link has already been used, or a newer link replaced it. Sign in, or ask for a new link."),
+    "account.link_invalid": _l("This link is not valid. Check that you copied all of it."),
+    "account.email_taken": _l("An account with this e-mail address already exists."),
+    "account.unknown_role": _l("Unknown role."),
+    "account.only_admins_invite_staff": _l("Only admins can invite coordinators and admins."),
+    "account.cannot_change_own_role": _l("You cannot change your own role; ask another admin."),
+    "account.cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
+    "account.wrong_code": _l("That code is not right. Check the time on your phone and try the newest code."),
+    "password.too_short": _l("Use at least 12 characters."),
+    "password.too_long": _l("Use at most 128 characters."),
+    "password.common": _l("This password is on a list of common passwords; choose another."),
+    "password.contains_email": _l("Do not use your e-mail address in the password."),
+    "password.contains_name": _l("Do not use your name in the password."),
+    "password.repetitive": _l("Avoid repeated characters and simple sequences such as abcd or 1234."),
+    # What an import reports (evangelists.imports: Problem and Notice codes).
+    "import.too_large": _l("The file is larger than %(limit_mb)s MB. Split it into smaller files."),
+    "import.utf16": _l("The file is %(encoding)s text, which is not read here. Save it as “CSV UTF-8” (or CSV in Shift_JIS) and upload it again."),
+    "import.spreadsheet": _l("This is an Excel workbook, not a CSV file. In Excel, use Save As and choose “CSV UTF-8 (comma delimited)”."),
+    "import.encoding": _l("The file is neither UTF-8 nor Shift_JIS text. Save it as “CSV UTF-8” and upload it again."),
+    "import.malformed": _l("The CSV cannot be read from here on (a quote that is never closed?)."),
+    "import.empty": _l("The file is empty."),
+    "import.no_rows": _l("The file has a header but no rows."),
+    "import.missing_column": _l("This column is missing. Headers accepted for it: %(accepted)s."),
+    "import.duplicate_column": _l("This column means the same as “%(other)s”. Keep one of them."),
+    "import.too_many_values": _l("The row has %(got)s values but the header has %(expected)s columns."),
+    "import.required": _l("A value is required."),
+    "import.bad_code": _l("“%(value)s” is not a local government code: give 6 digits, or 5 without the check digit, keeping leading zeros (e.g. 011002)."),
+    "import.wrong_check_digit": _l("The check digit of %(value)s is wrong: with these first five digits the code is %(expected)s."),
+    "import.unknown_municipality": _l("No municipality has the code %(code)s."),
+    "import.bad_choice": _l("“%(value)s” is not one of the accepted values (%(allowed)s)."),
+    "import.bad_date": _l("“%(value)s” is not a date. Write it as 2024-03-31, 2024/3/31 or 2024年3月31日."),
+    "import.bad_number": _l("“%(value)s” is not a whole number of 0 or more."),
+    "import.bad_email": _l("“%(value)s” is not an e-mail address."),
+    "import.bad_url": _l("“%(value)s” is not a web address starting with http:// or https://."),
+    "import.too_long": _l("Too long: at most %(max)s characters."),
+    "import.unknown_topic": _l("“%(value)s” is not a topic tag. Use the tags listed on the import page, separated by ;."),
+    "import.unknown_community": _l("No community is called “%(value)s”. Import or create the community first."),
+    "import.duplicate_row": _l("The same row is already on line %(line)s."),
+    "import.duplicate_key": _l("Line %(line)s already has this, with different values."),
+    "import.conflict": _l("Someone changed the same data while the import was being written. Nothing was imported; check the file again."),
+    "notice.prefecture_skipped": _l("A prefecture, not a municipality: skipped."),
+    "notice.kept_active": _l("The survey says not started, but we have it as open-data active since %(since)s: kept active, not downgraded."),
+    "notice.kept_active_undated": _l("The survey says not started, but we have it as open-data active: kept active, not downgraded."),
+    "notice.not_candidate": _l("Already in the network (%(status)s): left as it is."),
+    "notice.emails_not_stored": _l("%(count)s e-mail addresses were checked but not stored: the network has no place for a candidate’s address yet."),
+    # An export's filters (app.services.exports.BadFilter).
+    "filter.unknown_parameter": _l("The export has no filter called “%(parameter)s”."),
+    "filter.bad_choice": _l("The filter “%(parameter)s” cannot be “%(value)s”."),
+    "filter.bad_date": _l("The filter “%(parameter)s” needs a date written as YYYY-MM-DD, not “%(value)s”."),
+    "filter.date_range": _l("The filter “%(parameter)s” needs a date between %(first)s and %(last)s, not “%(value)s”."),
+    "filter.date_order": _l("The filter “%(parameter)s” (%(value)s) is before “from”."),
+    "filter.too_long": _l("The filter “%(parameter)s” is too long."),
+}
+
+FALLBACK = "unknown"
+
+
+def _fill(template, params) -> str:
+    if not params:
+        return str(template)
+    return str(template) % {k: ("" if v is None else v) for k, v in params.items()}
+
+
+def message(scope: str, reason: str, **params) -> str:
+    """The words for ``reason`` in ``scope``, with ``params`` filled in (None as empty)."""
+    key = next((k for k in (f"{scope}.{reason}", reason) if k in MESSAGES), FALLBACK)
+    return _fill(MESSAGES[key], params)
+
+
+def refusal_message(refused: Refused) -> str:
+    """The words for a refusal."""
+    return message(refused.scope, refused.reason, **refused.params)
+
+
+def show_refusal(form, refused: Refused, *, field: str | None = None, text: str | None = None,
+                 elsewhere: str = "form") -> None:
+    """Put a refusal's message (or ``text``) next to its form field (``field`` if the
+    form calls it otherwise). A form without that visible field shows it above the form
+    (``elsewhere="form"``) or as a flash (``elsewhere="flash"``)."""
+    name = field or refused.field
+    text = text or refusal_message(refused)
+    if name and name in form and form[name].type != "HiddenField":
+        form[name].errors = [*form[name].errors, text]
+    elif elsewhere == "flash":
+        flash(text, "error")
+    else:
+        form.form_errors.append(text)
+
+
+def flash_refusal(refused: Refused) -> None:
+    flash(refusal_message(refused), "error")
+
+
+def account_error_messages(error) -> list[str]:
+    """What to tell the user about an ``AccountError``, one message per line."""
+    if error.code == "weak_password":
+        return password_messages(error.details)
+    return [message("account", error.code)]
+
+
+def password_messages(problems) -> list[str]:
+    """The password policy's problems (``evangelists.passwords`` codes) in words."""
+    return [message("password", p) for p in problems]
+
+
+def problem_message(problem) -> str:
+    """An import's ``Problem`` in words."""
+    return message("import", problem.code, **problem.args)
+
+
+def notice_message(notice) -> str:
+    """An import's ``Notice`` in words."""
+    code = notice.code
+    if code == "kept_active" and notice.args.get("since") is None:
+        code = "kept_active_undated"
+    return message("notice", code, **notice.args)
+
+
+def filter_message(error) -> str:
+    """The sentence for an ``app.services.exports.BadFilter``."""
+    return message("filter", error.code, parameter=error.parameter, value=error.value,
+                   first=FIRST_FILTER_DATE.isoformat(), last=LAST_FILTER_DATE.isoformat())
