@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from app.models import AuditEvent, Evangelist
 from app.services.evangelists import ProfileRefused, current_pause, profile_of, update_profile
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan as today
 from tests.factories import make_evangelist, make_municipality, make_prefecture, make_user
 
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -127,8 +127,9 @@ def test_languages_are_compared_as_a_set(db, scene):
 # --- Availability -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("until", [TODAY, TODAY + timedelta(days=30)])
+@pytest.mark.parametrize("until", [timedelta(0), timedelta(days=30)])
 def test_a_pause_date_pauses_the_evangelist_until_then(db, scene, until):
+    until = today() + until  # given as days from today, known only when the test runs
     e = scene["evangelist"]
     update_profile(e.user, e, {"paused_until": until})
     stored = reloaded(db, e)
@@ -140,7 +141,7 @@ def test_a_pause_date_pauses_the_evangelist_until_then(db, scene, until):
 
 def test_clearing_the_pause_date_makes_the_evangelist_active_again(db, scene):
     e = scene["evangelist"]
-    e.status, e.paused_until = "paused", TODAY + timedelta(days=10)
+    e.status, e.paused_until = "paused", today() + timedelta(days=10)
     db.session.commit()
     update_profile(e.user, e, {"paused_until": None})
     stored = reloaded(db, e)
@@ -157,9 +158,9 @@ def test_a_pause_without_a_date_ends_when_the_empty_date_is_saved(db, scene):
 
 def test_moving_the_pause_date_keeps_the_evangelist_paused(db, scene):
     e = scene["evangelist"]
-    e.status, e.paused_until = "paused", TODAY + timedelta(days=10)
+    e.status, e.paused_until = "paused", today() + timedelta(days=10)
     db.session.commit()
-    later = TODAY + timedelta(days=20)
+    later = today() + timedelta(days=20)
     assert update_profile(e.user, e, {"paused_until": later}) == ("paused_until",)
     assert (reloaded(db, e).status, reloaded(db, e).paused_until) == ("paused", later)
 
@@ -167,17 +168,19 @@ def test_moving_the_pause_date_keeps_the_evangelist_paused(db, scene):
 def test_a_pause_date_in_the_past_is_refused(db, scene):
     e = scene["evangelist"]
     with pytest.raises(ProfileRefused) as refused:
-        update_profile(e.user, e, {"paused_until": TODAY - timedelta(days=1)})
+        update_profile(e.user, e, {"paused_until": today() - timedelta(days=1)})
     assert (refused.value.field, refused.value.reason) == ("paused_until", "past_date")
     assert reloaded(db, e).status == "active" and events(db) == []
 
 
 @pytest.mark.parametrize("status", ["candidate", "retired"])
 @pytest.mark.parametrize("stored, wanted", [
-    (TODAY + timedelta(days=5), None),  # un-pausing
-    (None, TODAY + timedelta(days=5)),  # pausing
+    (timedelta(days=5), None),  # un-pausing
+    (None, timedelta(days=5)),  # pausing
 ])
 def test_candidates_and_retired_evangelists_cannot_pause_or_resume_themselves(db, scene, status, stored, wanted):
+    # Dates given as days from today, known only when the test runs.
+    stored, wanted = (None if days is None else today() + days for days in (stored, wanted))
     e = scene["evangelist"]
     e.status, e.paused_until = status, stored
     db.session.commit()
@@ -199,9 +202,9 @@ def test_a_candidate_can_still_change_the_rest_of_the_profile(db, scene):
 
 def test_the_form_starts_from_a_pause_date_only_while_it_lies_ahead(scene):
     e = scene["evangelist"]
-    e.paused_until = TODAY
-    assert current_pause(e) == TODAY
-    e.paused_until = TODAY - timedelta(days=1)
+    e.paused_until = today()
+    assert current_pause(e) == today()
+    e.paused_until = today() - timedelta(days=1)
     assert current_pause(e) is None
 
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Evangelist, Municipality, Topic
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan as today
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture
 from tests.web.conftest import CHROMIUM, PHONE
 
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_a_decimal_travel_radius_is_kept(db, me):
 def test_pausing_and_resuming(app, db, me):
     client, evangelist = me
     in_english(client, app)
-    back = TODAY + timedelta(days=14)
+    back = today() + timedelta(days=14)
     client.post("/me/profile", data=form_data(paused_until=back.isoformat()))
     row = stored(db, evangelist)
     assert (row.status, row.paused_until) == ("paused", back)
@@ -246,7 +246,7 @@ def test_pausing_and_resuming(app, db, me):
 
 def test_a_pause_that_has_ended_starts_empty_so_saving_makes_the_evangelist_available(app, db, me):
     client, evangelist = me
-    evangelist.status, evangelist.paused_until = "paused", TODAY - timedelta(days=3)
+    evangelist.status, evangelist.paused_until = "paused", today() - timedelta(days=3)
     db.session.commit()
     page = in_english(client, app).get("/me/profile").get_data(as_text=True)
     assert input_value(page, "paused_until") == ""
@@ -265,7 +265,7 @@ def test_candidates_and_retired_evangelists_see_why_they_cannot_pause_and_a_post
     page = in_english(client, app).get("/me/profile").get_data(as_text=True)
     assert 'name="paused_until"' not in page
     assert "so you cannot pause or resume here" in page
-    response = client.post("/me/profile", data=form_data(paused_until=(TODAY + timedelta(days=3)).isoformat()))
+    response = client.post("/me/profile", data=form_data(paused_until=(today() + timedelta(days=3)).isoformat()))
     assert response.status_code == 302
     row = stored(db, evangelist)
     assert (row.status, row.paused_until, row.capacity) == (status, None, 7)
@@ -296,7 +296,7 @@ def test_candidates_and_retired_evangelists_see_why_they_cannot_pause_and_a_post
         ({"skills": ["astrology"]}, "skills", "Choose topics from the list."),
         ({"age_band": "teen"}, "age_band", "Choose from the list."),
         ({"gender": "robot"}, "gender", "Choose from the list."),
-        ({"paused_until": (TODAY - timedelta(days=1)).isoformat()}, "paused_until",
+        ({"paused_until": timedelta(days=-1)}, "paused_until",
          "Choose today or a later date, or leave it empty."),
         ({"paused_until": "next week"}, "paused_until", "Enter a date like 2030-04-01."),
     ],
@@ -305,6 +305,8 @@ def test_each_invalid_field_gets_its_error_next_to_it_and_nothing_typed_is_lost(
     app, db, me, language, overrides, field, message_en
 ):
     client, evangelist = me
+    if isinstance(overrides.get("paused_until"), timedelta):  # days from today, known only when the test runs
+        overrides = {**overrides, "paused_until": (today() + overrides["paused_until"]).isoformat()}
     client.set_cookie(app.config["LANGUAGE_COOKIE"], language)
     response = client.post("/me/profile", data=form_data(**overrides))
     html = response.get_data(as_text=True)
