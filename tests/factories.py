@@ -9,14 +9,18 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    Assignment,
     Community,
     Evangelist,
     Municipality,
+    Outcome,
     Prefecture,
     RequestAddition,
     SupportRequest,
     User,
+    Visit,
 )
+from evangelists.calendar import today_in_japan
 from evangelists.gazetteer import lg_code
 
 _serial = itertools.count(1)
@@ -125,3 +129,38 @@ def make_addition(**overrides) -> RequestAddition:
     )
     fields.update(overrides)
     return _save(RequestAddition(**fields))
+
+
+def make_assignment(**overrides) -> Assignment:
+    """An evangelist proposed for a request (a new one of each by default)."""
+    fields = dict(
+        request=overrides.pop("request", None) or make_request(),
+        evangelist=overrides.pop("evangelist", None) or make_evangelist(),
+        status="proposed",
+        score=0.5,
+        distance_km=10.0,
+        reasons=[],
+    )
+    fields.update(overrides)
+    return _save(Assignment(**fields))
+
+
+def make_visit(**overrides) -> Visit:
+    """A visit made today under an accepted assignment (a new one by default)."""
+    fields = dict(
+        assignment=overrides.pop("assignment", None) or make_assignment(status="accepted"),
+        visited_on=today_in_japan(),
+        mode="online",
+        duration_minutes=60,
+        summary="相談",
+    )
+    fields.update(overrides)
+    return _save(Visit(**fields))
+
+
+def make_outcome(**overrides) -> Outcome:
+    """An outcome of a visit (a new one by default), achieved on the day of the visit."""
+    visit = overrides.pop("visit", None) or make_visit()
+    fields = dict(visit=visit, type="event_held", count=None, achieved_on=visit.visited_on)
+    fields.update(overrides)
+    return _save(Outcome(**fields))

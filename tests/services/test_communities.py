@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.geocoding import CachingGeocoder, GeocodingFailed, get_geocoder, make_geocoder
-from app.models import Assignment, AuditEvent, Community, CommunityStatusChange, Outcome, Visit
+from app.models import AuditEvent, Community, CommunityStatusChange
 from app.services.communities import (
     LAT_RANGE,
     LON_RANGE,
@@ -30,14 +30,16 @@ from app.services.communities import (
 )
 from evangelists.calendar import today_in_japan as today
 from tests.factories import (
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
+    make_outcome,
     make_prefecture,
     make_request,
     make_user,
+    make_visit,
 )
-
 
 
 class FakeGeocoder:
@@ -418,16 +420,15 @@ def test_members_and_their_visits_come_with_one_query_each(db, towns, count_quer
     other = make_community(municipality=towns["aomori"])
     for n in range(3):
         member = make_evangelist(home_municipality=towns["sapporo"], home_community=community, family_name=f"会員{n}")
-        assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member, score=0.5,
-                                distance_km=20, reasons=[], status="accepted")
-        visit = Visit(assignment=assignment, visited_on=today() - timedelta(days=n), mode="onsite",
-                      duration_minutes=60, summary="説明会")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=visit.visited_on))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                     distance_km=20, status="accepted")
+        visit = make_visit(assignment=assignment, visited_on=today() - timedelta(days=n), mode="onsite",
+                           summary="説明会")
+        make_outcome(visit=visit, type="event_held")
     outsider = make_evangelist(home_municipality=towns["aomori"], home_community=other)
-    db.session.add(Visit(assignment=Assignment(request=make_request(municipality=towns["aomori"]),
-                                               evangelist=outsider, score=0.5, distance_km=1, reasons=[]),
-                         visited_on=today(), mode="online", duration_minutes=30, summary="x"))
+    make_visit(assignment=make_assignment(request=make_request(municipality=towns["aomori"]), evangelist=outsider,
+                                          distance_km=1),
+               duration_minutes=30, summary="x")
     db.session.commit()
     db.session.expire_all()
     db.session.refresh(community)

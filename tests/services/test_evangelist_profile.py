@@ -15,7 +15,6 @@ from evangelists.calendar import today_in_japan as today
 from tests.factories import make_evangelist, make_municipality, make_prefecture, make_user
 
 
-
 @pytest.fixture
 def scene(db):
     sync_topics()

@@ -10,7 +10,7 @@ from itertools import product
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, AuditEvent, Evangelist, Topic, User
+from app.models import AuditEvent, Evangelist, Topic, User
 from app.services.accounts import read_password_token
 from app.services.communities import LocationInput, LocationRefused
 from app.services.recruitment import (
@@ -31,8 +31,15 @@ from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan as today
 from evangelists.lifecycle import TransitionRefused
 from evangelists.vocabulary import EVANGELIST_STATUSES
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
-
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -239,8 +246,8 @@ def test_reappointing_someone_whose_account_is_deactivated_is_refused(db, world)
 
 def test_retiring_notes_the_open_assignments(db, world):
     person = person_in(db, world, "active")
-    db.session.add(Assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
-                              distance_km=1, reasons=[], status="accepted"))
+    make_assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
+                    distance_km=1, status="accepted")
     db.session.commit()
     move_evangelist(world["coordinator"], person, "retired")
     [event] = events(db, "evangelist.retired")

@@ -17,7 +17,6 @@ from tests.factories import make_community, make_evangelist, make_municipality, 
 from tests.web.conftest import CHROMIUM, PHONE
 
 
-
 @pytest.fixture
 def towns(db):
     """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""

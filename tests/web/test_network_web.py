@@ -11,11 +11,20 @@ import pytest
 import sqlalchemy as sa
 
 from app.geocoding import GeocodingFailed
-from app.models import Assignment, AuditEvent, Community, Evangelist, Outcome, Visit
+from app.models import AuditEvent, Community, Evangelist
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan as today
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
-
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_outcome,
+    make_prefecture,
+    make_request,
+    make_user,
+    make_visit,
+)
 
 
 @pytest.fixture
@@ -156,11 +165,9 @@ def test_the_list_and_the_page_issue_a_fixed_number_of_queries(staff, db, towns,
     for n in range(8):
         community = make_community(name=f"追加 {n}", municipality=towns["tobetsu"])
         member = make_evangelist(home_community=c4s if n % 2 else community, home_municipality=towns["sapporo"])
-        visit = Visit(assignment=Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
-                                            score=1, distance_km=1, reasons=[], status="accepted"),
-                      visited_on=today(), mode="onsite", duration_minutes=60, summary="説明")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=today()))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                     score=1, distance_km=1, status="accepted")
+        make_outcome(visit=make_visit(assignment=assignment, mode="onsite", summary="説明"), type="event_held")
         make_municipality(lat=43.0 + n / 50, lon=141.4)
     db.session.commit()
     assert load() == few
@@ -243,11 +250,9 @@ def test_the_community_page_shows_members_nearby_towns_and_visits(staff, db, tow
     member = make_evangelist(family_name="会員", given_name="一", home_community=c4s, home_municipality=towns["sapporo"])
     make_evangelist(family_name="候補", given_name="二", status="candidate", user=None, home_community=c4s,
                     home_municipality=towns["sapporo"])
-    visit = Visit(assignment=Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
-                                        score=1, distance_km=1, reasons=[], status="accepted"),
-                  visited_on=today(), mode="onsite", duration_minutes=60, summary="説明")
-    visit.outcomes.append(Outcome(type="catalog_launched", achieved_on=today()))
-    db.session.add(visit)
+    assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                 score=1, distance_km=1, status="accepted")
+    make_outcome(visit=make_visit(assignment=assignment, mode="onsite", summary="説明"), type="catalog_launched")
     db.session.commit()
     html = text(staff.get(f"/coordinator/communities/{c4s.id}"))
     assert "会員 一" in html and "候補 二" in html and "Candidate" in html
@@ -428,11 +433,10 @@ def test_moving_a_candidate_to_active_goes_through_the_appointment_form(staff, p
 
 def test_the_evangelist_page_shows_facts_load_assignments_and_visits(staff, db, towns, pipeline):
     person = pipeline["active"]
-    assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
-                            distance_km=1, reasons=[], status="accepted")
-    visit = Visit(assignment=assignment, visited_on=today(), mode="online", duration_minutes=30, summary="x")
-    visit.outcomes.append(Outcome(type="datasets_published", count=7, achieved_on=today()))
-    db.session.add(visit)
+    assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
+                                 distance_km=1, status="accepted")
+    visit = make_visit(assignment=assignment, duration_minutes=30, summary="x")
+    make_outcome(visit=visit, type="datasets_published", count=7)
     db.session.commit()
     html = text(staff.get(f"/coordinator/evangelists/{person.id}"))
     assert "1 of 2 slots in use" in html and "Code for Aomori" in html
@@ -565,11 +569,10 @@ def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, 
     with count_queries() as few:
         assert staff.get(f"/coordinator/evangelists/{person.id}").status_code == 200
     for n in range(6):
-        assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
-                                distance_km=1, reasons=[], status="completed")
-        visit = Visit(assignment=assignment, visited_on=today(), mode="online", duration_minutes=30, summary="x")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=today()))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
+                                     distance_km=1, status="completed")
+        visit = make_visit(assignment=assignment, duration_minutes=30, summary="x")
+        make_outcome(visit=visit, type="event_held")
     db.session.commit()
     # Followed as a browser does, so the page shows (and clears) the flash messages: a
     # page with messages is rendered without the page cache, one query fewer.
