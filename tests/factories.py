@@ -32,16 +32,45 @@ def _save(row):
     return row
 
 
+# The reference places the tests share: Hokkaido and Aomori, and towns of theirs with their
+# real codes, names and coordinates. ``make_prefecture(code="02")`` is Aomori;
+# ``make_places("sapporo", "aomori")`` makes those towns (and their prefectures).
+PREFECTURES = {
+    "01": dict(name_ja="北海道", name_kana="ホッカイドウ", name_en="Hokkaido", region="hokkaido"),
+    "02": dict(name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku"),
+}
+PLACES = {
+    "sapporo": dict(code="011002", name="札幌市", name_romaji="Sapporo-shi", kind="designated_city",
+                    lat=43.0642, lon=141.3469, open_data_status="active"),
+    "tobetsu": dict(code="013030", name="当別町", name_romaji="Tobetsu-cho", lat=43.2237, lon=141.5170),
+    "ishikari": dict(code="012351", name="石狩市", name_romaji="Ishikari-shi", kind="city", lat=43.1713, lon=141.3157),
+    "otaru": dict(code="012033", name="小樽市", name_romaji="Otaru-shi", kind="city", lat=43.1907, lon=140.9946,
+                  open_data_status="active"),
+    "aomori": dict(code="022012", name="青森市", name_romaji="Aomori-shi", kind="city", lat=40.8246, lon=140.7406),
+    "hirosaki": dict(code="022021", name="弘前市", name_romaji="Hirosaki-shi", kind="city", lat=40.6031, lon=140.4640),
+}
+
+
 def make_prefecture(**overrides) -> Prefecture:
+    """The prefecture with this code (Hokkaido, "01", by default), made if missing. Codes of
+    PREFECTURES get their real names; others Hokkaido's unless given."""
     code = overrides.pop("code", "01")
     existing = db.session.scalar(sa.select(Prefecture).where(Prefecture.code == code))
     if existing is not None and not overrides:
         return existing
-    fields = dict(
-        code=code, name_ja="北海道", name_kana="ホッカイドウ", name_en="Hokkaido", region="hokkaido"
-    )
+    fields = dict(code=code, **PREFECTURES.get(code, PREFECTURES["01"]))
     fields.update(overrides)
     return _save(Prefecture(**fields))
+
+
+def make_places(*names: str, **overrides: dict) -> dict[str, Municipality]:
+    """The reference towns called ``names`` (keys of PLACES) in Hokkaido and Aomori, made with
+    their prefectures; ``sapporo={"kind": "city"}`` changes a field of one."""
+    made = {}
+    for name in names:
+        fields = {**PLACES[name], **overrides.get(name, {})}
+        made[name] = make_municipality(prefecture=make_prefecture(code=fields["code"][:2]), **fields)
+    return made
 
 
 def make_municipality(**overrides) -> Municipality:

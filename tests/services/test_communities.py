@@ -35,7 +35,7 @@ from tests.factories import (
     make_evangelist,
     make_municipality,
     make_outcome,
-    make_prefecture,
+    make_places,
     make_request,
     make_user,
     make_visit,
@@ -59,19 +59,9 @@ class FakeGeocoder:
 
 @pytest.fixture
 def towns(db):
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, kind="designated_city",
-                                lat=43.0642, lon=141.3469, open_data_status="active")
-    tobetsu = make_municipality(code="013030", name="当別町", prefecture=hokkaido, lat=43.2237, lon=141.5170)
-    ishikari = make_municipality(code="012351", name="石狩市", prefecture=hokkaido, kind="city",
-                                 lat=43.1713, lon=141.3157)
-    otaru = make_municipality(code="012033", name="小樽市", prefecture=hokkaido, kind="city", lat=43.1907,
-                              lon=140.9946, open_data_status="active")
-    aomori_city = make_municipality(code="022012", name="青森市", prefecture=aomori, kind="city",
-                                    lat=40.8246, lon=140.7406)
+    towns = make_places("sapporo", "tobetsu", "ishikari", "otaru", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "ishikari": ishikari, "otaru": otaru, "aomori": aomori_city}
+    return towns
 
 
 @pytest.fixture

@@ -12,16 +12,14 @@ from app.models import AuditEvent, Evangelist
 from app.services.evangelists import ProfileRefused, current_pause, profile_of, update_profile
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan as today
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_user
+from tests.factories import make_evangelist, make_places, make_user
 
 
 @pytest.fixture
 def scene(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.06, lon=141.35)
-    aomori_city = make_municipality(code="022012", name="青森市", prefecture=aomori, lat=40.82, lon=140.74)
+    places = make_places("sapporo", "aomori")
+    sapporo, aomori_city = places["sapporo"], places["aomori"]
     evangelist = make_evangelist(home_municipality=sapporo, capacity=2, travel_radius_km=50.0, online_ok=True,
                                  languages=["ja"])
     db.session.commit()
@@ -51,7 +49,7 @@ def test_changes_are_applied_and_committed_and_the_home_moves_to_the_new_municip
     })
     stored = reloaded(db, e)
     assert stored.home_municipality.code == "022012"
-    assert (stored.lat, stored.lon) == (40.82, 140.74)
+    assert (stored.lat, stored.lon) == (40.8246, 140.7406)
     assert [t.slug for t in stored.skills] == ["licensing", "gis"]  # vocabulary order
     assert (stored.capacity, stored.travel_radius_km, stored.online_ok) == (5, 120.0, False)
     assert stored.languages == ["ja", "en"]  # vocabulary order
@@ -72,8 +70,8 @@ def test_a_new_home_records_the_municipality_and_the_coordinates_it_moved_from(d
     e = scene["evangelist"]
     update_profile(e.user, e, {"home_municipality": "022012"})
     [event] = events(db)
-    assert event.before == {"home_municipality": "011002", "lat": 43.06, "lon": 141.35}
-    assert event.after == {"home_municipality": "022012", "lat": 40.82, "lon": 140.74}
+    assert event.before == {"home_municipality": "011002", "lat": 43.0642, "lon": 141.3469}
+    assert event.after == {"home_municipality": "022012", "lat": 40.8246, "lon": 140.7406}
 
 
 def test_the_same_home_keeps_coordinates_a_coordinator_set_more_precisely(db, scene):

@@ -28,7 +28,7 @@ def topics(db):
 @pytest.fixture
 def two_prefectures(db):
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     return hokkaido, aomori
 
 

@@ -31,24 +31,14 @@ from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan as today
 from evangelists.lifecycle import TransitionRefused
 from evangelists.vocabulary import EVANGELIST_STATUSES
-from tests.factories import (
-    make_assignment,
-    make_community,
-    make_evangelist,
-    make_municipality,
-    make_prefecture,
-    make_request,
-    make_user,
-)
+from tests.factories import make_assignment, make_community, make_evangelist, make_places, make_request, make_user
 
 
 @pytest.fixture
 def world(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.0642, lon=141.3469)
-    hirosaki = make_municipality(code="022021", name="弘前市", prefecture=aomori, lat=40.6031, lon=140.4640)
+    places = make_places("sapporo", "hirosaki")
+    sapporo, hirosaki = places["sapporo"], places["hirosaki"]
     c4s = make_community(name="Code for Sapporo", municipality=sapporo)
     c4a = make_community(name="Code for Aomori", municipality=hirosaki)
     coordinator = make_user(role="coordinator", email="coord@example.jp")

@@ -131,7 +131,7 @@ def network(db):
     evangelists and a paused one, six requests with assignments, visits and outcomes.
     The comments give the figures each row contributes to."""
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     make_prefecture(code="03", name_ja="岩手県", name_kana="イワテケン", name_en="Iwate", region="tohoku")
     town = {}
     # Open data: active A (Feb 2024), B (Mar 2024), C (no date: before records), F (Nov 2025).

@@ -13,7 +13,7 @@ from app.models import AuditEvent, Evangelist, Municipality, Topic
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan as today
 from tests.conftest import PASSWORD, sign_in
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture
+from tests.factories import make_community, make_evangelist, make_municipality, make_places
 from tests.web.conftest import CHROMIUM, PHONE
 
 
@@ -21,16 +21,9 @@ from tests.web.conftest import CHROMIUM, PHONE
 def towns(db):
     """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", name_romaji="Sapporo-shi", prefecture=hokkaido,
-                                kind="designated_city", lat=43.06, lon=141.35)
-    tobetsu = make_municipality(code="013030", name="当別町", name_romaji="Tobetsu-cho", prefecture=hokkaido,
-                                lat=43.22, lon=141.52)
-    aomori_city = make_municipality(code="022012", name="青森市", name_romaji="Aomori-shi", prefecture=aomori,
-                                    kind="city", lat=40.82, lon=140.74)
+    towns = make_places("sapporo", "tobetsu", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}
+    return towns
 
 
 def topic(db, slug: str) -> Topic:
@@ -198,7 +191,7 @@ def test_saving_stores_every_field_moves_the_home_and_comes_back_with_a_message(
     response = client.post("/me/profile", data=form_data(online_ok=None, gender="female"))
     assert response.status_code == 302 and response.headers["Location"] == "/me/profile"
     row = stored(db, evangelist)
-    assert row.home_municipality.code == "013030" and (row.lat, row.lon) == (43.22, 141.52)
+    assert row.home_municipality.code == "013030" and (row.lat, row.lon) == (43.2237, 141.517)
     assert [t.slug for t in row.skills] == ["licensing", "gis"]
     assert (row.capacity, row.travel_radius_km, row.online_ok) == (7, 120.0, False)
     assert row.languages == ["ja", "en"]
@@ -379,7 +372,7 @@ def test_the_reloaded_list_then_saves_the_new_home(db, me):
     client, evangelist = me
     client.post("/me/profile", data=form_data(prefecture="02", municipality="022012"))
     row = stored(db, evangelist)
-    assert row.home_municipality.code == "022012" and (row.lat, row.lon) == (40.82, 140.74)
+    assert row.home_municipality.code == "022012" and (row.lat, row.lon) == (40.8246, 140.7406)
 
 
 def test_the_reload_button_is_there_for_browsers_without_javascript(me):

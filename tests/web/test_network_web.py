@@ -20,7 +20,7 @@ from tests.factories import (
     make_evangelist,
     make_municipality,
     make_outcome,
-    make_prefecture,
+    make_places,
     make_request,
     make_user,
     make_visit,
@@ -30,16 +30,9 @@ from tests.factories import (
 @pytest.fixture
 def towns(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", name_romaji="Sapporo-shi", prefecture=hokkaido,
-                                kind="designated_city", lat=43.0642, lon=141.3469, open_data_status="active")
-    tobetsu = make_municipality(code="013030", name="当別町", name_romaji="Tobetsu-cho", prefecture=hokkaido,
-                                lat=43.2237, lon=141.5170)
-    aomori_city = make_municipality(code="022012", name="青森市", name_romaji="Aomori-shi", prefecture=aomori,
-                                    kind="city", lat=40.8246, lon=140.7406)
+    towns = make_places("sapporo", "tobetsu", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}
+    return towns
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from tests.factories import (
 @pytest.fixture
 def programme(db):
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     sapporo = make_municipality(prefecture=hokkaido, open_data_status="active")
     make_municipality(prefecture=hokkaido, open_data_status="non_active")
     town = make_municipality(prefecture=aomori, open_data_status="non_active", lat=40.8, lon=140.7)
