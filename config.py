@@ -147,6 +147,13 @@ class Config:
     GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "10"))
     GEOCODER_MIN_DELAY_SECONDS = float(os.environ.get("GEOCODER_MIN_DELAY_SECONDS", "1"))
 
+    # argon2id parameters for passwords (app/services/accounts.py): RFC 9106's "low memory"
+    # profile, argon2-cffi's defaults (3 passes over 64 MiB, 4 lanes; about 140 ms a hash).
+    # Hashes made with other parameters are re-made at the next sign-in.
+    PASSWORD_HASH_TIME_COST = 3
+    PASSWORD_HASH_MEMORY_COST = 64 * 1024  # KiB
+    PASSWORD_HASH_PARALLELISM = 4
+
     MUNICIPALITIES_PER_PAGE = 50
     # Rendered pages kept per worker until the data changes (app/page_cache.py): at most
     # this many bytes of page bodies in memory per worker; 0 turns the cache off.
@@ -207,6 +214,15 @@ class Config:
         app.config["TRUSTED_HOSTS"] = list(dict.fromkeys(h.lower() for h in hosts))
 
 
+PASSWORD_HASH_SETTINGS = ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_COST", "PASSWORD_HASH_PARALLELISM")
+
+
+def real_password_hashing() -> dict[str, int]:
+    """The argon2id settings of development and production, for an app built with the test
+    configuration that must hash as they do (bench/sign_in.py, bench/load.py)."""
+    return {name: getattr(Config, name) for name in PASSWORD_HASH_SETTINGS}
+
+
 class DevelopmentConfig(Config):
     DEBUG = False  # `make run` serves with the reloader off; set FLASK_DEBUG=1 to debug.
     TOTP_ENCRYPTION_KEYS = Config.TOTP_ENCRYPTION_KEYS or INSECURE_DEVELOPMENT_TOTP_KEY
@@ -230,6 +246,11 @@ class TestingConfig(Config):
     LOCAL_HOSTS = ("127.0.0.1", "localhost")
     # Tests never reach a geocoding service, whatever the environment says: they inject a fake.
     GEOCODER = ""
+    # Cheap password hashes (1 pass over 8 KiB), so signing in costs the suite microseconds;
+    # tests/test_config.py holds the real parameters of the other configurations.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_COST = 8
+    PASSWORD_HASH_PARALLELISM = 1
 
     @classmethod
     def init_app(cls, app) -> None:

@@ -48,7 +48,7 @@ from folium.plugins import MarkerCluster
 from folium.template import Template
 from markupsafe import Markup, escape
 
-from app.caching import RecentValues
+from app.caching import LRUCache
 from app.labels import labels_in
 
 # Every asset folium or a plugin we use would load from a CDN, by folium's own name for
@@ -98,7 +98,7 @@ def init_maps(app: Flask) -> None:
     for cls in FOLIUM_CLASSES:
         cls.default_js = _vendored(cls.default_js, base, cls)
         cls.default_css = _vendored(cls.default_css, base, cls)
-    app.extensions[_CACHE] = RecentValues(MAP_CACHE_SIZE)
+    app.extensions[_CACHE] = LRUCache(MAP_CACHE_SIZE)
 
 
 class AppMap(folium.Map):

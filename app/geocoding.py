@@ -22,14 +22,14 @@ Tests never reach a real service: they put a fake in ``app.extensions["geocoder"
 from __future__ import annotations
 
 import math
-import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
 from flask import Flask, current_app
+
+from app.caching import LRUCache
 
 EXTENSION_KEY = "geocoder"
 CACHE_SIZE = 2048
@@ -56,29 +56,16 @@ class CachingGeocoder:
 
     def __init__(self, lookup: Callable[[str], tuple[float, float] | None], size: int = CACHE_SIZE):
         self._lookup = lookup
-        self._size = size
-        self._cache: OrderedDict[str, tuple[float, float] | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LRUCache[tuple[float, float] | None] = LRUCache(size)
 
     def __call__(self, address: str) -> tuple[float, float] | None:
         key = normalize_address(address)
         if not key:
             return None
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        found = self._lookup(key)
-        with self._lock:
-            self._cache[key] = found
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return found
+        return self._cache.get(key, lambda: self._lookup(key))
 
     def cached(self, address: str) -> bool:
-        with self._lock:
-            return normalize_address(address) in self._cache
+        return normalize_address(address) in self._cache
 
 
 class SharedGate:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import wraps
@@ -46,6 +45,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
+from app.caching import LRUCache
 from app.decorators import DEMO_WAIVER
 from app.extensions import db
 from app.i18n import current_language
@@ -133,15 +133,30 @@ def _page_of(response: Response, largest: int) -> _Page | None:
 
 class PageStore:
     """Kept pages by key, least recently used first out, at most ``capacity`` bytes of
-    body in all (thread-safe)."""
+    body in all (thread-safe): an LRUCache weighing pages by their bytes, which forgets
+    everything when the data version goes back."""
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.size = 0
-        self.hits = self.misses = 0
         self.newest_version = 0
-        self._pages: OrderedDict[Hashable, _Page] = OrderedDict()
+        self._pages: LRUCache[_Page] = LRUCache(capacity, weigh=lambda page: page.size)
         self._lock = threading.Lock()
+
+    @property
+    def capacity(self) -> int:
+        return self._pages.capacity
+
+    @property
+    def size(self) -> int:
+        """Bytes of page bodies kept."""
+        return self._pages.weight
+
+    @property
+    def hits(self) -> int:
+        return self._pages.hits
+
+    @property
+    def misses(self) -> int:
+        return self._pages.misses
 
     def saw_version(self, version: int) -> None:
         """The number only goes up, unless the database was restored from a backup or
@@ -150,29 +165,13 @@ class PageStore:
         with self._lock:
             if version < self.newest_version:
                 self._pages.clear()
-                self.size = 0
             self.newest_version = version
 
     def get(self, key: Hashable) -> _Page | None:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-                self._pages.move_to_end(key)
-            return page
+        return self._pages.find(key)
 
     def put(self, key: Hashable, page: _Page) -> None:
-        with self._lock:
-            old = self._pages.pop(key, None)
-            if old is not None:
-                self.size -= old.size
-            self._pages[key] = page
-            self.size += page.size
-            while self.size > self.capacity and self._pages:
-                _key, dropped = self._pages.popitem(last=False)
-                self.size -= dropped.size
+        self._pages.put(key, page)
 
     def __len__(self) -> int:
         return len(self._pages)

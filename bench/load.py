@@ -158,9 +158,11 @@ def build_database(env: dict[str, str]) -> dict:
     from app.services.accounts import new_totp_secret, set_totp_secret
     from app.services.demo import seed_demo
     from app.services.requests import hash_token
+    from config import real_password_hashing
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=env["DATABASE_URL"],
-                     TOTP_ENCRYPTION_KEYS=env["TOTP_ENCRYPTION_KEYS"])
+                     TOTP_ENCRYPTION_KEYS=env["TOTP_ENCRYPTION_KEYS"],
+                     **real_password_hashing())  # as the served app hashes, not the tests' cheap way
     with app.app_context():
         report = seed_demo(evangelists=N_EVANGELISTS, communities=N_COMMUNITIES, requests=N_REQUESTS, seed=SEED)
         # The open request that costs most to show: a new one, with suggestions and their map.

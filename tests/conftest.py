@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import flask_migrate
-from flask import g
 import pytest
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 

@@ -9,14 +9,18 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
+    Assignment,
     Community,
     Evangelist,
     Municipality,
+    Outcome,
     Prefecture,
     RequestAddition,
     SupportRequest,
     User,
+    Visit,
 )
+from evangelists.calendar import today_in_japan
 from evangelists.gazetteer import lg_code
 
 _serial = itertools.count(1)
@@ -28,16 +32,45 @@ def _save(row):
     return row
 
 
+# The reference places the tests share: Hokkaido and Aomori, and towns of theirs with their
+# real codes, names and coordinates. ``make_prefecture(code="02")`` is Aomori;
+# ``make_places("sapporo", "aomori")`` makes those towns (and their prefectures).
+PREFECTURES = {
+    "01": dict(name_ja="北海道", name_kana="ホッカイドウ", name_en="Hokkaido", region="hokkaido"),
+    "02": dict(name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku"),
+}
+PLACES = {
+    "sapporo": dict(code="011002", name="札幌市", name_romaji="Sapporo-shi", kind="designated_city",
+                    lat=43.0642, lon=141.3469, open_data_status="active"),
+    "tobetsu": dict(code="013030", name="当別町", name_romaji="Tobetsu-cho", lat=43.2237, lon=141.5170),
+    "ishikari": dict(code="012351", name="石狩市", name_romaji="Ishikari-shi", kind="city", lat=43.1713, lon=141.3157),
+    "otaru": dict(code="012033", name="小樽市", name_romaji="Otaru-shi", kind="city", lat=43.1907, lon=140.9946,
+                  open_data_status="active"),
+    "aomori": dict(code="022012", name="青森市", name_romaji="Aomori-shi", kind="city", lat=40.8246, lon=140.7406),
+    "hirosaki": dict(code="022021", name="弘前市", name_romaji="Hirosaki-shi", kind="city", lat=40.6031, lon=140.4640),
+}
+
+
 def make_prefecture(**overrides) -> Prefecture:
+    """The prefecture with this code (Hokkaido, "01", by default), made if missing. Codes of
+    PREFECTURES get their real names; others Hokkaido's unless given."""
     code = overrides.pop("code", "01")
     existing = db.session.scalar(sa.select(Prefecture).where(Prefecture.code == code))
     if existing is not None and not overrides:
         return existing
-    fields = dict(
-        code=code, name_ja="北海道", name_kana="ホッカイドウ", name_en="Hokkaido", region="hokkaido"
-    )
+    fields = dict(code=code, **PREFECTURES.get(code, PREFECTURES["01"]))
     fields.update(overrides)
     return _save(Prefecture(**fields))
+
+
+def make_places(*names: str, **overrides: dict) -> dict[str, Municipality]:
+    """The reference towns called ``names`` (keys of PLACES) in Hokkaido and Aomori, made with
+    their prefectures; ``sapporo={"kind": "city"}`` changes a field of one."""
+    made = {}
+    for name in names:
+        fields = {**PLACES[name], **overrides.get(name, {})}
+        made[name] = make_municipality(prefecture=make_prefecture(code=fields["code"][:2]), **fields)
+    return made
 
 
 def make_municipality(**overrides) -> Municipality:
@@ -125,3 +158,38 @@ def make_addition(**overrides) -> RequestAddition:
     )
     fields.update(overrides)
     return _save(RequestAddition(**fields))
+
+
+def make_assignment(**overrides) -> Assignment:
+    """An evangelist proposed for a request (a new one of each by default)."""
+    fields = dict(
+        request=overrides.pop("request", None) or make_request(),
+        evangelist=overrides.pop("evangelist", None) or make_evangelist(),
+        status="proposed",
+        score=0.5,
+        distance_km=10.0,
+        reasons=[],
+    )
+    fields.update(overrides)
+    return _save(Assignment(**fields))
+
+
+def make_visit(**overrides) -> Visit:
+    """A visit made today under an accepted assignment (a new one by default)."""
+    fields = dict(
+        assignment=overrides.pop("assignment", None) or make_assignment(status="accepted"),
+        visited_on=today_in_japan(),
+        mode="online",
+        duration_minutes=60,
+        summary="相談",
+    )
+    fields.update(overrides)
+    return _save(Visit(**fields))
+
+
+def make_outcome(**overrides) -> Outcome:
+    """An outcome of a visit (a new one by default), achieved on the day of the visit."""
+    visit = overrides.pop("visit", None) or make_visit()
+    fields = dict(visit=visit, type="event_held", count=None, achieved_on=visit.visited_on)
+    fields.update(overrides)
+    return _save(Outcome(**fields))

@@ -3,7 +3,12 @@ import sqlite3
 import pytest
 
 from app import create_app
-from config import INSECURE_DEVELOPMENT_TOTP_KEY, DevelopmentConfig, ProductionConfig, get_config
+from config import (
+    INSECURE_DEVELOPMENT_TOTP_KEY,
+    DevelopmentConfig,
+    ProductionConfig,
+    get_config,
+)
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -107,3 +112,39 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
             assert raw.execute("PRAGMA foreign_keys").fetchone()[0] == 1
             assert raw.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
         db.engine.dispose()
+
+
+def test_passwords_are_hashed_with_rfc_9106_low_memory_outside_the_tests(monkeypatch):
+    from argon2 import extract_parameters, profiles
+
+    from app.services.accounts import _password_hasher, hash_password, verify_password
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "x" * 64)
+    monkeypatch.setattr(ProductionConfig, "TOTP_ENCRYPTION_KEYS", TOTP_KEY)
+    monkeypatch.setattr(ProductionConfig, "PUBLIC_BASE_URL", "https://evangelists.example.go.jp")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    for name in ("production", "development"):
+        app = create_app(name, SQLALCHEMY_DATABASE_URI="sqlite://", SECRET_KEY="x" * 64)
+        with app.app_context():
+            hashed = hash_password("a long and quiet morning walk")
+            assert extract_parameters(hashed) == profiles.RFC_9106_LOW_MEMORY, name
+            # Unknown e-mails are checked against a dummy hash of the same cost.
+            assert extract_parameters(_password_hasher()[1]) == profiles.RFC_9106_LOW_MEMORY, name
+            assert verify_password(hashed, "a long and quiet morning walk")
+            assert not verify_password(hashed, "a long and quiet evening walk")
+
+
+def test_the_tests_hash_cheaply_and_the_dummy_hash_costs_the_same():
+    from argon2 import extract_parameters
+
+    from app.services.accounts import _password_hasher, hash_password, verify_password
+
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://")
+    with app.app_context():
+        hashed = hash_password("a long and quiet morning walk")
+        cheap = extract_parameters(hashed)
+        assert (cheap.time_cost, cheap.memory_cost, cheap.parallelism) == (1, 8, 1)
+        assert extract_parameters(_password_hasher()[1]) == cheap
+        assert verify_password(hashed, "a long and quiet morning walk")
+        assert not verify_password(hashed, "a long and quiet evening walk")
+        assert not verify_password(None, "a long and quiet morning walk")

@@ -8,7 +8,11 @@ from alembic.migration import MigrationContext
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import TEST_DATABASE_URL, create_scratch_database, drop_scratch_database
+from tests.conftest import (
+    TEST_DATABASE_URL,
+    create_scratch_database,
+    drop_scratch_database,
+)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask import abort
 
 from app import create_app
 from app.errors import is_database_unavailable

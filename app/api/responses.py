@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable
 
 from flask import Response, current_app, request
 
-from app.caching import RecentValues
+from app.caching import LRUCache
 from app.services.maps import Layer
 
 GEOJSON = "application/geo+json"
@@ -18,7 +18,7 @@ _GZIP_LEVEL = 6  # level 9 is ~3x slower for 2-3 % less
 
 # The last few compressed bodies by ETag: a repeat without If-None-Match (another user, a
 # cleared cache) costs a dictionary lookup instead of compressing again.
-_gzip_cache: RecentValues[bytes] = RecentValues(32)
+_gzip_cache: LRUCache[bytes] = LRUCache(32)
 # Each app's encoded layers, by what they show and the state of their rows.
 _LAYERS = "evn_encoded_layers"
 LAYER_CACHE_SIZE = 32
@@ -56,7 +56,7 @@ def cached_geojson_response(key: Hashable, version: Hashable, build: Callable[[]
         body = _encoded(layer)
         return body, _digest(body), layer.updated_at
 
-    layers = current_app.extensions.setdefault(_LAYERS, RecentValues(LAYER_CACHE_SIZE))
+    layers = current_app.extensions.setdefault(_LAYERS, LRUCache(LAYER_CACHE_SIZE))
     body, digest, updated_at = layers.get((key, version), encode)
     return conditional_response(body, GEOJSON, updated_at, shared=shared, digest=digest)
 

@@ -7,6 +7,7 @@ that the web layer turns into a translated message.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -38,12 +39,26 @@ from evangelists.vocabulary import ROLES
 
 log = logging.getLogger(__name__)
 
-# argon2id with argon2-cffi's defaults (RFC 9106 "low memory" profile), which meet
-# OWASP ASVS 5.0 Appendix C.
-_hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a
-# wrong password and the timing does not tell which accounts exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+@functools.cache
+def _argon2(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """An argon2id hasher with these parameters and a dummy hash made with it. The dummy is
+    verified against when the e-mail is unknown, so a wrong e-mail costs as long as a
+    wrong password and the timing does not tell which accounts exist."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher, hasher.hash(secrets.token_hex(16))
+
+
+def _password_hasher() -> tuple[PasswordHasher, str]:
+    """The app's argon2id hasher and its dummy hash. The parameters are the app's
+    PASSWORD_HASH_* settings: RFC 9106's "low memory" profile (argon2-cffi's defaults, which
+    meet OWASP ASVS 5.0 Appendix C) everywhere but the test configuration, which makes
+    cheap hashes so the suite does not spend its time in argon2."""
+    config = current_app.config
+    return _argon2(
+        config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_COST"], config["PASSWORD_HASH_PARALLELISM"]
+    )
+
 
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Evangelist Network"
@@ -76,7 +91,8 @@ UNUSABLE_PASSWORD = "!unusable"
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    hasher, _dummy = _password_hasher()
+    return hasher.hash(password)
 
 
 def usable(password_hash: str | None) -> bool:
@@ -86,8 +102,9 @@ def usable(password_hash: str | None) -> bool:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when ``password`` matches; False for a wrong password or a user without a
     usable one, after the same amount of work either way."""
+    hasher, dummy = _password_hasher()
     try:
-        matched = _hasher.verify(password_hash if usable(password_hash) else _DUMMY_HASH, password)
+        matched = hasher.verify(password_hash if usable(password_hash) else dummy, password)
     except (VerificationError, InvalidHashError):
         matched = False
     return matched and usable(password_hash)
@@ -142,7 +159,7 @@ def authenticate(email: str, password: str, *, address: str | None) -> User | No
     user = find_user_by_email(email)
     ok = verify_password(user.password_hash if user else None, password)
     if ok and user.is_active:
-        if _hasher.check_needs_rehash(user.password_hash):
+        if _password_hasher()[0].check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
             db.session.commit()
         return user

@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 
 from evangelists import demo
-from evangelists.geo import haversine_km
 from evangelists.gazetteer import load_municipalities
+from evangelists.geo import haversine_km
 from evangelists.vocabulary import TOPIC_SLUGS
 
 TODAY = date(2026, 11, 26)

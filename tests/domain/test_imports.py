@@ -8,14 +8,14 @@ import pytest
 
 from evangelists.imports import (
     CandidateRow,
+    CellError,
     CommunityRow,
     CommunityState,
     EvangelistState,
     MunicipalityState,
     StatusRow,
-    CellError,
-    canonical_code,
     candidate_key,
+    canonical_code,
     decode,
     name_key,
     parse,

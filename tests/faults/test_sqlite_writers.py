@@ -8,8 +8,6 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from tests.faults.conftest import Browser, prepared_database
 
 CLIENTS = 12

@@ -20,19 +20,19 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from app.extensions import limiter
-from app.models import Assignment, Visit
 from app.services.accounts import make_password_token
 from app.services.topics import sync_topics
-from evangelists.calendar import today_in_japan
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     make_addition,
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
     make_prefecture,
     make_request,
     make_user,
+    make_visit,
 )
 
 settings.register_profile(
@@ -171,13 +171,9 @@ def world(app, db, make_account) -> World:
     addition = make_addition(request=new_request)
     offered = make_request(municipality=hakodate, status="assigned")
     working = make_request(municipality=chiyoda, status="scheduled")
-    proposed = Assignment(request=offered, evangelist=me, status="proposed", score=0.5, distance_km=3.0, reasons=[])
-    accepted = Assignment(request=working, evangelist=me, status="accepted", score=0.5, distance_km=3.0, reasons=[])
-    db.session.add_all([proposed, accepted])
-    db.session.flush()
-    visit = Visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=today_in_japan(), mode="online",
-                  duration_minutes=60, summary="相談")
-    db.session.add(visit)
+    proposed = make_assignment(request=offered, evangelist=me, status="proposed", distance_km=3.0)
+    accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
+    visit = make_visit(assignment=accepted, author_id=users["evangelist"].id)
     db.session.commit()
 
     ids = {

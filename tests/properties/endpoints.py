@@ -39,7 +39,13 @@ from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.map_filters import MapFilterForm
 from app.public.forms import MunicipalityFilterForm
-from app.recruitment.forms import AppointForm, BoardFilterForm, EvangelistForm, MoveForm, NominationForm
+from app.recruitment.forms import (
+    AppointForm,
+    BoardFilterForm,
+    EvangelistForm,
+    MoveForm,
+    NominationForm,
+)
 from app.support.forms import MessageForm, RequestForm, WithdrawForm
 from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
@@ -61,7 +67,13 @@ from evangelists.vocabulary import (
     USER_STATUSES,
 )
 from tests.conftest import PASSWORD
-from tests.properties.strategies import extreme_date, extreme_id, japanese_text, nasty_text, recent_date
+from tests.properties.strategies import (
+    extreme_date,
+    extreme_id,
+    japanese_text,
+    nasty_text,
+    recent_date,
+)
 
 SURVEY = "団体コード,市区町村名,取組状況,基準日\n01100,札幌市,取組済,2024/3/31\n131016,千代田区,未着手,2024/3/31\n"
 COMMUNITIES = "name,municipality_code,status,member_count\nコード・フォー・函館,012025,活動中,12\n"

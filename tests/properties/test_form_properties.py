@@ -25,9 +25,30 @@ import app as app_package
 from app.decorators import PUBLIC
 from app.visit_forms import VisitForm
 from tests.factories import make_user
-from tests.properties.conftest import ANSWERS, committed_writes, examples, fresh_example, snapshot
-from tests.properties.endpoints import MOVED, POSTS, QUERY_FORMS, SURVEY, apply_token, plausible, raw_values
-from tests.properties.strategies import SUBMIT, declared_fields, field_specs, form_pairs, nasty_text, required_fields
+from tests.properties.conftest import (
+    ANSWERS,
+    committed_writes,
+    examples,
+    fresh_example,
+    snapshot,
+)
+from tests.properties.endpoints import (
+    MOVED,
+    POSTS,
+    QUERY_FORMS,
+    SURVEY,
+    apply_token,
+    plausible,
+    raw_values,
+)
+from tests.properties.strategies import (
+    SUBMIT,
+    declared_fields,
+    field_specs,
+    form_pairs,
+    nasty_text,
+    required_fields,
+)
 
 # --- Every POST endpoint and every form is covered ---------------------------------------------
 

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.geocoding import CachingGeocoder, GeocodingFailed, get_geocoder, make_geocoder
-from app.models import Assignment, AuditEvent, Community, CommunityStatusChange, Outcome, Visit
+from app.models import AuditEvent, Community, CommunityStatusChange
 from app.services.communities import (
     LAT_RANGE,
     LON_RANGE,
@@ -28,16 +28,18 @@ from app.services.communities import (
     update_community,
     visits_by_members,
 )
+from evangelists.calendar import today_in_japan as today
 from tests.factories import (
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
-    make_prefecture,
+    make_outcome,
+    make_places,
     make_request,
     make_user,
+    make_visit,
 )
-
-TODAY = date.today()
 
 
 class FakeGeocoder:
@@ -57,19 +59,9 @@ class FakeGeocoder:
 
 @pytest.fixture
 def towns(db):
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, kind="designated_city",
-                                lat=43.0642, lon=141.3469, open_data_status="active")
-    tobetsu = make_municipality(code="013030", name="当別町", prefecture=hokkaido, lat=43.2237, lon=141.5170)
-    ishikari = make_municipality(code="012351", name="石狩市", prefecture=hokkaido, kind="city",
-                                 lat=43.1713, lon=141.3157)
-    otaru = make_municipality(code="012033", name="小樽市", prefecture=hokkaido, kind="city", lat=43.1907,
-                              lon=140.9946, open_data_status="active")
-    aomori_city = make_municipality(code="022012", name="青森市", prefecture=aomori, kind="city",
-                                    lat=40.8246, lon=140.7406)
+    towns = make_places("sapporo", "tobetsu", "ishikari", "otaru", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "ishikari": ishikari, "otaru": otaru, "aomori": aomori_city}
+    return towns
 
 
 @pytest.fixture
@@ -99,8 +91,8 @@ def test_a_new_community_sits_at_its_municipality_and_starts_its_history(db, tow
     db.session.expire_all()
     stored = db.session.get(Community, community.id)
     assert (stored.lat, stored.lon, stored.location_source) == (43.0642, 141.3469, "municipality")
-    assert (stored.status, stored.status_since) == ("active", TODAY)
-    assert [(h.status, h.since, h.changed_by_id) for h in stored.status_history] == [("active", TODAY, coordinator.id)]
+    assert (stored.status, stored.status_since) == ("active", today())
+    assert [(h.status, h.since, h.changed_by_id) for h in stored.status_history] == [("active", today(), coordinator.id)]
     [event] = events(db, "community.created")
     assert event.actor_id == coordinator.id and event.entity_id == community.id
     assert event.after["name"] == "Code for Sapporo" and event.after["municipality"] == "011002"
@@ -324,9 +316,9 @@ def test_the_app_uses_an_injected_geocoder(app):
 
 def test_marking_dormant_appends_to_the_history_and_is_audited(db, towns, coordinator):
     community = make_community(name="Code for Tobetsu", municipality=towns["tobetsu"],
-                               status_since=TODAY - timedelta(days=400))
+                               status_since=today() - timedelta(days=400))
     db.session.commit()
-    since = TODAY - timedelta(days=30)
+    since = today() - timedelta(days=30)
     change_community_status(coordinator, community, "dormant", since, "  春から集まりなし ")
     db.session.expire_all()
     stored = db.session.get(Community, community.id)
@@ -334,21 +326,22 @@ def test_marking_dormant_appends_to_the_history_and_is_audited(db, towns, coordi
     [entry] = stored.status_history
     assert (entry.status, entry.since, entry.note, entry.changed_by_id) == ("dormant", since, "春から集まりなし", coordinator.id)
     [event] = events(db, "community.status_changed")
-    assert event.before == {"status": "active", "status_since": (TODAY - timedelta(days=400)).isoformat()}
+    assert event.before == {"status": "active", "status_since": (today() - timedelta(days=400)).isoformat()}
     assert event.after["status"] == "dormant"
     change_community_status(coordinator, stored, "active")  # back, from today by default
-    assert [(h.status, h.since) for h in status_history(stored)] == [("active", TODAY), ("dormant", since)]
+    assert [(h.status, h.since) for h in status_history(stored)] == [("active", today()), ("dormant", since)]
     assert status_history(stored)[0].changed_by == "調整 太郎"
 
 
 @pytest.mark.parametrize("status, since, field, reason", [
     ("active", None, "status", "unchanged"),
     ("sleeping", None, "status", "unknown"),
-    ("dormant", TODAY + timedelta(days=5), "since", "future_date"),
-    ("dormant", TODAY - timedelta(days=11), "since", "before_current"),
+    ("dormant", timedelta(days=5), "since", "future_date"),
+    ("dormant", timedelta(days=-11), "since", "before_current"),
 ])
 def test_refused_status_changes_write_nothing(db, towns, coordinator, status, since, field, reason):
-    community = make_community(municipality=towns["tobetsu"], status_since=TODAY - timedelta(days=10))
+    since = None if since is None else today() + since  # given as days from today
+    community = make_community(municipality=towns["tobetsu"], status_since=today() - timedelta(days=10))
     db.session.commit()
     with pytest.raises(CommunityRefused) as refused:
         change_community_status(coordinator, community, status, since)
@@ -417,16 +410,15 @@ def test_members_and_their_visits_come_with_one_query_each(db, towns, count_quer
     other = make_community(municipality=towns["aomori"])
     for n in range(3):
         member = make_evangelist(home_municipality=towns["sapporo"], home_community=community, family_name=f"会員{n}")
-        assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member, score=0.5,
-                                distance_km=20, reasons=[], status="accepted")
-        visit = Visit(assignment=assignment, visited_on=TODAY - timedelta(days=n), mode="onsite",
-                      duration_minutes=60, summary="説明会")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=visit.visited_on))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                     distance_km=20, status="accepted")
+        visit = make_visit(assignment=assignment, visited_on=today() - timedelta(days=n), mode="onsite",
+                           summary="説明会")
+        make_outcome(visit=visit, type="event_held")
     outsider = make_evangelist(home_municipality=towns["aomori"], home_community=other)
-    db.session.add(Visit(assignment=Assignment(request=make_request(municipality=towns["aomori"]),
-                                               evangelist=outsider, score=0.5, distance_km=1, reasons=[]),
-                         visited_on=TODAY, mode="online", duration_minutes=30, summary="x"))
+    make_visit(assignment=make_assignment(request=make_request(municipality=towns["aomori"]), evangelist=outsider,
+                                          distance_km=1),
+               duration_minutes=30, summary="x")
     db.session.commit()
     db.session.expire_all()
     db.session.refresh(community)
@@ -435,7 +427,7 @@ def test_members_and_their_visits_come_with_one_query_each(db, towns, count_quer
         rows = [(v.visited_on, v.assignment.request.municipality.name, v.assignment.evangelist.family_name,
                  [o.type for o in v.outcomes]) for v in visits]
     assert queries.count == 1
-    assert rows == [(TODAY - timedelta(days=n), "当別町", f"会員{n}", ["event_held"]) for n in range(3)]
+    assert rows == [(today() - timedelta(days=n), "当別町", f"会員{n}", ["event_held"]) for n in range(3)]
     with count_queries() as queries:
         members = [(e.family_name, e.home_municipality.name) for e in members_of(community)]
     assert queries.count == 1 and len(members) == 3

@@ -4,14 +4,16 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from app.models import Assignment, Outcome, Visit
 from tests.factories import (
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
+    make_outcome,
     make_prefecture,
     make_request,
     make_user,
+    make_visit,
 )
 
 
@@ -112,46 +114,25 @@ def test_request_token_hashes_are_unique(db):
     rejected(db, lambda: make_request(token_hash="a" * 64))
 
 
-def _assignment(db, request, evangelist, **overrides):
-    fields = dict(request=request, evangelist=evangelist, score=0.8, distance_km=12.0, reasons=[])
-    fields.update(overrides)
-    row = Assignment(**fields)
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
 def test_an_evangelist_has_one_live_assignment_per_request_but_may_be_proposed_again_after_declining(db):
     request, evangelist = make_request(), make_evangelist()
-    first = _assignment(db, request, evangelist)
-    rejected(db, lambda: _assignment(db, request, evangelist))
+    first = make_assignment(request=request, evangelist=evangelist)
+    rejected(db, lambda: make_assignment(request=request, evangelist=evangelist))
     request, evangelist = make_request(), make_evangelist()
-    first = _assignment(db, request, evangelist, status="declined", decline_reason="都合がつかない")
-    _assignment(db, request, evangelist)
+    first = make_assignment(request=request, evangelist=evangelist, status="declined", decline_reason="都合がつかない")
+    make_assignment(request=request, evangelist=evangelist)
     assert first.status == "declined"
 
 
 @pytest.mark.parametrize("overrides", [{"score": 1.5}, {"score": -0.1}, {"distance_km": -1}])
 def test_assignment_score_and_distance_are_bounded(db, overrides):
     request, evangelist = make_request(), make_evangelist()
-    rejected(db, lambda: _assignment(db, request, evangelist, **overrides))
-
-
-def _visit(db, **overrides):
-    from datetime import date
-
-    assignment = _assignment(db, make_request(), make_evangelist())
-    fields = dict(assignment=assignment, visited_on=date(2026, 11, 1), mode="onsite", duration_minutes=90, summary="説明会")
-    fields.update(overrides)
-    visit = Visit(**fields)
-    db.session.add(visit)
-    db.session.flush()
-    return visit
+    rejected(db, lambda: make_assignment(request=request, evangelist=evangelist, **overrides))
 
 
 @pytest.mark.parametrize("overrides", [{"duration_minutes": 0}, {"attendee_count": -1}, {"mode": "either"}])
 def test_visit_rows_outside_the_rules_are_rejected(db, overrides):
-    rejected(db, lambda: _visit(db, **overrides))
+    rejected(db, lambda: make_visit(**overrides))
 
 
 @pytest.mark.parametrize(
@@ -165,13 +146,10 @@ def test_visit_rows_outside_the_rules_are_rejected(db, overrides):
     ],
 )
 def test_only_datasets_published_carries_a_positive_count(db, kind, count, ok):
-    from datetime import date
-
-    visit = _visit(db)
+    visit = make_visit()
 
     def make():
-        db.session.add(Outcome(visit=visit, type=kind, count=count, achieved_on=date(2026, 11, 2)))
-        db.session.flush()
+        make_outcome(visit=visit, type=kind, count=count)
 
     if ok:
         make()

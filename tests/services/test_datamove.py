@@ -4,6 +4,7 @@ SQLite and PostgreSQL, its refusals, and the SQLite online backup."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -15,8 +16,9 @@ from alembic.script import ScriptDirectory
 
 from app import create_app
 from app.extensions import db as _db
-from app.models import Evangelist, Municipality, User
+from app.models import Evangelist, User
 from app.services import datamove
+
 
 def new_app(url: str):
     """Another app on its own database, migrated to the current revision."""
@@ -59,9 +61,33 @@ def seed(app) -> None:
         _db.session.commit()
 
 
+def copy_sqlite(source: Path, target: Path) -> None:
+    """A consistent copy of a SQLite database file (whatever its write-ahead log holds)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+@pytest.fixture(scope="module")
+def migrated_file(tmp_path_factory) -> Path:
+    """An empty SQLite database migrated to the current revision, made once per module;
+    tests get copies of it instead of running the migrations each time."""
+    path = tmp_path_factory.mktemp("datamove") / "migrated.db"
+    other = new_app(f"sqlite:///{path}")
+    with other.app_context():
+        _db.engine.dispose()
+    return path
+
+
+def app_on_copy(file: Path, target: Path):
+    copy_sqlite(file, target)
+    return create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}")
+
+
 @pytest.fixture
-def sqlite_app(tmp_path):
-    return new_app(f"sqlite:///{tmp_path / 'source.db'}")
+def sqlite_app(tmp_path, migrated_file):
+    return app_on_copy(migrated_file, tmp_path / "source.db")
 
 
 def test_round_trip_sqlite_to_postgresql_to_sqlite_keeps_every_row(tmp_path, sqlite_app, postgres_scratch):
@@ -131,17 +157,33 @@ def test_export_refuses_a_folder_that_is_not_empty(tmp_path, sqlite_app):
     assert (tmp_path / "busy" / "keep.txt").read_text() == "mine"
 
 
-@pytest.fixture
-def exported(tmp_path, sqlite_app):
-    seed(sqlite_app)
-    folder = tmp_path / "export"
-    assert invoke(sqlite_app, "data", "export", folder).exit_code == 0
-    return folder
+@pytest.fixture(scope="module")
+def seeded_export(tmp_path_factory, migrated_file) -> tuple[Path, Path]:
+    """(database, export folder): a seeded SQLite database and its export, made once per
+    module; ``exported`` gives each test copies of both."""
+    place = tmp_path_factory.mktemp("seeded")
+    source = app_on_copy(migrated_file, place / "seeded.db")
+    seed(source)
+    assert invoke(source, "data", "export", place / "export").exit_code == 0
+    with source.app_context():
+        _db.engine.dispose()
+    return place / "seeded.db", place / "export"
 
 
 @pytest.fixture
-def empty_app(tmp_path):
-    return new_app(f"sqlite:///{tmp_path / 'target.db'}")
+def exported(tmp_path, sqlite_app, seeded_export):
+    """An export of the seeded ``sqlite_app`` (its database now holds the seeded rows)."""
+    database, folder = seeded_export
+    with sqlite_app.app_context():
+        _db.engine.dispose()
+    copy_sqlite(database, tmp_path / "source.db")
+    shutil.copytree(folder, tmp_path / "export")
+    return tmp_path / "export"
+
+
+@pytest.fixture
+def empty_app(tmp_path, migrated_file):
+    return app_on_copy(migrated_file, tmp_path / "target.db")
 
 
 def test_import_refuses_a_database_with_rows_and_changes_nothing(exported, empty_app):

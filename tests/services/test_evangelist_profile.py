@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Evangelist
-from app.services.evangelists import ProfileRefused, current_pause, profile_of, update_profile
+from app.services.evangelists import (
+    ProfileRefused,
+    current_pause,
+    profile_of,
+    update_profile,
+)
 from app.services.topics import sync_topics
 from evangelists import lifecycle
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_user
-
-TODAY = date.today()
+from evangelists.calendar import today_in_japan as today
+from tests.factories import make_evangelist, make_places, make_user
 
 
 @pytest.fixture
 def scene(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.06, lon=141.35)
-    aomori_city = make_municipality(code="022012", name="青森市", prefecture=aomori, lat=40.82, lon=140.74)
+    places = make_places("sapporo", "aomori")
+    sapporo, aomori_city = places["sapporo"], places["aomori"]
     evangelist = make_evangelist(home_municipality=sapporo, capacity=2, travel_radius_km=50.0, online_ok=True,
                                  languages=["ja"])
     db.session.commit()
@@ -53,7 +55,7 @@ def test_changes_are_applied_and_committed_and_the_home_moves_to_the_new_municip
     })
     stored = reloaded(db, e)
     assert stored.home_municipality.code == "022012"
-    assert (stored.lat, stored.lon) == (40.82, 140.74)
+    assert (stored.lat, stored.lon) == (40.8246, 140.7406)
     assert [t.slug for t in stored.skills] == ["licensing", "gis"]  # vocabulary order
     assert (stored.capacity, stored.travel_radius_km, stored.online_ok) == (5, 120.0, False)
     assert stored.languages == ["ja", "en"]  # vocabulary order
@@ -74,8 +76,8 @@ def test_a_new_home_records_the_municipality_and_the_coordinates_it_moved_from(d
     e = scene["evangelist"]
     update_profile(e.user, e, {"home_municipality": "022012"})
     [event] = events(db)
-    assert event.before == {"home_municipality": "011002", "lat": 43.06, "lon": 141.35}
-    assert event.after == {"home_municipality": "022012", "lat": 40.82, "lon": 140.74}
+    assert event.before == {"home_municipality": "011002", "lat": 43.0642, "lon": 141.3469}
+    assert event.after == {"home_municipality": "022012", "lat": 40.8246, "lon": 140.7406}
 
 
 def test_the_same_home_keeps_coordinates_a_coordinator_set_more_precisely(db, scene):
@@ -128,8 +130,9 @@ def test_languages_are_compared_as_a_set(db, scene):
 # --- Availability -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("until", [TODAY, TODAY + timedelta(days=30)])
+@pytest.mark.parametrize("until", [timedelta(0), timedelta(days=30)])
 def test_a_pause_date_pauses_the_evangelist_until_then(db, scene, until):
+    until = today() + until  # given as days from today, known only when the test runs
     e = scene["evangelist"]
     update_profile(e.user, e, {"paused_until": until})
     stored = reloaded(db, e)
@@ -141,7 +144,7 @@ def test_a_pause_date_pauses_the_evangelist_until_then(db, scene, until):
 
 def test_clearing_the_pause_date_makes_the_evangelist_active_again(db, scene):
     e = scene["evangelist"]
-    e.status, e.paused_until = "paused", TODAY + timedelta(days=10)
+    e.status, e.paused_until = "paused", today() + timedelta(days=10)
     db.session.commit()
     update_profile(e.user, e, {"paused_until": None})
     stored = reloaded(db, e)
@@ -158,9 +161,9 @@ def test_a_pause_without_a_date_ends_when_the_empty_date_is_saved(db, scene):
 
 def test_moving_the_pause_date_keeps_the_evangelist_paused(db, scene):
     e = scene["evangelist"]
-    e.status, e.paused_until = "paused", TODAY + timedelta(days=10)
+    e.status, e.paused_until = "paused", today() + timedelta(days=10)
     db.session.commit()
-    later = TODAY + timedelta(days=20)
+    later = today() + timedelta(days=20)
     assert update_profile(e.user, e, {"paused_until": later}) == ("paused_until",)
     assert (reloaded(db, e).status, reloaded(db, e).paused_until) == ("paused", later)
 
@@ -168,17 +171,19 @@ def test_moving_the_pause_date_keeps_the_evangelist_paused(db, scene):
 def test_a_pause_date_in_the_past_is_refused(db, scene):
     e = scene["evangelist"]
     with pytest.raises(ProfileRefused) as refused:
-        update_profile(e.user, e, {"paused_until": TODAY - timedelta(days=1)})
+        update_profile(e.user, e, {"paused_until": today() - timedelta(days=1)})
     assert (refused.value.field, refused.value.reason) == ("paused_until", "past_date")
     assert reloaded(db, e).status == "active" and events(db) == []
 
 
 @pytest.mark.parametrize("status", ["candidate", "retired"])
 @pytest.mark.parametrize("stored, wanted", [
-    (TODAY + timedelta(days=5), None),  # un-pausing
-    (None, TODAY + timedelta(days=5)),  # pausing
+    (timedelta(days=5), None),  # un-pausing
+    (None, timedelta(days=5)),  # pausing
 ])
 def test_candidates_and_retired_evangelists_cannot_pause_or_resume_themselves(db, scene, status, stored, wanted):
+    # Dates given as days from today, known only when the test runs.
+    stored, wanted = (None if days is None else today() + days for days in (stored, wanted))
     e = scene["evangelist"]
     e.status, e.paused_until = status, stored
     db.session.commit()
@@ -191,12 +196,14 @@ def test_candidates_and_retired_evangelists_cannot_pause_or_resume_themselves(db
 
 
 @pytest.mark.parametrize(("status", "stored", "wanted"), [
-    ("active", None, TODAY + timedelta(days=5)),  # pausing
-    ("paused", TODAY + timedelta(days=5), None),  # resuming
+    ("active", None, timedelta(days=5)),  # pausing
+    ("paused", timedelta(days=5), None),  # resuming
 ])
 def test_pausing_and_resuming_oneself_go_through_the_lifecycle(db, scene, monkeypatch, status, stored, wanted):
     """The self-service move is checked like a coordinator's: where the lifecycle forbids
     it, it is refused and nothing is written."""
+    # Dates given as days from today, known only when the test runs.
+    stored, wanted = (None if days is None else today() + days for days in (stored, wanted))
     e = scene["evangelist"]
     e.status, e.paused_until = status, stored
     db.session.commit()
@@ -220,9 +227,9 @@ def test_a_candidate_can_still_change_the_rest_of_the_profile(db, scene):
 
 def test_the_form_starts_from_a_pause_date_only_while_it_lies_ahead(scene):
     e = scene["evangelist"]
-    e.paused_until = TODAY
-    assert current_pause(e) == TODAY
-    e.paused_until = TODAY - timedelta(days=1)
+    e.paused_until = today()
+    assert current_pause(e) == today()
+    e.paused_until = today() - timedelta(days=1)
     assert current_pause(e) is None
 
 

@@ -10,14 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import (
-    Assignment,
     AuditEvent,
     Community,
     CommunityStatusChange,
     Evangelist,
     Municipality,
-    Outcome,
-    Visit,
 )
 from app.services import exports, imports
 from app.services.exports import BadFilter, export_csv
@@ -26,11 +23,14 @@ from app.services.requests import QueueFilters, request_queue
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from tests.factories import (
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
+    make_outcome,
     make_prefecture,
     make_request,
+    make_visit,
 )
 
 
@@ -241,11 +241,10 @@ def network(db, towns, make_account):
     new = make_request(municipality=sapporo, message="=HYPERLINK(\"http://evil.example\")")
     make_request(municipality=chiyoda, status="triaged")
     make_request(municipality=chiyoda, status="completed")
-    assignment = Assignment(request=new, evangelist=hanako, score=0.5, distance_km=1.0, reasons=[], status="accepted")
-    visit = Visit(assignment=assignment, visited_on=date(2024, 5, 1), mode="online", duration_minutes=60, summary="相談")
-    outcome = Outcome(visit=visit, type="datasets_published", count=3, achieved_on=date(2024, 5, 1))
-    later = Visit(assignment=assignment, visited_on=date(2024, 7, 1), mode="onsite", duration_minutes=90, summary="再訪")
-    db.session.add_all([assignment, visit, outcome, later])
+    assignment = make_assignment(request=new, evangelist=hanako, distance_km=1.0, status="accepted")
+    visit = make_visit(assignment=assignment, visited_on=date(2024, 5, 1), mode="online", duration_minutes=60, summary="相談")
+    make_outcome(visit=visit, type="datasets_published", count=3, achieved_on=date(2024, 5, 1))
+    make_visit(assignment=assignment, visited_on=date(2024, 7, 1), mode="onsite", duration_minutes=90, summary="再訪")
     db.session.commit()
     return {"community": community, "hanako": hanako}
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.models import Assignment, Topic
+from app.models import Topic
 from app.services import maps
 from app.services.maps import MapFilters
 from app.services.topics import sync_topics
 from tests.factories import (
+    make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
@@ -27,7 +28,7 @@ def topics(db):
 @pytest.fixture
 def two_prefectures(db):
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     return hokkaido, aomori
 
 
@@ -59,8 +60,7 @@ def test_evangelist_layer_shows_active_people_with_skills_and_load_and_filters_b
     busy = make_evangelist(family_name="多忙", capacity=3, skills=[topics["gis"]])
     make_evangelist(family_name="休止", status="paused", skills=[topics["gis"]])
     idle = make_evangelist(family_name="暇", skills=[topics["hackathons"]])
-    db.session.add(Assignment(request=make_request(), evangelist=busy, score=0.5, distance_km=1, reasons=[]))
-    db.session.flush()
+    make_assignment(evangelist=busy, distance_km=1)
     layer = maps.evangelist_layer(MapFilters())
     by_name = {f["properties"]["name"].split()[0]: f["properties"] for f in layer.features}
     assert set(by_name) == {"多忙", "暇"}  # the paused one is not "active"

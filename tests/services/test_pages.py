@@ -10,7 +10,13 @@ from app.services.communities import CommunityFilters, community_page
 from app.services.geography import MunicipalityFilters, municipality_page
 from app.services.pages import Page
 from app.services.requests import QueueFilters, queue_page
-from tests.factories import make_community, make_municipality, make_prefecture, make_request, make_user
+from tests.factories import (
+    make_community,
+    make_municipality,
+    make_prefecture,
+    make_request,
+    make_user,
+)
 
 
 def test_an_empty_list_has_no_pages():

@@ -4,13 +4,13 @@ edit of an evangelist."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import product
 
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, AuditEvent, Evangelist, Topic, User
+from app.models import AuditEvent, Evangelist, Topic, User
 from app.services.accounts import read_password_token
 from app.services.communities import LocationInput, LocationRefused
 from app.services.recruitment import (
@@ -28,20 +28,24 @@ from app.services.recruitment import (
     update_evangelist,
 )
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan as today
 from evangelists.lifecycle import TransitionRefused
 from evangelists.vocabulary import EVANGELIST_STATUSES
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
-
-TODAY = date.today()
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_places,
+    make_request,
+    make_user,
+)
 
 
 @pytest.fixture
 def world(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.0642, lon=141.3469)
-    hirosaki = make_municipality(code="022021", name="弘前市", prefecture=aomori, lat=40.6031, lon=140.4640)
+    places = make_places("sapporo", "hirosaki")
+    sapporo, hirosaki = places["sapporo"], places["hirosaki"]
     c4s = make_community(name="Code for Sapporo", municipality=sapporo)
     c4a = make_community(name="Code for Aomori", municipality=hirosaki)
     coordinator = make_user(role="coordinator", email="coord@example.jp")
@@ -69,7 +73,7 @@ def person_in(db, world, status: str) -> Evangelist:
     """Someone with ``status``: candidates without an account, everyone else with one."""
     user = None if status == "candidate" else make_user(role="evangelist")
     person = make_evangelist(home_municipality=world["sapporo"], status=status, user=user,
-                             appointed_on=None if status == "candidate" else TODAY - timedelta(days=100))
+                             appointed_on=None if status == "candidate" else today() - timedelta(days=100))
     db.session.commit()
     return person
 
@@ -132,10 +136,10 @@ def test_the_moves_are_the_ones_of_the_brief():
 @pytest.mark.parametrize("current, target", ALLOWED)
 def test_every_allowed_move_happens_and_is_audited(db, world, current, target):
     person = person_in(db, world, current)
-    person.paused_until = TODAY + timedelta(days=3) if current == "paused" else None
+    person.paused_until = today() + timedelta(days=3) if current == "paused" else None
     db.session.commit()
     appointing = target == "active" and current in ("candidate", "retired")
-    extra = {"appointed_on": TODAY, "email": "new.person@example.jp"} if appointing else {}
+    extra = {"appointed_on": today(), "email": "new.person@example.jp"} if appointing else {}
     result = move_evangelist(world["coordinator"], person, target, address="192.0.2.1", **extra)
     db.session.expire_all()
     stored = db.session.get(Evangelist, person.id)
@@ -154,7 +158,7 @@ def test_every_other_move_is_refused_and_changes_nothing(db, world, current, tar
     person = person_in(db, world, current)
     before = len(events(db))
     with pytest.raises(TransitionRefused) as refused:
-        move_evangelist(world["coordinator"], person, target, appointed_on=TODAY, email="x@example.jp")
+        move_evangelist(world["coordinator"], person, target, appointed_on=today(), email="x@example.jp")
     assert refused.value.machine == "evangelist"
     assert refused.value.reason == ("unchanged" if current == target else "not_allowed")
     assert refused.value.reason == transition_refusal(current, target)
@@ -173,12 +177,12 @@ def test_an_unknown_status_is_refused():
 
 def test_appointing_a_candidate_creates_the_account_and_its_invitation(db, world):
     person = nominate(world["coordinator"], nomination())
-    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY - timedelta(days=1),
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=today() - timedelta(days=1),
                              email=nomination_of(person).email)
     db.session.expire_all()
     stored = db.session.get(Evangelist, person.id)
     user = stored.user
-    assert (stored.status, stored.appointed_on) == ("active", TODAY - timedelta(days=1))
+    assert (stored.status, stored.appointed_on) == ("active", today() - timedelta(days=1))
     assert (user.email, user.role, user.display_name, user.password_hash) == (
         "ichiro@example.jp", "evangelist", "候補 一郎", None)
     assert (result.account, result.purpose) == ("created", "invitation")
@@ -191,11 +195,13 @@ def test_appointing_a_candidate_creates_the_account_and_its_invitation(db, world
 
 @pytest.mark.parametrize("kwargs, field, reason", [
     ({"appointed_on": None, "email": "a@example.jp"}, "appointed_on", "date_required"),
-    ({"appointed_on": TODAY + timedelta(days=10), "email": "a@example.jp"}, "appointed_on", "future_date"),
-    ({"appointed_on": TODAY, "email": None}, "email", "email_required"),
-    ({"appointed_on": TODAY, "email": "coord@example.jp"}, "email", "email_taken"),
+    ({"appointed_on": timedelta(days=10), "email": "a@example.jp"}, "appointed_on", "future_date"),
+    ({"appointed_on": timedelta(0), "email": None}, "email", "email_required"),
+    ({"appointed_on": timedelta(0), "email": "coord@example.jp"}, "email", "email_taken"),
 ])
 def test_an_incomplete_appointment_is_refused_and_creates_no_account(db, world, kwargs, field, reason):
+    if kwargs["appointed_on"] is not None:  # given as days from today, known only when the test runs
+        kwargs = {**kwargs, "appointed_on": today() + kwargs["appointed_on"]}
     person = person_in(db, world, "candidate")
     users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
     with pytest.raises(RecruitmentRefused) as refused:
@@ -210,7 +216,7 @@ def test_an_incomplete_appointment_is_refused_and_creates_no_account(db, world, 
 def test_an_evangelist_account_without_a_profile_is_linked_not_duplicated(db, world):
     invited_earlier = make_user(role="evangelist", email="hanako@example.jp", password_hash=None)
     person = person_in(db, world, "candidate")
-    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY, email="HANAKO@example.jp")
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=today(), email="HANAKO@example.jp")
     assert result.account == "linked" and person.user_id == invited_earlier.id
     assert read_password_token(result.token, "invitation").id == invited_earlier.id
     assert events(db, "user.invited") == []
@@ -219,11 +225,11 @@ def test_an_evangelist_account_without_a_profile_is_linked_not_duplicated(db, wo
 def test_reappointing_someone_with_an_account_sends_no_new_invitation(db, world):
     person = person_in(db, world, "retired")
     account = person.user_id
-    result = move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY)
+    result = move_evangelist(world["coordinator"], person, "active", appointed_on=today())
     assert (result.account, result.token) == ("existing", None)
-    assert person.user_id == account and person.appointed_on == TODAY
+    assert person.user_id == account and person.appointed_on == today()
     [event] = events(db, "evangelist.reappointed")
-    assert event.before["appointed_on"] == (TODAY - timedelta(days=100)).isoformat()
+    assert event.before["appointed_on"] == (today() - timedelta(days=100)).isoformat()
 
 
 def test_reappointing_someone_whose_account_is_deactivated_is_refused(db, world):
@@ -231,14 +237,14 @@ def test_reappointing_someone_whose_account_is_deactivated_is_refused(db, world)
     person.user.is_active = False
     db.session.commit()
     with pytest.raises(RecruitmentRefused) as refused:
-        move_evangelist(world["coordinator"], person, "active", appointed_on=TODAY)
+        move_evangelist(world["coordinator"], person, "active", appointed_on=today())
     assert refused.value.reason == "account_deactivated"
 
 
 def test_retiring_notes_the_open_assignments(db, world):
     person = person_in(db, world, "active")
-    db.session.add(Assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
-                              distance_km=1, reasons=[], status="accepted"))
+    make_assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
+                    distance_km=1, status="accepted")
     db.session.commit()
     move_evangelist(world["coordinator"], person, "retired")
     [event] = events(db, "evangelist.retired")
@@ -248,7 +254,7 @@ def test_retiring_notes_the_open_assignments(db, world):
 def test_only_an_appointment_takes_a_date(db, world):
     person = person_in(db, world, "active")
     with pytest.raises(ValueError):
-        move_evangelist(world["coordinator"], person, "paused", appointed_on=TODAY)
+        move_evangelist(world["coordinator"], person, "paused", appointed_on=today())
 
 
 # --- the board ----------------------------------------------------------------------------------------

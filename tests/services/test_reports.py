@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.models import Assignment, Outcome, Visit
+from app.models import Assignment, Visit
 from app.services import reports
 from evangelists.geo import haversine_km
 from evangelists.reports import (
@@ -21,7 +21,15 @@ from evangelists.reports import (
     quarter_start,
     suppress_small,
 )
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_request
+from tests.factories import (
+    make_assignment,
+    make_evangelist,
+    make_municipality,
+    make_outcome,
+    make_prefecture,
+    make_request,
+    make_visit,
+)
 
 TODAY = date(2026, 5, 20)
 SAPPORO = (43.06, 141.35)
@@ -106,23 +114,14 @@ def test_a_lone_hidden_group_takes_the_smallest_shown_one_with_it():
 
 
 def assign(request, evangelist, status, created_at) -> Assignment:
-    from app.extensions import db
-
-    row = Assignment(request=request, evangelist=evangelist, status=status, score=0.5, distance_km=5.0,
-                     reasons=[], created_at=created_at, updated_at=created_at)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    return make_assignment(request=request, evangelist=evangelist, status=status, distance_km=5.0,
+                           created_at=created_at, updated_at=created_at)
 
 
 def visit(assignment, on: date, mode: str, *outcomes: tuple[str, int | None]) -> Visit:
-    from app.extensions import db
-
-    row = Visit(assignment=assignment, visited_on=on, mode=mode, duration_minutes=60, summary="相談")
-    db.session.add(row)
+    row = make_visit(assignment=assignment, visited_on=on, mode=mode)
     for kind, count in outcomes:
-        db.session.add(Outcome(visit=row, type=kind, count=count, achieved_on=on))
-    db.session.flush()
+        make_outcome(visit=row, type=kind, count=count)
     return row
 
 
@@ -132,7 +131,7 @@ def network(db):
     evangelists and a paused one, six requests with assignments, visits and outcomes.
     The comments give the figures each row contributes to."""
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     make_prefecture(code="03", name_ja="岩手県", name_kana="イワテケン", name_en="Iwate", region="tohoku")
     town = {}
     # Open data: active A (Feb 2024), B (Mar 2024), C (no date: before records), F (Nov 2025).

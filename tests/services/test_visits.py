@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, AuditEvent
+from app.models import AuditEvent
 from app.models.base import utcnow
 from app.services import visits as visit_service
 from app.services.topics import sync_topics
@@ -23,7 +23,13 @@ from app.services.visits import (
     update_visit,
 )
 from evangelists.calendar import today_in_japan
-from tests.factories import make_evangelist, make_municipality, make_request, make_user
+from tests.factories import (
+    make_assignment,
+    make_evangelist,
+    make_municipality,
+    make_request,
+    make_user,
+)
 
 
 @pytest.fixture
@@ -33,9 +39,7 @@ def accepted(db):
     town = make_municipality(name="小さな村", open_data_status="non_active", engagement_stage="assigned")
     request = make_request(municipality=town, status="assigned")
     evangelist = make_evangelist()
-    assignment = Assignment(request=request, evangelist=evangelist, status="accepted", score=0.5,
-                            distance_km=10, reasons=[])
-    db.session.add(assignment)
+    assignment = make_assignment(request=request, evangelist=evangelist, status="accepted", distance_km=10)
     db.session.commit()
     return assignment
 
@@ -159,9 +163,7 @@ def test_completing_needs_a_visit_and_closes_the_request_when_nothing_else_is_op
 def test_completing_leaves_the_request_open_while_another_assignment_is(db, accepted):
     user = accepted.evangelist.user
     log_visit(user, accepted, visit_input())
-    other = Assignment(request=accepted.request, evangelist=make_evangelist(), status="accepted",
-                       score=0.4, distance_km=20, reasons=[])
-    db.session.add(other)
+    make_assignment(request=accepted.request, evangelist=make_evangelist(), status="accepted", score=0.4, distance_km=20)
     db.session.commit()
     complete_assignment(user, accepted)
     assert accepted.request.status == "scheduled"
@@ -170,9 +172,8 @@ def test_completing_leaves_the_request_open_while_another_assignment_is(db, acce
 def test_the_timeline_lists_everything_newest_first_and_an_evangelist_sees_only_their_part(db, accepted):
     user = accepted.evangelist.user
     log_visit(user, accepted, visit_input(OutcomeInput("datasets_published", count=12)))
-    other = Assignment(request=accepted.request, evangelist=make_evangelist(family_name="別人"),
-                       status="declined", score=0.4, distance_km=20, reasons=[], responded_at=utcnow())
-    db.session.add(other)
+    make_assignment(request=accepted.request, evangelist=make_evangelist(family_name="別人"), status="declined",
+                    score=0.4, distance_km=20, responded_at=utcnow())
     db.session.commit()
     town_id = accepted.request.municipality_id
     everything = municipality_timeline(town_id)

@@ -11,7 +11,13 @@ from app.services.geography import municipality_at
 from app.services.health import database_error
 from app.services.requests import get_request
 from app.services.visits import get_assignment, get_visit, timeline_for
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_request, make_user
+from tests.factories import (
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+    make_user,
+)
 
 
 def assign(db, request, evangelist, status="accepted") -> Assignment:

@@ -11,7 +11,15 @@ import pytest
 from app.decorators import PUBLIC
 from app.services.accounts import make_password_token
 from tests.conftest import sign_in
-from tests.factories import make_addition, make_community, make_municipality, make_request
+from tests.factories import (
+    make_addition,
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_request,
+    make_visit,
+)
 
 STAFF = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
@@ -127,19 +135,8 @@ def world(db, make_account):
     other = make_account("evangelist", email="other@example.jp")
     support_request = make_request(municipality=sapporo)
     addition = make_addition(request=support_request)
-    from app.models import Assignment
-    from tests.factories import make_evangelist
-
-    theirs = Assignment(request=support_request, evangelist=make_evangelist(user=other), score=0.5,
-                        distance_km=1.0, reasons=[])
-    db.session.add(theirs)
-
-    from app.models import Visit
-    from evangelists.calendar import today_in_japan
-
-    visit = Visit(assignment=theirs, author_id=other.id, visited_on=today_in_japan(), mode="online",
-                  duration_minutes=60, summary="相談")
-    db.session.add(visit)
+    theirs = make_assignment(request=support_request, evangelist=make_evangelist(user=other), distance_km=1.0)
+    visit = make_visit(assignment=theirs, author_id=other.id)
     db.session.commit()
     return {
         "request_id": support_request.id,
@@ -204,14 +201,11 @@ def test_each_role_reaches_exactly_its_endpoints(app, signed_in_client, world, r
 
 
 def test_an_evangelist_sees_only_their_own_assignments(app, db, make_account):
-    from app.models import Assignment
-    from tests.factories import make_evangelist
-
     mine, theirs = make_account("evangelist"), make_account("evangelist")
     for user, town in ((mine, "自分町"), (theirs, "他人村")):
         evangelist = make_evangelist(user=user)
         request = make_request(municipality=make_municipality(name=town))
-        db.session.add(Assignment(request=request, evangelist=evangelist, score=0.5, distance_km=3, reasons=[]))
+        make_assignment(request=request, evangelist=evangelist, distance_km=3)
     db.session.commit()
     client = app.test_client()
     sign_in(client, mine)

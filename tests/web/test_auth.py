@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, User
-from app.services.accounts import hash_password
 from app.services.demo import DEMO_PASSWORD
 from tests.conftest import PASSWORD, sign_in, totp_code
 
@@ -649,3 +648,16 @@ def test_a_password_alone_cannot_replace_an_existing_second_factor(english, make
     assert english.get("/coordinator/").status_code == 302
     db.session.refresh(user)
     assert user.totp_secret_token == original
+
+
+def test_a_password_hashed_with_other_parameters_is_rehashed_at_sign_in(app, client, make_account, db):
+    from argon2 import extract_parameters, profiles
+
+    from config import real_password_hashing
+
+    user = make_account("evangelist")  # hashed with the test configuration's cheap parameters
+    assert extract_parameters(user.password_hash) != profiles.RFC_9106_LOW_MEMORY
+    app.config.update(real_password_hashing())
+    sign_in(client, user)
+    db.session.refresh(user)
+    assert extract_parameters(user.password_hash) == profiles.RFC_9106_LOW_MEMORY

@@ -14,7 +14,12 @@ from playwright.sync_api import expect
 from app.models import Topic
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, totp_code
-from tests.factories import make_community, make_evangelist, make_municipality, make_request
+from tests.factories import (
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_request,
+)
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
 
 pytestmark = [

@@ -1,8 +1,17 @@
 import sqlalchemy as sa
 
-from app.models import AuditEvent, Community, Evangelist, Municipality, Prefecture, SupportRequest, Topic, User
-from app.services.demo import DEMO_PASSWORD
+from app.models import (
+    AuditEvent,
+    Community,
+    Evangelist,
+    Municipality,
+    Prefecture,
+    SupportRequest,
+    Topic,
+    User,
+)
 from app.services.accounts import verify_password
+from app.services.demo import DEMO_PASSWORD
 
 
 def count(db, model, *where):

@@ -4,34 +4,31 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Evangelist, Municipality, Topic
 from app.services.topics import sync_topics
+from evangelists.calendar import today_in_japan as today
 from tests.conftest import PASSWORD, sign_in
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture
+from tests.factories import (
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_places,
+)
 from tests.web.conftest import CHROMIUM, PHONE
-
-TODAY = date.today()
 
 
 @pytest.fixture
 def towns(db):
     """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", name_romaji="Sapporo-shi", prefecture=hokkaido,
-                                kind="designated_city", lat=43.06, lon=141.35)
-    tobetsu = make_municipality(code="013030", name="当別町", name_romaji="Tobetsu-cho", prefecture=hokkaido,
-                                lat=43.22, lon=141.52)
-    aomori_city = make_municipality(code="022012", name="青森市", name_romaji="Aomori-shi", prefecture=aomori,
-                                    kind="city", lat=40.82, lon=140.74)
+    towns = make_places("sapporo", "tobetsu", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}
+    return towns
 
 
 def topic(db, slug: str) -> Topic:
@@ -199,7 +196,7 @@ def test_saving_stores_every_field_moves_the_home_and_comes_back_with_a_message(
     response = client.post("/me/profile", data=form_data(online_ok=None, gender="female"))
     assert response.status_code == 302 and response.headers["Location"] == "/me/profile"
     row = stored(db, evangelist)
-    assert row.home_municipality.code == "013030" and (row.lat, row.lon) == (43.22, 141.52)
+    assert row.home_municipality.code == "013030" and (row.lat, row.lon) == (43.2237, 141.517)
     assert [t.slug for t in row.skills] == ["licensing", "gis"]
     assert (row.capacity, row.travel_radius_km, row.online_ok) == (7, 120.0, False)
     assert row.languages == ["ja", "en"]
@@ -231,7 +228,7 @@ def test_a_decimal_travel_radius_is_kept(db, me):
 def test_pausing_and_resuming(app, db, me):
     client, evangelist = me
     in_english(client, app)
-    back = TODAY + timedelta(days=14)
+    back = today() + timedelta(days=14)
     client.post("/me/profile", data=form_data(paused_until=back.isoformat()))
     row = stored(db, evangelist)
     assert (row.status, row.paused_until) == ("paused", back)
@@ -246,7 +243,7 @@ def test_pausing_and_resuming(app, db, me):
 
 def test_a_pause_that_has_ended_starts_empty_so_saving_makes_the_evangelist_available(app, db, me):
     client, evangelist = me
-    evangelist.status, evangelist.paused_until = "paused", TODAY - timedelta(days=3)
+    evangelist.status, evangelist.paused_until = "paused", today() - timedelta(days=3)
     db.session.commit()
     page = in_english(client, app).get("/me/profile").get_data(as_text=True)
     assert input_value(page, "paused_until") == ""
@@ -265,7 +262,7 @@ def test_candidates_and_retired_evangelists_see_why_they_cannot_pause_and_a_post
     page = in_english(client, app).get("/me/profile").get_data(as_text=True)
     assert 'name="paused_until"' not in page
     assert "so you cannot pause or resume here" in page
-    response = client.post("/me/profile", data=form_data(paused_until=(TODAY + timedelta(days=3)).isoformat()))
+    response = client.post("/me/profile", data=form_data(paused_until=(today() + timedelta(days=3)).isoformat()))
     assert response.status_code == 302
     row = stored(db, evangelist)
     assert (row.status, row.paused_until, row.capacity) == (status, None, 7)
@@ -296,7 +293,7 @@ def test_candidates_and_retired_evangelists_see_why_they_cannot_pause_and_a_post
         ({"skills": ["astrology"]}, "skills", "Choose topics from the list."),
         ({"age_band": "teen"}, "age_band", "Choose from the list."),
         ({"gender": "robot"}, "gender", "Choose from the list."),
-        ({"paused_until": (TODAY - timedelta(days=1)).isoformat()}, "paused_until",
+        ({"paused_until": timedelta(days=-1)}, "paused_until",
          "Choose today or a later date, or leave it empty."),
         ({"paused_until": "next week"}, "paused_until", "Enter a date like 2030-04-01."),
     ],
@@ -305,6 +302,8 @@ def test_each_invalid_field_gets_its_error_next_to_it_and_nothing_typed_is_lost(
     app, db, me, language, overrides, field, message_en
 ):
     client, evangelist = me
+    if isinstance(overrides.get("paused_until"), timedelta):  # days from today, known only when the test runs
+        overrides = {**overrides, "paused_until": (today() + overrides["paused_until"]).isoformat()}
     client.set_cookie(app.config["LANGUAGE_COOKIE"], language)
     response = client.post("/me/profile", data=form_data(**overrides))
     html = response.get_data(as_text=True)
@@ -378,7 +377,7 @@ def test_the_reloaded_list_then_saves_the_new_home(db, me):
     client, evangelist = me
     client.post("/me/profile", data=form_data(prefecture="02", municipality="022012"))
     row = stored(db, evangelist)
-    assert row.home_municipality.code == "022012" and (row.lat, row.lon) == (40.82, 140.74)
+    assert row.home_municipality.code == "022012" and (row.lat, row.lon) == (40.8246, 140.7406)
 
 
 def test_the_reload_button_is_there_for_browsers_without_javascript(me):

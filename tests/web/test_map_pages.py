@@ -14,7 +14,12 @@ from folium.plugins import MarkerCluster
 
 from app.models import Municipality, Topic
 from app.services.topics import sync_topics
-from tests.factories import make_community, make_evangelist, make_municipality, make_request
+from tests.factories import (
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_request,
+)
 
 PUBLIC_LAYERS = ["/api/v1/municipalities", "/api/v1/communities", "/api/v1/prefectures"]
 STAFF_LAYERS = ["/api/v1/evangelists", "/api/v1/requests", "/api/v1/coverage-gap"]

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from app.models import Assignment, AuditEvent, SupportRequest
 from app.services.topics import sync_topics
 from tests.conftest import sign_in
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_request
+from tests.factories import (
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+)
 
 
 @pytest.fixture
@@ -142,7 +147,8 @@ def test_twenty_concurrent_assignments_never_overbook_an_evangelist(app, db, mak
     def attempt(request_id):
         with app.app_context():
             from app.extensions import db as thread_db
-            from app.models import SupportRequest as SR, User
+            from app.models import SupportRequest as SR
+            from app.models import User
 
             actor = thread_db.session.get(User, coordinator_id)
             target = thread_db.session.get(SR, request_id)

@@ -4,33 +4,35 @@ pages, filters, forms that keep what was typed, moves, and who may reach them.""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from html import unescape
 
 import pytest
 import sqlalchemy as sa
 
 from app.geocoding import GeocodingFailed
-from app.models import Assignment, AuditEvent, Community, Evangelist, Outcome, Visit
+from app.models import AuditEvent, Community, Evangelist
 from app.services.topics import sync_topics
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request, make_user
-
-TODAY = date.today()
+from evangelists.calendar import today_in_japan as today
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_outcome,
+    make_places,
+    make_request,
+    make_user,
+    make_visit,
+)
 
 
 @pytest.fixture
 def towns(db):
     sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
-    sapporo = make_municipality(code="011002", name="札幌市", name_romaji="Sapporo-shi", prefecture=hokkaido,
-                                kind="designated_city", lat=43.0642, lon=141.3469, open_data_status="active")
-    tobetsu = make_municipality(code="013030", name="当別町", name_romaji="Tobetsu-cho", prefecture=hokkaido,
-                                lat=43.2237, lon=141.5170)
-    aomori_city = make_municipality(code="022012", name="青森市", name_romaji="Aomori-shi", prefecture=aomori,
-                                    kind="city", lat=40.8246, lon=140.7406)
+    towns = make_places("sapporo", "tobetsu", "aomori")
     db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}
+    return towns
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def staff(app, signed_in_client):
 @pytest.fixture
 def c4s(db, towns):
     community = make_community(name="Code for Sapporo", municipality=towns["sapporo"], member_count=42,
-                               status_since=TODAY - timedelta(days=100))
+                               status_since=today() - timedelta(days=100))
     db.session.commit()
     return community
 
@@ -156,11 +158,9 @@ def test_the_list_and_the_page_issue_a_fixed_number_of_queries(staff, db, towns,
     for n in range(8):
         community = make_community(name=f"追加 {n}", municipality=towns["tobetsu"])
         member = make_evangelist(home_community=c4s if n % 2 else community, home_municipality=towns["sapporo"])
-        visit = Visit(assignment=Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
-                                            score=1, distance_km=1, reasons=[], status="accepted"),
-                      visited_on=TODAY, mode="onsite", duration_minutes=60, summary="説明")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=TODAY))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                     score=1, distance_km=1, status="accepted")
+        make_outcome(visit=make_visit(assignment=assignment, mode="onsite", summary="説明"), type="event_held")
         make_municipality(lat=43.0 + n / 50, lon=141.4)
     db.session.commit()
     assert load() == few
@@ -243,11 +243,9 @@ def test_the_community_page_shows_members_nearby_towns_and_visits(staff, db, tow
     member = make_evangelist(family_name="会員", given_name="一", home_community=c4s, home_municipality=towns["sapporo"])
     make_evangelist(family_name="候補", given_name="二", status="candidate", user=None, home_community=c4s,
                     home_municipality=towns["sapporo"])
-    visit = Visit(assignment=Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
-                                        score=1, distance_km=1, reasons=[], status="accepted"),
-                  visited_on=TODAY, mode="onsite", duration_minutes=60, summary="説明")
-    visit.outcomes.append(Outcome(type="catalog_launched", achieved_on=TODAY))
-    db.session.add(visit)
+    assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=member,
+                                 score=1, distance_km=1, status="accepted")
+    make_outcome(visit=make_visit(assignment=assignment, mode="onsite", summary="説明"), type="catalog_launched")
     db.session.commit()
     html = text(staff.get(f"/coordinator/communities/{c4s.id}"))
     assert "会員 一" in html and "候補 二" in html and "Candidate" in html
@@ -258,7 +256,7 @@ def test_the_community_page_shows_members_nearby_towns_and_visits(staff, db, tow
 
 
 def test_marking_dormant_records_the_history(staff, db, c4s):
-    since = TODAY - timedelta(days=3)
+    since = today() - timedelta(days=3)
     response = staff.post(f"/coordinator/communities/{c4s.id}/status",
                           data={"status": "dormant", "since": since.isoformat(), "note": "主催者が転居"})
     assert response.status_code == 302
@@ -271,12 +269,14 @@ def test_marking_dormant_records_the_history(staff, db, c4s):
 
 
 @pytest.mark.parametrize("form, message", [
-    ({"status": "dormant", "since": (TODAY - timedelta(days=200)).isoformat()}, "cannot be before the current status began"),
+    ({"status": "dormant", "since": timedelta(days=-200)}, "cannot be before the current status began"),
     ({"status": "dormant", "since": "yesterday"}, "Enter a date like 2030-04-01."),
     ({"status": "active", "since": ""}, 'status-problem" role="alert">The community already has this status.'),
     ({"status": "sleeping", "since": ""}, 'status-problem" role="alert">Choose from the list.'),
 ])
 def test_a_refused_status_change_comes_back_422_with_the_note_kept(staff, db, c4s, form, message):
+    if isinstance(form["since"], timedelta):  # given as days from today, known only when the test runs
+        form = {**form, "since": (today() + form["since"]).isoformat()}
     response = staff.post(f"/coordinator/communities/{c4s.id}/status", data={**form, "note": "理由のメモ"})
     html = text(response)
     assert response.status_code == 422 and message in html and "理由のメモ" in html
@@ -366,10 +366,10 @@ def test_appointing_a_candidate_creates_the_account_and_shows_the_invitation_lin
     person = pipeline["candidate"]
     url = f"/coordinator/recruitment/{person.id}/appoint"
     assert 'name="email"' in text(staff.get(url))
-    bad = staff.post(url, data={"appointed_on": (TODAY + timedelta(days=30)).isoformat(), "email": "new@example.jp"})
+    bad = staff.post(url, data={"appointed_on": (today() + timedelta(days=30)).isoformat(), "email": "new@example.jp"})
     assert bad.status_code == 422 and "cannot be in the future" in text(bad)
     assert input_value(text(bad), "email") == "new@example.jp"
-    response = staff.post(url, data={"appointed_on": TODAY.isoformat(), "email": "New@Example.jp"})
+    response = staff.post(url, data={"appointed_on": today().isoformat(), "email": "New@Example.jp"})
     html = text(response)
     assert response.status_code == 200 and "Invitation for 候補 札幌" in html
     link = re.search(r'id="link" value="(http://localhost/auth/[^"]+)"', html)[1]
@@ -385,7 +385,7 @@ def test_an_appointment_with_a_taken_email_keeps_the_form(staff, db, pipeline):
     db.session.commit()
     person = pipeline["candidate"]
     response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
-                          data={"appointed_on": TODAY.isoformat(), "email": "taken@example.jp"})
+                          data={"appointed_on": today().isoformat(), "email": "taken@example.jp"})
     assert response.status_code == 422 and "An account with this e-mail address already exists" in text(response)
     db.session.refresh(person)
     assert person.status == "candidate"
@@ -426,11 +426,10 @@ def test_moving_a_candidate_to_active_goes_through_the_appointment_form(staff, p
 
 def test_the_evangelist_page_shows_facts_load_assignments_and_visits(staff, db, towns, pipeline):
     person = pipeline["active"]
-    assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
-                            distance_km=1, reasons=[], status="accepted")
-    visit = Visit(assignment=assignment, visited_on=TODAY, mode="online", duration_minutes=30, summary="x")
-    visit.outcomes.append(Outcome(type="datasets_published", count=7, achieved_on=TODAY))
-    db.session.add(visit)
+    assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
+                                 distance_km=1, status="accepted")
+    visit = make_visit(assignment=assignment, duration_minutes=30, summary="x")
+    make_outcome(visit=visit, type="datasets_published", count=7)
     db.session.commit()
     html = text(staff.get(f"/coordinator/recruitment/{person.id}"))
     assert "1 of 2 slots in use" in html and "Code for Aomori" in html
@@ -468,7 +467,7 @@ def test_with_mail_configured_the_invitation_is_e_mailed(app, staff, db, pipelin
                         lambda user, token, purpose: sent.append((user.email, purpose)))
     person = pipeline["candidate"]
     response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
-                          data={"appointed_on": TODAY.isoformat(), "email": "mailed@example.jp"})
+                          data={"appointed_on": today().isoformat(), "email": "mailed@example.jp"})
     assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/recruitment/{person.id}"
     assert sent == [("mailed@example.jp", "invitation")]
     assert "The invitation was e-mailed to mailed@example.jp." in text(staff.get(response.headers["Location"]))
@@ -483,7 +482,7 @@ def test_when_the_e_mail_fails_the_link_is_shown_instead(app, staff, db, pipelin
     monkeypatch.setattr("app.recruitment.routes.send_password_link", refuse)
     person = pipeline["candidate"]
     response = staff.post(f"/coordinator/recruitment/{person.id}/appoint",
-                          data={"appointed_on": TODAY.isoformat(), "email": "unlucky@example.jp"})
+                          data={"appointed_on": today().isoformat(), "email": "unlucky@example.jp"})
     html = text(response)
     assert response.status_code == 200 and "The e-mail could not be sent" in html
     assert re.search(r'id="link" value="http://localhost/auth/password/invitation/', html)
@@ -563,11 +562,10 @@ def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, 
     with count_queries() as few:
         assert staff.get(f"/coordinator/recruitment/{person.id}").status_code == 200
     for n in range(6):
-        assignment = Assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
-                                distance_km=1, reasons=[], status="completed")
-        visit = Visit(assignment=assignment, visited_on=TODAY, mode="online", duration_minutes=30, summary="x")
-        visit.outcomes.append(Outcome(type="event_held", achieved_on=TODAY))
-        db.session.add(visit)
+        assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
+                                     distance_km=1, status="completed")
+        visit = make_visit(assignment=assignment, duration_minutes=30, summary="x")
+        make_outcome(visit=visit, type="event_held")
     db.session.commit()
     # Followed as a browser does, so the page shows (and clears) the flash messages: a
     # page with messages is rendered without the page cache, one query fewer.

@@ -8,23 +8,29 @@ from datetime import date
 
 import pytest
 
-from app.models import Assignment, Visit
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+    make_visit,
+)
 
 
 @pytest.fixture
 def programme(db):
     hokkaido = make_prefecture(code="01")
-    aomori = make_prefecture(code="02", name_ja="青森県", name_kana="アオモリケン", name_en="Aomori", region="tohoku")
+    aomori = make_prefecture(code="02")
     sapporo = make_municipality(prefecture=hokkaido, open_data_status="active")
     make_municipality(prefecture=hokkaido, open_data_status="non_active")
     town = make_municipality(prefecture=aomori, open_data_status="non_active", lat=40.8, lon=140.7)
     make_community(municipality=sapporo, contact_email="leader@example.jp")
     person = make_evangelist(family_name="秘密", home_municipality=sapporo)
-    assignment = Assignment(request=make_request(municipality=town, email="clerk@example.jp"), evangelist=person,
-                            status="accepted", score=0.5, distance_km=200, reasons=[])
-    db.session.add_all([assignment, Visit(assignment=assignment, visited_on=date(2026, 10, 1), mode="online",
-                                          duration_minutes=60, summary="相談")])
+    assignment = make_assignment(request=make_request(municipality=town, email="clerk@example.jp"), evangelist=person,
+                                 status="accepted", distance_km=200)
+    make_visit(assignment=assignment, visited_on=date(2026, 10, 1))
     db.session.commit()
 
 

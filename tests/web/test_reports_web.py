@@ -13,7 +13,12 @@ from pathlib import Path
 import pytest
 
 from app.reports import routes as report_routes
-from tests.factories import make_evangelist, make_municipality, make_prefecture, make_request
+from tests.factories import (
+    make_evangelist,
+    make_municipality,
+    make_prefecture,
+    make_request,
+)
 from tests.services.test_reports import TODAY, assign, network, utc, visit  # noqa: F401 (fixture)
 
 URL = "/coordinator/reports"

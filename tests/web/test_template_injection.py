@@ -23,14 +23,23 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, CommunityStatusChange, Outcome, RequestAddition, RequestMessage, Visit
+from app.models import CommunityStatusChange, RequestAddition, RequestMessage
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
 from app.services.exports import KINDS as EXPORT_KINDS
 from app.services.topics import sync_topics
 from tests.conftest import sign_in
-from tests.factories import make_community, make_evangelist, make_municipality, make_prefecture, make_request
+from tests.factories import (
+    make_assignment,
+    make_community,
+    make_evangelist,
+    make_municipality,
+    make_outcome,
+    make_prefecture,
+    make_request,
+    make_visit,
+)
 from tests.web.test_access import ACCESS, url_for_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,17 +178,11 @@ def build_world(db, make_account) -> dict:
                            token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
     working = make_request(municipality=ebetsu, status="scheduled", message="相談")
     closed = make_request(municipality=ebetsu, status="declined", decline_reason="対象外")
-    declined = Assignment(request=triaged, evangelist=theirs, status="declined", score=0.5, distance_km=3.0,
-                          reasons=[], decline_reason="日程")
-    accepted = Assignment(request=working, evangelist=me, status="accepted", score=0.5, distance_km=3.0, reasons=[])
-    db.session.add_all([declined, accepted])
-    db.session.flush()
-    visit = Visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date(2026, 11, 20),
-                  mode="online", duration_minutes=60, summary="相談", next_steps="次", attendee_departments="課")
-    db.session.add(visit)
-    db.session.flush()
-    db.session.add(Outcome(visit=visit, type="open_data_published", achieved_on=date(2026, 11, 20),
-                           evidence_url="https://example.jp/od", note="公開"))
+    make_assignment(request=triaged, evangelist=theirs, status="declined", distance_km=3.0, decline_reason="日程")
+    accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
+    visit = make_visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date(2026, 11, 20),
+                       next_steps="次", attendee_departments="課")
+    make_outcome(visit=visit, type="open_data_published", evidence_url="https://example.jp/od", note="公開")
     for req in (triaged, working):
         db.session.add(RequestMessage(request=req, sender="municipality", body="よろしく"))
         db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,

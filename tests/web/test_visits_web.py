@@ -8,12 +8,18 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import Assignment, AuditEvent, Visit
+from app.models import AuditEvent, Visit
 from app.services import visits as visit_service
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from tests.conftest import sign_in
-from tests.factories import make_evangelist, make_municipality, make_request
+from tests.factories import (
+    make_assignment,
+    make_evangelist,
+    make_municipality,
+    make_request,
+    make_visit,
+)
 
 
 @pytest.fixture
@@ -25,9 +31,8 @@ def two(db, app, make_account):
         user = make_account("evangelist")
         municipality = make_municipality(name=town, open_data_status="non_active", engagement_stage="assigned")
         request = make_request(municipality=municipality, status="assigned", email=contact)
-        assignment = Assignment(request=request, evangelist=make_evangelist(user=user), status="accepted",
-                                score=0.5, distance_km=3, reasons=[])
-        db.session.add(assignment)
+        assignment = make_assignment(request=request, evangelist=make_evangelist(user=user), status="accepted",
+                                     distance_km=3)
         people[key] = (user, assignment)
     db.session.commit()
     client = app.test_client()
@@ -88,9 +93,7 @@ def test_a_bad_answer_is_named_next_to_its_field_and_nothing_typed_is_lost(two, 
 def test_an_evangelist_sees_only_their_own_assignments_visits_and_contacts(two, db):
     client = two["client"]
     _their_user, theirs = two["theirs"]
-    visit = Visit(assignment=theirs, author_id=_their_user.id, visited_on=today_in_japan(), mode="online",
-                  duration_minutes=30, summary="他人の訪問")
-    db.session.add(visit)
+    visit = make_visit(assignment=theirs, author_id=_their_user.id, duration_minutes=30, summary="他人の訪問")
     db.session.commit()
     home = client.get("/me/").get_data(as_text=True)
     assert "自分村" in home and "mine@town.example.jp" in home
@@ -158,9 +161,8 @@ def test_completing_after_a_visit_closes_the_request(two, db):
 
 def test_a_decline_without_a_valid_reason_keeps_the_box_open_with_what_was_typed(app, db, make_account):
     user = make_account("evangelist")
-    assignment = Assignment(request=make_request(status="assigned"), evangelist=make_evangelist(user=user),
-                            status="proposed", score=0.5, distance_km=3, reasons=[])
-    db.session.add(assignment)
+    assignment = make_assignment(request=make_request(status="assigned"), evangelist=make_evangelist(user=user),
+                                 status="proposed", distance_km=3)
     db.session.commit()
     client = app.test_client()
     sign_in(client, user)
