@@ -57,7 +57,7 @@ def public_base_url(value: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment or "@" in parts.netloc:
         raise ValueError(f"{value!r} may hold only a scheme, a host, a port and a path")
     try:
-        parts.port
+        parts.port  # noqa: B018  (reading the port is what validates it)
     except ValueError:
         raise ValueError(f"{value!r} has an invalid port") from None
     if any(c.isspace() for c in value):

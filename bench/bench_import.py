@@ -50,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import flask_migrate  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from bench_map import drop_postgres, scratch_postgres  # noqa: E402  (this folder)
 from sqlalchemy.pool import NullPool  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -68,7 +69,6 @@ from app.services.accounts import add_user  # noqa: E402
 from app.services.demo import DEMO_PASSWORD  # noqa: E402
 from app.services.geography import load_gazetteer  # noqa: E402
 from app.services.topics import sync_topics  # noqa: E402
-from bench_map import drop_postgres, scratch_postgres  # noqa: E402  (this folder)
 from evangelists.imports import MAX_BYTES  # noqa: E402
 
 DEFAULT_POSTGRES = os.environ.get("TEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -280,7 +280,7 @@ def bench_backend(url: str, args) -> list[tuple]:
                     reset()
                     if step == "update":
                         imports.apply(None, kind, steps[0][1])
-                    memory = f"{peak_mb(lambda: run_service(kind, data)):>9.0f}"
+                    memory = f"{peak_mb(lambda kind=kind, data=data: run_service(kind, data)):>9.0f}"
                 rate = rows / (dry_s + apply_s)
                 print(f"{label:<26}{step:<9}{len(data):>11,}{dry_s:>11.2f}{apply_s:>9.2f}{rate:>10,.0f}"
                       f"{memory:>9}  {outcome}", flush=True)

@@ -62,7 +62,7 @@ def main() -> None:
                 ("GET /request?prefecture=01 (form, 179 towns)", "/request?prefecture=01"),
             ]:
                 client.get(path)  # warm the template cache
-                samples = [timed(lambda: client.get(path)) * 1000 for _ in range(REPEAT)]
+                samples = [timed(lambda path=path: client.get(path)) * 1000 for _ in range(REPEAT)]
                 samples.sort()
                 rows.append(
                     (

@@ -221,10 +221,10 @@ class Server:
             try:
                 urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
                 break
-            except (urllib.error.URLError, OSError):
+            except (urllib.error.URLError, OSError) as error:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise SystemExit(f"gunicorn did not start; its output:\n{log.read_text()[-3000:]}")
+                    raise SystemExit(f"gunicorn did not start; its output:\n{log.read_text()[-3000:]}") from error
                 time.sleep(0.2)
 
     def worker_pids(self) -> list[int]:

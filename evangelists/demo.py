@@ -176,7 +176,7 @@ def _jitter(rng: random.Random, lat: float, lon: float, km: float) -> tuple[floa
 
 
 def _weighted(rng: random.Random, shares) -> str:
-    values, weights = zip(*shares)
+    values, weights = zip(*shares, strict=True)
     return rng.choices(values, weights=weights)[0]
 
 

@@ -61,7 +61,7 @@ def check_digit(code5: str) -> str:
     """
     if not isinstance(code5, str) or not _FIVE_DIGITS.fullmatch(code5):
         raise ValueError(f"expected five ASCII digits, got {code5!r}")
-    total = sum(int(digit) * weight for digit, weight in zip(code5, _CHECK_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(code5, _CHECK_WEIGHTS, strict=True))
     return str((11 - total % 11) % 10)
 
 
@@ -360,7 +360,7 @@ def _read_records(
                 raise ValueError(
                     f"{path}, line {line}: expected {len(header)} fields, got {len(values)}"
                 )
-            row = dict(zip(header, values))
+            row = dict(zip(header, values, strict=True))
             try:
                 record = parse(row)
             except _RowError as error:

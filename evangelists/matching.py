@@ -63,6 +63,7 @@ Ordering and determinism
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -172,7 +173,7 @@ DEFAULT_WEIGHTS = Weights()
 
 def _unique_by_id(items: Iterable, what: str) -> list:
     ordered = sorted(items, key=lambda item: item.id)
-    for a, b in zip(ordered, ordered[1:]):
+    for a, b in itertools.pairwise(ordered):
         if a.id == b.id:
             raise ValueError(f"duplicate {what} id {a.id!r}")
     for item in ordered:
@@ -391,7 +392,7 @@ def assign(
     r, s = linear_sum_assignment(value[:, slot_cols], maximize=True)
     c = slot_cols[s]
     keep = feasible[r, c]
-    pairs = sorted(zip(rows[r[keep]].tolist(), cols[c[keep]].tolist()))
+    pairs = sorted(zip(rows[r[keep]].tolist(), cols[c[keep]].tolist(), strict=True))
     return [_match(table, i, j) for i, j in pairs]
 
 
@@ -417,7 +418,7 @@ def greedy_assign(
     served = [False] * len(need_list)
     left = len(need_list)
     pairs = []
-    for i, j in zip(i_idx[order].tolist(), j_idx[order].tolist()):
+    for i, j in zip(i_idx[order].tolist(), j_idx[order].tolist(), strict=True):
         if served[i] or slots[j] == 0:
             continue
         served[i] = True

@@ -431,7 +431,7 @@ def render_csv(header: tuple[str, ...], records: list) -> str:
 def first_difference(old: str, new: str) -> str:
     """A one-line description of where two CSV texts first differ."""
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    for number, (before, after) in enumerate(zip(old_lines, new_lines), start=1):
+    for number, (before, after) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
         if before != after:
             return f"line {number}: committed {before!r}, rebuilt {after!r}"
     return f"committed has {len(old_lines)} lines, rebuilt has {len(new_lines)}"

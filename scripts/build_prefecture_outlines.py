@@ -226,7 +226,7 @@ def prefecture_ring(
     any crossing left in the finished ring is reported."""
     problems = []
     ring: list[list[float]] = []
-    for (neighbour, indices), (_, following) in zip(arcs, arcs[1:] + arcs[:1]):
+    for (neighbour, indices), (_, following) in zip(arcs, arcs[1:] + arcs[:1], strict=True):
         key = tuple(indices)
         canonical = min(key, key[::-1])
         if canonical not in lines:
@@ -270,7 +270,7 @@ def build_features(
             [f"japanmap has {len(names)} names and {len(arcs)} outlines, "
              f"prefectures.csv {len(prefectures)} rows"]
         )
-    for number, (name, prefecture) in enumerate(zip(names, prefectures), start=1):
+    for number, (name, prefecture) in enumerate(zip(names, prefectures, strict=False), start=1):
         if prefecture.code != f"{number:02d}" or prefecture.name_ja != name:
             problems.append(
                 f"japanmap's prefecture {number} is {name}, prefectures.csv row {number} is "
@@ -281,7 +281,7 @@ def build_features(
 
     features = []
     lines: dict[tuple[int, ...], tuple[list[list[float]], int]] = {}
-    for prefecture, prefecture_arcs in zip(prefectures, arcs):
+    for prefecture, prefecture_arcs in zip(prefectures, arcs, strict=False):
         ring, ring_problems = prefecture_ring(lonlat, prefecture_arcs, lines)
         problems.extend(f"{prefecture.code} {prefecture.name_ja}: {p}" for p in ring_problems)
         features.append(
@@ -313,10 +313,10 @@ def first_difference(old: str, new: str) -> str:
     """A one-line description of where two texts first differ. A line holds a whole feature,
     so only the stretch around the first differing character is shown."""
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    for number, (before, after) in enumerate(zip(old_lines, new_lines), start=1):
+    for number, (before, after) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
         if before != after:
             column = next(
-                (i for i, (a, b) in enumerate(zip(before, after)) if a != b),
+                (i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b),
                 min(len(before), len(after)),
             )
             start = max(column - 40, 0)

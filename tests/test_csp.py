@@ -3,7 +3,6 @@ ask for one, and public pages that the strict policy cannot break."""
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 
@@ -13,7 +12,6 @@ from flask import render_template_string
 from app import create_app
 from app.security import csp_nonce, tile_origin
 from app.services.topics import sync_topics
-from tests.web.conftest import CHROMIUM, PHONE, browser, live_server, page_at  # noqa: F401 (fixtures)
 
 GSI_TILES = "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"
 DEFAULT_POLICY = (
@@ -305,25 +303,3 @@ def test_public_pages_have_no_inline_code_the_policy_would_block(client, gazette
         assert response.mimetype == "text/html", name
         assert response.status_code < 500, name
         assert blocked_inline_code(response) == [], name
-
-
-# --- In a browser -----------------------------------------------------------------------------
-
-
-@pytest.mark.browser
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-def test_chromium_reports_no_policy_violation_on_the_public_pages(live_server, page_at, db):
-    sync_topics()
-    page = page_at(PHONE)
-    violations = []
-    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    for path in ("/", "/municipalities", "/municipalities/011002", "/request", "/auth/login"):
-        page.goto(live_server + path)
-        assert page.evaluate("typeof bootstrap") == "object", path  # the bundled JS ran
-    page.locator("button.navbar-toggler").click()
-    page.locator("#nav-main.show").wait_for()  # Bootstrap's collapse works under the policy
-    page.goto(live_server + "/request")
-    with page.expect_navigation():  # request-form.js reloads the form on a prefecture
-        page.locator("#prefecture").select_option("01")
-    assert "当別町" in page.locator("#municipality").inner_text()
-    assert violations == []

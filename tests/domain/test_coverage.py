@@ -44,7 +44,7 @@ def test_gap_matches_brute_force(seed, n_places, n_helpers, radius):
     expected = brute_force_gap(places, helpers, radius)
     assert [r.place.key for r in got] == [g[0] for g in expected]
     assert [r.nearest for r in got] == [g[2] for g in expected]
-    for reach, (_, distance, _) in zip(got, expected):
+    for reach, (_, distance, _) in zip(got, expected, strict=True):
         assert reach.distance_km == pytest.approx(distance, rel=1e-9)
 
 

@@ -44,8 +44,8 @@ def problems(parsed) -> list[tuple[int, str, str]]:
 @pytest.mark.parametrize(
     "data, encoding",
     [
-        ("団体コード,状態\n".encode("utf-8"), "utf-8"),
-        (b"\xef\xbb\xbf" + "団体コード,状態\n".encode("utf-8"), "utf-8-sig"),
+        ("団体コード,状態\n".encode(), "utf-8"),
+        (b"\xef\xbb\xbf" + "団体コード,状態\n".encode(), "utf-8-sig"),
         ("団体コード,状態\n".encode("cp932"), "cp932"),
         ("code,status\n".encode("ascii"), "utf-8"),
     ],
@@ -191,7 +191,7 @@ def test_a_row_with_more_values_than_columns_is_a_problem():
 
 
 def test_a_quoted_value_over_two_lines_keeps_later_line_numbers_right():
-    data = 'name,municipality_code,description\n"A",011002,"one\ntwo"\nB,99999x,\n'.encode()
+    data = b'name,municipality_code,description\n"A",011002,"one\ntwo"\nB,99999x,\n'
     parsed = parse("communities", data, known_codes=KNOWN)
     assert problems(parsed) == [(4, "municipality_code", "bad_code")]
 
@@ -250,7 +250,7 @@ def test_prefecture_rows_of_the_national_list_are_skipped_with_a_notice():
 
 
 def test_a_prefecture_code_is_no_home_for_a_community():
-    data = "name,municipality_code\nA,010006\n".encode()
+    data = b"name,municipality_code\nA,010006\n"
     assert problems(parse("communities", data, known_codes=KNOWN)) == [(2, "municipality_code", "unknown_municipality")]
 
 

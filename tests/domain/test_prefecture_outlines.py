@@ -6,6 +6,7 @@ the outlines from, is not installed where these tests run.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,7 +95,7 @@ def contains(geometry: dict, lon: float, lat: float) -> bool:
     point is inside."""
     inside = False
     for ring in rings(geometry):
-        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+        for (x1, y1), (x2, y2) in itertools.pairwise(ring):
             if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
                 inside = not inside
     return inside
@@ -184,7 +185,7 @@ def test_outline_boxes_agree_with_the_boxes_in_prefectures_csv(
         halls.setdefault(record.prefecture_code, []).append(record)
     pad = BBOX_PADDING_DEGREES
     problems = []
-    for feature, prefecture in zip(features, prefectures):
+    for feature, prefecture in zip(features, prefectures, strict=True):
         min_lon, max_lon, min_lat, max_lat = box(feature["geometry"])
         outside = [
             m

@@ -168,7 +168,7 @@ def _restore(db, rows: dict[str, list[tuple]]) -> None:
             conn.execute(table.delete())
         for table in db.metadata.sorted_tables:
             if rows[table.name]:
-                conn.execute(table.insert(), [dict(zip(table.columns.keys(), r)) for r in rows[table.name]])
+                conn.execute(table.insert(), [dict(zip(table.columns.keys(), r, strict=True)) for r in rows[table.name]])
         if conn.dialect.name == "postgresql":
             from app.services.datamove import _reset_sequences
 

@@ -158,7 +158,7 @@ def test_a_clash_with_a_concurrent_import_is_reported_and_changes_nothing(db, to
         real(actor, parsed, plan, progress, today)
 
     monkeypatch.setattr(imports, "WRITERS", {**imports.WRITERS, "communities": someone_else_first})
-    report = imports.apply(None, "communities", "name,municipality_code\nCode for Sapporo,011002\n".encode())
+    report = imports.apply(None, "communities", b"name,municipality_code\nCode for Sapporo,011002\n")
     assert not report.applied and [p.code for p in report.problems] == ["conflict"]
     db.session.expire_all()
     assert snapshot(db) == before
@@ -191,7 +191,7 @@ def test_moving_a_community_moves_its_default_location_but_not_a_manual_one(db, 
     by_town = make_community(name="A", municipality=towns["sapporo"])
     manual = make_community(name="B", municipality=towns["sapporo"], location_source="manual", lat=43.5, lon=141.5)
     db.session.commit()
-    report = imports.apply(None, "communities", "name,municipality_code\nA,012025\nB,012025\n".encode())
+    report = imports.apply(None, "communities", b"name,municipality_code\nA,012025\nB,012025\n")
     assert report.updated == 2
     db.session.refresh(by_town), db.session.refresh(manual)
     assert (by_town.municipality.code, by_town.lat, by_town.lon) == ("012025", 41.77, 140.73)
@@ -392,11 +392,11 @@ def test_the_statements_of_an_import_do_not_grow_with_its_rows(db, towns, count_
             ("create", "candidates", candidates_csv(rows, codes, "Code for Sapporo")),
             ("update", "candidates", candidates_csv(rows, codes, "Code for Sapporo", skills="licensing")),
         ):
-            sizes[kind, step, "dry run"] = statements(count_queries, lambda: imports.dry_run(kind, data))
+            sizes[kind, step, "dry run"] = statements(count_queries, lambda kind=kind, data=data: imports.dry_run(kind, data))
             db.session.rollback()
             report = None
 
-            def apply():
+            def apply(kind=kind, data=data):
                 nonlocal report
                 report = imports.apply(None, kind, data)
 
@@ -440,7 +440,7 @@ def test_an_import_counts_the_data_version_up_also_without_its_audit_event(db, t
     monkeypatch.setattr(imports, "record_event", lambda *args, **kwargs: None)
     data = {
         "municipality_status": SURVEY.encode("cp932"),
-        "communities": "name,municipality_code,status\nCode for Chiyoda,131016,dormant\nCode for Sapporo,011002,dormant\n".encode(),
+        "communities": b"name,municipality_code,status\nCode for Chiyoda,131016,dormant\nCode for Sapporo,011002,dormant\n",
         "candidates": candidates_csv(3, ["011002", "131016"], "Code for Sapporo"),
     }[kind]
     before = db.session.scalar(sa.select(DataVersion.number)) or 0
@@ -454,7 +454,7 @@ def test_rows_written_in_bulk_are_the_rows_the_orm_would_write(db, towns, make_a
     make_community(name="Code for Sapporo", municipality=towns["sapporo"])
     db.session.commit()
     started = datetime.now(UTC)
-    imports.apply(coordinator, "communities", "name,municipality_code\nCode for Chiyoda,131016\n".encode())
+    imports.apply(coordinator, "communities", b"name,municipality_code\nCode for Chiyoda,131016\n")
     imports.apply(None, "candidates", candidates_csv(2, ["011002"], "Code for Sapporo"))
     db.session.expire_all()
     chiyoda = db.session.scalar(sa.select(Community).where(Community.name == "Code for Chiyoda"))

@@ -127,6 +127,10 @@ def visit(assignment, on: date, mode: str, *outcomes: tuple[str, int | None]) ->
 
 @pytest.fixture
 def network(db):
+    return build_network(db)
+
+
+def build_network(db):
     """Three prefectures (Iwate with no municipality), seven municipalities, six active
     evangelists and a paused one, six requests with assignments, visits and outcomes.
     The comments give the figures each row contributes to."""

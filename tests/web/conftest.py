@@ -8,6 +8,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from app.services.topics import sync_topics
+from tests.factories import make_municipality, make_prefecture
+
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -78,3 +81,14 @@ def page_at(browser, app):
         context.close()
 
 
+@pytest.fixture
+def towns(db):
+    """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""
+    sync_topics()
+    hokkaido = make_prefecture()
+    aomori = make_prefecture(code="02")
+    sapporo = make_municipality(code="011002", name="札幌市", name_kana="サッポロシ", name_romaji="Sapporo-shi", kind="designated_city", prefecture=hokkaido)
+    tobetsu = make_municipality(code="013030", name="当別町", name_kana="トウベツチョウ", prefecture=hokkaido)
+    aomori_city = make_municipality(code="022012", name="青森市", name_kana="アオモリシ", kind="city", prefecture=aomori, lat=40.8, lon=140.7)
+    db.session.commit()
+    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -408,7 +409,7 @@ def test_right_current_passwords_do_not_count(english, make_account):
     user = make_account("evangelist")
     sign_in(english, user)
     passwords = [PASSWORD, NEW_PASSWORD] * 4
-    for current, new in zip(passwords, passwords[1:]):
+    for current, new in itertools.pairwise(passwords):
         assert change_password(english, current, new).status_code == 302
     for n in range(4):
         assert change_password(english, f"wrong guess {n}", PASSWORD).status_code == 200

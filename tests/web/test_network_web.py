@@ -561,7 +561,7 @@ def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, 
     person = pipeline["active"]
     with count_queries() as few:
         assert staff.get(f"/coordinator/recruitment/{person.id}").status_code == 200
-    for n in range(6):
+    for _ in range(6):
         assignment = make_assignment(request=make_request(municipality=towns["tobetsu"]), evangelist=person, score=1,
                                      distance_km=1, status="completed")
         visit = make_visit(assignment=assignment, duration_minutes=30, summary="x")

@@ -13,7 +13,7 @@ from app.extensions import db as _db
 from app.models import DataVersion, SupportRequest
 from app.services import datamove
 from tests.factories import make_municipality, make_request
-from tests.web.test_support import form_data, towns  # noqa: F401  (towns is a fixture)
+from tests.web.test_support import form_data
 
 
 def version(db) -> int:
@@ -66,7 +66,7 @@ def test_a_rolled_back_write_counts_nothing(db):
 
 
 def test_an_import_makes_every_kept_page_stale(app, db, tmp_path, client):
-    town = make_municipality(name="輸入前町")
+    make_municipality(name="輸入前町")
     db.session.commit()
     datamove.export_database(tmp_path / "out")
     before = version(db)

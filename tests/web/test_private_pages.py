@@ -12,7 +12,7 @@ import pytest
 from app.page_cache import store
 from app.services.accounts import make_password_token
 from tests.factories import make_user
-from tests.web.test_support import form_data, status_link, towns  # noqa: F401  (towns is a fixture)
+from tests.web.test_support import form_data, status_link
 
 NO_STORE = "no-store"
 

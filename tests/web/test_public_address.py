@@ -10,7 +10,7 @@ import pytest
 from app import create_app
 from app.extensions import db as _db
 from config import ProductionConfig
-from tests.web.test_support import form_data, towns  # noqa: F401  (towns is a fixture)
+from tests.web.test_support import form_data
 
 BASE = "https://evangelists.example.go.jp/network"
 

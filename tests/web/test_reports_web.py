@@ -19,7 +19,13 @@ from tests.factories import (
     make_prefecture,
     make_request,
 )
-from tests.services.test_reports import TODAY, assign, network, utc, visit  # noqa: F401 (fixture)
+from tests.services.test_reports import TODAY, assign, build_network, utc, visit
+
+
+@pytest.fixture
+def network(db):
+    return build_network(db)
+
 
 URL = "/coordinator/reports"
 CHART_IDS = (

@@ -9,21 +9,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, RequestMessage, SupportRequest
 from app.services.requests import hash_token
-from app.services.topics import sync_topics
-from tests.factories import make_municipality, make_prefecture, make_request
-
-
-@pytest.fixture
-def towns(db):
-    """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""
-    sync_topics()
-    hokkaido = make_prefecture()
-    aomori = make_prefecture(code="02")
-    sapporo = make_municipality(code="011002", name="札幌市", name_kana="サッポロシ", name_romaji="Sapporo-shi", kind="designated_city", prefecture=hokkaido)
-    tobetsu = make_municipality(code="013030", name="当別町", name_kana="トウベツチョウ", prefecture=hokkaido)
-    aomori_city = make_municipality(code="022012", name="青森市", name_kana="アオモリシ", kind="city", prefecture=aomori, lat=40.8, lon=140.7)
-    db.session.commit()
-    return {"sapporo": sapporo, "tobetsu": tobetsu, "aomori": aomori_city}
+from tests.factories import make_request
 
 
 def form_data(**overrides):

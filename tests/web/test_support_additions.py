@@ -14,7 +14,7 @@ from app.models import AuditEvent, RequestAddition, RequestMessage, SupportReque
 from app.services.requests import hash_token
 from tests.conftest import sign_in
 from tests.factories import make_addition, make_request
-from tests.web.test_support import form_data, towns  # noqa: F401  (towns is a fixture)
+from tests.web.test_support import form_data
 
 NUMBER = 987_654  # the town's open request: a number that appears nowhere else
 RECEIVED = datetime(2026, 3, 17, 1, 30, tzinfo=UTC)
