@@ -106,12 +106,20 @@ def _migrated(database_url) -> str:
 
 
 def _empty_all_tables() -> None:
-    tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+    """Every table emptied, children first, and on PostgreSQL every sequence a test used
+    restarted, so ids start at 1 again. DELETE, not TRUNCATE: on these few rows it takes
+    about 5 ms where TRUNCATE ... RESTART IDENTITY takes about 150 ms (it makes new files
+    for every table), which was a fifth of the PostgreSQL suite."""
+    quote = _db.engine.dialect.identifier_preparer.quote
+    for table in reversed(_db.metadata.sorted_tables):
+        _db.session.execute(sa.text(f"DELETE FROM {quote(table.name)}"))
     if _db.engine.dialect.name == "postgresql":
-        _db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            _db.session.execute(sa.text(f"DELETE FROM {name}"))
+        used = _db.session.scalars(sa.text(
+            "SELECT sequencename FROM pg_sequences"
+            " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+        )).all()
+        for name in used:
+            _db.session.execute(sa.text(f"ALTER SEQUENCE {quote(name)} RESTART"))
     _db.session.commit()
 
 
