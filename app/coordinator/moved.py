@@ -17,64 +17,30 @@ from app.extensions import csrf
 
 STAFF = ("coordinator", "admin")
 
-
-def _moved(endpoint: str, **values):
-    target = url_for(endpoint, **values)
-    query = request.query_string.decode("latin-1")
-    return redirect(f"{target}?{query}" if query else target, code=308)
-
-
-@bp.route("/dashboard")
-@role_required(*STAFF)
-@csrf.exempt
-def moved_dashboard():
-    return _moved("reports.dashboard")
-
-
-@bp.route("/export/<dataset>.csv")
-@role_required(*STAFF)
-@csrf.exempt
-def moved_export(dataset: str):
-    return _moved("data.export", dataset=dataset)
+# (old rule under /coordinator, this blueprint's endpoint, where it went, methods)
+MOVED = [
+    ("/dashboard", "moved_dashboard", "reports.dashboard", ["GET"]),
+    ("/export/<dataset>.csv", "moved_export", "data.export", ["GET"]),
+    ("/import", "moved_import", "data.import_file", ["GET", "POST"]),
+    ("/import/apply", "moved_apply_import", "data.apply_import", ["POST"]),
+    ("/evangelists/<id:evangelist_id>", "moved_evangelist", "recruitment.evangelist", ["GET"]),
+    ("/evangelists/<id:evangelist_id>/edit", "moved_edit_evangelist", "recruitment.edit_evangelist",
+     ["GET", "POST"]),
+    ("/evangelists/<id:evangelist_id>/appoint", "moved_appoint", "recruitment.appoint", ["GET", "POST"]),
+    ("/evangelists/<id:evangelist_id>/move", "moved_move", "recruitment.move", ["POST"]),
+]
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(*STAFF)
-@csrf.exempt
-def moved_import():
-    return _moved("data.import_file")
+def _redirect_to(endpoint: str, name: str):
+    def view(**values):
+        target = url_for(endpoint, **values)
+        query = request.query_string.decode("latin-1")
+        return redirect(f"{target}?{query}" if query else target, code=308)
+
+    view.__name__ = view.__qualname__ = name  # CSRF exemption and access are per view name
+    return view
 
 
-@bp.route("/import/apply", methods=["POST"])
-@role_required(*STAFF)
-@csrf.exempt
-def moved_apply_import():
-    return _moved("data.apply_import")
-
-
-@bp.route("/evangelists/<id:evangelist_id>")
-@role_required(*STAFF)
-@csrf.exempt
-def moved_evangelist(evangelist_id: int):
-    return _moved("recruitment.evangelist", evangelist_id=evangelist_id)
-
-
-@bp.route("/evangelists/<id:evangelist_id>/edit", methods=["GET", "POST"])
-@role_required(*STAFF)
-@csrf.exempt
-def moved_edit_evangelist(evangelist_id: int):
-    return _moved("recruitment.edit_evangelist", evangelist_id=evangelist_id)
-
-
-@bp.route("/evangelists/<id:evangelist_id>/appoint", methods=["GET", "POST"])
-@role_required(*STAFF)
-@csrf.exempt
-def moved_appoint(evangelist_id: int):
-    return _moved("recruitment.appoint", evangelist_id=evangelist_id)
-
-
-@bp.route("/evangelists/<id:evangelist_id>/move", methods=["POST"])
-@role_required(*STAFF)
-@csrf.exempt
-def moved_move(evangelist_id: int):
-    return _moved("recruitment.move", evangelist_id=evangelist_id)
+for rule, name, endpoint, methods in MOVED:
+    bp.add_url_rule(rule, name, csrf.exempt(role_required(*STAFF)(_redirect_to(endpoint, name))),
+                    methods=methods)
