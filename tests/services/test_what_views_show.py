@@ -12,6 +12,7 @@ from app.services.health import database_error
 from app.services.requests import get_request
 from app.services.visits import get_assignment, get_visit, timeline_for
 from tests.factories import (
+    make_assignment,
     make_evangelist,
     make_municipality,
     make_prefecture,
@@ -21,9 +22,7 @@ from tests.factories import (
 
 
 def assign(db, request, evangelist, status="accepted") -> Assignment:
-    assignment = Assignment(request=request, evangelist=evangelist, status=status, score=0.5, distance_km=10,
-                            reasons=[])
-    db.session.add(assignment)
+    assignment = make_assignment(request=request, evangelist=evangelist, status=status)
     db.session.commit()
     return assignment
 

@@ -13,9 +13,8 @@ from html import unescape
 
 import pytest
 
-from app.models import Assignment
 from evangelists import calendar
-from tests.factories import make_evangelist, make_municipality, make_request
+from tests.factories import make_assignment, make_evangelist, make_municipality, make_request
 
 JAPAN_1AM = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 2026-12-02 01:00 JST
 JAPANS_DAY = date(2026, 12, 2)
@@ -43,9 +42,8 @@ def test_appointing_someone_today_at_1am_in_japan_is_accepted(app, db, signed_in
 def test_the_visit_form_offers_japans_date_at_1am_in_japan(app, db, signed_in_client, at_1am_in_japan):
     client, user = signed_in_client("evangelist")
     request = make_request(municipality=make_municipality(), status="assigned")
-    assignment = Assignment(request=request, evangelist=make_evangelist(user=user), status="accepted",
-                            score=0.5, distance_km=3, reasons=[])
-    db.session.add(assignment)
+    assignment = make_assignment(request=request, evangelist=make_evangelist(user=user), status="accepted",
+                                 distance_km=3)
     db.session.commit()
     html = client.get(f"/me/assignments/{assignment.id}/visits/new").get_data(as_text=True)
     tag = re.search(r'<input[^>]*name="visited_on"[^>]*>', html).group(0)
