@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import flask_migrate
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 from flask import g
@@ -123,9 +125,31 @@ def _empty_all_tables() -> None:
     _db.session.commit()
 
 
+class _SharedTemplateBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept across the tests' apps. Each test builds its own app, and
+    with it a new Jinja environment that would compile every template it renders again
+    (about 50 ms for a page and its partials); Jinja checks each entry against the
+    template's source, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._codes.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._codes[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_BYTECODE = _SharedTemplateBytecode()
+
+
 @pytest.fixture
 def app(_migrated):
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=_migrated)
+    app.jinja_env.bytecode_cache = _TEMPLATE_BYTECODE
 
     # The test holds one app context, so requests share the test's session. Rolling back
     # after each request drops what a request added without committing, as ending its own
