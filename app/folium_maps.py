@@ -183,7 +183,7 @@ def new_map(label: str, *, bounds=JAPAN_BOUNDS, zoom_control: bool = True) -> Ap
     config = current_app.config
     m = AppMap(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
-        zoom_start=5, tiles=None, prefer_canvas=True, control_scale=True,
+        zoom_start=5, tiles=None, prefer_canvas=True, control_scale=False,
         zoom_control=zoom_control, label=label, min_zoom=4, zoom_snap=0.25, zoom_delta=0.5,
     )
     folium.TileLayer(
@@ -290,14 +290,22 @@ def rendered(builder: Callable[..., AppMap], *args) -> RenderedMap:
 # --- what the browser needs to label popups -------------------------------------------
 
 
-def map_config(topics, prefectures, locale: str) -> dict:
+def map_config(topics, prefectures, locale: str, *, staff: bool = False) -> dict:
     """The ``data-map-config`` of a map page: labels of every vocabulary a popup shows,
     the popup phrases, and URL patterns (``__ID__`` is replaced in the browser). Its
-    fixed parts are shared between calls: read it, don't change it."""
+    fixed parts are shared between calls: read it, don't change it.
+
+    ``staff``: the viewer is a coordinator or admin, so evangelists' popups link to their
+    record (/coordinator/recruitment/<id>); other pages get no such pattern, so no link."""
     ja = locale == "ja"
     fixed = _recent("map_config", (locale,), lambda: _fixed_map_config(locale))
+    urls = fixed["urls"]
+    if staff:
+        urls = {**urls, "evangelist": url_for("recruitment.evangelist", evangelist_id=0)
+                .replace("/0", "/__ID__")}
     return {
         **fixed,
+        "urls": urls,
         "labels": {
             **fixed["labels"],
             "topic": {t.slug: t.name_ja if ja else t.name_en for t in topics},
@@ -312,6 +320,16 @@ def _fixed_map_config(locale: str) -> dict:
     return {
         "lang": locale,
         "labels": labels_in(locale),
+        # Leaflet's own controls, relabelled by EvnMaps.localize (the scale is metric only).
+        "controls": {
+            "zoom_in": _("Zoom in"),
+            "zoom_out": _("Zoom out"),
+            "layers": _("Layers"),
+            "close_popup": _("Close popup"),
+            "leaflet_title": _("A JavaScript library for interactive maps"),
+            "outlines_credit": _("Prefecture outlines: National Land Numerical Information "
+                                 "(administrative areas), MLIT, processed"),
+        },
         "urls": {
             "municipality": url_for("public.municipality", code="__ID__"),
             "request": url_for("coordinator.request_detail", request_id=0).replace("/0", "/__ID__"),
@@ -325,6 +343,7 @@ def _fixed_map_config(locale: str) -> dict:
             "open_page": _("Open its page"),
             "open_place": _("Open the municipality's page"),
             "open_request": _("Open the request"),
+            "open_evangelist": _("Open the evangelist's record"),
             "municipalities_link": _("List its municipalities"),
             "adoption": _("{active} of {total} municipalities ({rate})"),
             "communities": _("Active communities"),
@@ -437,6 +456,16 @@ def place_map(place: tuple, communities, evangelists) -> AppMap:
                   data=_points(evangelists)).add_to(m)
     if communities or evangelists:
         folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def community_map(point: tuple) -> AppMap:
+    """A community's page: a small map of where it meets. ``point`` is (id, lat, lon,
+    {"name": ...}); the name reaches the page only as the map's escaped label and as JSON
+    data, never as script."""
+    _id, lat, lon, properties = point
+    m = new_map(_("Map of %(name)s", name=properties["name"]), bounds=_around(lat, lon, []))
+    DataLayer("place", "place", "place", data=_points([point]), control=False).add_to(m)
     return m
 
 

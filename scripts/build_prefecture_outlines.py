@@ -1,53 +1,49 @@
-"""Rebuild static/geo/prefectures.geojson, the 47 prefecture outlines, from japanmap.
+"""Rebuild static/geo/prefectures.geojson, the 47 prefecture outlines, islands included.
 
-Usage, from the repository root, with japanmap installed in any environment that can also
-import this repository's ``evangelists`` package (the ``gazetteer`` extra lists it; a
-throwaway venv with ``pip install numpy 'japanmap>=0.6,<0.7'`` does too):
+Usage, from the repository root (numpy only; the app's own venv has it):
 
-    python scripts/build_prefecture_outlines.py          # (re)write static/geo/prefectures.geojson
-    python scripts/build_prefecture_outlines.py --check  # rebuild in memory; exit 1 if it differs
+    python scripts/build_prefecture_outlines.py --source PATH          # rewrite the file
+    python scripts/build_prefecture_outlines.py --source PATH --check  # exit 1 if it differs
 
-Source: the PyPI package japanmap (Saito Tsutomu, Apache License 2.0; the committed file was
-built with 0.6.0, and the version in use is printed on every run). Its ``japan.json`` holds
-4,124 boundary points in longitude/latitude and, for each prefecture in JIS X 0401 order, the
-arcs of its outline, each arc shared with one neighbour or with the sea (neighbour 0). The
-package does not say where the coordinates come from; see static/geo/README.md.
-
-japanmap draws ONE ring per prefecture: the area that contains the prefectural office (its
-docs: 県庁所在地を含むエリア). Islands are not in it at all: no Sado, Awaji, Shodoshima, Oki,
-Tsushima, Iki, Goto, Amakusa, Amami, Izu or Ogasawara islands, no Okinawa outside the main
-island. Every geometry is therefore a one-ring Polygon, and town halls on islands fall outside
-their prefecture's outline (tests/domain/test_prefecture_outlines.py counts them).
+Source: the national land numerical information, administrative areas (国土数値情報
+行政区域データ N03, Ministry of Land, Infrastructure, Transport and Tourism), 2021-01-01
+edition, dissolved to prefectures and simplified to 1 % by SmartNews Media Research
+Institute: ``data/municipality/geojson/s0010/prefectures.json`` in the public GitHub
+repository smartnews-smri/japan-topography (47 features, property ``N03_001`` = the
+prefecture's name, 736 rings, 61,033 positions, 2,384,869 bytes). See static/geo/README.md
+for the terms and the credit line.
 
 What the script does:
 
-- checks that japanmap's prefecture names, in its order, are those of
-  ``evangelists/data/prefectures.csv`` in code order (so japanmap's number N is code N);
-- simplifies every arc once with Douglas-Peucker (SIMPLIFY_TOLERANCE_DEGREES), keeping its two
-  end points, so a border shared by two prefectures stays identical on both sides: no gaps or
-  overlaps appear between neighbours;
-- chains the arcs into a ring, rounds to 3 decimals (about 100 m), drops repeated positions,
-  closes the ring and orients it counter-clockwise (RFC 7946);
-- untangles the places where japanmap's coastlines cross themselves (reorders positions,
-  drops none; shared borders are never touched);
-- refuses (exit 2) a ring that has fewer than 4 positions, still crosses or touches itself,
-  or is not closed by its own arcs within MAX_ARC_GAP_DEGREES, and a file over MAX_BYTES.
+- maps each feature to its JIS X 0401 code through its name in
+  ``evangelists/data/prefectures.csv`` (refuses an unknown or missing prefecture);
+- simplifies every ring with Douglas-Peucker at SIMPLIFY_TOLERANCE_DEGREES, but first pins
+  every position where the set of prefectures sharing it changes (the ends of each border
+  shared by two prefectures, and triple points), so a shared border is simplified the same
+  way on both sides and neighbours meet without gaps or overlaps;
+- rounds to 3 decimals (about 100 m) and drops repeated positions; a ring left with fewer
+  than 4 positions (an islet smaller than the tolerance) is dropped, unless a town hall of
+  ``evangelists/data/municipalities.csv`` lies in it;
+- keeps a simplified ring only if it does not cross or touch itself (after removing the small
+  loops that simplifying next to a pinned position can fold) and, for an outer ring, every
+  town hall that lies inside the source ring still lies inside it, and no other prefecture's
+  town hall near it has come inside; otherwise that ring is
+  simplified again at 1/2, 1/4 and 1/10 of the tolerance, then kept as the source has it
+  (rounded). Town halls sit on the coast, and coastal ones are what simplifying loses first;
+- orients outer rings counter-clockwise and holes clockwise (RFC 7946) and writes one
+  feature per line in code order, properties ``{"code", "name_ja", "name_en"}``; refuses a
+  file over MAX_BYTES.
 
-Output: a GeoJSON FeatureCollection, one feature per line in code order, properties
-``{"code": "01".."47", "name_ja", "name_en"}`` from prefectures.csv, UTF-8, "\\n" line
-endings, so the same japanmap version always gives byte-identical output.
-
-Exit status: 0 done; 1 ``--check`` found a difference; 2 the source could not be converted
-(every problem is printed first).
+Exit status: 0 done; 1 ``--check`` found a difference; 2 the source could not be converted.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -58,50 +54,27 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from evangelists.gazetteer import PrefectureRecord, load_prefectures  # noqa: E402
+from evangelists.gazetteer import (  # noqa: E402
+    MunicipalityRecord,
+    PrefectureRecord,
+    load_municipalities,
+    load_prefectures,
+)
 
 OUTPUT = REPO_ROOT / "static" / "geo" / "prefectures.geojson"
 
-# japanmap's outlines are coarse already, points a median 0.04° (about 4 km) apart, and look
-# simplified upstream: Douglas-Peucker drops none of 0.6.0's 4,293 arc points at 0.005°, 9 at
-# 0.01° and half at 0.02°. So this tolerance changes nothing today; it bounds what a later,
-# finer japanmap may lose: 0.005° is about one screen pixel at zoom 8, the closest the app's
-# maps look at these outlines.
-SIMPLIFY_TOLERANCE_DEGREES = 0.005
-# The app ships this file to every map page; a finer source must be simplified harder rather
-# than grow it. tests/domain/test_prefecture_outlines.py holds the committed file to 300 KB.
-MAX_BYTES = 250_000
-DECIMALS = 3  # about 100 m; finer than the source's own detail
-MIN_RING_POSITIONS = 4  # RFC 7946: first and last equal, and at least a triangle
-# Arcs follow one another end to start, except that Shimane's coast ends 0.007° (about 700 m)
-# from the start of its border with Tottori; the ring is closed across that gap. Anything
-# wider would mean the arcs are not what this script expects.
-MAX_ARC_GAP_DEGREES = 0.01
-
-SOURCE_PACKAGE = "japanmap"
+# 0.004° is about 400 m, under one screen pixel at zoom 7 and a little over one at zoom 9.
+# With the 2021 N03 s0010 source it keeps 1,739 of the 1,741 town halls inside their own
+# outline (the two outside are within 200 m of the coast) at about a tenth of the source's size.
+SIMPLIFY_TOLERANCE_DEGREES = 0.015
+MAX_BYTES = 290_000
+DECIMALS = 3
+MIN_RING_POSITIONS = 4
+NAME_PROPERTY = "N03_001"
 
 
 class Unconvertible(Exception):
-    """japanmap's data is not what this script expects; ``args[0]`` lists the problems."""
-
-
-# --- Reading the source ----------------------------------------------------------------------
-
-
-def read_japanmap() -> tuple[list[str], np.ndarray, list[list[tuple[int, list[int]]]]]:
-    """japanmap's prefecture names (index 0 = number 1), its points as an (n, 2) array of
-    (lon, lat), and for each prefecture its arcs as (neighbour number or 0, point indices)."""
-    import japanmap  # imported here: only the build needs it
-
-    # With its defaults get_data() keeps real coordinates; pref_points() without an argument
-    # would move Hokkaido and Okinawa for drawing.
-    points, outlines = japanmap.get_data()
-    lonlat = np.array([point for point, _ in points], dtype=float)
-    arcs = [[(int(neighbour), list(indices)) for neighbour, indices in arcs] for arcs in outlines]
-    return list(japanmap.pref_names[1:]), lonlat, arcs
-
-
-# --- Geometry ----------------------------------------------------------------------------------
+    """The source is not what this script expects; ``args[0]`` lists the problems."""
 
 
 def douglas_peucker(points: np.ndarray, tolerance: float) -> np.ndarray:
@@ -181,126 +154,163 @@ def crossings(line: list[list[float]], *, touching: bool = True) -> list[tuple[i
     return found
 
 
-def untangle(line: list[list[float]]) -> tuple[list[list[float]], int]:
-    """The polyline with every crossing of two of its segments undone by reversing the
-    positions between them (a "2-opt" move: i→i+1 and j→j+1 become i→j and i+1→j+1), and the
-    number of moves made. The end positions stay put and no position is dropped; each move
-    shortens the line, so the loop ends."""
-    line = [list(position) for position in line]
-    moves = 0
-    while found := crossings(line, touching=False):
-        i, j = found[0]
-        line[i + 1 : j + 1] = line[i + 1 : j + 1][::-1]
-        moves += 1
-    return line, moves
+
+def point_in_ring(ring: list[list[float]], lon: float, lat: float) -> bool:
+    """Even-odd rule: whether (lon, lat) lies inside the closed ring."""
+    inside = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
 
 
-def arc_line(
-    lonlat: np.ndarray, indices: tuple[int, ...], *, untangled: bool
-) -> tuple[list[list[float]], int]:
-    """One arc of japanmap's outlines as rounded [lon, lat] positions (simplified, without
-    repeated positions, and, when ``untangled``, without self-crossings), and the number of
-    untangling moves it took."""
-    simplified = douglas_peucker(lonlat[list(indices)], SIMPLIFY_TOLERANCE_DEGREES)
-    line: list[list[float]] = []
-    for lon, lat in simplified:
-        # float() first: round() of a numpy float stays a numpy float, which json refuses.
-        position = [round(float(lon), DECIMALS), round(float(lat), DECIMALS)]
-        if not line or line[-1] != position:
-            line.append(position)
-    return untangle(line) if untangled else (line, 0)
+def polygons_of(geometry: dict) -> list[list[list[list[float]]]]:
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiPolygon":
+        return geometry["coordinates"]
+    raise Unconvertible([f"unexpected geometry type {geometry['type']}"])
 
 
-def prefecture_ring(
-    lonlat: np.ndarray,
-    arcs: list[tuple[int, list[int]]],
-    lines: dict[tuple[int, ...], tuple[list[list[float]], int]],
-) -> tuple[list[list[float]], list[str]]:
-    """One prefecture's outline as a closed, counter-clockwise ring of [lon, lat], and the
-    problems found building it. ``lines`` caches each arc under its point indices in one
-    canonical direction, with its untangling count, so a border shared by two prefectures is
-    built once and both get the same positions.
+def _clean(positions: np.ndarray) -> list[list[float]]:
+    """Round, drop consecutive repeats, and close the ring."""
+    out: list[list[float]] = []
+    for lon, lat in np.round(positions, DECIMALS).tolist():
+        position = [round(lon, DECIMALS), round(lat, DECIMALS)]
+        if not out or out[-1] != position:
+            out.append(position)
+    if out and out[0] != out[-1]:
+        out.append(out[0])
+    return out
 
-    japanmap's coastlines cross themselves in a few places (small zigzags, and the Hario
-    strait into Omura Bay); they are untangled. Shared borders are left as they are, and
-    any crossing left in the finished ring is reported."""
+
+def simplify_ring(ring: list[list[float]], owners: dict[tuple[float, float], frozenset[int]],
+                  tolerance: float) -> list[list[float]]:
+    """Douglas-Peucker between pinned positions: those where the set of prefectures sharing
+    the position changes, and triple points. A ring with none is pinned at its first
+    position and the one farthest from it."""
+    xy = np.array(ring[:-1] if ring[0] == ring[-1] else ring, dtype=float)
+    n = len(xy)
+    keys = [owners[(float(lon), float(lat))] for lon, lat in xy]
+    pinned = [
+        i for i in range(n)
+        if keys[i] != keys[i - 1] or keys[i] != keys[(i + 1) % n] or len(keys[i]) > 2
+    ]
+    if not pinned:
+        far = int(np.argmax(np.hypot(*(xy - xy[0]).T)))
+        pinned = sorted({0, far})
+    kept: list[np.ndarray] = []
+    for a, b in zip(pinned, pinned[1:] + [pinned[0] + n], strict=True):
+        run = np.array([xy[k % n] for k in range(a, b + 1)])
+        kept.extend(douglas_peucker(run, tolerance)[:-1])
+    return _clean(np.array(kept))
+
+
+def drop_small_loops(ring: list[list[float]], span: int = 4) -> list[list[float]]:
+    """Simplifying and rounding can fold a ring over itself within a few positions (a spike
+    next to a pinned position). Remove the positions between two segments at most ``span``
+    apart that cross or touch, until none is left or nothing more can be removed."""
+    ring = [list(position) for position in ring]
+    for _ in range(len(ring)):
+        small = [(i, j) for i, j in crossings(ring) if j - i <= span]
+        if not small or len(ring) <= MIN_RING_POSITIONS:
+            break
+        i, j = small[0]
+        del ring[i + 1 : j + 1]
+        if ring[0] != ring[-1]:
+            ring.append(list(ring[0]))
+    return ring
+
+
+def build_features(source: dict, prefectures: list[PrefectureRecord],
+                   halls: list[MunicipalityRecord], tolerance: float) -> list[dict]:
+    by_name = {p.name_ja: p for p in prefectures}
     problems = []
-    ring: list[list[float]] = []
-    for (neighbour, indices), (_, following) in zip(arcs, arcs[1:] + arcs[:1], strict=True):
-        key = tuple(indices)
-        canonical = min(key, key[::-1])
-        if canonical not in lines:
-            lines[canonical] = arc_line(lonlat, canonical, untangled=neighbour == 0)
-        line = lines[canonical][0] if canonical == key else lines[canonical][0][::-1]
-        ring.extend(line[1:] if ring and ring[-1] == line[0] else line)
-        gap = float(np.hypot(*(lonlat[indices[-1]] - lonlat[following[0]])))
-        if gap > MAX_ARC_GAP_DEGREES:
-            problems.append(
-                f"arc ending at point {indices[-1]} is {gap:.4f}° from the next one's start"
-            )
-    if len(ring) > 1 and ring[-1] == ring[0]:
-        ring.pop()
-    ring.append(list(ring[0]))
-
-    if len(ring) < MIN_RING_POSITIONS:
-        problems.append(f"the ring collapsed to {len(ring)} positions")
-        return ring, problems
-    area = signed_area(ring)
-    if area == 0.0:
-        problems.append("the ring has no area")
-    elif area < 0:
-        ring.reverse()
-    left = crossings(ring)
-    if left:
-        problems.append(f"the ring crosses or touches itself at segment pairs {left[:5]}")
-    return ring, problems
-
-
-def build_features(
-    names: list[str],
-    lonlat: np.ndarray,
-    arcs: list[list[tuple[int, list[int]]]],
-    prefectures: list[PrefectureRecord],
-) -> tuple[list[dict], int]:
-    """The 47 GeoJSON features in code order, and how many crossings in japanmap's
-    coastlines were untangled. Raises Unconvertible listing every problem."""
-    problems = []
-    if len(names) != len(prefectures) or len(arcs) != len(prefectures):
-        raise Unconvertible(
-            [f"japanmap has {len(names)} names and {len(arcs)} outlines, "
-             f"prefectures.csv {len(prefectures)} rows"]
-        )
-    for number, (name, prefecture) in enumerate(zip(names, prefectures, strict=False), start=1):
-        if prefecture.code != f"{number:02d}" or prefecture.name_ja != name:
-            problems.append(
-                f"japanmap's prefecture {number} is {name}, prefectures.csv row {number} is "
-                f"{prefecture.code} {prefecture.name_ja}"
-            )
+    geometry_by_code: dict[str, list] = {}
+    for feature in source["features"]:
+        name = feature["properties"].get(NAME_PROPERTY)
+        prefecture = by_name.get(name)
+        if prefecture is None:
+            problems.append(f"unknown prefecture {name!r}")
+            continue
+        if prefecture.code in geometry_by_code:
+            problems.append(f"{name} appears twice")
+            continue
+        geometry_by_code[prefecture.code] = polygons_of(feature["geometry"])
+    missing = sorted(set(by_name[p.name_ja].code for p in prefectures) - set(geometry_by_code))
+    if missing:
+        problems.append(f"no outline for {missing}")
     if problems:
         raise Unconvertible(problems)
+
+    owners_sets: dict[tuple[float, float], set[int]] = {}
+    for code, polygons in geometry_by_code.items():
+        for polygon in polygons:
+            for ring in polygon:
+                for lon, lat in ring:
+                    owners_sets.setdefault((float(lon), float(lat)), set()).add(int(code))
+    owners = {key: frozenset(value) for key, value in owners_sets.items()}
+    halls_by_code: dict[str, list[MunicipalityRecord]] = {}
+    for hall in halls:
+        halls_by_code.setdefault(hall.prefecture_code, []).append(hall)
 
     features = []
-    lines: dict[tuple[int, ...], tuple[list[list[float]], int]] = {}
-    for prefecture, prefecture_arcs in zip(prefectures, arcs, strict=False):
-        ring, ring_problems = prefecture_ring(lonlat, prefecture_arcs, lines)
-        problems.extend(f"{prefecture.code} {prefecture.name_ja}: {p}" for p in ring_problems)
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "code": prefecture.code,
-                    "name_ja": prefecture.name_ja,
-                    "name_en": prefecture.name_en,
-                },
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-            }
+    for prefecture in prefectures:
+        out_polygons = []
+        for polygon in geometry_by_code[prefecture.code]:
+            out_rings = []
+            for index, ring in enumerate(polygon):
+                inside = [h for h in halls_by_code.get(prefecture.code, [])
+                          if point_in_ring(ring, h.lon, h.lat)]
+                lons, lats = [lon for lon, _ in ring], [lat for _, lat in ring]
+                neighbours = [
+                    h for h in halls
+                    if h.prefecture_code != prefecture.code
+                    and min(lons) - 0.1 <= h.lon <= max(lons) + 0.1
+                    and min(lats) - 0.1 <= h.lat <= max(lats) + 0.1
+                    and not point_in_ring(ring, h.lon, h.lat)
+                ]
+                simplified = None
+                for step in (tolerance, tolerance / 2, tolerance / 4, tolerance / 10, 0.0):
+                    candidate = simplify_ring(ring, owners, step) if step else _clean(
+                        np.array(ring, dtype=float))
+                    if step:
+                        candidate = drop_small_loops(candidate)
+                    if len(candidate) < MIN_RING_POSITIONS:
+                        if not inside:
+                            break  # an islet smaller than the tolerance, with no town hall
+                        continue
+                    if crossings(candidate):
+                        continue
+                    if step and index == 0 and (
+                        not all(point_in_ring(candidate, h.lon, h.lat) for h in inside)
+                        or any(point_in_ring(candidate, h.lon, h.lat) for h in neighbours)
+                    ):
+                        continue  # a town hall changed sides: simplify less
+                    simplified = candidate
+                    break
+                if simplified is None:
+                    if index == 0:
+                        break  # the outer ring vanished: drop the whole polygon
+                    continue
+                area = signed_area(simplified)
+                if (index == 0) != (area > 0):
+                    simplified = simplified[::-1]
+                out_rings.append(simplified)
+            if out_rings:
+                out_polygons.append(out_rings)
+        geometry = (
+            {"type": "Polygon", "coordinates": out_polygons[0]}
+            if len(out_polygons) == 1
+            else {"type": "MultiPolygon", "coordinates": out_polygons}
         )
-    if problems:
-        raise Unconvertible(problems)
-    return features, sum(moves for _, moves in lines.values())
-
-
-# --- Writing -----------------------------------------------------------------------------------
+        features.append({
+            "type": "Feature",
+            "properties": {"code": prefecture.code, "name_ja": prefecture.name_ja,
+                           "name_en": prefecture.name_en},
+            "geometry": geometry,
+        })
+    return features
 
 
 def render_geojson(features: list[dict]) -> str:
@@ -329,54 +339,47 @@ def first_difference(old: str, new: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="rebuild in memory and exit 1 if the committed file differs",
-    )
-    parser.add_argument(
-        "--output", type=Path, default=OUTPUT, help=f"the GeoJSON file (default {OUTPUT})"
-    )
+    parser.add_argument("--source", type=Path, required=True,
+                        help="the N03 prefectures GeoJSON (see the module docstring)")
+    parser.add_argument("--check", action="store_true",
+                        help="rebuild in memory and exit 1 if the committed file differs")
+    parser.add_argument("--output", type=Path, default=OUTPUT,
+                        help=f"the GeoJSON file (default {OUTPUT})")
+    parser.add_argument("--tolerance", type=float, default=SIMPLIFY_TOLERANCE_DEGREES)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    print(f"source: {SOURCE_PACKAGE} {metadata.version(SOURCE_PACKAGE)}")
+    source_bytes = args.source.stat().st_size
+    source = json.loads(args.source.read_text("utf-8"))
     try:
-        features, untangled = build_features(*read_japanmap(), load_prefectures())
+        features = build_features(source, load_prefectures(), load_municipalities(),
+                                  args.tolerance)
     except Unconvertible as error:
         for problem in error.args[0]:
             print(f"unconvertible: {problem}", file=sys.stderr)
-        print(f"{len(error.args[0])} problem(s); see {__file__}", file=sys.stderr)
         return 2
 
     text = render_geojson(features)
-    rings = [ring for feature in features for ring in feature["geometry"]["coordinates"]]
+    rings = [ring for f in features for polygon in polygons_of(f["geometry"]) for ring in polygon]
     positions = sum(len(ring) for ring in rings)
     size = len(text.encode("utf-8"))
+    print(f"source {args.source.name}: {source_bytes:,} bytes")
     print(f"{len(features)} features, {len(rings)} rings, {positions} positions, {size:,} bytes")
-    print(f"{untangled} crossing(s) in japanmap's coastlines untangled")
     if size > MAX_BYTES:
-        print(
-            f"the file would be {size:,} bytes, over {MAX_BYTES:,}; raise "
-            "SIMPLIFY_TOLERANCE_DEGREES",
-            file=sys.stderr,
-        )
+        print(f"the file would be {size:,} bytes, over {MAX_BYTES:,}; raise --tolerance",
+              file=sys.stderr)
         return 2
 
     status = 0
     if args.check:
         committed = args.output.read_text("utf-8") if args.output.exists() else ""
         if committed != text:
-            difference = first_difference(committed, text)
-            print(f"{args.output} is out of date: {difference}", file=sys.stderr)
-            script = Path(__file__).relative_to(REPO_ROOT)
-            print(f"rebuild it with: python {script}", file=sys.stderr)
+            print(f"{args.output} is out of date: {first_difference(committed, text)}",
+                  file=sys.stderr)
             status = 1
         else:
             print(f"{args.output} is up to date")
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        # newline="" so the "\n" endings are written as they are on every platform.
         with args.output.open("w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         print(f"wrote {args.output}")

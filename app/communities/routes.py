@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.communities import bp
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.decorators import role_required
+from app.folium_maps import community_map, map_config, rendered
 from app.forms import geocoding_offered, place_codes, show_place_refusal
 from app.geocoding import get_geocoder
 from app.i18n import current_language
@@ -149,6 +150,10 @@ def _community_page(community: Community, status_form: StatusForm, status: int =
         visits=visits_by_members(community),
         visits_shown=VISITS_SHOWN,
         status_form=status_form,
+        # The small map of where the community meets (its name travels as JSON, not script).
+        map=rendered(community_map, (community.id, community.lat, community.lon,
+                                     {"name": community.name, "romaji": None})),
+        config=map_config([], [], current_language()),
     ), status
 
 

@@ -37,5 +37,5 @@ def network():
         shown=shown,
         layers_error=layers_error,
         map=rendered(network_map, filters, shown, bounds),
-        config=map_config(topics, prefectures, locale),
+        config=map_config(topics, prefectures, locale, staff=True),
     )

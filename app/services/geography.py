@@ -18,7 +18,7 @@ from evangelists.gazetteer import (
     load_municipalities,
     load_prefectures,
 )
-from evangelists.text import normalize_query, to_katakana
+from evangelists.text import VARIANT_FOLDS, fold_variants, normalize_query, to_katakana
 
 PREFECTURE_FIELDS = ("name_ja", "name_kana", "name_en", "region")
 # Gazetteer fields only: open-data status and engagement stage belong to the programme
@@ -145,11 +145,21 @@ class MunicipalityFilters:
     kind: str = ""
 
 
+def folded(column):
+    """``column`` with the variant characters folded as ``evangelists.text.fold_variants``
+    folds a query: nested REPLACE, the same on SQLite and PostgreSQL, so 梼原 finds 檮原町
+    (stored as the national code list writes it) and 檮原 finds it too."""
+    for variant, folded_form in VARIANT_FOLDS:
+        column = sa.func.replace(column, variant, folded_form)
+    return column
+
+
 def municipality_search(filters: MunicipalityFilters) -> sa.Select:
     """A SELECT of municipalities (with their prefecture loaded) matching ``filters``.
 
-    ``q`` finds a municipality by part of its kanji name, its reading in hiragana or
-    katakana, its romaji, or the start of its 5- or 6-digit code.
+    ``q`` finds a municipality by part of its kanji name (variant characters folded, see
+    ``evangelists.text.VARIANT_FOLDS``), its reading in hiragana or katakana, its romaji, or
+    the start of its 5- or 6-digit code.
     """
     stmt = (
         sa.select(Municipality)
@@ -160,7 +170,8 @@ def municipality_search(filters: MunicipalityFilters) -> sa.Select:
     query = normalize_query(filters.q)
     if query:
         conditions = [
-            Municipality.name.contains(query, autoescape=True),
+            # Names by their folded variants: 梼原 finds 檮原町, 桧原 finds 檜原村.
+            folded(Municipality.name).contains(fold_variants(query), autoescape=True),
             Municipality.name_kana.contains(to_katakana(query).replace(" ", ""), autoescape=True),
             Municipality.name_romaji.icontains(query, autoescape=True),
             Prefecture.name_ja.contains(query, autoescape=True),

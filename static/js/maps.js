@@ -277,7 +277,11 @@
               [say("skills"), p.skills.map(function (s) { return label("topic", s); }).join(" · ")],
               [say("load"), say("slots", { used: p.load, capacity: p.capacity })],
               [say("radius"), say("km", { km: number(p.radius) }) + (p.online ? " · " + say("online") : "")]
-            ], [[say("open_place"), url("municipality", p.code)]]);
+            ], [
+              // Only staff pages get the pattern (map_config(staff=True)); elsewhere no link.
+              [say("open_evangelist"), cfg().urls.evangelist && f.id !== undefined && f.id !== null ? url("evangelist", f.id) : null],
+              [say("open_place"), url("municipality", p.code)]
+            ]);
           });
       });
       group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
@@ -389,5 +393,46 @@
     map.eachLayer(function (l) { if (l.evnKey) shown[l.evnKey] = true; });
   }
 
-  window.EvnMaps = { layer: layer, trackLayers: trackLayers, fetchJSON: fetchJSON };
+  // Leaflet's controls carry English words ("Zoom in", "Layers", "Close popup", the credit's
+  // title) and its scale shows miles too. Put the page's own words on them (from
+  // data-map-config's "controls", translated on the server) and show kilometres only.
+  function localize(map) {
+    var words = cfg().controls || {};
+    var container = map.getContainer();
+    if (map.zoomControl) {
+      var position = map.zoomControl.getPosition();
+      map.removeControl(map.zoomControl);
+      map.zoomControl = L.control.zoom({
+        position: position,
+        zoomInTitle: words.zoom_in || "Zoom in",
+        zoomOutTitle: words.zoom_out || "Zoom out"
+      }).addTo(map);
+      // Leaflet writes the title; the buttons' accessible names follow it.
+      container.querySelectorAll(".leaflet-control-zoom a").forEach(function (a) {
+        a.setAttribute("aria-label", a.getAttribute("title"));
+      });
+    }
+    L.control.scale({ metric: true, imperial: false }).addTo(map);
+    container.querySelectorAll(".leaflet-control-layers-toggle").forEach(function (toggle) {
+      toggle.setAttribute("title", words.layers || "Layers");
+      toggle.setAttribute("aria-label", words.layers || "Layers");
+    });
+    if (map.attributionControl) {
+      var credit = el("a", { href: "https://leafletjs.com", title: words.leaflet_title || "", text: "Leaflet" });
+      var holder = el("span", {}, credit);
+      map.attributionControl.setPrefix(holder.innerHTML);
+      if (words.outlines_credit) {
+        map.attributionControl.addAttribution(el("span", {}, document.createTextNode(words.outlines_credit)).innerHTML);
+      }
+    }
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close && words.close_popup) {
+        close.setAttribute("aria-label", words.close_popup);
+        close.setAttribute("title", words.close_popup);
+      }
+    });
+  }
+
+  window.EvnMaps = { layer: layer, trackLayers: trackLayers, localize: localize, fetchJSON: fetchJSON };
 })();

@@ -48,3 +48,23 @@ def test_matrix_agrees_with_scalar_distance():
     for i in range(2):
         for j in range(3):
             assert matrix[i, j] == pytest.approx(haversine_km(lat1[i], lon1[i], lat2[j], lon2[j]))
+
+
+# --- issue 17 point 5: one name per town, variants folded in search ---------------------
+
+
+def test_variant_folding_makes_the_common_and_the_official_form_equal():
+    from evangelists.text import fold_variants
+
+    for typed, official in [("梼原町", "檮原町"), ("桧原村", "檜原村"), ("竜ヶ崎市", "龍ケ崎市"),
+                            ("鯵ヶ沢町", "鰺ヶ沢町"), ("飯館村", "飯舘村")]:
+        assert fold_variants(typed) == fold_variants(official), (typed, official)
+    assert fold_variants("札幌市") == "札幌市"
+
+
+def test_the_gazetteer_stores_each_name_in_the_national_code_lists_form():
+    from evangelists.gazetteer import load_municipalities
+
+    names = {m.code: m.name for m in load_municipalities()}
+    assert names["394050"] == "檮原町"
+    assert not [name for name in names.values() if "梼" in name]
