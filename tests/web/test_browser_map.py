@@ -155,3 +155,40 @@ def test_a_small_map_draws_its_points_from_the_page_and_shows_names_as_text(site
     assert any(hostile in text for text in texts), texts
     assert page.locator(".leaflet-popup-content img, main img[src=x]").count() == 0
     assert problems == [] and page.external_requests == []
+
+
+def test_the_map_controls_speak_japanese_and_the_scale_shows_km_only(site, page_at):
+    """Issue 17 (14): Leaflet's own controls carry the UI language's words, and the scale
+    bar has no miles. Issue 17 (8): an evangelist's popup links to the record."""
+    base, coordinator = site
+    page = page_at(DESKTOP)
+    problems = watch_console(page)
+    sign_in(page, base, coordinator)
+    # Japanese is the default language (PRODUCT.md §2): no cookie needed.
+    page.goto(base + "/map?layers=evangelists&prefecture=01")
+    wait_until_drawn(page, ("evangelists",))
+    zoom_in, zoom_out = page.locator(".leaflet-control-zoom-in"), page.locator(".leaflet-control-zoom-out")
+    assert zoom_in.get_attribute("title") == "拡大" and zoom_out.get_attribute("title") == "縮小"
+    assert zoom_in.get_attribute("aria-label") == "拡大"
+    assert page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "レイヤー"
+    assert page.locator("[title='Zoom in'], [title='Zoom out'], [title='Layers']").count() == 0
+    scales = page.locator(".leaflet-control-scale-line")
+    assert scales.count() == 1 and re.search(r"\d+ k?m$", scales.inner_text())
+    credit = page.locator(".leaflet-control-attribution")
+    assert "国土数値情報" in credit.inner_text()
+    assert credit.locator("a[title='A JavaScript library for interactive maps']").count() == 0
+
+    # Zoom into the cluster until the evangelists' own pins show, then open one by keyboard.
+    for _ in range(6):
+        if page.locator(".map-pin-evangelist").count():
+            break
+        page.locator(".marker-cluster").first.click()
+        page.wait_for_timeout(400)
+    page.locator(".map-pin-evangelist").first.focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    link = popup.locator("a[href^='/coordinator/recruitment/']")
+    assert link.count() == 1 and link.inner_text() == "伝道師の記録を開く"
+    assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "ポップアップを閉じる"
+    assert problems == []
