@@ -22,6 +22,11 @@ How a map gets onto a page:
   one tag the template writes keeps the strict policy (no 'unsafe-inline') everywhere else.
   folium's header (a viewport meta that blocks zooming, ``<style>`` blocks sizing the map,
   Leaflet switches) is left out on purpose: ``static/css/app.css`` sizes ``.folium-map``.
+* Leaflet's own controls speak English and its scale shows miles: the page's words for
+  them travel in ``data-map-config`` (``controls``, translated here) and
+  ``EvnMaps.localize`` (static/js/maps.js) puts them on the zoom buttons, the layer
+  toggle, the popups' close button and the credit, and adds a metric-only scale
+  (``control_scale`` stays off: folium's would show miles too).
 * :func:`rendered` remembers what :func:`render_map` made (5–10 ms a map), per app, keyed
   on everything the map is built from: the builder's arguments (filters, and for the
   small maps the points themselves), the language and the script root. Nothing

@@ -9,9 +9,9 @@ Source: the national land numerical information, administrative areas (国土数
 行政区域データ N03, Ministry of Land, Infrastructure, Transport and Tourism), 2021-01-01
 edition, dissolved to prefectures and simplified to 1 % by SmartNews Media Research
 Institute: ``data/municipality/geojson/s0010/prefectures.json`` in the public GitHub
-repository smartnews-smri/japan-topography (47 features, property ``N03_001`` = the
-prefecture's name, 736 rings, 61,033 positions, 2,384,869 bytes). See static/geo/README.md
-for the terms and the credit line.
+repository smartnews-smri/japan-topography, commit 955608ab585a (47 features, property
+``N03_001`` = the prefecture's name, 736 rings, 61,033 positions, 2,384,869 bytes). See
+static/geo/README.md for the terms and the credit line.
 
 What the script does:
 
@@ -63,9 +63,10 @@ from evangelists.gazetteer import (  # noqa: E402
 
 OUTPUT = REPO_ROOT / "static" / "geo" / "prefectures.geojson"
 
-# 0.004° is about 400 m, under one screen pixel at zoom 7 and a little over one at zoom 9.
-# With the 2021 N03 s0010 source it keeps 1,739 of the 1,741 town halls inside their own
-# outline (the two outside are within 200 m of the coast) at about a tenth of the source's size.
+# 0.015° is about 1.5 km: about one screen pixel at zoom 6, the national view, where the
+# outlines matter most (the choropleth). Rings near a town hall are simplified less (see
+# build_features), so all 1,741 town halls stay inside their own outline. Measured with the
+# 2021 source: 0.004° gives 333,733 bytes, 0.01° 187,188 bytes, 0.015° 153,089 bytes.
 SIMPLIFY_TOLERANCE_DEGREES = 0.015
 MAX_BYTES = 290_000
 DECIMALS = 3

@@ -100,7 +100,7 @@ def municipality(code: str):
         map=rendered(place_map, place_of(municipality), [c.as_point() for c in communities],
                      [e.as_point() for e in evangelists]),
         # Popups here name no prefecture, and topics only as evangelists' skills.
-        config=map_config(list_topics() if evangelists else [], [], current_language()),
+        config=map_config(list_topics() if evangelists else [], [], current_language(), staff=coordinator),
     )
 
 

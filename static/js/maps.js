@@ -8,7 +8,9 @@
  * community called "<b>" stays text.
  *
  * The page gives what popups need in `data-map-config` on the `.map-frame` element:
- * {lang, urls: {municipality, request, municipalities_in}, labels: {...}, text: {...}}.
+ * {lang, urls: {municipality, request, municipalities_in, evangelist (staff pages only)},
+ *  labels: {...}, text: {...}, controls: {...}}. `localize(map)` puts `controls`' words on
+ * Leaflet's own buttons and adds a kilometre-only scale.
  */
 (function () {
   "use strict";

@@ -215,7 +215,7 @@ def test_town_halls_lie_inside_their_own_prefectures_outline(features, municipal
 
 
 def test_no_town_hall_lies_inside_another_prefectures_outline(features, municipalities):
-    """The sharper check on the code mapping: a town hall that lands on japanmap's land at
+    """The sharper check on the code mapping: a town hall that lands on an outline at
     all lands in its own prefecture."""
     boxed = [(feature["properties"]["code"], box(feature["geometry"]), feature["geometry"])
              for feature in features]

@@ -90,6 +90,9 @@ def test_evangelist_popups_link_to_the_record_on_the_staff_map_only(app, client,
     assert "evangelist" not in public_config["urls"]
     public_network = map_config_of(client.get("/network").get_data(as_text=True))
     assert "evangelist" not in public_network["urls"]
+    # The municipality page's small map shows nearby evangelists to staff: linked there too.
+    staff_page = map_config_of(coordinator_client.get("/municipalities/011002").get_data(as_text=True))
+    assert staff_page["urls"]["evangelist"] == "/coordinator/recruitment/__ID__"
 
 
 def test_the_community_page_has_its_small_map_with_the_name_as_data_only(coordinator_client, db):
