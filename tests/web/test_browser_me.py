@@ -72,8 +72,14 @@ def test_the_buttons_on_my_page_are_big_enough_for_a_finger(evangelist_with_work
 def test_checkbox_and_radio_borders_stand_out_from_the_page(evangelist_with_work, page_at):
     page = signed_in_phone(page_at, evangelist_with_work)
     accepted = evangelist_with_work["accepted"]
+    page.goto(evangelist_with_work["base"] + "/request")  # the town's form: topics to tick
+    assert_border_contrast(page, "input[type=checkbox]:not(:checked)")
     page.goto(evangelist_with_work["base"] + f"/me/assignments/{accepted.id}/visits/new")
-    for selector in ("input[type=checkbox]:not(:checked)", "input[type=radio]:not(:checked)"):
+    assert_border_contrast(page, "input[type=checkbox]:not(:checked)", "input[type=radio]:not(:checked)")
+
+
+def assert_border_contrast(page, *selectors):
+    for selector in selectors:
         control = page.locator(f"main {selector}.form-check-input").first
         border, background = control.evaluate(
             "e => { const s = getComputedStyle(e); return [s.borderTopColor, getComputedStyle(document.body).backgroundColor]; }")
