@@ -87,6 +87,12 @@ def _respond(assignment: Assignment, accept: bool, reason: str | None, success: 
 # --- visits ---------------------------------------------------------------------------
 
 
+def _back_to(assignment: Assignment):
+    """After a visit is saved: my page, at the assignment's card, where the visit now
+    shows and the next step (another visit, completing) is."""
+    return redirect(url_for("evangelist.home", _anchor=f"assignment-{assignment.id}"))
+
+
 def _my_visit(visit_id: int) -> Visit:
     """One of the signed-in evangelist's own visits; anyone else's is a plain 404."""
     visit = get_visit(visit_id)
@@ -106,13 +112,13 @@ def new_visit(assignment_id: int):
     form = VisitForm(list_topics())
     if form.validate_on_submit():
         try:
-            visit = log_visit(current_user, assignment, form.data_for_service(), address=client_address(),
-                              today=today_in_japan())
+            log_visit(current_user, assignment, form.data_for_service(), address=client_address(),
+                      today=today_in_japan())
         except VisitRefused as refused:
             flash_refusal(refused)
         else:
             flash(_("Visit saved. Thank you!"), "success")
-            return redirect(url_for("evangelist.visit", visit_id=visit.id))
+            return _back_to(assignment)
     elif request.method == "GET":
         form.topics.data = [t.slug for t in assignment.request.topics]
     status = 422 if form.errors else 200
@@ -137,7 +143,7 @@ def visit(visit_id: int):
             flash_refusal(refused)
         else:
             flash(_("Visit updated."), "success")
-            return redirect(url_for("evangelist.visit", visit_id=visit.id))
+            return _back_to(visit.assignment)
     status = 422 if form.errors else 200
     return render_template("_visit_form.html", form=form, assignment=visit.assignment, visit=visit,
                            deadline=edit_deadline(visit)), status

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from flask import (
+    Response,
     abort,
     current_app,
     jsonify,
@@ -50,6 +54,7 @@ from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.gazetteer import is_valid_lg_code
 
 ONE_YEAR = 365 * 24 * 3600
+ONE_WEEK = 7 * 24 * 3600
 NEARBY_KM = DEFAULT_GAP_KM  # "nearby" on a municipality's page: the coverage radius
 
 
@@ -171,3 +176,23 @@ def healthz():
         current_app.logger.error("health check: database unreachable: %s", error)
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok")
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """The site's icon where browsers, bookmarks and feed readers look for it unasked.
+    Pages link static/favicon.svg themselves (base.html); this is its ICO twin, built from
+    it by scripts/build_favicon.py. Public for a week, with an ETag: it is the same for
+    everyone (signed-in users get no-store like every answer to them, app/security.py)."""
+    response = Response(_favicon_bytes(), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_WEEK
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@functools.cache
+def _favicon_bytes() -> bytes:
+    # Read once and kept (3 KB): no file handle per request.
+    return (Path(current_app.static_folder) / "favicon.ico").read_bytes()

@@ -83,8 +83,8 @@ class Home:
 
 
 def home_of(user: User) -> Home:
-    """The user's profile and assignments, each assignment with its request (town and
-    topics) and visits (and outcomes) loaded: a fixed number of queries."""
+    """The user's profile and assignments, each assignment with its request (town,
+    prefecture and topics) and visits (and outcomes) loaded: a fixed number of queries."""
     profile = profile_of(user)
     if profile is None:
         return Home(None)
@@ -92,7 +92,8 @@ def home_of(user: User) -> Home:
         sa.select(Assignment)
         .where(Assignment.evangelist_id == profile.id)
         .options(
-            selectinload(Assignment.request).selectinload(SupportRequest.municipality),
+            selectinload(Assignment.request).selectinload(SupportRequest.municipality)
+            .selectinload(Municipality.prefecture),
             selectinload(Assignment.request).selectinload(SupportRequest.topics),
             selectinload(Assignment.visits).selectinload(Visit.outcomes),
         )

@@ -33,6 +33,7 @@ ACCESS = {
     "public.municipality": ("GET", PUBLIC),
     "public.set_language": ("POST", PUBLIC),
     "public.healthz": ("GET", PUBLIC),
+    "public.favicon": ("GET", PUBLIC),
     "auth.login": ("GET", PUBLIC),
     "auth.second_factor": ("GET", PUBLIC),
     "auth.set_up_second_factor": ("GET", PUBLIC),

@@ -57,7 +57,7 @@ def test_the_demo_evangelist_logs_a_visit_on_a_phone_and_the_town_becomes_active
     page.locator("input[name='outcomes-0-evidence_url']").fill("https://example.jp/opendata")
     with page.expect_navigation():
         page.get_by_role("button", name="訪問を保存").click()
-    assert "/me/visits/" in page.url
+    assert f"/me/#assignment-{proposal.id}" in page.url  # back at the assignment's card
 
     page.goto(demo_site + f"/municipalities/{town.code}")
     facts = page.locator("dl.facts").inner_text()

@@ -269,13 +269,13 @@ def test_a_town_asks_a_coordinator_assigns_and_the_evangelist_makes_it_active(wo
     summary.fill("推奨データセットの公開手順と CC BY の付け方を説明し、その場で最初のデータを公開しました。")
     with phone.expect_navigation():
         phone.get_by_role("button", name="訪問を保存").click()
-    assert re.search(r"/me/visits/\d+$", phone.url)
+    # Back on my page, at the assignment's card, with the confirmation (issue 17.7).
+    assert re.search(r"/me/#assignment-\d+$", phone.url)
     expect(phone.get_by_role("alert")).to_contain_text("訪問を保存しました")
+    expect(phone.locator(".assignment:target .saved-note")).to_be_visible()
     assert fits(phone)
-    checks.scan(phone, "visit saved (editable)")
+    checks.scan(phone, "visit saved, on my page")
 
-    with phone.expect_navigation():
-        phone.get_by_role("link", name="マイページ").first.click()
     expect(mine.locator(".visits")).to_contain_text("オープンデータ公開済み")
     with phone.expect_navigation():
         mine.get_by_role("button", name="完了にする").click()
@@ -316,7 +316,7 @@ def test_a_town_asks_a_coordinator_assigns_and_the_evangelist_makes_it_active(wo
         "request with ranked suggestions", "request triaged", "batch plan", "request assigned",
         "status page (assigned)",
         "sign in (phone)", "my page with a proposal", "my page, accepted", "visit form",
-        "visit form with an error", "visit saved (editable)", "my page, completed",
+        "visit form with an error", "visit saved, on my page", "my page, completed",
         "municipality (public)", "municipality (coordinator)", "municipality (evangelist, phone)",
         "status page (completed)",
     ]

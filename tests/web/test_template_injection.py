@@ -267,7 +267,8 @@ def crawl(app, client, urls, text) -> dict[str, str]:
     bodies, problems = {}, []
     for url in urls:
         response = client.get(url)
-        body = response.get_data(as_text=True)
+        # An image (the favicon) holds nothing anyone typed, and is not text.
+        body = "" if response.mimetype.startswith("image/") else response.get_data(as_text=True)
         if response.status_code >= 500:
             problems.append(f"{url}: {response.status_code}")
         traces = leftovers(body, text)
