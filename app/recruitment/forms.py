@@ -92,6 +92,8 @@ class NominationForm(_PersonMixin, BaseForm):
         description=_l("Why they are nominated, who knows them. Seen by coordinators only."),
     )
     save = SubmitField(_l("Nominate"))
+    # One per form shown: a second POST of the same form finds the candidate the first made.
+    nonce = HiddenField()
 
     def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +112,7 @@ class NominationForm(_PersonMixin, BaseForm):
             email=(self.email.data or "").strip() or None,
             skills=tuple(self.skills.data or ()),
             note=self.note.data or "",
+            nonce=self.nonce.data or None,
         )
 
 
@@ -186,6 +189,9 @@ class AppointForm(BaseForm):
 
 class MoveForm(BaseForm):
     target = HiddenField(validators=[DataRequired()])
+    # What happens to the open assignments of someone paused or retired: asked on a
+    # confirmation page when they hold any ("hand_back" to the queue, or "keep" on a pause).
+    open_assignments = HiddenField()
 
 
 class BoardFilterForm(BaseForm):
