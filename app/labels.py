@@ -33,7 +33,8 @@ LABELS = {
         "requested": _l("Requested help"),
         "assigned": _l("Evangelist in charge"),
         "visited": _l("Visited"),
-        "active": _l("Publishing open data after support"),
+        # Reached after an outcome that starts open data, or from the national survey.
+        "active": _l("Started publishing"),
     },
     "community_status": {
         "active": _l("Active"),

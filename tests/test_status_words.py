@@ -35,7 +35,7 @@ def test_each_kind_of_thing_has_its_own_word_in_japanese(app):
     assert ja["community_status"]["active"] == "活動中"
     assert ja["evangelist_status"]["active"] == "稼働中"
     assert ja["user_status"]["active"] == "利用可能"
-    assert ja["engagement_stage"]["active"] == "支援を経て公開中"
+    assert ja["engagement_stage"]["active"] == "公開開始"
     assert ja["community_status"]["dormant"] != ja["evangelist_status"]["paused"]
     all_words = {text for vocabulary in ja.values() for text in vocabulary.values()}
     assert "未接触" not in all_words
@@ -55,7 +55,7 @@ def town_facts(client, code: str) -> str:
         ("non_active", "requested", ("未着手", "支援依頼あり"), ()),
         ("non_active", "assigned", ("未着手", "伝道師が担当"), ()),
         ("non_active", "visited", ("未着手", "訪問済み"), ()),
-        ("active", "active", ("オープンデータ公開済み", "支援を経て公開中"), ("活動中",)),
+        ("active", "active", ("オープンデータ公開済み", "公開開始"), ("活動中",)),
     ],
 )
 def test_a_towns_page_says_what_is_true_of_it(client, db, gazetteer, open_data, stage, shown, not_shown):
