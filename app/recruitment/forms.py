@@ -6,6 +6,8 @@ message per field says what is expected.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -62,6 +64,10 @@ def _person_choices(form, prefectures, municipalities, communities, topics, loca
     form.skills.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
 
 
+# What secrets.token_urlsafe(24) makes, with room to spare (the column holds 64).
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 class NominationForm(_PersonMixin, BaseForm):
     family_name = StringField(
         _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
@@ -112,7 +118,8 @@ class NominationForm(_PersonMixin, BaseForm):
             email=(self.email.data or "").strip() or None,
             skills=tuple(self.skills.data or ()),
             note=self.note.data or "",
-            nonce=self.nonce.data or None,
+            # Only a value this site could have made counts (a hand-made one is no nonce).
+            nonce=self.nonce.data if _NONCE.fullmatch(self.nonce.data or "") else None,
         )
 
 
