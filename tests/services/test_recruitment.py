@@ -461,3 +461,22 @@ def test_an_edit_changes_names_community_and_skills(db, world):
     assert stored.family_name == "新姓" and stored.home_community.name == "Code for Aomori"
     assert [t.slug for t in stored.skills] == ["hackathons"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic)) > 1
+
+
+def test_two_copies_of_a_nomination_racing_make_one_candidate(db, world, monkeypatch):
+    """The second copy passed its check before the first was saved: the unique nonce
+    stops it, and it returns the first copy's candidate."""
+    from app.services import recruitment
+
+    first = nominate(world["coordinator"], nomination(nonce="form-race"))
+    looked_up = []
+    real = recruitment._nominated_with
+
+    def late(nonce):  # the first look-up happens before the other copy is saved
+        looked_up.append(nonce)
+        return None if len(looked_up) == 1 else real(nonce)
+
+    monkeypatch.setattr(recruitment, "_nominated_with", late)
+    second = nominate(world["coordinator"], nomination(nonce="form-race"))
+    assert second.id == first.id and len(looked_up) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 1
