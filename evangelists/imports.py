@@ -239,9 +239,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 # Words for the survey's status, after ``value_key``.
 OPEN_DATA_STATUS_WORDS: dict[str, str] = {
     **{w: "active" for w in ("active", "取組済", "取組済み", "取り組み済み", "取組み済み", "公開済",
-                             "公開済み", "実施済", "実施済み", "済", "済み", "○", "◯", "〇")},
+                             "公開済み", "実施済", "実施済み", "済", "済み", "○", "◯", "〇",
+                             # the words of an export for people (app.labels)
+                             "オープンデータ公開済み", "open_data_published")},
     **{w: "non_active" for w in ("non_active", "nonactive", "not_active", "inactive", "未着手",
-                                 "未取組", "未取り組み", "未実施", "未公開", "未", "×")},
+                                 "未取組", "未取り組み", "未実施", "未公開", "未", "×", "not_yet_started")},
 }
 COMMUNITY_STATUS_WORDS: dict[str, str] = {
     **{w: "active" for w in ("active", "活動中", "アクティブ")},

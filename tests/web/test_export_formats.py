@@ -173,3 +173,13 @@ def test_japanese_headers_are_names_the_import_accepts_where_it_reads_the_column
                             ("municipality_code", "municipality_code"), ("community_name", "community"),
                             ("skills", "skills"), ("email", "email")):
         assert accepted["candidates"][header_key(people[column])] == read_as
+
+
+def test_the_municipality_list_in_japanese_imports_as_a_survey_once_it_has_a_date(coordinator_client, db, network):
+    db.session.execute(sa.update(Municipality).where(Municipality.code == "011002").values(open_data_status="active"))
+    db.session.commit()
+    text = coordinator_client.get(URL.format("municipalities") + "?prefecture=01").get_data().decode("utf-8-sig")
+    lines = text.splitlines()
+    dated = "\r\n".join([lines[0] + ",基準日", *(line + ",2024/3/31" for line in lines[1:])])
+    report = imports.dry_run("municipality_status", dated.encode("utf-8-sig"))
+    assert report.problems == () and report.rows == len(lines) - 1
