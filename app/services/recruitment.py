@@ -265,13 +265,6 @@ class MoveResult:
         return self.evangelist.user
 
 
-def open_assignments(evangelist: Evangelist) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Assignment)
-        .where(Assignment.evangelist_id == evangelist.id, Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
-    )
-
-
 # Moves after which an evangelist should not hold open work without a decision about it.
 HAND_BACK_TARGETS = ("paused", "retired")
 # What a coordinator may decide for the open assignments on each such move: a paused
