@@ -24,12 +24,17 @@ LABELS = {
         "active": _l("Open data published"),
         "non_active": _l("Not yet started"),
     },
+    # The town's relation to the programme, not its open data (that is the column above):
+    # a town that publishes on its own and never asked is "no request yet", not "no contact".
+    # One word per thing across the status vocabularies (a test holds it): "Active" is a
+    # community's, "In service" an evangelist's, "Can sign in" an account's.
     "engagement_stage": {
-        "none": _l("No contact yet"),
+        "none": _l("No request yet"),
         "requested": _l("Requested help"),
-        "assigned": _l("Evangelist assigned"),
+        "assigned": _l("Evangelist in charge"),
         "visited": _l("Visited"),
-        "active": _l("Active"),
+        # Reached after an outcome that starts open data, or from the national survey.
+        "active": _l("Started publishing"),
     },
     "community_status": {
         "active": _l("Active"),
@@ -43,7 +48,7 @@ LABELS = {
     },
     "evangelist_status": {
         "candidate": _l("Candidate"),
-        "active": _l("Active"),
+        "active": _l("In service"),
         "paused": _l("Paused"),
         "retired": _l("Retired"),
     },
@@ -54,7 +59,7 @@ LABELS = {
     },
     # Derived, not stored: see app.services.admin.user_status.
     "user_status": {
-        "active": _l("Active"),
+        "active": _l("Can sign in"),
         "invited": _l("Invited, no password yet"),
         "deactivated": _l("Deactivated"),
     },
@@ -92,7 +97,7 @@ LABELS = {
     "assignment_status": {
         "proposed": _l("Proposed"),
         "accepted": _l("Accepted"),
-        "completed": _l("Completed"),
+        "completed": _l("Assignment completed"),
         "declined": _l("Declined"),
         "cancelled": _l("Cancelled"),
     },

@@ -42,6 +42,7 @@ MESSAGES = {
     "past_date": _l("Choose today or a later date, or leave it empty."),
     "status_locked": _l("Only a coordinator can change your status."),
     "community.unchanged": _l("The community already has this status."),
+    "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
     # Why a status change was refused (evangelists.lifecycle reasons).
     "transition.unknown_status": _l("That status does not exist."),

@@ -29,7 +29,8 @@ Three kinds of file (``KINDS``):
 ``candidates``
     ``family_name`` (姓), ``given_name`` (名), ``municipality_code`` (the home municipality),
     all required; ``community`` (the name of an existing community), ``skills`` (topic tags
-    of ``evangelists.vocabulary.TOPICS`` by slug, separated by ``;``), ``email``. A person
+    of ``evangelists.vocabulary.TOPICS`` by slug or by name in either language, separated
+    by ``;``), ``email``. A person
     is the same person when family name, given name and home municipality match.
 
 Files are UTF-8 (with or without a byte-order mark) or Shift_JIS (Windows code page 932,
@@ -58,7 +59,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 from evangelists.gazetteer import is_valid_lg_code, lg_code
 from evangelists.lifecycle import advance_engagement
-from evangelists.vocabulary import COMMUNITY_STATUSES, OPEN_DATA_STATUSES, TOPIC_SLUGS
+from evangelists.vocabulary import COMMUNITY_STATUSES, OPEN_DATA_STATUSES, TOPIC_SLUGS, TOPICS
 
 KINDS = ("municipality_status", "communities", "candidates")
 
@@ -238,9 +239,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 # Words for the survey's status, after ``value_key``.
 OPEN_DATA_STATUS_WORDS: dict[str, str] = {
     **{w: "active" for w in ("active", "取組済", "取組済み", "取り組み済み", "取組み済み", "公開済",
-                             "公開済み", "実施済", "実施済み", "済", "済み", "○", "◯", "〇")},
+                             "公開済み", "実施済", "実施済み", "済", "済み", "○", "◯", "〇",
+                             # the words of an export for people (app.labels)
+                             "オープンデータ公開済み", "open_data_published")},
     **{w: "non_active" for w in ("non_active", "nonactive", "not_active", "inactive", "未着手",
-                                 "未取組", "未取り組み", "未実施", "未公開", "未", "×")},
+                                 "未取組", "未取り組み", "未実施", "未公開", "未", "×", "not_yet_started")},
 }
 COMMUNITY_STATUS_WORDS: dict[str, str] = {
     **{w: "active" for w in ("active", "活動中", "アクティブ")},
@@ -453,12 +456,18 @@ def _url(text: str) -> str:
     return value
 
 
+# A topic's name in either language, as an export for people writes it, read as its slug.
+_TOPIC_NAMES = {value_key(name): t.slug for t in TOPICS for name in (t.name_ja, t.name_en)}
+
+
 def _skills(text: str, topics: Collection[str]) -> tuple[str, ...]:
     slugs = []
     for part in unicodedata.normalize("NFKC", text).split(SKILL_SEPARATOR):
         slug = part.strip().casefold()
         if not slug:
             continue
+        if slug not in topics:
+            slug = _TOPIC_NAMES.get(value_key(part), slug)
         if slug not in topics:
             raise CellError("unknown_topic", value=part.strip())
         if slug not in slugs:

@@ -14,7 +14,11 @@ MUNICIPALITY_KINDS = ("city", "designated_city", "special_ward", "town", "villag
 
 OPEN_DATA_STATUSES = ("active", "non_active")
 
-# A municipality's engagement with the programme, driven by the request workflow.
+# A municipality's engagement with the programme, driven by the request workflow: "none"
+# means no request yet (not "no open data": that is OPEN_DATA_STATUSES, a separate fact, so
+# a town publishing on its own is open-data "active" at stage "none"); "assigned" comes when
+# an evangelist accepts; "active" when an outcome starts open data or the survey says so.
+# Each status vocabulary has words of its own (app.labels; tests/test_status_words.py).
 ENGAGEMENT_STAGES = ("none", "requested", "assigned", "visited", "active")
 
 COMMUNITY_STATUSES = ("active", "dormant")

@@ -31,7 +31,7 @@ COLUMN_HELP = {
     ("communities", "name"): _l("A community with the same name is updated; any other name is created."),
     ("communities", "municipality_code"): _l("The community’s home municipality (local government code)."),
     ("communities", "website"): _l("Starting with http:// or https://."),
-    ("communities", "status"): _l("active (活動中) or dormant (休止中)."),
+    ("communities", "status"): _l("active (活動中) or dormant (休眠中)."),
     ("communities", "member_count"): _l("A whole number."),
     ("communities", "contact_email"): _l("The community’s contact address."),
     ("communities", "description"): _l("Free text."),

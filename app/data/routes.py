@@ -29,7 +29,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.data import bp
+from app.data import bp, columns
+from app.data.columns import FORMAT_PARAMETER, FORMATS
 from app.data.forms import (
     COLUMN_HELP,
     EXPORT_LABELS,
@@ -38,6 +39,7 @@ from app.data.forms import (
     ImportForm,
 )
 from app.decorators import role_required
+from app.i18n import current_language
 from app.labels import ENCODING_LABELS, KIND_LABELS
 from app.messages import filter_message, notice_message, problem_message
 from app.services import exports, imports
@@ -79,11 +81,22 @@ def _too_large(_error):
 @bp.get("/export/<dataset>.csv")
 @role_required(*STAFF)
 def export(dataset: str):
-    """The list ``dataset`` as CSV, with the list's own filters from the query string."""
+    """The list ``dataset`` as CSV, with the list's own filters from the query string:
+    headers and values in the user's language, or with ``?format=codes`` the column names
+    and stored codes for other systems (see ``app.data.columns``)."""
     if dataset not in exports.KINDS:
         abort(404, description=_("There is no export called “%(name)s”.", name=dataset))
+    style = request.args.get(FORMAT_PARAMETER) or "labels"
+    if style not in FORMATS:
+        abort(400, description=_("The format “%(value)s” does not exist: use “labels” (headers and words for "
+                                 "people) or “codes” (column names and codes for other systems).", value=style))
+    readable = {}
+    if style == "labels":
+        locale = current_language()
+        readable = {"header": columns.headers(dataset, exports.EXPORTS[dataset].columns, locale),
+                    "present": columns.presenter(dataset, locale, list_topics())}
     try:
-        chunks = exports.export_csv(dataset, request.args)
+        chunks = exports.export_csv(dataset, request.args, **readable)
     except exports.BadFilter as error:
         abort(400, description=filter_message(error))
     response = Response(stream_with_context(chunks), mimetype="text/csv")

@@ -160,6 +160,9 @@ class Evangelist(TimestampMixin, db.Model):
     # Self-reported, optional, used only for diversity statistics (PRODUCT.md §3).
     age_band: Mapped[str | None] = mapped_column(choice(AGE_BANDS, "age_band"))
     gender: Mapped[str | None] = mapped_column(choice(GENDERS, "gender"))
+    # The nomination form's one-time value: the same form sent twice (a double click)
+    # makes one candidate.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     user: Mapped[User | None] = relationship(back_populates="evangelist")
     home_municipality: Mapped[Municipality] = relationship()

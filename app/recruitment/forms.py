@@ -6,6 +6,8 @@ message per field says what is expected.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -62,6 +64,10 @@ def _person_choices(form, prefectures, municipalities, communities, topics, loca
     form.skills.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
 
 
+# What secrets.token_urlsafe(24) makes, with room to spare (the column holds 64).
+_NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 class NominationForm(_PersonMixin, BaseForm):
     family_name = StringField(
         _l("Family name"), validators=[DataRequired(message=_l("Enter the family name.")), Length(max=PERSON_NAME_MAX)],
@@ -92,6 +98,8 @@ class NominationForm(_PersonMixin, BaseForm):
         description=_l("Why they are nominated, who knows them. Seen by coordinators only."),
     )
     save = SubmitField(_l("Nominate"))
+    # One per form shown: a second POST of the same form finds the candidate the first made.
+    nonce = HiddenField()
 
     def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,6 +118,8 @@ class NominationForm(_PersonMixin, BaseForm):
             email=(self.email.data or "").strip() or None,
             skills=tuple(self.skills.data or ()),
             note=self.note.data or "",
+            # Only a value this site could have made counts (a hand-made one is no nonce).
+            nonce=self.nonce.data if _NONCE.fullmatch(self.nonce.data or "") else None,
         )
 
 
@@ -186,6 +196,9 @@ class AppointForm(BaseForm):
 
 class MoveForm(BaseForm):
     target = HiddenField(validators=[DataRequired()])
+    # What happens to the open assignments of someone paused or retired: asked on a
+    # confirmation page when they hold any ("hand_back" to the queue, or "keep" on a pause).
+    open_assignments = HiddenField()
 
 
 class BoardFilterForm(BaseForm):

@@ -3,6 +3,7 @@ and one evangelist as a coordinator sees them (``/coordinator/recruitment/<id>``
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
 from app.mail import mail_configured, password_link, send_password_link
+from app.messages import flash_refusal
 from app.models import Evangelist
 from app.page_cache import cached_page
 from app.recruitment import bp
@@ -32,7 +34,9 @@ from app.services import accounts
 from app.services.communities import LocationRefused, get_community, list_communities
 from app.services.geography import list_prefectures
 from app.services.recruitment import (
+    HAND_BACK_TARGETS,
     MOVE_VERBS,
+    OPEN_WORK_CHOICES,
     BoardFilters,
     MoveResult,
     RecruitmentRefused,
@@ -43,7 +47,7 @@ from app.services.recruitment import (
     is_appointment,
     move_evangelist,
     nomination_of,
-    open_assignments,
+    open_assignment_list,
     recruitment_board,
     transition_refusal,
     update_evangelist,
@@ -136,6 +140,7 @@ def nominate():
     form = NominationForm(data=data, prefectures=prefectures, municipalities=towns,
                           communities=list_communities(), topics=list_topics(), locale=current_language())
     if not posted:
+        form.nonce.data = secrets.token_urlsafe(24)  # one per form shown: see nominate_candidate
         return render_template("recruitment/nominate.html", form=form)
     if request.form.get("action") == "prefecture":
         return render_template("recruitment/nominate.html", form=form, focus="municipality")
@@ -320,18 +325,31 @@ def move(evangelist_id: int):
     target = form.target.data
     if is_appointment(person.status, target):
         return redirect(url_for("recruitment.appoint", evangelist_id=person.id))
+    choice = form.open_assignments.data or None
+    if target in HAND_BACK_TARGETS and transition_refusal(person.status, target) is None:
+        waiting = open_assignment_list(person)
+        if waiting and choice not in OPEN_WORK_CHOICES[target]:
+            # Ask first: what happens to the work they hold?
+            return render_template("recruitment/confirm_move.html", person=person, target=target,
+                                   assignments=waiting, choices=OPEN_WORK_CHOICES[target],
+                                   next=request.form.get("next") or "")
     try:
-        result = move_evangelist(current_user, person, target, address=client_address(), today=today_in_japan())
+        result = move_evangelist(current_user, person, target, address=client_address(), today=today_in_japan(),
+                                 open_work=choice)
     except TransitionRefused as refused:
         flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    except RecruitmentRefused as refused:
+        flash_refusal(refused)
         return redirect(back)
     flash(_("%(name)s: %(before)s → %(after)s.", name=person.display_name,
             before=label("evangelist_status", result.previous), after=label("evangelist_status", target)),
           "success")
-    if target == "retired":
-        waiting = open_assignments(person)
-        if waiting:
-            flash(ngettext("%(name)s still has %(num)s open assignment; reassign it if needed.",
-                           "%(name)s still has %(num)s open assignments; reassign them if needed.",
-                           waiting, name=person.display_name), "warning")
+    if result.handed_back:
+        flash(ngettext("%(num)s open assignment was cancelled and its request is back in the queue.",
+                       "%(num)s open assignments were cancelled and their requests are back in the queue.",
+                       len(result.handed_back)), "info")
+    elif result.kept:
+        flash(ngettext("%(name)s keeps %(num)s open assignment.", "%(name)s keeps %(num)s open assignments.",
+                       result.kept, name=person.display_name), "info")
     return redirect(back)

@@ -10,6 +10,9 @@ A text cell that Excel would run as a formula (starting with ``=``, ``+``, ``-``
 a tab or a carriage return) gets a leading ``'``: request messages come from the public.
 
 Column names are stable: a column may be added at the end, never renamed or removed.
+That is the machine format. People get the same columns with headers and values in their
+language (``header`` and ``present`` of ``export_csv``; the web layer makes them, see
+``app.data.columns``).
 
 ``municipalities`` (filters of the public list: q, prefecture, open_data_status,
 engagement_stage, kind; ordered by code)
@@ -88,7 +91,8 @@ from evangelists.vocabulary import (
 
 BOM = "\ufeff"
 CHUNK_SIZE = 500
-IGNORED_PARAMETERS = frozenset({"page"})
+# "page" of a list; "format" is read by the web layer (app.data.columns.FORMAT_PARAMETER).
+IGNORED_PARAMETERS = frozenset({"page", "format"})
 # What the municipality list's search box accepts (app.public.forms).
 MAX_QUERY_LENGTH = MUNICIPALITY_QUERY_MAX
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -113,29 +117,40 @@ class Export:
 
 
 def export_csv(kind: str, args: Mapping[str, str], *, tz: tzinfo = PROGRAMME_ZONE,
-               chunk_size: int = CHUNK_SIZE) -> Iterator[str]:
+               chunk_size: int = CHUNK_SIZE, header: Mapping[str, str] | None = None,
+               present: Callable[[str, object], object] | None = None) -> Iterator[str]:
     """The CSV text of the ``kind`` export for the query parameters ``args``, as a
     generator of chunks (the first starts with the BOM and the header). The filters are
     checked now, so a bad one raises ``BadFilter`` before the response starts; rows are
-    read ``chunk_size`` at a time while the generator is consumed."""
+    read ``chunk_size`` at a time while the generator is consumed.
+
+    By default the header is the column names and the values are the stored codes (the
+    machine format). ``header`` maps column names to the header to write instead;
+    ``present(column, value)`` turns a value into what is written (a word instead of a
+    code), before ``cell`` writes it."""
     export = EXPORTS[kind]
     filters = _read_filters(kind, export.parameters, args)
-    return _stream(export, export.query(filters), tz, chunk_size)
+    return _stream(export, export.query(filters), tz, chunk_size, header, present)
 
 
 def filename(kind: str, today: date) -> str:
     return f"{kind}-{today.isoformat()}.csv"
 
 
-def _stream(export: Export, stmt: sa.Select, tz: tzinfo, chunk_size: int) -> Iterator[str]:
+def _stream(export: Export, stmt: sa.Select, tz: tzinfo, chunk_size: int,
+            header: Mapping[str, str] | None, present: Callable[[str, object], object] | None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(export.columns)
+    writer.writerow([header.get(c, c) for c in export.columns] if header else export.columns)
     yield BOM + _drain(buffer)
     result = db.session.scalars(stmt.execution_options(yield_per=chunk_size))
+    columns = export.columns
     for partition in result.partitions():
         for item in partition:
-            writer.writerow([cell(v, tz) for v in export.row(item, tz)])
+            values = export.row(item, tz)
+            if present is not None:
+                values = [present(c, v) for c, v in zip(columns, values, strict=True)]
+            writer.writerow([cell(v, tz) for v in values])
         yield _drain(buffer)
 
 

@@ -97,7 +97,9 @@ class RecruitmentRefused(Refused, ValueError):
     """A nomination, edit or move that is refused. ``field`` names the form field,
     ``reason`` is one of ``required``, ``too_long``, ``unknown``, ``bad_email``, ``date_required``,
     ``future_date``, ``email_required``, ``email_taken``, ``account_deactivated``,
-    ``appointment_needed`` (a move to active that must go through the appointment form)."""
+    ``appointment_needed`` (a move to active that must go through the appointment form),
+    ``decision_required`` (a pause or retirement of someone holding open assignments, with
+    no decision about them)."""
 
     scope = "recruitment"
 
@@ -114,6 +116,7 @@ class NominationInput:
     email: str | None = None
     skills: tuple[str, ...] = ()
     note: str = ""
+    nonce: str | None = None  # the form's one-time value (see nominate)
 
 
 def _name(value: str, field_name: str) -> str:
@@ -161,7 +164,15 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
 
     The e-mail address and the note have no column of their own on a candidate: they are
     kept in the ``evangelist.nominated`` audit event (see :func:`nomination_of`), from which
-    the appointment form takes the address."""
+    the appointment form takes the address.
+
+    ``data.nonce`` is the form's one-time value: the same form sent again (a double click,
+    the back button) returns the candidate the first one made instead of another, also
+    when both arrive at once (the column is unique; the loser finds the winner's row)."""
+    if data.nonce:
+        existing = _nominated_with(data.nonce)
+        if existing is not None:
+            return existing
     family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
     municipality = municipality_by_code(data.municipality_code)
     if municipality is None:
@@ -177,16 +188,36 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
             family_name=family, given_name=given, status="candidate", user=None,
             home_municipality=municipality, lat=municipality.lat, lon=municipality.lon,
             location_source="municipality", home_community=community, skills=skills,
+            form_nonce=data.nonce or None,
         )
         db.session.add(evangelist)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same form's other copy was saved first.
+        db.session.rollback()
+        existing = _nominated_with(data.nonce) if data.nonce else None
+        if existing is None:
+            raise
+        return existing
     record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
         "family_name": family, "given_name": given, "home_municipality": municipality.code,
         "community": community.id if community else None, "skills": [t.slug for t in skills],
         "email": email, "note": note,
     }, client_address=address)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        existing = _nominated_with(data.nonce) if data.nonce else None
+        if existing is None:
+            raise
+        return existing
     return evangelist
+
+
+def _nominated_with(nonce: str) -> Evangelist | None:
+    return db.session.scalar(sa.select(Evangelist).where(Evangelist.form_nonce == nonce))
 
 
 @dataclass(frozen=True)
@@ -226,17 +257,62 @@ class MoveResult:
     account: str | None = None  # "created", "linked" (an existing evangelist account), "existing"
     token: str | None = None
     purpose: str | None = None
+    handed_back: tuple[int, ...] = ()  # the assignments cancelled and returned to the queue
+    kept: int = 0  # open assignments a paused evangelist keeps
 
     @property
     def user(self) -> User | None:
         return self.evangelist.user
 
 
-def open_assignments(evangelist: Evangelist) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Assignment)
+# Moves after which an evangelist should not hold open work without a decision about it.
+HAND_BACK_TARGETS = ("paused", "retired")
+# What a coordinator may decide for the open assignments on each such move: a paused
+# evangelist may keep what they hold (no new proposals reach them); a retired one may not.
+OPEN_WORK_CHOICES = {"paused": ("hand_back", "keep"), "retired": ("hand_back",)}
+
+
+def open_assignment_list(evangelist: Evangelist) -> list[Assignment]:
+    """Their open assignments (proposed or accepted), oldest first, with the request and
+    its municipality and prefecture (one query)."""
+    return list(db.session.scalars(
+        sa.select(Assignment)
         .where(Assignment.evangelist_id == evangelist.id, Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
+        .options(joinedload(Assignment.request).joinedload(SupportRequest.municipality)
+                 .joinedload(Municipality.prefecture))
+        .order_by(Assignment.created_at, Assignment.id)
+    ))
+
+
+def _hand_back(actor: User, assignment: Assignment, why: str, address: str | None) -> None:
+    """Cancel ``assignment`` and put its request back in the coordinators' queue
+    (``triaged``, as when an evangelist declines), each step audited. A town whose
+    evangelist had accepted goes back from "evangelist in charge" to "requested" unless
+    another accepted assignment still covers it."""
+    request = assignment.request
+    was = assignment.status
+    set_status(actor, assignment, "assignment", "cancelled", action="assignment.cancelled",
+               entity_type="assignment", after={"status": "cancelled", "request": request.id, "reason": why},
+               address=address)
+    others = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Assignment)
+        .where(Assignment.request_id == request.id, Assignment.id != assignment.id,
+               Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
     )
+    if not others:
+        set_status(actor, request, "request", "triaged", action="request.triaged",
+                   entity_type="support_request", before={"status": request.status},
+                   after={"status": "triaged", "reason": why}, address=address, only_if_allowed=True)
+    town = request.municipality
+    if was == "accepted" and town.engagement_stage == "assigned":
+        covered = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Assignment).join(Assignment.request)
+            .where(SupportRequest.municipality_id == town.id, Assignment.id != assignment.id,
+                   Assignment.status == "accepted")
+        )
+        if not covered:
+            set_status(actor, town, "engagement", "requested", attribute="engagement_stage",
+                       action=None, only_if_allowed=True)
 
 
 def _account_for(actor: User, evangelist: Evangelist, email: str | None, address: str | None):
@@ -269,6 +345,7 @@ def _account_for(actor: User, evangelist: Evangelist, email: str | None, address
 def move_evangelist(
     actor: User, evangelist: Evangelist, target: str, *, appointed_on: date | None = None,
     email: str | None = None, today: date | None = None, address: str | None = None,
+    open_work: str | None = None,
 ) -> MoveResult:
     """Move an evangelist to ``target`` if :data:`EVANGELIST_TRANSITIONS` allows it.
 
@@ -276,11 +353,19 @@ def move_evangelist(
     the future) and, for someone without an account, ``email``: the account is created (or
     an evangelist account with that address and no profile yet is linked) and an invitation
     token made. A coordinator's pause has no end date (``paused_until`` is cleared; the
-    evangelist or a coordinator resumes). One transaction, one audit event per move."""
+    evangelist or a coordinator resumes). One transaction, one audit event per move.
+
+    Pausing or retiring someone who holds open assignments needs ``open_work``: ``hand_back``
+    cancels them and puts their requests back in the queue (see ``_hand_back``); ``keep``
+    (a pause only) leaves them with the person. Without a decision the move is refused
+    (``RecruitmentRefused`` ``open_assignments`` / ``decision_required``) and nothing changes."""
     previous = evangelist.status
     reason = transition_refusal(previous, target)
     if reason is not None:
         raise TransitionRefused(MACHINE, previous, target, reason)
+    waiting = open_assignment_list(evangelist) if target in HAND_BACK_TARGETS else []
+    if waiting and open_work not in OPEN_WORK_CHOICES[target]:
+        raise RecruitmentRefused("open_assignments", "decision_required")
     before = {"status": previous}
     after: dict = {"status": target}
     account = token = None
@@ -297,8 +382,12 @@ def move_evangelist(
         after.update(appointed_on=appointed_on.isoformat(), user=user.id, account=account)
     elif appointed_on is not None or email is not None:
         raise ValueError("only an appointment takes a date and an e-mail address")
-    elif target == "retired":
-        after["open_assignments"] = open_assignments(evangelist)
+    if waiting and open_work == "hand_back":
+        for assignment in waiting:
+            _hand_back(actor, assignment, f"evangelist_{target}", address)
+        after["handed_back"] = [a.id for a in waiting]
+    elif waiting:
+        after["open_assignments"] = len(waiting)
     if evangelist.paused_until is not None:
         before["paused_until"] = evangelist.paused_until.isoformat()
         after["paused_until"] = None
@@ -306,7 +395,8 @@ def move_evangelist(
     set_status(actor, evangelist, MACHINE, target, action=f"evangelist.{MOVE_VERBS[(previous, target)]}",
                entity_type="evangelist", before=before, after=after, address=address)
     db.session.commit()
-    return MoveResult(evangelist, previous, account, token, "invitation" if token else None)
+    return MoveResult(evangelist, previous, account, token, "invitation" if token else None,
+                      handed_back=tuple(after.get("handed_back", ())), kept=after.get("open_assignments", 0))
 
 
 # --- The board -------------------------------------------------------------------------------------

@@ -241,14 +241,91 @@ def test_reappointing_someone_whose_account_is_deactivated_is_refused(db, world)
     assert refused.value.reason == "account_deactivated"
 
 
-def test_retiring_notes_the_open_assignments(db, world):
-    person = person_in(db, world, "active")
-    make_assignment(request=make_request(municipality=world["hirosaki"]), evangelist=person, score=1,
-                    distance_km=1, status="accepted")
+def held_work(db, world, person):
+    """An accepted assignment (its request scheduled, its town "evangelist in charge"), a
+    proposed one, and a finished one that must stay as it is."""
+    hirosaki = world["hirosaki"]
+    hirosaki.engagement_stage = "assigned"
+    accepted = make_assignment(request=make_request(municipality=hirosaki, status="scheduled"), evangelist=person,
+                               status="accepted")
+    proposed = make_assignment(request=make_request(municipality=world["sapporo"], status="assigned"),
+                               evangelist=person, status="proposed")
+    done = make_assignment(request=make_request(municipality=hirosaki, status="completed"), evangelist=person,
+                           status="completed")
     db.session.commit()
+    return accepted, proposed, done
+
+
+@pytest.mark.parametrize("target", ["paused", "retired"])
+def test_pausing_or_retiring_someone_with_open_work_needs_a_decision(db, world, target):
+    person = person_in(db, world, "active")
+    accepted, proposed, _done = held_work(db, world, person)
+    before = len(events(db))
+    with pytest.raises(RecruitmentRefused) as refused:
+        move_evangelist(world["coordinator"], person, target)
+    assert (refused.value.field, refused.value.reason) == ("open_assignments", "decision_required")
+    db.session.expire_all()
+    assert db.session.get(Evangelist, person.id).status == "active"
+    assert (accepted.status, proposed.status) == ("accepted", "proposed")
+    assert len(events(db)) == before
+
+
+def test_a_retired_evangelist_cannot_keep_open_work(db, world):
+    person = person_in(db, world, "active")
+    held_work(db, world, person)
+    with pytest.raises(RecruitmentRefused):
+        move_evangelist(world["coordinator"], person, "retired", open_work="keep")
+
+
+@pytest.mark.parametrize("target", ["paused", "retired"])
+def test_handing_back_cancels_the_open_assignments_and_requeues_their_requests(db, world, target):
+    person = person_in(db, world, "active")
+    accepted, proposed, done = held_work(db, world, person)
+    result = move_evangelist(world["coordinator"], person, target, open_work="hand_back", address="192.0.2.1")
+    db.session.expire_all()
+    assert db.session.get(Evangelist, person.id).status == target
+    assert (accepted.status, proposed.status, done.status) == ("cancelled", "cancelled", "completed")
+    # Back in the coordinators' queue, as when an evangelist declines.
+    assert (accepted.request.status, proposed.request.status, done.request.status) == (
+        "triaged", "triaged", "completed")
+    assert world["hirosaki"].engagement_stage == "requested"
+    assert set(result.handed_back) == {accepted.id, proposed.id}
+    [move] = events(db, f"evangelist.{target}", person.id)
+    assert sorted(move.after["handed_back"]) == sorted([accepted.id, proposed.id])
+    cancelled = events(db, "assignment.cancelled")
+    assert {e.entity_id for e in cancelled} == {accepted.id, proposed.id}
+    assert all(e.after["reason"] == f"evangelist_{target}" and e.client_address == "192.0.2.1" for e in cancelled)
+    requeued = events(db, "request.triaged")
+    assert {(e.entity_id, e.before["status"]) for e in requeued} == {
+        (accepted.request_id, "scheduled"), (proposed.request_id, "assigned")}
+
+
+def test_a_paused_evangelist_may_keep_their_open_work(db, world):
+    person = person_in(db, world, "active")
+    accepted, proposed, _done = held_work(db, world, person)
+    result = move_evangelist(world["coordinator"], person, "paused", open_work="keep")
+    db.session.expire_all()
+    assert (accepted.status, proposed.status) == ("accepted", "proposed")
+    assert result.kept == 2 and result.handed_back == ()
+    [event] = events(db, "evangelist.paused")
+    assert event.after["open_assignments"] == 2
+
+
+def test_someone_without_open_work_is_retired_without_a_question(db, world):
+    person = person_in(db, world, "active")
     move_evangelist(world["coordinator"], person, "retired")
-    [event] = events(db, "evangelist.retired")
-    assert event.after["open_assignments"] == 1
+    assert person.status == "retired"
+
+
+def test_the_same_nomination_form_sent_twice_makes_one_candidate(db, world):
+    first = nominate(world["coordinator"], nomination(nonce="form-1"))
+    second = nominate(world["coordinator"], nomination(nonce="form-1"))
+    assert first.id == second.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 1
+    assert len(events(db, "evangelist.nominated")) == 1
+    # Another form (another nonce) is another nomination, even of the same name.
+    third = nominate(world["coordinator"], nomination(nonce="form-2"))
+    assert third.id != first.id
 
 
 def test_only_an_appointment_takes_a_date(db, world):
@@ -384,3 +461,22 @@ def test_an_edit_changes_names_community_and_skills(db, world):
     assert stored.family_name == "新姓" and stored.home_community.name == "Code for Aomori"
     assert [t.slug for t in stored.skills] == ["hackathons"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Topic)) > 1
+
+
+def test_two_copies_of_a_nomination_racing_make_one_candidate(db, world, monkeypatch):
+    """The second copy passed its check before the first was saved: the unique nonce
+    stops it, and it returns the first copy's candidate."""
+    from app.services import recruitment
+
+    first = nominate(world["coordinator"], nomination(nonce="form-race"))
+    looked_up = []
+    real = recruitment._nominated_with
+
+    def late(nonce):  # the first look-up happens before the other copy is saved
+        looked_up.append(nonce)
+        return None if len(looked_up) == 1 else real(nonce)
+
+    monkeypatch.setattr(recruitment, "_nominated_with", late)
+    second = nominate(world["coordinator"], nomination(nonce="form-race"))
+    assert second.id == first.id and len(looked_up) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 1

@@ -89,7 +89,7 @@ def test_the_map_draws_every_layer_toggles_one_and_opens_a_popup(site, page_at):
 
     # Toggle: switch the evangelists off in the layer control, and the address follows.
     page.locator(".leaflet-control-layers").hover()  # Leaflet opens the list on hover
-    evangelists = page.get_by_role("checkbox", name=re.compile("Active evangelists|活動中の伝道師"))
+    evangelists = page.get_by_role("checkbox", name=re.compile("Active evangelists|稼働中の伝道師"))
     evangelists.uncheck()
     assert page.locator(".map-pin-evangelist").count() == 0
     shown = parse_qs(urlparse(page.url).query)["layers"][0].split(",")

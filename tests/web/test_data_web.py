@@ -68,7 +68,7 @@ def test_each_list_downloads_as_csv_with_a_bom_and_a_dated_file_name(coordinator
 
 def test_the_municipality_download_has_exactly_the_rows_the_list_shows(coordinator_client, db, gazetteer):
     query = "prefecture=13&kind=special_ward"
-    rows = rows_of(coordinator_client.get(f"/coordinator/data/export/municipalities.csv?{query}&page=2"))
+    rows = rows_of(coordinator_client.get(f"/coordinator/data/export/municipalities.csv?{query}&page=2&format=codes"))
     expected = db.session.scalars(municipality_search(MunicipalityFilters(prefecture="13", kind="special_ward"))).all()
     assert [r["code"] for r in rows] == [m.code for m in expected]
     assert len(rows) == 23 and rows[0]["name"] == "千代田区"
@@ -82,9 +82,9 @@ def test_the_request_download_follows_the_queues_filters(coordinator_client, db,
     open_ones = [make_request(municipality=sapporo), make_request(municipality=chiyoda, status="triaged")]
     make_request(municipality=chiyoda, status="completed")
     db.session.commit()
-    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv"))
+    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv?format=codes"))
     assert sorted(int(r["id"]) for r in rows) == sorted(r.id for r in open_ones)
-    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv?prefecture=13&status=triaged"))
+    rows = rows_of(coordinator_client.get("/coordinator/data/export/requests.csv?prefecture=13&status=triaged&format=codes"))
     assert [int(r["id"]) for r in rows] == [open_ones[1].id]
     page = coordinator_client.get("/coordinator/requests?prefecture=13&status=triaged").get_data(as_text=True)
     assert re.findall(r'/coordinator/requests/(\d+)"', page) == [str(open_ones[1].id)]
@@ -120,9 +120,11 @@ def test_exports_are_for_staff_only(client, evangelist_client, admin_client, db)
 def test_the_evangelist_download_has_no_age_band_or_gender(coordinator_client, db, gazetteer):
     make_evangelist(home_municipality=municipality(db, "011002"), age_band="40s", gender="nonbinary")
     db.session.commit()
-    response = coordinator_client.get("/coordinator/data/export/evangelists.csv")
+    response = coordinator_client.get("/coordinator/data/export/evangelists.csv?format=codes")
     (row,) = rows_of(response)
     assert "age_band" not in row and "gender" not in row and "nonbinary" not in response.get_data(as_text=True)
+    people = coordinator_client.get("/coordinator/data/export/evangelists.csv").get_data(as_text=True)
+    assert "年代" not in people and "性別" not in people and "ノンバイナリー" not in people
 
 
 def test_staff_see_a_download_link_that_keeps_the_filters_and_the_public_does_not(client, coordinator_client, gazetteer):

@@ -399,7 +399,7 @@ def test_pause_resume_and_retire_from_the_board(staff, db, pipeline):
     db.session.refresh(person)
     assert person.status == "paused"
     html = text(staff.get(response.headers["Location"]))
-    assert "活動 青森: Active → Paused." in html and "活動 青森" in column(html, "paused")
+    assert "活動 青森: In service → Paused." in html and "活動 青森" in column(html, "paused")
     staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "retired"})
     db.session.refresh(person)
     assert person.status == "retired"
@@ -550,7 +550,7 @@ def test_the_appointment_form_is_only_for_candidates_and_retired_people(staff, d
     active, paused = pipeline["active"], pipeline["paused"]
     response = staff.get(f"/coordinator/recruitment/{active.id}/appoint")
     assert response.headers["Location"] == f"/coordinator/recruitment/{active.id}"
-    assert "活動 青森 already has the status “Active”." in text(staff.get(response.headers["Location"]))
+    assert "活動 青森 already has the status “In service”." in text(staff.get(response.headers["Location"]))
     response = staff.get(f"/coordinator/recruitment/{paused.id}/appoint")
     assert response.headers["Location"] == f"/coordinator/recruitment/{paused.id}"
     page = text(staff.get(response.headers["Location"]))
@@ -574,3 +574,59 @@ def test_the_evangelist_page_issues_a_fixed_number_of_queries(staff, db, towns, 
     with count_queries() as many:
         assert staff.get(f"/coordinator/recruitment/{person.id}").status_code == 200
     assert many.count == few.count
+
+
+# --- loose ends: open work of someone paused or retired; a double-clicked nomination -----------
+
+
+def test_retiring_someone_with_open_work_asks_first_and_hands_it_back(staff, db, pipeline, towns):
+    person = pipeline["active"]
+    waiting = make_assignment(request=make_request(municipality=towns["tobetsu"], status="scheduled",
+                                                   message="<script>alert(1)</script>{{7*7}}"),
+                              evangelist=person, status="accepted")
+    db.session.commit()
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "retired"})
+    html = text(response)
+    # A confirmation listing the open work, nothing changed yet.
+    assert response.status_code == 200 and "Open assignments of 活動 青森" in html
+    assert f"#{waiting.request_id}" in html and "当別町" in html and "Hand them back to the queue" in html
+    assert "They keep them" not in html  # a retired person cannot keep work
+    assert 'name="open_assignments" value="hand_back"' in response.get_data(as_text=True)
+    db.session.refresh(person)
+    assert person.status == "active"
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move",
+                          data={"target": "retired", "open_assignments": "hand_back"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (person.status, waiting.status, waiting.request.status) == ("retired", "cancelled", "triaged")
+    html = text(staff.get(response.headers["Location"]))
+    assert "1 open assignment was cancelled and its request is back in the queue." in html
+
+
+def test_pausing_someone_with_open_work_offers_to_keep_it(staff, db, pipeline, towns):
+    person = pipeline["active"]
+    held = make_assignment(request=make_request(municipality=towns["tobetsu"], status="assigned"),
+                           evangelist=person, status="proposed")
+    db.session.commit()
+    html = text(staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "paused"}))
+    assert "Hand them back to the queue" in html and "They keep them" in html
+    staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "paused", "open_assignments": "keep"})
+    db.session.expire_all()
+    assert (person.status, held.status, held.request.status) == ("paused", "proposed", "assigned")
+
+
+def test_a_double_clicked_nomination_makes_one_candidate(staff, db, towns, c4s):
+    form = text(staff.get("/coordinator/recruitment/new"))
+    nonce = re.search(r'name="nonce"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="nonce"', form)
+    nonce = nonce.group(1) or nonce.group(2)
+    assert len(nonce) >= 24
+    data = {"family_name": "候補", "given_name": "二郎", "prefecture": "01", "municipality": "013030",
+            "community": str(c4s.id), "skills": ["gis"], "note": "", "nonce": nonce}
+    first = staff.post("/coordinator/recruitment/new", data=data)
+    second = staff.post("/coordinator/recruitment/new", data=data)
+    [person] = db.session.scalars(sa.select(Evangelist)).all()
+    assert first.headers["Location"] == second.headers["Location"] == f"/coordinator/recruitment/{person.id}"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "evangelist.nominated")) == 1
+    # The next form shown has a new nonce: the same person can be nominated again on purpose.
+    assert nonce not in text(staff.get("/coordinator/recruitment/new"))

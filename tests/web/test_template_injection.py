@@ -125,6 +125,7 @@ NOT_FREE_TEXT = {
     ("community_status_changes", "status"): "a CHECKed vocabulary",
     ("evangelists", "status"): "a CHECKed vocabulary",
     ("evangelists", "location_source"): "a CHECKed vocabulary",
+    ("evangelists", "form_nonce"): "made by the app, checked by the form (never shown)",
     ("evangelists", "age_band"): "a CHECKed vocabulary",
     ("evangelists", "gender"): "a CHECKed vocabulary",
     ("request_messages", "sender"): "a CHECKed vocabulary",
