@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.labels import ENCODING_LABELS, KIND_LABELS, label
+from app.services.audit import referenced_names
 from app.templating import format_day
 
 # event type -> (label, sentence). The sentence names the actor as %(actor)s; a sentence
@@ -99,6 +100,8 @@ ACTORS = {
     "system": _l("The system"),
 }
 
+_UNKNOWN = _l("Unknown")
+
 # What an event is about (``AuditEvent.entity_type``).
 ENTITIES = {
     "support_request": _l("Request"),
@@ -120,17 +123,17 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "status": (_l("Status"), None),
     "role": (_l("Role"), "user_role"),
     "email": (_l("E-mail"), None),
-    "method": (_l("Sign-in method"), None),
+    "method": (_l("Sign-in method"), "#method"),
     "purpose": (_l("Purpose"), "#purpose"),
     "count": (_l("Number"), "#number"),
     "open_data_status": (_l("Open data"), "open_data_status"),
     "engagement_stage": (_l("Stage"), "engagement_stage"),
     "request": (_l("Request"), "#ref"),
-    "evangelist": (_l("Evangelist"), "#ref"),
+    "evangelist": (_l("Evangelist"), "#evangelist"),
     "assignment": (_l("Assignment"), "#ref"),
     "visit": (_l("Visit"), "#ref"),
     "addition": (_l("Addition"), "#ref"),
-    "user": (_l("User"), "#ref"),
+    "user": (_l("User"), "#user"),
     "score": (_l("Score"), None),
     "reason": (_l("Reason"), None),
     "follow_up": (_l("Follow-up needed"), None),
@@ -144,8 +147,8 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "skills": (_l("Topics"), None),
     "summary": (_l("Summary"), None),
     "next_steps": (_l("Next steps"), None),
-    "municipality": (_l("Municipality"), None),
-    "home_municipality": (_l("Home municipality"), None),
+    "municipality": (_l("Municipality"), "#municipality_code"),
+    "home_municipality": (_l("Home municipality"), "#municipality_code"),
     "sender": (_l("Sent by"), "#sender"),
     "name": (_l("Name"), None),
     "family_name": (_l("Family name"), None),
@@ -158,7 +161,7 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "lat": (_l("Latitude"), None),
     "lon": (_l("Longitude"), None),
     "location_source": (_l("Location from"), "location_source"),
-    "community": (_l("Community"), "#ref"),
+    "community": (_l("Community"), "#community"),
     "note": (_l("Note"), None),
     "appointed_on": (_l("Appointed on"), "#date"),
     "paused_until": (_l("Paused until"), "#date"),
@@ -179,6 +182,14 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "skipped": (_l("Skipped"), "#number"),
     "notices": (_l("Notices"), "#number"),
     "added": (_l("Added"), "#number"),
+    "prefectures_added": (_l("Prefectures added"), "#number"),
+    "prefectures_updated": (_l("Prefectures updated"), "#number"),
+    "municipalities_added": (_l("Municipalities added"), "#number"),
+    "municipalities_updated": (_l("Municipalities updated"), "#number"),
+    "seed": (_l("Seed"), None),
+    "communities": (_l("Communities"), "#number"),
+    "evangelists": (_l("Evangelists"), "#number"),
+    "requests": (_l("Requests"), "#number"),
     "age_band": (_l("Age"), "age_band"),
     "gender": (_l("Gender"), "gender"),
 }
@@ -195,6 +206,9 @@ _SMALL_VOCABULARIES = {
                  "change_password": _l("Changing the password"),
                  "remove_second_factor": _l("Removing the second factor")},
     "#sender": {"municipality": _l("The municipality"), "coordinator": _l("A coordinator")},
+    "#method": {"password": _l("Password"), "password+totp": _l("Password and authenticator app"),
+                "password+recovery_code": _l("Password and recovery code"),
+                "password_demo_waiver": _l("Password (demo, no second factor)")},
     "#import_kind": KIND_LABELS,
     "#encoding": ENCODING_LABELS,
 }
@@ -218,8 +232,9 @@ class EventView:
     label: str
     sentence: str
     actor: str
-    target: str  # "Request #12"
+    target: str  # "Request #12", "User #3 山田 花子"
     changes: tuple[Change, ...]
+    address: str | None  # the client's IP address, for admins
 
 
 def event_label(action: str) -> str:
@@ -232,6 +247,8 @@ def actor_name(event) -> str:
     """Who did it: a user's display name (never the e-mail), or the name of an actor
     without an account ("The municipality" / "自治体", "The system" / "システム")."""
     user = event.actor
+    if event.action == "auth.sign_in_failed" and user is None:
+        return str(_UNKNOWN)  # someone not signed in: not "the system"
     if user is not None:
         return user.display_name or user.email
     known = ACTORS.get(event.actor_label or "system")
@@ -248,12 +265,20 @@ def _sentence(event, actor: str) -> str:
     return str(template) % {"actor": actor}
 
 
-def _show(value: Any, vocabulary: str | None) -> str:
-    """A payload value in words: coded values through app.labels, dates as dates."""
+_NAMED = {"#evangelist": "evangelist", "#user": "user", "#community": "community",
+          "#municipality_code": "municipality_code"}
+
+
+def _show(value: Any, vocabulary: str | None, names: dict) -> str:
+    """A payload value in words: coded values through app.labels, dates as dates, ids and
+    codes of people and places by name (``names``: app.services.audit.referenced_names)."""
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, list | tuple):
-        return ", ".join(_show(v, vocabulary) for v in value)
+        return ", ".join(_show(v, vocabulary, names) for v in value)
+    if vocabulary in _NAMED:
+        name = names.get((_NAMED[vocabulary], value))
+        return name if name is not None else (f"#{value}" if isinstance(value, int) else str(value))
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if vocabulary == "#ref":
@@ -274,9 +299,10 @@ def _show(value: Any, vocabulary: str | None) -> str:
     return str(value)
 
 
-def changes(event) -> tuple[Change, ...]:
+def changes(event, names: dict | None = None) -> tuple[Change, ...]:
     """The before/after as rows, in the payloads' order (before's keys first)."""
     before, after = event.before or {}, event.after or {}
+    names = names or {}
     rows = []
     for key in [*before, *(k for k in after if k not in before)]:
         title, vocabulary = FIELDS.get(key, (key, None))
@@ -289,19 +315,22 @@ def changes(event) -> tuple[Change, ...]:
             vocabulary = "request_mode"
         rows.append(Change(
             str(title),
-            _show(before[key], vocabulary) if key in before else "",
-            _show(after[key], vocabulary) if key in after else "",
+            _show(before[key], vocabulary, names) if key in before else "",
+            _show(after[key], vocabulary, names) if key in after else "",
         ))
     return tuple(rows)
 
 
-def describe_event(event) -> EventView:
-    """``event`` (an ``AuditEvent``) in the reader's language."""
+def describe_event(event, names: dict | None = None) -> EventView:
+    """``event`` (an ``AuditEvent``) in the reader's language; ``names`` from
+    ``app.services.audit.referenced_names`` (without it, ids show as "#12")."""
+    names = names or {}
     actor = actor_name(event)
     entity = ENTITIES.get(event.entity_type)
     target = str(entity) if entity is not None else event.entity_type
     if event.entity_id is not None:
-        target = f"{target} #{event.entity_id}"
+        named = names.get((event.entity_type, event.entity_id))
+        target = f"{target} #{event.entity_id}" + (f" {named}" if named else "")
     return EventView(
         action=event.action,
         when=event.created_at,
@@ -309,5 +338,15 @@ def describe_event(event) -> EventView:
         sentence=_sentence(event, actor),
         actor=actor,
         target=target,
-        changes=changes(event),
+        changes=changes(event, names),
+        address=event.client_address,
     )
+
+
+def describe_events(events, *, targets: bool = False) -> list[EventView]:
+    """Each event described, with the names its payloads refer to looked up once (one
+    query per kind named); ``targets``: the names of what the events are about too (the
+    audit log; a page about one thing knows what it is about)."""
+    events = list(events)
+    names = referenced_names(events, targets=targets)
+    return [describe_event(event, names) for event in events]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from contextlib import nullcontext
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
@@ -199,10 +199,10 @@ def _relative_date_filter(context, value) -> str:
 
 
 def init_templating(app: Flask) -> None:
-    from app.events import describe_event  # it formats its dates with this module's filters
+    from app.events import describe_events  # it formats its dates with this module's filters
 
     app.jinja_env.globals.update(
-        describe_event=describe_event,
+        describe_events=describe_events,
         url_with=url_with,
         id_url=id_url,
         label=label,

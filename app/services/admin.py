@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, User
@@ -74,7 +74,7 @@ class AuditFilters:
 def audit_search(filters: AuditFilters) -> sa.Select:
     """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...) or the
     acting user's display name. The days are Japanese days."""
-    stmt = (sa.select(AuditEvent).options(selectinload(AuditEvent.actor))
+    stmt = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
             .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if filters.actor:
         named = sa.select(User.id).where(User.display_name.icontains(filters.actor, autoescape=True))

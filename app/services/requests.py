@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -326,7 +326,7 @@ def request_history(request: SupportRequest) -> list[AuditEvent]:
         db.session.scalars(
             sa.select(AuditEvent)
             .where(sa.or_(*about))
-            .options(selectinload(AuditEvent.actor))
+            .options(joinedload(AuditEvent.actor))
             .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )

@@ -86,7 +86,8 @@ def _page(client, url, lang="ja"):
 def test_request_history_in_sentences_with_names(db, signed_in_client):
     client, coordinator = signed_in_client("coordinator", display_name="山田 花子", email="hanako@example.jp")
     req = make_request(status="triaged")
-    record_event("municipality", "request.submitted", "support_request", req.id, after={"municipality": "01100"})
+    record_event("municipality", "request.submitted", "support_request", req.id,
+                 after={"municipality": req.municipality.code})
     record_event(coordinator, "request.triaged", "support_request", req.id,
                  before={"status": "new"}, after={"status": "triaged"})
     db.session.commit()
@@ -95,8 +96,9 @@ def test_request_history_in_sentences_with_names(db, signed_in_client):
     assert "山田 花子 が一次確認しました" in history
     assert "自治体 が依頼を送信しました" in history
     assert "request.triaged" not in history and "hanako@example.jp" not in history
-    # before/after: the status's own words
+    # before/after: the status's own words, the town by its name, not its code
     assert "新規" in history and "確認済み" in history
+    assert req.municipality.name in history and req.municipality.code not in history
     english = _page(client, f"/coordinator/requests/{req.id}", "en")
     assert "山田 花子 triaged the request" in english
     assert "The municipality sent the request" in english
@@ -128,8 +130,9 @@ def test_admin_audit_log_shows_words_and_a_table_not_json(db, signed_in_client):
     assert "管理 一子 が役割を変更しました" in page
     assert "event-changes" in raw
     assert "伝道師" in page and "コーディネーター" in page
+    assert f"利用者 #{target.id} {target.display_name}" in page  # what the event is about, by name
     assert "<script>alert(1)" not in raw and "&lt;script&gt;" in raw and "{{7*7}}" in page
-    assert "ログインに失敗しました" in page
+    assert "ログインに失敗しました" in page and "システム" not in page  # nobody signed in: "不明"
     # admins still see the code, to filter by it
     assert "<code>user.role_changed</code>" in raw
 
