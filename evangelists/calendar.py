@@ -41,3 +41,35 @@ def day_in_japan(moment: datetime) -> date:
 def start_of_day_in_japan(day: date) -> datetime:
     """The moment (aware, in UTC) the Japanese day ``day`` begins."""
     return datetime.combine(day, time.min, tzinfo=PROGRAMME_ZONE).astimezone(UTC)
+
+
+# Japan's eras (元号): the first day of each, newest first, and the Western year its
+# year 1 is. 明治 (year 1 = 1868) is mapped from 1873-01-01, when Japan took up the
+# Gregorian calendar (earlier dates are lunisolar).
+ERAS: tuple[tuple[date, int, str, str], ...] = (
+    (date(2019, 5, 1), 2019, "令和", "Reiwa"),
+    (date(1989, 1, 8), 1989, "平成", "Heisei"),
+    (date(1926, 12, 25), 1926, "昭和", "Showa"),
+    (date(1912, 7, 30), 1912, "大正", "Taisho"),
+    (date(1873, 1, 1), 1868, "明治", "Meiji"),
+)
+
+
+def japanese_era(day: date) -> tuple[str, str, int] | None:
+    """``(era name, its romanisation, year of the era)`` of ``day``: 2026-12-03 is
+    ``("令和", "Reiwa", 8)``, 2019-04-30 ``("平成", "Heisei", 31)``. The first year of an
+    era is 1 (written 元年). None before 1873 (no Gregorian date to map)."""
+    for first, year_one, name, romaji in ERAS:
+        if day >= first:
+            return name, romaji, day.year - year_one + 1
+    return None
+
+
+def japanese_era_year(day: date) -> str:
+    """The era and year of ``day`` as officials write them: "令和8年", "令和元年" for the
+    first year; "" before 1873."""
+    era = japanese_era(day)
+    if era is None:
+        return ""
+    name, _romaji, year = era
+    return f"{name}{'元' if year == 1 else year}年"

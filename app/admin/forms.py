@@ -39,7 +39,7 @@ class AuditFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    actor = SearchField(_l("Actor e-mail"), validators=[Optional(), Length(max=EMAIL_MAX)])
+    actor = SearchField(_l("Actor (name or e-mail)"), validators=[Optional(), Length(max=EMAIL_MAX)])
     action = SearchField(_l("Action"), validators=[Optional(), Length(max=60)],
                          description=_l("For example auth.sign_in_failed or user.role_changed."))
     since = FilterDateField(_l("From"), validators=[Optional()])

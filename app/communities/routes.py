@@ -37,6 +37,7 @@ from app.services.communities import (
     visits_by_members,
 )
 from app.services.geography import list_prefectures
+from app.templating import format_day
 from app.web import client_address
 from evangelists.calendar import today_in_japan
 
@@ -180,7 +181,7 @@ def community_status(community_id: int):
         if refused.reason == "before_current":
             form.since.errors = [*form.since.errors, _(
                 "The date cannot be before the current status began (%(date)s).",
-                date=found.status_since.isoformat())]
+                date=format_day(found.status_since))]
         else:
             show_place_refusal(form, refused)
         return _community_page(found, form, 422)

@@ -73,16 +73,6 @@ MOVE_BUTTONS = {
     "resumed": _l("Resume"),
     "retired": _l("Retire"),
 }
-HISTORY_ACTIONS = {
-    "evangelist.nominated": _l("Nominated as a candidate"),
-    "evangelist.appointed": _l("Appointed"),
-    "evangelist.reappointed": _l("Appointed again"),
-    "evangelist.paused": _l("Paused by a coordinator"),
-    "evangelist.resumed": _l("Resumed"),
-    "evangelist.retired": _l("Retired"),
-    "evangelist.updated": _l("Details changed by a coordinator"),
-    "evangelist.profile_updated": _l("Profile changed by themselves"),
-}
 
 
 # --- The recruitment board -------------------------------------------------------------------------
@@ -180,7 +170,6 @@ def evangelist(evangelist_id: int):
         load=sum(1 for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES),
         visits=visits_of_evangelist(person),
         history=history,
-        history_actions=HISTORY_ACTIONS,
         nomination=(nominated.after or {}) if nominated else None,
         moves=_move_buttons(person),
         move_form=MoveForm(formdata=None),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, User
@@ -71,11 +72,14 @@ class AuditFilters:
 
 
 def audit_search(filters: AuditFilters) -> sa.Select:
-    """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...). The
-    days are Japanese days."""
-    stmt = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+    """Newest first; ``actor`` matches the actor's label (e-mail, "system", ...) or the
+    acting user's display name. The days are Japanese days."""
+    stmt = (sa.select(AuditEvent).options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()))
     if filters.actor:
-        stmt = stmt.where(AuditEvent.actor_label.icontains(filters.actor, autoescape=True))
+        named = sa.select(User.id).where(User.display_name.icontains(filters.actor, autoescape=True))
+        stmt = stmt.where(sa.or_(AuditEvent.actor_label.icontains(filters.actor, autoescape=True),
+                                 AuditEvent.actor_id.in_(named)))
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.since:

@@ -532,6 +532,7 @@ def evangelist_history(evangelist: Evangelist) -> list[AuditEvent]:
     """The audit events about this evangelist (nomination, moves, edits), newest first."""
     return list(db.session.scalars(
         sa.select(AuditEvent)
+        .options(joinedload(AuditEvent.actor))
         .where(AuditEvent.entity_type == "evangelist", AuditEvent.entity_id == evangelist.id)
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     ))

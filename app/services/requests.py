@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import (
@@ -313,11 +313,21 @@ def count_by_status() -> dict[str, int]:
 
 
 def request_history(request: SupportRequest) -> list[AuditEvent]:
+    """The request's events, oldest first, with those of its assignments and their visits
+    (proposed, accepted, declined, a visit logged), each with its actor loaded."""
+    assignment_ids = [a.id for a in request.assignments]
+    visit_ids = [v.id for a in request.assignments for v in a.visits]
+    about = [sa.and_(AuditEvent.entity_type == "support_request", AuditEvent.entity_id == request.id)]
+    if assignment_ids:
+        about.append(sa.and_(AuditEvent.entity_type == "assignment", AuditEvent.entity_id.in_(assignment_ids)))
+    if visit_ids:
+        about.append(sa.and_(AuditEvent.entity_type == "visit", AuditEvent.entity_id.in_(visit_ids)))
     return list(
         db.session.scalars(
             sa.select(AuditEvent)
-            .where(AuditEvent.entity_type == "support_request", AuditEvent.entity_id == request.id)
-            .order_by(AuditEvent.created_at)
+            .where(sa.or_(*about))
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.created_at, AuditEvent.id)
         )
     )
 

@@ -309,7 +309,7 @@ def test_a_nomination_makes_a_candidate_and_a_bad_one_keeps_the_form(staff, db, 
     assert response.status_code == 302 and response.headers["Location"] == f"/coordinator/recruitment/{person.id}"
     assert (person.status, person.user_id, person.home_municipality.code) == ("candidate", None, "013030")
     page = text(staff.get(response.headers["Location"]))
-    assert "nominated with hanako@example.jp" in page and "LT が上手" in page and "Nominated as a candidate" in page
+    assert "nominated with hanako@example.jp" in page and "LT が上手" in page and "nominated a candidate" in page
 
 
 @pytest.fixture

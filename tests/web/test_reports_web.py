@@ -159,7 +159,7 @@ def test_in_japanese_months_quarters_and_labels_follow_the_locale(coordinator_cl
     assert charts["open-data-timeline"]["labels"][1] == "2024/Q1"
     assert charts["open-data-prefectures"]["labels"] == ["北海道", "青森県", "岩手県"]
     assert f'<a href="/municipalities/{network["E"].code}">戊町</a>' in html
-    assert "2026年5月20日" in html  # "as of", in the Japanese long date form
+    assert "2026年（令和8年）5月20日" in html  # "as of", the official form with the era
     assert 'data-lang="ja"' in html
 
 

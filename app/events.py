@@ -1,0 +1,352 @@
+"""Audit events in words: each event type's label and sentence, the actor's name and the
+before/after as rows of (field, before, after), in the reader's language.
+
+The one vocabulary of events: the request page's history, the evangelist record and the
+admin audit log all show events through :func:`describe_event` (a template global).
+tests/web/test_event_words.py fails if an event type recorded anywhere in ``app/`` has no
+entry in ``EVENTS``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.labels import ENCODING_LABELS, KIND_LABELS, label
+from app.services.audit import referenced_names
+from app.templating import format_day
+
+# event type -> (label, sentence). The sentence names the actor as %(actor)s; a sentence
+# without it is about something no one in particular did (a failed sign-in).
+EVENTS: dict[str, tuple[Any, Any]] = {
+    # A support request
+    "request.submitted": (_l("Request received"), _l("%(actor)s sent the request")),
+    "request.triaged": (_l("Triaged"), _l("%(actor)s triaged the request")),
+    "request.assigned": (_l("Evangelist proposed"), _l("%(actor)s proposed an evangelist for the request")),
+    "request.scheduled": (_l("Visit scheduled"), _l("%(actor)s scheduled the visit")),
+    "request.completed": (_l("Request completed"), _l("%(actor)s completed the request")),
+    "request.declined": (_l("Not taken on"), _l("%(actor)s decided not to take the request on")),
+    "request.withdrawn": (_l("Request withdrawn"), _l("%(actor)s withdrew the request")),
+    "request.message_added": (_l("Message"), _l("%(actor)s wrote a message")),
+    "request.addition_received": (_l("Another person joined"),
+                                  _l("%(actor)s: another person of the municipality asked to join the request")),
+    "request.addition_accepted": (_l("Addition accepted"), _l("%(actor)s accepted another person into the request")),
+    "request.addition_rejected": (_l("Addition rejected"), _l("%(actor)s rejected another person's addition")),
+    # An assignment (an evangelist proposed for a request)
+    "assignment.proposed": (_l("Evangelist proposed"), _l("%(actor)s proposed an evangelist")),
+    "assignment.accepted": (_l("Assignment accepted"), _l("%(actor)s accepted the assignment")),
+    "assignment.declined": (_l("Assignment declined"), _l("%(actor)s declined the assignment")),
+    "assignment.cancelled": (_l("Assignment cancelled"), _l("%(actor)s cancelled the assignment")),
+    "assignment.completed": (_l("Assignment completed"), _l("%(actor)s completed the assignment")),
+    # A visit
+    "visit.logged": (_l("Visit logged"), _l("%(actor)s logged a visit")),
+    "visit.updated": (_l("Visit changed"), _l("%(actor)s changed the visit")),
+    "visit.corrected": (_l("Visit corrected"), _l("%(actor)s corrected the visit")),
+    # A municipality
+    "municipality.activated": (_l("Municipality's stage changed"), _l("%(actor)s's visit moved the municipality on")),
+    # An evangelist
+    "evangelist.nominated": (_l("Nominated as a candidate"), _l("%(actor)s nominated a candidate")),
+    "evangelist.appointed": (_l("Appointed"), _l("%(actor)s appointed the evangelist")),
+    "evangelist.reappointed": (_l("Appointed again"), _l("%(actor)s appointed the evangelist again")),
+    "evangelist.paused": (_l("Paused"), _l("%(actor)s paused the evangelist")),
+    "evangelist.resumed": (_l("Resumed"), _l("%(actor)s resumed the evangelist")),
+    "evangelist.retired": (_l("Retired"), _l("%(actor)s retired the evangelist")),
+    "evangelist.updated": (_l("Details changed by a coordinator"), _l("%(actor)s changed the evangelist's details")),
+    "evangelist.profile_updated": (_l("Profile changed"), _l("%(actor)s changed the profile")),
+    # A community
+    "community.created": (_l("Community added"), _l("%(actor)s added the community")),
+    "community.updated": (_l("Community changed"), _l("%(actor)s changed the community")),
+    "community.status_changed": (_l("Community status changed"), _l("%(actor)s changed the community's status")),
+    # Accounts and signing in
+    "auth.signed_in": (_l("Signed in"), _l("%(actor)s signed in")),
+    "auth.signed_out": (_l("Signed out"), _l("%(actor)s signed out")),
+    "auth.sign_in_failed": (_l("Sign-in failed"), _l("A sign-in failed")),
+    "auth.second_factor_failed": (_l("Wrong authentication code"), _l("%(actor)s gave a wrong authentication code")),
+    "auth.recovery_code_used": (_l("Recovery code used"), _l("%(actor)s signed in with a recovery code")),
+    "auth.current_password_failed": (_l("Wrong current password"), _l("%(actor)s gave a wrong current password")),
+    "user.created": (_l("Account created"), _l("%(actor)s created an account")),
+    "user.invited": (_l("Invited"), _l("%(actor)s invited someone")),
+    "user.reset_link_created": (_l("Password link made"), _l("%(actor)s made a password link")),
+    "user.password_set_by_invitation": (_l("Password chosen"), _l("%(actor)s chose a password from the invitation")),
+    "user.password_set_by_reset": (_l("Password reset"), _l("%(actor)s reset the password")),
+    "user.password_changed": (_l("Password changed"), _l("%(actor)s changed the password")),
+    "user.role_changed": (_l("Role changed"), _l("%(actor)s changed a role")),
+    "user.deactivated": (_l("Account deactivated"), _l("%(actor)s deactivated an account")),
+    "user.reactivated": (_l("Account reactivated"), _l("%(actor)s reactivated an account")),
+    "user.second_factor_enabled": (_l("Second factor set up"), _l("%(actor)s set up a second factor")),
+    "user.second_factor_removed": (_l("Second factor removed"), _l("%(actor)s removed the second factor")),
+    "user.recovery_codes_renewed": (_l("Recovery codes renewed"), _l("%(actor)s renewed the recovery codes")),
+    "user.totp_secrets_reencrypted": (_l("Second-factor keys re-encrypted"),
+                                      _l("%(actor)s re-encrypted the second-factor keys")),
+    # Data loaded by commands
+    "gazetteer.loaded": (_l("Municipality list loaded"), _l("%(actor)s loaded the municipality list")),
+    "topics.synced": (_l("Topics updated"), _l("%(actor)s updated the topics")),
+    "import.applied": (_l("Data imported"), _l("%(actor)s imported a file")),
+    "demo.seeded": (_l("Demo data made"), _l("%(actor)s made the demo data")),
+}
+
+# A request put back to be matched again (an evangelist declined, a follow-up is needed)
+# is also "request.triaged", but nobody triaged it.
+_BACK_TO_MATCHING = _l("%(actor)s put the request back to be matched again")
+
+# Actors without an account (``AuditEvent.actor_label``).
+ACTORS = {
+    "municipality": _l("The municipality"),
+    "system": _l("The system"),
+}
+
+_UNKNOWN = _l("Unknown")
+
+# What an event is about (``AuditEvent.entity_type``).
+ENTITIES = {
+    "support_request": _l("Request"),
+    "assignment": _l("Assignment"),
+    "visit": _l("Visit"),
+    "municipality": _l("Municipality"),
+    "evangelist": _l("Evangelist"),
+    "community": _l("Community"),
+    "user": _l("User"),
+    "gazetteer": _l("Municipality list"),
+    "topic": _l("Topics"),
+    "import": _l("Import"),
+    "demo": _l("Demo data"),
+}
+
+# A payload's field -> (label, vocabulary of app.labels or a kind of value below).
+# "status" takes the vocabulary of the event's entity (STATUS_VOCABULARY).
+FIELDS: dict[str, tuple[Any, str | None]] = {
+    "status": (_l("Status"), None),
+    "role": (_l("Role"), "user_role"),
+    "email": (_l("E-mail"), None),
+    "method": (_l("Sign-in method"), "#method"),
+    "purpose": (_l("Purpose"), "#purpose"),
+    "count": (_l("Number"), "#number"),
+    "open_data_status": (_l("Open data"), "open_data_status"),
+    "engagement_stage": (_l("Stage"), "engagement_stage"),
+    "request": (_l("Request"), "#ref"),
+    "evangelist": (_l("Evangelist"), "#evangelist"),
+    "assignment": (_l("Assignment"), "#ref"),
+    "visit": (_l("Visit"), "#ref"),
+    "addition": (_l("Addition"), "#ref"),
+    "user": (_l("User"), "#user"),
+    "score": (_l("Score"), None),
+    "reason": (_l("Reason"), None),
+    "follow_up": (_l("Follow-up needed"), None),
+    "outcomes": (_l("Outcomes"), "outcome_type"),
+    "visited_on": (_l("Date of the visit"), "#date"),
+    "mode": (_l("Mode"), "visit_mode"),
+    "duration_minutes": (_l("Duration (minutes)"), "#number"),
+    "attendee_count": (_l("Attendees"), "#number"),
+    "attendee_departments": (_l("Departments attending"), None),
+    "topics": (_l("Topics"), None),
+    "skills": (_l("Topics"), None),
+    "summary": (_l("Summary"), None),
+    "next_steps": (_l("Next steps"), None),
+    "municipality": (_l("Municipality"), "#municipality_code"),
+    "home_municipality": (_l("Home municipality"), "#municipality_code"),
+    "sender": (_l("Sent by"), "#sender"),
+    "name": (_l("Name"), None),
+    "family_name": (_l("Family name"), None),
+    "given_name": (_l("Given name"), None),
+    "website": (_l("Website"), None),
+    "member_count": (_l("Members"), "#number"),
+    "contact_email": (_l("Contact e-mail"), None),
+    "description": (_l("Description"), None),
+    "address": (_l("Address"), None),
+    "lat": (_l("Latitude"), None),
+    "lon": (_l("Longitude"), None),
+    "location_source": (_l("Location from"), "location_source"),
+    "community": (_l("Community"), "#community"),
+    "note": (_l("Note"), None),
+    "appointed_on": (_l("Appointed on"), "#date"),
+    "paused_until": (_l("Paused until"), "#date"),
+    "status_since": (_l("Since"), "#date"),
+    "account": (_l("Account"), None),
+    "open_assignments": (_l("Open assignments"), "#number"),
+    "capacity": (_l("Capacity"), "#number"),
+    "travel_radius_km": (_l("Travel radius (km)"), "#number"),
+    "online_ok": (_l("Online visits"), None),
+    "languages": (_l("Languages"), "language"),
+    "private_fields_changed": (_l("Private details changed"), "#field"),
+    "kind": (_l("Kind"), "#import_kind"),
+    "encoding": (_l("Encoding"), "#encoding"),
+    "rows": (_l("Rows"), "#number"),
+    "created": (_l("Created"), "#number"),
+    "updated": (_l("Updated"), "#number"),
+    "unchanged": (_l("Unchanged"), "#number"),
+    "skipped": (_l("Skipped"), "#number"),
+    "notices": (_l("Notices"), "#number"),
+    "added": (_l("Added"), "#number"),
+    "prefectures_added": (_l("Prefectures added"), "#number"),
+    "prefectures_updated": (_l("Prefectures updated"), "#number"),
+    "municipalities_added": (_l("Municipalities added"), "#number"),
+    "municipalities_updated": (_l("Municipalities updated"), "#number"),
+    "seed": (_l("Seed"), None),
+    "communities": (_l("Communities"), "#number"),
+    "evangelists": (_l("Evangelists"), "#number"),
+    "requests": (_l("Requests"), "#number"),
+    "age_band": (_l("Age"), "age_band"),
+    "gender": (_l("Gender"), "gender"),
+}
+
+STATUS_VOCABULARY = {
+    "support_request": "request_status",
+    "assignment": "assignment_status",
+    "evangelist": "evangelist_status",
+    "community": "community_status",
+}
+
+_SMALL_VOCABULARIES = {
+    "#purpose": {"invitation": _l("Invitation"), "reset": _l("Password reset"),
+                 "change_password": _l("Changing the password"),
+                 "remove_second_factor": _l("Removing the second factor")},
+    "#sender": {"municipality": _l("The municipality"), "coordinator": _l("A coordinator")},
+    "#method": {"password": _l("Password"), "password+totp": _l("Password and authenticator app"),
+                "password+recovery_code": _l("Password and recovery code"),
+                "password_demo_waiver": _l("Password (demo, no second factor)")},
+    "#import_kind": KIND_LABELS,
+    "#encoding": ENCODING_LABELS,
+}
+
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event as a person reads it."""
+
+    action: str  # the code, for admins
+    when: datetime
+    label: str
+    sentence: str
+    actor: str
+    target: str  # "Request #12", "User #3 山田 花子"
+    changes: tuple[Change, ...]
+    address: str | None  # the client's IP address, for admins
+
+
+def event_label(action: str) -> str:
+    """The event type's label; the code itself if the vocabulary lacks it."""
+    entry = EVENTS.get(action)
+    return str(entry[0]) if entry else action
+
+
+def actor_name(event) -> str:
+    """Who did it: a user's display name (never the e-mail), or the name of an actor
+    without an account ("The municipality" / "自治体", "The system" / "システム")."""
+    user = event.actor
+    if event.action == "auth.sign_in_failed" and user is None:
+        return str(_UNKNOWN)  # someone not signed in: not "the system"
+    if user is not None:
+        return user.display_name or user.email
+    known = ACTORS.get(event.actor_label or "system")
+    return str(known) if known is not None else event.actor_label
+
+
+def _sentence(event, actor: str) -> str:
+    entry = EVENTS.get(event.action)
+    if entry is None:
+        return f"{actor}: {event.action}"
+    template = entry[1]
+    if event.action == "request.triaged" and (event.before or {}).get("status") in ("assigned", "scheduled"):
+        template = _BACK_TO_MATCHING
+    return str(template) % {"actor": actor}
+
+
+_NAMED = {"#evangelist": "evangelist", "#user": "user", "#community": "community",
+          "#municipality_code": "municipality_code"}
+
+
+def _show(value: Any, vocabulary: str | None, names: dict) -> str:
+    """A payload value in words: coded values through app.labels, dates as dates, ids and
+    codes of people and places by name (``names``: app.services.audit.referenced_names)."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v, vocabulary, names) for v in value)
+    if vocabulary in _NAMED:
+        name = names.get((_NAMED[vocabulary], value))
+        return name if name is not None else (f"#{value}" if isinstance(value, int) else str(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if vocabulary == "#ref":
+        return f"#{value}"
+    if vocabulary == "#field":
+        return str(FIELDS[value][0]) if value in FIELDS else str(value)
+    if vocabulary == "#number" and isinstance(value, int | float):
+        return f"{value:,}"
+    if vocabulary in _SMALL_VOCABULARIES:
+        return str(_SMALL_VOCABULARIES[vocabulary].get(value, value))
+    if vocabulary == "#date" or (isinstance(value, str) and _ISO_DAY.match(value)):
+        try:
+            return format_day(date.fromisoformat(value) if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            return str(value)
+    if vocabulary and not vocabulary.startswith("#"):
+        return label(vocabulary, value)
+    return str(value)
+
+
+def changes(event, names: dict | None = None) -> tuple[Change, ...]:
+    """The before/after as rows, in the payloads' order (before's keys first)."""
+    before, after = event.before or {}, event.after or {}
+    names = names or {}
+    rows = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        title, vocabulary = FIELDS.get(key, (key, None))
+        if key == "status":
+            if event.action.startswith("request.addition_"):
+                vocabulary = "addition_status"
+            else:
+                vocabulary = STATUS_VOCABULARY.get(event.entity_type)
+        if key == "mode" and event.entity_type == "support_request":
+            vocabulary = "request_mode"
+        rows.append(Change(
+            str(title),
+            _show(before[key], vocabulary, names) if key in before else "",
+            _show(after[key], vocabulary, names) if key in after else "",
+        ))
+    return tuple(rows)
+
+
+def describe_event(event, names: dict | None = None) -> EventView:
+    """``event`` (an ``AuditEvent``) in the reader's language; ``names`` from
+    ``app.services.audit.referenced_names`` (without it, ids show as "#12")."""
+    names = names or {}
+    actor = actor_name(event)
+    entity = ENTITIES.get(event.entity_type)
+    target = str(entity) if entity is not None else event.entity_type
+    if event.entity_id is not None:
+        named = names.get((event.entity_type, event.entity_id))
+        target = f"{target} #{event.entity_id}" + (f" {named}" if named else "")
+    return EventView(
+        action=event.action,
+        when=event.created_at,
+        label=event_label(event.action),
+        sentence=_sentence(event, actor),
+        actor=actor,
+        target=target,
+        changes=changes(event, names),
+        address=event.client_address,
+    )
+
+
+def describe_events(events, *, targets: bool = False) -> list[EventView]:
+    """Each event described, with the names its payloads refer to looked up once (one
+    query per kind named); ``targets``: the names of what the events are about too (the
+    audit log; a page about one thing knows what it is about)."""
+    events = list(events)
+    names = referenced_names(events, targets=targets)
+    return [describe_event(event, names) for event in events]
