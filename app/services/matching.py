@@ -4,7 +4,7 @@ plan, and proposing an assignment without ever overbooking an evangelist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -24,7 +24,8 @@ from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status
 from evangelists import lifecycle
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import today_in_japan, utc_now
+from evangelists.limits import WITHDRAWN_NOTICE_DAYS
 from evangelists.matching import Candidate, Match, Need, assign, rank
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
@@ -290,3 +291,86 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
                before=None, after={"request": request.id, **({"reason": reason} if reason else {})},
                address=address)
     db.session.commit()
+
+
+def _cancel(actor: User, assignment: Assignment, *, action: str, reason: str | None,
+            address: str | None, only_from: str | None = None) -> None:
+    """Cancel ``assignment`` inside the caller's transaction, audited as ``action``. The
+    row changes only while it is still ``only_from`` (default: whatever it is now), so a
+    proposal the evangelist accepts at the same moment is either accepted or withdrawn,
+    never both: the loser gets ``TransitionRefused`` and nothing is written."""
+    expected = only_from or assignment.status
+
+    def write(row: Assignment, status: str) -> None:
+        changed = db.session.execute(
+            sa.update(Assignment)
+            .where(Assignment.id == row.id, Assignment.status == expected)
+            .values(status=status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            db.session.rollback()
+            db.session.refresh(row)
+            raise lifecycle.TransitionRefused("assignment", row.status, status, "not_allowed")
+        db.session.refresh(row)
+
+    set_status(actor, assignment, "assignment", "cancelled", write=write, action=action,
+               entity_type="assignment",
+               before={"status": expected},
+               after={"status": "cancelled", "request": assignment.request_id,
+                      **({"reason": reason} if reason else {})},
+               address=address)
+
+
+def cancel_open_assignments(actor: User, request: SupportRequest, *, reason: str, address: str | None) -> list[Assignment]:
+    """Cancel the request's proposed and accepted assignments (inside the caller's
+    transaction), each audited ``assignment.cancelled`` with the reason; a town that was
+    ``assigned`` only through them falls back to ``requested``. Returns them."""
+    cancelled, had_accepted = [], False
+    for assignment in list(request.assignments):
+        if assignment.status in ACTIVE_ASSIGNMENT_STATUSES:
+            had_accepted |= assignment.status == "accepted"
+            _cancel(actor, assignment, action="assignment.cancelled", reason=reason, address=address,
+                    only_from=assignment.status)
+            cancelled.append(assignment)
+    town = request.municipality
+    if had_accepted and town.engagement_stage == "assigned":
+        set_status(actor, town, "engagement", "requested", attribute="engagement_stage", action=None,
+                   only_if_allowed=True)
+    return cancelled
+
+
+def withdraw_proposal(actor: User, assignment: Assignment, *, address: str | None = None) -> str:
+    """A coordinator withdraws a proposal the evangelist has not answered yet: the
+    assignment is cancelled (audited ``assignment.withdrawn``), the evangelist's page says
+    so for ``WITHDRAWN_NOTICE_DAYS`` days, and the request goes back to the queue status
+    the lifecycle gives (``queue_status_after_withdrawal``), audited on the request.
+    Returns that status. Raises ``lifecycle.TransitionRefused`` (machine ``assignment``)
+    when the evangelist answered first; nothing changes then."""
+    if assignment.status != "proposed":
+        reason = lifecycle.refusal("assignment", assignment.status, "cancelled") or "not_allowed"
+        raise lifecycle.TransitionRefused("assignment", assignment.status, "cancelled", reason)
+    request = assignment.request
+    target = lifecycle.queue_status_after_withdrawal()
+    _cancel(actor, assignment, action="assignment.withdrawn", reason=None, address=address, only_from="proposed")
+    # Another proposal for the same request may still stand; the request stays assigned then.
+    if not any(a.status in ACTIVE_ASSIGNMENT_STATUSES for a in request.assignments if a.id != assignment.id):
+        set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
+                   before={"status": request.status},
+                   after={"status": target, "withdrawn_assignment": assignment.id},
+                   address=address, only_if_allowed=True)
+    db.session.commit()
+    return request.status
+
+
+def recent_withdrawals(evangelist_id: int, *, now=None) -> list[Assignment]:
+    """The evangelist's assignments a coordinator cancelled in the last
+    ``WITHDRAWN_NOTICE_DAYS`` days, newest first, with their town loaded (one query)."""
+    since = (now or utc_now()) - timedelta(days=WITHDRAWN_NOTICE_DAYS)
+    return list(db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.evangelist_id == evangelist_id, Assignment.status == "cancelled",
+               Assignment.updated_at >= since)
+        .options(selectinload(Assignment.request).selectinload(SupportRequest.municipality))
+        .order_by(Assignment.updated_at.desc())
+    ))
