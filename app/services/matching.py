@@ -25,8 +25,9 @@ from app.services.audit import record_event
 from app.services.status import set_status
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
-from evangelists.limits import WITHDRAWN_NOTICE_DAYS
-from evangelists.matching import Candidate, Match, Need, assign, rank
+from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
+from evangelists.matching import Candidate, Match, Need, assign, rank, why_not
+from evangelists.names import name_matches
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
 PLANNABLE_STATUSES = ("triaged",)
@@ -145,6 +146,79 @@ def _evangelists(ids: list[int]) -> dict[int, Evangelist]:
 
 
 @dataclass(frozen=True)
+class Considered:
+    """One person considered for a request: the match (score and reasons) if they can take
+    it, else why not — ``evangelists.matching.why_not`` codes, or ``("status", status)``,
+    ``("paused_until", date)``, ``("declined_before",)``, ``("already_holds",)``."""
+
+    evangelist: Evangelist
+    match: Match | None
+    obstacles: tuple = ()
+
+
+def _obstacle_of_status(status: str, paused_until: date | None, today: date) -> tuple | None:
+    """Why someone cannot take work ``today``, by the rule ``_candidates`` applies in SQL."""
+    if status == "active" and paused_until is None:
+        return None
+    if status in ("active", "paused") and paused_until is not None and paused_until < today:
+        return None
+    if status in ("active", "paused") and paused_until is not None:
+        return ("paused_until", paused_until)
+    return ("status", status)
+
+
+def consider(request: SupportRequest, evangelist_ids: list[int], *, today: date | None = None) -> list[Considered]:
+    """Each of ``evangelist_ids`` (that exists) for ``request``, in the given order: score
+    and reasons as the suggestions show them, or why they cannot take it."""
+    today = today or today_in_japan()
+    people = _evangelists(evangelist_ids)
+    if not people:
+        return []
+    states = {}
+    for evangelist_id, status in db.session.execute(
+        sa.select(Assignment.evangelist_id, Assignment.status).where(
+            Assignment.request_id == request.id, Assignment.evangelist_id.in_(list(people)),
+            Assignment.status.in_(("proposed", "accepted", "declined")),
+        )
+    ):
+        states[evangelist_id] = "declined_before" if status == "declined" else "already_holds"
+    available = {c.id: c for c in _candidates(today=today) if c.id in people}
+    need = _need(request)
+    found = []
+    for evangelist_id in evangelist_ids:
+        person = people.get(evangelist_id)
+        if person is None:
+            continue
+        obstacle = _obstacle_of_status(person.status, person.paused_until, today)
+        if obstacle is not None:
+            found.append(Considered(person, None, (obstacle,)))
+        elif evangelist_id in states:
+            found.append(Considered(person, None, ((states[evangelist_id],),)))
+        elif evangelist_id not in available:  # a status rule this function does not know
+            found.append(Considered(person, None, (("status", person.status),)))
+        else:
+            candidate = available[evangelist_id]
+            reasons = why_not(need, candidate)
+            match = None if reasons else rank(need, [candidate], limit=None)[0]
+            found.append(Considered(person, match, reasons))
+    return found
+
+
+def search_people(request: SupportRequest, query: str, *, today: date | None = None,
+                  limit: int = PERSON_SEARCH_LIMIT) -> tuple[list[Considered], int]:
+    """Everyone in the network (not only the suggested ten) whose name or its reading
+    matches ``query`` (``evangelists.names``), at most ``limit`` in name order, each
+    ``consider``-ed for ``request``; and how many matched in all. Names are matched in
+    Python over one narrow query (about a thousand short rows)."""
+    rows = db.session.execute(
+        sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name)
+        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+    ).all()
+    ids = [eid for eid, family, given in rows if name_matches(query, family, given)]
+    return consider(request, ids[:limit], today=today), len(ids)
+
+
+@dataclass(frozen=True)
 class PlanRow:
     request: SupportRequest
     match: Match | None
@@ -216,22 +290,23 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
 
 
 def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None,
-               today: date | None = None) -> int:
+               today: date | None = None) -> list[Assignment]:
     """Propose every ``(request_id, evangelist_id)`` pair of a reviewed plan in one
     transaction: all are saved, or none (if someone took a slot meanwhile, the error is
-    raised and the coordinator reviews a fresh plan). Returns how many were proposed."""
+    raised and the coordinator reviews a fresh plan). Returns the proposals made, in the
+    order of ``pairs``."""
     db.session.commit()
     try:
         # Lock in a fixed order so two coordinators applying plans cannot deadlock.
         for evangelist_id in sorted({e for _, e in pairs}):
             _lock(evangelist_id)
-        for request_id, evangelist_id in pairs:
-            _propose_locked(actor, request_id, evangelist_id, address=address, locked=True, today=today)
+        made = [_propose_locked(actor, request_id, evangelist_id, address=address, locked=True, today=today)
+                for request_id, evangelist_id in pairs]
     except Exception:
         db.session.rollback()
         raise
     db.session.commit()
-    return len(pairs)
+    return made
 
 
 def _lock(evangelist_id: int) -> None:
@@ -361,6 +436,13 @@ def withdraw_proposal(actor: User, assignment: Assignment, *, address: str | Non
                    address=address, only_if_allowed=True)
     db.session.commit()
     return request.status
+
+
+def assignment_of(request: SupportRequest, assignment_id: int) -> Assignment | None:
+    """The assignment ``assignment_id`` if it belongs to ``request``."""
+    return db.session.scalar(
+        sa.select(Assignment).where(Assignment.id == assignment_id, Assignment.request_id == request.id)
+    )
 
 
 def recent_withdrawals(evangelist_id: int, *, now=None) -> list[Assignment]:

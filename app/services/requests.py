@@ -253,8 +253,11 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
 
 def change_status(actor: User | str, request: SupportRequest, target: str, *,
                   reason: str | None = None, address: str | None = None) -> None:
-    """Move a request to ``target`` if the lifecycle allows it; audited. Raises
-    ``lifecycle.TransitionRefused`` otherwise, changing nothing."""
+    """Move a request *forward* to ``target`` if the lifecycle allows it; audited. Raises
+    ``lifecycle.TransitionRefused`` otherwise, changing nothing: reason ``backward`` for a
+    move back, which only ``send_back`` makes (with a reason)."""
+    if target in lifecycle.back_moves("request", request.status):
+        raise lifecycle.TransitionRefused("request", request.status, target, "backward")
     set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
                after={"status": target, **({"reason": reason} if reason else {})}, address=address)
     if target == "declined":
