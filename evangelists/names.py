@@ -11,6 +11,8 @@ Stdlib only, like the rest of the domain core.
 
 from __future__ import annotations
 
+import functools
+
 from evangelists.romaji import fold_long_vowels, kana_to_hepburn
 from evangelists.text import normalize_query, to_katakana
 
@@ -87,9 +89,11 @@ def readings(family: str, given: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     return of(family, FAMILY_READINGS), of(given, GIVEN_READINGS)
 
 
-def _keys(family: str, given: str) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def _keys(family: str, given: str) -> frozenset[str]:
     """Every folded form a query may be part of: the written name, its readings in
-    katakana, and their romaji, family first and given first."""
+    katakana, and their romaji, family first and given first. Cached: a search reads every
+    name in the network, and names repeat."""
     family_kana, given_kana = readings(family, given)
     keys = {_fold(family + given), _fold(given + family)}
     for f in family_kana or ("",):
@@ -103,7 +107,7 @@ def _keys(family: str, given: str) -> set[str]:
                 roman = _romaji(part) if part else None
                 if roman:
                     keys.add(roman)
-    return keys
+    return frozenset(keys)
 
 
 def name_matches(query: str, family: str, given: str) -> bool:
