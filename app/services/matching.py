@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import (
     Assignment,
+    AuditEvent,
     Evangelist,
     Municipality,
     Prefecture,
@@ -445,14 +446,35 @@ def assignment_of(request: SupportRequest, assignment_id: int) -> Assignment | N
     )
 
 
-def recent_withdrawals(evangelist_id: int, *, now=None) -> list[Assignment]:
+@dataclass(frozen=True)
+class Withdrawal:
+    """A proposal or assignment a coordinator ended, as its evangelist is told of it."""
+
+    assignment: Assignment
+    reason: str | None  # the coordinator's reason when they sent the request back
+
+
+def recent_withdrawals(evangelist_id: int, *, now=None) -> list[Withdrawal]:
     """The evangelist's assignments a coordinator cancelled in the last
-    ``WITHDRAWN_NOTICE_DAYS`` days, newest first, with their town loaded (one query)."""
+    ``WITHDRAWN_NOTICE_DAYS`` days, newest first, with their town and the coordinator's
+    reason if one was given (two queries)."""
     since = (now or utc_now()) - timedelta(days=WITHDRAWN_NOTICE_DAYS)
-    return list(db.session.scalars(
+    assignments = list(db.session.scalars(
         sa.select(Assignment)
         .where(Assignment.evangelist_id == evangelist_id, Assignment.status == "cancelled",
                Assignment.updated_at >= since)
         .options(selectinload(Assignment.request).selectinload(SupportRequest.municipality))
         .order_by(Assignment.updated_at.desc())
     ))
+    reasons: dict[int, str] = {}
+    if assignments:
+        for entity_id, after in db.session.execute(
+            sa.select(AuditEvent.entity_id, AuditEvent.after).where(
+                AuditEvent.entity_type == "assignment",
+                AuditEvent.entity_id.in_([a.id for a in assignments]),
+                AuditEvent.action.in_(("assignment.cancelled", "assignment.withdrawn")),
+            )
+        ):
+            if isinstance(after, dict) and after.get("reason"):
+                reasons[entity_id] = str(after["reason"])
+    return [Withdrawal(a, reasons.get(a.id)) for a in assignments]

@@ -32,7 +32,7 @@ def test_withdrawing_a_proposal_cancels_it_and_returns_the_request_to_the_queue(
     (moved,) = events(db, "request.triaged")
     assert moved.entity_id == request.id and moved.after == {"status": "triaged", "withdrawn_assignment": assignment.id}
     # The evangelist's page says so.
-    assert recent_withdrawals(assignment.evangelist_id) == [assignment]
+    assert [(w.assignment, w.reason) for w in recent_withdrawals(assignment.evangelist_id)] == [(assignment, None)]
 
 
 @pytest.mark.parametrize("status", ["accepted", "declined", "cancelled", "completed"])
@@ -86,6 +86,8 @@ def test_sending_back_cancels_the_assignment_with_the_reason(db, status):
     assert event.after == {"status": "triaged", "reason": "町の体制が変わった <script>",
                            "cancelled_assignments": [assignment.id]}
     assert events(db, "assignment.cancelled")[0].after["reason"] == "町の体制が変わった <script>"
+    (told,) = recent_withdrawals(assignment.evangelist_id)
+    assert (told.assignment, told.reason) == (assignment, "町の体制が変わった <script>")
 
 
 @pytest.mark.parametrize(("status", "target"), [

@@ -113,7 +113,9 @@ def test_sending_back_needs_a_reason_and_a_ticked_confirmation(app, coordinator_
     evangelist = app.test_client()
     evangelist.set_cookie("lang", "ja")
     sign_in(evangelist, scene["near_user"])
-    assert "コーディネーターが取り下げました" in page(evangelist, "/me/")
+    mine = page(evangelist, "/me/")
+    assert "コーディネーターが取り下げました" in mine
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}}{{" in mine and "<script>alert(1)" not in mine
 
 
 def test_send_back_is_refused_where_the_lifecycle_has_no_back_move(coordinator_client, db):
