@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from flask_babel import force_locale, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -187,7 +187,31 @@ def describe_reasons(reasons) -> str:
         elif code == "visited_before":
             words.append(_("visited this municipality before"))
         elif code == "online":
-            words.append(_("online only"))
+            # Not "online only": the person can also visit; here online is how they would help.
+            words.append(_("Can help online"))
+    return " · ".join(words)
+
+
+def describe_obstacles(obstacles) -> str:
+    """Why someone cannot take a request (``app.services.matching.Considered.obstacles``)
+    in words: "every slot in use (2 of 2) · 343 km away, travels up to 100 km"."""
+    words = []
+    for code, *values in obstacles:
+        if code == "no_free_slot":
+            words.append(_("at capacity (%(used)s of %(capacity)s slots in use)", used=values[0], capacity=values[1]))
+        elif code == "too_far":
+            words.append(_("too far to visit (%(km)s km away, travels up to %(radius)s km)",
+                           km=format_decimal(values[0], "#,##0"), radius=format_decimal(values[1], "#,##0")))
+        elif code == "no_online":
+            words.append(_("does not advise online"))
+        elif code == "status":
+            words.append(_("not active (%(status)s)", status=label("evangelist_status", values[0])))
+        elif code == "paused_until":
+            words.append(_("paused until %(date)s", date=format_date(values[0], "medium")))
+        elif code == "declined_before":
+            words.append(_("declined this request before"))
+        elif code == "already_holds":
+            words.append(_("already proposed for this request"))
     return " · ".join(words)
 
 

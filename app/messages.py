@@ -49,6 +49,7 @@ MESSAGES = {
     "transition.unchanged": _l("The request already has this status."),
     "transition.closed": _l("The request is closed; its status can no longer change."),
     "transition.not_allowed": _l("The request cannot move to that status from where it is now."),
+    "transition.backward": _l("That would move the request back. Use “Send back”, with a reason."),
     # Visits (app.services.visits.VisitRefused).
     "visit.not_yours": _l("That visit or assignment is not yours."),
     "visit.not_accepted": _l("Visits can be logged only for an assignment you have accepted."),

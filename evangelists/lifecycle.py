@@ -83,6 +83,53 @@ MACHINES = {
 }
 
 
+# How far along each request status is. A move to a later step is *forward*, a move to an
+# earlier one is *back* (it undoes work and needs a reason and a confirmation). The closing
+# statuses (declined, withdrawn) end the request, so they count as forward from anywhere.
+REQUEST_PROGRESS: dict[str, int] = {
+    "new": 0,
+    "triaged": 1,
+    "assigned": 2,
+    "scheduled": 3,
+    "completed": 4,
+    "declined": 4,
+    "withdrawn": 4,
+}
+
+ASSIGNMENT_PROGRESS: dict[str, int] = {
+    "proposed": 0,
+    "accepted": 1,
+    "completed": 2,
+    "declined": 2,
+    "cancelled": 2,
+}
+
+PROGRESS = {"request": REQUEST_PROGRESS, "assignment": ASSIGNMENT_PROGRESS}
+
+
+def forward_moves(machine: str, current: str) -> tuple[str, ...]:
+    """The statuses ``current`` may move to that lie further along (``PROGRESS``), in the
+    vocabulary's order."""
+    statuses, transitions = MACHINES[machine]
+    step = PROGRESS[machine]
+    return tuple(s for s in statuses if s in transitions[current] and step[s] > step[current])
+
+
+def back_moves(machine: str, current: str) -> tuple[str, ...]:
+    """The statuses ``current`` may move back to (earlier in ``PROGRESS``), in the
+    vocabulary's order: undoing work, so a person gives a reason and confirms."""
+    statuses, transitions = MACHINES[machine]
+    step = PROGRESS[machine]
+    return tuple(s for s in statuses if s in transitions[current] and step[s] < step[current])
+
+
+def queue_status_after_withdrawal() -> str:
+    """Where a request goes when its proposal is withdrawn or its assignment cancelled by a
+    coordinator: the one step back from ``assigned`` (the coordinators' queue)."""
+    (target,) = back_moves("request", "assigned")
+    return target
+
+
 class TransitionRefused(Refused):
     """An illegal status change; ``reason`` is ``refusal``'s code (field ``status``)."""
 

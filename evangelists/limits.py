@@ -54,6 +54,13 @@ DEPARTMENT_MAX = 100
 PREFERRED_PERIOD_MAX = 100
 # What the municipality list's search box (and its CSV export's ``q``) accepts.
 MUNICIPALITY_QUERY_MAX = 40
+# What the request page's "propose anyone" search accepts, and how many people it lists.
+PERSON_QUERY_MAX = 40
+PERSON_SEARCH_LIMIT = 20
+# A coordinator's reason for sending a request back (the evangelist and the history see it).
+SEND_BACK_REASON_MAX = 1000
+# How long an evangelist's page keeps saying that a coordinator withdrew a proposal.
+WITHDRAWN_NOTICE_DAYS = 14
 
 
 def read_id(text: str | None) -> int | None:

@@ -54,6 +54,17 @@ Reasons
 
     :data:`REASON_CODES` lists the codes.
 
+Why not
+    :func:`why_not` says why a pair is infeasible, as tuples like the reasons:
+
+    ``("no_free_slot", in_use, capacity)``       every slot is taken
+    ``("too_far", distance_km, radius_km)``      on site is needed (or possible) but the town is
+                                                 beyond the travel radius
+    ``("no_online",)``                           online would do, but the candidate does not
+                                                 advise online
+
+    :data:`REFUSAL_CODES` lists them.
+
 Ordering and determinism
     :func:`rank` sorts by score descending, then distance ascending, then candidate id
     ascending. :func:`assign` and :func:`greedy_assign` return matches sorted by need id.
@@ -83,8 +94,10 @@ __all__ = [
     "REASON_CODES",
     "Weights",
     "assign",
+    "REFUSAL_CODES",
     "greedy_assign",
     "rank",
+    "why_not",
 ]
 
 DISTANCE_HALF_SCORE_KM = 50.0
@@ -97,6 +110,8 @@ REASON_CODES = (
     "visited_before",
     "online",
 )
+
+REFUSAL_CODES = ("no_free_slot", "too_far", "no_online")
 
 _ONSITE_MODES = ("onsite", "either")
 _ONLINE_MODES = ("online", "either")
@@ -429,3 +444,24 @@ def greedy_assign(
             break
     pairs.sort()
     return [_match(table, i, j) for i, j in pairs]
+
+
+def why_not(need: Need, candidate: Candidate) -> tuple:
+    """Why ``candidate`` cannot take ``need`` (see "Why not" above); empty when the pair is
+    feasible, i.e. exactly when :func:`rank` would return it."""
+    need, = _unique_by_id([need], "need")
+    table = _table([need], [candidate], None)
+    if table.feasible[0, 0]:
+        return ()
+    reasons: list[tuple] = []
+    if table.free[0] <= 0:
+        reasons.append(("no_free_slot", int(candidate.active_load), int(candidate.capacity)))
+    distance = float(table.distance[0, 0])
+    reachable = need.mode in _ONSITE_MODES and distance <= candidate.travel_radius_km
+    online = need.mode in _ONLINE_MODES and candidate.online_ok
+    if not (reachable or online):
+        if need.mode in _ONSITE_MODES:
+            reasons.append(("too_far", round(distance, 1), float(candidate.travel_radius_km)))
+        if need.mode in _ONLINE_MODES:
+            reasons.append(("no_online",))
+    return tuple(reasons)

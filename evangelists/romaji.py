@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["kana_to_hepburn", "municipality_romaji"]
+__all__ = ["fold_long_vowels", "kana_to_hepburn", "municipality_romaji"]
 
 # Full-size katakana, one syllable each.
 _SYLLABLES: dict[str, str] = {
@@ -127,6 +127,12 @@ def _syllables(kana: str) -> list[str]:
     return out
 
 
+def fold_long_vowels(roman: str) -> str:
+    """Fold "ou", "oo" and "uu" as ``kana_to_hepburn`` does, for romaji someone typed:
+    "satou" → "sato", so it meets the reading サトウ's romaji."""
+    return _LONG_VOWEL.sub(lambda match: match.group()[0], roman)
+
+
 def kana_to_hepburn(kana: str) -> str:
     """Return the lowercase Hepburn romaji of a full-width katakana reading, without macrons
     and with long vowels folded as official place names write them (see the module docstring):
@@ -148,7 +154,7 @@ def kana_to_hepburn(kana: str) -> str:
         if not following or following[0] in _VOWELS or following in ("n", _SOKUON):
             raise ValueError(f"ッ in {kana!r} is not followed by a consonant to double")
         roman.append("t" if following.startswith("ch") else following[0])
-    return _LONG_VOWEL.sub(lambda match: match.group()[0], "".join(roman))
+    return fold_long_vowels("".join(roman))
 
 
 def municipality_romaji(name: str, kana: str, kind: str) -> str:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.form_fields import BoundedIntegerField
 from app.forms import BaseForm
 from app.labels import choices
-from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX
+from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PERSON_QUERY_MAX, SEND_BACK_REASON_MAX
 
 
 class InviteForm(BaseForm):
@@ -74,5 +83,39 @@ class RejectAdditionForm(BaseForm):
 
 
 class AssignForm(BaseForm):
+    """Propose one evangelist: the first post shows what will happen, the second (with
+    ``confirmed``) does it."""
+
     evangelist_id = BoundedIntegerField(validators=[DataRequired()])
+    confirmed = HiddenField()
     submit = SubmitField(_l("Assign"))
+
+
+class PersonSearchForm(BaseForm):
+    """The request page's search for anyone in the network (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    who = SearchField(
+        _l("Find anyone by name or reading"), validators=[Optional(), Length(max=PERSON_QUERY_MAX)],
+        description=_l("Kanji, kana or romaji, e.g. 山田, やまだ or yamada."),
+        render_kw={"maxlength": PERSON_QUERY_MAX, "autocomplete": "off"},
+    )
+
+
+class SendBackForm(BaseForm):
+    """Move a request back (the lifecycle's back moves), with a reason and a confirmation."""
+
+    target = SelectField(_l("Send back to"))
+    reason = TextAreaField(
+        _l("Why it goes back"),
+        validators=[DataRequired(message=_l("Say why the request goes back.")), Length(max=SEND_BACK_REASON_MAX)],
+        description=_l("Kept in the history; the evangelist whose assignment ends is told."),
+        render_kw={"rows": 2},
+    )
+    confirm = BooleanField(
+        _l("I understand: the current assignment is cancelled and the request waits in the queue again."),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+    submit = SubmitField(_l("Send back"))

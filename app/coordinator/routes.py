@@ -14,15 +14,17 @@ from app.coordinator.forms import (
     AssignForm,
     DeclineForm,
     InviteForm,
+    PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
     ReplyForm,
+    SendBackForm,
 )
 from app.decorators import role_required
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.forms import ActionForm
 from app.i18n import current_language
-from app.labels import describe_reasons
+from app.labels import describe_obstacles, describe_reasons, label
 from app.mail import mail_configured, password_link, send_password_link
 from app.messages import account_error_messages, flash_refusal
 from app.models import SupportRequest, User
@@ -36,9 +38,13 @@ from app.services.geography import list_prefectures
 from app.services.matching import (
     CapacityFull,
     apply_plan,
+    assignment_of,
     batch_plan,
+    consider,
     propose,
+    search_people,
     suggestions,
+    withdraw_proposal,
 )
 from app.services.network import network_summary
 from app.services.requests import (
@@ -48,13 +54,15 @@ from app.services.requests import (
     count_by_status,
     queue_page,
     request_history,
+    send_back,
 )
 from app.services.topics import list_topics
 from app.services.visits import VisitRefused, get_visit, update_visit
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
-from evangelists.lifecycle import TransitionRefused, refusal
+from evangelists.lifecycle import TransitionRefused, back_moves, forward_moves, refusal
+from evangelists.limits import read_id
 
 STAFF = ("coordinator", "admin")
 
@@ -146,19 +154,32 @@ def _support_request(request_id: int) -> SupportRequest:
 @role_required(*STAFF)
 @cached_page
 def request_detail(request_id: int):
-    support_request = _support_request(request_id)
-    return render_template(
-        "coordinator/request.html",
+    return _request_page(_support_request(request_id))
+
+
+def _request_page(support_request: SupportRequest, *, status: int = 200, **forms):
+    """The request page. The triage panel offers only the lifecycle's forward moves from
+    here; its back moves go through "Send back" (a reason and a ticked confirmation)."""
+    forward = forward_moves("request", support_request.status)
+    back = back_moves("request", support_request.status)
+    send_back_form = forms.pop("send_back_form", None) or SendBackForm(formdata=None)
+    send_back_form.target.choices = [(s, label("request_status", s)) for s in back]
+    context = dict(
         req=support_request,
         history=request_history(support_request),
         action=ActionForm(),
         decline_form=DeclineForm(formdata=None),
         reply_form=ReplyForm(formdata=None),
-        can_triage=refusal("request", support_request.status, "triaged") is None,
-        can_decline=refusal("request", support_request.status, "declined") is None,
+        can_triage="triaged" in forward,
+        can_decline="declined" in forward,
+        back=back,
+        send_back_form=send_back_form,
+        describe_obstacles=describe_obstacles,
         **_additions_context(support_request),
         **_matching_context(support_request),
     )
+    context.update(forms)
+    return render_template("coordinator/request.html", **context), status
 
 
 def _additions_context(support_request: SupportRequest) -> dict:
@@ -173,6 +194,11 @@ def _matching_context(support_request: SupportRequest) -> dict:
     can_assign = refusal("request", support_request.status, "assigned") is None
     ranked = suggestions(support_request, today=today_in_japan()) if can_assign else []
     context = {"can_assign": can_assign, "suggestions": ranked, "assign_form": AssignForm(formdata=None)}
+    search = PersonSearchForm(request.args)
+    context["search_form"] = search
+    if can_assign and search.who.data and search.validate():
+        context["found"], context["found_total"] = search_people(support_request, search.who.data,
+                                                                  today=today_in_japan())
     if ranked:
         place = support_request.municipality
         points = [
@@ -197,6 +223,39 @@ def triage(request_id: int):
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
+@bp.post("/requests/<id:request_id>/send-back")
+@role_required(*STAFF)
+def send_request_back(request_id: int):
+    """A move back (assigned or scheduled → triaged): needs a reason and a ticked
+    confirmation; the current assignment ends and its evangelist is told."""
+    support_request = _support_request(request_id)
+    form = SendBackForm()
+    form.target.choices = [(s, label("request_status", s)) for s in back_moves("request", support_request.status)]
+    if not form.validate_on_submit():
+        if not form.target.choices:
+            flash_refusal(TransitionRefused("request", support_request.status, form.target.data or "",
+                                            refusal("request", support_request.status, "triaged") or "not_allowed"))
+            return redirect(url_for("coordinator.request_detail", request_id=request_id))
+        return _request_page(support_request, status=422, send_back_form=form, open_send_back=True)
+    try:
+        cancelled = send_back(current_user, support_request, form.target.data, reason=form.reason.data.strip(),
+                              address=client_address())
+    except TransitionRefused as refused:
+        flash_refusal(refused)
+    else:
+        status = label("request_status", form.target.data)
+        if cancelled:
+            flash(_("Sent back to “%(status)s”. Cancelled: %(names)s (they see it on their page).", status=status,
+                    names=_list_names(a.evangelist.display_name for a in cancelled)), "success")
+        else:
+            flash(_("Sent back to “%(status)s”.", status=status), "success")
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+def _list_names(names) -> str:
+    return _(", ").join(names)
+
+
 @bp.post("/requests/<id:request_id>/decline")
 @role_required(*STAFF)
 def decline(request_id: int):
@@ -204,14 +263,7 @@ def decline(request_id: int):
     form = DeclineForm()
     if not form.validate_on_submit():
         # Show the form again with its error and what was typed.
-        return render_template(
-            "coordinator/request.html", req=support_request, history=request_history(support_request),
-            action=ActionForm(), decline_form=form, reply_form=ReplyForm(formdata=None),
-            can_triage=refusal("request", support_request.status, "triaged") is None,
-            can_decline=True, open_decline=True,
-            **_additions_context(support_request),
-            **_matching_context(support_request),
-        ), 422
+        return _request_page(support_request, status=422, decline_form=form, open_decline=True)
     _change(support_request, "declined", reason=form.reason.data.strip(),
             success=_("Declined. The municipality sees the reason on its status page."))
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
@@ -302,43 +354,104 @@ def _change(support_request: SupportRequest, target: str, *, success: str, reaso
 @bp.post("/requests/<id:request_id>/assign")
 @role_required(*STAFF)
 def assign_evangelist(request_id: int):
+    """Propose one evangelist: first a page that says who, with the score and reasons (or
+    why not) and what happens next; the proposal is made when that page is confirmed."""
     support_request = _support_request(request_id)
     form = AssignForm()
-    if form.validate_on_submit():
-        _propose(support_request, form.evangelist_id.data)
+    if not form.validate_on_submit():
+        return redirect(url_for("coordinator.request_detail", request_id=request_id))
+    if form.confirmed.data != "1":
+        considered = consider(support_request, [form.evangelist_id.data], today=today_in_japan())
+        if not considered:
+            flash(_("No evangelist has the number %(id)s.", id=form.evangelist_id.data), "error")
+            return redirect(url_for("coordinator.request_detail", request_id=request_id))
+        return render_template(
+            "coordinator/propose.html", req=support_request, person=considered[0], form=form,
+            can_assign=refusal("request", support_request.status, "assigned") is None,
+            describe_obstacles=describe_obstacles,
+        )
+    _propose(support_request, form.evangelist_id.data)
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
 def _propose(support_request: SupportRequest, evangelist_id: int) -> None:
     try:
-        propose(current_user, support_request, evangelist_id, address=client_address(), today=today_in_japan())
+        made = propose(current_user, support_request, evangelist_id, address=client_address(),
+                       today=today_in_japan())
     except CapacityFull:
         flash(_("This evangelist has no free slot any more; choose another."), "error")
     except ValueError:
         flash(_("This evangelist cannot take this request (not available, or out of reach)."), "error")
     except TransitionRefused as refused:
         flash_refusal(refused)
+    else:
+        flash(_("Proposed to %(name)s. They see it on their page and accept or decline.",
+                name=made.evangelist.display_name), "success")
+
+
+@bp.post("/requests/<id:request_id>/assignments/<id:assignment_id>/withdraw")
+@role_required(*STAFF)
+def withdraw(request_id: int, assignment_id: int):
+    """Withdraw a proposal the evangelist has not answered: they are told on their page,
+    and the request goes back to the queue."""
+    support_request = _support_request(request_id)
+    assignment = assignment_of(support_request, assignment_id)
+    if assignment is None:
+        abort(404, description=_("This request has no assignment with the number %(id)s.", id=assignment_id))
+    if ActionForm().validate_on_submit():
+        name = assignment.evangelist.display_name
+        try:
+            status = withdraw_proposal(current_user, assignment, address=client_address())
+        except TransitionRefused:
+            flash(_("%(name)s has already answered, so the proposal can no longer be withdrawn.", name=name),
+                  "warning")
+        else:
+            flash(_("Proposal to %(name)s withdrawn; they see it on their page. The request is now “%(status)s”.",
+                    name=name, status=label("request_status", status)), "success")
+    return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
 @bp.route("/plan", methods=["GET", "POST"])
 @role_required(*STAFF)
 def plan():
-    """The best overall plan for every triaged request, for review; nothing is saved
-    until the coordinator applies all of it or the rows they tick."""
-    current = batch_plan(today=today_in_japan())
+    """The best overall plan for every triaged request, for review. Proposing the ticked
+    rows, or all of them, first shows a page listing every proposal it will make; only
+    confirming that page saves them, exactly as listed."""
     if request.method == "POST" and ActionForm().validate_on_submit():
-        chosen = set(request.form.getlist("row", type=int))
-        pairs = [(r.request.id, r.match.candidate_id) for r in current.rows
-                 if r.match and (not chosen or r.request.id in chosen)]
-        try:
-            made = apply_plan(current_user, pairs, address=client_address(), today=today_in_japan())
-        except (CapacityFull, ValueError, TransitionRefused):
-            flash(_("Something changed since the plan was made (a slot was taken or a request moved). "
-                    "Nothing was saved; here is a fresh plan."), "error")
-        else:
-            flash(ngettext("%(num)s assignment proposed.", "%(num)s assignments proposed.", made), "success")
-        return redirect(url_for("coordinator.plan"))
+        if request.form.get("confirmed") == "1":
+            return _apply_reviewed_plan()
+        current = batch_plan(today=today_in_japan())
+        chosen = set(filter(None, map(read_id, request.form.getlist("row"))))
+        every = request.form.get("scope") == "all"
+        rows = [r for r in current.rows if r.match and (every or r.request.id in chosen)]
+        if not rows:
+            flash(_("Tick the rows to propose, or choose “Propose all”."), "warning")
+            return redirect(url_for("coordinator.plan"))
+        return render_template("coordinator/plan_confirm.html", rows=rows, action=ActionForm())
+    current = batch_plan(today=today_in_japan())
     return render_template("coordinator/plan.html", plan=current, action=ActionForm())
+
+
+def _apply_reviewed_plan():
+    pairs = []
+    for value in request.form.getlist("pair"):
+        request_id, _sep, evangelist_id = value.partition("-")
+        pair = (read_id(request_id), read_id(evangelist_id))
+        if None in pair:
+            abort(400)
+        pairs.append(pair)
+    if not pairs:
+        return redirect(url_for("coordinator.plan"))
+    try:
+        made = apply_plan(current_user, pairs, address=client_address(), today=today_in_japan())
+    except (CapacityFull, ValueError, TransitionRefused):
+        flash(_("Something changed since the plan was made (a slot was taken or a request moved). "
+                "Nothing was saved; here is a fresh plan."), "error")
+    else:
+        flash(ngettext("%(num)s assignment proposed: %(names)s.", "%(num)s assignments proposed: %(names)s.",
+                       len(made), names=_list_names(f"#{a.request_id} {a.request.municipality.name} → "
+                                                    f"{a.evangelist.display_name}" for a in made)), "success")
+    return redirect(url_for("coordinator.plan"))
 
 
 @bp.route("/visits/<id:visit_id>", methods=["GET", "POST"])

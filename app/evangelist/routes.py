@@ -13,7 +13,7 @@ from app.forms import ActionForm
 from app.messages import flash_refusal, message
 from app.models import Assignment, Visit
 from app.services.evangelists import home_of
-from app.services.matching import respond
+from app.services.matching import recent_withdrawals, respond
 from app.services.topics import list_topics
 from app.services.visits import (
     VisitRefused,
@@ -41,6 +41,7 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
     home = home_of(current_user)
     return render_template(
         "evangelist/home.html", profile=home.profile, assignments=home.assignments,
+        withdrawn=recent_withdrawals(home.profile.id) if home.profile else [],
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
         declining=declining,
     ), status

@@ -4,7 +4,7 @@ plan, and proposing an assignment without ever overbooking an evangelist."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import (
     Assignment,
+    AuditEvent,
     Evangelist,
     Municipality,
     Prefecture,
@@ -24,8 +25,10 @@ from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status
 from evangelists import lifecycle
-from evangelists.calendar import today_in_japan
-from evangelists.matching import Candidate, Match, Need, assign, rank
+from evangelists.calendar import today_in_japan, utc_now
+from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
+from evangelists.matching import Candidate, Match, Need, assign, rank, why_not
+from evangelists.names import name_matches
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
 PLANNABLE_STATUSES = ("triaged",)
@@ -144,6 +147,79 @@ def _evangelists(ids: list[int]) -> dict[int, Evangelist]:
 
 
 @dataclass(frozen=True)
+class Considered:
+    """One person considered for a request: the match (score and reasons) if they can take
+    it, else why not — ``evangelists.matching.why_not`` codes, or ``("status", status)``,
+    ``("paused_until", date)``, ``("declined_before",)``, ``("already_holds",)``."""
+
+    evangelist: Evangelist
+    match: Match | None
+    obstacles: tuple = ()
+
+
+def _obstacle_of_status(status: str, paused_until: date | None, today: date) -> tuple | None:
+    """Why someone cannot take work ``today``, by the rule ``_candidates`` applies in SQL."""
+    if status == "active" and paused_until is None:
+        return None
+    if status in ("active", "paused") and paused_until is not None and paused_until < today:
+        return None
+    if status in ("active", "paused") and paused_until is not None:
+        return ("paused_until", paused_until)
+    return ("status", status)
+
+
+def consider(request: SupportRequest, evangelist_ids: list[int], *, today: date | None = None) -> list[Considered]:
+    """Each of ``evangelist_ids`` (that exists) for ``request``, in the given order: score
+    and reasons as the suggestions show them, or why they cannot take it."""
+    today = today or today_in_japan()
+    people = _evangelists(evangelist_ids)
+    if not people:
+        return []
+    states = {}
+    for evangelist_id, status in db.session.execute(
+        sa.select(Assignment.evangelist_id, Assignment.status).where(
+            Assignment.request_id == request.id, Assignment.evangelist_id.in_(list(people)),
+            Assignment.status.in_(("proposed", "accepted", "declined")),
+        )
+    ):
+        states[evangelist_id] = "declined_before" if status == "declined" else "already_holds"
+    available = {c.id: c for c in _candidates(today=today) if c.id in people}
+    need = _need(request)
+    found = []
+    for evangelist_id in evangelist_ids:
+        person = people.get(evangelist_id)
+        if person is None:
+            continue
+        obstacle = _obstacle_of_status(person.status, person.paused_until, today)
+        if obstacle is not None:
+            found.append(Considered(person, None, (obstacle,)))
+        elif evangelist_id in states:
+            found.append(Considered(person, None, ((states[evangelist_id],),)))
+        elif evangelist_id not in available:  # a status rule this function does not know
+            found.append(Considered(person, None, (("status", person.status),)))
+        else:
+            candidate = available[evangelist_id]
+            reasons = why_not(need, candidate)
+            match = None if reasons else rank(need, [candidate], limit=None)[0]
+            found.append(Considered(person, match, reasons))
+    return found
+
+
+def search_people(request: SupportRequest, query: str, *, today: date | None = None,
+                  limit: int = PERSON_SEARCH_LIMIT) -> tuple[list[Considered], int]:
+    """Everyone in the network (not only the suggested ten) whose name or its reading
+    matches ``query`` (``evangelists.names``), at most ``limit`` in name order, each
+    ``consider``-ed for ``request``; and how many matched in all. Names are matched in
+    Python over one narrow query (about a thousand short rows)."""
+    rows = db.session.execute(
+        sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name)
+        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+    ).all()
+    ids = [eid for eid, family, given in rows if name_matches(query, family, given)]
+    return consider(request, ids[:limit], today=today), len(ids)
+
+
+@dataclass(frozen=True)
 class PlanRow:
     request: SupportRequest
     match: Match | None
@@ -215,22 +291,23 @@ def propose(actor: User, request: SupportRequest, evangelist_id: int, *, address
 
 
 def apply_plan(actor: User, pairs: list[tuple[int, int]], *, address: str | None,
-               today: date | None = None) -> int:
+               today: date | None = None) -> list[Assignment]:
     """Propose every ``(request_id, evangelist_id)`` pair of a reviewed plan in one
     transaction: all are saved, or none (if someone took a slot meanwhile, the error is
-    raised and the coordinator reviews a fresh plan). Returns how many were proposed."""
+    raised and the coordinator reviews a fresh plan). Returns the proposals made, in the
+    order of ``pairs``."""
     db.session.commit()
     try:
         # Lock in a fixed order so two coordinators applying plans cannot deadlock.
         for evangelist_id in sorted({e for _, e in pairs}):
             _lock(evangelist_id)
-        for request_id, evangelist_id in pairs:
-            _propose_locked(actor, request_id, evangelist_id, address=address, locked=True, today=today)
+        made = [_propose_locked(actor, request_id, evangelist_id, address=address, locked=True, today=today)
+                for request_id, evangelist_id in pairs]
     except Exception:
         db.session.rollback()
         raise
     db.session.commit()
-    return len(pairs)
+    return made
 
 
 def _lock(evangelist_id: int) -> None:
@@ -290,3 +367,114 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
                before=None, after={"request": request.id, **({"reason": reason} if reason else {})},
                address=address)
     db.session.commit()
+
+
+def _cancel(actor: User, assignment: Assignment, *, action: str, reason: str | None,
+            address: str | None, only_from: str | None = None) -> None:
+    """Cancel ``assignment`` inside the caller's transaction, audited as ``action``. The
+    row changes only while it is still ``only_from`` (default: whatever it is now), so a
+    proposal the evangelist accepts at the same moment is either accepted or withdrawn,
+    never both: the loser gets ``TransitionRefused`` and nothing is written."""
+    expected = only_from or assignment.status
+
+    def write(row: Assignment, status: str) -> None:
+        changed = db.session.execute(
+            sa.update(Assignment)
+            .where(Assignment.id == row.id, Assignment.status == expected)
+            .values(status=status, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed != 1:
+            db.session.rollback()
+            db.session.refresh(row)
+            raise lifecycle.TransitionRefused("assignment", row.status, status, "not_allowed")
+        db.session.refresh(row)
+
+    set_status(actor, assignment, "assignment", "cancelled", write=write, action=action,
+               entity_type="assignment",
+               before={"status": expected},
+               after={"status": "cancelled", "request": assignment.request_id,
+                      **({"reason": reason} if reason else {})},
+               address=address)
+
+
+def cancel_open_assignments(actor: User, request: SupportRequest, *, reason: str, address: str | None) -> list[Assignment]:
+    """Cancel the request's proposed and accepted assignments (inside the caller's
+    transaction), each audited ``assignment.cancelled`` with the reason; a town that was
+    ``assigned`` only through them falls back to ``requested``. Returns them."""
+    cancelled, had_accepted = [], False
+    for assignment in list(request.assignments):
+        if assignment.status in ACTIVE_ASSIGNMENT_STATUSES:
+            had_accepted |= assignment.status == "accepted"
+            _cancel(actor, assignment, action="assignment.cancelled", reason=reason, address=address,
+                    only_from=assignment.status)
+            cancelled.append(assignment)
+    town = request.municipality
+    if had_accepted and town.engagement_stage == "assigned":
+        set_status(actor, town, "engagement", "requested", attribute="engagement_stage", action=None,
+                   only_if_allowed=True)
+    return cancelled
+
+
+def withdraw_proposal(actor: User, assignment: Assignment, *, address: str | None = None) -> str:
+    """A coordinator withdraws a proposal the evangelist has not answered yet: the
+    assignment is cancelled (audited ``assignment.withdrawn``), the evangelist's page says
+    so for ``WITHDRAWN_NOTICE_DAYS`` days, and the request goes back to the queue status
+    the lifecycle gives (``queue_status_after_withdrawal``), audited on the request.
+    Returns that status. Raises ``lifecycle.TransitionRefused`` (machine ``assignment``)
+    when the evangelist answered first; nothing changes then."""
+    if assignment.status != "proposed":
+        reason = lifecycle.refusal("assignment", assignment.status, "cancelled") or "not_allowed"
+        raise lifecycle.TransitionRefused("assignment", assignment.status, "cancelled", reason)
+    request = assignment.request
+    target = lifecycle.queue_status_after_withdrawal()
+    _cancel(actor, assignment, action="assignment.withdrawn", reason=None, address=address, only_from="proposed")
+    # Another proposal for the same request may still stand; the request stays assigned then.
+    if not any(a.status in ACTIVE_ASSIGNMENT_STATUSES for a in request.assignments if a.id != assignment.id):
+        set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
+                   before={"status": request.status},
+                   after={"status": target, "withdrawn_assignment": assignment.id},
+                   address=address, only_if_allowed=True)
+    db.session.commit()
+    return request.status
+
+
+def assignment_of(request: SupportRequest, assignment_id: int) -> Assignment | None:
+    """The assignment ``assignment_id`` if it belongs to ``request``."""
+    return db.session.scalar(
+        sa.select(Assignment).where(Assignment.id == assignment_id, Assignment.request_id == request.id)
+    )
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """A proposal or assignment a coordinator ended, as its evangelist is told of it."""
+
+    assignment: Assignment
+    reason: str | None  # the coordinator's reason when they sent the request back
+
+
+def recent_withdrawals(evangelist_id: int, *, now=None) -> list[Withdrawal]:
+    """The evangelist's assignments a coordinator cancelled in the last
+    ``WITHDRAWN_NOTICE_DAYS`` days, newest first, with their town and the coordinator's
+    reason if one was given (two queries)."""
+    since = (now or utc_now()) - timedelta(days=WITHDRAWN_NOTICE_DAYS)
+    assignments = list(db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.evangelist_id == evangelist_id, Assignment.status == "cancelled",
+               Assignment.updated_at >= since)
+        .options(selectinload(Assignment.request).selectinload(SupportRequest.municipality))
+        .order_by(Assignment.updated_at.desc())
+    ))
+    reasons: dict[int, str] = {}
+    if assignments:
+        for entity_id, after in db.session.execute(
+            sa.select(AuditEvent.entity_id, AuditEvent.after).where(
+                AuditEvent.entity_type == "assignment",
+                AuditEvent.entity_id.in_([a.id for a in assignments]),
+                AuditEvent.action.in_(("assignment.cancelled", "assignment.withdrawn")),
+            )
+        ):
+            if isinstance(after, dict) and after.get("reason"):
+                reasons[entity_id] = str(after["reason"])
+    return [Withdrawal(a, reasons.get(a.id)) for a in assignments]

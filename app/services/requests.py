@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.matching import cancel_open_assignments
 from app.services.pages import Page, page_of
 from app.services.status import set_status
 from evangelists import lifecycle
@@ -252,8 +253,11 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
 
 def change_status(actor: User | str, request: SupportRequest, target: str, *,
                   reason: str | None = None, address: str | None = None) -> None:
-    """Move a request to ``target`` if the lifecycle allows it; audited. Raises
-    ``lifecycle.TransitionRefused`` otherwise, changing nothing."""
+    """Move a request *forward* to ``target`` if the lifecycle allows it; audited. Raises
+    ``lifecycle.TransitionRefused`` otherwise, changing nothing: reason ``backward`` for a
+    move back, which only ``send_back`` makes (with a reason)."""
+    if target in lifecycle.back_moves("request", request.status):
+        raise lifecycle.TransitionRefused("request", request.status, target, "backward")
     set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
                after={"status": target, **({"reason": reason} if reason else {})}, address=address)
     if target == "declined":
@@ -261,6 +265,26 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
     if not lifecycle.is_open(target):
         request.closed_at = utcnow()
     db.session.commit()
+
+
+def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,
+              address: str | None = None) -> list[Assignment]:
+    """Move a request *back* (``lifecycle.back_moves``: from assigned or scheduled to
+    triaged), with the coordinator's reason: its proposed and accepted assignments are
+    cancelled (their evangelists see it on their page), audited ``request.sent_back`` with
+    the reason. Raises ``lifecycle.TransitionRefused`` for anything but a back move (a
+    forward move goes through ``change_status``); nothing changes then. Returns the
+    cancelled assignments."""
+    if target not in lifecycle.back_moves("request", request.status):
+        reason_code = lifecycle.refusal("request", request.status, target) or "not_allowed"
+        raise lifecycle.TransitionRefused("request", request.status, target, reason_code)
+    cancelled = cancel_open_assignments(actor, request, reason=reason, address=address)
+    set_status(actor, request, "request", target, action="request.sent_back", entity_type="support_request",
+               after={"status": target, "reason": reason,
+                      **({"cancelled_assignments": [a.id for a in cancelled]} if cancelled else {})},
+               address=address)
+    db.session.commit()
+    return cancelled
 
 
 @dataclass(frozen=True)

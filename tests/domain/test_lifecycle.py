@@ -5,11 +5,15 @@ import pytest
 from evangelists.lifecycle import (
     ENGAGEMENT_TRANSITIONS,
     MACHINES,
+    PROGRESS,
     REQUEST_TRANSITIONS,
     TransitionRefused,
     advance_engagement,
+    back_moves,
     check,
+    forward_moves,
     is_open,
+    queue_status_after_withdrawal,
     refusal,
 )
 from evangelists.vocabulary import (
@@ -136,3 +140,58 @@ def test_an_addition_is_decided_once(current, target):
         assert reason is None
     else:
         assert reason == ("unchanged" if current == target else "closed")
+
+
+# --- Forward and back (issue 17, point 2) ------------------------------------------------
+
+EXPECTED_FORWARD = {
+    "new": ("triaged", "assigned", "declined", "withdrawn"),
+    "triaged": ("assigned", "declined", "withdrawn"),
+    "assigned": ("scheduled", "withdrawn"),
+    "scheduled": ("completed", "withdrawn"),
+    "completed": (), "declined": (), "withdrawn": (),
+}
+EXPECTED_BACK = {
+    "new": (), "triaged": (), "assigned": ("triaged",), "scheduled": ("triaged",),
+    "completed": (), "declined": (), "withdrawn": (),
+}
+
+
+@pytest.mark.parametrize("status", REQUEST_STATUSES)
+def test_request_moves_split_into_forward_and_back(status):
+    forward, back = forward_moves("request", status), back_moves("request", status)
+    assert forward == EXPECTED_FORWARD[status]
+    assert back == EXPECTED_BACK[status]
+    # Together they are exactly the allowed moves, never both.
+    assert set(forward) | set(back) == REQUEST_TRANSITIONS[status]
+    assert not set(forward) & set(back)
+
+
+@pytest.mark.parametrize("status", REQUEST_STATUSES)
+def test_triaged_is_never_forward_once_assigned(status):
+    """The bug: "mark as triaged" offered on assigned and scheduled requests."""
+    if PROGRESS["request"][status] >= PROGRESS["request"]["assigned"]:
+        assert "triaged" not in forward_moves("request", status)
+
+
+@pytest.mark.parametrize("machine", sorted(PROGRESS))
+def test_every_status_of_an_ordered_machine_has_a_step(machine):
+    statuses, transitions = MACHINES[machine]
+    assert set(PROGRESS[machine]) == set(statuses)
+    for current in statuses:
+        for target in transitions[current]:
+            # No allowed move stays on the same step: it is forward or back.
+            assert PROGRESS[machine][target] != PROGRESS[machine][current]
+
+
+@pytest.mark.parametrize("status", ASSIGNMENT_STATUSES)
+def test_assignment_moves_are_all_forward(status):
+    assert back_moves("assignment", status) == ()
+    assert set(forward_moves("assignment", status)) == MACHINES["assignment"][1][status]
+
+
+def test_a_withdrawn_proposal_returns_the_request_to_the_queue():
+    target = queue_status_after_withdrawal()
+    assert target == "triaged"
+    assert refusal("request", "assigned", target) is None
+    assert refusal("assignment", "proposed", "cancelled") is None

@@ -19,6 +19,7 @@ from evangelists.matching import (
     assign,
     greedy_assign,
     rank,
+    why_not,
 )
 
 TOKYO = (35.6812, 139.7671)
@@ -437,3 +438,23 @@ def test_assign_never_uses_a_forbidden_pair_and_finds_the_next_best():
     assert [m.candidate_id for m in assign([need], [near, far])] == [1]
     assert [m.candidate_id for m in assign([need], [near, far], forbidden=[(1, 1)])] == [2]
     assert assign([need], [near], forbidden=[(1, 1)]) == []
+
+
+# --- Why not (issue 17, point 16: propose anyone, and say why someone cannot) -------------
+
+
+@pytest.mark.parametrize(("need_kw", "cand_kw", "expected"), [
+    ({}, {}, ()),
+    ({}, {"active_load": 3}, (("no_free_slot", 3, 3),)),
+    ({"mode": "onsite"}, {"lat": TOKYO[0] + 3, "travel_radius_km": 50.0}, (("too_far", 333.6, 50.0),)),
+    ({"mode": "online"}, {"online_ok": False}, (("no_online",),)),
+    ({"mode": "either"}, {"lat": TOKYO[0] + 3, "travel_radius_km": 50.0, "online_ok": False},
+     (("too_far", 333.6, 50.0), ("no_online",))),
+    ({"mode": "either"}, {"lat": TOKYO[0] + 3, "travel_radius_km": 50.0}, ()),  # online will do
+    ({"mode": "online"}, {"active_load": 4, "online_ok": False}, (("no_free_slot", 4, 3), ("no_online",))),
+])
+def test_why_not_names_every_obstacle(need_kw, cand_kw, expected):
+    n, c = need(**need_kw), cand(**cand_kw)
+    assert why_not(n, c) == expected
+    # Empty exactly when rank offers the pair.
+    assert (why_not(n, c) == ()) == bool(rank(n, [c]))

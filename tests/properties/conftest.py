@@ -180,6 +180,8 @@ def world(app, db, make_account) -> World:
         "request_id": new_request.id,
         "addition_id": addition.id,
         "proposed_assignment": proposed.id,
+        "offered_request": offered.id,
+        "working_request": working.id,
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,
         "community_id": community.id,

@@ -29,9 +29,11 @@ from app.coordinator.forms import (
     AssignForm,
     DeclineForm,
     InviteForm,
+    PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
     ReplyForm,
+    SendBackForm,
 )
 from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm
@@ -112,9 +114,12 @@ POSTS: dict[str, Post] = {
     "coordinator.decline": Post("coordinator", (DeclineForm,)),
     "coordinator.invite": Post("admin", (InviteForm,)),
     "coordinator.password_link_for": Post("coordinator", (ActionForm,), args={"user_id": "invited_id"}),
-    "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row",)),
+    "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row", "scope", "confirmed", "pair")),
     "coordinator.reject_addition": Post("coordinator", (RejectAdditionForm,)),
     "coordinator.reply": Post("coordinator", (ReplyForm,)),
+    "coordinator.send_request_back": Post("coordinator", (SendBackForm,), args={"request_id": "working_request"}),
+    "coordinator.withdraw": Post("coordinator", (ActionForm,), args={"request_id": "offered_request",
+                                                                     "assignment_id": "proposed_assignment"}),
     "coordinator.triage": Post("coordinator", (ActionForm,)),
     "data.apply_import": Post("coordinator", (ApplyForm,)),
     "data.import_file": Post("coordinator", (ImportForm,)),
@@ -152,6 +157,7 @@ MOVED = frozenset({
 QUERY_FORMS = {
     "public.municipalities": MunicipalityFilterForm,
     "coordinator.requests": QueueFilterForm,
+    "coordinator.request_detail": PersonSearchForm,
     "communities.communities": CommunityFilterForm,
     "recruitment.recruitment": BoardFilterForm,
     "admin.users": UserFilterForm,
@@ -226,6 +232,8 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "file": st.sampled_from([SURVEY.encode("cp932"), COMMUNITIES.encode("utf-8-sig"), CANDIDATES.encode()]),
         "token": st.sampled_from(ids.get("import_tokens") or [""]),
         "WithdrawForm.confirm": st.just("y"),
+        "SendBackForm.confirm": st.sampled_from(["y", ""]),
+        "SendBackForm.target": st.sampled_from(REQUEST_STATUSES),
     }
 
 
@@ -238,6 +246,10 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         "action": st.one_of(st.just("prefecture"), nasty_text()),
         "duplicate": st.one_of(st.sampled_from(["new", "add"]), nasty_text()),
         "row": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        "scope": st.one_of(st.sampled_from(["ticked", "all"]), nasty_text()),
+        "confirmed": st.one_of(st.just("1"), nasty_text()),
+        "pair": st.one_of(st.tuples(st.integers(-(2**70), 2**70), st.integers(-(2**70), 2**70))
+                          .map(lambda p: f"{p[0]}-{p[1]}"), nasty_text()),
         "carry": st.one_of(st.just("status-token-" + "x" * 30), nasty_text()),
     }
 

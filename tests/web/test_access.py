@@ -67,6 +67,8 @@ ACCESS = {
     "coordinator.accept_addition": ("POST", STAFF),
     "coordinator.reject_addition": ("POST", STAFF),
     "coordinator.assign_evangelist": ("POST", STAFF),
+    "coordinator.send_request_back": ("POST", STAFF),
+    "coordinator.withdraw": ("POST", STAFF),
     "coordinator.plan": ("GET", STAFF),
     "evangelist.accept": ("POST", EVANGELIST),
     "evangelist.decline": ("POST", EVANGELIST),

@@ -223,6 +223,13 @@ def test_a_town_asks_a_coordinator_assigns_and_the_evangelist_makes_it_active(wo
 
     with desk.expect_navigation():
         desk.get_by_role("button", name="北野 葵 さんに打診する").click()
+    # Asked first: who, the score and reasons, what happens next (issue 17).
+    expect(desk.locator("main h1")).to_contain_text("北野 葵 さんに打診しますか")
+    expect(desk.locator("main .reasons")).to_contain_text("相談内容 2 件中 2 件に対応")
+    checks.scan(desk, "proposal to confirm")
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="北野 葵 さんに打診する").click()
+    expect(desk.get_by_role("alert")).to_contain_text("北野 葵 さんに打診しました")
     expect(desk.locator("main")).to_contain_text("北野 葵 · 打診中")
     expect(desk.locator("main .badge.fs-6")).to_have_text("担当伝道師決定")
     checks.scan(desk, "request assigned")
@@ -313,7 +320,8 @@ def test_a_town_asks_a_coordinator_assigns_and_the_evangelist_makes_it_active(wo
         "home", "request form", "request form, prefecture chosen", "request form with an error",
         "request sent", "status page (new)",
         "sign in (desktop)", "second factor (desktop)", "coordination home", "request queue",
-        "request with ranked suggestions", "request triaged", "batch plan", "request assigned",
+        "request with ranked suggestions", "request triaged", "batch plan", "proposal to confirm",
+        "request assigned",
         "status page (assigned)",
         "sign in (phone)", "my page with a proposal", "my page, accepted", "visit form",
         "visit form with an error", "visit saved, on my page", "my page, completed",

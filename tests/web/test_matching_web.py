@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -55,7 +56,7 @@ def test_the_request_page_suggests_evangelists_with_reasons_in_words(coordinator
 
 def test_assigning_freezes_the_match_and_the_evangelist_accepts(app, coordinator_client, db, scene):
     req = scene["request"]
-    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id})
+    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id, "confirmed": "1"})
     assignment = db.session.scalars(sa.select(Assignment)).one()
     db.session.refresh(req)
     assert (assignment.status, req.status) == ("proposed", "assigned")
@@ -76,7 +77,7 @@ def test_assigning_freezes_the_match_and_the_evangelist_accepts(app, coordinator
 
 def test_a_decline_returns_the_request_and_excludes_that_evangelist(app, coordinator_client, db, scene):
     req = scene["request"]
-    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id})
+    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id, "confirmed": "1"})
     assignment = db.session.scalars(sa.select(Assignment)).one()
     evangelist = app.test_client()
     sign_in(evangelist, scene["near_user"])
@@ -94,7 +95,7 @@ def test_a_decline_returns_the_request_and_excludes_that_evangelist(app, coordin
 
 def test_an_evangelist_cannot_answer_someone_elses_assignment(app, coordinator_client, db, scene):
     req = scene["request"]
-    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id})
+    coordinator_client.post(f"/coordinator/requests/{req.id}/assign", data={"evangelist_id": scene["near"].id, "confirmed": "1"})
     assignment = db.session.scalars(sa.select(Assignment)).one()
     intruder = app.test_client()
     sign_in(intruder, scene["far_user"])
@@ -111,7 +112,8 @@ def test_an_evangelist_out_of_reach_cannot_be_assigned(coordinator_client, db, s
     db.session.commit()
     coordinator_client.set_cookie("lang", "en")
     html = coordinator_client.post(f"/coordinator/requests/{scene['request'].id}/assign",
-                                   data={"evangelist_id": remote.id}, follow_redirects=True).get_data(as_text=True)
+                                   data={"evangelist_id": remote.id, "confirmed": "1"},
+                                   follow_redirects=True).get_data(as_text=True)
     assert "cannot take this request" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
 
@@ -122,10 +124,17 @@ def test_the_batch_plan_shows_the_optimal_plan_and_applies_it(coordinator_client
     coordinator_client.set_cookie("lang", "en")
     html = coordinator_client.get("/coordinator/plan").get_data(as_text=True)
     assert "Served by the plan" in html and f"#{second.id}" in html
-    coordinator_client.post("/coordinator/plan", data={"row": [second.id]})
+    # Proposing asks first, listing what will happen; nothing is saved until confirmed.
+    review = coordinator_client.post("/coordinator/plan", data={"row": [second.id], "scope": "ticked"})
+    assert review.status_code == 200 and f"{second.id}-{scene['near'].id}" in review.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    coordinator_client.post("/coordinator/plan", data={"confirmed": "1", "pair": [f"{second.id}-{scene['near'].id}"]})
     assignments = db.session.scalars(sa.select(Assignment)).all()
     assert [a.request_id for a in assignments] == [second.id]
-    coordinator_client.post("/coordinator/plan", data={})
+    review = coordinator_client.post("/coordinator/plan", data={"scope": "all"}).get_data(as_text=True)
+    pairs = re.findall(r'name="pair" value="([0-9-]+)"', review)
+    assert len(pairs) == 1
+    coordinator_client.post("/coordinator/plan", data={"confirmed": "1", "pair": pairs})
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 2
     statuses = set(db.session.scalars(sa.select(SupportRequest.status)))
     assert statuses == {"assigned"}
