@@ -32,6 +32,7 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "request.completed": (_l("Request completed"), _l("%(actor)s completed the request")),
     "request.declined": (_l("Not taken on"), _l("%(actor)s decided not to take the request on")),
     "request.withdrawn": (_l("Request withdrawn"), _l("%(actor)s withdrew the request")),
+    "request.sent_back": (_l("Sent back"), _l("%(actor)s sent the request back")),
     "request.message_added": (_l("Message"), _l("%(actor)s wrote a message")),
     "request.addition_received": (_l("Another person joined"),
                                   _l("%(actor)s: another person of the municipality asked to join the request")),
@@ -42,6 +43,7 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "assignment.accepted": (_l("Assignment accepted"), _l("%(actor)s accepted the assignment")),
     "assignment.declined": (_l("Assignment declined"), _l("%(actor)s declined the assignment")),
     "assignment.cancelled": (_l("Assignment cancelled"), _l("%(actor)s cancelled the assignment")),
+    "assignment.withdrawn": (_l("Proposal withdrawn"), _l("%(actor)s withdrew the proposal")),
     "assignment.completed": (_l("Assignment completed"), _l("%(actor)s completed the assignment")),
     # A visit
     "visit.logged": (_l("Visit logged"), _l("%(actor)s logged a visit")),
@@ -135,7 +137,10 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "addition": (_l("Addition"), "#ref"),
     "user": (_l("User"), "#user"),
     "score": (_l("Score"), None),
-    "reason": (_l("Reason"), None),
+    "reason": (_l("Reason"), "#reason"),
+    "withdrawn_assignment": (_l("Proposal withdrawn"), "#ref"),
+    "cancelled_assignments": (_l("Assignments cancelled"), "#ref"),
+    "handed_back": (_l("Assignments handed back"), "#ref"),
     "follow_up": (_l("Follow-up needed"), None),
     "outcomes": (_l("Outcomes"), "outcome_type"),
     "visited_on": (_l("Date of the visit"), "#date"),
@@ -209,6 +214,9 @@ _SMALL_VOCABULARIES = {
     "#method": {"password": _l("Password"), "password+totp": _l("Password and authenticator app"),
                 "password+recovery_code": _l("Password and recovery code"),
                 "password_demo_waiver": _l("Password (demo, no second factor)")},
+    # Coded reasons the services write; a reason someone typed is shown as typed.
+    "#reason": {"evangelist_paused": _l("The evangelist was paused"),
+                "evangelist_retired": _l("The evangelist retired")},
     "#import_kind": KIND_LABELS,
     "#encoding": ENCODING_LABELS,
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from flask_babel import force_locale, format_date, format_decimal, get_locale
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -192,6 +192,12 @@ def describe_reasons(reasons) -> str:
     return " · ".join(words)
 
 
+def _format_day(value) -> str:
+    from app.templating import format_day  # app.templating imports this module
+
+    return format_day(value)
+
+
 def describe_obstacles(obstacles) -> str:
     """Why someone cannot take a request (``app.services.matching.Considered.obstacles``)
     in words: "every slot in use (2 of 2) · 343 km away, travels up to 100 km"."""
@@ -207,7 +213,7 @@ def describe_obstacles(obstacles) -> str:
         elif code == "status":
             words.append(_("not active (%(status)s)", status=label("evangelist_status", values[0])))
         elif code == "paused_until":
-            words.append(_("paused until %(date)s", date=format_date(values[0], "medium")))
+            words.append(_("paused until %(date)s", date=_format_day(values[0])))
         elif code == "declined_before":
             words.append(_("declined this request before"))
         elif code == "already_holds":

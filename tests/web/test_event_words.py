@@ -5,6 +5,7 @@ is a small table with field labels and coded values translated."""
 from __future__ import annotations
 
 import ast
+import re
 from html import unescape
 from pathlib import Path
 
@@ -43,6 +44,9 @@ def _values(node: ast.expr, where: str) -> set[str]:
     return BUILT[source]
 
 
+EVENT_TYPE = re.compile(r"[a-z_]+\.[a-z_]+")
+
+
 def emitted_event_types() -> set[str]:
     """Every event type passed to record_event or set_status anywhere in app/."""
     found = set()
@@ -57,8 +61,12 @@ def emitted_event_types() -> set[str]:
             action = next((k.value for k in node.keywords if k.arg == "action"), None)
             if name == "record_event" and action is None and len(node.args) >= 2:
                 action = node.args[1]
+            if isinstance(action, ast.Name) and name != "record_event":
+                continue  # a helper passing its caller's type on; its callers are scanned
             if name in ("record_event", "set_status") and action is not None:
                 found |= _values(action, where)
+            elif isinstance(action, ast.Constant) and EVENT_TYPE.fullmatch(str(action.value)):
+                found.add(action.value)  # a helper's caller, e.g. _cancel(..., action="assignment.withdrawn")
     return found
 
 
