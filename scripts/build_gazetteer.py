@@ -14,7 +14,8 @@ japanmap 0.6.0; the versions in use are printed on every run):
   It has no romaji, so ``name_romaji`` is made from the reading by
   ``evangelists.romaji.municipality_romaji`` (札幌市 サッポロシ → "Sapporo-shi").
 - JpGeocode (``jp_geocode.json``, 1,741 "都道府県,市区町村" keys): town hall coordinates.
-- japanmap (prefecture outlines): the prefecture bounding boxes.
+- japanmap (prefecture outlines, Apache-2.0: ``evangelists/data/LICENSE-japanmap.txt``): the
+  prefecture bounding boxes.
 
 Output: ``municipalities.csv`` (code,prefecture_code,name,name_kana,name_romaji,kind,lat,lon)
 and ``prefectures.csv`` (code,name_ja,name_kana,name_en,region,min_lat,max_lat,min_lon,max_lon),
