@@ -1,11 +1,13 @@
-"""Colours in static/css/app.css that carry meaning measured against WCAG 2.2: a checkbox's
-or radio button's border is what shows it is there, so it needs 3:1 against the page
+"""Colours in static/css/app.css that carry meaning measured against WCAG 2.2: a form
+control's border (checkbox, radio button, text field, list) is what shows it is there, so it needs 3:1 against the page
 (success criterion 1.4.11, non-text contrast). Bootstrap's own #dee2e6 measures 1.3:1."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import pytest
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "css" / "app.css"
 WHITE = (255, 255, 255)
@@ -45,10 +47,13 @@ def test_the_contrast_function_gives_wcags_figures():
     assert parse_colour("rgb(108, 117, 125)") == parse_colour("#6c757d")
 
 
-def test_checkbox_and_radio_borders_have_3_to_1_against_white():
+@pytest.mark.parametrize("control", [".form-check-input", ".form-control", ".form-select"])
+def test_control_borders_have_3_to_1_against_white(control):
+    """Checkboxes, radio buttons, text fields and lists alike."""
     css = CSS.read_text(encoding="utf-8")
-    rule = re.search(r"(?m)^\.form-check-input\s*\{([^}]*)\}", css)
-    assert rule, "app.css gives .form-check-input its own border colour"
-    colour = re.search(r"border-color:\s*(#[0-9a-fA-F]{3,6})", rule.group(1))
+    rule = next((m for m in re.finditer(r"(?m)^([^{}/]+)\{([^}]*)\}", css)
+                 if control in [s.strip() for s in m.group(1).split(",")]), None)
+    assert rule, f"app.css gives {control} its own border colour"
+    colour = re.search(r"border-color:\s*(#[0-9a-fA-F]{3,6})", rule.group(2))
     assert colour, rule.group(0)
     assert contrast_ratio(parse_colour(colour.group(1)), WHITE) >= 3
