@@ -48,7 +48,12 @@ def add(client, **overrides):
     fields = dict(nonce="visitor-form", contact_name="佐藤 一郎", department="総務課",
                   email="sato@elsewhere.example.jp", phone="090-1111-2222", message="補足: 防災データも相談したい")
     data = {**form_data(**{**fields, **overrides}), "duplicate": "add"}
-    return client.post("/request", data=data)
+    return client.post("/request", data=data, follow_redirects=True)
+
+
+def own_link(html: str) -> str:
+    """The sender's private status link on the confirmation after adding."""
+    return re.search(r'value="http://localhost(/request/status/[^"]+)"', html).group(1)
 
 
 def the_addition(db) -> RequestAddition:
@@ -91,7 +96,10 @@ def test_the_confirmation_after_adding_reveals_nothing_of_the_request(app, db, o
     if language == "en":
         assert "The coordinators will review your message" in html
     assert_reveals_nothing_of_the_request(html)
-    assert "/request/status/" not in html
+    # The sender's own link (issue 17), not the request's: it too reveals nothing yet.
+    link = own_link(html)
+    assert TOKEN not in link
+    assert_reveals_nothing_of_the_request(visitor.get(link).get_data(as_text=True))
 
 
 def test_a_resubmitted_addition_is_kept_once(app, db, open_request):
