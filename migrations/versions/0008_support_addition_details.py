@@ -40,12 +40,12 @@ def upgrade():
         batch_op.alter_column('preferred_period', server_default=None)
 
 
-
 def downgrade():
     with op.batch_alter_table('request_additions', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_request_additions_token_hash'), type_='unique')
         batch_op.drop_column('token_hash')
         batch_op.drop_column('preferred_period')
+        batch_op.drop_constraint(op.f('ck_request_additions_addition_mode'), type_='check')
         batch_op.drop_column('preferred_mode')
 
     with op.batch_alter_table('request_addition_topics', schema=None) as batch_op:
