@@ -187,3 +187,13 @@ def test_without_javascript_the_button_loads_the_towns(site, browser):
         assert "秋田市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
     finally:
         context.close()
+
+
+def test_a_pick_with_the_mouse_loads_the_towns_at_once(site, page_at):
+    page = page_at(DESKTOP)
+    page.goto(site + "/request")
+    prefecture = page.get_by_label("都道府県")
+    prefecture.dispatch_event("pointerdown")  # the opened list is the browser's own: not clickable here
+    with page.expect_navigation():
+        prefecture.select_option(label="青森県")
+    assert "青森市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
