@@ -76,7 +76,8 @@ LABELS = {
     # What the municipality reads on its status page, in plain words.
     "request_stage": {
         "new": _l("Received: a coordinator will look at it soon."),
-        "triaged": _l("Being matched: we are looking for the right evangelist."),
+        # Also while an evangelist is only proposed (app.services.requests.town_view).
+        "triaged": _l("We are finding an evangelist for you."),
         "assigned": _l("An evangelist is assigned and will contact you."),
         "scheduled": _l("A visit is scheduled."),
         "completed": _l("Completed. Thank you for working with us."),

@@ -20,9 +20,23 @@ def normalize_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def display_phone(e164: str) -> str:
-    """A stored number written the Japanese way (03-1234-5678) when it is Japanese."""
-    number = phonenumbers.parse(e164, None)
+def display_phone(stored: str) -> str:
+    """A stored number as people read it: Japanese numbers in the national format
+    (0857-22-8112, 03-1234-5678, 090-1111-2222), others internationally (+1 415-555-2671).
+
+    Numbers are stored in E.164, but a page must never show ``+81…`` nor fail on what an
+    older import left: text without ``+`` is read as Japanese, a Japanese number the
+    metadata does not know keeps its leading 0, and what is no number at all comes back
+    unchanged.
+    """
+    text = (stored or "").strip()
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        return text
     if number.country_code == 81:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        if not text.startswith("+") and not phonenumbers.is_possible_number(number):
+            return text  # "内線 123": digits in it, but no phone number
+        national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+        return national if national.startswith("0") else "0" + phonenumbers.national_significant_number(number)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -42,6 +42,16 @@ request_topics = sa.Table(
     sa.Column("topic_id", sa.ForeignKey("topics.id"), primary_key=True, index=True),
 )
 
+# The topics another person of the town chose when adding to an open request.
+request_addition_topics = sa.Table(
+    "request_addition_topics",
+    db.metadata,
+    sa.Column(
+        "addition_id", sa.ForeignKey("request_additions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("topic_id", sa.ForeignKey("topics.id"), primary_key=True, index=True),
+)
+
 visit_topics = sa.Table(
     "visit_topics",
     db.metadata,
@@ -135,7 +145,12 @@ class RequestAddition(TimestampMixin, db.Model):
     Anyone can send one, naming any town and any contact details, so it is *pending*
     until a coordinator decides: accepting copies ``message`` into the request's thread
     (a ``RequestMessage`` the municipality sees, marked as an addition); rejecting keeps
-    it from the municipality for good. The contact details are for coordinators only.
+    it from the municipality for good. The contact details, topics, mode and period are
+    for coordinators only.
+
+    The sender gets a private status link of their own (only its hash is kept): it shows
+    what they sent and whether it waits, and, once a coordinator accepted the addition,
+    the request's status page. Before that it reveals nothing of the request.
     """
 
     __tablename__ = "request_additions"
@@ -158,6 +173,11 @@ class RequestAddition(TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     message: Mapped[str] = mapped_column(sa.Text, default="")
+    # What they chose on the form; NULL mode on additions sent before revision 0008.
+    preferred_mode: Mapped[str | None] = mapped_column(choice(REQUEST_MODES, "addition_mode"))
+    preferred_period: Mapped[str] = mapped_column(sa.String(PREFERRED_PERIOD_MAX), default="")
+    # The hash of the sender's private status token; NULL on additions sent before 0008.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # The one-time token of the form that sent it: a resubmission finds this row.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     decided_by_id: Mapped[int | None] = mapped_column(
@@ -168,6 +188,7 @@ class RequestAddition(TimestampMixin, db.Model):
 
     request: Mapped[SupportRequest] = relationship(back_populates="additions")
     decided_by: Mapped[User | None] = relationship()
+    topics: Mapped[list[Topic]] = relationship(secondary=request_addition_topics, order_by=Topic.position)
 
     def __repr__(self) -> str:
         return f"<RequestAddition {self.id} on {self.request_id} {self.status}>"

@@ -111,22 +111,36 @@ def open_request_for(municipality_code: str) -> SupportRequest | None:
     )
 
 
+@dataclass(frozen=True)
+class Added:
+    addition: RequestAddition
+    token: str | None  # None when the same form was sent twice: the first one stands
+
+
 def add_to_open_request(request: SupportRequest, submission: Submission, *,
-                        address: str | None) -> RequestAddition:
+                        address: str | None) -> Added:
     """Keep what a second person from the same town sent as a *pending* addition to the
-    request already open: anyone can send it, so the municipality sees nothing of it until
-    a coordinator accepts it. A second submission of the same form (double click, back
-    button) returns the first addition instead of making another."""
+    request already open, everything they typed (contact, topics, mode, period,
+    message), with a private status token of their own (only its hash is kept). Anyone
+    can send it, so the municipality sees nothing of it until a coordinator accepts it,
+    and the sender's link shows nothing of the request until then either. A second
+    submission of the same form (double click, back button) returns the first addition
+    instead of making another, without a token."""
     existing = _addition_by_nonce(submission.nonce)
     if existing is not None:
-        return existing
+        return Added(existing, None)
+    token = secrets.token_urlsafe(32)
     addition = RequestAddition(
         request=request,
         contact_name=submission.contact_name,
         department=submission.department,
         email=submission.email,
         phone=submission.phone,
+        topics=_topics(submission.topics),
+        preferred_mode=submission.mode,
+        preferred_period=submission.period,
         message=submission.message,
+        token_hash=hash_token(token),
         form_nonce=submission.nonce,
     )
     db.session.add(addition)
@@ -138,8 +152,19 @@ def add_to_open_request(request: SupportRequest, submission: Submission, *,
     except sa.exc.IntegrityError:
         # Two copies of the same form raced; the other one was saved first.
         db.session.rollback()
-        return _addition_by_nonce(submission.nonce)
-    return addition
+        return Added(_addition_by_nonce(submission.nonce), None)
+    return Added(addition, token)
+
+
+def addition_by_token(token: str) -> RequestAddition | None:
+    """The addition whose sender's private status token this is, or None."""
+    if not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        sa.select(RequestAddition)
+        .where(RequestAddition.token_hash == hash_token(token))
+        .options(selectinload(RequestAddition.topics))
+    )
 
 
 def _addition_by_nonce(nonce: str) -> RequestAddition | None:
@@ -211,7 +236,7 @@ def additions_of(request: SupportRequest) -> list[RequestAddition]:
     return list(db.session.scalars(
         sa.select(RequestAddition)
         .where(RequestAddition.request_id == request.id)
-        .options(selectinload(RequestAddition.decided_by))
+        .options(selectinload(RequestAddition.decided_by), selectinload(RequestAddition.topics))
         .order_by(sa.case((RequestAddition.status == "pending", 0), else_=1), RequestAddition.created_at)
     ))
 
@@ -357,8 +382,36 @@ def request_history(request: SupportRequest) -> list[AuditEvent]:
 
 
 def current_assignment(request: SupportRequest) -> Assignment | None:
-    """The accepted assignment shown to the municipality (first name and community)."""
-    return next((a for a in request.assignments if a.status in ("accepted", "completed")), None)
+    """The evangelist's assignment the municipality is told about: the latest one the
+    evangelist accepted (or completed). A mere proposal is never it."""
+    taken = [a for a in request.assignments if a.status in ("accepted", "completed")]
+    return max(taken, key=lambda a: (a.created_at, a.id)) if taken else None
+
+
+@dataclass(frozen=True)
+class TownView:
+    """What the municipality's status page says about where its request stands.
+
+    ``stage`` is a request status as the town should understand it: a request that is
+    ``assigned`` only because a coordinator *proposed* someone still reads as
+    ``triaged`` (we are finding an evangelist) until that evangelist accepts. The
+    evangelist is named by family name only, and only once they have taken the request
+    on (assigned, scheduled, completed)."""
+
+    stage: str
+    evangelist_family_name: str | None = None
+    community_name: str | None = None
+
+
+def town_view(request: SupportRequest) -> TownView:
+    accepted = current_assignment(request)
+    if request.status == "assigned" and (accepted is None or accepted.status != "accepted"):
+        return TownView("triaged")
+    if request.status not in ("assigned", "scheduled", "completed") or accepted is None:
+        return TownView(request.status)
+    evangelist = accepted.evangelist
+    community = evangelist.home_community
+    return TownView(request.status, evangelist.family_name, community.name if community else None)
 
 
 def coordinator_emails() -> list[str]:

@@ -35,6 +35,7 @@ from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
 SUBMITTED = "submitted_request"
+ADDED = "added_to_request"
 
 
 def _created(_response) -> bool:
@@ -96,9 +97,13 @@ def new_request():
             # and what is added waits for a coordinator. The request stays out of the
             # templates so that nothing of it can slip into the page.
             if choice == "add":
-                requests_service.add_to_open_request(existing, submission, address=client_address())
+                added = requests_service.add_to_open_request(existing, submission, address=client_address())
                 g.request_created = True
-                return render_template("support/added.html")
+                if added.token is not None:
+                    session[ADDED] = {"id": added.addition.id, "token": added.token}
+                elif session.get(ADDED, {}).get("id") != added.addition.id:
+                    session[ADDED] = {"id": added.addition.id}
+                return redirect(url_for("support.added"))
             return render_template("support/request.html", form=form, duplicate=True)
     result = requests_service.submit_request(submission, address=client_address())
     if result.token is not None:
@@ -141,6 +146,31 @@ def sent():
     return no_store(response)
 
 
+@bp.get("/added")
+@public
+def added():
+    """The confirmation after adding to the town's open request: what happens next and,
+    once only, the sender's own private status link (shown, then dropped from the session
+    like ``sent``'s). It says nothing of the request itself: anyone can get here by
+    naming any town. ``no-store``."""
+    saved = session.get(ADDED)
+    if not saved:
+        return redirect(url_for("support.new_request"))
+    token = saved.get("token")
+    if token is not None:
+        session[ADDED] = {"id": saved["id"]}
+    else:
+        token = carried_value()
+        found = requests_service.addition_by_token(token) if token else None
+        token = token if found is not None and found.id == saved["id"] else None
+    response = make_response(render_template(
+        "support/added.html",
+        link=external_url("support.status", token=token) if token else None,
+        language_carry=token,
+    ))
+    return no_store(response)
+
+
 def _carried_back(number: int) -> str | None:
     """The status token handed back by the language switch right after the link was
     shown, if it is this request's: the link is shown once more, in the other language."""
@@ -169,8 +199,21 @@ def status(token: str):
     """The municipality's private page. Bound to a secret token, so every answer is
     ``no-store`` (app/security.py, page-cache hits included): no browser history, proxy
     or shared cache keeps it. The worker's own page cache may (keyed by the full path),
-    since the page is what towns reload most."""
-    support_request = _by_token(token)
+    since the page is what towns reload most.
+
+    The token is the request's, or that of another person of the town who added to it
+    through the form: their link shows only what they sent until a coordinator accepts
+    the addition, then the request's page (messages yes; withdrawing stays with the
+    request's own link)."""
+    support_request = requests_service.request_by_token(token)
+    addition = None
+    if support_request is None:
+        addition = requests_service.addition_by_token(token)
+        if addition is None:
+            abort(404)
+        if addition.status != "accepted":
+            return render_template("support/addition.html", addition=addition)
+        support_request = addition.request
     form = MessageForm()
     if form.validate_on_submit():
         try:
@@ -185,8 +228,9 @@ def status(token: str):
         "support/status.html",
         req=support_request,
         form=form,
-        withdraw_form=WithdrawForm(formdata=None),
-        assignment=requests_service.current_assignment(support_request),
+        withdraw_form=WithdrawForm(formdata=None) if addition is None else None,
+        view=requests_service.town_view(support_request),
+        addition=addition,
         token=token,
     ), (422 if form.errors else 200)
 

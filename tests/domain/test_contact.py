@@ -24,3 +24,20 @@ def test_bad_numbers_are_refused_with_a_reason(typed, reason):
 
 def test_display_is_national_for_japan():
     assert display_phone("+81312345678") == "03-1234-5678"
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    ("+81857228112", "0857-22-8112"),   # Tottori: the second person's number in issue 17
+    ("+819011112222", "090-1111-2222"),
+    ("+81120123456", "0120-123-456"),
+    ("+81300001234", "03-0000-1234"),   # a demo number: unassigned, still national
+    ("+8185722811", "085722811"),       # unknown to the metadata: the leading 0 stays
+    ("0857-22-8112", "0857-22-8112"),   # left by an older import, not E.164
+    ("0857228112", "0857-22-8112"),
+    ("+14155552671", "+1 415-555-2671"),
+    ("内線 123", "内線 123"),            # not a number: shown as it is, never an error
+    ("", ""),
+])
+def test_display_is_national_for_every_japanese_number_and_never_fails(stored, shown):
+    assert display_phone(stored) == shown
+    assert not display_phone(stored).startswith("+81")

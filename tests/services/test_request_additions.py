@@ -13,9 +13,13 @@ from app.services.requests import (
     Submission,
     accept_addition,
     add_to_open_request,
+    addition_by_token,
+    hash_token,
     pending_additions_by_request,
     reject_addition,
+    request_by_token,
 )
+from app.services.topics import sync_topics
 from evangelists.lifecycle import TransitionRefused
 from tests.factories import make_addition, make_request, make_user
 
@@ -53,15 +57,36 @@ def test_an_addition_cannot_join_the_thread_of_a_closed_request_but_can_be_rejec
     assert addition.status == "rejected"
 
 
+def test_an_addition_keeps_what_its_sender_chose_and_gets_a_status_token_of_its_own(db):
+    sync_topics()
+    request = make_request(preferred_mode="onsite", preferred_period="")
+    db.session.commit()
+    submission = Submission(municipality_code=request.municipality.code, contact_name="佐藤", department="総務課",
+                            email="sato@example.jp", phone="+81857228112", topics=("licensing", "open_data_publication"),
+                            mode="online", period="来年1月", message="", nonce="form-3")
+    added = add_to_open_request(request, submission, address=None)
+    db.session.expire_all()
+    addition = db.session.get(RequestAddition, added.addition.id)
+    assert sorted(t.slug for t in addition.topics) == ["licensing", "open_data_publication"]
+    assert (addition.preferred_mode, addition.preferred_period, addition.phone) == ("online", "来年1月", "+81857228112")
+    assert len(added.token) >= 40 and added.token not in addition.token_hash
+    assert addition.token_hash == hash_token(added.token) != request.token_hash
+    assert addition_by_token(added.token).id == addition.id
+    assert addition_by_token("nope") is None and addition_by_token("") is None
+    assert request_by_token(added.token) is None  # the sender's token is not the request's
+
+
 def test_an_addition_keeps_the_contact_details_apart_from_the_message(db):
     request = make_request()
     db.session.commit()
     submission = Submission(municipality_code=request.municipality.code, contact_name="佐藤", department="総務課",
                             email="sato@example.jp", phone=None, topics=("licensing",), mode="either",
                             period="", message="補足", nonce="form-2")
-    addition = add_to_open_request(request, submission, address="192.0.2.1")
+    added = add_to_open_request(request, submission, address="192.0.2.1")
+    addition = added.addition
     assert (addition.status, addition.message, addition.email) == ("pending", "補足", "sato@example.jp")
-    assert add_to_open_request(request, submission, address="192.0.2.1").id == addition.id
+    again = add_to_open_request(request, submission, address="192.0.2.1")
+    assert again.addition.id == addition.id and again.token is None
     event = db.session.scalars(sa.select(AuditEvent)).one()
     assert event.after == {"addition": addition.id, "status": "pending"} and "sato" not in str(event.after)
     assert pending_additions_by_request([request.id, request.id + 1]) == {request.id: 1}

@@ -56,6 +56,7 @@ ACCESS = {
     "evangelist.home": ("GET", EVANGELIST),
     "support.new_request": ("GET", PUBLIC),
     "support.sent": ("GET", PUBLIC),
+    "support.added": ("GET", PUBLIC),
     "support.thanks": ("GET", PUBLIC),
     "support.status": ("GET", PUBLIC),
     "support.withdraw": ("POST", PUBLIC),

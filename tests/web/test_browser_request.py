@@ -37,8 +37,9 @@ def serious_violations(page) -> list[str]:
 def test_a_town_hall_asks_for_help_in_japanese_then_withdraws(site, page_at):
     page = page_at(PHONE)
     page.goto(site + "/request")
-    with page.expect_navigation():  # choosing the prefecture reloads the list
-        page.get_by_label("都道府県").select_option(label="北海道")
+    page.get_by_label("都道府県").select_option(label="北海道")
+    with page.expect_navigation():  # leaving the prefecture reloads the list
+        page.get_by_label("都道府県").press("Tab")
     page.get_by_label(re.compile(r"^市区町村")).select_option(label="当別町")
     page.get_by_label("お名前").fill("山田 花子")
     page.get_by_label("所属部署").fill("企画課")
@@ -67,8 +68,9 @@ def test_choosing_the_prefecture_keeps_what_was_typed(site, page_at):
     page = page_at(DESKTOP)
     page.goto(site + "/request")
     page.get_by_label("お名前").fill("佐藤 一郎")
+    page.get_by_label("都道府県").select_option(label="青森県")
     with page.expect_navigation():
-        page.get_by_label("都道府県").select_option(label="青森県")
+        page.get_by_label("都道府県").press("Enter")
     assert page.get_by_label("お名前").input_value() == "佐藤 一郎"
     assert "青森市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
 
@@ -108,3 +110,90 @@ def test_the_form_with_errors_has_no_serious_accessibility_violations(site, page
         page.get_by_role("button", name="依頼を送信する").click()
     assert page.locator(".invalid-feedback").count() >= 4
     assert serious_violations(page) == []
+
+
+# --- Stepping through the prefectures with the keyboard (issue 17, WCAG 3.2.2) -------------
+
+
+def mark_the_page(page) -> None:
+    """A flag that a reload would wipe out."""
+    page.evaluate("window.notReloaded = true")
+
+
+def still_the_same_page(page) -> bool:
+    return page.evaluate("window.notReloaded === true")
+
+
+def test_the_arrow_keys_step_through_the_prefectures_without_reloading(site, page_at):
+    page = page_at(DESKTOP)
+    page.goto(site + "/request")
+    page.get_by_label("お名前").fill("佐藤 一郎")
+    page.get_by_label("都道府県").focus()
+    mark_the_page(page)
+    for _ in range(5):  # 北海道, 青森県, 岩手県, 宮城県, 秋田県
+        page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)  # a reload started by the keys would be under way by now
+    assert still_the_same_page(page)
+    assert page.evaluate("document.activeElement.id") == "prefecture"
+    assert page.evaluate("document.getElementById('prefecture').value") == "05"
+    page.keyboard.press("ArrowUp")  # and back
+    page.wait_for_timeout(300)
+    assert still_the_same_page(page)
+    assert page.evaluate("document.getElementById('prefecture').value") == "04"
+
+    with page.expect_navigation():  # leaving the list with a new value loads its towns
+        page.keyboard.press("Tab")
+    assert "仙台市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
+    assert page.evaluate("document.activeElement.id") == "municipality"
+    assert page.get_by_label("お名前").input_value() == "佐藤 一郎"
+
+
+def test_enter_on_the_prefecture_loads_its_towns(site, page_at):
+    page = page_at(PHONE)
+    page.goto(site + "/request?prefecture=01")
+    page.get_by_label("都道府県").focus()
+    mark_the_page(page)
+    page.keyboard.press("Enter")  # nothing changed yet: nothing to load
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(300)
+    assert still_the_same_page(page)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.getElementById('prefecture').value") == "03"
+    assert "盛岡市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
+
+
+def test_tabbing_past_an_unchanged_prefecture_does_not_reload(site, page_at):
+    page = page_at(DESKTOP)
+    page.goto(site + "/request?prefecture=01")
+    page.get_by_label("都道府県").focus()
+    mark_the_page(page)
+    page.keyboard.press("Tab")
+    page.wait_for_timeout(300)
+    assert still_the_same_page(page) and page.evaluate("document.activeElement.id") == "municipality"
+
+
+def test_without_javascript_the_button_loads_the_towns(site, browser):
+    context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(site + "/request")
+        button = page.get_by_role("button", name="市区町村の一覧を表示する")
+        assert button.is_visible()
+        page.get_by_label("都道府県").select_option(label="秋田県")
+        with page.expect_navigation():
+            button.click()
+        assert "秋田市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()
+    finally:
+        context.close()
+
+
+def test_a_pick_with_the_mouse_loads_the_towns_at_once(site, page_at):
+    page = page_at(DESKTOP)
+    page.goto(site + "/request")
+    prefecture = page.get_by_label("都道府県")
+    prefecture.dispatch_event("pointerdown")  # the opened list is the browser's own: not clickable here
+    with page.expect_navigation():
+        prefecture.select_option(label="青森県")
+    assert "青森市" in page.get_by_label(re.compile(r"^市区町村")).inner_text()

@@ -48,7 +48,12 @@ def add(client, **overrides):
     fields = dict(nonce="visitor-form", contact_name="佐藤 一郎", department="総務課",
                   email="sato@elsewhere.example.jp", phone="090-1111-2222", message="補足: 防災データも相談したい")
     data = {**form_data(**{**fields, **overrides}), "duplicate": "add"}
-    return client.post("/request", data=data)
+    return client.post("/request", data=data, follow_redirects=True)
+
+
+def own_link(html: str) -> str:
+    """The sender's private status link on the confirmation after adding."""
+    return re.search(r'value="http://localhost(/request/status/[^"]+)"', html).group(1)
 
 
 def the_addition(db) -> RequestAddition:
@@ -91,7 +96,10 @@ def test_the_confirmation_after_adding_reveals_nothing_of_the_request(app, db, o
     if language == "en":
         assert "The coordinators will review your message" in html
     assert_reveals_nothing_of_the_request(html)
-    assert "/request/status/" not in html
+    # The sender's own link (issue 17), not the request's: it too reveals nothing yet.
+    link = own_link(html)
+    assert TOKEN not in link
+    assert_reveals_nothing_of_the_request(visitor.get(link).get_data(as_text=True))
 
 
 def test_a_resubmitted_addition_is_kept_once(app, db, open_request):
@@ -298,3 +306,146 @@ def test_hostile_text_in_a_rejected_addition_shows_literally_to_staff(app, coord
     decided = page.get_data(as_text=True).split('id="additions"')[1].split("</section>")[0]
     assert decided.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 4  # name, department, reason, message
     assert_literal(decided)
+
+
+# --- What the second person typed, their own link, their phone (issue 17, point 18) ----------------
+
+TOTTORI_PHONE, TOTTORI_SHOWN = "+81857228112", "0857-22-8112"
+
+
+def add_in_full(client, **overrides):
+    fields = dict(topics=["gis", "licensing"], mode="online", period="来年1月ごろ", phone="0857-22-8112")
+    return add(client, **{**fields, **overrides})
+
+
+def test_the_second_person_keeps_topics_mode_and_period_and_coordinators_see_them(
+    app, coordinator_client, db, open_request
+):
+    add_in_full(app.test_client())
+    addition = the_addition(db)
+    assert [t.slug for t in addition.topics] == ["licensing", "gis"]  # in the vocabulary's order
+    assert (addition.preferred_mode, addition.preferred_period, addition.phone) == ("online", "来年1月ごろ", TOTTORI_PHONE)
+    coordinator_client.set_cookie("lang", "en")
+    html = coordinator_client.get(f"/coordinator/requests/{NUMBER}").get_data(as_text=True)
+    card = html.split(f'id="addition-{addition.id}"')[1].split("</article>")[0]
+    for shown in ("Licensing (CC BY)", "GIS and map data", "Online", "来年1月ごろ", TOTTORI_SHOWN):
+        assert shown in card, shown
+    assert TOTTORI_PHONE not in html
+
+
+def test_the_second_person_gets_their_own_status_link_once(app, db, open_request):
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en")
+    response = add_in_full(visitor)
+    assert response.request.path == "/request/added"  # sent, then redirected: a reload sends nothing
+    assert "no-store" in response.headers["Cache-Control"]
+    html = response.get_data(as_text=True)
+    link = own_link(html)
+    token = link.rsplit("/", 1)[1]
+    assert len(token) >= 40 and the_addition(db).token_hash == hash_token(token)
+    assert re.search(r"[?&][^\"'\s]*" + re.escape(token), html) is None  # never in a query string
+    assert f'name="carry" value="{token}"' in html  # the language switch carries it in a body
+    with visitor.session_transaction() as saved:
+        assert token not in repr(dict(saved))
+    again = visitor.get("/request/added")
+    assert token not in again.get_data(as_text=True) and 'id="link-shown-once"' in again.get_data(as_text=True)
+    # Switching language right after shows it once more, in the other language.
+    visitor.post("/language/ja", data={"next": "/request/added", "carry": token})
+    assert link in visitor.get("/request/added").get_data(as_text=True)
+    assert link not in visitor.get("/request/added").get_data(as_text=True)
+
+
+def test_a_carried_token_of_another_addition_shows_no_link(app, db, open_request):
+    visitor = app.test_client()
+    add_in_full(visitor)
+    other = make_addition(request=open_request, token_hash=hash_token("other-addition-token-" + "q" * 30))
+    db.session.commit()
+    visitor.post("/language/en", data={"next": "/request/added", "carry": "other-addition-token-" + "q" * 30})
+    assert "/request/status/" not in visitor.get("/request/added").get_data(as_text=True) and other.id
+
+
+def test_their_link_shows_only_what_they_sent_until_a_coordinator_accepts(app, coordinator_client, db, open_request):
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en")
+    link = own_link(add_in_full(visitor).get_data(as_text=True))
+
+    pending = visitor.get(link)
+    html = pending.get_data(as_text=True)
+    assert pending.status_code == 200 and "no-store" in pending.headers["Cache-Control"]
+    assert "Waiting for the coordinators" in html
+    for shown in ("佐藤 一郎", "総務課", "Licensing (CC BY)", "GIS and map data", "Online", "来年1月ごろ",
+                  TOTTORI_SHOWN, "補足: 防災データも相談したい", "当別町"):
+        assert shown in html, shown
+    assert TOTTORI_PHONE not in html
+    assert_reveals_nothing_of_the_request(html)
+    assert 'id="messages-heading"' not in html
+    # Nothing can be posted through it yet, nor can it withdraw anything.
+    assert visitor.post(link, data={"body": "先に送ります"}).status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestMessage)) == 0
+    assert visitor.post(link + "/withdraw", data={"confirm": "y"}).status_code == 404
+
+    addition = the_addition(db)
+    coordinator_client.post(f"/coordinator/requests/{NUMBER}/additions/{addition.id}/accept")
+    accepted = visitor.get(link).get_data(as_text=True)
+    assert f"Request {NUMBER:,}" in accepted or f"Request {NUMBER}" in accepted
+    assert 'id="added-by-you"' in accepted and "補足: 防災データも相談したい" in thread(accepted)
+    assert "最初の相談" in accepted  # now a colleague: the request itself
+    assert "Withdraw the request" not in accepted  # withdrawing stays with the request's own link
+    assert visitor.post(link, data={"body": "日程を相談させてください"}).status_code == 302
+    assert "日程を相談させてください" in thread(visitor.get(link).get_data(as_text=True))
+    assert "日程を相談させてください" in thread(status_page(app.test_client()))  # the first person sees it too
+    assert visitor.post(link + "/withdraw", data={"confirm": "y"}).status_code == 404
+    db.session.refresh(open_request)
+    assert open_request.status == "new"
+
+
+def test_a_rejected_addition_link_says_so_and_still_shows_nothing_of_the_request(
+    app, coordinator_client, db, open_request
+):
+    visitor = app.test_client()
+    visitor.set_cookie("lang", "en")
+    link = own_link(add_in_full(visitor).get_data(as_text=True))
+    coordinator_client.post(f"/coordinator/requests/{NUMBER}/additions/{the_addition(db).id}/reject",
+                            data={"reason": "別の町の方からでした"})
+    html = visitor.get(link).get_data(as_text=True)
+    assert "did not add this to the open request" in html
+    assert_reveals_nothing_of_the_request(html)
+    assert "別の町の方から" not in html  # the reason is for coordinators only
+
+
+def test_hostile_period_shows_literally_to_the_sender_and_to_coordinators(app, coordinator_client, db, open_request):
+    hostile = " ".join(HOSTILE)
+    visitor = app.test_client()
+    link = own_link(add_in_full(visitor, period=hostile[:100]).get_data(as_text=True))
+    for html in (visitor.get(link).get_data(as_text=True),
+                 coordinator_client.get(f"/coordinator/requests/{NUMBER}").get_data(as_text=True)):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "{{7*7}}" in html
+        assert "<script>alert(1)" not in html
+
+
+def test_phones_show_in_national_format_on_every_page(app, db, open_request, signed_in_client, towns):  # noqa: F811
+    from tests.factories import make_assignment, make_evangelist
+
+    open_request.phone = TOTTORI_PHONE
+    open_request.status = "assigned"
+    coordinator, _user = signed_in_client("coordinator")
+    evangelist_client, person = signed_in_client("evangelist")
+    make_assignment(request=open_request, status="accepted",
+                    evangelist=make_evangelist(user=person, home_municipality=towns["sapporo"]))
+    db.session.commit()
+    visitor = app.test_client()
+    link = own_link(add_in_full(visitor).get_data(as_text=True))
+    coordinator.set_cookie("lang", "en")
+    decided = make_addition(request=open_request, phone=TOTTORI_PHONE, status="rejected", decided_at=RECEIVED)
+    db.session.commit()
+    pages = {
+        "coordinator's request page": coordinator.get(f"/coordinator/requests/{NUMBER}").get_data(as_text=True),
+        "evangelist's assignments": evangelist_client.get("/me/").get_data(as_text=True),
+        "the sender's own page": visitor.get(link).get_data(as_text=True),
+        "requests export": coordinator.get("/coordinator/data/export/requests.csv").get_data(as_text=True),
+    }
+    for name, html in pages.items():
+        assert TOTTORI_SHOWN in html, name
+        assert TOTTORI_PHONE not in html and "+81 857" not in html, name
+    section = pages["coordinator's request page"].split('id="additions"')[1].split("</section>")[0]
+    assert section.count(TOTTORI_SHOWN) == 2 and decided.id  # the pending and the decided addition

@@ -44,6 +44,7 @@ from tests.web.test_access import ACCESS, url_for_endpoint
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUS_TOKEN = "private-status-token-" + "y" * 30
+ADDITION_TOKEN = "addition-status-token-for-the-injection-test-0123456789"
 
 # Each payload is wrapped in MARK on both sides, so the check below can tell the literal
 # text from what an evaluation would leave behind (49, x, an empty string, a dict...).
@@ -81,6 +82,7 @@ FREE_TEXT = {
     ("request_additions", "department"),
     ("request_additions", "email"),
     ("request_additions", "message"),
+    ("request_additions", "preferred_period"),
     ("request_additions", "decision_reason"),
     ("assignments", "decline_reason"),
     ("visits", "attendee_departments"),
@@ -132,6 +134,8 @@ NOT_FREE_TEXT = {
     ("request_additions", "status"): "a CHECKed vocabulary",
     ("request_additions", "phone"): "normalised to E.164 by the form (digits and +)",
     ("request_additions", "form_nonce"): "made by the app, checked by the form",
+    ("request_additions", "preferred_mode"): "a CHECKed vocabulary",
+    ("request_additions", "token_hash"): "made by the app",
     ("assignments", "status"): "a CHECKed vocabulary",
     ("visits", "mode"): "a CHECKed vocabulary",
     ("outcomes", "type"): "a CHECKed vocabulary",
@@ -189,7 +193,8 @@ def build_world(db, make_account) -> dict:
         db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,
                                       body="承知"))
     db.session.add_all([
-        RequestAddition(request=triaged, contact_name="別人", department="課", email="b@example.jp", message="追加"),
+        RequestAddition(request=triaged, contact_name="別人", department="課", email="b@example.jp", message="追加",
+                        preferred_period="夏", token_hash=hashlib.sha256(ADDITION_TOKEN.encode()).hexdigest()),
         RequestAddition(request=triaged, contact_name="別人", department="課", email="c@example.jp", message="追加",
                         status="rejected", decided_by_id=users["coordinator"].id,
                         decided_at=datetime(2026, 11, 21, tzinfo=UTC), decision_reason="重複"),
@@ -214,6 +219,7 @@ def build_world(db, make_account) -> dict:
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
+            f"/request/status/{ADDITION_TOKEN}",
             f"/coordinator/requests/{working.id}",
             f"/coordinator/requests/{closed.id}",
             f"/coordinator/recruitment/{theirs.id}",
@@ -298,6 +304,7 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert 'type="application/json"' in staff_request and text in staff_request
     assert text in seen["coordinator"]["/coordinator/recruitment/" + str(world["url_args"]["evangelist_id"])]
     assert text in seen["anonymous"][f"/request/status/{STATUS_TOKEN}"]
+    assert text in seen["anonymous"][f"/request/status/{ADDITION_TOKEN}"]  # the sender's own page
     assert text in seen["admin"]["/admin/audit"]
     assert text in seen["evangelist"]["/me/"]
 

@@ -2,8 +2,8 @@
 unique): the same form sent twice, by a double click, makes one candidate, not two.
 Existing rows keep NULL (many NULLs do not clash in a unique constraint).
 
-Revision ID: 0008_network_nomination_nonce
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_network_nomination_nonce'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
