@@ -67,3 +67,16 @@ def test_a_towns_page_says_what_is_true_of_it(client, db, gazetteer, open_data, 
         assert word in facts
     for word in not_shown:
         assert word not in facts
+
+
+@pytest.mark.parametrize(("stage", "takes_part"), [
+    ("none", False), ("requested", True), ("assigned", True), ("visited", True),
+    ("active", False),  # the survey alone sets it: no sign the town took part
+])
+def test_the_public_page_says_the_town_takes_part_only_when_it_asked(client, db, gazetteer, stage, takes_part):
+    db.session.execute(sa.update(Municipality).where(Municipality.code == "011002")
+                       .values(open_data_status="active" if stage == "active" else "non_active",
+                               engagement_stage=stage))
+    db.session.commit()
+    html = client.get("/municipalities/011002").get_data(as_text=True)
+    assert ("オープンデータ伝道師の取組に参加しています" in html) is takes_part
