@@ -36,6 +36,7 @@ from app.models import (
     Visit,
 )
 from app.services.audit import record_event
+from app.services.geography import folded
 from app.services.pages import Page, page_of
 from app.services.status import set_status
 from evangelists.calendar import today_in_japan
@@ -50,6 +51,7 @@ from evangelists.limits import (
     LON_RANGE,
     WEBSITE_MAX,
 )
+from evangelists.text import fold_variants
 from evangelists.vocabulary import (
     COMMUNITY_STATUSES,
     EVANGELIST_STATUSES,
@@ -377,7 +379,7 @@ def community_search(filters: CommunityFilters) -> sa.Select:
     q = " ".join(filters.q.split())
     if q:
         stmt = stmt.where(sa.or_(Community.name.icontains(q, autoescape=True),
-                                 Municipality.name.contains(q, autoescape=True)))
+                                 folded(Municipality.name).contains(fold_variants(q), autoescape=True)))
     if filters.prefecture:
         stmt = stmt.where(Prefecture.code == filters.prefecture)
     if filters.status:

@@ -50,6 +50,17 @@ def test_search_finds_the_official_name_by_its_common_variant_and_by_itself(app,
     assert "檜原村" in html
 
 
+def test_the_community_list_finds_a_town_by_its_common_variant(app, coordinator_client, db, gazetteer):
+    town = db.session.scalar(sa.select(Municipality).where(Municipality.code == "394050"))
+    make_community(name="Code for 四万十", municipality=town)
+    make_community(name="Code for 札幌")
+    db.session.commit()
+    for query in ("梼原", "檮原町"):
+        html = coordinator_client.get("/coordinator/communities", query_string={"q": query}).get_data(as_text=True)
+        assert "Code for 四万十" in html, query
+        assert "Code for 札幌" not in html, query
+
+
 def test_hokkaidos_page_names_the_prefecture_once(app, client, gazetteer):
     html = japanese(client, app).get("/municipalities/011002").get_data(as_text=True)
     dd = re.search(r'<dd class="col-7 col-sm-8 prefecture">(.*?)</dd>', html, re.S).group(1)
