@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
-from app.models import Municipality
+from app.models import Municipality, Topic
 from app.services import requests as requests_service
 from app.services.recruitment import NominationInput, move_evangelist, nominate
 from app.services.requests import Submission
@@ -221,8 +222,9 @@ def scene(live_server, db, towns, make_account):
     )
     make_community(name="コミュニティ", municipality=tobetsu)
     user = make_account("evangelist", display_name="勅使河原 左衛門三郎", email=LONG_EMAIL.replace("opendata", "ev"))
+    every_topic = list(db.session.scalars(sa.select(Topic).order_by(Topic.position)))
     me = make_evangelist(user=user, family_name="勅使河原", given_name="左衛門三郎", home_municipality=sapporo,
-                         home_community=community, lat=sapporo.lat, lon=sapporo.lon, capacity=3,
+                         home_community=community, skills=every_topic, languages=["ja", "en"], lat=sapporo.lat, lon=sapporo.lon, capacity=3,
                          travel_radius_km=120, appointed_on=date(2025, 4, 1))
     others = [
         make_evangelist(family_name=f"長谷川{i}", given_name="ひとみ", home_municipality=sapporo, home_community=community,
