@@ -151,8 +151,9 @@ BROKEN_WORDS = """() => {
 
 @dataclass
 class Walk:
-    """The pages seen and what was wrong with each."""
+    """The pages seen from ``base`` and what was wrong with each."""
 
+    base: str
     seen: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -175,8 +176,6 @@ class Walk:
         response = page.goto(self.base + path)
         assert response is not None and response.status < 400, f"{path}: {response and response.status}"
         self.check(page, name or path)
-
-    base: str = ""
 
 
 def sign_in(page, walk: Walk, user) -> None:
@@ -392,9 +391,8 @@ def test_the_page_language_follows_the_user_so_japanese_breaks_by_phrase(scene, 
     assert page.locator("html").get_attribute("lang") == "ja"
     style = page.evaluate("getComputedStyle(document.querySelector('h1')).wordBreak")
     assert style == "auto-phrase"
-    to_english_desktop = page.locator("header form button[lang=en]")
     with page.expect_navigation():
-        to_english_desktop.click()
+        page.locator("header form button[lang=en]").click()
     assert page.locator("html").get_attribute("lang") == "en"
 
 
