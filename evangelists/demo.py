@@ -345,6 +345,9 @@ class DemoNetwork:
     evangelists: tuple[DemoEvangelist, ...]
     requests: tuple[DemoRequest, ...]
     demo_evangelist: int | None = None  # index of the person behind the demo account
+    # Per evangelist, their way through the recruitment pipeline: (moment, move) with move
+    # nominated, appointed, paused or retired, in time order.
+    evangelist_moves: tuple[tuple[tuple[datetime, str], ...], ...] = ()
 
     @property
     def activated(self) -> dict[str, date]:
@@ -420,7 +423,34 @@ def generate(
     if requests and not non_active:
         raise ValueError("every municipality is open-data active: no one left to request help")
     made_requests = _requests(rng, non_active, requests, topics, made_evangelists, demo_index, today)
-    return DemoNetwork(active, made_communities, made_evangelists, made_requests, demo_index)
+    moves = _pipeline(random.Random(seed + 1), made_evangelists, made_requests, today)
+    return DemoNetwork(active, made_communities, made_evangelists, made_requests, demo_index, moves)
+
+
+def _pipeline(rng, evangelists, requests, today) -> tuple[tuple[tuple[datetime, str], ...], ...]:
+    """When each person was nominated, appointed (their ``appointed_on``), and paused or
+    retired (after their last piece of work), by a coordinator in office hours."""
+    last_work: dict[int, date] = {}
+    for r in requests:
+        for a in r.assignments:
+            end = (a.completed_at or a.responded_at or a.proposed_at).astimezone(PROGRAMME_ZONE).date()
+            last_work[a.evangelist_index] = max(end, last_work.get(a.evangelist_index, end))
+    made = []
+    yesterday = today - timedelta(days=1)
+    for i, e in enumerate(evangelists):
+        if e.appointed_on is None:
+            nominated = today - timedelta(days=rng.randint(3, 120))
+        else:
+            nominated = e.appointed_on - timedelta(days=rng.randint(14, 120))
+        moves = [(_staff_moment(rng, _in_japan(nominated, 8.5)), "nominated")]
+        if e.appointed_on is not None:
+            moves.append((_in_japan(e.appointed_on, _office_hour(rng)), "appointed"))
+        if e.status in ("paused", "retired"):
+            since = max(e.appointed_on, last_work.get(i, e.appointed_on)) + timedelta(days=1)
+            day = since + timedelta(days=rng.randint(0, max(0, (yesterday - since).days)))
+            moves.append((_in_japan(min(day, yesterday), _office_hour(rng)), e.status))
+        made.append(tuple(moves))
+    return tuple(made)
 
 
 def _jitter(rng: random.Random, lat: float, lon: float, km: float) -> tuple[float, float]:
@@ -783,9 +813,11 @@ def _requests(rng, non_active, count, topics, evangelists, demo_index, today) ->
                     frozenset(story.topics), story.mode)
         # The matcher sees the nearest people who could go (or help online), as the
         # coordinator's suggestions list starts with them.
-        km = haversine_matrix_km(np.array([story.place.lat]), np.array([story.place.lon]), helper_lat, helper_lon)[0]
+        distances = haversine_matrix_km(np.array([story.place.lat]), np.array([story.place.lon]),
+                                        helper_lat, helper_lon)[0]
+        km = distances.tolist()
         candidates = []
-        for k in np.argsort(km, kind="stable"):
+        for k in np.argsort(distances, kind="stable").tolist():
             i = helpers[k]
             e = evangelists[i]
             if i in story.tried or e.appointed_on > day:

@@ -198,6 +198,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     accounts = _demo_accounts(evangelist_rows, network.demo_evangelist)
     db.session.flush()
     coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
+    _pipeline(network, evangelist_rows, coordinator)
     _requests(network, seed, by_code, topics, evangelist_rows, coordinator)
     _propose_to_demo_evangelist()
     record_event(
@@ -236,6 +237,34 @@ def _demo_accounts(evangelist_rows: list[Evangelist], demo_index: int | None) ->
             add_user(email, name, role, DEMO_PASSWORD)
         made.append((role, email))
     return tuple(made)
+
+
+def _pipeline(network: demo.DemoNetwork, evangelist_rows: list[Evangelist], coordinator: User) -> None:
+    """Each person's nomination, appointment, pause or retirement, audited as the
+    recruitment service does, dated when it happened; their rows and accounts are dated
+    from then too."""
+    for n, (row, moves) in enumerate(zip(evangelist_rows, network.evangelist_moves, strict=True), start=1):
+        for at, move in moves:
+            if move == "nominated":
+                row.created_at = row.updated_at = at
+                event = record_event(coordinator, "evangelist.nominated", "evangelist", row.id, after={
+                    "family_name": row.family_name, "given_name": row.given_name,
+                    "home_municipality": row.home_municipality.code,
+                    "community": row.home_community.id if row.home_community else None,
+                    "skills": [t.slug for t in row.skills],
+                    "email": row.user.email if row.user else f"candidate{n:04d}@example.jp", "note": "",
+                })
+            elif move == "appointed":
+                row.user.created_at = row.user.updated_at = at
+                event = record_event(coordinator, "evangelist.appointed", "evangelist", row.id,
+                                     before={"status": "candidate", "appointed_on": None},
+                                     after={"status": "active", "appointed_on": row.appointed_on.isoformat(),
+                                            "user": row.user.id, "account": "created"})
+            else:
+                after = {"status": move, **({"open_assignments": 0} if move == "retired" else {})}
+                event = record_event(coordinator, f"evangelist.{move}", "evangelist", row.id,
+                                     before={"status": "active"}, after=after)
+            event.created_at = at
 
 
 def _requests(network: demo.DemoNetwork, seed: int, by_code: dict, topics: dict,

@@ -27,7 +27,7 @@ from app.models import (
     User,
     Visit,
 )
-from app.services import matching, requests, visits
+from app.services import matching, recruitment, requests, visits
 from app.services.demo import seed_demo
 from app.services.geography import load_gazetteer
 from app.services.reports import request_figures
@@ -122,6 +122,27 @@ def test_ages_and_genders_show_the_programmes_picture(session):
     male = {n for (g, _), names in demo.GIVEN_NAMES.items() if g == "male" for n in names}
     assert all(name not in male for _, g, name in people if g == "female")
     assert all(name not in female for _, g, name in people if g == "male")
+
+
+def test_every_evangelist_has_their_way_through_the_pipeline_on_record(session):
+    people = session.scalars(sa.select(Evangelist)).all()
+    history = _events(session, "evangelist", [e.id for e in people])
+    for person in people:
+        events = history[person.id]
+        assert events[0].action == "evangelist.nominated" and events[0].after["email"].endswith("example.jp")
+        if person.status == "candidate":
+            assert len(events) == 1
+            continue
+        appointed = events[1]
+        assert appointed.action == "evangelist.appointed"
+        assert _japan_day(appointed.created_at) == person.appointed_on
+        assert appointed.after["appointed_on"] == person.appointed_on.isoformat()
+        assert events[0].created_at < appointed.created_at
+        if person.status in ("paused", "retired"):
+            assert [e.action for e in events[2:]] == [f"evangelist.{person.status}"]
+            assert events[2].created_at > appointed.created_at
+        else:
+            assert len(events) == 2
 
 
 # --- communities -----------------------------------------------------------------------
@@ -303,19 +324,29 @@ LIVE_SHAPES = {
     "visit.logged": ("visit", None, {"assignment", "outcomes"}),
     "municipality.activated": ("municipality", {"open_data_status", "engagement_stage"},
                                {"open_data_status", "engagement_stage", "visit"}),
+    "evangelist.nominated": ("evangelist", None,
+                             {"family_name", "given_name", "home_municipality", "community", "skills", "email", "note"}),
+    "evangelist.appointed": ("evangelist", {"status", "appointed_on"}, {"status", "appointed_on", "user", "account"}),
+    "evangelist.paused": ("evangelist", {"status"}, {"status"}),
+    "evangelist.retired": ("evangelist", {"status"}, {"status", "open_assignments"}),
 }
 
 
+def _frozen(shape):
+    entity_type, before, after = shape
+    return (entity_type, None if before is None else frozenset(before), None if after is None else frozenset(after))
+
+
 def _shape(event: AuditEvent):
-    return (event.entity_type, None if event.before is None else set(event.before),
-            None if event.after is None else set(event.after))
+    return (event.entity_type, None if event.before is None else frozenset(event.before),
+            None if event.after is None else frozenset(event.after))
 
 
 def test_seeded_events_have_the_shapes_the_services_write(session):
     shapes: dict[str, set] = {}
     for e in session.scalars(sa.select(AuditEvent).where(AuditEvent.action.in_(LIVE_SHAPES))):
-        shapes.setdefault(e.action, set()).add(repr(_shape(e)))
-    assert shapes == {action: {repr(shape)} for action, shape in LIVE_SHAPES.items()}
+        shapes.setdefault(e.action, set()).add(_shape(e))
+    assert shapes == {action: {_frozen(shape)} for action, shape in LIVE_SHAPES.items()}
     # Actors as the services name them: the town, the coordinator, the evangelist.
     coordinator = session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
     labels = Counter(
@@ -336,7 +367,8 @@ def test_seeded_events_have_the_shapes_the_services_write(session):
 
 def test_the_live_services_write_those_shapes(db, gazetteer):
     """The reference above, taken from the services themselves: a request submitted,
-    triaged, proposed, accepted, visited with a first publication, completed."""
+    triaged, proposed, accepted, visited with a first publication, completed; a person
+    nominated, appointed, paused and retired."""
     sync_topics()
     seed_demo(evangelists=25, communities=5, requests=10, seed=9, today=TODAY)
     coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
@@ -363,5 +395,13 @@ def test_the_live_services_write_those_shapes(db, gazetteer):
         outcomes=(visits.OutcomeInput("open_data_published"),),
     ), today=TODAY)
     visits.complete_assignment(person.user, assignment)
-    live = {e.action: _shape(e) for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.id > start))}
-    assert live == LIVE_SHAPES
+    candidate = recruitment.nominate(coordinator, recruitment.NominationInput(
+        family_name="山田", given_name="花子", municipality_code=town.code, email="hanako.y@example.jp",
+    ))
+    recruitment.move_evangelist(coordinator, candidate, "active", appointed_on=TODAY, today=TODAY,
+                                email="hanako.y@example.jp")
+    recruitment.move_evangelist(coordinator, candidate, "paused")
+    recruitment.move_evangelist(coordinator, candidate, "retired")
+    live = {e.action: _shape(e) for e in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.id > start, AuditEvent.action != "user.invited"))}
+    assert live == {action: _frozen(shape) for action, shape in LIVE_SHAPES.items()}
