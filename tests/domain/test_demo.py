@@ -108,3 +108,13 @@ def test_apportion_follows_the_weights_and_gives_everyone_the_minimum():
     assert demo.apportion({"a": 1, "b": 1, "c": 2}, 8) == {"a": 2, "b": 2, "c": 4}
     assert demo.apportion({"a": 100, "b": 1}, 5, minimum=1) == {"a": 4, "b": 1}
     assert sum(demo.apportion({"a": 1, "b": 2, "c": 3}, 7).values()) == 7
+
+
+def test_the_shares_cover_the_vocabularies():
+    from evangelists.vocabulary import AGE_BANDS, GENDERS
+
+    assert [a for a, _ in demo.AGE_BAND_SHARES] == list(AGE_BANDS)
+    assert {g for g, _ in demo.GENDER_SHARES} == set(GENDERS)
+    assert set(demo.SUMMARY_TOPICS) == set(TOPIC_SLUGS)
+    assert len(demo.prefecture_population()) == 47
+    assert sum(demo.prefecture_population().values()) == 126_146_099  # the 2020 census

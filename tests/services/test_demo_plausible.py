@@ -84,6 +84,17 @@ def test_nobody_is_appointed_after_their_own_first_visit(session):
     assert early == 0
 
 
+def test_nobody_holds_more_open_assignments_than_their_capacity(session):
+    rows = session.execute(
+        sa.select(Evangelist.capacity, sa.func.count(Assignment.id))
+        .join(Assignment, Assignment.evangelist_id == Evangelist.id)
+        .where(Assignment.status.in_(("proposed", "accepted")))
+        .group_by(Evangelist.id, Evangelist.capacity)
+    ).all()
+    assert len(rows) >= 20
+    assert all(n <= capacity for capacity, n in rows)
+
+
 def test_evangelists_spread_with_population(session):
     counts = dict(session.execute(
         sa.select(Prefecture.code, sa.func.count(Evangelist.id))
