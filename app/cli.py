@@ -140,7 +140,8 @@ def demo():
 @demo.command("seed")
 @click.option("--evangelists", default=300, show_default=True, type=click.IntRange(0, 5000))
 @click.option("--communities", default=60, show_default=True, type=click.IntRange(0, 1000))
-@click.option("--requests", default=120, show_default=True, type=click.IntRange(0, 5000))
+@click.option("--requests", default=200, show_default=True, type=click.IntRange(0, 5000),
+              help="Requests over the programme's last two years, each where its process has reached.")
 @click.option("--seed", default=7, show_default=True, type=int, help="Same seed, same data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if data is already there.")
 @click.option("--reset", is_flag=True, help="Delete existing network data and accounts first.")

@@ -34,7 +34,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -160,15 +160,13 @@ def build_network(seed: int) -> dict[str, int]:
         {"evangelist_id": eid, "topic_id": topic_ids[slug]}
         for eid, e in zip(evangelist_ids, network.evangelists, strict=True) for slug in e.skills
     ])
-    now = datetime.now(UTC)
     request_ids = insert_returning_ids(SupportRequest, [
         dict(municipality_id=muni_id[r.municipality_code], contact_name=r.contact_name,
              department=r.department, email=r.email, phone=r.phone, preferred_mode=r.mode,
              preferred_period=r.period, message=r.message,
              status=r.status if r.status in OPEN_REQUEST_STATUSES else "new",
              token_hash=hashlib.sha256(f"bench-{n}".encode()).hexdigest(),
-             created_at=now - timedelta(days=r.submitted_days_ago),
-             updated_at=now - timedelta(days=r.submitted_days_ago))
+             created_at=r.submitted_at, updated_at=r.submitted_at)
         for n, r in enumerate(network.requests)
     ])
     db.session.execute(request_topics.insert(), [

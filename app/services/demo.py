@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -25,18 +25,19 @@ from app.models import (
     Visit,
 )
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
-from app.services.audit import record_event
-from evangelists import demo
+from app.services.audit import SYSTEM, record_event
+from app.services.requests import MUNICIPALITY
+from evangelists import demo, lifecycle
 from evangelists.calendar import today_in_japan
 from evangelists.geo import haversine_km
-from evangelists.vocabulary import OPEN_REQUEST_STATUSES
+from evangelists.vocabulary import ACTIVATING_OUTCOMES
 
 # Development only: `flask demo seed` refuses to run under the production configuration.
 DEMO_PASSWORD = "evangelist-demo-2026"
 DEMO_ACCOUNTS = (
     ("admin", "admin@example.jp", "デモ 管理者"),
     ("coordinator", "coordinator@example.jp", "デモ コーディネーター"),
-    ("evangelist", "evangelist@example.jp", None),  # named after the first demo evangelist
+    ("evangelist", "evangelist@example.jp", None),  # named after the generated person behind it
 )
 DEMO_EMAILS = frozenset(email for _, email, _ in DEMO_ACCOUNTS)
 
@@ -118,7 +119,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     if not municipalities:
         raise ValueError("no municipalities: run `flask geo load` first")
     topics = {t.slug: t for t in db.session.scalars(sa.select(Topic))}
-    places = [demo.Place(m.code, m.name, m.kind, m.lat, m.lon) for m in municipalities]
+    places = [demo.Place(m.code, m.name, m.kind, m.lat, m.lon, m.name_romaji or "") for m in municipalities]
     network = demo.generate(
         places,
         sorted(topics),
@@ -129,33 +130,35 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
         today=today,
     )
     by_code = {m.code: m for m in municipalities}
-    # When each active town started: spread over ten years, most around 2019, as the
-    # national survey's history looks; deterministic for the seed.
+    # When each town active before the programme started: spread over ten years, most
+    # around 2019, as the national survey's history looks; deterministic for the seed.
+    # Towns the programme brings to open data become active on the day of that visit.
     since_rng = random.Random(seed)
-    start = today or today_in_japan()
     for m in municipalities:
         active = m.code in network.open_data_active
         m.open_data_status = "active" if active else "non_active"
-        m.open_data_since = start - timedelta(days=int(since_rng.triangular(30, 3650, 2400))) if active else None
+        m.open_data_since = today - timedelta(days=int(since_rng.triangular(730, 3650, 2400))) if active else None
 
     community_rows = [
         Community(
             name=c.name,
+            website=c.website or None,
+            contact_email=c.contact_email or None,
             municipality=by_code[c.municipality_code],
             lat=c.lat,
             lon=c.lon,
             status=c.status,
             status_since=c.founded_on,
             member_count=c.member_count,
-            description="",
+            description=c.description,
             status_history=[CommunityStatusChange(status=c.status, since=c.founded_on)],
         )
         for c in network.communities
     ]
     db.session.add_all(community_rows)
 
-    # Hash once: every generated evangelist account gets no password (they cannot sign
-    # in); only the three demo accounts can.
+    # Every generated evangelist account gets no password (they cannot sign in); only the
+    # three demo accounts can.
     evangelist_rows = []
     for n, e in enumerate(network.evangelists, start=1):
         user = None
@@ -192,38 +195,11 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
         )
     db.session.add_all(evangelist_rows)
 
-    token_rng = random.Random(seed)
-    now = datetime.now(UTC)
-    for r in network.requests:
-        municipality = by_code[r.municipality_code]
-        submitted = now - timedelta(days=r.submitted_days_ago)
-        # Demo status tokens are never shown; only their hash is stored, as for real ones.
-        token = token_rng.getrandbits(128).to_bytes(16, "big").hex()
-        db.session.add(
-            SupportRequest(
-                municipality=municipality,
-                contact_name=r.contact_name,
-                department=r.department,
-                email=r.email,
-                phone=r.phone,
-                preferred_mode=r.mode,
-                preferred_period=r.period,
-                message=r.message,
-                status=r.status,
-                decline_reason="管理者により重複と判断されました。" if r.status == "declined" else None,
-                token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                topics=[topics[s] for s in r.topics],
-                created_at=submitted,
-                updated_at=submitted,
-                closed_at=submitted if r.status not in OPEN_REQUEST_STATUSES else None,
-            )
-        )
-        if r.status in OPEN_REQUEST_STATUSES and municipality.engagement_stage == "none":
-            municipality.engagement_stage = "requested"
-
-    accounts = _demo_accounts(evangelist_rows)
+    accounts = _demo_accounts(evangelist_rows, network.demo_evangelist)
     db.session.flush()
-    _past_work(seed, today, topics, requests)
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
+    _pipeline(network, evangelist_rows, coordinator)
+    _requests(network, seed, by_code, topics, evangelist_rows, coordinator)
     _propose_to_demo_evangelist()
     record_event(
         None,
@@ -237,7 +213,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
         },
     )
     return SeedReport(
-        open_data_active=len(network.open_data_active),
+        open_data_active=sum(m.open_data_status == "active" for m in municipalities),
         communities=len(community_rows),
         evangelists=len(evangelist_rows),
         requests=len(network.requests),
@@ -245,15 +221,16 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     )
 
 
-def _demo_accounts(evangelist_rows: list[Evangelist]) -> tuple[tuple[str, str], ...]:
-    """Create the admin and coordinator accounts and give the first active demo evangelist
-    a signable account. Returns ``(role, email)`` pairs."""
+def _demo_accounts(evangelist_rows: list[Evangelist], demo_index: int | None) -> tuple[tuple[str, str], ...]:
+    """Create the admin and coordinator accounts and give the demo evangelist (chosen by
+    the generator, kept free of past work) a signable account. Returns ``(role, email)``
+    pairs."""
     made = []
     for role, email, name in DEMO_ACCOUNTS:
         if role == "evangelist":
-            person = next((e for e in evangelist_rows if e.status == "active"), None)
-            if person is None:
+            if demo_index is None:
                 continue
+            person = evangelist_rows[demo_index]
             person.user.email = email
             person.user.password_hash = hash_password(DEMO_PASSWORD)
         else:
@@ -262,91 +239,186 @@ def _demo_accounts(evangelist_rows: list[Evangelist]) -> tuple[tuple[str, str], 
     return tuple(made)
 
 
-HISTORY_SHARE = 0.5  # finished requests (towns brought to open data), per generated request
-IN_PROGRESS_SHARE = 0.125  # requests accepted and visited once, not finished yet
-
-
-def _past_work(seed: int, today: date, topics: dict, requests: int) -> None:
-    """Two years of the programme's past work, so the dashboard, the timelines and the
-    reports have something to show: finished requests in towns that started open data
-    through a visit (their ``open_data_since`` is the visit's date), and requests under way
-    in non-active towns with a first visit. Deterministic for ``seed``."""
-    rng = random.Random(seed + 101)
-    # The demo evangelist keeps a free hand for the proposal made to them below.
-    helpers = db.session.scalars(
-        sa.select(Evangelist).join(Evangelist.user)
-        .where(Evangelist.status == "active", User.email != "evangelist@example.jp")
-        .order_by(Evangelist.id)
-    ).all()
-    if not helpers:
-        return
-    slugs = sorted(topics)
-    recent = db.session.scalars(
-        sa.select(Municipality)
-        .where(Municipality.open_data_since.is_not(None), Municipality.open_data_since >= today - timedelta(days=700),
-               Municipality.open_data_since <= today - timedelta(days=20))
-        .order_by(Municipality.code)
-    ).all()
-    waiting = db.session.scalars(
-        sa.select(Municipality)
-        .where(Municipality.open_data_status == "non_active", Municipality.engagement_stage == "none")
-        .order_by(Municipality.code)
-    ).all()
-    finished = rng.sample(recent, min(round(requests * HISTORY_SHARE), len(recent)))
-    under_way = rng.sample(waiting, min(round(requests * IN_PROGRESS_SHARE), len(waiting)))
-
-    def nearest(town):
-        return min(helpers, key=lambda e: haversine_km(town.lat, town.lon, e.lat, e.lon))
-
-    def at(day: date) -> datetime:
-        return datetime(day.year, day.month, day.day, rng.randint(0, 8), rng.randint(0, 59), tzinfo=UTC)
-
-    for n, town in enumerate([*finished, *under_way], start=1):
-        done = n <= len(finished)
-        person = nearest(town)
-        last_visit = town.open_data_since if done else today - timedelta(days=rng.randint(3, 40))
-        first_visit = last_visit - timedelta(days=rng.randint(0, 45))
-        asked = first_visit - timedelta(days=rng.randint(14, 90))
-        assigned = asked + timedelta(days=rng.randint(1, 12))
-        request = SupportRequest(
-            municipality=town, contact_name=f"{rng.choice(demo.FAMILY_NAMES)} {rng.choice(demo.GIVEN_NAMES)}",
-            department=rng.choice(("情報政策課", "企画課", "総務課", "デジタル推進課")),
-            email=f"history{n}@{town.code}.example.jp", preferred_mode=rng.choice(("onsite", "online", "either")),
-            status="completed" if done else "scheduled",
-            token_hash=hashlib.sha256(f"demo-history-{seed}-{n}".encode()).hexdigest(),
-            topics=[topics[s] for s in rng.sample(slugs, 2)],
-            created_at=at(asked), updated_at=at(last_visit),
-            closed_at=at(last_visit + timedelta(days=2)) if done else None,
-        )
-        assignment = Assignment(
-            request=request, evangelist=person, status="completed" if done else "accepted",
-            score=round(rng.uniform(0.55, 0.9), 3),
-            distance_km=round(haversine_km(town.lat, town.lon, person.lat, person.lon), 1),
-            reasons=[], created_at=at(assigned), updated_at=at(last_visit),
-            responded_at=at(assigned + timedelta(days=rng.randint(0, 4))),
-            completed_at=at(last_visit + timedelta(days=2)) if done else None,
-        )
-        dates = [first_visit] if first_visit == last_visit or not done else [first_visit, last_visit]
-        for number, day in enumerate(dates, start=1):
-            final = done and number == len(dates)
-            outcomes = []
-            if final:
-                outcomes.append(Outcome(type=rng.choice(("open_data_published", "catalog_launched")), achieved_on=day))
-                if rng.random() < 0.6:
-                    outcomes.append(Outcome(type="datasets_published", count=rng.randint(3, 40), achieved_on=day))
+def _pipeline(network: demo.DemoNetwork, evangelist_rows: list[Evangelist], coordinator: User) -> None:
+    """Each person's nomination, appointment, pause or retirement, audited as the
+    recruitment service does, dated when it happened; their rows and accounts are dated
+    from then too."""
+    events = []
+    for n, (row, moves) in enumerate(zip(evangelist_rows, network.evangelist_moves, strict=True), start=1):
+        for at, move in moves:
+            if move == "nominated":
+                row.created_at = row.updated_at = at
+                events.append(_event(at, coordinator, "evangelist.nominated", "evangelist", row.id, after={
+                    "family_name": row.family_name, "given_name": row.given_name,
+                    "home_municipality": row.home_municipality.code,
+                    "community": row.home_community.id if row.home_community else None,
+                    "skills": [t.slug for t in row.skills],
+                    "email": row.user.email if row.user else f"candidate{n:04d}@example.jp", "note": "",
+                }))
+            elif move == "appointed":
+                row.user.created_at = row.user.updated_at = at
+                events.append(_event(at, coordinator, "evangelist.appointed", "evangelist", row.id,
+                                     before={"status": "candidate", "appointed_on": None},
+                                     after={"status": "active", "appointed_on": row.appointed_on.isoformat(),
+                                            "user": row.user.id, "account": "created"}))
             else:
-                outcomes.append(Outcome(type=rng.choice(("event_held", "policy_adopted", "community_formed", "no_change")),
-                                        achieved_on=day))
-            db.session.add(Visit(
-                assignment=assignment, author_id=person.user_id, visited_on=day,
-                mode=rng.choice(("onsite", "online")), duration_minutes=rng.choice((60, 90, 120)),
-                attendee_count=rng.randint(2, 12), attendee_departments=request.department,
-                summary="オープンデータの進め方を説明し、公開する候補データを一緒に選びました。",
-                next_steps="" if final else "次回までに推奨データセットの一覧を確認する。",
-                topics=request.topics, outcomes=outcomes, created_at=at(day), updated_at=at(day),
-            ))
-        town.engagement_stage = "active" if done else "visited"
-        db.session.add(assignment)
+                after = {"status": move, **({"open_assignments": 0} if move == "retired" else {})}
+                events.append(_event(at, coordinator, f"evangelist.{move}", "evangelist", row.id,
+                                     before={"status": "active"}, after=after))
+    _add_events(events)
+
+
+def _event(at: datetime, actor: User | str, action: str, entity_type: str, entity_id: int, *,
+           before: dict | None = None, after: dict | None = None) -> dict:
+    """An audit row as ``record_event`` makes it (same actor columns and payloads), dated
+    ``at``: the seed writes a few thousand of them at once."""
+    if isinstance(actor, User):
+        actor_id, actor_label = actor.id, actor.email
+    else:
+        actor_id, actor_label = None, actor or SYSTEM
+    return {"created_at": at, "actor_id": actor_id, "actor_label": actor_label, "action": action,
+            "entity_type": entity_type, "entity_id": entity_id, "before": before, "after": after,
+            "client_address": None}
+
+
+def _add_events(events: list[dict]) -> None:
+    if events:
+        db.session.execute(sa.insert(AuditEvent), events)
+
+
+
+
+def _requests(network: demo.DemoNetwork, seed: int, by_code: dict, topics: dict,
+              evangelist_rows: list[Evangelist], coordinator: User) -> None:
+    """Store the generated requests with their assignments, visits and outcomes, then
+    replay each one's steps: every status move is checked by the lifecycle and audited
+    with the event and payload the live service writes, at the moment it happened, so a
+    request's history and its town's timeline tell the same story."""
+    token_rng = random.Random(seed)
+    stored = []
+    for r in network.requests:
+        # Demo status tokens are never shown; only their hash is stored, as for real ones.
+        token = token_rng.getrandbits(128).to_bytes(16, "big").hex()
+        request = SupportRequest(
+            municipality=by_code[r.municipality_code],
+            contact_name=r.contact_name,
+            department=r.department,
+            email=r.email,
+            phone=r.phone,
+            preferred_mode=r.mode,
+            preferred_period=r.period,
+            message=r.message,
+            status="new",
+            decline_reason=r.decline_reason,
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            topics=[topics[s] for s in r.topics],
+            created_at=r.submitted_at,
+            updated_at=r.updated_at,
+            closed_at=r.closed_at,
+        )
+        assignments = []
+        for a in r.assignments:
+            person = evangelist_rows[a.evangelist_index]
+            last = max(t for t in (a.proposed_at, a.responded_at, a.completed_at,
+                                   *(v.logged_at for v in a.visits)) if t is not None)
+            assignment = Assignment(
+                request=request, evangelist=person, status=a.status, score=a.score,
+                distance_km=a.distance_km, reasons=[list(reason) for reason in a.reasons],
+                proposed_by=coordinator, decline_reason=a.decline_reason,
+                responded_at=a.responded_at, completed_at=a.completed_at,
+                created_at=a.proposed_at, updated_at=last,
+            )
+            for v in a.visits:
+                Visit(
+                    assignment=assignment, author_id=person.user_id, visited_on=v.visited_on, mode=v.mode,
+                    duration_minutes=v.duration_minutes, attendee_count=v.attendee_count,
+                    attendee_departments=v.attendee_departments, summary=v.summary, next_steps=v.next_steps,
+                    topics=list(request.topics),
+                    outcomes=[Outcome(type=t, count=count, achieved_on=v.visited_on) for t, count in v.outcomes],
+                    created_at=v.logged_at, updated_at=v.logged_at,
+                )
+            assignments.append(assignment)
+        db.session.add(request)
+        stored.append((r, request, assignments))
+    db.session.flush()
+    events = []
+    for r, request, assignments in stored:
+        events.extend(_replay(r, request, assignments, coordinator))
+    _add_events(events)
+
+
+def _replay(story: demo.DemoRequest, request: SupportRequest, assignments: list[Assignment],
+            coordinator: User) -> list[dict]:
+    """Walk one request's steps, moving its status and its town's stage as the services
+    do; returns their audit events, dated when each step happened."""
+    town = request.municipality
+    status = "new"
+    events = []
+
+    def event(at, actor, action, entity_type, entity_id, *, before=None, after=None):
+        # Microseconds keep the events of one step in the order the service writes them.
+        events.append((at + timedelta(microseconds=len(events)), actor, action, entity_type, entity_id,
+                       before, after))
+
+    def move(at, actor, target, **after):
+        nonlocal status
+        lifecycle.check("request", status, target)
+        event(at, actor, f"request.{target}", "support_request", request.id,
+              before={"status": status}, after={"status": target, **after})
+        status = target
+
+    for step in story.steps:
+        at = step.at
+        assignment = assignments[step.assignment] if step.assignment is not None else None
+        person = assignment.evangelist.user if assignment is not None else None
+        if step.kind == "submitted":
+            town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "requested")
+            event(at, MUNICIPALITY, "request.submitted", "support_request", request.id,
+                  after={"municipality": town.code})
+        elif step.kind == "triaged":
+            move(at, coordinator, "triaged")
+        elif step.kind == "declined":
+            move(at, coordinator, "declined", reason=story.decline_reason)
+        elif step.kind == "withdrawn":
+            move(at, MUNICIPALITY, "withdrawn")
+        elif step.kind == "proposed":
+            event(at, coordinator, "assignment.proposed", "assignment", assignment.id,
+                  after={"request": request.id, "evangelist": assignment.evangelist_id, "score": assignment.score})
+            move(at, coordinator, "assigned")
+        elif step.kind == "accepted":
+            town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "assigned")
+            event(at, person, "assignment.accepted", "assignment", assignment.id, after={"request": request.id})
+        elif step.kind == "refused":
+            move(at, person, "triaged")
+            event(at, person, "assignment.declined", "assignment", assignment.id,
+                  after={"request": request.id, "reason": assignment.decline_reason})
+        elif step.kind == "visited":
+            visit = sorted(assignment.visits, key=lambda v: v.visited_on)[step.visit]
+            if status == "assigned":
+                move(at, person, "scheduled")
+            town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "visited")
+            if any(o.type in ACTIVATING_OUTCOMES for o in visit.outcomes):
+                before = {"open_data_status": town.open_data_status, "engagement_stage": town.engagement_stage}
+                if town.open_data_status != "active":
+                    town.open_data_since = visit.visited_on
+                town.open_data_status = "active"
+                town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "active")
+                after = {"open_data_status": town.open_data_status, "engagement_stage": town.engagement_stage}
+                if before != after:
+                    event(at, person, "municipality.activated", "municipality", town.id,
+                          before=before, after={**after, "visit": visit.id})
+            event(at, person, "visit.logged", "visit", visit.id,
+                  after={"assignment": assignment.id, "outcomes": [o.type for o in visit.outcomes]})
+        elif step.kind == "completed":
+            event(at, person, "assignment.completed", "assignment", assignment.id, after={"request": request.id})
+            move(at, person, "completed")
+        else:  # pragma: no cover - the generator's vocabulary
+            raise ValueError(f"unknown demo step {step.kind!r}")
+    if status != story.status:
+        raise ValueError(f"demo request replay ended {status!r}, generated {story.status!r}")
+    request.status = status
+    return [_event(at, actor, action, entity_type, entity_id, before=before, after=after)
+            for at, actor, action, entity_type, entity_id, before, after in events]
 
 
 def _propose_to_demo_evangelist() -> None:

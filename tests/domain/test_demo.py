@@ -30,7 +30,7 @@ def test_another_seed_gives_another_network(places, network):
 
 
 def test_default_counts(network):
-    assert (len(network.evangelists), len(network.communities), len(network.requests)) == (300, 60, 120)
+    assert (len(network.evangelists), len(network.communities), len(network.requests)) == (300, 60, 200)
 
 
 def test_open_data_share_is_realistic_and_lower_for_villages(places, network):
@@ -83,3 +83,38 @@ def test_impossible_requests_are_refused_with_a_reason(places, kwargs, message):
 def test_an_empty_topic_vocabulary_is_refused(places):
     with pytest.raises(ValueError, match="topic"):
         demo.generate(places, [], today=TODAY)
+
+
+def test_every_request_story_starts_with_its_submission_and_ends_before_today(network):
+    from evangelists.calendar import start_of_day_in_japan
+
+    cutoff = start_of_day_in_japan(TODAY)
+    for r in network.requests:
+        assert r.steps[0].kind == "submitted" and r.steps[0].at == r.submitted_at
+        assert [s.at for s in r.steps] == sorted(s.at for s in r.steps)
+        assert r.steps[-1].at < cutoff
+        assert r.status == demo.STATUS_AFTER_STEP[r.steps[-1].kind]
+
+
+def test_past_work_goes_to_people_appointed_before_it_and_never_to_the_demo_evangelist(network):
+    for r in network.requests:
+        for a in r.assignments:
+            person = network.evangelists[a.evangelist_index]
+            assert a.evangelist_index != network.demo_evangelist
+            assert person.status == "active" and person.appointed_on <= a.proposed_at.date()
+
+
+def test_apportion_follows_the_weights_and_gives_everyone_the_minimum():
+    assert demo.apportion({"a": 1, "b": 1, "c": 2}, 8) == {"a": 2, "b": 2, "c": 4}
+    assert demo.apportion({"a": 100, "b": 1}, 5, minimum=1) == {"a": 4, "b": 1}
+    assert sum(demo.apportion({"a": 1, "b": 2, "c": 3}, 7).values()) == 7
+
+
+def test_the_shares_cover_the_vocabularies():
+    from evangelists.vocabulary import AGE_BANDS, GENDERS
+
+    assert [a for a, _ in demo.AGE_BAND_SHARES] == list(AGE_BANDS)
+    assert {g for g, _ in demo.GENDER_SHARES} == set(GENDERS)
+    assert set(demo.SUMMARY_TOPICS) == set(TOPIC_SLUGS)
+    assert len(demo.prefecture_population()) == 47
+    assert sum(demo.prefecture_population().values()) == 126_146_099  # the 2020 census

@@ -53,7 +53,7 @@ def crash_after_flush(db, number: int | None):
 @pytest.fixture
 def network(db, gazetteer):
     sync_topics()
-    seed_demo(evangelists=25, communities=5, requests=20, seed=9, today=date(2026, 11, 1))
+    seed_demo(evangelists=25, communities=5, requests=60, seed=9, today=date(2026, 11, 1))
     db.session.commit()
 
 

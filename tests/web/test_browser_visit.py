@@ -25,7 +25,7 @@ NARROW_PHONE = {"width": 360, "height": 740}
 @pytest.fixture
 def demo_site(live_server, db):
     sync_topics()
-    seed_demo(evangelists=40, communities=12, requests=40, seed=7)
+    seed_demo(evangelists=40, communities=12, requests=120, seed=7)
     db.session.commit()
     return live_server
 

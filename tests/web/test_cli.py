@@ -76,15 +76,10 @@ def test_demo_seed_creates_the_network_and_prints_the_logins(runner, db):
         user = db.session.scalar(sa.select(User).where(User.email == email))
         assert verify_password(user.password_hash, DEMO_PASSWORD)
     assert count(db, Evangelist) == 40 and count(db, Community) == 8
-    non_active = {
-        m for (m,) in db.session.execute(
-            sa.select(SupportRequest.municipality_id).join(Municipality)
-            .where(Municipality.open_data_status == "non_active")
-            # The generated open requests; the demo's past work (completed, scheduled) is extra.
-            .where(SupportRequest.status.in_(("new", "triaged", "assigned", "declined", "withdrawn")))
-        )
-    }
-    assert len(non_active) == 15
+    # The requests of the programme's two years, each from its own town, each with its history.
+    assert count(db, SupportRequest) == 15
+    assert len(set(db.session.scalars(sa.select(SupportRequest.municipality_id)))) == 15
+    assert count(db, AuditEvent, AuditEvent.action == "request.submitted") == 15
 
 
 def test_demo_seed_is_deterministic(runner, db):
