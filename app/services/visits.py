@@ -33,7 +33,7 @@ from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status
 from evangelists import lifecycle
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.errors import Refused
 from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUSES
 
@@ -304,19 +304,19 @@ def municipality_timeline(municipality_id: int, *, only_for: User | None = None)
     ).all()
     entries: list[TimelineEntry] = []
     for request in requests:
-        entries.append(TimelineEntry(request.created_at.date(), "request", "received", request.id))
+        entries.append(TimelineEntry(day_in_japan(request.created_at), "request", "received", request.id))
         if request.closed_at is not None:
-            entries.append(TimelineEntry(request.closed_at.date(), "request", request.status, request.id))
+            entries.append(TimelineEntry(day_in_japan(request.closed_at), "request", request.status, request.id))
         for a in request.assignments:
             if only_for is not None and a.evangelist.user_id != only_for.id:
                 continue
             who = a.evangelist.display_name
-            entries.append(TimelineEntry(a.created_at.date(), "assignment", "proposed", request.id, who))
+            entries.append(TimelineEntry(day_in_japan(a.created_at), "assignment", "proposed", request.id, who))
             if a.responded_at is not None and a.status != "proposed":
                 code = "declined" if a.status == "declined" else "accepted"
-                entries.append(TimelineEntry(a.responded_at.date(), "assignment", code, request.id, who))
+                entries.append(TimelineEntry(day_in_japan(a.responded_at), "assignment", code, request.id, who))
             if a.completed_at is not None:
-                entries.append(TimelineEntry(a.completed_at.date(), "assignment", "completed", request.id, who))
+                entries.append(TimelineEntry(day_in_japan(a.completed_at), "assignment", "completed", request.id, who))
             for v in a.visits:
                 entries.append(TimelineEntry(v.visited_on, "visit", v.mode, request.id, who, v.summary, v.id))
                 for o in v.outcomes:

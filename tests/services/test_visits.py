@@ -186,6 +186,23 @@ def test_the_timeline_lists_everything_newest_first_and_an_evangelist_sees_only_
     assert [e.on for e in everything] == sorted((e.on for e in everything), reverse=True)
 
 
+def test_the_timeline_dates_each_step_by_japans_calendar(db):
+    """A step at 05:00 in Japan is 20:00 UTC the day before: the timeline says Japan's day,
+    as the request's history does."""
+    from datetime import UTC, date, datetime
+
+    town = make_municipality(name="早起き町")
+    early = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)  # 2026-12-03 05:00 in Japan
+    request = make_request(municipality=town, status="assigned", created_at=early)
+    make_assignment(request=request, evangelist=make_evangelist(), status="accepted", distance_km=5,
+                    created_at=early, responded_at=early)
+    db.session.commit()
+    days = {(e.kind, e.code): e.on for e in municipality_timeline(town.id)}
+    assert days[("request", "received")] == date(2026, 12, 3)
+    assert days[("assignment", "proposed")] == date(2026, 12, 3)
+    assert days[("assignment", "accepted")] == date(2026, 12, 3)
+
+
 @pytest.mark.parametrize(("status", "paused_for_days", "available"), [
     ("active", None, True),
     ("paused", None, False),  # paused with no end date: until they say otherwise
