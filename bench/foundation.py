@@ -46,8 +46,8 @@ def main() -> None:
             sync_topics()
             rows.append(
                 (
-                    "demo seed 300/60/120",
-                    f"{timed(lambda: seed_demo(evangelists=300, communities=60, requests=120, seed=7)) * 1000:.0f} ms",
+                    "demo seed 300/60/200",
+                    f"{timed(lambda: seed_demo(evangelists=300, communities=60, requests=200, seed=7)) * 1000:.0f} ms",
                 )
             )
             client = app.test_client()
