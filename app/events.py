@@ -136,7 +136,7 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "visit": (_l("Visit"), "#ref"),
     "addition": (_l("Addition"), "#ref"),
     "user": (_l("User"), "#user"),
-    "score": (_l("Score"), None),
+    "score": (_l("Score"), "#score"),
     "reason": (_l("Reason"), "#reason"),
     "withdrawn_assignment": (_l("Proposal withdrawn"), "#ref"),
     "cancelled_assignments": (_l("Assignments cancelled"), "#ref"),
@@ -293,6 +293,8 @@ def _show(value: Any, vocabulary: str | None, names: dict) -> str:
         return f"#{value}"
     if vocabulary == "#field":
         return str(FIELDS[value][0]) if value in FIELDS else str(value)
+    if vocabulary == "#score" and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.0f}"  # as the suggestions show it: 0.128399 -> 13
     if vocabulary == "#number" and isinstance(value, int | float):
         return f"{value:,}"
     if vocabulary in _SMALL_VOCABULARIES:

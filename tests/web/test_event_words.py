@@ -167,3 +167,15 @@ def test_evangelist_record_history_in_words(db, signed_in_client):
     page = _page(client, f"/coordinator/recruitment/{person.id}")
     assert "山田 花子 が伝道師に任命しました" in page
     assert "2026年12月1日" in page
+
+
+def test_a_proposals_score_reads_as_the_suggestions_show_it(app):
+    from types import SimpleNamespace
+
+    from app.events import changes
+
+    event = SimpleNamespace(action="assignment.proposed", entity_type="assignment", before=None,
+                            after={"evangelist": 1, "score": 0.128399, "request": 7})
+    with app.test_request_context(), force_locale("ja"):
+        rows = {row.field: row.after for row in changes(event)}
+    assert rows["スコア"] == "13"
