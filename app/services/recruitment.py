@@ -193,21 +193,14 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
         db.session.add(evangelist)
     try:
         db.session.flush()
-    except sa.exc.IntegrityError:
-        # The same form's other copy was saved first.
-        db.session.rollback()
-        existing = _nominated_with(data.nonce) if data.nonce else None
-        if existing is None:
-            raise
-        return existing
-    record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
-        "family_name": family, "given_name": given, "home_municipality": municipality.code,
-        "community": community.id if community else None, "skills": [t.slug for t in skills],
-        "email": email, "note": note,
-    }, client_address=address)
-    try:
+        record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
+            "family_name": family, "given_name": given, "home_municipality": municipality.code,
+            "community": community.id if community else None, "skills": [t.slug for t in skills],
+            "email": email, "note": note,
+        }, client_address=address)
         db.session.commit()
     except sa.exc.IntegrityError:
+        # The same form's other copy was saved first (at the flush or, racing, at the commit).
         db.session.rollback()
         existing = _nominated_with(data.nonce) if data.nonce else None
         if existing is None:
