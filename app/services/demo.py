@@ -262,7 +262,7 @@ def _pipeline(network: demo.DemoNetwork, evangelist_rows: list[Evangelist], coor
                                      after={"status": "active", "appointed_on": row.appointed_on.isoformat(),
                                             "user": row.user.id, "account": "created"}))
             else:
-                after = {"status": move, **({"open_assignments": 0} if move == "retired" else {})}
+                after = {"status": move}
                 events.append(_event(at, coordinator, f"evangelist.{move}", "evangelist", row.id,
                                      before={"status": "active"}, after=after))
     _add_events(events)

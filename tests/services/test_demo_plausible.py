@@ -339,7 +339,7 @@ LIVE_SHAPES = {
                              {"family_name", "given_name", "home_municipality", "community", "skills", "email", "note"}),
     "evangelist.appointed": ("evangelist", {"status", "appointed_on"}, {"status", "appointed_on", "user", "account"}),
     "evangelist.paused": ("evangelist", {"status"}, {"status"}),
-    "evangelist.retired": ("evangelist", {"status"}, {"status", "open_assignments"}),
+    "evangelist.retired": ("evangelist", {"status"}, {"status"}),
 }
 
 
