@@ -110,3 +110,21 @@ def test_a_declined_proposal_goes_back_to_finding_without_a_name(client, db, tow
     respond(db.session.get(User, evangelist.user_id), req.assignments[0], accept=False, reason="日程が合わない")
     card = stage_card(page(client, "en"))
     assert FINDING_EN in card and "山田" not in card and "日程" not in card
+
+
+@pytest.mark.parametrize(("language", "line"), [
+    ("ja", "担当：山田 伝道師（Code for 当別）"), ("en", "Your evangelist: Evangelist 山田 (Code for 当別)"),
+])
+def test_the_evangelists_community_is_bracketed_as_the_language_writes_it(client, db, towns, evangelist,
+                                                                          language, line):
+    request_at("accepted", towns, evangelist)
+    db.session.commit()
+    assert line in stage_card(page(client, language))
+
+
+def test_a_hostile_community_name_is_shown_as_text_on_the_status_page(client, db, towns, evangelist):
+    evangelist.home_community.name = "<script>x</script>{{7*7}}"
+    request_at("accepted", towns, evangelist)
+    db.session.commit()
+    card = stage_card(page(client, "ja"))
+    assert "（&lt;script&gt;x&lt;/script&gt;{{7*7}}）" in card and "<script>x" not in card
