@@ -309,12 +309,17 @@ def _show(value: Any, vocabulary: str | None, names: dict) -> str:
     return str(value)
 
 
-def changes(event, names: dict | None = None) -> tuple[Change, ...]:
-    """The before/after as rows, in the payloads' order (before's keys first)."""
+def changes(event, names: dict | None = None, *, known: dict | None = None) -> tuple[Change, ...]:
+    """The before/after as rows, in the payloads' order (before's keys first). ``known``:
+    fields the page already says (``{"request": 12}`` on request 12's page), left out
+    where neither side differs from it."""
     before, after = event.before or {}, event.after or {}
     names = names or {}
+    known = known or {}
     rows = []
     for key in [*before, *(k for k in after if k not in before)]:
+        if key in known and all(side.get(key, known[key]) == known[key] for side in (before, after)):
+            continue
         title, vocabulary = FIELDS.get(key, (key, None))
         if key == "status":
             if event.action.startswith("request.addition_"):
@@ -331,9 +336,10 @@ def changes(event, names: dict | None = None) -> tuple[Change, ...]:
     return tuple(rows)
 
 
-def describe_event(event, names: dict | None = None) -> EventView:
+def describe_event(event, names: dict | None = None, *, known: dict | None = None) -> EventView:
     """``event`` (an ``AuditEvent``) in the reader's language; ``names`` from
-    ``app.services.audit.referenced_names`` (without it, ids show as "#12")."""
+    ``app.services.audit.referenced_names`` (without it, ids show as "#12"); ``known`` as
+    for ``changes``."""
     names = names or {}
     actor = actor_name(event)
     entity = ENTITIES.get(event.entity_type)
@@ -348,15 +354,16 @@ def describe_event(event, names: dict | None = None) -> EventView:
         sentence=_sentence(event, actor),
         actor=actor,
         target=target,
-        changes=changes(event, names),
+        changes=changes(event, names, known=known),
         address=event.client_address,
     )
 
 
-def describe_events(events, *, targets: bool = False) -> list[EventView]:
+def describe_events(events, *, targets: bool = False, known: dict | None = None) -> list[EventView]:
     """Each event described, with the names its payloads refer to looked up once (one
     query per kind named); ``targets``: the names of what the events are about too (the
-    audit log; a page about one thing knows what it is about)."""
+    audit log; a page about one thing knows what it is about, and passes it as ``known``,
+    e.g. ``{"request": 12}``, so no row repeats it)."""
     events = list(events)
     names = referenced_names(events, targets=targets)
-    return [describe_event(event, names) for event in events]
+    return [describe_event(event, names, known=known) for event in events]

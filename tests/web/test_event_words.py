@@ -179,3 +179,21 @@ def test_a_proposals_score_reads_as_the_suggestions_show_it(app):
     with app.test_request_context(), force_locale("ja"):
         rows = {row.field: row.after for row in changes(event)}
     assert rows["スコア"] == "13"
+
+
+def test_a_page_about_a_request_does_not_repeat_it_in_each_table(app):
+    from types import SimpleNamespace
+
+    from app.events import changes
+
+    proposed = SimpleNamespace(action="assignment.proposed", entity_type="assignment", before=None,
+                               after={"request": 7, "score": 0.5})
+    moved = SimpleNamespace(action="assignment.proposed", entity_type="assignment", before={"request": 6},
+                            after={"request": 7})
+    with app.test_request_context(), force_locale("ja"):
+        on_its_page = [row.field for row in changes(proposed, known={"request": 7})]
+        in_the_log = [row.field for row in changes(proposed)]
+        a_change = [row.field for row in changes(moved, known={"request": 7})]
+    assert on_its_page == ["スコア"]
+    assert in_the_log == ["依頼", "スコア"]
+    assert a_change == ["依頼"]  # a change to it is still said
