@@ -292,6 +292,16 @@ def involved_evangelist(user: User, municipality_id: int) -> bool:
     ) > 0
 
 
+def _step_order(entry: TimelineEntry) -> int:
+    """Where a step falls in a request's life, for steps on the same day: received,
+    proposed, answered, visited, outcome, assignment completed, request closed."""
+    if entry.kind == "request":
+        return 0 if entry.code == "received" else 6
+    if entry.kind == "assignment":
+        return {"proposed": 1, "completed": 5}.get(entry.code, 2)
+    return 3 if entry.kind == "visit" else 4
+
+
 def municipality_timeline(municipality_id: int, *, only_for: User | None = None) -> list[TimelineEntry]:
     """Requests, assignments, visits and outcomes of one municipality, newest first.
     ``only_for`` (an evangelist) keeps just their own assignments, visits and outcomes.
@@ -322,6 +332,5 @@ def municipality_timeline(municipality_id: int, *, only_for: User | None = None)
                 for o in v.outcomes:
                     entries.append(TimelineEntry(o.achieved_on, "outcome", o.type, request.id, who, o.note,
                                                  v.id, o.count))
-    order = {"request": 0, "assignment": 1, "visit": 2, "outcome": 3}
-    entries.sort(key=lambda e: (e.on, order[e.kind]), reverse=True)
+    entries.sort(key=lambda e: (e.on, _step_order(e)), reverse=True)
     return entries

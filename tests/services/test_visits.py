@@ -219,3 +219,20 @@ def test_a_pause_ends_by_itself_for_the_matcher(db, status, paused_for_days, ava
                              **({"user": None} if status == "candidate" else {}))
     db.session.flush()
     assert (person.id in {c.id for c in _candidates()}) is available
+
+
+def test_steps_on_the_same_day_read_newest_first_in_the_order_they_happen(db, accepted):
+    """One busy day: received, proposed, accepted, visited with an outcome, completed."""
+    user = accepted.evangelist.user
+    log_visit(user, accepted, visit_input(OutcomeInput("datasets_published", count=2)))
+    visit_service.complete_assignment(user, accepted)
+    request = accepted.request
+    now = utcnow()
+    for row in (request, accepted):
+        row.created_at = now
+    accepted.responded_at = now
+    db.session.commit()
+    steps = [(e.kind, e.code) for e in municipality_timeline(request.municipality_id)]
+    assert steps == [("request", "completed"), ("assignment", "completed"), ("outcome", "datasets_published"),
+                     ("visit", "onsite"), ("assignment", "accepted"), ("assignment", "proposed"),
+                     ("request", "received")]
