@@ -113,6 +113,12 @@ def test_the_timeline_shows_an_evangelist_their_own_part_and_the_public_only_par
     code = assignment.request.municipality.code
     mine = me.get(f"/municipalities/{code}").get_data(as_text=True)
     assert 'class="list-unstyled timeline"' in mine and "公開手順を説明しました" in mine
+    # Steps in words of what happened, not the assignment's status now ("承諾済み").
+    name = assignment.evangelist.display_name
+    assert f"{name} さんに打診" in mine and "承諾済み" not in mine
+    assignment.responded_at = assignment.created_at
+    db.session.commit()
+    assert f"{name} さんが引き受け" in me.get(f"/municipalities/{code}").get_data(as_text=True)
     public = client.get(f"/municipalities/{code}").get_data(as_text=True)
     assert "公開手順を説明しました" not in public and 'class="list-unstyled timeline"' not in public
 
