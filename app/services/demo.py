@@ -27,6 +27,7 @@ from app.models import (
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
 from app.services.requests import MUNICIPALITY
+from app.services.visits import activate_town
 from evangelists import demo, lifecycle
 from evangelists.calendar import today_in_japan
 from evangelists.geo import haversine_km
@@ -398,13 +399,9 @@ def _replay(story: demo.DemoRequest, request: SupportRequest, assignments: list[
                 move(at, person, "scheduled")
             town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "visited")
             if any(o.type in ACTIVATING_OUTCOMES for o in visit.outcomes):
-                before = {"open_data_status": town.open_data_status, "engagement_stage": town.engagement_stage}
-                if town.open_data_status != "active":
-                    town.open_data_since = visit.visited_on
-                town.open_data_status = "active"
-                town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "active")
-                after = {"open_data_status": town.open_data_status, "engagement_stage": town.engagement_stage}
-                if before != after:
+                changed = activate_town(town, visit.visited_on)
+                if changed is not None:
+                    before, after = changed
                     event(at, person, "municipality.activated", "municipality", town.id,
                           before=before, after={**after, "visit": visit.id})
             event(at, person, "visit.logged", "visit", visit.id,

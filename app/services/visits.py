@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import (
     Assignment,
     Evangelist,
+    Municipality,
     Outcome,
     SupportRequest,
     Topic,
@@ -145,18 +146,31 @@ def _replace_outcomes(visit: Visit, outcomes: tuple[OutcomeInput, ...]) -> list[
     return [o.type for o in outcomes if o.type not in before]
 
 
+def activate_town(town: Municipality, on: date) -> tuple[dict, dict] | None:
+    """The town publishes open data, as a visit's activating outcome says: open-data
+    active (since ``on``, if it was not before) and at the engagement stage "active".
+    Returns the audit's (before, after) when anything changed, else None. The live visit
+    log and the demo's replayed history both go through here."""
+    def facts() -> dict:
+        return {"open_data_status": town.open_data_status, "engagement_stage": town.engagement_stage}
+
+    before = facts()
+    if town.open_data_status != "active":
+        town.open_data_since = on
+    town.open_data_status = "active"
+    town.engagement_stage = lifecycle.advance_engagement(town.engagement_stage, "active")
+    after = facts()
+    return (before, after) if before != after else None
+
+
 def _apply_effects(actor: User, visit: Visit, new_types: list[str], address: str | None) -> None:
     assignment = visit.assignment
     request = assignment.request
     municipality = request.municipality
     if any(t in ACTIVATING_OUTCOMES for t in new_types):
-        before = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
-        if municipality.open_data_status != "active":
-            municipality.open_data_since = visit.visited_on
-        municipality.open_data_status = "active"
-        municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "active")
-        after = {"open_data_status": municipality.open_data_status, "engagement_stage": municipality.engagement_stage}
-        if before != after:
+        changed = activate_town(municipality, visit.visited_on)
+        if changed is not None:
+            before, after = changed
             record_event(actor, "municipality.activated", "municipality", municipality.id,
                          before=before, after={**after, "visit": visit.id}, client_address=address)
     if "follow_up_needed" in new_types:
