@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
-from app.services.status import set_status
+from app.services.status import set_status, write_while
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
@@ -378,17 +378,7 @@ def _cancel(actor: User, assignment: Assignment, *, action: str, reason: str | N
     expected = only_from or assignment.status
 
     def write(row: Assignment, status: str) -> None:
-        changed = db.session.execute(
-            sa.update(Assignment)
-            .where(Assignment.id == row.id, Assignment.status == expected)
-            .values(status=status, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            db.session.rollback()
-            db.session.refresh(row)
-            raise lifecycle.TransitionRefused("assignment", row.status, status, "not_allowed")
-        db.session.refresh(row)
+        write_while(row, "assignment", expected, "not_allowed", status=status, updated_at=utcnow())
 
     set_status(actor, assignment, "assignment", "cancelled", write=write, action=action,
                entity_type="assignment",

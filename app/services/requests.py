@@ -26,7 +26,7 @@ from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.matching import cancel_open_assignments
 from app.services.pages import Page, page_of
-from app.services.status import set_status
+from app.services.status import set_status, write_while
 from evangelists import lifecycle
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
@@ -201,21 +201,10 @@ def _decide(actor: User, addition: RequestAddition, target: str, *, reason: str 
     """Decide a pending addition and audit it on its request (``request.addition_<target>``)."""
 
     def write(row: RequestAddition, status: str) -> None:
+        # Only one decision wins, also when two coordinators press at the same moment.
         decided_at = utcnow()
-        # Only one decision wins, also when two coordinators press at the same moment: the
-        # row changes only while it is still pending.
-        changed = db.session.execute(
-            sa.update(RequestAddition)
-            .where(RequestAddition.id == row.id, RequestAddition.status == "pending")
-            .values(status=status, decided_by_id=actor.id, decided_at=decided_at,
-                    decision_reason=reason, updated_at=decided_at)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if changed != 1:
-            db.session.rollback()
-            db.session.refresh(row)
-            raise lifecycle.TransitionRefused("addition", row.status, status, "closed")
-        db.session.refresh(row)
+        write_while(row, "addition", "pending", "closed", status=status, decided_by_id=actor.id,
+                    decided_at=decided_at, decision_reason=reason, updated_at=decided_at)
 
     set_status(actor, addition, "addition", target, write=write, action=f"request.addition_{target}",
                entity_type="support_request", entity_id=addition.request_id,

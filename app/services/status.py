@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+
+from app.extensions import db
 from app.models import User
 from app.services.audit import record_event
 from evangelists import lifecycle
@@ -64,3 +67,23 @@ def set_status(
             client_address=address,
         )
     return True
+
+
+def write_while(row: Any, machine: str, expected: str, reason: str, **values: Any) -> None:
+    """Write ``values`` (the new status among them) to ``row`` only while its status is
+    still ``expected``, in one UPDATE, so of two people pressing at the same moment one
+    wins: the loser's transaction is rolled back and gets ``TransitionRefused(reason)``.
+    For ``set_status(write=...)`` where a race matters (answering or withdrawing a
+    proposal, deciding an addition)."""
+    model = type(row)
+    changed = db.session.execute(
+        sa.update(model)
+        .where(model.id == row.id, model.status == expected)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        db.session.refresh(row)
+        raise lifecycle.TransitionRefused(machine, row.status, values["status"], reason)
+    db.session.refresh(row)
