@@ -128,13 +128,10 @@ def sent():
     same browser, sees the number and a note that the link was shown (and mailed) but
     never the link again. A resubmission of the same form lands here too. Never kept by
     the page cache and never stored by the browser or a proxy (``no-store``)."""
-    saved = session.get(SUBMITTED)
+    saved, token = _take_once(SUBMITTED)
     if not saved:
         return redirect(url_for("support.new_request"))
-    token = saved.get("token")
-    if token is not None:
-        session[SUBMITTED] = {"id": saved["id"]}
-    else:
+    if token is None:
         token = _carried_back(saved["id"])
     response = make_response(render_template(
         "support/sent.html",
@@ -153,13 +150,10 @@ def added():
     once only, the sender's own private status link (shown, then dropped from the session
     like ``sent``'s). It says nothing of the request itself: anyone can get here by
     naming any town. ``no-store``."""
-    saved = session.get(ADDED)
+    saved, token = _take_once(ADDED)
     if not saved:
         return redirect(url_for("support.new_request"))
-    token = saved.get("token")
-    if token is not None:
-        session[ADDED] = {"id": saved["id"]}
-    else:
+    if token is None:
         token = carried_value()
         found = requests_service.addition_by_token(token) if token else None
         token = token if found is not None and found.id == saved["id"] else None
@@ -169,6 +163,18 @@ def added():
         language_carry=token,
     ))
     return no_store(response)
+
+
+def _take_once(key: str) -> tuple[dict | None, str | None]:
+    """What the form left in the session under ``key`` and its status token, which is
+    taken out as it is read: the link is shown once (``sent`` and ``added``)."""
+    saved = session.get(key)
+    if not saved:
+        return None, None
+    token = saved.get("token")
+    if token is not None:
+        session[key] = {"id": saved["id"]}
+    return saved, token
 
 
 def _carried_back(number: int) -> str | None:
