@@ -16,9 +16,28 @@ PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 
+def _buffered(wsgi_app):
+    """Read each response whole, and close it, before the server writes a byte.
+
+    Chromium drops connections it no longer needs (a font requested by a page it has
+    already left). Werkzeug's development server then leaves the static file it was
+    streaming to the garbage collector, whose ResourceWarning fails whichever test is
+    running. Buffering closes the file before the socket is touched."""
+
+    def buffered(environ, start_response):
+        body = wsgi_app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return buffered
+
+
 @pytest.fixture
 def live_server(app, gazetteer):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_port}"
