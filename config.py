@@ -128,6 +128,20 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "evangelists@localhost")
+    # Where replies to notices go (a coordinators' shared mailbox); unset: MAIL_SENDER.
+    MAIL_REPLY_TO = os.environ.get("MAIL_REPLY_TO", "")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "15"))
+
+    # Notices (app/services/notices.py, README "Notices"). The queue is QUEUE_URL (read by
+    # app/queue.py, which the worker imports without the app): unset, a SQLite file in
+    # instance/; redis://... in production. A failed mail is tried again after
+    # NOTICE_RETRY_DELAY seconds, doubled each time up to NOTICE_RETRY_MAX_DELAY, and
+    # marked failed after NOTICE_MAX_ATTEMPTS tries (about 4 hours with the defaults).
+    # The sweep queues pending notices older than NOTICE_SWEEP_AFTER seconds again.
+    NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "8"))
+    NOTICE_RETRY_DELAY = int(os.environ.get("NOTICE_RETRY_DELAY", "60"))
+    NOTICE_RETRY_MAX_DELAY = int(os.environ.get("NOTICE_RETRY_MAX_DELAY", "3600"))
+    NOTICE_SWEEP_AFTER = int(os.environ.get("NOTICE_SWEEP_AFTER", "300"))
 
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
@@ -246,6 +260,8 @@ class TestingConfig(Config):
     LOCAL_HOSTS = ("127.0.0.1", "localhost")
     # Tests never reach a geocoding service, whatever the environment says: they inject a fake.
     GEOCODER = ""
+    # Nor a mail server: the mail tests start one on loopback (tests/mailbox.py).
+    MAIL_SERVER = None
     # Cheap password hashes (1 pass over 8 KiB), so signing in costs the suite microseconds;
     # tests/test_config.py holds the real parameters of the other configurations.
     PASSWORD_HASH_TIME_COST = 1

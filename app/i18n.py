@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -17,6 +17,8 @@ def select_locale() -> str:
     (PRODUCT.md §2), and a shared office PC with an English browser should not surprise
     the next person.
     """
+    if not has_request_context():  # the queue worker: mails choose their language themselves
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = request.cookies.get(current_app.config["LANGUAGE_COOKIE"])
     if chosen in current_app.config["LANGUAGES"]:
         return chosen

@@ -52,6 +52,19 @@ LABELS = {
         "paused": _l("Paused"),
         "retired": _l("Retired"),
     },
+    "notice_mail": {
+        "pending": _l("Waiting to be sent"),
+        "sending": _l("Being sent"),
+        "sent": _l("Sent"),
+        "failed": _l("Failed"),
+        "digest": _l("Kept for the daily digest"),
+        "none": _l("Not mailed"),
+    },
+    "notice_mode": {
+        "now": _l("Mail at once"),
+        "digest": _l("Daily digest"),
+        "off": _l("Do not mail"),
+    },
     "user_role": {
         "admin": _l("Admin"),
         "coordinator": _l("Coordinator"),

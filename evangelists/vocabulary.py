@@ -101,3 +101,13 @@ TOPICS: tuple[Topic, ...] = (
     Topic("privacy_legal", "プライバシー・法務", "Privacy and legal"),
 )
 TOPIC_SLUGS = tuple(t.slug for t in TOPICS)
+
+# --- Notices (app/services/notices.py) ------------------------------------------------------
+# What happens to a notice's e-mail: waiting for the worker (pending), being sent by a worker
+# (sending; back to pending if that worker dies), delivered (sent), given up after the last
+# try (failed), kept for the person's daily digest (digest), or not mailed at all (none: the
+# person turned the kind off, or no mail server is configured).
+NOTICE_MAIL_STATES = ("pending", "sending", "sent", "failed", "digest", "none")
+# How a person wants a kind of notice mailed: at once, in the daily digest, or not at all
+# (the notice is still listed in the app). Security notices are always mailed at once.
+NOTICE_MODES = ("now", "digest", "off")

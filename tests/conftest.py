@@ -14,18 +14,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import flask_migrate
-import jinja2
-import jinja2.bccache
-import pytest
-import sqlalchemy as sa
-from flask import g
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+# The task queue in this process (app/queue.py reads it when first imported): tests run
+# what it holds with app.queue.run_due(), in the test's own app context.
+os.environ["QUEUE_URL"] = "memory:"
 
-from app import create_app
-from app.extensions import db as _db
-from app.services.geography import load_gazetteer
+import flask_migrate  # noqa: E402
+import jinja2  # noqa: E402
+import jinja2.bccache  # noqa: E402
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask import g  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db as _db  # noqa: E402
+from app.queue import forget_everything, run_due  # noqa: E402
+from app.services.geography import load_gazetteer  # noqa: E402
+from tests.mailbox import Mailbox  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -163,8 +169,10 @@ def app(_migrated):
         for name in list(vars(g)):
             delattr(g, name)
 
+    forget_everything()
     with app.app_context():
         yield app
+        forget_everything()
         _db.session.rollback()
         _empty_all_tables()
         _db.session.remove()
@@ -299,3 +307,27 @@ def evangelist_client(signed_in_client):
 @pytest.fixture
 def admin_client(signed_in_client):
     return signed_in_client("admin")[0]
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[Mailbox]:
+    box = Mailbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def mailbox(app, _smtp_server) -> Mailbox:
+    """A real SMTP server on loopback that the app mails to, emptied for this test."""
+    _smtp_server.clear()
+    _smtp_server.failing = False
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_smtp_server.port, MAIL_USE_TLS=False,
+                      MAIL_USERNAME=None)
+    return _smtp_server
+
+
+@pytest.fixture
+def deliver(app):
+    """``deliver()`` runs what the queue holds (and, with ``ahead=``, the retries due by
+    then) in this process; returns how many tasks ran."""
+    return run_due

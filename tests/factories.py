@@ -20,6 +20,7 @@ from app.models import (
     User,
     Visit,
 )
+from app.secrets_at_rest import seal
 from evangelists.calendar import today_in_japan
 from evangelists.gazetteer import lg_code
 
@@ -139,8 +140,10 @@ def make_request(**overrides) -> SupportRequest:
         email=f"contact{n}@example.jp",
         phone="+81312345678",
         preferred_mode="either",
-        token_hash=hashlib.sha256(f"token-{n}".encode()).hexdigest(),
     )
+    # The private status token is "token-<n>", or the ``token`` given.
+    token = overrides.pop("token", f"token-{n}")
+    fields.update(token_hash=hashlib.sha256(token.encode()).hexdigest(), token_sealed=seal(token))
     fields.update(overrides)
     return _save(SupportRequest(**fields))
 

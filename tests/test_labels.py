@@ -6,6 +6,8 @@ from app.labels import LABELS
 from evangelists import vocabulary
 
 VOCABULARIES = {
+    "notice_mail": vocabulary.NOTICE_MAIL_STATES,
+    "notice_mode": vocabulary.NOTICE_MODES,
     "municipality_kind": vocabulary.MUNICIPALITY_KINDS,
     "open_data_status": vocabulary.OPEN_DATA_STATUSES,
     "engagement_stage": vocabulary.ENGAGEMENT_STAGES,

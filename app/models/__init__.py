@@ -9,6 +9,7 @@ from app.models.network import (
     Topic,
     evangelist_skills,
 )
+from app.models.notices import Notice, NoticePreference
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
@@ -29,6 +30,8 @@ __all__ = [
     "CommunityStatusChange",
     "Evangelist",
     "Municipality",
+    "Notice",
+    "NoticePreference",
     "Outcome",
     "Prefecture",
     "RecoveryCode",

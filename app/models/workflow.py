@@ -63,7 +63,8 @@ visit_topics = sa.Table(
 class SupportRequest(TimestampMixin, db.Model):
     """A municipality's request for help, sent through the public form.
 
-    Only a SHA-256 hash of the private status token is stored.
+    The private status token is stored as a SHA-256 hash (to find the request) and sealed
+    with TOTP_ENCRYPTION_KEYS (to put the link in later notices); never in plain text.
     """
 
     __tablename__ = "support_requests"
@@ -87,6 +88,9 @@ class SupportRequest(TimestampMixin, db.Model):
     )
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The same token sealed with TOTP_ENCRYPTION_KEYS (app/secrets_at_rest.py), so a notice
+    # to the town can carry its status link; NULL on requests sent before 0010.
+    token_sealed: Mapped[str | None] = mapped_column(sa.String(255))
     # The one-time token of the form that created it: a resubmission finds this row.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

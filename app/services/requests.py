@@ -23,8 +23,10 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.secrets_at_rest import seal
 from app.services.audit import record_event
 from app.services.matching import cancel_open_assignments
+from app.services.notices import notify
 from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
 from evangelists import lifecycle
@@ -60,8 +62,8 @@ class Submitted:
 
 
 def submit_request(submission: Submission, *, address: str | None) -> Submitted:
-    """Create a request with a fresh private status token (256 bits; only its hash is
-    kept). A second submission of the same form (double click, back button) returns the
+    """Create a request with a fresh private status token (256 bits; kept hashed, and
+    sealed for the links in later notices). A second submission of the same form (double click, back button) returns the
     first request instead of making another."""
     existing = db.session.scalar(
         sa.select(SupportRequest).where(SupportRequest.form_nonce == submission.nonce)
@@ -80,6 +82,7 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
         preferred_period=submission.period,
         message=submission.message,
         token_hash=hash_token(token),
+        token_sealed=seal(token),
         form_nonce=submission.nonce,
         topics=_topics(submission.topics),
     )
@@ -88,6 +91,10 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
     db.session.flush()
     record_event(MUNICIPALITY, "request.submitted", "support_request", request.id,
                  after={"municipality": municipality.code}, client_address=address)
+    town = {"town": municipality.name, "prefecture": municipality.prefecture.name_ja}
+    notify("request_received", emails=[request.email], request=request,
+           params={**town, "contact": request.contact_name})
+    notify("request_new", users=coordinators(), request=request, params=town)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -404,11 +411,14 @@ def town_view(request: SupportRequest) -> TownView:
 
 
 def coordinator_emails() -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(User.email).where(User.role == "coordinator", User.is_active.is_(True))
-        )
-    )
+    return [user.email for user in coordinators()]
+
+
+def coordinators() -> list[User]:
+    """The coordinators who hear about requests (active accounts)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.role == "coordinator", User.is_active.is_(True)).order_by(User.id)
+    ))
 
 
 def _municipality(code: str) -> Municipality:

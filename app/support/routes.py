@@ -22,7 +22,7 @@ from app.decorators import public
 from app.extensions import limiter
 from app.i18n import carried_value, current_language
 from app.links import external_url
-from app.mail import mail_configured, send_request_notices
+from app.mail import mail_configured
 from app.page_cache import cached_page, fresh_value
 from app.security import no_store
 from app.services import requests as requests_service
@@ -109,8 +109,6 @@ def new_request():
     if result.token is not None:
         g.request_created = True
         session[SUBMITTED] = {"id": result.request.id, "token": result.token}
-        if mail_configured():
-            send_request_notices(result.request, result.token)
     elif session.get(SUBMITTED, {}).get("id") != result.request.id:
         # The same form again (double click, back button): the first request stands. Its
         # link was shown to whoever sent it first; here only the number is said again.

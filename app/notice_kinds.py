@@ -1,0 +1,91 @@
+"""The kinds of notice: who may get each, whether it is about security (always mailed at
+once, cannot be turned off), its default mode and where its link leads.
+
+A kind's words are its mail template, ``templates/mail/<kind>.txt``: the first line is the
+subject, then one empty line, then the body. The template is rendered once per language
+(Japanese, then English below it for people who chose English and for towns, whose
+language nobody knows). It gets ``notice``, ``p`` (the notice's params), ``request``
+(the request it is about, or None), ``recipient`` (the user, or None for a town),
+``link`` (the absolute URL of what it is about, for people with an account) and
+``status_link`` (the town's private status page; only in mails to the town, made at
+delivery time and never stored). The in-app list shows the subject line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+from app.links import external_url
+from app.models import Notice
+
+STAFF = ("admin", "coordinator")
+EVANGELIST = ("evangelist",)
+TOWN = "town"
+
+
+def _request_page(notice: Notice) -> str | None:
+    if notice.request_id is None:
+        return None
+    return external_url("coordinator.request_detail", request_id=notice.request_id)
+
+
+def _assignment_page(notice: Notice) -> str | None:
+    if notice.target_type == "assignment" and notice.target_id:
+        return external_url("evangelist.home", _anchor=f"assignment-{notice.target_id}")
+    return external_url("evangelist.home")
+
+
+def _home(notice: Notice) -> str | None:
+    return external_url("public.index")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: object  # a lazy string: the kind's name on the preferences page
+    audience: tuple[str, ...]  # roles, and/or TOWN for a request's contact
+    link: Callable[[Notice], str | None] = _home
+    security: bool = False
+    default: str = "now"  # NOTICE_MODES
+    # The line under each mail saying why the person gets it (besides the kind's label).
+    reason: object = field(default=None)
+
+
+def _kinds(*kinds: Kind) -> dict[str, Kind]:
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS: dict[str, Kind] = _kinds(
+    # --- requests arriving (core) ---------------------------------------------------------
+    Kind("request_received", _l("Your request was received"), (TOWN,)),
+    Kind("request_new", _l("A new request arrived"), STAFF, link=_request_page),
+    # --- the daily digest of notices a person chose to get once a day (core) --------------
+    Kind("digest", _l("Daily digest of notices"), STAFF + EVANGELIST),
+    # --- matching: proposals and answers (helper: events) ---------------------------------
+
+    # --- messages and internal notes (helper: dialogue) -----------------------------------
+
+    # --- booked visits (helper: bookings) -------------------------------------------------
+
+    # --- reminders and the coordinators' morning summary (helper: reminders) --------------
+
+    # --- visits logged, requests closed, feedback (helper: events) ------------------------
+
+    # --- security: password links (helper: events) ----------------------------------------
+
+)
+
+
+def kind_of(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise KeyError(f"unknown notice kind {name!r}: add it to app/notice_kinds.py KINDS") from None
+
+
+def kinds_for(role: str) -> list[Kind]:
+    """The kinds a person of ``role`` can get, for their preferences page."""
+    return [kind for kind in KINDS.values() if role in kind.audience]

@@ -1,0 +1,154 @@
+"""The task queue that mails notices and runs the periodic jobs: Huey.
+
+Huey gives the split this app needs with one API: an embedded SQLite store in
+``instance/queue.sqlite3`` for one machine (`make run` starts its worker beside the web
+server) and Redis for production (``QUEUE_URL=redis://...``; the worker runs as its own
+systemd unit, deploy/evangelist-network-worker.service). The queue holds only notice ids;
+the notice rows in the database are the source of truth, so a lost queue entry is found
+again by the periodic sweep.
+
+The worker: ``huey_consumer app.queue.huey -k thread -w 2`` (`make worker`). Periodic
+schedules are in UTC (Huey's clock): 23:00 UTC is 08:00 in Japan.
+
+``QUEUE_URL``: ``redis://host:6379/0`` (Redis), ``sqlite:///path`` (a SQLite file), or
+``memory:`` (in-process, for tests and benchmarks, drained with :func:`run_due`). Unset:
+the SQLite file in ``instance/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+from flask import has_app_context
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+NAME = "evangelist-network"
+
+
+def make_huey(url: str | None = None):
+    """The Huey instance for ``url`` (see the module's docstring)."""
+    url = (url if url is not None else os.environ.get("QUEUE_URL", "")).strip()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisHuey(NAME, url=url)
+    if url == "memory:":
+        return MemoryHuey(NAME)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+    elif url:
+        raise RuntimeError(
+            f"QUEUE_URL={url!r} is not understood: use redis://host:port/db, "
+            "sqlite:///path/to/queue.sqlite3 or memory:"
+        )
+    else:
+        path = ROOT / "instance" / "queue.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(NAME, filename=str(path))
+
+
+huey = make_huey()
+
+_worker_app = None
+
+
+@contextlib.contextmanager
+def app_context() -> Iterator[None]:
+    """The Flask app's context for a task: the caller's when there is one (tests, the
+    synchronous drain), else one app built once per worker process from APP_CONFIG."""
+    global _worker_app
+    if has_app_context():
+        yield
+        return
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app(os.environ.get("APP_CONFIG", "production"))
+    with _worker_app.app_context():
+        from app.extensions import db
+
+        try:
+            yield
+        finally:
+            db.session.remove()
+
+
+# --- Tasks ----------------------------------------------------------------------------------
+
+@huey.task()
+def deliver_notice(notice_id: int) -> str:
+    from app.services import notices
+
+    with app_context():
+        outcome = notices.deliver(notice_id)
+    if outcome.state == "retry":
+        deliver_notice.schedule((notice_id,), delay=outcome.delay.total_seconds())
+    return outcome.state
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_notices() -> int:
+    """Queue the notices the queue may have lost (see notices.sweep)."""
+    from app.services import notices
+
+    with app_context():
+        ids = notices.sweep()
+    queue_deliveries(ids)
+    return len(ids)
+
+
+@huey.periodic_task(crontab(minute="0", hour="23"))
+def send_digests() -> int:
+    """08:00 in Japan: each person's daily digest of the notices they chose to get so."""
+    from app.services import notices
+
+    with app_context():
+        return notices.write_digests()
+
+
+# --- periodic reminders (helper: reminders) -----------------------------------------------
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+def queue_deliveries(ids: Iterable[int]) -> None:
+    """Queue a delivery per notice id. A queue that cannot be reached is logged, not
+    raised: the change is committed and the sweep will queue the notices later."""
+    for notice_id in ids:
+        try:
+            deliver_notice(notice_id)
+        except Exception as error:  # noqa: BLE001 - Redis or the SQLite file unavailable
+            log.warning("could not queue notice %s (%s); the sweep will queue it", notice_id, error)
+
+
+def run_due(*, ahead: timedelta = timedelta(0), limit: int = 100_000) -> int:
+    """Run, in this process, every queued task and every scheduled one due within
+    ``ahead`` of now (retries included, as they come due), until none is left. For tests,
+    benchmarks and `flask notices drain`; the worker does this in production. Returns how
+    many tasks ran."""
+    ran = 0
+    while ran < limit:
+        horizon = huey._get_timestamp() + ahead  # Huey's own clock: naive UTC
+        for task in huey.read_schedule(horizon):
+            huey.enqueue(task)
+        task = huey.dequeue()
+        if task is None:
+            if not huey.scheduled_count() or not any(
+                t.eta is None or t.eta <= horizon for t in huey.scheduled()
+            ):
+                return ran
+            continue
+        huey.execute(task, timestamp=horizon)
+        ran += 1
+    return ran
+
+
+def forget_everything() -> None:
+    """Empty the queue and its schedule (tests)."""
+    huey.flush()
