@@ -20,6 +20,7 @@ from app.services.demo import (
     seed_demo,
 )
 from app.services.geography import load_gazetteer
+from app.services.requests import reseal_status_tokens
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from evangelists.imports import MAX_BYTES
@@ -116,7 +117,8 @@ def totp():
 @totp.command("rotate-key")
 def totp_rotate_key():
     """Re-encrypt every stored authenticator secret with the first key of
-    TOTP_ENCRYPTION_KEYS, in one transaction.
+    TOTP_ENCRYPTION_KEYS, in one transaction, then seal the requests' status links (kept so
+    that notices can carry them) with that key too.
 
     To change the key: put the new key first in TOTP_ENCRYPTION_KEYS and keep the old one
     after it, restart the app, run this command, then remove the old key and restart
@@ -130,6 +132,14 @@ def totp_rotate_key():
             f"TOTP_ENCRYPTION_KEYS (user ids: {', '.join(map(str, broken))}); nothing was changed."
         )
     click.echo(f"Re-encrypted {_count(count, 'authenticator secret')} with the first key.")
+    sealed, unopened = reseal_status_tokens()
+    click.echo(f"Sealed {_count(sealed, 'request status link')} again with the first key.")
+    if unopened:
+        click.echo(
+            f"{_count(len(unopened), 'request status link')} could not be opened with any key (request ids: "
+            f"{', '.join(map(str, unopened))}); their towns can have a new link mailed from the status page.",
+            err=True,
+        )
 
 
 @bp.cli.group()

@@ -23,7 +23,7 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.secrets_at_rest import seal
+from app.secrets_at_rest import seal, unseal
 from app.services.audit import record_event
 from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
@@ -408,6 +408,27 @@ def town_view(request: SupportRequest) -> TownView:
     evangelist = accepted.evangelist
     community = evangelist.home_community
     return TownView(request.status, evangelist.family_name, community.name if community else None)
+
+
+def reseal_status_tokens() -> tuple[int, list[int]]:
+    """Seal every request's status token again with the first key of
+    TOTP_ENCRYPTION_KEYS (``flask totp rotate-key`` runs it after the authenticator
+    secrets). Returns ``(how many, ids that no key opens)``; those keep their value (their
+    towns get no link in later mails until they ask for it again on the status page)."""
+    count, broken = 0, []
+    for request in db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.token_sealed.is_not(None)).order_by(SupportRequest.id)
+    ):
+        token = unseal(request.token_sealed)
+        if token is None:
+            broken.append(request.id)
+            continue
+        request.token_sealed = seal(token)
+        count += 1
+    if count:
+        record_event("system", "request.status_tokens_resealed", "support_request", None, after={"count": count})
+    db.session.commit()
+    return count, broken
 
 
 def coordinator_emails() -> list[str]:

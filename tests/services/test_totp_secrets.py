@@ -123,3 +123,22 @@ def test_a_secret_left_in_the_clear_still_verifies_with_a_warning(make_account, 
     with caplog.at_level(logging.WARNING):
         assert verify_second_factor(user, pyotp.TOTP(SECRET).now(), address=None) == "totp"
     assert "rotate-key" in caplog.text
+
+
+def test_rotation_seals_the_requests_status_links_with_the_new_key(app, runner, db):
+    from app.secrets_at_rest import unseal
+    from tests.factories import make_request
+
+    app.config["TOTP_ENCRYPTION_KEYS"] = OLD_KEY
+    kept = make_request(token="kept-token")
+    lost = make_request(token="lost-token")
+    lost.token_sealed = "gAAAAA-not-a-sealed-value"
+    db.session.commit()
+    app.config["TOTP_ENCRYPTION_KEYS"] = f"{NEW_KEY}, {OLD_KEY}"
+    result = runner.invoke(args=["totp", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    assert "Sealed 1 request status link again" in result.output
+    assert f"request ids: {lost.id}" in result.output
+    app.config["TOTP_ENCRYPTION_KEYS"] = NEW_KEY
+    db.session.refresh(kept)
+    assert unseal(kept.token_sealed) == "kept-token"
