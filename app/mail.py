@@ -9,7 +9,7 @@ import smtplib
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -43,7 +43,7 @@ def compose(to: str, subject: str, body: str, *, message_id: str | None = None,
     if config.get("MAIL_REPLY_TO"):
         message["Reply-To"] = config["MAIL_REPLY_TO"]
     message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow())
+    message["Date"] = formatdate(utcnow().timestamp(), usegmt=True)  # a header, not words for people
     message["Message-ID"] = message_id or make_msgid(domain=_mail_domain())
     message.set_content(body)
     for attachment in attachments:
