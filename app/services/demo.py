@@ -18,6 +18,8 @@ from app.models import (
     CommunityStatusChange,
     Evangelist,
     Municipality,
+    Notice,
+    NoticePreference,
     Outcome,
     SupportRequest,
     Topic,
@@ -26,10 +28,11 @@ from app.models import (
 )
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
+from app.services.notices import notify
 from app.services.requests import MUNICIPALITY
 from app.services.visits import activate_town
 from evangelists import demo, lifecycle
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import start_of_day_in_japan, today_in_japan
 from evangelists.geo import haversine_km
 from evangelists.vocabulary import ACTIVATING_OUTCOMES
 
@@ -202,6 +205,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     _pipeline(network, evangelist_rows, coordinator)
     _requests(network, seed, by_code, topics, evangelist_rows, coordinator)
     _propose_to_demo_evangelist()
+    _demo_notices(coordinator, today)
     record_event(
         None,
         "demo.seeded",
@@ -440,6 +444,24 @@ def _propose_to_demo_evangelist() -> None:
         return
 
 
+def _demo_notices(coordinator: User | None, today: date) -> None:
+    """The demo coordinator's notices of the requests that arrived in the last week, so
+    the bell and the notice list can be tried at once: the older ones read, none mailed
+    (demo addresses are not real people's), the newest three unread."""
+    if coordinator is None:
+        return
+    since = start_of_day_in_japan(today - timedelta(days=7))
+    recent = db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.created_at >= since).order_by(SupportRequest.created_at)
+    ).all()
+    for n, request in enumerate(reversed(recent)):
+        town = request.municipality
+        for row in notify("request_new", users=[coordinator], request=request,
+                          params={"town": town.name, "prefecture": town.prefecture.name_ja}):
+            row.mail, row.created_at = "none", request.created_at
+            row.read_at = request.created_at if n >= 3 else None
+
+
 def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
     """``(role, email)`` of the demo accounts present in the database."""
     emails = [email for _, email, _ in DEMO_ACCOUNTS]
@@ -452,7 +474,7 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
 def _delete_network() -> None:
     """Delete every network, workflow and account row (the gazetteer and topics stay);
     not committed."""
-    for model in (Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
+    for model in (Notice, NoticePreference, Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
                   AuditEvent, User):
         db.session.execute(sa.delete(model))
     db.session.execute(

@@ -416,3 +416,17 @@ def test_the_live_services_write_those_shapes(db, gazetteer):
     live = {e.action: _shape(e) for e in db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.id > start, AuditEvent.action != "user.invited"))}
     assert live == {action: _frozen(shape) for action, shape in LIVE_SHAPES.items()}
+
+
+def test_the_demo_coordinator_has_the_last_weeks_new_requests_as_notices_none_mailed(session):
+    from app.models import Notice
+    from evangelists.calendar import start_of_day_in_japan
+
+    coordinator = session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
+    rows = session.scalars(sa.select(Notice).where(Notice.user_id == coordinator.id)).all()
+    recent = session.scalars(sa.select(SupportRequest).where(
+        SupportRequest.created_at >= start_of_day_in_japan(TODAY - timedelta(days=7)))).all()
+    assert recent and {row.request_id for row in rows if row.kind == "request_new"} == {r.id for r in recent}
+    assert {row.mail for row in rows} == {"none"}
+    unread = [row for row in rows if row.read_at is None]
+    assert len(unread) == min(3, len(rows))
