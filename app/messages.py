@@ -104,6 +104,9 @@ MESSAGES = {
     "notice.kept_active_undated": _l("The survey says not started, but we have it as open-data active: kept active, not downgraded."),
     "notice.not_candidate": _l("Already in the network (%(status)s): left as it is."),
     "notice.emails_not_stored": _l("%(count)s e-mail addresses were checked but not stored: the network has no place for a candidate’s address yet."),
+    # Notices (app.services.notices.NoticeRefused).
+    "mailing.not_failed": _l("None of these notices has failed (any more): nothing was sent again."),
+    "mailing.security_kind": _l("Security notices are always mailed at once; this cannot be changed."),
     # An export's filters (app.services.exports.BadFilter).
     "filter.unknown_parameter": _l("The export has no filter called “%(parameter)s”."),
     "filter.bad_choice": _l("The filter “%(parameter)s” cannot be “%(value)s”."),

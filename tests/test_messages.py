@@ -9,13 +9,14 @@ from app.messages import MESSAGES, account_error_messages, message, refusal_mess
 from app.services.accounts import AccountError
 from app.services.communities import CommunityRefused, LocationRefused
 from app.services.evangelists import ProfileRefused
+from app.services.notices import NoticeRefused
 from app.services.recruitment import RecruitmentRefused
 from app.services.visits import VisitRefused
 from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
 
 REFUSALS = (TransitionRefused, ProfileRefused, VisitRefused, RecruitmentRefused, LocationRefused,
-            CommunityRefused, AccountError)
+            CommunityRefused, AccountError, NoticeRefused)
 
 
 @pytest.fixture

@@ -145,3 +145,15 @@ def test_security_kinds_cannot_be_turned_off(db):
     for kind in secure:
         with pytest.raises(Refused):
             notices.set_preference(make_user(), kind.name, "off")
+
+
+def test_retrying_notices_that_have_not_failed_is_refused_in_words(db):
+    from flask_babel import force_locale
+
+    from app.messages import message
+    from app.services.notices import NoticeRefused
+
+    with pytest.raises(NoticeRefused) as refused:
+        notices.retry(make_user(role="admin"), [12345])
+    with force_locale("en"):
+        assert "nothing was sent again" in str(message(refused.value.scope, refused.value.reason))
