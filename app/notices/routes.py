@@ -26,7 +26,7 @@ from app.notices import bp
 from app.notices.forms import FIELD_PREFIX, preferences_form
 from app.pagination import requested_page
 from app.services import notices as notices_service
-from app.services.audit import record_event
+from app.services.notice_settings import save_preferences
 from app.services.notice_views import own_notice
 from app.web import client_address
 
@@ -101,20 +101,10 @@ def _choosable(role: str):
 @signed_in
 def preferences():
     choosable, fixed = _choosable(current_user.role)
-    current = notices_service.preferences_of(current_user)
-    form = preferences_form(choosable, current)
+    form = preferences_form(choosable, notices_service.preferences_of(current_user))
     if form.validate_on_submit():
-        before, after = {}, {}
-        for kind in choosable:
-            chosen = form[FIELD_PREFIX + kind.name].data
-            was = current.get(kind.name, kind.default)
-            if chosen != was:
-                notices_service.set_preference(current_user, kind.name, chosen)
-                before[kind.name], after[kind.name] = was, chosen
-        if after:
-            record_event(current_user, "notice.preferences_changed", "user", current_user.id,
-                         before=before, after=after, client_address=client_address())
-            db.session.commit()
+        save_preferences(current_user, {kind.name: form[FIELD_PREFIX + kind.name].data for kind in choosable},
+                         address=client_address())
         flash(_("Your notification settings are saved."), "success")
         return redirect(url_for("notices.preferences"))
     return render_template("notices/preferences.html", form=form, choosable=choosable, fixed=fixed,
