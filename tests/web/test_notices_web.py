@@ -34,7 +34,7 @@ def bell_label(html: str) -> str:
 
 
 def bell_number(html: str) -> int:
-    found = re.search(r'class="badge rounded-pill text-bg-danger notice-count"[^>]*>([^<]+)<', html)
+    found = re.search(r'class="badge rounded-pill text-bg-danger notice-count[^"]*"[^>]*>([^<]+)<', html)
     return int(found.group(1)) if found else 0
 
 
