@@ -69,6 +69,8 @@ def test_the_list_is_paginated(signed_in_client, db):
     assert "町30" in first and "町00" not in first and 'aria-label="お知らせのページ"' in first
     second = client.get("/notices/?page=2").get_data(as_text=True)
     assert "町00" in second and "町30" not in second
+    for page in ("0", "-1", "x", "9" * 30, "%00"):
+        assert client.get(f"/notices/?page={page}").status_code == 200, page
 
 
 def test_opening_a_notice_marks_it_read_and_leads_to_what_it_is_about(signed_in_client, db):
