@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from app.evangelist import bp as evangelist_bp
     from app.folium_maps import init_maps
     from app.map import bp as map_bp
+    from app.notices import bp as notices_bp
     from app.public import bp as public_bp
     from app.recruitment import bp as recruitment_bp
     from app.reports import bp as reports_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(data_bp, url_prefix=f"{staff}/data")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
     app.register_blueprint(map_bp, url_prefix="/map")
+    app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     init_maps(app)  # folium's CDN asset URLs -> static/vendor, before any map renders
 

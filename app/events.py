@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.labels import ENCODING_LABELS, KIND_LABELS, label
+from app.notice_kinds import KINDS
 from app.services.audit import referenced_names
 from app.templating import format_day
 
@@ -93,6 +94,10 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "topics.synced": (_l("Topics updated"), _l("%(actor)s updated the topics")),
     "import.applied": (_l("Data imported"), _l("%(actor)s imported a file")),
     "demo.seeded": (_l("Demo data made"), _l("%(actor)s made the demo data")),
+    # Notices (app/notices, app/admin: the failed list)
+    "notice.retried": (_l("Notification sent again"), _l("%(actor)s had a failed notification sent again")),
+    "notice.preferences_changed": (_l("Notification mail settings changed"),
+                                   _l("%(actor)s changed which notifications are mailed")),
 }
 
 # A request put back to be matched again (an evangelist declined, a follow-up is needed)
@@ -120,6 +125,7 @@ ENTITIES = {
     "topic": _l("Topics"),
     "import": _l("Import"),
     "demo": _l("Demo data"),
+    "notice": _l("Notification"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -324,6 +330,9 @@ def changes(event, names: dict | None = None, *, known: dict | None = None) -> t
         if key in known and all(side.get(key, known[key]) == known[key] for side in (before, after)):
             continue
         title, vocabulary = FIELDS.get(key, (key, None))
+        if event.action == "notice.preferences_changed":  # kind of notice -> mode
+            kind = KINDS.get(key)
+            title, vocabulary = (kind.label if kind is not None else key), "notice_mode"
         if key == "status":
             if event.action.startswith("request.addition_"):
                 vocabulary = "addition_status"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
@@ -13,9 +14,11 @@ from app.forms import ActionForm
 from app.labels import label
 from app.messages import account_error_messages
 from app.models import User
+from app.notice_kinds import KINDS
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
+from app.services import notices as notices_service
 from app.services.accounts import AccountError
 from app.services.admin import (
     AuditFilters,
@@ -24,7 +27,9 @@ from app.services.admin import (
     user_page,
     user_status,
 )
+from app.services.notice_views import failed_among, queue_counts
 from app.web import client_address
+from evangelists.limits import read_id
 
 PER_PAGE = 50
 
@@ -120,3 +125,44 @@ def audit():
     )
     page = audit_page(filters, page=requested_page(), per_page=PER_PAGE)
     return render_template("admin/audit.html", form=form, page=page)
+
+
+# --- Notices whose mail failed ------------------------------------------------------------
+
+
+@bp.get("/notices")
+@role_required("admin")
+def notices():
+    page = notices_service.failed_page(page=requested_page(), per_page=PER_PAGE)
+    return render_template("admin/notices.html", page=page, counts=queue_counts(), action=ActionForm(),
+                           kind_label=_kind_label)
+
+
+def _kind_label(name: str) -> str:
+    kind = KINDS.get(name)
+    return str(kind.label) if kind is not None else name
+
+
+@bp.post("/notices/retry")
+@role_required("admin")
+def retry_notices():
+    """Retry one notice (``one``), the ticked ones (``ids``) or all those the page showed
+    (``shown``, with ``which=page``); those no longer failed are left as they are."""
+    back = redirect(safe_next_url(request.form.get("next"), default=url_for("admin.notices")))
+    if not ActionForm().validate_on_submit():
+        return back
+    if request.form.get("one"):
+        wanted = [request.form.get("one")]
+    elif request.form.get("which") == "page":
+        wanted = request.form.getlist("shown")
+    else:
+        wanted = request.form.getlist("ids")
+    ids = failed_among(i for i in map(read_id, wanted) if i is not None)
+    if not ids:
+        flash(_("Choose at least one failed notification to retry.") if not wanted
+              else _("None of these notifications is failed any more: nothing was retried."), "error")
+        return back
+    retried = notices_service.retry(current_user, ids, address=client_address())
+    flash(ngettext("%(num)s notification will be sent again.", "%(num)s notifications will be sent again.", len(retried)),
+          "success")
+    return back

@@ -50,6 +50,12 @@ ACCESS = {
     "admin.deactivate": ("POST", ADMIN),
     "admin.reactivate": ("POST", ADMIN),
     "admin.audit": ("GET", ADMIN),
+    "admin.notices": ("GET", ADMIN),
+    "admin.retry_notices": ("POST", ADMIN),
+    "notices.notices": ("GET", ANYONE_SIGNED_IN),
+    "notices.open_notice": ("POST", ANYONE_SIGNED_IN),
+    "notices.mark_all_read": ("POST", ANYONE_SIGNED_IN),
+    "notices.preferences": ("GET", ANYONE_SIGNED_IN),
     "coordinator.home": ("GET", STAFF),
     "coordinator.invite": ("GET", STAFF),
     "coordinator.password_link_for": ("POST", STAFF),
@@ -155,6 +161,7 @@ def world(db, make_account):
         "user_id": other.id,
         "purpose": "reset",
         "token": make_password_token(other, "reset"),
+        "notice_id": 1,  # nobody's: opening it is a 404 for every signed-in role
     }
 
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from app.models import Municipality, Topic
 from app.services import requests as requests_service
+from app.services.notices import notify
 from app.services.recruitment import NominationInput, move_evangelist, nominate
 from app.services.requests import Submission
 from tests.conftest import PASSWORD, totp_code
@@ -262,6 +263,13 @@ def scene(live_server, db, towns, make_account):
         community_id=community.id, email=LONG_EMAIL.replace("opendata", "candidate"),
         skills=("licensing", "gis"), note=LONG_MESSAGE))
     move_evangelist(coordinator, others[0], "paused")
+    # Notices with long words for each person's list and bell, and a failed one for the admins.
+    long_params = {"town": long_town.name + LONG_DEPARTMENT, "prefecture": LONG_WEBSITE}
+    for _ in range(2):
+        notify("request_new", users=[coordinator, admin, user], request=fresh.request, params=long_params)
+    for failed in notify("request_received", emails=[LONG_EMAIL], request=fresh.request):
+        failed.mail, failed.attempts = "failed", 8
+        failed.last_error = "SMTPRecipientsRefused: {'" + LONG_EMAIL + "': (451, b'4.3.0 " + LONG_MESSAGE + "')}"
     db.session.commit()
     return {
         "coordinator": coordinator, "admin": admin, "evangelist": user, "me": me, "candidate": candidate,
@@ -306,7 +314,8 @@ def public_pages(page, walk: Walk, scene) -> None:
 def evangelist_pages(page, walk: Walk, scene) -> None:
     sign_in(page, walk, scene["evangelist"])
     for path in ("/me/", "/me/profile", f"/me/assignments/{scene['accepted'].id}/visits/new",
-                 f"/me/visits/{scene['visit'].id}", "/auth/account", "/auth/account/password"):
+                 f"/me/visits/{scene['visit'].id}", "/auth/account", "/auth/account/password",
+                 "/notices/", "/notices/preferences"):
         walk.visit(page, path)
 
 
@@ -326,6 +335,7 @@ def coordinator_pages(page, walk: Walk, scene) -> None:
         f"/coordinator/recruitment/{me.id}/edit", f"/coordinator/recruitment/{candidate.id}",
         f"/coordinator/recruitment/{candidate.id}/appoint",
         "/coordinator/reports", "/coordinator/data/import", "/coordinator/invitations/new", "/map",
+        "/notices/", "/notices/preferences",
     ):
         walk.visit(page, path)
     # A move: the record again, with what happened said at the top.
@@ -355,7 +365,7 @@ def coordinator_pages(page, walk: Walk, scene) -> None:
 
 def admin_pages(page, walk: Walk, scene) -> None:
     sign_in(page, walk, scene["admin"])
-    for path in ("/admin/users", "/admin/audit"):
+    for path in ("/admin/users", "/admin/audit", "/admin/notices"):
         walk.visit(page, path)
 
 
@@ -378,7 +388,8 @@ def test_a_sample_of_pages_fits_a_phone_in_english(scene, live_server, page_at):
     sign_in(page, walk, scene["coordinator"])
     for path in ("/coordinator/", "/coordinator/requests", f"/coordinator/requests/{scene['triaged'].id}",
                  f"/coordinator/recruitment/{scene['me'].id}", "/coordinator/recruitment",
-                 f"/coordinator/communities/{scene['community'].id}", "/coordinator/reports"):
+                 f"/coordinator/communities/{scene['community'].id}", "/coordinator/reports",
+                 "/notices/", "/notices/preferences"):
         walk.visit(page, path)
     assert page.locator("html").get_attribute("lang") == "en"
     assert walk.problems == [], "\n".join(walk.problems)

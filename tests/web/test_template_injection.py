@@ -28,6 +28,7 @@ from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
 from app.services.exports import KINDS as EXPORT_KINDS
+from app.services.notices import notify
 from app.services.topics import sync_topics
 from tests.conftest import sign_in
 from tests.factories import (
@@ -90,6 +91,9 @@ FREE_TEXT = {
     ("visits", "next_steps"),
     ("outcomes", "evidence_url"),
     ("outcomes", "note"),
+    # A notice's town address and the mail server's last answer (the admins' failed list).
+    ("notices", "email"),
+    ("notices", "last_error"),
     # Reference data from the gazetteer, but it is the text every map shows: poisoned too.
     ("municipalities", "name"),
     ("municipalities", "name_kana"),
@@ -139,9 +143,17 @@ NOT_FREE_TEXT = {
     ("assignments", "status"): "a CHECKed vocabulary",
     ("visits", "mode"): "a CHECKed vocabulary",
     ("outcomes", "type"): "a CHECKed vocabulary",
+    ("support_requests", "token_sealed"): "made by the app (the sealed status token, never shown)",
+    ("notices", "kind"): "a code written by the app (app/notice_kinds.py)",
+    ("notices", "mail"): "a CHECKed vocabulary",
+    ("notices", "target_type"): "a code written by the app",
+    ("notices", "message_id"): "made by the app",
+    ("notices", "dedupe_key"): "made by the app from codes and ids",
+    ("notice_preferences", "kind"): "a code written by the app (app/notice_kinds.py)",
+    ("notice_preferences", "mode"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
-FREE_JSON = {("audit_events", "before"), ("audit_events", "after")}
+FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params")}
 
 
 def _text_columns(db) -> set[tuple[str, str]]:
@@ -201,6 +213,10 @@ def build_world(db, make_account) -> dict:
     ])
     record_event(users["coordinator"], "community.updated", "community", community.id,
                  before={"name": "旧"}, after={"name": "新"})
+    # A notice for each person (their list and bell) and one whose mail failed (the admins' list).
+    notify("request_new", users=users.values(), request=triaged, params={"town": "札幌市", "prefecture": "北海道"})
+    for failed in notify("request_received", emails=["town@example.jp"], request=triaged):
+        failed.mail, failed.last_error, failed.attempts = "failed", "SMTPDataError: 451", 8
     record_event(users["coordinator"], "request.triaged", "support_request", triaged.id)
     db.session.commit()
     return {
@@ -307,6 +323,7 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["anonymous"][f"/request/status/{ADDITION_TOKEN}"]  # the sender's own page
     assert text in seen["admin"]["/admin/audit"]
     assert text in seen["evangelist"]["/me/"]
+    assert text in seen["admin"]["/admin/notices"]  # the town's address and the last error
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
