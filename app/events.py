@@ -88,7 +88,6 @@ EVENTS: dict[str, tuple[Any, Any]] = {
                                       _l("%(actor)s re-encrypted the second-factor keys")),
     "request.status_tokens_resealed": (_l("Status links sealed again"),
                                        _l("%(actor)s sealed the requests' status links with the new key")),
-    "notice.retried": (_l("Notice sent again"), _l("%(actor)s put a failed notice back in the queue")),
     # Data loaded by commands
     "gazetteer.loaded": (_l("Municipality list loaded"), _l("%(actor)s loaded the municipality list")),
     "topics.synced": (_l("Topics updated"), _l("%(actor)s updated the topics")),
