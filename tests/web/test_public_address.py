@@ -10,18 +10,10 @@ import pytest
 from app import create_app
 from app.extensions import db as _db
 from config import ProductionConfig
+from tests.mailbox import body_of
 from tests.web.test_support import form_data
 
 BASE = "https://evangelists.example.go.jp/network"
-
-
-@pytest.fixture
-def mailbox(app, monkeypatch):
-    """Messages the app sends after the response, as ``(to, subject, body)``."""
-    sent = []
-    app.config["MAIL_SERVER"] = "smtp.invalid"
-    monkeypatch.setattr("app.mail.send_in_background", lambda messages: sent.extend(messages))
-    return sent
 
 
 @pytest.fixture
@@ -35,13 +27,14 @@ def proxied_app(_migrated):
 
 
 def test_a_forgot_password_post_for_another_host_is_refused_and_sends_nothing(app, client, make_account, mailbox,
-                                                                              caplog):
+                                                                              deliver, caplog):
     user = make_account("evangelist")
     caplog.set_level(logging.WARNING)
     response = client.post("/auth/forgot-password", data={"email": user.email}, headers={"Host": "evil.example"})
     assert response.status_code == 400
     assert response.mimetype == "text/html" and "evil.example" not in response.get_data(as_text=True)
-    assert mailbox == []
+    deliver()
+    assert mailbox.messages == []
     assert any("untrusted host" in r.getMessage() and "evil.example" in r.getMessage() for r in caplog.records)
 
 
@@ -54,23 +47,27 @@ def test_every_page_refuses_a_host_it_does_not_serve(client, host):
     assert api.status_code == 400 and api.is_json
 
 
-def test_the_reset_link_comes_from_the_public_address_whatever_the_headers_say(proxied_app, make_account, monkeypatch):
-    sent = []
-    monkeypatch.setattr("app.mail.send_in_background", lambda messages: sent.extend(messages))
+def test_the_reset_link_comes_from_the_public_address_whatever_the_headers_say(proxied_app, make_account, mailbox):
+    from app.queue import run_due
+
+    proxied_app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port, MAIL_USE_TLS=False)
     user = make_account("evangelist")
     client = proxied_app.test_client()
     response = client.post("/auth/forgot-password", data={"email": user.email},
                            headers={"Host": "evangelists.example.go.jp", "X-Forwarded-Host": "evil.example",
                                     "X-Forwarded-Proto": "https", "X-Forwarded-Prefix": "/evil"})
     assert response.status_code == 302
-    [(to, _subject, body)] = sent
-    assert to == user.email
+    with proxied_app.app_context():  # the worker, as deployed
+        run_due()
+    (mail,) = mailbox.messages
+    assert mail["To"] == user.email
+    body = body_of(mail)
     assert f"{BASE}/auth/password/reset/" in body
     assert "evil" not in body
 
 
-def test_request_notices_and_the_status_link_on_screen_come_from_the_public_address(app, client, mailbox, make_account,
-                                                                                    towns):
+def test_request_notices_and_the_status_link_on_screen_come_from_the_public_address(app, client, mailbox, deliver,
+                                                                                    make_account, towns):
     app.config["PUBLIC_BASE_URL"] = BASE
     make_account("coordinator", email="desk@example.jp")
     response = client.post("/request", data=form_data(), headers={"X-Forwarded-Host": "evil.example"},
@@ -78,7 +75,8 @@ def test_request_notices_and_the_status_link_on_screen_come_from_the_public_addr
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert f"{BASE}/request/status/" in html and "evil.example" not in html
-    bodies = [body for _to, _subject, body in mailbox]
+    deliver()
+    bodies = [body_of(message) for message in mailbox.messages]
     assert len(bodies) == 2
     assert f"{BASE}/request/status/" in bodies[0]
     assert f"{BASE}/coordinator/requests/" in bodies[1]
