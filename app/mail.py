@@ -62,11 +62,6 @@ def send_message(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message; raises smtplib/OSError errors to the caller."""
-    send_message(compose(to, subject, body))
-
-
 def _mail_domain() -> str:
     return urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "").hostname or "evangelist-network.invalid"
 
