@@ -6,7 +6,6 @@ Without a server the app never tries: links are shown to the coordinator instead
 from __future__ import annotations
 
 import smtplib
-import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -14,8 +13,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale, ngettext
-from flask_babel import gettext as _
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.links import external_url
@@ -23,7 +21,7 @@ from app.models import Notice, SupportRequest, User
 from app.models.base import utcnow
 from app.notice_kinds import kind_of
 from app.secrets_at_rest import unseal
-from app.services.accounts import max_age
+from app.services.accounts import make_password_token, max_age, usable
 
 
 def mail_configured() -> bool:
@@ -64,11 +62,6 @@ def send_message(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message; raises smtplib/OSError errors to the caller."""
-    send_message(compose(to, subject, body))
-
-
 def _mail_domain() -> str:
     return urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "").hostname or "evangelist-network.invalid"
 
@@ -86,6 +79,10 @@ class Attachment:
 # Attachments per kind: ``ATTACHERS[kind](notice) -> list[Attachment]`` (the bookings'
 # .ics invitations register theirs here).
 ATTACHERS: dict[str, object] = {}
+# Context made only when the mail is written, per kind: ``DELIVERY_CONTEXT[kind](notice)
+# -> dict`` (a password link: made at delivery time, in the mail only, never stored; the
+# in-app list's title does not make one).
+DELIVERY_CONTEXT: dict[str, object] = {}
 
 
 def compose_notice(notice: Notice) -> EmailMessage | None:
@@ -99,9 +96,11 @@ def compose_notice(notice: Notice) -> EmailMessage | None:
     kind = kind_of(notice.kind)
     languages = ["ja"] + (["en"] if user is None or user.locale == "en" else [])
     subjects, bodies = [], []
+    made_now = DELIVERY_CONTEXT.get(notice.kind)
+    extra = made_now(notice) if made_now else {}
     for language in languages:
         with force_locale(language):
-            subject, body = render_notice(notice.kind, notice_context(notice))
+            subject, body = render_notice(notice.kind, {**notice_context(notice), **extra})
             footer = render_template("mail/_footer.txt", kind=kind, recipient=user, notice=notice,
                                      preferences=_preferences_link(user))
         subjects.append(subject)
@@ -161,48 +160,24 @@ def link_hours(purpose: str) -> int:
     return int(max_age(purpose).total_seconds() // 3600)
 
 
-def send_password_link(user: User, token: str, purpose: str, *, background: bool = False) -> None:
-    """E-mail a password link. With ``background`` the message goes out after the
-    response (errors are logged), so the answer takes as long whether or not the
-    address has an account."""
-    link = password_link(token, purpose)
-    if purpose == "invitation":
-        subject = _("Invitation to Evangelist Network")
-        body = ngettext(
-            "Hello %(name)s,\n\nYou have been invited to Evangelist Network. Set your password "
-            "with this link within %(num)d day:\n\n%(link)s\n\nIf you did not expect this message, ignore it.",
-            "Hello %(name)s,\n\nYou have been invited to Evangelist Network. Set your password "
-            "with this link within %(num)d days:\n\n%(link)s\n\nIf you did not expect this message, ignore it.",
-            max_age(purpose).days, name=user.display_name, link=link,
-        )
-    else:
-        subject = _("Set a new password for Evangelist Network")
-        body = ngettext(
-            "Hello %(name)s,\n\nSomeone (hopefully you) asked to set a new password. Use this link "
-            "within %(num)d hour:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
-            "password stays as it is.",
-            "Hello %(name)s,\n\nSomeone (hopefully you) asked to set a new password. Use this link "
-            "within %(num)d hours:\n\n%(link)s\n\nIf you did not ask, ignore this message: your "
-            "password stays as it is.",
-            link_hours(purpose), name=user.display_name, link=link,
-        )
-    if background:
-        send_in_background([(user.email, subject, body)])
-    else:
-        send_mail(user.email, subject, body)
+def _password_context(purpose: str):
+    """The delivery-time context of a password mail: a link made now (its hours count
+    from the sending), never stored. None when the mail should carry no link: the account
+    is closed, an invitation went to someone who has since set a password, or the notice
+    waited longer than a link would have worked."""
+
+    def context(notice: Notice) -> dict:
+        user = notice.user
+        extra = {"hours": link_hours(purpose), "days": max_age(purpose).days, "password_link": None}
+        if user is None or not user.is_active or (purpose == "invitation" and usable(user.password_hash)):
+            return extra
+        if notice.created_at is not None and utcnow() - notice.created_at > max_age(purpose):
+            return extra
+        extra["password_link"] = password_link(make_password_token(user, purpose), purpose)
+        return extra
+
+    return context
 
 
-def send_in_background(messages: list[tuple[str, str, str]]) -> None:
-    """Send ``(to, subject, body)`` messages after the response; failures are logged,
-    never shown to the person who caused them."""
-    app = current_app._get_current_object()
-
-    def deliver() -> None:
-        with app.app_context():
-            for to, subject, body in messages:
-                try:
-                    send_mail(to, subject, body)
-                except (smtplib.SMTPException, OSError) as error:
-                    app.logger.warning("could not e-mail %s: %s", to, error)
-
-    threading.Thread(target=deliver, name="send-mail", daemon=True).start()
+DELIVERY_CONTEXT["password_invitation"] = _password_context("invitation")
+DELIVERY_CONTEXT["password_reset"] = _password_context("reset")

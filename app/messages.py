@@ -56,6 +56,9 @@ MESSAGES = {
     "visit.future_date": _l("The visit cannot be in the future."),
     "visit.window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
     "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
+    # A town's feedback on its closed request (app.services.feedback.FeedbackRefused).
+    "feedback.not_completed": _l("Feedback can be given once the request is closed as done."),
+    "feedback.already_answered": _l("Your municipality has already answered this question. Thank you; the first answer is kept."),
     # Accounts (app.services.accounts.AccountError) and the password policy's problems.
     "account.wrong_current_password": _l("The current password is not correct."),
     "account.link_expired": _l("This link has expired. Ask your coordinator for a new one, or request a new reset link."),

@@ -65,6 +65,10 @@ KINDS: dict[str, Kind] = _kinds(
     # --- the daily digest of notices a person chose to get once a day (core) --------------
     Kind("digest", _l("Daily digest of notices"), STAFF + EVANGELIST),
     # --- matching: proposals and answers (helper: events) ---------------------------------
+    Kind("assignment_proposed", _l("You were proposed for a request"), EVANGELIST, link=_assignment_page),
+    Kind("assignment_accepted", _l("An evangelist accepted a proposal"), STAFF, link=_request_page),
+    Kind("assignment_declined", _l("An evangelist declined a proposal"), STAFF, link=_request_page),
+    Kind("proposal_withdrawn", _l("A proposal to you was withdrawn"), EVANGELIST, link=_assignment_page),
 
     # --- messages and internal notes (helper: dialogue) -----------------------------------
 
@@ -73,8 +77,13 @@ KINDS: dict[str, Kind] = _kinds(
     # --- reminders and the coordinators' morning summary (helper: reminders) --------------
 
     # --- visits logged, requests closed, feedback (helper: events) ------------------------
+    Kind("visit_logged", _l("A visit was logged"), STAFF, link=_request_page),
+    Kind("request_completed", _l("Your request is closed: was the help useful?"), (TOWN,)),
 
     # --- security: password links (helper: events) ----------------------------------------
+    # The link is made when the mail is written (app/mail.py DELIVERY_CONTEXT), never stored.
+    Kind("password_invitation", _l("Invitation to set your password"), STAFF + EVANGELIST, security=True),
+    Kind("password_reset", _l("Link to set a new password"), STAFF + EVANGELIST, security=True),
 
 )
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import smtplib
-
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -25,7 +23,7 @@ from app.folium_maps import map_config, place_of, rendered, suggestion_map
 from app.forms import ActionForm
 from app.i18n import current_language
 from app.labels import describe_obstacles, describe_reasons, label
-from app.mail import mail_configured, password_link, send_password_link
+from app.mail import mail_configured, password_link
 from app.messages import account_error_messages, flash_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
@@ -34,6 +32,7 @@ from app.services import accounts
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_users
+from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
 from app.services.matching import (
     CapacityFull,
@@ -73,7 +72,7 @@ STAFF = ("coordinator", "admin")
 def home():
     return render_template(
         "coordinator/home.html", summary=network_summary(), invited=invited_users(), action=ActionForm(),
-        requests_by_status=count_by_status(),
+        requests_by_status=count_by_status(), feedback=feedback_summary(),
     )
 
 
@@ -111,16 +110,11 @@ def password_link_for(user_id: int):
 
 
 def _deliver(user: User, token: str, purpose: str):
-    """E-mail the link when the site can send mail; otherwise show it to pass on."""
+    """When the site can send mail, the service queued the link's mail (a security notice:
+    the queue retries it, and an admin sees it if it fails); otherwise show it to pass on."""
     if mail_configured():
-        try:
-            send_password_link(user, token, purpose)
-        except (smtplib.SMTPException, OSError) as error:
-            current_app.logger.warning("could not e-mail %s: %s", user.email, error)
-            flash(_("The e-mail could not be sent, so the link is shown here instead."), "warning")
-        else:
-            flash(_("A link was e-mailed to %(email)s.", email=user.email), "success")
-            return redirect(url_for("coordinator.home"))
+        flash(_("A link was e-mailed to %(email)s.", email=user.email), "success")
+        return redirect(url_for("coordinator.home"))
     return render_template(
         "coordinator/link.html", user=user, purpose=purpose, link=password_link(token, purpose),
         days=accounts.max_age(purpose).days,
@@ -175,6 +169,7 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
         back=back,
         send_back_form=send_back_form,
         describe_obstacles=describe_obstacles,
+        feedback=feedback_of(support_request),
         **_additions_context(support_request),
         **_matching_context(support_request),
     )

@@ -1,6 +1,7 @@
 """The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
 
 from app.models.accounts import AuditEvent, RecoveryCode, User
+from app.models.feedback import RequestFeedback
 from app.models.geography import Municipality, Prefecture
 from app.models.network import (
     Community,
@@ -36,6 +37,7 @@ __all__ = [
     "Prefecture",
     "RecoveryCode",
     "RequestAddition",
+    "RequestFeedback",
     "RequestMessage",
     "SupportRequest",
     "Topic",

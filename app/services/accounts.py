@@ -32,6 +32,7 @@ from app.secrets_at_rest import (
     rotate_token,
 )
 from app.services.audit import record_event
+from app.services.notices import notify
 from evangelists.errors import Refused
 from evangelists.limits import EMAIL_MAX
 from evangelists.passwords import password_problems
@@ -283,6 +284,19 @@ def set_password_with_token(token: str, purpose: str, password: str, *, address:
     return user
 
 
+def mail_password_link(user: User, purpose: str) -> bool:
+    """When the site can send mail, add the security notice that mails ``user`` a password
+    link of ``purpose`` (sent once the caller commits; the link itself is made when the
+    mail is written, app/mail.py). Returns whether it will be mailed; if not, the caller
+    shows the token's link to the person who asked for it."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    if not current_app.config.get("MAIL_SERVER"):
+        return False
+    notify(f"password_{purpose}", users=[user])
+    return True
+
+
 def invite_user(
     actor: User, email: str, display_name: str, role: str, *, address: str | None
 ) -> tuple[User, str]:
@@ -300,6 +314,7 @@ def invite_user(
         client_address=address,
     )
     token = make_password_token(user, "invitation")
+    mail_password_link(user, "invitation")
     db.session.commit()
     return user, token
 
@@ -312,6 +327,7 @@ def reset_link_for(actor: User | None, user: User, *, address: str | None) -> tu
         actor, "user.reset_link_created", "user", user.id, after={"purpose": purpose},
         client_address=address,
     )
+    mail_password_link(user, purpose)
     db.session.commit()
     return make_password_token(user, purpose), purpose
 

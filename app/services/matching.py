@@ -24,6 +24,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status, write_while
+from app.services.workflow_notices import tell_answered, tell_proposed, tell_withdrawn
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
@@ -345,6 +346,7 @@ def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address
     set_status(actor, request, "request", "assigned", action="request.assigned", entity_type="support_request",
                address=address)
     db.session.flush()
+    tell_proposed(actor, assignment)
     return assignment
 
 
@@ -366,6 +368,7 @@ def respond(user: User, assignment: Assignment, accept: bool, *, reason: str | N
     set_status(user, assignment, "assignment", target, action=f"assignment.{target}", entity_type="assignment",
                before=None, after={"request": request.id, **({"reason": reason} if reason else {})},
                address=address)
+    tell_answered(user, assignment)
     db.session.commit()
 
 
@@ -425,6 +428,7 @@ def withdraw_proposal(actor: User, assignment: Assignment, *, address: str | Non
                    before={"status": request.status},
                    after={"status": target, "withdrawn_assignment": assignment.id},
                    address=address, only_if_allowed=True)
+    tell_withdrawn(actor, assignment)
     db.session.commit()
     return request.status
 

@@ -40,6 +40,7 @@ from app.models import (
 from app.services.accounts import (
     add_user,
     find_user_by_email,
+    mail_password_link,
     make_password_token,
     normalize_email,
     usable,
@@ -327,11 +328,14 @@ def _account_for(actor: User, evangelist: Evangelist, email: str | None, address
         if not existing.is_active:
             raise RecruitmentRefused("email", "account_deactivated")
         token = None if usable(existing.password_hash) else make_password_token(existing, "invitation")
+        if token is not None:
+            mail_password_link(existing, "invitation")
         return existing, "linked", token
     user = add_user(email, evangelist.display_name, "evangelist")
     db.session.flush()
     record_event(actor, "user.invited", "user", user.id, after={"email": user.email, "role": "evangelist"},
                  client_address=address)
+    mail_password_link(user, "invitation")
     return user, "created", make_password_token(user, "invitation")
 
 

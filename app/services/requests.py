@@ -29,6 +29,7 @@ from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
 from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
+from app.services.workflow_notices import tell_request_completed
 from evangelists import lifecycle
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
@@ -285,6 +286,8 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         request.decline_reason = reason
     if not lifecycle.is_open(target):
         request.closed_at = utcnow()
+    if target == "completed":
+        tell_request_completed(request)
     db.session.commit()
 
 

@@ -33,6 +33,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status
+from app.services.workflow_notices import tell_request_completed, tell_visit_logged
 from evangelists import lifecycle
 from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.errors import Refused
@@ -210,6 +211,7 @@ def log_visit(actor: User, assignment: Assignment, data: VisitInput, *, address:
     record_event(actor, "visit.logged", "visit", visit.id,
                  after={"assignment": assignment.id, "outcomes": [o.type for o in data.outcomes]},
                  client_address=address)
+    tell_visit_logged(actor, visit)
     db.session.commit()
     return visit
 
@@ -253,6 +255,7 @@ def complete_assignment(actor: User, assignment: Assignment, *, address: str | N
     if not others_open and set_status(actor, request, "request", "completed", action="request.completed",
                                       entity_type="support_request", address=address, only_if_allowed=True):
         request.closed_at = utcnow()
+        tell_request_completed(request)
     db.session.commit()
 
 

@@ -31,6 +31,7 @@ from evangelists.limits import (
     CONTACT_NAME_MAX,
     DEPARTMENT_MAX,
     EMAIL_MAX,
+    FEEDBACK_COMMENT_MAX,
     PREFERRED_PERIOD_MAX,
 )
 
@@ -133,3 +134,26 @@ class WithdrawForm(BaseForm):
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
     submit = SubmitField(_l("Withdraw the request"))
+
+
+class FeedbackForm(BaseForm):
+    """The one question of the closing mail, on the request's status page."""
+
+    rating = RadioField(
+        _l("Was the help useful?"),
+        choices=[("1", _l("1 — not useful")), ("2", "2"), ("3", "3"), ("4", "4"), ("5", _l("5 — very useful"))],
+        validators=[InputRequired(message=_l("Choose a number from 1 (not useful) to 5 (very useful)."))],
+        validate_choice=False,  # validate_rating says it in the page's words
+    )
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        validators=[Optional(), Length(max=FEEDBACK_COMMENT_MAX,
+                                       message=_l("Keep the comment to 2,000 characters or fewer."))],
+        description=_l("What helped, what was missing. The coordinators read it; the evangelist does not see it."),
+        render_kw={"rows": 3, "maxlength": FEEDBACK_COMMENT_MAX},
+    )
+    submit = SubmitField(_l("Send the answer"))
+
+    def validate_rating(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("Choose a number from 1 (not useful) to 5 (very useful)."))

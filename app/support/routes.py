@@ -23,14 +23,17 @@ from app.extensions import limiter
 from app.i18n import carried_value, current_language
 from app.links import external_url
 from app.mail import mail_configured
+from app.messages import flash_refusal
 from app.page_cache import cached_page, fresh_value
 from app.security import no_store
+from app.services import feedback as feedback_service
 from app.services import requests as requests_service
+from app.services.feedback import FeedbackRefused
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
-from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from app.support.forms import FeedbackForm, MessageForm, RequestForm, WithdrawForm
 from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
@@ -228,6 +231,13 @@ def status(token: str):
         else:
             flash(_("Your message was sent to the coordinators."), "success")
         return redirect(url_for("support.status", token=token))
+    return _status_page(support_request, token, addition=addition, form=form)
+
+
+def _status_page(support_request, token: str, *, addition=None, form=None, feedback_form=None):
+    """The status page; 422 when a form on it has errors (what was typed is kept)."""
+    form = form or MessageForm(formdata=None)
+    feedback_form = feedback_form or FeedbackForm(formdata=None)
     return render_template(
         "support/status.html",
         req=support_request,
@@ -236,7 +246,30 @@ def status(token: str):
         view=requests_service.town_view(support_request),
         addition=addition,
         token=token,
-    ), (422 if form.errors else 200)
+        feedback=feedback_service.feedback_of(support_request),
+        # Only the request's own link answers for the town (as only it withdraws).
+        feedback_form=feedback_form if addition is None else None,
+    ), (422 if form.errors or feedback_form.errors else 200)
+
+
+@bp.post("/status/<token>/feedback")
+@public
+@limiter.limit("10 per hour", scope="request-feedback")
+def feedback(token: str):
+    """The town's answer to "was the help useful?" (the closing mail links the status
+    page). Once per request: a second answer is refused and the first kept."""
+    support_request = _by_token(token)
+    form = FeedbackForm()
+    if not form.validate_on_submit():
+        return _status_page(support_request, token, feedback_form=form)
+    try:
+        feedback_service.give_feedback(support_request, int(form.rating.data), form.comment.data or "",
+                                       address=client_address())
+    except FeedbackRefused as refused:
+        flash_refusal(refused)
+    else:
+        flash(_("Thank you for your answer. It helps the programme."), "success")
+    return redirect(url_for("support.status", token=token, _anchor="feedback"))
 
 
 @bp.post("/status/<token>/withdraw")

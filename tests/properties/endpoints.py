@@ -48,7 +48,7 @@ from app.recruitment.forms import (
     MoveForm,
     NominationForm,
 )
-from app.support.forms import MessageForm, RequestForm, WithdrawForm
+from app.support.forms import FeedbackForm, MessageForm, RequestForm, WithdrawForm
 from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
@@ -141,6 +141,7 @@ POSTS: dict[str, Post] = {
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
+    "support.feedback": Post(None, (FeedbackForm,), args={"token": "status_token"}),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -232,6 +233,7 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "file": st.sampled_from([SURVEY.encode("cp932"), COMMUNITIES.encode("utf-8-sig"), CANDIDATES.encode()]),
         "token": st.sampled_from(ids.get("import_tokens") or [""]),
         "WithdrawForm.confirm": st.just("y"),
+        "FeedbackForm.rating": st.sampled_from(["1", "3", "5", "0", "6", ""]),
         "SendBackForm.confirm": st.sampled_from(["y", ""]),
         "SendBackForm.target": st.sampled_from(REQUEST_STATUSES),
     }

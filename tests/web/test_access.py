@@ -66,6 +66,7 @@ ACCESS = {
     "support.thanks": ("GET", PUBLIC),
     "support.status": ("GET", PUBLIC),
     "support.withdraw": ("POST", PUBLIC),
+    "support.feedback": ("POST", PUBLIC),
     "coordinator.requests": ("GET", STAFF),
     "coordinator.request_detail": ("GET", STAFF),
     "coordinator.triage": ("POST", STAFF),

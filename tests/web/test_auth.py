@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.models import AuditEvent, User
 from app.services.demo import DEMO_PASSWORD
 from tests.conftest import PASSWORD, sign_in, totp_code
+from tests.mailbox import body_of
 
 
 def events(db, action):
@@ -538,34 +539,15 @@ def test_coordinators_invite_evangelists_only(coordinator_client, db):
     assert db.session.scalar(sa.select(User).where(User.email == "boss@example.jp")) is None
 
 
-def test_with_a_mail_server_the_invitation_is_e_mailed(app, coordinator_client, monkeypatch):
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            sent.append((host, port))
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, message):
-            sent.append(message)
-
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    app.config["MAIL_SERVER"] = "mail.example.jp"
+def test_with_a_mail_server_the_invitation_is_e_mailed(app, coordinator_client, mailbox, deliver):
     response = invite(coordinator_client)
     assert response.headers["Location"] == "/coordinator/"
-    message = sent[1]
-    assert message["To"] == "new.person@example.jp"
-    assert "/auth/password/invitation/" in message.get_content()
+    deliver()
+    (message,) = mailbox.to("new.person@example.jp")
+    assert "/auth/password/invitation/" in body_of(message)
 
 
-def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, english, make_account, monkeypatch):
-    monkeypatch.setattr("app.auth.routes.send_password_link", lambda *a, **k: None)
-    app.config["MAIL_SERVER"] = "mail.example.jp"
+def test_forgot_password_answers_the_same_for_known_and_unknown_addresses(app, english, make_account, mailbox):
     user = make_account("evangelist")
     known = english.post("/auth/forgot-password", data={"email": user.email}, follow_redirects=True)
     unknown = english.post("/auth/forgot-password", data={"email": "nobody@example.jp"}, follow_redirects=True)

@@ -23,7 +23,7 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
-from app.models import CommunityStatusChange, RequestAddition, RequestMessage
+from app.models import CommunityStatusChange, RequestAddition, RequestFeedback, RequestMessage
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
@@ -46,6 +46,7 @@ from tests.web.test_access import ACCESS, url_for_endpoint
 ROOT = Path(__file__).resolve().parents[2]
 STATUS_TOKEN = "private-status-token-" + "y" * 30
 ADDITION_TOKEN = "addition-status-token-for-the-injection-test-0123456789"
+COMPLETED_TOKEN = "completed-status-token-for-the-injection-test-0123456789"
 
 # Each payload is wrapped in MARK on both sides, so the check below can tell the literal
 # text from what an evaluation would leave behind (49, x, an empty string, a dict...).
@@ -94,6 +95,7 @@ FREE_TEXT = {
     # A notice's town address and the mail server's last answer (the admins' failed list).
     ("notices", "email"),
     ("notices", "last_error"),
+    ("request_feedback", "comment"),
     # Reference data from the gazetteer, but it is the text every map shows: poisoned too.
     ("municipalities", "name"),
     ("municipalities", "name_kana"),
@@ -195,6 +197,8 @@ def build_world(db, make_account) -> dict:
                            token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
     working = make_request(municipality=ebetsu, status="scheduled", message="相談")
     closed = make_request(municipality=ebetsu, status="declined", decline_reason="対象外")
+    done = make_request(municipality=ebetsu, status="completed", token=COMPLETED_TOKEN)
+    db.session.add(RequestFeedback(request_id=done.id, rating=4, comment="役立った"))
     make_assignment(request=triaged, evangelist=theirs, status="declined", distance_km=3.0, decline_reason="日程")
     accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date(2026, 11, 20),
@@ -238,6 +242,8 @@ def build_world(db, make_account) -> dict:
             f"/request/status/{ADDITION_TOKEN}",
             f"/coordinator/requests/{working.id}",
             f"/coordinator/requests/{closed.id}",
+            f"/coordinator/requests/{done.id}",
+            f"/request/status/{COMPLETED_TOKEN}",
             f"/coordinator/recruitment/{theirs.id}",
             f"/coordinator/recruitment/{me.id}",
             "/municipalities/012173",
@@ -324,6 +330,8 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["admin"]["/admin/audit"]
     assert text in seen["evangelist"]["/me/"]
     assert text in seen["admin"]["/admin/notices"]  # the town's address and the last error
+    assert text in seen["coordinator"]["/coordinator/"]  # the latest feedback comments
+    assert text in seen["anonymous"][f"/request/status/{COMPLETED_TOKEN}"]
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
