@@ -56,6 +56,9 @@ MESSAGES = {
     "visit.future_date": _l("The visit cannot be in the future."),
     "visit.window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
     "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
+    # The evangelist's thread with the town (app.services.dialogue.DialogueRefused).
+    "dialogue.not_yours": _l("That assignment is not yours."),
+    "dialogue.not_accepted": _l("The messages with the municipality open once you have accepted the assignment."),
     # Accounts (app.services.accounts.AccountError) and the password policy's problems.
     "account.wrong_current_password": _l("The current password is not correct."),
     "account.link_expired": _l("This link has expired. Ask your coordinator for a new one, or request a new reset link."),
