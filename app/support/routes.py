@@ -19,7 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.decorators import public
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.i18n import carried_value, current_language
 from app.links import external_url
 from app.mail import mail_configured
@@ -266,14 +266,35 @@ def _email_key() -> str:
 def lost_link():
     """Ask for the status link again with the request's number and e-mail address. The
     answer is the same words after the same redirect whether or not they match a request
-    (nobody learns which numbers and addresses go together); a match only adds a notice
-    row, mailed later by the queue. Limited per client address, per number and per
-    e-mail address typed."""
+    (nobody learns which numbers and addresses go together), and it is sent before the
+    request is even looked up: a match adds a notice row then, mailed by the queue.
+    Limited per client address, per number and per e-mail address typed."""
     form = LostLinkForm()
     if form.validate_on_submit():
-        resend_status_link(form.number_value, form.email.data, address=client_address())
-        return redirect(url_for("support.link_asked"))
+        response = redirect(url_for("support.link_asked"))
+        # Looked up and written once the answer is sent: how long the answer takes says
+        # nothing of whether the number and address matched.
+        response.call_on_close(_after_the_answer(resend_status_link, form.number_value, form.email.data,
+                                                 address=client_address()))
+        return response
     return render_template("support/lost_link.html", form=form), (422 if form.errors else 200)
+
+
+def _after_the_answer(work, *args, **kwargs):
+    """``work(*args, **kwargs)`` to run when the WSGI server closes the response (after
+    sending it), in an app context of its own (the request's is gone by then). A failure
+    is logged, never shown: the answer has already left."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                work(*args, **kwargs)
+            except Exception:
+                app.logger.exception("%s failed after the answer was sent", work.__name__)
+                db.session.rollback()
+
+    return run
 
 
 @bp.get("/status/asked")

@@ -189,7 +189,9 @@ def test_the_form_is_reachable_from_the_request_form_in_both_languages(app, clie
 
 
 def _ask(client, number, email):
+    """Ask, and close the answer as a WSGI server does once it is sent: the look-up runs then."""
     response = client.post("/request/status", data={"number": str(number), "email": email})
+    response.close()
     return response, client.get(response.headers.get("Location", "/nowhere")).get_data(as_text=True)
 
 
@@ -203,6 +205,24 @@ def test_match_and_no_match_get_the_same_answer_and_only_a_match_is_mailed(app, 
     assert len({a[2] for a in answers}) == 1 and "メールをご確認ください" in answers[0][2]
     deliver()
     assert [m["To"] for m in mailbox.messages] == ["town@example.jp"]
+
+
+def test_the_answer_leaves_before_anything_is_looked_up(app, db, scene, count_queries):
+    """The same SQL (none about the request) before the answer whether or not it matches:
+    the look-up and the notice wait until the server has sent the answer."""
+    number = str(scene["request"].id)
+    answers = {}
+    for email in ("town@example.jp", "nobody@example.jp"):
+        with count_queries() as queries:
+            response = app.test_client().post("/request/status", data={"number": number, "email": email})
+        answers[email] = (response, queries.statements)
+    assert db.session.scalars(sa.select(Notice)).all() == []  # nothing yet: the answers are not closed
+    (match, match_sql), (miss, miss_sql) = answers.values()
+    assert (match.status_code, match.headers["Location"]) == (miss.status_code, miss.headers["Location"])
+    assert match_sql == miss_sql and not any("support_requests" in statement for statement in match_sql)
+    match.close()
+    miss.close()
+    assert db.session.scalars(sa.select(Notice.kind)).all() == ["status_link"]
 
 
 def test_the_mailed_link_works(app, db, scene, mailbox, deliver):
