@@ -284,7 +284,8 @@ def reply(request_id: int):
         except TransitionRefused:
             flash(_("This request is closed, so messages can no longer be added."), "warning")
         else:
-            flash(_("Message sent. The municipality sees it on its status page."), "success")
+            flash(_("Message sent. The municipality gets it by e-mail and on its status page; the evangelist "
+                    "who took the request on is told too."), "success")
     else:
         for message in form.body.errors:
             flash(message, "error")

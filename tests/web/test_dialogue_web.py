@@ -136,6 +136,9 @@ def test_a_town_message_on_the_status_page_reaches_the_coordinators_and_the_evan
 def test_the_mailed_link_of_a_coordinator_message_opens_the_status_page(db, scene, client, mailbox, deliver):
     scene["coordinator"].post(f"/coordinator/requests/{scene['request'].id}/messages",
                               data={"body": f"資料です {HOSTILE}"})
+    page = scene["coordinator"].get(f"/coordinator/requests/{scene['request'].id}").get_data(as_text=True)
+    assert "自治体にはメールと状況確認ページで届き" in page
+    assert_hostile_shown_safely(page)
     deliver()
     (mail,) = mailbox.to("town@example.jp")
     assert HOSTILE in body_of(mail)
