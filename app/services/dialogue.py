@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Assignment, RequestMessage, RequestNote, SupportRequest, User
 from app.models.base import utcnow
-from app.secrets_at_rest import seal
+from app.secrets_at_rest import seal, unseal
 from app.services.audit import record_event
 from app.services.notices import notify
 from app.services.requests import MUNICIPALITY, add_message, hash_token
@@ -119,15 +119,16 @@ def resend_status_link(number: int, email: str, *, address: str | None = None) -
     """Mail the status link of request ``number`` to its contact if ``email`` is the
     contact's address and the request is open or recent (notice ``status_link``, to that
     address only, never to the one typed). A request sent before its token was kept
-    sealed (migration 0010) gets a new token, so the link can be mailed; its old link
-    stops working and the mail says so. Audited ``request.status_link_sent`` (``_renewed`` with a new token). True if a
+    sealed (migration 0010), or whose sealed copy no configured key opens, gets a new
+    token, so the link can be mailed; its old link stops working and the mail says so. Audited ``request.status_link_sent`` (``_renewed`` with a new token). True if a
     mail was queued; the page must answer the same either way."""
     if not 0 < number < 2**31 or not email:
         return False
     request = _matching_request(number, email)
     if request is None:
         return False
-    renewed = request.token_sealed is None
+    # No sealed copy (sent before 0010), or none that the configured keys still open.
+    renewed = request.token_sealed is None or unseal(request.token_sealed) is None
     if renewed:
         token = secrets.token_urlsafe(32)
         request.token_hash, request.token_sealed = hash_token(token), seal(token)

@@ -244,3 +244,15 @@ def test_notes_are_a_table_of_their_own(db, scene):
     dialogue.add_note(one, scene["request"], "メモ")
     assert db.session.scalars(sa.select(RequestNote.body)).all() == ["メモ"]
     assert db.session.scalars(sa.select(RequestMessage)).all() == []
+
+
+def test_a_sealed_token_no_key_opens_any_more_is_renewed_too(db, mailbox, deliver):
+    request = make_request(email="rotated@example.jp", token="lost-with-its-key")
+    request.token_sealed = "gAAAAA-sealed-with-a-key-that-is-gone"
+    db.session.commit()
+    assert dialogue.resend_status_link(request.id, "rotated@example.jp") is True
+    new = unseal(request.token_sealed)
+    assert new and request_by_token(new) == request and request_by_token("lost-with-its-key") is None
+    deliver()
+    (mail,) = mailbox.to("rotated@example.jp")
+    assert f"/request/status/{new}" in body_of(mail)
