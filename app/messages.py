@@ -59,6 +59,9 @@ MESSAGES = {
     # A town's feedback on its closed request (app.services.feedback.FeedbackRefused).
     "feedback.not_completed": _l("Feedback can be given once the request is closed as done."),
     "feedback.already_answered": _l("Your municipality has already answered this question. Thank you; the first answer is kept."),
+    # The evangelist's thread with the town (app.services.dialogue.DialogueRefused).
+    "dialogue.not_yours": _l("That assignment is not yours."),
+    "dialogue.not_accepted": _l("The messages with the municipality open once you have accepted the assignment."),
     # Accounts (app.services.accounts.AccountError) and the password policy's problems.
     "account.wrong_current_password": _l("The current password is not correct."),
     "account.link_expired": _l("This link has expired. Ask your coordinator for a new one, or request a new reset link."),

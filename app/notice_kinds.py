@@ -38,6 +38,16 @@ def _assignment_page(notice: Notice) -> str | None:
     return external_url("evangelist.home")
 
 
+def _thread_page(notice: Notice) -> str | None:
+    """An evangelist's link to the request's thread; a coordinator's to the request page."""
+    if notice.user is not None and notice.user.role == "evangelist":
+        if notice.target_type == "assignment" and notice.target_id:
+            # external_url builds with the URL map alone, which knows no ``_anchor``.
+            return external_url("evangelist.messages", assignment_id=notice.target_id) + "#latest"
+        return external_url("evangelist.home")
+    return _request_page(notice)
+
+
 def _home(notice: Notice) -> str | None:
     return external_url("public.index")
 
@@ -71,6 +81,13 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("proposal_withdrawn", _l("A proposal to you was withdrawn"), EVANGELIST, link=_assignment_page),
 
     # --- messages and internal notes (helper: dialogue) -----------------------------------
+    # A message in a request's thread: to the coordinators and the assigned evangelist.
+    Kind("request_message", _l("A new message on a request"), STAFF + EVANGELIST, link=_thread_page),
+    # A coordinator's or the evangelist's message, mailed to the town with its text.
+    Kind("message_to_town", _l("A message about your request"), (TOWN,)),
+    # The status link mailed again (/request/status). A town has no preferences: its
+    # mails always go at once, so the kind needs no "security" flag.
+    Kind("status_link", _l("Your request's status link"), (TOWN,)),
 
     # --- booked visits (helper: bookings) -------------------------------------------------
 

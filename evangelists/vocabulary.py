@@ -43,7 +43,8 @@ ASSIGNMENT_STATUSES = ("proposed", "accepted", "completed", "declined", "cancell
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
 
 REQUEST_MODES = ("onsite", "online", "either")
-MESSAGE_SENDERS = ("municipality", "coordinator")
+# Who wrote a message the town sees: the town, a coordinator or the assigned evangelist.
+MESSAGE_SENDERS = ("municipality", "coordinator", "evangelist")
 # Another person's addition to a town's open request, sent through the public form: it
 # waits for a coordinator, who accepts it into the request's thread or rejects it.
 ADDITION_STATUSES = ("pending", "accepted", "rejected")

@@ -72,6 +72,15 @@ class ReplyForm(BaseForm):
     submit = SubmitField(_l("Send message"))
 
 
+class NoteForm(BaseForm):
+    body = TextAreaField(
+        _l("Internal note"),
+        validators=[DataRequired(message=_l("Write the note first.")), Length(max=2000)],
+        description=_l("Only coordinators and admins see it: never the municipality, nor the evangelist."),
+        render_kw={"rows": 3, "maxlength": 2000},
+    )
+
+
 class RejectAdditionForm(BaseForm):
     reason = TextAreaField(
         _l("Reason (optional, for coordinators only)"),

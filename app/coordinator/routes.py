@@ -12,6 +12,7 @@ from app.coordinator.forms import (
     AssignForm,
     DeclineForm,
     InviteForm,
+    NoteForm,
     PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
@@ -28,7 +29,7 @@ from app.messages import account_error_messages, flash_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
-from app.services import accounts
+from app.services import accounts, dialogue
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_users
@@ -164,6 +165,8 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
         action=ActionForm(),
         decline_form=DeclineForm(formdata=None),
         reply_form=ReplyForm(formdata=None),
+        note_form=NoteForm(formdata=None),
+        notes=dialogue.notes_of(support_request),
         can_triage="triaged" in forward,
         can_decline="declined" in forward,
         back=back,
@@ -276,11 +279,26 @@ def reply(request_id: int):
         except TransitionRefused:
             flash(_("This request is closed, so messages can no longer be added."), "warning")
         else:
-            flash(_("Message sent. The municipality sees it on its status page."), "success")
+            flash(_("Message sent. The municipality gets it by e-mail and on its status page; the evangelist "
+                    "who took the request on is told too."), "success")
     else:
         for message in form.body.errors:
             flash(message, "error")
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+@bp.post("/requests/<id:request_id>/notes")
+@role_required(*STAFF)
+def add_note(request_id: int):
+    """An internal note: for coordinators and admins only (app.services.dialogue)."""
+    support_request = _support_request(request_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        # The page again with the message and what was typed.
+        return _request_page(support_request, status=422, note_form=form)
+    dialogue.add_note(current_user, support_request, form.body.data.strip(), address=client_address())
+    flash(_("Note added. Only coordinators and admins see it."), "success")
+    return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="notes"))
 
 
 def _addition(request_id: int, addition_id: int):

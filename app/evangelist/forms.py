@@ -16,3 +16,14 @@ class DeclineAssignmentForm(BaseForm):
         render_kw={"rows": 2},
     )
     submit = SubmitField(_l("Decline"))
+
+
+class ThreadMessageForm(BaseForm):
+    body = TextAreaField(
+        _l("Message to the municipality"),
+        validators=[DataRequired(message=_l("Write a message first.")), Length(max=2000)],
+        description=_l("The municipality reads it on its status page and gets it by e-mail; the coordinators "
+                       "see it too."),
+        render_kw={"rows": 4, "maxlength": 2000},
+    )
+    submit = SubmitField(_l("Send message"))

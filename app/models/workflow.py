@@ -116,9 +116,10 @@ class SupportRequest(TimestampMixin, db.Model):
 
 
 class RequestMessage(TimestampMixin, db.Model):
-    """A message on a request, from the municipality (status page) or a coordinator, or
-    another person's addition once a coordinator accepted it (``addition_id``).
-    Everything here is visible to the municipality through its status link."""
+    """A message on a request, from the municipality (status page), a coordinator or the
+    assigned evangelist, or another person's addition once a coordinator accepted it
+    (``addition_id``). Everything here is visible to the municipality through its status
+    link (coordinators' internal notes are ``RequestNote`` rows, never these)."""
 
     __tablename__ = "request_messages"
 
@@ -127,7 +128,7 @@ class RequestMessage(TimestampMixin, db.Model):
         sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
     )
     sender: Mapped[str] = mapped_column(choice(MESSAGE_SENDERS, "message_sender"))
-    # The coordinator who wrote it; NULL for the municipality.
+    # The coordinator or evangelist who wrote it; NULL for the municipality.
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     # The accepted addition this message shows, if it is one.
@@ -140,6 +141,27 @@ class RequestMessage(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<RequestMessage {self.id} on {self.request_id}>"
+
+
+class RequestNote(TimestampMixin, db.Model):
+    """A coordinator's internal note on a request. A table of its own, with no
+    relationship from ``SupportRequest``, so nothing that shows a request to its town
+    (status page, mails) can reach it by accident: only coordinators and admins read
+    these (``app.services.dialogue.notes_of``)."""
+
+    __tablename__ = "request_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+
+    author: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<RequestNote {self.id} on {self.request_id}>"
 
 
 class RequestAddition(TimestampMixin, db.Model):

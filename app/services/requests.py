@@ -263,14 +263,54 @@ def request_by_token(token: str) -> SupportRequest | None:
 
 def add_message(request: SupportRequest, body: str, *, sender: str, author: User | None = None,
                 address: str | None = None) -> RequestMessage:
+    """Add a message to the thread the town sees, audited, and tell the others in the
+    same transaction (``tell_about_message``). Raises ``lifecycle.TransitionRefused`` on a
+    closed request."""
     if not lifecycle.is_open(request.status):
         raise lifecycle.TransitionRefused("request", request.status, request.status, "closed")
     message = RequestMessage(sender=sender, body=body, author=author)
     request.messages.append(message)
+    db.session.flush()
     record_event(author or MUNICIPALITY, "request.message_added", "support_request", request.id,
                  after={"sender": sender}, client_address=address)
+    tell_about_message(message)
     db.session.commit()
     return message
+
+
+EXCERPT_CHARS = 140
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The start of ``text`` on one line, for a staff notice (``…`` if cut)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def tell_about_message(message: RequestMessage) -> None:
+    """The notices of a new message (not committed; the caller's commit carries them):
+    the town hears of the coordinators' and the evangelist's (``message_to_town``, with
+    the text and its status link), the coordinators of the town's and the evangelist's,
+    the assigned evangelist of the town's and the coordinators' (``request_message``).
+    The author is never told of their own message."""
+    request = message.request
+    assignment = current_assignment(request)
+    evangelist = assignment.evangelist.user if assignment is not None and assignment.status == "accepted" else None
+    town = request.municipality.name
+    if message.sender != MUNICIPALITY:
+        family_name = None
+        if message.sender == "evangelist" and message.author is not None and message.author.evangelist is not None:
+            family_name = message.author.evangelist.family_name
+        notify("message_to_town", emails=[request.email], request=request, target=("request_message", message.id),
+               params={"town": town, "sender": message.sender, "family_name": family_name,
+                       "contact": request.contact_name})
+    staff = [] if message.sender == "coordinator" else coordinators()
+    people = [*staff, *([evangelist] if evangelist is not None and message.sender != "evangelist" else [])]
+    if people:
+        name = message.author.display_name if message.author is not None else town
+        notify("request_message", users=people, request=request, exclude=message.author,
+               target=("assignment", assignment.id) if assignment is not None else None,
+               params={"town": town, "sender": message.sender, "name": name, "excerpt": excerpt(message.body)})
 
 
 def change_status(actor: User | str, request: SupportRequest, target: str, *,

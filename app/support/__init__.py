@@ -1,7 +1,8 @@
-"""Municipalities asking for help: the public request form and the private status page."""
+"""Municipalities asking for help: the public request form and the private status page
+(routes.py), and the status link mailed again (lost_link.py)."""
 
 from flask import Blueprint
 
 bp = Blueprint("support", __name__)
 
-from app.support import routes  # noqa: E402,F401
+from app.support import lost_link, routes  # noqa: E402,F401

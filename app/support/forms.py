@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -157,3 +160,39 @@ class FeedbackForm(BaseForm):
     def validate_rating(self, field):
         if field.data not in {value for value, _label in field.choices}:
             raise ValidationError(_("Choose a number from 1 (not useful) to 5 (very useful)."))
+
+
+class LostLinkForm(BaseForm):
+    """Ask for a request's status link again: its number and the e-mail it was sent with."""
+
+    number = StringField(
+        _l("Request number"),
+        validators=[DataRequired(message=_l("Enter the request number."))],
+        description=_l("The number in the receipt mail, e.g. 12."),
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "maxlength": 12},
+    )
+    email = EmailField(
+        _l("E-mail address"),
+        validators=[DataRequired(message=_l("Enter an e-mail address.")),
+                    Email(message=_l("This is not an e-mail address, e.g. name@city.example.lg.jp."),
+                          check_deliverability=False),
+                    Length(max=EMAIL_MAX)],
+        description=_l("The address the request was sent with."),
+        render_kw={"autocomplete": "email"},
+    )
+    send = SubmitField(_l("Mail me the link"))
+
+    def validate_number(self, field):
+        self.number_value = request_number(field.data)
+        if self.number_value is None:
+            raise ValidationError(_("Enter the request number as digits only, e.g. 12."))
+
+
+def request_number(text: str | None) -> int | None:
+    """The request number in ``text``, as people copy it from a mail: full-width digits
+    and a leading "#", "No." or "番号" are fine. None if it is not one."""
+    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = re.sub(r"^(?:#|no\.?|番号)\s*", "", text, flags=re.IGNORECASE)
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) < 2**31:
+        return None
+    return int(text)

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import Assignment, Evangelist, Municipality, SupportRequest, User
-from app.services import imports, matching, recruitment, requests, visits
+from app.services import dialogue, imports, matching, recruitment, requests, visits
 from app.services.demo import seed_demo
 from app.services.topics import sync_topics
 
@@ -120,7 +120,25 @@ def import_survey(db):
     assert report.applied, report.problems
 
 
-USE_CASES = [submit, log_visit, appoint, apply_plan, import_survey]
+def evangelist_message(db):
+    """The message, its audit event and its notices (the outbox) are one transaction."""
+    assignment = db.session.scalar(
+        sa.select(Assignment).join(Assignment.request)
+        .where(Assignment.status == "accepted", SupportRequest.status.in_(("assigned", "scheduled")))
+        .order_by(Assignment.id)
+    )
+    dialogue.write_to_town(assignment.evangelist.user, assignment, "伺う日を決めましょう")
+
+
+def resend_renewed_link(db):
+    """A request from before 0010: the new token, the notice and the audit event together."""
+    request = db.session.scalar(sa.select(SupportRequest).where(SupportRequest.closed_at.is_(None))
+                                .order_by(SupportRequest.id))
+    request.token_sealed = None
+    assert dialogue.resend_status_link(request.id, request.email)
+
+
+USE_CASES = [submit, log_visit, appoint, apply_plan, import_survey, evangelist_message, resend_renewed_link]
 
 
 @pytest.mark.parametrize("use_case", USE_CASES, ids=lambda f: f.__name__)

@@ -23,7 +23,7 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
-from app.models import CommunityStatusChange, RequestAddition, RequestFeedback, RequestMessage
+from app.models import CommunityStatusChange, RequestAddition, RequestFeedback, RequestMessage, RequestNote
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
@@ -80,6 +80,7 @@ FREE_TEXT = {
     ("support_requests", "message"),
     ("support_requests", "decline_reason"),
     ("request_messages", "body"),
+    ("request_notes", "body"),
     ("request_additions", "contact_name"),
     ("request_additions", "department"),
     ("request_additions", "email"),
@@ -208,6 +209,8 @@ def build_world(db, make_account) -> dict:
         db.session.add(RequestMessage(request=req, sender="municipality", body="よろしく"))
         db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,
                                       body="承知"))
+        db.session.add(RequestNote(request_id=req.id, author_id=users["coordinator"].id, body="内部"))
+    db.session.add(RequestMessage(request=working, sender="evangelist", author_id=users["evangelist"].id, body="伺います"))
     db.session.add_all([
         RequestAddition(request=triaged, contact_name="別人", department="課", email="b@example.jp", message="追加",
                         preferred_period="夏", token_hash=hashlib.sha256(ADDITION_TOKEN.encode()).hexdigest()),
