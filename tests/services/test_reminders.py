@@ -166,6 +166,17 @@ def test_an_accepted_request_without_a_booking_reminds_evangelist_and_coordinato
     assert {row.user_id for row in notices(db, "booking_overdue")} == {assignment.evangelist.user_id, staff[0].id}
 
 
+def test_the_booking_reminder_mails_each_side_its_own_page(db, clock, staff, mailbox, deliver):
+    assignment = _accepted(staff[0], jst(2026, 11, 2, 10, 0),
+                           evangelist=make_evangelist(user=make_user(role="evangelist", email="eva@example.jp")))
+    run_at(clock, 2026, 11, 17, 10, 0)
+    deliver()
+    to_evangelist = body_of(mailbox.to("eva@example.jp")[0])
+    assert f"/me/#assignment-{assignment.id}" in to_evangelist and "マイページから訪問を予約" in to_evangelist
+    to_coordinator = body_of(mailbox.to("c1@example.jp")[0])
+    assert f"/coordinator/requests/{assignment.request_id}" in to_coordinator and "依頼のページ" in to_coordinator
+
+
 def test_a_booked_visit_or_an_ended_assignment_stops_the_booking_reminder(db, clock, staff):
     booked = _accepted(staff[0], jst(2026, 12, 1, 10, 0))
     booked.request.status = "scheduled"
@@ -189,6 +200,7 @@ def test_the_reminder_mails_name_the_town_and_link_to_the_right_page(db, clock, 
     body = body_of(to_evangelist)
     assert "梼原町" in to_evangelist["Subject"] and "梼原町" in body
     assert f"/me/#assignment-{assignment.id}" in body
+    assert "まだ回答がありません" in body  # Japanese (the evangelist chose no English)
     assert HOSTILE in body  # the name as written, never run as a template
     (to_coordinator,) = mailbox.to("c1@example.jp")
     body = body_of(to_coordinator)
