@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +36,8 @@ from evangelists.workdays import is_working_day, working_days_between, working_d
 # How many items of each list the summary names (the counts are always complete).
 SUMMARY_LIST_MAX = 20
 
+T = TypeVar("T")
+
 REMINDER_KINDS = ("request_untriaged", "proposal_reminder", "proposal_unanswered", "booking_overdue")
 
 
@@ -44,6 +47,10 @@ def run_reminders(now: datetime | None = None) -> dict[str, int]:
     """Write (and commit) every reminder due at ``now`` (aware; default: this moment) that
     was not written before. Returns how many notices of each kind were written."""
     now = now or now_in_japan()  # the one clock (tests freeze evangelists.calendar.utc_now)
+    return _committed(lambda: _write_reminders(now))
+
+
+def _write_reminders(now: datetime) -> dict[str, int]:
     config = current_app.config
     written = dict.fromkeys(REMINDER_KINDS, 0)
     staff = coordinators()
@@ -52,8 +59,24 @@ def run_reminders(now: datetime | None = None) -> dict[str, int]:
         now, config["REMINDER_PROPOSAL_DAYS"], config["ESCALATE_PROPOSAL_DAYS"], staff)
     written["proposal_reminder"], written["proposal_unanswered"] = reminded, escalated
     written["booking_overdue"] = _unbooked_assignments(now, config["REMINDER_BOOKING_WORKING_DAYS"], staff)
-    db.session.commit()
     return written
+
+
+def _committed(write: Callable[[], T]) -> T:
+    """``write()``, committed. Two runs at once (the worker and `flask reminders run`, or
+    two workers each running the schedule) may write the same reminder: the unique dedupe
+    key lets the first commit win and the other fails (IntegrityError, at a flush or the
+    commit); it rolls back and writes once more, now seeing those rows, so only what is
+    still missing."""
+    try:
+        result = write()
+        db.session.commit()
+        return result
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+    result = write()
+    db.session.commit()
+    return result
 
 
 def triage_deadline(request: SupportRequest, working_days: int) -> datetime:
@@ -71,7 +94,7 @@ def _untriaged_requests(now: datetime, working_days: int, staff: list[User]) -> 
         _with_town(sa.select(SupportRequest))
         .where(SupportRequest.status == "new", SupportRequest.created_at <= now - timedelta(days=working_days))
         .order_by(SupportRequest.id)
-    ):
+    ).all():
         if triage_deadline(request, working_days) > now:
             continue
         written += len(notify(
@@ -89,7 +112,7 @@ def _unanswered_proposals(now: datetime, remind_days: int, escalate_days: int, s
         .where(Assignment.status == "proposed",
                Assignment.created_at <= now - timedelta(days=min(remind_days, escalate_days)))
         .order_by(Assignment.id)
-    ):
+    ).all():
         waited = now - assignment.created_at
         request = assignment.request
         params = {**_town(request), "evangelist": _name(assignment.evangelist),
@@ -118,7 +141,7 @@ def _unbooked_assignments(now: datetime, working_days: int, staff: list[User]) -
                Assignment.responded_at.is_not(None),
                Assignment.responded_at <= now - timedelta(days=working_days))
         .order_by(Assignment.id)
-    ):
+    ).all():
         if working_deadline(assignment.responded_at, working_days) > now:
             continue
         request = assignment.request
@@ -164,6 +187,10 @@ def morning_summary(now: datetime | None = None, *, booked_this_week: BookedThis
     ``SUMMARY_LIST_MAX`` of each. Once per coordinator and Japanese date; nothing on a day
     off or when all four lists are empty. Returns how many notices were written."""
     now = now or now_in_japan()  # the one clock (tests freeze evangelists.calendar.utc_now)
+    return _committed(lambda: _write_summaries(now, booked_this_week or scheduled_requests))
+
+
+def _write_summaries(now: datetime, booked_this_week: BookedThisWeek) -> int:
     today = today_in_japan(now)
     if not is_working_day(today):
         return 0
@@ -179,7 +206,7 @@ def morning_summary(now: datetime | None = None, *, booked_this_week: BookedThis
         _assignments().where(Assignment.status == "proposed").order_by(Assignment.created_at)
     ))
     week_start = today - timedelta(days=today.weekday())
-    booked = list((booked_this_week or scheduled_requests)(week_start, week_start + timedelta(days=6)))
+    booked = list(booked_this_week(week_start, week_start + timedelta(days=6)))
     if not (new or proposals or booked):
         return 0
 
@@ -200,7 +227,6 @@ def morning_summary(now: datetime | None = None, *, booked_this_week: BookedThis
     for user in staff:
         written += len(notify("coordinator_summary", users=[user], params=params,
                               dedupe=f"summary:{today.isoformat()}"))
-    db.session.commit()
     return written
 
 

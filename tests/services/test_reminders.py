@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.models import Notice
 from app.queue import japan_time_as_utc, send_morning_summary, send_reminders
@@ -93,6 +94,30 @@ def test_the_threshold_is_read_from_config(app, db, clock, staff):
     request = make_request(created_at=jst(2026, 12, 1, 9, 0))
     assert run_at(clock, 2026, 12, 2, 9, 0)["request_untriaged"] == 2
     assert notices(db)[0].dedupe_key.startswith(f"request_untriaged:triage:{request.id}:1:")
+
+
+def test_a_run_that_loses_a_race_to_another_run_writes_only_what_is_missing(db, clock, monkeypatch):
+    make_user(role="coordinator")  # one: its reminder stays unflushed while the other run commits
+    make_request(created_at=jst(2026, 12, 1, 9, 0))
+    make_request(created_at=jst(2026, 12, 1, 9, 0))
+    db.session.commit()  # the factories only flush: the other run's connection must see them
+    real_notify, raced = reminders.notify, []
+
+    def notify_while_another_run_commits_the_first_one(*args, **kwargs):
+        rows = real_notify(*args, **kwargs)
+        if not raced:  # another process commits the first reminder, after this run looked
+            raced.append(rows[0].dedupe_key)
+            with Session(db.engine) as other:
+                other.add(Notice(kind=rows[0].kind, user_id=rows[0].user_id, request_id=rows[0].request_id,
+                                 params={}, mail="none", attempts=0, message_id="<other@run>",
+                                 dedupe_key=rows[0].dedupe_key))
+                other.commit()
+        return rows
+
+    monkeypatch.setattr(reminders, "notify", notify_while_another_run_commits_the_first_one)
+    assert run_at(clock, 2026, 12, 3, 9, 0)["request_untriaged"] == 1  # the other was the other run's
+    keys = [row.dedupe_key for row in notices(db)]
+    assert len(keys) == len(set(keys)) == 2 and raced[0] in keys
 
 
 # --- Proposals unanswered ------------------------------------------------------------------------
