@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import Notice
+from app.models import base as model_base
 from app.queue import japan_time_as_utc, send_morning_summary, send_reminders
-from app.services import reminders
+from app.services import matching, reminders
+from app.services import requests as requests_service
 from evangelists import calendar
 from evangelists.calendar import PROGRAMME_ZONE
 from tests.factories import make_assignment, make_evangelist, make_municipality, make_request, make_user
@@ -30,6 +32,8 @@ def clock(monkeypatch):
 
     def set_to(moment: datetime) -> datetime:
         monkeypatch.setattr(calendar, "utc_now", lambda: moment)
+        # The models' timestamps (created_at, and utcnow() in services) bound the clock at import.
+        monkeypatch.setattr(model_base, "utc_now", lambda: moment)
         return moment
 
     return set_to
@@ -209,6 +213,26 @@ def test_a_booked_visit_or_an_ended_assignment_stops_the_booking_reminder(db, cl
     cancelled.status = "cancelled"
     db.session.commit()
     assert run_at(clock, 2026, 12, 20, 10, 0)["booking_overdue"] == 0
+
+
+def test_the_real_moves_stop_the_reminders_they_make_pointless(db, clock, staff):
+    """Through the services a coordinator and an evangelist use: triage, answer, withdraw."""
+    clock(jst(2026, 12, 1, 10, 0))
+    triaged = make_request()
+    answered = _proposal(staff[0], jst(2026, 12, 1, 10, 0))
+    withdrawn = _proposal(staff[0], jst(2026, 12, 1, 10, 0))
+    db.session.commit()
+    clock(jst(2026, 12, 2, 17, 0))
+    requests_service.change_status(staff[0], triaged, "triaged")
+    assert run_at(clock, 2026, 12, 4, 10, 0)["proposal_reminder"] == 2
+    clock(jst(2026, 12, 4, 11, 0))
+    matching.respond(answered.evangelist.user, answered, True)
+    matching.withdraw_proposal(staff[0], withdrawn)
+    assert sum(run_at(clock, 2026, 12, 10, 10, 0).values()) == 0  # 5 days, and the triage target, passed
+    assert {row.kind for row in notices(db)} == {"proposal_reminder"}
+    # Accepted on Friday 12/4 11:00: ten working days later, still no booking.
+    assert run_at(clock, 2026, 12, 18, 10, 59)["booking_overdue"] == 0
+    assert run_at(clock, 2026, 12, 18, 11, 0)["booking_overdue"] == 2
 
 
 # --- The mails -------------------------------------------------------------------------------------
