@@ -143,6 +143,21 @@ class Config:
     NOTICE_RETRY_MAX_DELAY = int(os.environ.get("NOTICE_RETRY_MAX_DELAY", "3600"))
     NOTICE_SWEEP_AFTER = int(os.environ.get("NOTICE_SWEEP_AFTER", "300"))
 
+    # Reminders and escalation (app/services/reminders.py), checked by the worker every
+    # 15 minutes. Working days are Japan's (evangelists/workdays.py: no weekends, national
+    # holidays or 12/29-1/3). A new request not triaged after REMINDER_TRIAGE_WORKING_DAYS
+    # -> the coordinators; a proposal unanswered for REMINDER_PROPOSAL_DAYS (calendar
+    # days) -> the evangelist, for ESCALATE_PROPOSAL_DAYS -> the proposing coordinator (the
+    # proposal stays open: the coordinator decides); accepted with no booked visit after
+    # REMINDER_BOOKING_WORKING_DAYS -> the evangelist and the coordinator.
+    REMINDER_TRIAGE_WORKING_DAYS = int(os.environ.get("REMINDER_TRIAGE_WORKING_DAYS", "2"))
+    REMINDER_PROPOSAL_DAYS = int(os.environ.get("REMINDER_PROPOSAL_DAYS", "3"))
+    ESCALATE_PROPOSAL_DAYS = int(os.environ.get("ESCALATE_PROPOSAL_DAYS", "5"))
+    REMINDER_BOOKING_WORKING_DAYS = int(os.environ.get("REMINDER_BOOKING_WORKING_DAYS", "10"))
+    # The coordinators' summary, each working-day morning at this time in Japan (HH:MM).
+    # Read once when the worker starts (the queue's schedule is fixed then).
+    MORNING_SUMMARY_AT = os.environ.get("MORNING_SUMMARY_AT", "08:30")
+
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE

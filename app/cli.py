@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from app.labels import ENCODING_LABELS, KIND_LABELS
 from app.messages import account_error_messages, notice_message, problem_message
 from app.services import datamove, imports
+from app.services import reminders as reminder_service
 from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.demo import (
     DEMO_PASSWORD,
@@ -328,6 +329,23 @@ def data_backup(destination, keep):
     click.echo(f"Backed up to {report.path} ({report.size / 1024 / 1024:.1f} MB, integrity check ok).")
     for old in report.pruned:
         click.echo(f"  removed the older backup {old}")
+
+
+@bp.cli.group()
+def reminders():
+    """Reminders, escalation and the coordinators' morning summary (the worker runs them)."""
+
+
+@reminders.command("run")
+@click.option("--summary", is_flag=True, help="Also write today's morning summaries (on a working day).")
+def reminders_run(summary):
+    """Write the reminders due now, once each, and print how many of each kind. The
+    worker does this every 15 minutes; their mails go through the queue."""
+    written = reminder_service.run_reminders()
+    for kind, count in written.items():
+        click.echo(f"{kind:<22} {count:>5}")
+    if summary:
+        click.echo(f"{'coordinator_summary':<22} {reminder_service.morning_summary():>5}")
 
 
 def _count(number: int, noun: str) -> str:

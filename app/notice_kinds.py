@@ -52,6 +52,25 @@ def _home(notice: Notice) -> str | None:
     return external_url("public.index")
 
 
+# --- links of the reminders' kinds (helper: reminders) -----------------------------------
+
+def _my_assignment(notice: Notice) -> str | None:
+    """The evangelist's page at the assignment (``external_url`` has no ``_anchor``)."""
+    anchor = f"#assignment-{notice.target_id}" if notice.target_type == "assignment" and notice.target_id else ""
+    return external_url("evangelist.home") + anchor
+
+
+def _request_or_my_assignment(notice: Notice) -> str | None:
+    """The request's page for staff, the assignment on their own page for an evangelist."""
+    if notice.user is not None and notice.user.role == "evangelist":
+        return _my_assignment(notice)
+    return _request_page(notice)
+
+
+def _requests_list(notice: Notice) -> str | None:
+    return external_url("coordinator.requests")
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -92,6 +111,12 @@ KINDS: dict[str, Kind] = _kinds(
     # --- booked visits (helper: bookings) -------------------------------------------------
 
     # --- reminders and the coordinators' morning summary (helper: reminders) --------------
+    Kind("request_untriaged", _l("A request waits for triage too long"), STAFF, link=_request_page),
+    Kind("proposal_reminder", _l("A proposal waits for your answer"), EVANGELIST, link=_my_assignment),
+    Kind("proposal_unanswered", _l("A proposal was not answered"), STAFF, link=_request_page),
+    Kind("booking_overdue", _l("An accepted request has no visit booked"), STAFF + EVANGELIST,
+         link=_request_or_my_assignment),
+    Kind("coordinator_summary", _l("Morning summary of the requests"), STAFF, link=_requests_list),
 
     # --- visits logged, requests closed, feedback (helper: events) ------------------------
     Kind("visit_logged", _l("A visit was logged"), STAFF, link=_request_page),

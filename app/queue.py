@@ -27,6 +27,8 @@ from pathlib import Path
 from flask import has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from config import Config
+
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +115,41 @@ def send_digests() -> int:
 
 
 # --- periodic reminders (helper: reminders) -----------------------------------------------
+
+def japan_time_as_utc(hh_mm: str) -> tuple[int, int]:
+    """``(hour, minute)`` in UTC of the Japanese clock time ``"HH:MM"`` (Japan keeps
+    UTC+9 all year: 08:30 is 23:30 UTC, the day before). Raises ValueError naming it."""
+    try:
+        hour, minute = (int(part) for part in hh_mm.strip().split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"MORNING_SUMMARY_AT={hh_mm!r} is not a time of day such as 08:30") from None
+    return (hour - 9) % 24, minute
+
+
+_SUMMARY_HOUR, _SUMMARY_MINUTE = japan_time_as_utc(Config.MORNING_SUMMARY_AT)
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def send_reminders() -> dict[str, int]:
+    """Write the reminders and escalations that came due (see reminders.run_reminders);
+    their mails follow through deliver_notice."""
+    from app.services import reminders
+
+    with app_context():
+        return reminders.run_reminders()
+
+
+@huey.periodic_task(crontab(minute=str(_SUMMARY_MINUTE), hour=str(_SUMMARY_HOUR)))
+def send_morning_summary() -> int:
+    """MORNING_SUMMARY_AT in Japan: each coordinator's summary, on working days only
+    (reminders.morning_summary checks Japan's date, which is a day ahead of UTC's then)."""
+    from app.services import reminders
+
+    with app_context():
+        return reminders.morning_summary()
+
 
 
 # --- Helpers ------------------------------------------------------------------------------------
