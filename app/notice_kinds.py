@@ -98,6 +98,8 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("assignment_accepted", _l("An evangelist accepted a proposal"), STAFF, link=_request_page),
     Kind("assignment_declined", _l("An evangelist declined a proposal"), STAFF, link=_request_page),
     Kind("proposal_withdrawn", _l("A proposal to you was withdrawn"), EVANGELIST, link=_assignment_page),
+    # A coordinator sent the request back, or the town withdrew it: the evangelist's work stops.
+    Kind("work_called_off", _l("Your work on a request was called off"), EVANGELIST, link=_assignment_page),
 
     # --- messages and internal notes (helper: dialogue) -----------------------------------
     # A message in a request's thread: to the coordinators and the assigned evangelist.

@@ -24,7 +24,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status, write_while
-from app.services.workflow_notices import tell_answered, tell_proposed, tell_withdrawn
+from app.services.workflow_notices import tell_answered, tell_called_off, tell_proposed, tell_withdrawn
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
@@ -401,6 +401,7 @@ def cancel_open_assignments(actor: User, request: SupportRequest, *, reason: str
             had_accepted |= assignment.status == "accepted"
             _cancel(actor, assignment, action="assignment.cancelled", reason=reason, address=address,
                     only_from=assignment.status)
+            tell_called_off(actor, assignment, reason=reason)
             cancelled.append(assignment)
     town = request.municipality
     if had_accepted and town.engagement_stage == "assigned":

@@ -7,6 +7,9 @@ are saved together or not at all. The person who acted is never told of their ow
 * ``tell_proposed``  — a coordinator proposed an evangelist: that evangelist.
 * ``tell_answered``  — the evangelist accepted or declined: the proposing coordinator.
 * ``tell_withdrawn`` — a coordinator withdrew an unanswered proposal: the evangelist.
+* ``tell_called_off`` — the work stopped: a coordinator sent the request back (the
+  evangelist's assignment is cancelled, with the reason) or the town withdrew it: the
+  evangelist.
 * ``tell_visit_logged`` — a visit and its outcomes: the proposing coordinator.
 * ``tell_request_completed`` — the request is closed as done: the town, by e-mail, with
   what was done and the question "was the help useful?" (answered on its status page).
@@ -62,6 +65,15 @@ def tell_answered(actor: User, assignment: Assignment) -> None:
 def tell_withdrawn(actor: User, assignment: Assignment) -> None:
     notify("proposal_withdrawn", users=_evangelist_user(assignment), request=assignment.request,
            target=("assignment", assignment.id), params=_town(assignment.request), exclude=actor)
+
+
+def tell_called_off(actor: User | str, assignment: Assignment, *, reason: str | None, by_town: bool = False) -> None:
+    params = {**_town(assignment.request), "by_town": by_town}
+    if reason:
+        params["reason"] = reason
+    notify("work_called_off", users=_evangelist_user(assignment), request=assignment.request,
+           target=("assignment", assignment.id), params=params,
+           exclude=actor if isinstance(actor, User) else None)
 
 
 def tell_visit_logged(actor: User, visit: Visit) -> None:

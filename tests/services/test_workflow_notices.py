@@ -219,3 +219,20 @@ def test_the_person_who_acted_is_never_told(db, scene):
     workflow_notices.tell_answered(scene["proposer"], assignment)
     db.session.commit()
     assert notices(db) == []
+
+
+def test_sending_a_request_back_tells_its_evangelist_with_the_reason(db, scene, mailbox, deliver):
+    _accepted(scene, db)
+    requests.send_back(scene["proposer"], scene["request"], "triaged", reason="町の担当者が替わりました <b>")
+    assert notices(db) == [("work_called_off", scene["user"].id, None)]
+    deliver()
+    body = body_of(mailbox.to(scene["user"].email)[0])
+    assert "町の担当者が替わりました <b>" in body and "取り消" in body
+
+
+def test_a_town_withdrawing_tells_the_evangelist_and_nobody_is_told_twice(db, scene, mailbox, deliver):
+    _accepted(scene, db)
+    requests.change_status("municipality", scene["request"], "withdrawn")
+    assert notices(db) == [("work_called_off", scene["user"].id, None)]
+    deliver()
+    assert "取り下げ" in body_of(mailbox.to(scene["user"].email)[0])
