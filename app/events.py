@@ -28,6 +28,7 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "request.submitted": (_l("Request received"), _l("%(actor)s sent the request")),
     "request.triaged": (_l("Triaged"), _l("%(actor)s triaged the request")),
     "request.assigned": (_l("Evangelist proposed"), _l("%(actor)s proposed an evangelist for the request")),
+    "request.scheduling": (_l("Visit times offered"), _l("%(actor)s offered visit times")),
     "request.scheduled": (_l("Visit scheduled"), _l("%(actor)s scheduled the visit")),
     "request.completed": (_l("Request completed"), _l("%(actor)s completed the request")),
     "request.declined": (_l("Not taken on"), _l("%(actor)s decided not to take the request on")),
@@ -45,6 +46,14 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "assignment.cancelled": (_l("Assignment cancelled"), _l("%(actor)s cancelled the assignment")),
     "assignment.withdrawn": (_l("Proposal withdrawn"), _l("%(actor)s withdrew the proposal")),
     "assignment.completed": (_l("Assignment completed"), _l("%(actor)s completed the assignment")),
+    # A booked visit (app/services/bookings.py)
+    "booking.offered": (_l("Visit times offered"), _l("%(actor)s offered visit times")),
+    "booking.booked": (_l("Visit booked"), _l("%(actor)s picked a visit time")),
+    "booking.moved": (_l("Visit moved"), _l("%(actor)s moved the visit")),
+    "booking.cancelled": (_l("Visit cancelled"), _l("%(actor)s cancelled the visit")),
+    "booking.replaced": (_l("Visit times replaced"), _l("%(actor)s offered other visit times")),
+    "calendar_feed.made": (_l("Calendar feed link made"), _l("%(actor)s made a new calendar feed link")),
+    "calendar_feed.turned_off": (_l("Calendar feed turned off"), _l("%(actor)s turned the calendar feed off")),
     # A visit
     "visit.logged": (_l("Visit logged"), _l("%(actor)s logged a visit")),
     "visit.updated": (_l("Visit changed"), _l("%(actor)s changed the visit")),
