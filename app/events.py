@@ -30,6 +30,8 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "request.assigned": (_l("Evangelist proposed"), _l("%(actor)s proposed an evangelist for the request")),
     "request.scheduling": (_l("Visit times offered"), _l("%(actor)s offered visit times")),
     "request.scheduled": (_l("Visit scheduled"), _l("%(actor)s scheduled the visit")),
+    "request.unscheduled": (_l("Visit no longer scheduled"),
+                            _l("%(actor)s cancelled the visit; the evangelist offers other times")),
     "request.completed": (_l("Request completed"), _l("%(actor)s completed the request")),
     "request.declined": (_l("Not taken on"), _l("%(actor)s decided not to take the request on")),
     "request.withdrawn": (_l("Request withdrawn"), _l("%(actor)s withdrew the request")),

@@ -58,7 +58,6 @@ MESSAGES = {
     "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
     # Booked visits (evangelists.bookings.BookingRefused).
     "booking.end_not_after_start": _l("The end must be after the start."),
-    "booking.too_long": _l("This is too long."),
     "booking.in_the_past": _l("This time has already passed (Japan time). Choose a later one."),
     "booking.no_slots": _l("Offer at least one time."),
     "booking.too_many_slots": _l("Offer at most %(most)s times."),
@@ -67,7 +66,7 @@ MESSAGES = {
     "booking.meeting_url_required": _l("Give the meeting address."),
     "booking.bad_meeting_url": _l("Enter a web address starting with https:// or http://"),
     "booking.reason_required": _l("Say why, in a few words: everyone involved reads it."),
-    "booking.not_yours": _l("That visit or assignment is not yours."),
+    "booking.not_yours": _l("Only the visit's evangelist or a coordinator can change it."),
     "booking.not_accepted": _l("Times can be offered only for an assignment you have accepted."),
     "booking.already_booked": _l("The town already booked a time: move or cancel that visit instead."),
     "booking.no_such_slot": _l("That time is no longer offered. Pick one of the times shown."),

@@ -257,10 +257,9 @@ def cancel_booking(actor: User, booking: Booking, reason: str, *, address: str |
         booking.sequence += 1
     request = booking.request
     if request.status in ("scheduling", "scheduled") and not booking.assignment.visits:
-        set_status(actor, request, "request", lifecycle.status_before_scheduling(),
-                   action=f"request.{lifecycle.status_before_scheduling()}", entity_type="support_request",
-                   after={"status": lifecycle.status_before_scheduling(), "reason": reason}, address=address,
-                   only_if_allowed=True)
+        target = lifecycle.status_before_scheduling()
+        set_status(actor, request, "request", target, action="request.unscheduled", entity_type="support_request",
+                   after={"status": target, "reason": reason}, address=address, only_if_allowed=True)
     _tell_everyone("booking_cancelled", booking, actor=actor, extra={"reason": reason, "was": was})
     if commit:
         db.session.commit()

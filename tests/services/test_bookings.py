@@ -14,7 +14,7 @@ from app.services import bookings
 from app.services.bookings import OfferInput
 from app.services.requests import send_back
 from evangelists.bookings import BookingRefused, SlotInput
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import PROGRAMME_ZONE_KEY, today_in_japan
 from evangelists.lifecycle import TransitionRefused
 from tests.factories import make_assignment, make_evangelist, make_request, make_user, make_visit
 
@@ -255,7 +255,7 @@ def test_the_invitation_has_a_stable_uid_a_growing_sequence_and_a_cancel(db, acc
     uid = str(event["UID"])
     assert uid.startswith(f"booking-{booking.id}@")
     assert str(cal["METHOD"]) == "REQUEST" and int(event["SEQUENCE"]) == 0
-    assert event["DTSTART"].params["TZID"] == "Asia/Tokyo"
+    assert event["DTSTART"].params["TZID"] == PROGRAMME_ZONE_KEY
     assert event.decoded("DTSTART").utcoffset() == timedelta(hours=9)
     assert event.decoded("DTSTART").hour == 10
     assert str(event["LOCATION"]) == "市役所 3階 会議室A"

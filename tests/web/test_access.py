@@ -77,6 +77,14 @@ ACCESS = {
     "evangelist.new_visit": ("GET", EVANGELIST),
     "evangelist.visit": ("GET", EVANGELIST),
     "evangelist.complete": ("POST", EVANGELIST),
+    "evangelist.offer_times": ("GET", EVANGELIST),
+    "bookings.booking": ("GET", ANYONE_SIGNED_IN),
+    "bookings.move": ("POST", ANYONE_SIGNED_IN),
+    "bookings.cancel": ("POST", ANYONE_SIGNED_IN),
+    "bookings.calendar": ("GET", ANYONE_SIGNED_IN),
+    "bookings.calendar_off": ("POST", ANYONE_SIGNED_IN),
+    "bookings.feed": ("GET", PUBLIC),
+    "support.pick_slot": ("POST", PUBLIC),
     "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),
     "public.network": ("GET", PUBLIC),
@@ -155,6 +163,7 @@ def world(db, make_account):
         "user_id": other.id,
         "purpose": "reset",
         "token": make_password_token(other, "reset"),
+        "booking_id": 1,
     }
 
 
