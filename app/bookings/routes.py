@@ -124,5 +124,5 @@ def feed(token: str):
     response = make_response(bookings_service.feed_calendar(owner))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = 'inline; filename="visits.ics"'
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = "no-store"
     return response

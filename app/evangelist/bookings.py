@@ -47,7 +47,9 @@ def offer_times(assignment_id: int):
     if current is not None and current.status == "booked":
         return redirect(url_for("bookings.booking", booking_id=current.id))
     form = OfferTimesForm()
+    refused_by_service = False
     if form.validate_on_submit():
+        refused_by_service = True
         try:
             bookings_service.offer_times(current_user, assignment, form.data_for_service(), address=client_address())
         except BookingRefused as refused:
@@ -55,6 +57,7 @@ def offer_times(assignment_id: int):
         except TransitionRefused as refused:
             form.form_errors.append(refusal_message(refused))
         else:
+            refused_by_service = False
             flash(_("The times are sent to the town, who picks one on its status page."), "success")
             return redirect(url_for("evangelist.home", _anchor=f"assignment-{assignment.id}"))
     elif not form.is_submitted() and current is not None:
@@ -65,6 +68,6 @@ def offer_times(assignment_id: int):
     elif not form.is_submitted():
         if assignment.request.preferred_mode == "online":
             form.mode.data = "online"
-    status = 422 if form.errors or form.form_errors else 200
+    status = 422 if form.errors or form.form_errors or refused_by_service else 200
     return render_template("evangelist/offer_times.html", form=form, assignment=assignment, current=current,
                            max_slots=MAX_SLOTS), status
