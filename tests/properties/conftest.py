@@ -26,6 +26,7 @@ from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     make_addition,
     make_assignment,
+    make_booking,
     make_community,
     make_evangelist,
     make_municipality,
@@ -174,6 +175,7 @@ def world(app, db, make_account) -> World:
     proposed = make_assignment(request=offered, evangelist=me, status="proposed", distance_km=3.0)
     accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id)
+    booking = make_booking(assignment=accepted)
     db.session.commit()
 
     ids = {
@@ -184,6 +186,7 @@ def world(app, db, make_account) -> World:
         "working_request": working.id,
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,
+        "booking_id": booking.id,
         "community_id": community.id,
         "evangelist_id": theirs.id,
         "active_evangelist": theirs.id,
