@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 
 from app.extensions import limiter
 from app.services.accounts import make_password_token
+from app.services.bookings import make_feed
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
@@ -177,6 +178,7 @@ def world(app, db, make_account) -> World:
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id)
     booking = make_booking(assignment=accepted)
     db.session.commit()
+    feed_token = make_feed(users["evangelist"])
 
     ids = {
         "request_id": new_request.id,
@@ -187,6 +189,7 @@ def world(app, db, make_account) -> World:
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,
         "booking_id": booking.id,
+        "feed_token": feed_token,
         "community_id": community.id,
         "evangelist_id": theirs.id,
         "active_evangelist": theirs.id,
