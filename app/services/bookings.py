@@ -105,14 +105,17 @@ def get_booking(booking_id: int) -> Booking | None:
     return db.session.get(Booking, booking_id)
 
 
-def _confirmed() -> sa.Select:
-    """Booked visits whose assignment is still accepted and whose request is still open."""
+def _confirmed(*, done_too: bool = False) -> sa.Select:
+    """Booked visits whose assignment is still accepted and whose request is scheduled;
+    with ``done_too`` also those of completed work (a calendar keeps past visits)."""
+    assignment_statuses = ("accepted", "completed") if done_too else ("accepted",)
+    request_statuses = ("scheduled", "completed") if done_too else ("scheduled",)
     return (
         sa.select(Booking)
         .join(Booking.assignment)
         .join(Booking.request)
-        .where(Booking.status == "booked", Assignment.status == "accepted",
-               SupportRequest.status.in_(("scheduled",)))
+        .where(Booking.status == "booked", Assignment.status.in_(assignment_statuses),
+               SupportRequest.status.in_(request_statuses))
         .options(
             selectinload(Booking.request).selectinload(SupportRequest.municipality),
             selectinload(Booking.assignment).selectinload(Assignment.evangelist).selectinload(Evangelist.user),
@@ -167,7 +170,11 @@ def offer_times(actor: User, assignment: Assignment, data: OfferInput, *, now: d
         slots=[VisitSlot(starts_at=s.starts_at, ends_at=s.ends_at) for s in slots],
     )
     db.session.add(booking)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # another offer for this assignment was saved meanwhile
+        db.session.rollback()
+        raise BookingRefused(None, "not_offered") from None
     record_event(actor, "booking.offered", "booking", booking.id,
                  after={"request": request.id, "slots": [s.starts_at.isoformat() for s in slots],
                         "mode": where.mode},
@@ -403,8 +410,9 @@ def feed_owner(token: str) -> User | None:
 
 
 def feed_bookings(user: User) -> list[Booking]:
-    """What ``user``'s feed lists: an evangelist's own booked visits; staff see them all."""
-    query = _confirmed()
+    """What ``user``'s feed lists: an evangelist's own booked visits; staff see them all
+    (past ones of completed work too; cancelled ones leave the calendar)."""
+    query = _confirmed(done_too=True)
     if user.role not in STAFF_ROLES:
         query = query.where(Evangelist.user_id == user.id).join(Assignment.evangelist)
     return list(db.session.scalars(query))

@@ -327,3 +327,15 @@ def test_an_evangelists_feed_lists_their_visits_and_staff_see_all(db, accepted):
     cal = Calendar.from_ical(bookings.feed_calendar(accepted.evangelist.user))
     assert [str(e["UID"]) for e in cal.walk("VEVENT")] == [bookings.visit_event(booking).uid]
     assert "METHOD" not in cal
+
+
+def test_a_completed_visit_stays_in_the_feed_but_gets_no_reminder(db, accepted):
+    from app.services.visits import complete_assignment
+
+    booking = booked(accepted)
+    make_visit(assignment=accepted)
+    db.session.commit()
+    complete_assignment(accepted.evangelist.user, accepted)
+    assert accepted.request.status == "completed"
+    assert bookings.feed_bookings(accepted.evangelist.user) == [booking]
+    assert bookings.bookings_on(day(8)) == []
