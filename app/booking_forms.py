@@ -29,8 +29,8 @@ class SlotForm(Form):
     """One time: a date and a start and end time, in Japan. A row left empty is skipped."""
 
     day = DateField(_l("Date"), validators=[Optional()])
-    start = TimeField(_l("From"), validators=[Optional()])
-    end = TimeField(_l("Until"), validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    end = TimeField(_l("End time"), validators=[Optional()])
 
     def is_empty(self) -> bool:
         return not (self.day.raw_data and self.day.raw_data[0]) and not (self.start.raw_data and self.start.raw_data[0]) \
@@ -96,8 +96,8 @@ class OfferTimesForm(BaseForm):
 
 class MoveBookingForm(BaseForm):
     day = DateField(_l("New date"), validators=[DataRequired(message=_l("Enter the date."))])
-    start = TimeField(_l("From"), validators=[DataRequired(message=_l("Enter the start time."))])
-    end = TimeField(_l("Until"), validators=[DataRequired(message=_l("Enter the end time."))])
+    start = TimeField(_l("Start time"), validators=[DataRequired(message=_l("Enter the start time."))])
+    end = TimeField(_l("End time"), validators=[DataRequired(message=_l("Enter the end time."))])
     submit = SubmitField(_l("Move the visit"))
 
     def validate_end(self, field):

@@ -59,7 +59,7 @@ def offer_times(assignment_id: int):
         else:
             refused_by_service = False
             flash(_("The times are sent to the town, who picks one on its status page."), "success")
-            return redirect(url_for("evangelist.home", _anchor=f"assignment-{assignment.id}"))
+            return redirect(url_for("evangelist.home", _anchor=f"booking-{assignment.id}"))
     elif not form.is_submitted() and current is not None:
         form = OfferTimesForm(formdata=None, data={
             "mode": current.mode, "place": current.place, "meeting_url": current.meeting_url or "",

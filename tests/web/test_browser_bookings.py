@@ -74,7 +74,8 @@ def test_the_evangelist_offers_times_and_the_town_books_one(site, page_at, db, v
     page.locator("textarea[name='attendees']").fill(HOSTILE)
     with page.expect_navigation():
         page.get_by_role("button", name=words["send"]).click()
-    assert "/me/" in page.url and fits(page)
+    assert f"/me/#booking-{assignment.id}" in page.url and fits(page)
+    assert not page.locator(".saved-note").first.is_visible()  # that note is for a saved visit
     assert HOSTILE in page.locator(f"#booking-{assignment.id}").inner_text()
     assert page.evaluate("window.__pwned === undefined")
 
