@@ -273,6 +273,26 @@ def cancel_booking(actor: User, booking: Booking, reason: str, *, address: str |
     return booking
 
 
+def end_with_request(actor: User | str, request: SupportRequest, *, address: str | None = None) -> None:
+    """The request is withdrawn (by the town) or declined: its live offers and bookings
+    are cancelled with it, inside the caller's transaction, and
+    everyone else involved gets the cancellation (a booking's invitation as METHOD:CANCEL,
+    so it leaves their calendars). The town is told too unless it closed it itself."""
+    for booking in db.session.scalars(
+        sa.select(Booking).where(Booking.request_id == request.id, Booking.status.in_(("offered", "booked")))
+    ):
+        was = booking.status
+        set_status(actor, booking, "booking", "cancelled", action="booking.cancelled", entity_type="booking",
+                   after={"status": "cancelled", "request": request.status}, address=address)
+        booking.cancel_reason, booking.cancelled_at = "", utcnow()
+        if was == "booked":
+            booking.sequence += 1
+        if was == "booked" or actor != MUNICIPALITY:
+            _tell_everyone("booking_cancelled", booking, actor=actor if isinstance(actor, User) else None,
+                           extra={"reason": "", "was": was, "closed": request.status},
+                           town=actor != MUNICIPALITY)
+
+
 def cancel_with_request(actor: User, request: SupportRequest, reason: str, *, address: str | None = None) -> None:
     """A coordinator sends the request back: its live offers and bookings end with it
     (inside the caller's transaction)."""
@@ -297,7 +317,8 @@ def _coordinators_of(assignment: Assignment) -> list[User]:
     return coordinators()
 
 
-def _tell_everyone(kind: str, booking: Booking, *, actor: User | None, extra: dict | None = None) -> None:
+def _tell_everyone(kind: str, booking: Booking, *, actor: User | None, extra: dict | None = None,
+                   town: bool = True) -> None:
     """Town (mail), evangelist and coordinators, except ``actor`` (the town is never the
     actor of these when a person acts; it picks itself and is told as confirmation)."""
     request, assignment = booking.request, booking.assignment
@@ -306,7 +327,7 @@ def _tell_everyone(kind: str, booking: Booking, *, actor: User | None, extra: di
     if booking.starts_at is not None:
         params["starts"], params["ends"] = booking.starts_at.isoformat(), booking.ends_at.isoformat()
     users = [assignment.evangelist.user, *_coordinators_of(assignment)]
-    notify(kind, users=[u for u in users if u is not None], emails=[request.email], request=request,
+    notify(kind, users=[u for u in users if u is not None], emails=[request.email] if town else [], request=request,
            target=("booking", booking.id), params=params, exclude=actor)
 
 

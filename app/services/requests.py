@@ -285,6 +285,10 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         request.decline_reason = reason
     if not lifecycle.is_open(target):
         request.closed_at = utcnow()
+    if target in ("withdrawn", "declined"):  # a completed request keeps the visit it had
+        from app.services.bookings import end_with_request  # it imports this module
+
+        end_with_request(actor, request, address=address)
     db.session.commit()
 
 

@@ -96,3 +96,30 @@ def test_moving_and_cancelling_mail_updates_and_a_cancellation(db, accepted, mai
         (event,) = cal.walk("VEVENT")
         assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
         assert f"台風 {HOSTILE}" in body_of(mail)
+
+
+def test_a_withdrawn_request_cancels_its_booking_in_everyone_elses_calendar(db, accepted, mailbox, deliver):
+    from app.services.requests import change_status
+
+    offered = _offer(accepted)
+    booking = bookings.pick_slot(accepted.request, offered.slots[0].id)
+    deliver()
+    mailbox.clear()
+    change_status("municipality", accepted.request, "withdrawn")
+    deliver()
+    assert booking.status == "cancelled" and accepted.request.status == "withdrawn"
+    assert sorted(m["To"] for m in mailbox.messages) == ["coord@example.jp", "ev@example.jp"]
+    for mail in mailbox.messages:
+        part, cal = invitation_of(mail)
+        assert part.get_param("method") == "CANCEL"
+        assert "Withdrawn" in body_of(mail) or "取り下げ" in body_of(mail)
+    assert bookings.bookings_on(today_in_japan() + timedelta(days=10)) == []
+
+
+def test_a_completed_request_keeps_its_booking(db, accepted, mailbox, deliver):
+    from app.services.requests import change_status
+
+    offered = _offer(accepted)
+    booking = bookings.pick_slot(accepted.request, offered.slots[0].id)
+    change_status(accepted.proposed_by, accepted.request, "completed")
+    assert booking.status == "booked"
