@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.bookings import bp as bookings_bp
     from app.communities import bp as communities_bp
     from app.coordinator import bp as coordinator_bp
     from app.data import bp as data_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix=f"{staff}/reports")
     app.register_blueprint(data_bp, url_prefix=f"{staff}/data")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
+    app.register_blueprint(bookings_bp, url_prefix="/bookings")
     app.register_blueprint(map_bp, url_prefix="/map")
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(api_bp, url_prefix="/api/v1")

@@ -80,6 +80,7 @@ LABELS = {
         "new": _l("New"),
         "triaged": _l("Triaged"),
         "assigned": _l("Evangelist assigned"),
+        "scheduling": _l("Visit times offered"),
         "scheduled": _l("Visit scheduled"),
         "completed": _l("Completed"),
         # Not "Declined": in Japanese that word (辞退) reads as the municipality's choice.
@@ -92,6 +93,7 @@ LABELS = {
         # Also while an evangelist is only proposed (app.services.requests.town_view).
         "triaged": _l("We are finding an evangelist for you."),
         "assigned": _l("An evangelist is assigned and will contact you."),
+        "scheduling": _l("The evangelist offered visit times: please pick one below."),
         "scheduled": _l("A visit is scheduled."),
         "completed": _l("Completed. Thank you for working with us."),
         "declined": _l("Declined."),
@@ -114,6 +116,12 @@ LABELS = {
         "completed": _l("Assignment completed"),
         "declined": _l("Declined"),
         "cancelled": _l("Cancelled"),
+    },
+    "booking_status": {
+        "offered": _l("Times offered, waiting for the town"),
+        "booked": _l("Visit booked"),
+        "cancelled": _l("Visit cancelled"),
+        "replaced": _l("Replaced by other times"),
     },
     "visit_mode": {
         "onsite": _l("On site"),

@@ -48,6 +48,13 @@ def _thread_page(notice: Notice) -> str | None:
     return _request_page(notice)
 
 
+def _booking_page(notice: Notice) -> str | None:
+    """Where a booking notice leads: the booking's page (the evangelist's or staff's)."""
+    if notice.target_type == "booking" and notice.target_id:
+        return external_url("bookings.booking", booking_id=notice.target_id)
+    return _request_page(notice)
+
+
 def _home(notice: Notice) -> str | None:
     return external_url("public.index")
 
@@ -111,6 +118,13 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("status_link", _l("Your request's status link"), (TOWN,)),
 
     # --- booked visits (helper: bookings) -------------------------------------------------
+    # Times offered: only the town, who picks one through the status link in the mail.
+    Kind("booking_offered", _l("Visit times offered to you"), (TOWN,)),
+    # Each of these carries the invitation (.ics) as the booking is when the mail goes out.
+    Kind("booking_booked", _l("A visit was booked"), (TOWN,) + STAFF + EVANGELIST, link=_booking_page),
+    Kind("booking_moved", _l("A booked visit was moved"), (TOWN,) + STAFF + EVANGELIST, link=_booking_page),
+    Kind("booking_cancelled", _l("A booked visit was cancelled"), (TOWN,) + STAFF + EVANGELIST,
+         link=_booking_page),
 
     # --- reminders and the coordinators' morning summary (helper: reminders) --------------
     Kind("request_untriaged", _l("A request waits for triage too long"), STAFF, link=_request_page),

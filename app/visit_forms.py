@@ -33,7 +33,7 @@ from app.form_fields import BoundedIntegerField, CheckboxesField, RowList
 from app.forms import BaseForm
 from app.labels import choices
 from app.services.visits import OutcomeInput, VisitInput
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.limits import MAX_VISIT_MINUTES
 
 OUTCOME_ROWS = 3  # blank rows offered per visit; a visit rarely achieves more at once
@@ -131,6 +131,14 @@ class VisitForm(BaseForm):
                 for row in (entry.form for entry in self.outcomes) if row.type.data
             ),
         )
+
+    def start_from_booking(self, booking) -> None:
+        """Fill the date, mode, length and attendees from the booked visit (a GET only)."""
+        self.visited_on.data = day_in_japan(booking.starts_at)
+        self.mode.data = booking.mode
+        self.duration_minutes.data = max(1, min(MAX_VISIT_MINUTES,
+                                                int((booking.ends_at - booking.starts_at).total_seconds() // 60)))
+        self.attendee_departments.data = (booking.attendees or "")[:300]
 
     @classmethod
     def for_visit(cls, topics, visit):

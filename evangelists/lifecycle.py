@@ -1,8 +1,9 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Six machines: a support request's status, an assignment's status, a municipality's
+Seven machines: a support request's status, an assignment's status, a municipality's
 engagement stage, an evangelist's place in the recruitment pipeline, the coordinator's
-decision on another person's addition to an open request and a community's activity. Services call ``check`` before every change; an illegal change is
+decision on another person's addition to an open request, a community's activity and an
+offer of visit times (a booking). Services call ``check`` before every change; an illegal change is
 refused with the reason and nothing is written.
 """
 
@@ -12,6 +13,7 @@ from evangelists.errors import Refused
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
     ASSIGNMENT_STATUSES,
+    BOOKING_STATUSES,
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
@@ -23,9 +25,13 @@ REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     # A coordinator may assign straight from "new" (triage is implied).
     "new": frozenset({"triaged", "assigned", "declined", "withdrawn"}),
     "triaged": frozenset({"assigned", "declined", "withdrawn"}),
-    # An evangelist who declines puts the request back to "triaged".
-    "assigned": frozenset({"triaged", "scheduled", "withdrawn"}),
-    "scheduled": frozenset({"triaged", "completed", "withdrawn"}),
+    # An evangelist who declines puts the request back to "triaged". Offering visit times
+    # makes it "scheduling"; a logged visit makes it "scheduled" straight away.
+    "assigned": frozenset({"triaged", "scheduling", "scheduled", "withdrawn"}),
+    # The town picks a time ("scheduled"), or the offer is cancelled ("assigned").
+    "scheduling": frozenset({"triaged", "assigned", "scheduled", "withdrawn"}),
+    # A cancelled booking returns the request to "assigned" (BOOKING_UNDO).
+    "scheduled": frozenset({"triaged", "assigned", "completed", "withdrawn"}),
     "completed": frozenset(),
     "declined": frozenset(),
     "withdrawn": frozenset(),
@@ -73,6 +79,19 @@ ADDITION_TRANSITIONS: dict[str, frozenset[str]] = {
     "rejected": frozenset(),
 }
 
+# An offer of visit times and the booking it becomes (app/services/bookings.py).
+BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
+    "offered": frozenset({"booked", "cancelled", "replaced"}),
+    "booked": frozenset({"cancelled"}),
+    "cancelled": frozenset(),
+    "replaced": frozenset(),
+}
+
+# Back moves that only the bookings make: a cancelled offer or booking returns the request
+# to "assigned" (the evangelist stays; they offer other times). A coordinator's "send
+# back" never offers them: it goes to the queue and ends the assignment.
+BOOKING_UNDO: frozenset[tuple[str, str]] = frozenset({("scheduling", "assigned"), ("scheduled", "assigned")})
+
 MACHINES = {
     "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
     "evangelist": (EVANGELIST_STATUSES, EVANGELIST_TRANSITIONS),
@@ -80,6 +99,7 @@ MACHINES = {
     "engagement": (ENGAGEMENT_STAGES, ENGAGEMENT_TRANSITIONS),
     "addition": (ADDITION_STATUSES, ADDITION_TRANSITIONS),
     "community": (COMMUNITY_STATUSES, COMMUNITY_TRANSITIONS),
+    "booking": (BOOKING_STATUSES, BOOKING_TRANSITIONS),
 }
 
 
@@ -90,10 +110,11 @@ REQUEST_PROGRESS: dict[str, int] = {
     "new": 0,
     "triaged": 1,
     "assigned": 2,
-    "scheduled": 3,
-    "completed": 4,
-    "declined": 4,
-    "withdrawn": 4,
+    "scheduling": 3,
+    "scheduled": 4,
+    "completed": 5,
+    "declined": 5,
+    "withdrawn": 5,
 }
 
 ASSIGNMENT_PROGRESS: dict[str, int] = {
@@ -121,6 +142,19 @@ def back_moves(machine: str, current: str) -> tuple[str, ...]:
     statuses, transitions = MACHINES[machine]
     step = PROGRESS[machine]
     return tuple(s for s in statuses if s in transitions[current] and step[s] < step[current])
+
+
+def send_back_moves(current: str) -> tuple[str, ...]:
+    """The back moves a coordinator may make with "send back" from ``current``: every back
+    move except those only a cancelled booking makes (``BOOKING_UNDO``)."""
+    return tuple(s for s in back_moves("request", current) if (current, s) not in BOOKING_UNDO)
+
+
+def status_before_scheduling() -> str:
+    """Where a request goes when its offer of times or its booking is cancelled: the one
+    back move of ``BOOKING_UNDO`` (the evangelist stays assigned)."""
+    (target,) = {target for _current, target in BOOKING_UNDO}
+    return target
 
 
 def queue_status_after_withdrawal() -> str:

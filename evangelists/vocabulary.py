@@ -32,12 +32,14 @@ REQUEST_STATUSES = (
     "new",
     "triaged",
     "assigned",
+    # Visit times offered to the town (app/services/bookings.py), none picked yet.
+    "scheduling",
     "scheduled",
     "completed",
     "declined",
     "withdrawn",
 )
-OPEN_REQUEST_STATUSES = ("new", "triaged", "assigned", "scheduled")
+OPEN_REQUEST_STATUSES = ("new", "triaged", "assigned", "scheduling", "scheduled")
 
 ASSIGNMENT_STATUSES = ("proposed", "accepted", "completed", "declined", "cancelled")
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
@@ -112,3 +114,10 @@ NOTICE_MAIL_STATES = ("pending", "sending", "sent", "failed", "digest", "none")
 # How a person wants a kind of notice mailed: at once, in the daily digest, or not at all
 # (the notice is still listed in the app). Security notices are always mailed at once.
 NOTICE_MODES = ("now", "digest", "off")
+
+# --- Booked visits (app/services/bookings.py) ---------------------------------------------------
+# An offer of visit times to a town: offered (slots waiting for the town's pick), booked
+# (one slot picked: the booking), cancelled (by the evangelist or a coordinator, with a
+# reason), replaced (the evangelist offered other times before the town picked).
+BOOKING_STATUSES = ("offered", "booked", "cancelled", "replaced")
+LIVE_BOOKING_STATUSES = ("offered", "booked")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
     Assignment,
+    Booking,
     Community,
     Evangelist,
     Municipality,
@@ -19,9 +21,10 @@ from app.models import (
     SupportRequest,
     User,
     Visit,
+    VisitSlot,
 )
 from app.secrets_at_rest import seal
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import start_of_day_in_japan, today_in_japan
 from evangelists.gazetteer import lg_code
 
 _serial = itertools.count(1)
@@ -196,3 +199,14 @@ def make_outcome(**overrides) -> Outcome:
     fields = dict(visit=visit, type="event_held", count=None, achieved_on=visit.visited_on)
     fields.update(overrides)
     return _save(Outcome(**fields))
+
+
+def make_booking(**overrides) -> Booking:
+    """A booked visit a week ahead (10:00-11:30 in Japan) under an accepted assignment."""
+    assignment = overrides.pop("assignment", None) or make_assignment(status="accepted")
+    starts = start_of_day_in_japan(today_in_japan() + timedelta(days=7)) + timedelta(hours=10)
+    fields = dict(request=assignment.request, assignment=assignment, status="booked", mode="onsite",
+                  place="市役所 会議室", attendees="情報政策課", starts_at=starts, ends_at=starts + timedelta(minutes=90),
+                  sequence=0, slots=[VisitSlot(starts_at=starts, ends_at=starts + timedelta(minutes=90))])
+    fields.update(overrides)
+    return _save(Booking(**fields))

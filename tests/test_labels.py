@@ -22,6 +22,7 @@ VOCABULARIES = {
     "request_mode": vocabulary.REQUEST_MODES,
     "addition_status": vocabulary.ADDITION_STATUSES,
     "visit_mode": vocabulary.VISIT_MODES,
+    "booking_status": vocabulary.BOOKING_STATUSES,
     "outcome_type": vocabulary.OUTCOME_TYPES,
     "user_status": vocabulary.USER_STATUSES,
     "age_band": vocabulary.AGE_BANDS,

@@ -13,7 +13,8 @@ from app.models import Municipality
 # The vocabularies that say what state something is in, one per kind of thing (a town has
 # two: its open data and its relation to the programme).
 STATUS_VOCABULARIES = ("open_data_status", "engagement_stage", "community_status", "evangelist_status",
-                       "user_status", "request_status", "assignment_status", "addition_status")
+                       "user_status", "request_status", "assignment_status", "addition_status",
+                       "booking_status")
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])

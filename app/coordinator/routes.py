@@ -33,6 +33,7 @@ from app.services import accounts, dialogue
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_users
+from app.services.bookings import request_booking
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
 from app.services.matching import (
@@ -61,7 +62,7 @@ from app.services.visits import VisitRefused, get_visit, update_visit
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
-from evangelists.lifecycle import TransitionRefused, back_moves, forward_moves, refusal
+from evangelists.lifecycle import TransitionRefused, forward_moves, refusal, send_back_moves
 from evangelists.limits import read_id
 
 STAFF = ("coordinator", "admin")
@@ -156,7 +157,7 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
     """The request page. The triage panel offers only the lifecycle's forward moves from
     here; its back moves go through "Send back" (a reason and a ticked confirmation)."""
     forward = forward_moves("request", support_request.status)
-    back = back_moves("request", support_request.status)
+    back = send_back_moves(support_request.status)
     send_back_form = forms.pop("send_back_form", None) or SendBackForm(formdata=None)
     send_back_form.target.choices = [(s, label("request_status", s)) for s in back]
     context = dict(
@@ -171,6 +172,7 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
         can_decline="declined" in forward,
         back=back,
         send_back_form=send_back_form,
+        booking=request_booking(support_request),
         describe_obstacles=describe_obstacles,
         feedback=feedback_of(support_request),
         **_additions_context(support_request),
@@ -228,7 +230,7 @@ def send_request_back(request_id: int):
     confirmation; the current assignment ends and its evangelist is told."""
     support_request = _support_request(request_id)
     form = SendBackForm()
-    form.target.choices = [(s, label("request_status", s)) for s in back_moves("request", support_request.status)]
+    form.target.choices = [(s, label("request_status", s)) for s in send_back_moves(support_request.status)]
     if not form.validate_on_submit():
         if not form.target.choices:
             flash_refusal(TransitionRefused("request", support_request.status, form.target.data or "",

@@ -12,6 +12,7 @@ from app.evangelist.forms import DeclineAssignmentForm
 from app.forms import ActionForm
 from app.messages import flash_refusal, message
 from app.models import Assignment, Visit
+from app.services.bookings import live_booking, live_bookings_of
 from app.services.evangelists import home_of
 from app.services.matching import recent_withdrawals, respond
 from app.services.topics import list_topics
@@ -43,7 +44,7 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
         "evangelist/home.html", profile=home.profile, assignments=home.assignments,
         withdrawn=recent_withdrawals(home.profile.id) if home.profile else [],
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
-        declining=declining,
+        declining=declining, bookings=live_bookings_of([a.id for a in home.assignments]),
     ), status
 
 
@@ -122,6 +123,9 @@ def new_visit(assignment_id: int):
             return _back_to(assignment)
     elif request.method == "GET":
         form.topics.data = [t.slug for t in assignment.request.topics]
+        booked = live_booking(assignment)
+        if booked is not None and booked.status == "booked":
+            form.start_from_booking(booked)
     status = 422 if form.errors else 200
     return render_template("_visit_form.html", form=form, assignment=assignment, visit=None), status
 

@@ -1,6 +1,7 @@
 """The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
 
 from app.models.accounts import AuditEvent, RecoveryCode, User
+from app.models.bookings import Booking, CalendarFeed, VisitSlot
 from app.models.feedback import RequestFeedback
 from app.models.geography import Municipality, Prefecture
 from app.models.network import (
@@ -27,6 +28,8 @@ from app.models.workflow import (
 __all__ = [
     "Assignment",
     "AuditEvent",
+    "Booking",
+    "CalendarFeed",
     "Community",
     "DataVersion",
     "CommunityStatusChange",
@@ -45,6 +48,7 @@ __all__ = [
     "Topic",
     "User",
     "Visit",
+    "VisitSlot",
     "evangelist_skills",
     "request_topics",
     "visit_topics",

@@ -332,6 +332,10 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         for assignment in request.assignments:
             if assignment.status in ("proposed", "accepted"):
                 tell_called_off(actor, assignment, reason=None, by_town=True)
+    if target in ("withdrawn", "declined"):  # a completed request keeps the visit it had
+        from app.services.bookings import end_with_request  # it imports this module
+
+        end_with_request(actor, request, address=address)
     db.session.commit()
 
 
@@ -343,9 +347,12 @@ def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,
     the reason. Raises ``lifecycle.TransitionRefused`` for anything but a back move (a
     forward move goes through ``change_status``); nothing changes then. Returns the
     cancelled assignments."""
-    if target not in lifecycle.back_moves("request", request.status):
+    if target not in lifecycle.send_back_moves(request.status):
         reason_code = lifecycle.refusal("request", request.status, target) or "not_allowed"
         raise lifecycle.TransitionRefused("request", request.status, target, reason_code)
+    from app.services.bookings import cancel_with_request  # it imports this module
+
+    cancel_with_request(actor, request, reason, address=address)
     cancelled = cancel_open_assignments(actor, request, reason=reason, address=address)
     set_status(actor, request, "request", target, action="request.sent_back", entity_type="support_request",
                after={"status": target, "reason": reason,
@@ -450,7 +457,7 @@ def town_view(request: SupportRequest) -> TownView:
     accepted = current_assignment(request)
     if request.status == "assigned" and (accepted is None or accepted.status != "accepted"):
         return TownView("triaged")
-    if request.status not in ("assigned", "scheduled", "completed") or accepted is None:
+    if request.status not in ("assigned", "scheduling", "scheduled", "completed") or accepted is None:
         return TownView(request.status)
     evangelist = accepted.evangelist
     community = evangelist.home_community

@@ -18,14 +18,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from app.booking_forms import PickSlotForm
 from app.decorators import public
 from app.extensions import limiter
 from app.i18n import carried_value, current_language
 from app.links import external_url
 from app.mail import mail_configured
-from app.messages import flash_refusal
+from app.messages import flash_refusal, refusal_message
 from app.page_cache import cached_page, fresh_value
 from app.security import no_store
+from app.services import bookings as bookings_service
 from app.services import feedback as feedback_service
 from app.services import requests as requests_service
 from app.services.feedback import FeedbackRefused
@@ -34,7 +36,9 @@ from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
 from app.support.forms import FeedbackForm, MessageForm, RequestForm, WithdrawForm
+from app.visit_times import format_span
 from app.web import client_address
+from evangelists.bookings import BookingRefused
 from evangelists.lifecycle import TransitionRefused
 
 SUBMITTED = "submitted_request"
@@ -246,6 +250,8 @@ def _status_page(support_request, token: str, *, addition=None, form=None, feedb
         view=requests_service.town_view(support_request),
         addition=addition,
         token=token,
+        booking=bookings_service.request_booking(support_request),
+        pick_form=PickSlotForm(formdata=None),
         feedback=feedback_service.feedback_of(support_request),
         # Only the request's own link answers for the town (as only it withdraws).
         feedback_form=feedback_form if addition is None else None,
@@ -287,4 +293,30 @@ def withdraw(token: str):
         flash(_("This request is already closed."), "warning")
     else:
         flash(_("The request is withdrawn. Thank you for letting us know."), "success")
+    return redirect(url_for("support.status", token=token))
+
+
+@bp.post("/status/<token>/pick")
+@public
+def pick_slot(token: str):
+    """The town books one of the times its evangelist offered (the request's own link or
+    an accepted addition's: anyone the request's page is shown to)."""
+    support_request = requests_service.request_by_token(token)
+    if support_request is None:
+        addition = requests_service.addition_by_token(token)
+        if addition is None or addition.status != "accepted":
+            abort(404)
+        support_request = addition.request
+    form = PickSlotForm()
+    slot_id = form.slot.data if form.validate_on_submit() else None
+    if slot_id is None or not slot_id.isascii() or not slot_id.isdigit() or len(slot_id) > 9:
+        flash(_("Choose one of the times shown."), "error")
+        return redirect(url_for("support.status", token=token))
+    try:
+        booking = bookings_service.pick_slot(support_request, int(slot_id), address=client_address())
+    except BookingRefused as refused:
+        flash(refusal_message(refused), "error")
+    else:
+        flash(_("Booked: %(when)s. A calendar invitation is on its way to you.",
+                when=format_span(booking.starts_at, booking.ends_at)), "success")
     return redirect(url_for("support.status", token=token))

@@ -28,8 +28,9 @@ from evangelists.vocabulary import (
 ALLOWED = {
     ("new", "triaged"), ("new", "assigned"), ("new", "declined"), ("new", "withdrawn"),
     ("triaged", "assigned"), ("triaged", "declined"), ("triaged", "withdrawn"),
-    ("assigned", "triaged"), ("assigned", "scheduled"), ("assigned", "withdrawn"),
-    ("scheduled", "triaged"), ("scheduled", "completed"), ("scheduled", "withdrawn"),
+    ("assigned", "triaged"), ("assigned", "scheduling"), ("assigned", "scheduled"), ("assigned", "withdrawn"),
+    ("scheduling", "triaged"), ("scheduling", "assigned"), ("scheduling", "scheduled"), ("scheduling", "withdrawn"),
+    ("scheduled", "triaged"), ("scheduled", "assigned"), ("scheduled", "completed"), ("scheduled", "withdrawn"),
 }
 
 
@@ -126,7 +127,8 @@ def test_every_pair_of_evangelist_statuses(current, target):
         assert reason == ("unchanged" if current == target else "not_allowed")
 
 
-@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition", "community"])
+@pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition", "community",
+                                     "booking"])
 def test_every_state_of_every_machine_has_a_row(machine):
     statuses, transitions = MACHINES[machine]
     assert set(transitions) == set(statuses)
@@ -147,13 +149,14 @@ def test_an_addition_is_decided_once(current, target):
 EXPECTED_FORWARD = {
     "new": ("triaged", "assigned", "declined", "withdrawn"),
     "triaged": ("assigned", "declined", "withdrawn"),
-    "assigned": ("scheduled", "withdrawn"),
+    "assigned": ("scheduling", "scheduled", "withdrawn"),
+    "scheduling": ("scheduled", "withdrawn"),
     "scheduled": ("completed", "withdrawn"),
     "completed": (), "declined": (), "withdrawn": (),
 }
 EXPECTED_BACK = {
-    "new": (), "triaged": (), "assigned": ("triaged",), "scheduled": ("triaged",),
-    "completed": (), "declined": (), "withdrawn": (),
+    "new": (), "triaged": (), "assigned": ("triaged",), "scheduling": ("triaged", "assigned"),
+    "scheduled": ("triaged", "assigned"), "completed": (), "declined": (), "withdrawn": (),
 }
 
 

@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, settings
 
 from app.extensions import limiter
 from app.services.accounts import make_password_token
+from app.services.bookings import make_feed
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     make_addition,
     make_assignment,
+    make_booking,
     make_community,
     make_evangelist,
     make_municipality,
@@ -174,7 +176,9 @@ def world(app, db, make_account) -> World:
     proposed = make_assignment(request=offered, evangelist=me, status="proposed", distance_km=3.0)
     accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id)
+    booking = make_booking(assignment=accepted)
     db.session.commit()
+    feed_token = make_feed(users["evangelist"])
 
     ids = {
         "request_id": new_request.id,
@@ -184,6 +188,8 @@ def world(app, db, make_account) -> World:
         "working_request": working.id,
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,
+        "booking_id": booking.id,
+        "feed_token": feed_token,
         "community_id": community.id,
         "evangelist_id": theirs.id,
         "active_evangelist": theirs.id,

@@ -24,6 +24,7 @@ from app.auth.forms import (
     SetUpSecondFactorForm,
     SignInForm,
 )
+from app.booking_forms import CancelBookingForm, MoveBookingForm, OfferTimesForm, PickSlotForm
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.coordinator.forms import (
     AssignForm,
@@ -67,6 +68,7 @@ from evangelists.vocabulary import (
     ROLES,
     TOPIC_SLUGS,
     USER_STATUSES,
+    VISIT_MODES,
 )
 from tests.conftest import PASSWORD
 from tests.properties.strategies import (
@@ -127,6 +129,12 @@ POSTS: dict[str, Post] = {
     "evangelist.complete": Post("evangelist", (ActionForm,), args={"assignment_id": "accepted_assignment"}),
     "evangelist.decline": Post("evangelist", (DeclineAssignmentForm,),
                                args={"assignment_id": "proposed_assignment"}),
+    "evangelist.offer_times": Post("evangelist", (OfferTimesForm,), args={"assignment_id": "accepted_assignment"}),
+    "bookings.move": Post("evangelist", (MoveBookingForm,)),
+    "bookings.cancel": Post("coordinator", (CancelBookingForm,)),
+    "bookings.calendar": Post("evangelist", (ActionForm,)),
+    "bookings.calendar_off": Post("coordinator", (ActionForm,)),
+    "support.pick_slot": Post(None, (PickSlotForm,), args={"token": "status_token"}),
     "evangelist.new_visit": Post("evangelist", (VisitForm,), args={"assignment_id": "accepted_assignment"}),
     "evangelist.profile": Post("evangelist", (ProfileForm,), raw=("action",)),
     "evangelist.visit": Post("evangelist", (VisitForm,)),
@@ -236,6 +244,15 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "FeedbackForm.rating": st.sampled_from(["1", "3", "5", "0", "6", ""]),
         "SendBackForm.confirm": st.sampled_from(["y", ""]),
         "SendBackForm.target": st.sampled_from(REQUEST_STATUSES),
+        "OfferTimesForm.mode": st.sampled_from(VISIT_MODES),
+        "slots-day": recent_date(3, 30),
+        "slots-start": st.sampled_from(["09:00", "10:30", "13:00", "25:00", ""]),
+        "slots-end": st.sampled_from(["10:00", "12:00", "15:30", "08:00", ""]),
+        "day": recent_date(3, 30),
+        "start": st.sampled_from(["09:00", "10:30", "13:00", "99:99"]),
+        "end": st.sampled_from(["10:00", "12:00", "15:30", "08:00"]),
+        "meeting_url": st.sampled_from(["https://meet.example.jp/abc", "javascript:alert(1)", "http://例え.jp/会議", ""]),
+        "slot": st.one_of(st.integers(1, 5).map(str), extreme_id()),
     }
 
 

@@ -38,6 +38,8 @@ URL_ARGS = {
     "auth.set_password": {"token": "password_token"},
     "support.status": {"token": "status_token"},
     "support.withdraw": {"token": "status_token"},
+    "support.pick_slot": {"token": "status_token"},
+    "bookings.feed": {"token": "feed_token"},
 }
 
 # What each API endpoint accepts (its documented filters); anything else is a 400.

@@ -88,6 +88,14 @@ ACCESS = {
     "evangelist.new_visit": ("GET", EVANGELIST),
     "evangelist.visit": ("GET", EVANGELIST),
     "evangelist.complete": ("POST", EVANGELIST),
+    "evangelist.offer_times": ("GET", EVANGELIST),
+    "bookings.booking": ("GET", ANYONE_SIGNED_IN),
+    "bookings.move": ("POST", ANYONE_SIGNED_IN),
+    "bookings.cancel": ("POST", ANYONE_SIGNED_IN),
+    "bookings.calendar": ("GET", ANYONE_SIGNED_IN),
+    "bookings.calendar_off": ("POST", ANYONE_SIGNED_IN),
+    "bookings.feed": ("GET", PUBLIC),
+    "support.pick_slot": ("POST", PUBLIC),
     "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),
     "public.network": ("GET", PUBLIC),
@@ -167,6 +175,7 @@ def world(db, make_account):
         "purpose": "reset",
         "token": make_password_token(other, "reset"),
         "notice_id": 1,  # nobody's: opening it is a 404 for every signed-in role
+        "booking_id": 1,
     }
 
 

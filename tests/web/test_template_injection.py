@@ -33,6 +33,7 @@ from app.services.topics import sync_topics
 from tests.conftest import sign_in
 from tests.factories import (
     make_assignment,
+    make_booking,
     make_community,
     make_evangelist,
     make_municipality,
@@ -101,6 +102,12 @@ FREE_TEXT = {
     ("municipalities", "name"),
     ("municipalities", "name_kana"),
     ("municipalities", "name_romaji"),
+    # Booked visits: typed by the evangelist (place, meeting address, who attends) or by
+    # whoever cancels (the reason).
+    ("bookings", "place"),
+    ("bookings", "meeting_url"),
+    ("bookings", "attendees"),
+    ("bookings", "cancel_reason"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -154,6 +161,9 @@ NOT_FREE_TEXT = {
     ("notices", "dedupe_key"): "made by the app from codes and ids",
     ("notice_preferences", "kind"): "a code written by the app (app/notice_kinds.py)",
     ("notice_preferences", "mode"): "a CHECKed vocabulary",
+    ("bookings", "status"): "a CHECKed vocabulary",
+    ("bookings", "mode"): "a CHECKed vocabulary",
+    ("calendar_feeds", "token_hash"): "made by the app (never shown)",
 }
 # JSON columns that carry free text (the audit log's before/after).
 FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params")}
@@ -205,6 +215,8 @@ def build_world(db, make_account) -> dict:
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id, visited_on=date(2026, 11, 20),
                        next_steps="次", attendee_departments="課")
     make_outcome(visit=visit, type="open_data_published", evidence_url="https://example.jp/od", note="公開")
+    booking = make_booking(assignment=accepted, mode="online", meeting_url="https://meet.example.jp/a",
+                           place="会議室", attendees="課")
     for req in (triaged, working):
         db.session.add(RequestMessage(request=req, sender="municipality", body="よろしく"))
         db.session.add(RequestMessage(request=req, sender="coordinator", author_id=users["coordinator"].id,
@@ -239,6 +251,7 @@ def build_world(db, make_account) -> dict:
             "user_id": other.id,
             "purpose": "reset",
             "token": make_password_token(other, "reset"),
+            "booking_id": booking.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
@@ -250,6 +263,7 @@ def build_world(db, make_account) -> dict:
             f"/coordinator/recruitment/{theirs.id}",
             f"/coordinator/recruitment/{me.id}",
             "/municipalities/012173",
+            f"/bookings/{booking.id}",
         ],
     }
 
@@ -335,6 +349,8 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["admin"]["/admin/notices"]  # the town's address and the last error
     assert text in seen["coordinator"]["/coordinator/"]  # the latest feedback comments
     assert text in seen["anonymous"][f"/request/status/{COMPLETED_TOKEN}"]
+    assert seen["evangelist"][f"/bookings/{world['url_args']['booking_id']}"].count(text) >= 2  # attendees, URL
+    assert text in seen["coordinator"][f"/bookings/{world['url_args']['booking_id']}"]
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
