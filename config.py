@@ -154,6 +154,8 @@ class Config:
     REMINDER_PROPOSAL_DAYS = int(os.environ.get("REMINDER_PROPOSAL_DAYS", "3"))
     ESCALATE_PROPOSAL_DAYS = int(os.environ.get("ESCALATE_PROPOSAL_DAYS", "5"))
     REMINDER_BOOKING_WORKING_DAYS = int(os.environ.get("REMINDER_BOOKING_WORKING_DAYS", "10"))
+    # The day before a booked visit, from this hour in Japan: the evangelist and the town.
+    REMINDER_VISIT_FROM_HOUR = int(os.environ.get("REMINDER_VISIT_FROM_HOUR", "9"))
     # The coordinators' summary, each working-day morning at this time in Japan (HH:MM).
     # Read once when the worker starts (the queue's schedule is fixed then).
     MORNING_SUMMARY_AT = os.environ.get("MORNING_SUMMARY_AT", "08:30")

@@ -119,6 +119,8 @@ KINDS: dict[str, Kind] = _kinds(
 
     # --- booked visits (helper: bookings) -------------------------------------------------
     # Times offered: only the town, who picks one through the status link in the mail.
+    # The day before a booked visit (app/services/reminders.py): the evangelist and the town.
+    Kind("visit_tomorrow", _l("A booked visit is tomorrow"), EVANGELIST + (TOWN,), link=_booking_page),
     Kind("booking_offered", _l("Visit times offered to you"), (TOWN,)),
     # Each of these carries the invitation (.ics) as the booking is when the mail goes out.
     Kind("booking_booked", _l("A visit was booked"), (TOWN,) + STAFF + EVANGELIST, link=_booking_page),

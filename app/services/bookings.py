@@ -130,8 +130,14 @@ def bookings_on(day: date) -> list[Booking]:
     ``booking.request`` (its ``email``, ``contact_name``, ``municipality``),
     ``booking.assignment.evangelist`` (and ``.user``) and ``assignment.proposed_by``
     loaded. For the "visit tomorrow" reminder."""
-    start = start_of_day_in_japan(day)
-    end = start_of_day_in_japan(day + timedelta(days=1))
+    return booked_between(day, day)
+
+
+def booked_between(first_day: date, last_day: date) -> list[Booking]:
+    """The confirmed bookings starting from the Japanese date ``first_day`` to
+    ``last_day`` (both included), earliest first, loaded as ``bookings_on`` says."""
+    start = start_of_day_in_japan(first_day)
+    end = start_of_day_in_japan(last_day + timedelta(days=1))
     return list(db.session.scalars(_confirmed().where(Booking.starts_at >= start, Booking.starts_at < end)))
 
 
@@ -309,6 +315,17 @@ def _words(request: SupportRequest, assignment: Assignment) -> dict:
             "contact": request.contact_name}
 
 
+def booking_words(booking: Booking) -> dict:
+    """A booking's words for a notice (mail/_booking_facts.txt): town, evangelist's family
+    name, contact, mode, place, attendees and, once booked, start and end (ISO). Never the
+    meeting address: it travels in the invitation only."""
+    params = {**_words(booking.request, booking.assignment), "mode": booking.mode, "place": booking.place,
+              "attendees": booking.attendees}
+    if booking.starts_at is not None:
+        params["starts"], params["ends"] = booking.starts_at.isoformat(), booking.ends_at.isoformat()
+    return params
+
+
 def _coordinators_of(assignment: Assignment) -> list[User]:
     """The coordinator who proposed the evangelist, or every coordinator if that one is gone."""
     proposer = assignment.proposed_by
@@ -322,10 +339,7 @@ def _tell_everyone(kind: str, booking: Booking, *, actor: User | None, extra: di
     """Town (mail), evangelist and coordinators, except ``actor`` (the town is never the
     actor of these when a person acts; it picks itself and is told as confirmation)."""
     request, assignment = booking.request, booking.assignment
-    params = {**_words(request, assignment), "mode": booking.mode, "place": booking.place,
-              "attendees": booking.attendees, **(extra or {})}
-    if booking.starts_at is not None:
-        params["starts"], params["ends"] = booking.starts_at.isoformat(), booking.ends_at.isoformat()
+    params = {**booking_words(booking), **(extra or {})}
     users = [assignment.evangelist.user, *_coordinators_of(assignment)]
     notify(kind, users=[u for u in users if u is not None], emails=[request.email] if town else [], request=request,
            target=("booking", booking.id), params=params, exclude=actor)

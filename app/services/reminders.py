@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Assignment, Evangelist, Municipality, SupportRequest, User
+from app.services.bookings import booked_between, booking_words, bookings_on
 from app.services.notices import notify
 from app.services.requests import coordinators
 from evangelists.calendar import day_in_japan, now_in_japan, today_in_japan
@@ -38,7 +39,8 @@ SUMMARY_LIST_MAX = 20
 
 T = TypeVar("T")
 
-REMINDER_KINDS = ("request_untriaged", "proposal_reminder", "proposal_unanswered", "booking_overdue")
+REMINDER_KINDS = ("request_untriaged", "proposal_reminder", "proposal_unanswered", "booking_overdue",
+                  "visit_tomorrow")
 
 
 # --- Reminders -------------------------------------------------------------------------------
@@ -59,6 +61,7 @@ def _write_reminders(now: datetime) -> dict[str, int]:
         now, config["REMINDER_PROPOSAL_DAYS"], config["ESCALATE_PROPOSAL_DAYS"], staff)
     written["proposal_reminder"], written["proposal_unanswered"] = reminded, escalated
     written["booking_overdue"] = _unbooked_assignments(now, config["REMINDER_BOOKING_WORKING_DAYS"], staff)
+    written["visit_tomorrow"] = _visits_tomorrow(now, config["REMINDER_VISIT_FROM_HOUR"])
     return written
 
 
@@ -137,7 +140,7 @@ def _unbooked_assignments(now: datetime, working_days: int, staff: list[User]) -
     for assignment in db.session.scalars(
         _assignments()
         .join(Assignment.request)
-        .where(Assignment.status == "accepted", SupportRequest.status == "assigned",
+        .where(Assignment.status == "accepted", SupportRequest.status.in_(("assigned", "scheduling")),
                Assignment.responded_at.is_not(None),
                Assignment.responded_at <= now - timedelta(days=working_days))
         .order_by(Assignment.id)
@@ -151,6 +154,23 @@ def _unbooked_assignments(now: datetime, working_days: int, staff: list[User]) -
             params={**_town(request), "evangelist": _name(assignment.evangelist), "days": working_days,
                     "accepted": day_in_japan(assignment.responded_at).isoformat()},
             dedupe=f"booking:{assignment.id}:{working_days}",
+        ))
+    return written
+
+
+def _visits_tomorrow(now: datetime, from_hour: int) -> int:
+    """The day before a booked visit, from ``from_hour`` in Japan: the evangelist and the
+    town. Once per booking and time: a visit moved to another day is reminded again."""
+    if now_in_japan(now).hour < from_hour:
+        return 0
+    written = 0
+    for booking in bookings_on(today_in_japan(now) + timedelta(days=1)):
+        request = booking.request
+        evangelist = booking.assignment.evangelist.user
+        written += len(notify(
+            "visit_tomorrow", users=[evangelist] if evangelist else [], emails=[request.email], request=request,
+            target=("booking", booking.id), params=booking_words(booking),
+            dedupe=f"visit:{booking.id}:{booking.starts_at.isoformat()}",
         ))
     return written
 
@@ -169,15 +189,11 @@ def _coordinators_of(assignment: Assignment, staff: list[User]) -> list[User]:
 BookedThisWeek = Callable[[date, date], Sequence[dict]]
 
 
-def scheduled_requests(week_start: date, week_end: date) -> list[dict]:
-    """Summary items for the visits booked this week. Until bookings carry a date, every
-    request in status "scheduled" (the dates are not used yet): the bookings feature
-    replaces this with the bookings whose visit falls from ``week_start`` to
-    ``week_end`` (Monday to Sunday, Japanese dates), each item with a "when" (words)."""
-    requests = db.session.scalars(
-        _with_town(sa.select(SupportRequest)).where(SupportRequest.status == "scheduled").order_by(SupportRequest.id)
-    )
-    return [_town(request) for request in requests]
+def bookings_this_week(week_start: date, week_end: date) -> list[dict]:
+    """Summary items for the visits booked from ``week_start`` to ``week_end`` (Monday to
+    Sunday, Japanese dates), earliest first, each with its start and end (ISO)."""
+    return [{**_town(booking.request), "starts": booking.starts_at.isoformat(), "ends": booking.ends_at.isoformat()}
+            for booking in booked_between(week_start, week_end)]
 
 
 def morning_summary(now: datetime | None = None, *, booked_this_week: BookedThisWeek | None = None) -> int:
@@ -187,7 +203,7 @@ def morning_summary(now: datetime | None = None, *, booked_this_week: BookedThis
     ``SUMMARY_LIST_MAX`` of each. Once per coordinator and Japanese date; nothing on a day
     off or when all four lists are empty. Returns how many notices were written."""
     now = now or now_in_japan()  # the one clock (tests freeze evangelists.calendar.utc_now)
-    return _committed(lambda: _write_summaries(now, booked_this_week or scheduled_requests))
+    return _committed(lambda: _write_summaries(now, booked_this_week or bookings_this_week))
 
 
 def _write_summaries(now: datetime, booked_this_week: BookedThisWeek) -> int:

@@ -16,7 +16,14 @@ from app.services import matching, reminders
 from app.services import requests as requests_service
 from evangelists import calendar
 from evangelists.calendar import PROGRAMME_ZONE
-from tests.factories import make_assignment, make_evangelist, make_municipality, make_request, make_user
+from tests.factories import (
+    make_assignment,
+    make_booking,
+    make_evangelist,
+    make_municipality,
+    make_request,
+    make_user,
+)
 from tests.mailbox import body_of
 
 HOSTILE = "<script>x</script>{{7*7}}{{"
@@ -137,7 +144,7 @@ def test_a_proposal_reminds_the_evangelist_at_three_days_and_goes_back_to_its_co
     assignment = _proposal(proposer, jst(2026, 12, 1, 10, 0))
     assert run_at(clock, 2026, 12, 4, 9, 59)["proposal_reminder"] == 0
     assert run_at(clock, 2026, 12, 4, 10, 0) == {"request_untriaged": 0, "proposal_reminder": 1,
-                                                 "proposal_unanswered": 0, "booking_overdue": 0}
+                                                 "proposal_unanswered": 0, "booking_overdue": 0, "visit_tomorrow": 0}
     assert run_at(clock, 2026, 12, 4, 10, 15)["proposal_reminder"] == 0
     assert run_at(clock, 2026, 12, 6, 9, 59)["proposal_unanswered"] == 0
     written = run_at(clock, 2026, 12, 6, 10, 0)  # calendar days: a Sunday counts
@@ -229,7 +236,8 @@ def test_the_real_moves_stop_the_reminders_they_make_pointless(db, clock, staff)
     matching.respond(answered.evangelist.user, answered, True)
     matching.withdraw_proposal(staff[0], withdrawn)
     assert sum(run_at(clock, 2026, 12, 10, 10, 0).values()) == 0  # 5 days, and the triage target, passed
-    assert {row.kind for row in notices(db)} == {"proposal_reminder"}
+    # (The moves themselves tell people too: an acceptance, a withdrawal. No reminder but the first.)
+    assert {row.kind for row in notices(db) if row.kind in reminders.REMINDER_KINDS} == {"proposal_reminder"}
     # Accepted on Friday 12/4 11:00: ten working days later, still no booking.
     assert run_at(clock, 2026, 12, 18, 10, 59)["booking_overdue"] == 0
     assert run_at(clock, 2026, 12, 18, 11, 0)["booking_overdue"] == 2
@@ -277,6 +285,11 @@ def _world():
     proposal = make_assignment(evangelist=make_evangelist(family_name=HOSTILE), created_at=jst(2026, 12, 1, 10, 0),
                                request=make_request(status="assigned", created_at=jst(2026, 11, 30, 9, 0)))
     booked = make_request(status="scheduled", created_at=jst(2026, 11, 1, 9, 0))
+    make_booking(assignment=make_assignment(request=booked, status="accepted"),
+                 starts_at=jst(2026, 12, 4, 14, 0), ends_at=jst(2026, 12, 4, 15, 0))
+    elsewhere = make_request(status="scheduled", created_at=jst(2026, 11, 1, 9, 0))  # booked next week
+    make_booking(assignment=make_assignment(request=elsewhere, status="accepted"),
+                 starts_at=jst(2026, 12, 8, 14, 0), ends_at=jst(2026, 12, 8, 15, 0))
     return fresh, stale, proposal, booked
 
 
@@ -297,6 +310,7 @@ def test_the_morning_summary_goes_once_to_each_coordinator_on_a_working_day(db, 
     body = body_of(mailbox.to("c1@example.jp")[0])
     assert f"No. {stale.id}" in body or f"{stale.id}" in body
     assert HOSTILE in body and "/coordinator/requests" in body
+    assert "12月4日" in body and "14:00" in body  # the booked visit's day and time
     clock(jst(2026, 12, 4, 8, 30))
     assert reminders.morning_summary() == 2  # the next working day: a new one
 
@@ -358,4 +372,43 @@ def test_the_command_runs_the_reminders_once_and_says_what_it_wrote(db, clock, s
     assert "request_untriaged" in result.output and "2" in result.output
     assert "coordinator_summary" in result.output
     assert runner.invoke(args=["reminders", "run"]).output.split() == [
-        "request_untriaged", "0", "proposal_reminder", "0", "proposal_unanswered", "0", "booking_overdue", "0"]
+        "request_untriaged", "0", "proposal_reminder", "0", "proposal_unanswered", "0", "booking_overdue", "0", "visit_tomorrow", "0"]
+
+
+# --- The day before a booked visit ------------------------------------------------------------------
+
+def test_the_day_before_a_booked_visit_the_evangelist_and_the_town_are_reminded_once(db, clock, mailbox, deliver):
+    evangelist = make_evangelist(user=make_user(role="evangelist", email="eva@example.jp"))
+    request = make_request(status="scheduled", email="town@example.jp", token="town-token")
+    booking = make_booking(assignment=make_assignment(request=request, evangelist=evangelist, status="accepted"),
+                           starts_at=jst(2026, 12, 10, 14, 0), ends_at=jst(2026, 12, 10, 15, 30), place=HOSTILE)
+    assert run_at(clock, 2026, 12, 9, 8, 59)["visit_tomorrow"] == 0  # not before 09:00 the day before
+    assert run_at(clock, 2026, 12, 9, 9, 0)["visit_tomorrow"] == 2
+    assert run_at(clock, 2026, 12, 9, 17, 0)["visit_tomorrow"] == 0  # once
+    deliver()
+    town = body_of(mailbox.to("town@example.jp")[0])
+    assert "/request/status/town-token" in town and HOSTILE in town and "14:00" in town
+    assert f"/bookings/{booking.id}" in body_of(mailbox.to("eva@example.jp")[0])
+
+    booking.starts_at, booking.ends_at = jst(2026, 12, 11, 10, 0), jst(2026, 12, 11, 11, 0)  # moved a day on
+    db.session.commit()
+    assert run_at(clock, 2026, 12, 10, 9, 0)["visit_tomorrow"] == 2  # the new day is reminded too
+
+
+def test_a_cancelled_booking_or_a_closed_request_is_not_reminded(db, clock):
+    request = make_request(status="scheduled")
+    booking = make_booking(assignment=make_assignment(request=request, status="accepted"),
+                           starts_at=jst(2026, 12, 10, 14, 0), ends_at=jst(2026, 12, 10, 15, 0))
+    booking.status, booking.cancel_reason = "cancelled", "町の都合"
+    other = make_request(status="withdrawn")
+    make_booking(assignment=make_assignment(request=other, status="accepted"),
+                 starts_at=jst(2026, 12, 10, 14, 0), ends_at=jst(2026, 12, 10, 15, 0))
+    db.session.commit()
+    assert run_at(clock, 2026, 12, 9, 10, 0)["visit_tomorrow"] == 0
+
+
+def test_times_offered_but_not_picked_still_count_as_no_booking(db, clock, staff):
+    assignment = _accepted(staff[0], jst(2026, 12, 1, 10, 0))
+    assignment.request.status = "scheduling"
+    db.session.commit()
+    assert run_at(clock, 2026, 12, 20, 10, 0)["booking_overdue"] == 2
