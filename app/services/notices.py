@@ -235,7 +235,7 @@ def retry(actor: User, notice_ids: Iterable[int], *, address: str | None = None)
     ids = list(dict.fromkeys(int(i) for i in notice_ids))
     rows = db.session.scalars(sa.select(Notice).where(Notice.id.in_(ids), Notice.mail == "failed")).all()
     if not rows:
-        raise Refused("notice_not_failed")
+        raise Refused(None, "notice_not_failed")
     for row in rows:
         row.mail, row.attempts, row.next_try_at = "pending", 0, None
         record_event(actor, "notice.retried", "notice", row.id, before={"error": row.last_error})
@@ -280,7 +280,7 @@ def set_preference(user: User, kind: str, mode: str) -> None:
     """Not committed. Security kinds cannot be changed (Refused)."""
     spec = kind_of(kind)
     if spec.security:
-        raise Refused("notice_security_kind")
+        raise Refused(None, "notice_security_kind")
     row = db.session.scalar(
         sa.select(NoticePreference).where(NoticePreference.user_id == user.id, NoticePreference.kind == kind)
     )
