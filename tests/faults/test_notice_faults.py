@@ -200,6 +200,8 @@ def test_a_committed_notice_left_in_the_queue_file_by_a_dead_worker_is_delivered
     assert set(mails_per_message_id(mailbox).values()) == {1}
     assert set(mails_per_message_id(mailbox)) == {n.message_id for n in rows(db)}
     assert queue.huey.pending_count() == 0
+    # The worker keeps no task results: the queue's store does not grow with each mail.
+    assert queue.make_huey(consumers.queue_url).result_count() == 0
 
 
 class SilentServer:
