@@ -76,14 +76,24 @@ def mails_per_message_id(mailbox) -> Counter:
 
 # --- (a) The mail server is down for the whole test ------------------------------------------
 
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+@pytest.mark.parametrize("outage", ["refusing", "unreachable"])
 def test_smtp_down_the_site_works_notices_end_failed_and_an_admin_retry_delivers_each_once(
-        app, db, client, town, mailbox, deliver):
+        app, db, client, town, mailbox, deliver, outage):
     app.config.update(NOTICE_MAX_ATTEMPTS=3, NOTICE_RETRY_DELAY=60, NOTICE_RETRY_MAX_DELAY=3600)
     admin = make_user(role="admin", email="admin@example.jp")
     make_user(role="coordinator", email="coord1@example.jp")
     make_user(role="coordinator", email="coord2@example.jp")
     db.session.commit()
-    mailbox.failing = True
+    if outage == "refusing":  # the server answers every message with 451
+        mailbox.failing = True
+    else:  # nothing listens: the connection is refused
+        app.config["MAIL_PORT"] = closed_port()
 
     response = client.post("/request", data=form())
     assert response.status_code == 302 and response.headers["Location"] == "/request/sent"
@@ -101,11 +111,12 @@ def test_smtp_down_the_site_works_notices_end_failed_and_an_admin_retry_delivers
     failed = rows(db)
     assert len(failed) == 6  # two requests: a receipt and two coordinators each
     assert {(n.mail, n.attempts) for n in failed} == {("failed", 3)}
-    assert all("451" in n.last_error for n in failed)
+    assert all(("451" if outage == "refusing" else "ConnectionRefusedError") in n.last_error for n in failed)
     assert mailbox.messages == []
     assert {n.id for n in notices.failed_page(page=1).items} == {n.id for n in failed}
 
     mailbox.failing = False
+    app.config["MAIL_PORT"] = mailbox.port
     notices.retry(admin, [n.id for n in failed])
     deliver()
     deliver(ahead=timedelta(days=1))  # nothing left to run: no second copy later
