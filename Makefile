@@ -13,7 +13,7 @@ SHELL := /bin/bash
 
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: run serve test lint bench-load install translations extract-messages gazetteer vendor bench clean
+.PHONY: run serve worker test lint bench-load install translations extract-messages gazetteer vendor bench clean
 
 install: $(STAMP)
 
@@ -39,13 +39,31 @@ run: translations
 	$(BIN)/flask geo load
 	$(BIN)/flask topics load
 	$(BIN)/flask demo seed --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT)/ with the notice worker beside it (Ctrl-C stops both)"
+	export PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}"; \
+	$(WITH_WORKER) $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# The notice worker alone (app/queue.py; README "Notices"), e.g. beside a server started
+# by hand. Stop it with Ctrl-C.
+worker: translations
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(WORKER)
+
+# The queue worker that mails notices and runs the periodic jobs: Huey's consumer, two
+# threads, on the queue QUEUE_URL names (unset: instance/queue.sqlite3).
+WORKER = $(BIN)/huey_consumer app.queue.huey --worker-type thread --workers 2
+# Starts the worker in the background for as long as the command written after it runs:
+# the command ending for any reason, or Ctrl-C, stops the worker too. The worker gets the
+# same environment (APP_CONFIG, PUBLIC_BASE_URL, DATABASE_URL, MAIL_*, QUEUE_URL).
+WITH_WORKER = $(WORKER) & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null || true' EXIT; \
+	trap 'exit 130' INT TERM;
 
 # Production server: gunicorn with gunicorn.conf.py (workers from the CPU count) and the
 # production settings. Needs SECRET_KEY and TOTP_ENCRYPTION_KEYS, and RATELIMIT_STORAGE_URI (redis://...) for more
 # than one worker (or WEB_CONCURRENCY=1); DATABASE_URL and PROXY_COUNT as README
 # "Deploying" and deploy/ describe. PUBLIC_BASE_URL defaults to the address served here.
+# The notice worker runs beside gunicorn on QUEUE_URL (redis://... for several servers;
+# unset: instance/queue.sqlite3); deploy/ runs it as a unit of its own instead.
 SERVE_ENV = APP_CONFIG=production PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(SERVE_BIND)}"
 serve: translations
 	@test -n "$$SECRET_KEY" || { echo "make serve: set SECRET_KEY first, e.g." \
@@ -55,8 +73,9 @@ serve: translations
 	$(SERVE_ENV) $(BIN)/flask db upgrade
 	$(SERVE_ENV) $(BIN)/flask geo load
 	$(SERVE_ENV) $(BIN)/flask topics load
-	@echo "Serving on http://$(SERVE_BIND)/ with gunicorn (Ctrl-C to stop)"
-	$(SERVE_ENV) BIND=$(SERVE_BIND) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
+	@echo "Serving on http://$(SERVE_BIND)/ with gunicorn and the notice worker beside it (Ctrl-C stops both)"
+	export $(SERVE_ENV) BIND=$(SERVE_BIND); \
+	$(WITH_WORKER) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

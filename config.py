@@ -136,7 +136,7 @@ class Config:
     # app/queue.py, which the worker imports without the app): unset, a SQLite file in
     # instance/; redis://... in production. A failed mail is tried again after
     # NOTICE_RETRY_DELAY seconds, doubled each time up to NOTICE_RETRY_MAX_DELAY, and
-    # marked failed after NOTICE_MAX_ATTEMPTS tries (about 4 hours with the defaults).
+    # marked failed after NOTICE_MAX_ATTEMPTS tries (about 2 hours with the defaults).
     # The sweep queues pending notices older than NOTICE_SWEEP_AFTER seconds again.
     NOTICE_MAX_ATTEMPTS = int(os.environ.get("NOTICE_MAX_ATTEMPTS", "8"))
     NOTICE_RETRY_DELAY = int(os.environ.get("NOTICE_RETRY_DELAY", "60"))

@@ -11,9 +11,11 @@ from flask_babel import force_locale
 
 from app.labels import ENCODING_LABELS, KIND_LABELS
 from app.messages import account_error_messages, notice_message, problem_message
+from app.models.base import utcnow
 from app.services import datamove, imports
 from app.services import reminders as reminder_service
 from app.services.accounts import AccountError, create_user, rotate_totp_keys
+from app.services.audit import SYSTEM
 from app.services.demo import (
     DEMO_PASSWORD,
     DemoDataExists,
@@ -24,6 +26,7 @@ from app.services.geography import load_gazetteer
 from app.services.requests import reseal_status_tokens
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
+from evangelists.errors import Refused
 from evangelists.imports import MAX_BYTES
 from evangelists.vocabulary import ROLES
 
@@ -358,3 +361,125 @@ def _shown(value) -> str:
     if isinstance(value, tuple):
         return ";".join(value)
     return str(value)
+
+
+@bp.cli.group()
+def notices():
+    """The notice outbox and its queue (README "Notices"): see what waits, retry the
+    failed mails, or mail what is queued without a worker."""
+
+
+@notices.command("status")
+def notices_status():
+    """How many notices are in each mail state, the oldest one still to be mailed, and
+    what the queue holds."""
+    from app.queue import huey
+    from app.services.notice_status import outbox_summary
+
+    summary = outbox_summary()
+    notes = {
+        "pending": "to be mailed",
+        "sending": "a worker is mailing them now",
+        "sent": "mailed",
+        "failed": "gave up after NOTICE_MAX_ATTEMPTS tries; `flask notices retry-failed` or /admin/notices",
+        "digest": "kept for the next daily digest (08:00 in Japan)",
+        "none": "not mailed: turned off by the person, or no mail server (MAIL_SERVER)",
+    }
+    click.echo("Notices by mail state:")
+    for state, count in summary.counts.items():
+        click.echo(f"  {state:<8} {count:>8,}  {notes[state]}")
+    if summary.oldest_pending is not None:
+        age = utcnow() - summary.oldest_pending
+        click.echo(
+            f"Oldest pending: written {summary.oldest_pending:%Y-%m-%d %H:%M:%S} UTC "
+            f"({_duration(age.total_seconds())} ago); {summary.waiting_for_retry:,} waiting for a retry."
+        )
+    else:
+        click.echo("Nothing waits to be mailed.")
+    if summary.last_failure:
+        click.echo(f"Newest failure: {summary.last_failure}")
+    try:
+        queued, scheduled = huey.pending_count(), huey.scheduled_count()
+    except Exception as error:  # noqa: BLE001 - Redis or the SQLite file unavailable
+        raise click.ClickException(
+            f"The queue ({_queue_name(huey)}) cannot be reached: {type(error).__name__}: {error}"
+        ) from None
+    click.echo(f"Queue ({_queue_name(huey)}): {queued:,} tasks waiting, {scheduled:,} scheduled (retries).")
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("MAIL_SERVER is not set: notices are listed in the app but not mailed.")
+
+
+@notices.command("retry-failed")
+@click.option("--id", "ids", type=int, multiple=True, help="Only this notice (repeat for several).")
+def notices_retry_failed(ids):
+    """Queue the failed notices again with a fresh count of tries (as an admin's retry on
+    /admin/notices does; recorded in the audit log). The worker mails them, or run
+    `flask notices drain`. Each keeps its Message-ID."""
+    from app.services import notices as notices_service
+    from app.services.notice_status import failed_ids
+
+    wanted = list(ids) or failed_ids()
+    if not wanted:
+        click.echo("No failed notices: nothing to retry.")
+        return
+    try:
+        queued = notices_service.retry(SYSTEM, wanted)
+    except Refused:
+        raise click.ClickException(
+            f"None of the notices {', '.join(map(str, wanted))} has failed: nothing to retry."
+        ) from None
+    skipped = sorted(set(wanted) - set(queued))
+    click.echo(f"Queued {_count(len(queued), 'failed notice')} again.")
+    if skipped:
+        click.echo(f"Not failed, left alone: {', '.join(map(str, skipped))}.")
+
+
+@notices.command("drain")
+@click.option("--ahead", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Also run the retries due within this many seconds.")
+@click.option("--sweep", is_flag=True, help="First queue again the notices the queue lost (as the worker does each minute).")
+def notices_drain(ahead, sweep):
+    """Mail, in this process, what the queue holds now (and with --ahead the retries due
+    soon), without a worker: for a machine where none runs, or to empty the queue by
+    hand. A worker running at the same time is harmless: each notice is claimed once."""
+    from datetime import timedelta
+
+    from app.queue import huey, queue_deliveries, run_due
+    from app.services import notices as notices_service
+    from app.services.notice_status import outbox_summary
+
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("MAIL_SERVER is not set: the notices are marked as not mailed (listed in the app only).")
+    if sweep:
+        found = notices_service.sweep()
+        queue_deliveries(found)
+        click.echo(f"Sweep: {_count(len(found), 'lost notice')} queued again.")
+    before = outbox_summary().counts
+    ran = run_due(ahead=timedelta(seconds=ahead))
+    after = outbox_summary().counts
+    changes = ", ".join(
+        f"{state} {after[state] - before[state]:+,}" for state in after if after[state] != before[state]
+    )
+    click.echo(f"Ran {_count(ran, 'task')} from the queue ({_queue_name(huey)})" + (f": {changes}." if changes else "."))
+    if after["pending"]:
+        click.echo(f"{after['pending']:,} notices still pending (retries not yet due, or queued elsewhere).")
+
+
+def _queue_name(queue) -> str:
+    """The queue's kind and place, never its URL (which may hold a password)."""
+    storage = queue.storage
+    filename = getattr(storage, "filename", None)
+    if filename:
+        return f"SQLite {filename}"
+    return type(storage).__name__.removesuffix("Storage") or "queue"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

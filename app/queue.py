@@ -38,10 +38,12 @@ NAME = "evangelist-network"
 def make_huey(url: str | None = None):
     """The Huey instance for ``url`` (see the module's docstring)."""
     url = (url if url is not None else os.environ.get("QUEUE_URL", "")).strip()
+    # No task's return value is ever read: storing each one (Huey's default) would grow
+    # the queue's store by one entry per mail, for ever (a Redis hash, a SQLite table).
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisHuey(NAME, url=url)
+        return RedisHuey(NAME, url=url, results=False)
     if url == "memory:":
-        return MemoryHuey(NAME)
+        return MemoryHuey(NAME, results=False)
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
     elif url:
@@ -52,7 +54,7 @@ def make_huey(url: str | None = None):
     else:
         path = ROOT / "instance" / "queue.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(NAME, filename=str(path))
+    return SqliteHuey(NAME, filename=str(path), results=False)
 
 
 huey = make_huey()
