@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, settings
 from app.extensions import limiter
 from app.services.accounts import make_password_token
 from app.services.bookings import make_feed
+from app.services.notices import notify
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
@@ -177,6 +178,8 @@ def world(app, db, make_account) -> World:
     accepted = make_assignment(request=working, evangelist=me, status="accepted", distance_km=3.0)
     visit = make_visit(assignment=accepted, author_id=users["evangelist"].id)
     booking = make_booking(assignment=accepted)
+    (notice,) = notify("assignment_proposed", users=[users["evangelist"]], request=offered,
+                       target=("assignment", proposed.id), params={"town": "函館市", "prefecture": "北海道"})
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -189,6 +192,7 @@ def world(app, db, make_account) -> World:
         "accepted_assignment": accepted.id,
         "visit_id": visit.id,
         "booking_id": booking.id,
+        "notice_id": notice.id,
         "feed_token": feed_token,
         "community_id": community.id,
         "evangelist_id": theirs.id,

@@ -30,6 +30,7 @@ from app.coordinator.forms import (
     AssignForm,
     DeclineForm,
     InviteForm,
+    NoteForm,
     PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
@@ -37,7 +38,7 @@ from app.coordinator.forms import (
     SendBackForm,
 )
 from app.data.forms import ApplyForm, ImportForm
-from app.evangelist.forms import DeclineAssignmentForm
+from app.evangelist.forms import DeclineAssignmentForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.map_filters import MapFilterForm
@@ -49,7 +50,7 @@ from app.recruitment.forms import (
     MoveForm,
     NominationForm,
 )
-from app.support.forms import FeedbackForm, MessageForm, RequestForm, WithdrawForm
+from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, RequestForm, WithdrawForm
 from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
@@ -150,6 +151,14 @@ POSTS: dict[str, Post] = {
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
     "support.withdraw": Post(None, (WithdrawForm,), args={"token": "status_token"}),
     "support.feedback": Post(None, (FeedbackForm,), args={"token": "status_token"}),
+    "support.lost_link": Post(None, (LostLinkForm,)),
+    "coordinator.add_note": Post("coordinator", (NoteForm,)),
+    "evangelist.messages": Post("evangelist", (ThreadMessageForm,), args={"assignment_id": "accepted_assignment"}),
+    "notices.open_notice": Post("evangelist", (ActionForm,)),
+    "notices.mark_all_read": Post("evangelist", (ActionForm,)),
+    # The preferences form is built per role (a radio group per kind): its keys are raw.
+    "notices.preferences": Post("evangelist", (), raw=("mode_assignment_proposed", "mode_request_message")),
+    "admin.retry_notices": Post("admin", (ActionForm,), raw=("one", "which", "shown", "ids", "next")),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -270,6 +279,12 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         "pair": st.one_of(st.tuples(st.integers(-(2**70), 2**70), st.integers(-(2**70), 2**70))
                           .map(lambda p: f"{p[0]}-{p[1]}"), nasty_text()),
         "carry": st.one_of(st.just("status-token-" + "x" * 30), nasty_text()),
+        "mode_assignment_proposed": st.one_of(st.sampled_from(["now", "digest", "off"]), nasty_text()),
+        "mode_request_message": st.one_of(st.sampled_from(["now", "digest", "off"]), nasty_text()),
+        "one": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        "which": st.one_of(st.just("page"), nasty_text()),
+        "shown": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        "ids": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
     }
 
 

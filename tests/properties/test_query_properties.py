@@ -39,6 +39,7 @@ URL_ARGS = {
     "support.status": {"token": "status_token"},
     "support.withdraw": {"token": "status_token"},
     "support.pick_slot": {"token": "status_token"},
+    "support.feedback": {"token": "status_token"},
     "bookings.feed": {"token": "feed_token"},
 }
 
