@@ -24,7 +24,13 @@ from app.models import (
 from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.status import set_status, write_while
-from app.services.workflow_notices import tell_answered, tell_called_off, tell_proposed, tell_withdrawn
+from app.services.workflow_notices import (
+    has_booking,
+    tell_answered,
+    tell_called_off,
+    tell_proposed,
+    tell_withdrawn,
+)
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
@@ -396,12 +402,14 @@ def cancel_open_assignments(actor: User, request: SupportRequest, *, reason: str
     transaction), each audited ``assignment.cancelled`` with the reason; a town that was
     ``assigned`` only through them falls back to ``requested``. Returns them."""
     cancelled, had_accepted = [], False
+    booked = has_booking(request, ("offered", "booked"))  # its cancellation tells the evangelist
     for assignment in list(request.assignments):
         if assignment.status in ACTIVE_ASSIGNMENT_STATUSES:
             had_accepted |= assignment.status == "accepted"
             _cancel(actor, assignment, action="assignment.cancelled", reason=reason, address=address,
                     only_from=assignment.status)
-            tell_called_off(actor, assignment, reason=reason)
+            if not booked:
+                tell_called_off(actor, assignment, reason=reason)
             cancelled.append(assignment)
     town = request.municipality
     if had_accepted and town.engagement_stage == "assigned":

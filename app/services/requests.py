@@ -29,7 +29,7 @@ from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
 from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
-from app.services.workflow_notices import tell_called_off, tell_request_completed
+from app.services.workflow_notices import has_booking, tell_called_off, tell_request_completed
 from evangelists import lifecycle
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES
 
@@ -328,7 +328,7 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         request.closed_at = utcnow()
     if target == "completed":
         tell_request_completed(request)
-    if target == "withdrawn":
+    if target == "withdrawn" and not has_booking(request, ("booked",)):  # else the booking's CANCEL tells
         for assignment in request.assignments:
             if assignment.status in ("proposed", "accepted"):
                 tell_called_off(actor, assignment, reason=None, by_town=True)

@@ -20,7 +20,10 @@ that is unknown or their account is closed.
 
 from __future__ import annotations
 
-from app.models import Assignment, SupportRequest, User, Visit
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Assignment, Booking, SupportRequest, User, Visit
 from app.services.notices import notify
 
 
@@ -65,6 +68,15 @@ def tell_answered(actor: User, assignment: Assignment) -> None:
 def tell_withdrawn(actor: User, assignment: Assignment) -> None:
     notify("proposal_withdrawn", users=_evangelist_user(assignment), request=assignment.request,
            target=("assignment", assignment.id), params=_town(assignment.request), exclude=actor)
+
+
+def has_booking(request: SupportRequest, statuses: tuple[str, ...]) -> bool:
+    """Whether ``request`` has a booking in ``statuses``: its cancellation (mailed with the
+    calendar's CANCEL) then tells the evangelist, and a second mail would say it again."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Booking)
+        .where(Booking.request_id == request.id, Booking.status.in_(statuses))
+    ) > 0
 
 
 def tell_called_off(actor: User | str, assignment: Assignment, *, reason: str | None, by_town: bool = False) -> None:

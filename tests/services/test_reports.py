@@ -211,7 +211,8 @@ def test_open_data_nationally_per_prefecture_and_over_time(network):
 
 def test_open_requests_and_median_days_to_assignment_and_visit(network):
     rq = reports.request_figures()
-    assert rq.open_by_status == (("new", 1), ("triaged", 1), ("assigned", 1), ("scheduled", 1))
+    assert rq.open_by_status == (("new", 1), ("triaged", 1), ("assigned", 1), ("scheduling", 0),
+                                ("scheduled", 1))
     assert rq.open_total == 4
     assert rq.to_assignment == Median(2.5, 4)  # 0, 1, 4, 7
     assert rq.to_visit == Median(13.5, 2)  # 10, 17

@@ -106,8 +106,9 @@ def test_the_figures_read_as_worked_out_by_hand_in_english(english_coordinator, 
     assert charts["open-data-prefectures"]["datasets"][0]["data"] == [0.6, 0.5, None]
     assert "Nationwide 7 4 57.1%" in text
     # 2. requests
-    assert charts["requests-open"]["labels"] == ["New", "Triaged", "Evangelist assigned", "Visit scheduled"]
-    assert charts["requests-open"]["datasets"][0]["data"] == [1, 1, 1, 1]
+    assert charts["requests-open"]["labels"] == ["New", "Triaged", "Evangelist assigned", "Visit times offered",
+                                                       "Visit scheduled"]
+    assert charts["requests-open"]["datasets"][0]["data"] == [1, 1, 1, 0, 1]
     assert charts["requests-days"]["datasets"][0]["data"] == [2.5, 13.5]
     assert "To the first assignment 2.5 4" in text and "To the first visit 13.5 2" in text
     # 3. visits, the last twelve months ending with May 2026.
