@@ -404,7 +404,7 @@ def notices_status():
         raise click.ClickException(
             f"The queue ({_queue_name(huey)}) cannot be reached: {type(error).__name__}: {error}"
         ) from None
-    click.echo(f"Queue ({_queue_name(huey)}): {queued:,} tasks waiting, {scheduled:,} scheduled (retries).")
+    click.echo(f"Queue ({_queue_name(huey)}): {_count(queued, 'task')} waiting, {scheduled:,} scheduled (retries).")
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("MAIL_SERVER is not set: notices are listed in the app but not mailed.")
 

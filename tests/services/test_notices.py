@@ -33,7 +33,7 @@ def test_a_new_request_mails_the_town_its_status_link_and_tells_the_coordinators
 
     assert {(n.kind, n.user_id, n.email) for n in _notices(db)} == {
         ("request_received", None, "town@example.jp"), ("request_new", coordinator.id, None)}
-    assert deliver() == 2
+    assert deliver() == 3  # one hand-over task, then a delivery per notice
     (receipt,) = mailbox.to("town@example.jp")
     body = body_of(receipt)
     assert f"/request/status/{submitted.token}" in body

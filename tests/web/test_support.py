@@ -339,7 +339,7 @@ def test_with_a_mail_server_the_contact_and_coordinators_are_told(app, client, d
                                                                    deliver):
     coordinator = make_account("coordinator")
     client.post("/request", data=form_data())
-    assert deliver() == 2
+    assert deliver() == 3  # one hand-over task, then a delivery per notice
     (receipt,) = mailbox.to("yamada@town.example.lg.jp")
     (notice,) = mailbox.to(coordinator.email)
     assert "/request/status/" in body_of(receipt)
