@@ -331,3 +331,18 @@ def deliver(app):
     """``deliver()`` runs what the queue holds (and, with ``ahead=``, the retries due by
     then) in this process; returns how many tasks ran."""
     return run_due
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(moment)`` stops the programme's clock at ``moment`` (aware) for this test:
+    evangelists.calendar.utc_now, and the models' timestamps, which bound it at import."""
+    import app.models.base as model_base
+    from evangelists import calendar
+
+    def set_to(moment):
+        monkeypatch.setattr(calendar, "utc_now", lambda: moment)
+        monkeypatch.setattr(model_base, "utc_now", lambda: moment)
+        return moment
+
+    return set_to

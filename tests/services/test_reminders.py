@@ -10,11 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from app.models import Notice
-from app.models import base as model_base
 from app.queue import japan_time_as_utc, send_morning_summary, send_reminders
 from app.services import matching, reminders
 from app.services import requests as requests_service
-from evangelists import calendar
 from evangelists.calendar import PROGRAMME_ZONE
 from tests.factories import (
     make_assignment,
@@ -31,19 +29,6 @@ HOSTILE = "<script>x</script>{{7*7}}{{"
 
 def jst(*args) -> datetime:
     return datetime(*args, tzinfo=PROGRAMME_ZONE).astimezone(UTC)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """``clock(moment)`` freezes the programme's clock at ``moment``."""
-
-    def set_to(moment: datetime) -> datetime:
-        monkeypatch.setattr(calendar, "utc_now", lambda: moment)
-        # The models' timestamps (created_at, and utcnow() in services) bound the clock at import.
-        monkeypatch.setattr(model_base, "utc_now", lambda: moment)
-        return moment
-
-    return set_to
 
 
 @pytest.fixture

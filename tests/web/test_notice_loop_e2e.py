@@ -18,10 +18,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-import app.models.base as model_base
 from app.models import Notice, SupportRequest
 from app.services import reminders
-from evangelists import calendar
 from evangelists.calendar import PROGRAMME_ZONE, today_in_japan
 from tests.mailbox import body_of
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
@@ -57,18 +55,7 @@ def calendar_part(message) -> str | None:
     return None
 
 
-@pytest.fixture
-def freeze(monkeypatch):
-    """``freeze(moment)``: the programme's clock (and the models' timestamps) stop there."""
-
-    def at(moment: datetime) -> None:
-        monkeypatch.setattr(calendar, "utc_now", lambda: moment)
-        monkeypatch.setattr(model_base, "utc_now", lambda: moment)
-
-    return at
-
-
-def test_the_loop_runs_by_itself_with_every_mail_on_a_real_smtp_server(world, page_at, db, mailbox, deliver, freeze):  # noqa: F811
+def test_the_loop_runs_by_itself_with_every_mail_on_a_real_smtp_server(world, page_at, db, mailbox, deliver, clock):  # noqa: F811
     base = world["base"]
     coordinator, near = world["coordinator"], world["near"]
     walk = Walk(base=base)
@@ -158,7 +145,7 @@ def test_the_loop_runs_by_itself_with_every_mail_on_a_real_smtp_server(world, pa
     mailbox.clear()
 
     # --- The day before, at 09:00 in Japan, the reminder goes out ----------------------------
-    freeze(datetime.combine(first_day - timedelta(days=1), time(9, 0), PROGRAMME_ZONE))
+    clock(datetime.combine(first_day - timedelta(days=1), time(9, 0), PROGRAMME_ZONE))
     assert reminders.run_reminders()["visit_tomorrow"] == 2
     deliver()
     assert "明日" in mailbox.to(TOWN_EMAIL)[0]["Subject"]
@@ -167,7 +154,7 @@ def test_the_loop_runs_by_itself_with_every_mail_on_a_real_smtp_server(world, pa
     mailbox.clear()
 
     # --- The visit is logged from the booking, the work completed ----------------------------
-    freeze(datetime.combine(first_day, time(13, 0), PROGRAMME_ZONE))
+    clock(datetime.combine(first_day, time(13, 0), PROGRAMME_ZONE))
     phone.goto(base + "/me/")
     with phone.expect_navigation():
         mine.get_by_role("link", name="訪問を記録").click()
