@@ -329,12 +329,16 @@ def test_deploy_files_point_at_what_exists():
     nginx = (ROOT / "deploy" / "nginx.conf").read_text()
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in nginx
     assert "proxy_set_header X-Request-ID      $request_id;" in nginx
+    worker = (ROOT / "deploy" / "evangelist-network-worker.service").read_text()
+    assert "ExecStart=/srv/evangelist-network/.venv/bin/huey_consumer app.queue.huey" in worker
+    assert "EnvironmentFile=/etc/evangelist-network/env" in worker
     env = (ROOT / "deploy" / "env.example").read_text()
     from config import Config
 
     # Every setting the example names is one the app (or gunicorn.conf.py) reads.
     known = set(vars(Config)) | {"APP_CONFIG", "FLASK_APP", "DATABASE_URL", "BIND", "WEB_CONCURRENCY",
-                              "GUNICORN_MAX_REQUESTS"}
+                              "GUNICORN_MAX_REQUESTS",
+                              "QUEUE_URL"}  # read by app/queue.py, which the worker imports without the app
     named = {line.lstrip("#").split("=", 1)[0] for line in env.splitlines()
              if "=" in line and not line.startswith("# ")}
     assert named and named <= known, named - known
