@@ -430,3 +430,15 @@ def test_the_demo_coordinator_has_the_last_weeks_new_requests_as_notices_none_ma
     assert {row.mail for row in rows} == {"none"}
     unread = [row for row in rows if row.read_at is None]
     assert len(unread) == min(3, len(rows))
+
+
+def test_about_two_in_three_completed_requests_answered_the_closing_question_mostly_well(session):
+    from app.models import RequestFeedback
+
+    completed = session.scalars(sa.select(SupportRequest).where(SupportRequest.status == "completed")).all()
+    answers = session.scalars(sa.select(RequestFeedback)).all()
+    assert completed and 0.45 <= len(answers) / len(completed) <= 0.85
+    by_request = {r.id: r for r in completed}
+    assert all(a.request_id in by_request and a.created_at > by_request[a.request_id].closed_at for a in answers)
+    ratings = Counter(a.rating for a in answers)
+    assert ratings[5] + ratings[4] > len(answers) / 2 and set(ratings) <= {1, 2, 3, 4, 5}
