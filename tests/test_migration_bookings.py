@@ -8,24 +8,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.extensions import db
-from tests.test_migrations import empty_database  # noqa: F401  (the fixture)
-
-
-def _seed(conn) -> None:
-    conn.execute(sa.text(
-        "INSERT INTO prefectures (id, code, name_ja, name_kana, name_en, region) "
-        "VALUES (1, '01', '北海道', 'ホッカイドウ', 'Hokkaido', 'hokkaido')"))
-    conn.execute(sa.text(
-        "INSERT INTO municipalities (id, code, prefecture_id, name, name_kana, kind, lat, lon, "
-        "open_data_status, engagement_stage, created_at, updated_at) VALUES "
-        "(1, '011002', 1, '札幌市', 'サッポロシ', 'designated_city', 43.06, 141.35, 'non_active', 'none', "
-        "'2026-01-01', '2026-01-01')"))
-    conn.execute(sa.text("INSERT INTO topics (id, slug, name_ja, name_en, position) VALUES (1, 'gis', 'GIS', 'GIS', 0)"))
-    conn.execute(sa.text(
-        "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
-        "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
-        "(1, 1, 'x', 'y', 'a@example.jp', 'either', '', '', 'assigned', 'h', '2026-01-01', '2026-01-01')"))
-    conn.execute(sa.text("INSERT INTO request_topics (request_id, topic_id) VALUES (1, 1)"))
+from tests.test_migrations import empty_database, seed_one_request  # noqa: F401  (the fixture)
 
 
 def test_0011_lets_a_request_be_scheduling_and_nothing_unknown(empty_database):  # noqa: F811
@@ -33,7 +16,7 @@ def test_0011_lets_a_request_be_scheduling_and_nothing_unknown(empty_database): 
     with app.app_context():
         flask_migrate.upgrade(revision="0010")
         with db.engine.begin() as conn:
-            _seed(conn)
+            seed_one_request(conn, status="assigned")
             # Refused by the CHECK (SQLite), or already by the column's length (PostgreSQL).
             with pytest.raises((sa.exc.IntegrityError, sa.exc.DataError)):
                 with conn.begin_nested():

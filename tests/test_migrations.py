@@ -46,6 +46,26 @@ def test_upgrade_downgrade_upgrade_leaves_the_schema_the_models_describe(empty_d
     assert differences == []
 
 
+def seed_one_request(conn, status: str = "new") -> None:
+    """A prefecture, a town, a topic and one request of ``status`` with that topic, in plain
+    SQL (the models may be ahead of the schema being tested)."""
+    conn.execute(sa.text(
+        "INSERT INTO prefectures (id, code, name_ja, name_kana, name_en, region) "
+        "VALUES (1, '01', '北海道', 'ホッカイドウ', 'Hokkaido', 'hokkaido')"))
+    conn.execute(sa.text(
+        "INSERT INTO municipalities (id, code, prefecture_id, name, name_kana, kind, lat, lon, "
+        "open_data_status, engagement_stage, created_at, updated_at) VALUES "
+        "(1, '011002', 1, '札幌市', 'サッポロシ', 'designated_city', 43.06, 141.35, 'non_active', 'none', "
+        "'2026-01-01', '2026-01-01')"))
+    conn.execute(sa.text("INSERT INTO topics (id, slug, name_ja, name_en, position) VALUES (1, 'gis', 'GIS', 'GIS', 0)"))
+    conn.execute(sa.text(
+        "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
+        "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
+        "(1, 1, 'x', 'y', 'a@example.jp', 'either', '', '', :status, 'h', '2026-01-01', '2026-01-01')"),
+        {"status": status})
+    conn.execute(sa.text("INSERT INTO request_topics (request_id, topic_id) VALUES (1, 1)"))
+
+
 def test_upgrading_keeps_rows_in_tables_that_cascade_from_a_rebuilt_table(empty_database):
     """SQLite batch mode rebuilds tables; with foreign keys on, the rebuild would cascade
     and silently empty child tables such as request_topics."""
@@ -53,20 +73,7 @@ def test_upgrading_keeps_rows_in_tables_that_cascade_from_a_rebuilt_table(empty_
     with app.app_context():
         flask_migrate.upgrade(revision="0002")
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO prefectures (id, code, name_ja, name_kana, name_en, region) "
-                "VALUES (1, '01', '北海道', 'ホッカイドウ', 'Hokkaido', 'hokkaido')"))
-            conn.execute(sa.text(
-                "INSERT INTO municipalities (id, code, prefecture_id, name, name_kana, kind, lat, lon, "
-                "open_data_status, engagement_stage, created_at, updated_at) VALUES "
-                "(1, '011002', 1, '札幌市', 'サッポロシ', 'designated_city', 43.06, 141.35, 'non_active', 'none', "
-                "'2026-01-01', '2026-01-01')"))
-            conn.execute(sa.text("INSERT INTO topics (id, slug, name_ja, name_en, position) VALUES (1, 'gis', 'GIS', 'GIS', 0)"))
-            conn.execute(sa.text(
-                "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
-                "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
-                "(1, 1, 'x', 'y', 'a@example.jp', 'either', '', '', 'new', 'h', '2026-01-01', '2026-01-01')"))
-            conn.execute(sa.text("INSERT INTO request_topics (request_id, topic_id) VALUES (1, 1)"))
+            seed_one_request(conn)
         flask_migrate.upgrade()
         with db.engine.connect() as conn:
             kept = conn.execute(sa.text("SELECT count(*) FROM request_topics")).scalar()

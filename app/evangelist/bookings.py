@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.booking_forms import OfferTimesForm
 from app.decorators import role_required
 from app.evangelist import bp
+from app.evangelist.access import my_assignment
 from app.messages import message, refusal_message
 from app.services import bookings as bookings_service
-from app.services.visits import get_assignment
 from app.web import client_address
 from evangelists.bookings import MAX_SLOTS, BookingRefused
 from evangelists.lifecycle import TransitionRefused
@@ -37,9 +37,7 @@ def _show_refusal(form: OfferTimesForm, refused: BookingRefused) -> None:
 @role_required("evangelist")
 def offer_times(assignment_id: int):
     """Offer the town one or more visit times (a new offer replaces one not yet picked)."""
-    assignment = get_assignment(assignment_id)
-    if assignment is None or assignment.evangelist.user_id != current_user.id:
-        abort(404)
+    assignment = my_assignment(assignment_id)
     if assignment.status != "accepted":
         flash(message("booking", "not_accepted"), "error")
         return redirect(url_for("evangelist.home"))

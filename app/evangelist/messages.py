@@ -7,16 +7,16 @@ coordinators' internal notes are not here.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.decorators import role_required
 from app.evangelist import bp
+from app.evangelist.access import my_assignment
 from app.evangelist.forms import ThreadMessageForm
 from app.messages import flash_refusal
 from app.services.dialogue import DialogueRefused, can_write, thread_of, write_to_town
-from app.services.visits import get_assignment
 from app.web import client_address
 from evangelists.lifecycle import TransitionRefused
 
@@ -24,9 +24,7 @@ from evangelists.lifecycle import TransitionRefused
 @bp.route("/assignments/<id:assignment_id>/messages", methods=["GET", "POST"])
 @role_required("evangelist")
 def messages(assignment_id: int):
-    assignment = get_assignment(assignment_id)
-    if assignment is None or assignment.evangelist.user_id != current_user.id:
-        abort(404)
+    assignment = my_assignment(assignment_id)
     try:
         thread = thread_of(current_user, assignment)
     except DialogueRefused as refused:

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.decorators import role_required
 from app.evangelist import bp
+from app.evangelist.access import my_assignment
 from app.evangelist.forms import DeclineAssignmentForm
 from app.forms import ActionForm
 from app.messages import flash_refusal, message
@@ -21,7 +22,6 @@ from app.services.visits import (
     can_edit,
     complete_assignment,
     edit_deadline,
-    get_assignment,
     get_visit,
     log_visit,
     update_visit,
@@ -48,18 +48,10 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
     ), status
 
 
-def _my_assignment(assignment_id: int) -> Assignment:
-    """One of the signed-in evangelist's own assignments; anyone else's is a plain 404."""
-    assignment = get_assignment(assignment_id)
-    if assignment is None or assignment.evangelist.user_id != current_user.id:
-        abort(404)
-    return assignment
-
-
 @bp.post("/assignments/<id:assignment_id>/accept")
 @role_required("evangelist")
 def accept(assignment_id: int):
-    assignment = _my_assignment(assignment_id)
+    assignment = my_assignment(assignment_id)
     if ActionForm().validate_on_submit():
         _respond(assignment, True, None, _("Accepted. Please contact the municipality to arrange the visit."))
     return redirect(url_for("evangelist.home"))
@@ -68,7 +60,7 @@ def accept(assignment_id: int):
 @bp.post("/assignments/<id:assignment_id>/decline")
 @role_required("evangelist")
 def decline(assignment_id: int):
-    assignment = _my_assignment(assignment_id)
+    assignment = my_assignment(assignment_id)
     form = DeclineAssignmentForm()
     if not form.validate_on_submit():
         # Show the page again with the reason box open, its message and what was typed.
@@ -107,7 +99,7 @@ def _my_visit(visit_id: int) -> Visit:
 @role_required("evangelist")
 def new_visit(assignment_id: int):
     """Log a visit: one short form that works on a phone; outcomes in the same form."""
-    assignment = _my_assignment(assignment_id)
+    assignment = my_assignment(assignment_id)
     if assignment.status != "accepted":
         flash(message("visit", "not_accepted"), "error")
         return redirect(url_for("evangelist.home"))
@@ -157,7 +149,7 @@ def visit(visit_id: int):
 @bp.post("/assignments/<id:assignment_id>/complete")
 @role_required("evangelist")
 def complete(assignment_id: int):
-    assignment = _my_assignment(assignment_id)
+    assignment = my_assignment(assignment_id)
     if ActionForm().validate_on_submit():
         try:
             complete_assignment(current_user, assignment, address=client_address())

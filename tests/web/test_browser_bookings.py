@@ -44,6 +44,17 @@ def site(live_server, db, make_account):
     return live_server, assignment
 
 
+def fill_offer(page, times, *, place: str, attendees: str) -> None:
+    """Type ``times`` (``(day, "HH:MM", "HH:MM")`` each) into the offer form on /me, on site
+    at ``place``."""
+    for n, (day, start, end) in enumerate(times):
+        page.locator(f"input[name='slots-{n}-day']").fill(day.isoformat())
+        page.locator(f"input[name='slots-{n}-start']").fill(start)
+        page.locator(f"input[name='slots-{n}-end']").fill(end)
+    page.locator("input[name='place']").fill(place)
+    page.locator("textarea[name='attendees']").fill(attendees)
+
+
 def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -64,14 +75,7 @@ def test_the_evangelist_offers_times_and_the_town_books_one(site, page_at, db, v
         page.get_by_role("link", name=words["offer"]).click()
     assert fits(page)
     first, second = today_in_japan() + timedelta(days=6), today_in_japan() + timedelta(days=9)
-    page.locator("input[name='slots-0-day']").fill(first.isoformat())
-    page.locator("input[name='slots-0-start']").fill("10:00")
-    page.locator("input[name='slots-0-end']").fill("11:30")
-    page.locator("input[name='slots-1-day']").fill(second.isoformat())
-    page.locator("input[name='slots-1-start']").fill("14:00")
-    page.locator("input[name='slots-1-end']").fill("15:00")
-    page.locator("input[name='place']").fill(HOSTILE)
-    page.locator("textarea[name='attendees']").fill(HOSTILE)
+    fill_offer(page, [(first, "10:00", "11:30"), (second, "14:00", "15:00")], place=HOSTILE, attendees=HOSTILE)
     with page.expect_navigation():
         page.get_by_role("button", name=words["send"]).click()
     assert f"/me/#booking-{assignment.id}" in page.url and fits(page)

@@ -23,6 +23,7 @@ from app.services import reminders
 from evangelists.calendar import PROGRAMME_ZONE, today_in_japan
 from tests.mailbox import body_of
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
+from tests.web.test_browser_bookings import fill_offer
 from tests.web.test_browser_overflow import Walk, sign_in
 from tests.web.test_journeys_e2e import TOWN, TOWN_CODE, world  # noqa: F401 - the fixture
 
@@ -112,14 +113,8 @@ def test_the_loop_runs_by_itself_with_every_mail_on_a_real_smtp_server(world, pa
     phone.goto(base + "/me/")
     with phone.expect_navigation():
         phone.get_by_role("link", name="訪問日時を提案する").click()
-    phone.locator("input[name='slots-0-day']").fill(first_day.isoformat())
-    phone.locator("input[name='slots-0-start']").fill("10:00")
-    phone.locator("input[name='slots-0-end']").fill("11:30")
-    phone.locator("input[name='slots-1-day']").fill(second_day.isoformat())
-    phone.locator("input[name='slots-1-start']").fill("14:00")
-    phone.locator("input[name='slots-1-end']").fill("15:00")
-    phone.locator("input[name='place']").fill("当別町役場 2階会議室")
-    phone.locator("textarea[name='attendees']").fill("企画課 2名、情報政策担当 1名")
+    fill_offer(phone, [(first_day, "10:00", "11:30"), (second_day, "14:00", "15:00")],
+               place="当別町役場 2階会議室", attendees="企画課 2名、情報政策担当 1名")
     with phone.expect_navigation():
         phone.get_by_role("button", name="この日時を提案する").click()
     deliver()
