@@ -132,18 +132,7 @@ def test_pending_additions_keep_the_messages_already_in_threads(empty_database):
     with app.app_context():
         flask_migrate.upgrade(revision="0005")
         with db.engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO prefectures (id, code, name_ja, name_kana, name_en, region) "
-                "VALUES (1, '01', '北海道', 'ホッカイドウ', 'Hokkaido', 'hokkaido')"))
-            conn.execute(sa.text(
-                "INSERT INTO municipalities (id, code, prefecture_id, name, name_kana, kind, lat, lon, "
-                "open_data_status, engagement_stage, created_at, updated_at) VALUES "
-                "(1, '011002', 1, '札幌市', 'サッポロシ', 'designated_city', 43.06, 141.35, 'non_active', 'none', "
-                "'2026-01-01', '2026-01-01')"))
-            conn.execute(sa.text(
-                "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
-                "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
-                "(1, 1, 'x', 'y', 'a@example.jp', 'either', '', '', 'new', 'h', '2026-01-01', '2026-01-01')"))
+            seed_one_request(conn)
             conn.execute(sa.text(
                 "INSERT INTO request_messages (id, request_id, sender, body, created_at, updated_at) VALUES "
                 "(1, 1, 'municipality', 'よろしくお願いします', '2026-01-02', '2026-01-02')"))
