@@ -186,6 +186,7 @@ class Config:
     PASSWORD_HASH_PARALLELISM = 4
 
     MUNICIPALITIES_PER_PAGE = 50
+    TIMELINE_PER_PAGE = 50  # steps of a municipality's timeline per page
     # Rendered pages kept per worker until the data changes (app/page_cache.py): at most
     # this many bytes of page bodies in memory per worker; 0 turns the cache off.
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_BYTES", str(16 * 1024 * 1024)))

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 
 from app.extensions import db
 from app.links import external_url
-from app.models import Notice, SupportRequest, User
+from app.models import Notice, User
 from app.models.base import utcnow
 from app.notice_kinds import kind_of
 from app.secrets_at_rest import unseal
@@ -121,7 +121,7 @@ def _preferences_link(user: User | None) -> str | None:
 def notice_context(notice: Notice) -> dict:
     """What a notice's template gets (app/notice_kinds.py's docstring)."""
     kind = kind_of(notice.kind)
-    request = db.session.get(SupportRequest, notice.request_id) if notice.request_id else None
+    request = notice.request
     context = {"notice": notice, "p": notice.params or {}, "request": request, "recipient": notice.user,
                "link": None, "status_link": None}
     if notice.user is not None:

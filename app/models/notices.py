@@ -10,7 +10,7 @@ is written, at delivery time, and never stored or logged.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,6 +20,9 @@ from app.models.accounts import User
 from app.models.base import UTCDateTime, choice, utcnow
 from evangelists.limits import EMAIL_MAX
 from evangelists.vocabulary import NOTICE_MAIL_STATES, NOTICE_MODES
+
+if TYPE_CHECKING:
+    from app.models.workflow import SupportRequest
 
 
 class Notice(db.Model):
@@ -63,6 +66,7 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship()
+    request: Mapped[SupportRequest | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<Notice {self.id} {self.kind} {self.mail}>"

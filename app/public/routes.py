@@ -91,7 +91,8 @@ def municipality(code: str):
     if municipality is None:
         abort(404, description=_("No municipality has the code %(code)s.", code=code))
     coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
-    timeline = timeline_for(current_user if current_user.is_authenticated else None, municipality.id)
+    timeline = timeline_for(current_user if current_user.is_authenticated else None, municipality.id,
+                            requested_page(), current_app.config["TIMELINE_PER_PAGE"])
     communities = communities_near(municipality.lat, municipality.lon, NEARBY_KM)
     # Where evangelists live is personal data: only coordinators see them here.
     evangelists = evangelists_near(municipality.lat, municipality.lon, NEARBY_KM) if coordinator else []

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.extensions import db
 from app.models import Notice, NoticePreference, SupportRequest, User
@@ -261,7 +261,8 @@ def unread_count(user: User) -> int:
 
 
 def notices_page(user: User, *, page: int, per_page: int = 30, unread_only: bool = False) -> Page:
-    query = sa.select(Notice).where(Notice.user_id == user.id)
+    # The titles name each notice's request: read the page's requests with it, not one by one.
+    query = sa.select(Notice).where(Notice.user_id == user.id).options(selectinload(Notice.request))
     if unread_only:
         query = query.where(Notice.read_at.is_(None))
     return page_of(query.order_by(Notice.created_at.desc(), Notice.id.desc()), page=page, per_page=per_page)

@@ -27,6 +27,10 @@ class Page:
     page: int
     per_page: int
 
+    def __iter__(self) -> Iterator[Any]:
+        """The page's rows, as Flask-SQLAlchemy's pagination gives them."""
+        return iter(self.items)
+
     @property
     def pages(self) -> int:
         return ceil(self.total / self.per_page) if self.total else 0

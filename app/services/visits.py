@@ -13,11 +13,10 @@ What an outcome changes, by itself, so that progress typed by hand is never need
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (
@@ -32,6 +31,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.pages import Page
 from app.services.status import set_status
 from app.services.workflow_notices import tell_request_completed, tell_visit_logged
 from evangelists import lifecycle
@@ -41,6 +41,7 @@ from evangelists.vocabulary import ACTIVATING_OUTCOMES, ACTIVE_ASSIGNMENT_STATUS
 
 EDIT_WINDOW = timedelta(days=14)
 STAFF_ROLES = ("coordinator", "admin")
+TIMELINE_PAGE = 50  # steps per page of a municipality's timeline
 
 
 class VisitRefused(Refused):
@@ -276,6 +277,7 @@ class TimelineEntry:
     text: str = ""
     visit_id: int | None = None
     count: int | None = None
+    outcome_id: int | None = None
 
 
 def get_visit(visit_id: int) -> Visit | None:
@@ -286,16 +288,17 @@ def get_assignment(assignment_id: int) -> Assignment | None:
     return db.session.get(Assignment, assignment_id)
 
 
-def timeline_for(viewer: User | None, municipality_id: int) -> list[TimelineEntry] | None:
-    """A municipality's timeline as ``viewer`` (None: not signed in) may see it: staff all of
-    it; an evangelist only their own part, and only for a town they are assigned to; anyone
-    else none (None: the public sees the stage badge alone)."""
+def timeline_for(viewer: User | None, municipality_id: int, page: int = 1,
+                 per_page: int = TIMELINE_PAGE) -> Page | None:
+    """Page ``page`` of a municipality's timeline as ``viewer`` (None: not signed in) may see
+    it: staff all of it; an evangelist only their own part, and only for a town they are
+    assigned to; anyone else none (None: the public sees the stage badge alone)."""
     if viewer is None:
         return None
     if viewer.role in STAFF_ROLES:
-        return municipality_timeline(municipality_id)
+        return municipality_timeline(municipality_id, page=page, per_page=per_page)
     if viewer.role == "evangelist" and involved_evangelist(viewer, municipality_id):
-        return municipality_timeline(municipality_id, only_for=viewer)
+        return municipality_timeline(municipality_id, only_for=viewer, page=page, per_page=per_page)
     return None
 
 
@@ -319,35 +322,62 @@ def _step_order(entry: TimelineEntry) -> int:
     return 3 if entry.kind == "visit" else 4
 
 
-def municipality_timeline(municipality_id: int, *, only_for: User | None = None) -> list[TimelineEntry]:
-    """Requests, assignments, visits and outcomes of one municipality, newest first.
-    ``only_for`` (an evangelist) keeps just their own assignments, visits and outcomes.
-    Five queries whatever the history's length."""
-    requests = db.session.scalars(
-        sa.select(SupportRequest).where(SupportRequest.municipality_id == municipality_id)
-        .options(selectinload(SupportRequest.assignments).selectinload(Assignment.evangelist),
-                 selectinload(SupportRequest.assignments).selectinload(Assignment.visits)
-                 .selectinload(Visit.outcomes))
-    ).all()
+def municipality_timeline(municipality_id: int, *, only_for: User | None = None, page: int = 1,
+                          per_page: int = TIMELINE_PAGE) -> Page:
+    """Page ``page`` of the requests, assignments, visits and outcomes of one municipality,
+    newest first. ``only_for`` (an evangelist) keeps just their own assignments, visits and
+    outcomes. Seven queries whatever the history's length: the steps are read as bare columns
+    (a busy town has a few hundred), the texts only for the steps on the page."""
+    town_requests = sa.select(SupportRequest.id).where(SupportRequest.municipality_id == municipality_id)
+    assignments = (
+        sa.select(Assignment.id, Assignment.request_id, Assignment.status, Assignment.created_at,
+                  Assignment.responded_at, Assignment.completed_at, Evangelist.family_name, Evangelist.given_name)
+        .join(Evangelist, Evangelist.id == Assignment.evangelist_id)
+        .where(Assignment.request_id.in_(town_requests))
+    )
+    if only_for is not None:
+        assignments = assignments.where(Evangelist.user_id == only_for.id)
     entries: list[TimelineEntry] = []
-    for request in requests:
-        entries.append(TimelineEntry(day_in_japan(request.created_at), "request", "received", request.id))
-        if request.closed_at is not None:
-            entries.append(TimelineEntry(day_in_japan(request.closed_at), "request", request.status, request.id))
-        for a in request.assignments:
-            if only_for is not None and a.evangelist.user_id != only_for.id:
-                continue
-            who = a.evangelist.display_name
-            entries.append(TimelineEntry(day_in_japan(a.created_at), "assignment", "proposed", request.id, who))
-            if a.responded_at is not None and a.status != "proposed":
-                code = "declined" if a.status == "declined" else "accepted"
-                entries.append(TimelineEntry(day_in_japan(a.responded_at), "assignment", code, request.id, who))
-            if a.completed_at is not None:
-                entries.append(TimelineEntry(day_in_japan(a.completed_at), "assignment", "completed", request.id, who))
-            for v in a.visits:
-                entries.append(TimelineEntry(v.visited_on, "visit", v.mode, request.id, who, v.summary, v.id))
-                for o in v.outcomes:
-                    entries.append(TimelineEntry(o.achieved_on, "outcome", o.type, request.id, who, o.note,
-                                                 v.id, o.count))
-    entries.sort(key=lambda e: (e.on, _step_order(e)), reverse=True)
-    return entries
+    for request_id, created_at, closed_at, status in db.session.execute(
+        sa.select(SupportRequest.id, SupportRequest.created_at, SupportRequest.closed_at, SupportRequest.status)
+        .where(SupportRequest.municipality_id == municipality_id)
+    ):
+        entries.append(TimelineEntry(day_in_japan(created_at), "request", "received", request_id))
+        if closed_at is not None:
+            entries.append(TimelineEntry(day_in_japan(closed_at), "request", status, request_id))
+    shown: dict[int, tuple[int, str]] = {}  # assignment id: (request id, evangelist's name)
+    for a in db.session.execute(assignments):
+        who = f"{a.family_name} {a.given_name}"
+        shown[a.id] = (a.request_id, who)
+        entries.append(TimelineEntry(day_in_japan(a.created_at), "assignment", "proposed", a.request_id, who))
+        if a.responded_at is not None and a.status != "proposed":
+            code = "declined" if a.status == "declined" else "accepted"
+            entries.append(TimelineEntry(day_in_japan(a.responded_at), "assignment", code, a.request_id, who))
+        if a.completed_at is not None:
+            entries.append(TimelineEntry(day_in_japan(a.completed_at), "assignment", "completed", a.request_id, who))
+    visit_of: dict[int, tuple[int, str]] = {}
+    for visit_id, assignment_id, visited_on, mode in db.session.execute(
+        sa.select(Visit.id, Visit.assignment_id, Visit.visited_on, Visit.mode)
+        .where(Visit.assignment_id.in_(list(shown)))
+    ):
+        visit_of[visit_id] = shown[assignment_id]
+        entries.append(TimelineEntry(visited_on, "visit", mode, *shown[assignment_id], visit_id=visit_id))
+    for outcome_id, visit_id, achieved_on, kind, count in db.session.execute(
+        sa.select(Outcome.id, Outcome.visit_id, Outcome.achieved_on, Outcome.type, Outcome.count)
+        .where(Outcome.visit_id.in_(list(visit_of)))
+    ):
+        entries.append(TimelineEntry(achieved_on, "outcome", kind, *visit_of[visit_id], visit_id=visit_id,
+                                     count=count, outcome_id=outcome_id))
+    entries.sort(key=lambda e: (e.on, _step_order(e), e.request_id, e.visit_id or 0, e.outcome_id or 0), reverse=True)
+    first = (page - 1) * per_page
+    on_page = entries[first:first + per_page]
+    summaries = {visit_id: summary for visit_id, summary in db.session.execute(
+        sa.select(Visit.id, Visit.summary).where(Visit.id.in_([e.visit_id for e in on_page if e.kind == "visit"])))}
+    notes = {outcome_id: note for outcome_id, note in db.session.execute(
+        sa.select(Outcome.id, Outcome.note).where(Outcome.id.in_([e.outcome_id for e in on_page if e.outcome_id])))}
+    items = tuple(
+        replace(e, text=summaries.get(e.visit_id, "")) if e.kind == "visit"
+        else replace(e, text=notes.get(e.outcome_id, "")) if e.kind == "outcome" else e
+        for e in on_page
+    )
+    return Page(items=items, total=len(entries), page=page, per_page=per_page)

@@ -70,7 +70,7 @@ def get_rules(app) -> dict:
 # The pages that read their query string, each with the property below (the API has its own).
 QUERY_ENDPOINTS = sorted({
     *QUERY_FORMS, "data.export", "reports.dashboard", "auth.login", "recruitment.nominate",
-    "communities.new_community", "support.new_request",
+    "communities.new_community", "support.new_request", "public.municipality",
 } - set(API_PARAMETERS))
 
 

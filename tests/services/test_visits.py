@@ -27,8 +27,10 @@ from tests.factories import (
     make_assignment,
     make_evangelist,
     make_municipality,
+    make_outcome,
     make_request,
     make_user,
+    make_visit,
 )
 
 
@@ -236,3 +238,42 @@ def test_steps_on_the_same_day_read_newest_first_in_the_order_they_happen(db, ac
     assert steps == [("request", "completed"), ("assignment", "completed"), ("outcome", "datasets_published"),
                      ("visit", "onsite"), ("assignment", "accepted"), ("assignment", "proposed"),
                      ("request", "received")]
+
+
+def _busy_town(town, requests: int) -> None:
+    """``requests`` completed requests in ``town``, each with an accepted assignment, one
+    visit and one outcome: five steps each, plus the closing."""
+    for n in range(requests):
+        request = make_request(municipality=town, status="completed", closed_at=utcnow())
+        assignment = make_assignment(request=request, evangelist=make_evangelist(), status="completed",
+                                     distance_km=5, responded_at=utcnow(), completed_at=utcnow())
+        visit = make_visit(assignment=assignment, summary=f"訪問 {n}", visited_on=today_in_japan() - timedelta(days=n))
+        make_outcome(visit=visit, type="event_held", note=f"成果 {n}",
+                     achieved_on=today_in_japan() - timedelta(days=n))
+
+
+def test_the_timeline_is_paged_newest_first_with_the_texts_of_its_page(db):
+    town = make_municipality(name="忙しい町")
+    _busy_town(town, 12)  # 12 x 7 = 84 steps
+    db.session.commit()
+    first, second = municipality_timeline(town.id, page=1), municipality_timeline(town.id, page=2)
+    assert (first.total, first.pages, len(first.items), len(second.items)) == (84, 2, 50, 34)
+    steps = list(first) + list(second)
+    assert [e.on for e in steps] == sorted((e.on for e in steps), reverse=True)
+    assert len({(e.kind, e.code, e.request_id, e.visit_id, e.outcome_id) for e in steps}) == 84
+    assert all(e.text.startswith("訪問") for e in steps if e.kind == "visit")
+    assert all(e.text.startswith("成果") for e in steps if e.kind == "outcome")
+    assert municipality_timeline(town.id, page=3).items == ()
+
+
+def test_the_timeline_reads_the_same_number_of_statements_for_a_small_and_a_busy_town(db, count_queries):
+    quiet, busy = make_municipality(name="静かな村"), make_municipality(name="賑やかな市")
+    _busy_town(quiet, 1)
+    _busy_town(busy, 30)
+    db.session.commit()
+    counts = []
+    for town in (quiet, busy):
+        with count_queries() as q:
+            municipality_timeline(town.id)
+        counts.append(q.count)
+    assert counts[0] == counts[1] == 7

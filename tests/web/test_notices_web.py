@@ -315,3 +315,17 @@ def test_the_failed_list_names_a_towns_address_and_speaks_english(app, db, mailb
     html = admin.get("/admin/notices").get_data(as_text=True)
     assert "town@example.lg.jp" in html and "Municipality contact" in html
     assert "Your request was received" in html and "Retry all on this page" in html and "Sent today" in html
+
+
+def test_the_list_reads_as_many_statements_for_two_notices_as_for_a_full_page(signed_in_client, db, count_queries):
+    """Each notice's title names its request: the page's requests come in one query."""
+    client, me = signed_in_client("coordinator")
+    counts = []
+    for _ in range(2):
+        for _ in range(2 if not counts else 28):
+            tell(me)
+        client.get("/notices/")  # warm: the first view loads what every view then has
+        with count_queries() as q:
+            assert client.get("/notices/").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1]

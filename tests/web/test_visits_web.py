@@ -179,3 +179,20 @@ def test_a_decline_without_a_valid_reason_keeps_the_box_open_with_what_was_typed
     assert too_long in html and f'id="reason-{assignment.id}-error"' in html and "<details open>" in html
     db.session.refresh(assignment)
     assert assignment.status == "proposed"
+
+
+def test_a_long_timeline_comes_in_pages_that_jump_back_to_it(app, signed_in_client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "TIMELINE_PER_PAGE", 3)
+    town = make_municipality(name="長い歴史の町")
+    for n in range(2):
+        make_visit(assignment=make_assignment(request=make_request(municipality=town), status="accepted",
+                                              distance_km=3),
+                   summary=f"<script>訪問{n}</script>", visited_on=today_in_japan() - timedelta(days=n))
+    db.session.commit()
+    staff, _user = signed_in_client("coordinator")
+    first = staff.get(f"/municipalities/{town.code}").get_data(as_text=True)
+    assert "&lt;script&gt;訪問0" in first and "<script>訪問" not in first
+    assert f'href="/municipalities/{town.code}?page=2#timeline-heading"' in first
+    second = staff.get(f"/municipalities/{town.code}?page=2").get_data(as_text=True)
+    assert "訪問0" not in second and 'class="list-unstyled timeline"' in second
+    assert staff.get(f"/municipalities/{town.code}?page=abc").status_code == 200
