@@ -149,12 +149,21 @@ def sqlite_file(scale: int, *, seed: int = SEED, fresh: bool = False) -> Path:
     KEEP.mkdir(parents=True, exist_ok=True)
     path = KEEP / f"scale-{scale}x-seed{seed}-r{RECIPE}.sqlite3"
     if path.exists() and not fresh:
+        _upgrade(f"sqlite:///{path}")  # a migration added since (an index) applies to the kept file
         return path
     building = path.with_suffix(".building")
     building.unlink(missing_ok=True)
     build(f"sqlite:///{building}", scale, seed=seed)
     shutil.move(building, path)
     return path
+
+
+def _upgrade(url: str) -> None:
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE_BYTES=0)
+    with app.app_context():
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        flask_migrate.upgrade()
+        db.engine.dispose()
 
 
 def build(url: str, scale: int, *, seed: int = SEED) -> tuple[dict[str, int], float]:
