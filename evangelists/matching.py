@@ -234,41 +234,83 @@ class CandidatePool:
     once built: a pool may be shared by threads."""
 
     def __init__(self, candidates: Iterable[Candidate]) -> None:
-        cands = _unique_by_id(candidates, "candidate")
-        n = len(cands)
-        self.candidates: tuple[Candidate, ...] = tuple(cands)
-        self.ids = np.fromiter((c.id for c in cands), np.int64, n)
-        self.index = {c.id: j for j, c in enumerate(cands)}
-        self.lat = np.fromiter((c.lat for c in cands), float, n)
-        self.lon = np.fromiter((c.lon for c in cands), float, n)
-        self.capacity = np.fromiter((c.capacity for c in cands), np.int64, n)
-        self.load = np.fromiter((c.active_load for c in cands), np.int64, n)
-        self.radius = np.fromiter((c.travel_radius_km for c in cands), float, n)
-        self.online_ok = np.fromiter((bool(c.online_ok) for c in cands), bool, n)
+        cands = list(candidates)
+        self._build(
+            [c.id for c in cands], [c.lat for c in cands], [c.lon for c in cands],
+            [c.capacity for c in cands], [c.active_load for c in cands], [c.travel_radius_km for c in cands],
+            [c.online_ok for c in cands], [c.prefecture_code for c in cands],
+            [(c.id, s) for c in cands for s in c.skills], [(c.id, v) for c in cands for v in c.visited],
+        )
+
+    @classmethod
+    def from_columns(cls, ids, lat, lon, capacity, active_load, travel_radius_km, online_ok, prefecture_code,
+                     skills: Iterable[tuple[int, str]] = (), visited: Iterable[tuple[int, str]] = ()) -> CandidatePool:
+        """A pool straight from columns (one value per candidate, in any order) and
+        (candidate id, topic) and (candidate id, municipality code) pairs, without a
+        :class:`Candidate` per person: the same pool as from the Candidates."""
+        pool = cls.__new__(cls)
+        pool._build(ids, lat, lon, capacity, active_load, travel_radius_km, online_ok, prefecture_code,
+                    skills, visited)
+        return pool
+
+    def _build(self, ids, lat, lon, capacity, active_load, travel_radius_km, online_ok, prefecture_code,
+               skills, visited) -> None:
+        raw_ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        order = np.argsort(raw_ids, kind="stable")
+        self.ids = raw_ids[order]
+        repeated = np.flatnonzero(self.ids[1:] == self.ids[:-1])
+        if len(repeated):
+            raise ValueError(f"duplicate candidate id {int(self.ids[repeated[0]])!r}")
+        n = len(self.ids)
+        self.index = dict(zip(self.ids.tolist(), range(n), strict=True))
+
+        def column(values, dtype) -> np.ndarray:
+            return np.asarray(values, dtype=dtype).reshape(-1)[order] if n else np.empty(0, dtype)
+
+        self.lat = column(lat, float)
+        self.lon = column(lon, float)
+        self.capacity = column(capacity, np.int64)
+        self.load = column(active_load, np.int64)
+        self.radius = column(travel_radius_km, float)
+        self.online_ok = np.array([bool(v) for v in online_ok], dtype=bool)[order] if n else np.empty(0, bool)
         self.free = np.maximum(self.capacity - self.load, 0)
         safe_capacity = np.where(self.capacity > 0, self.capacity, 1)
         self.free_share = np.where(self.capacity > 0, np.minimum(self.free / safe_capacity, 1.0), 0.0)
-        self.topic_index: dict[str, int] = {
-            slug: k for k, slug in enumerate(sorted({s for c in cands for s in c.skills}))
-        }
-        self.skills = np.zeros((n, len(self.topic_index)), dtype=float)
-        rows, cols = _incidence((self.topic_index[s] for s in c.skills) for c in cands)
-        self.skills[rows, cols] = 1.0
+        prefs = list(prefecture_code)
         self.pref_index: dict[str, int] = {}
-        self.pref = np.fromiter(
-            (self.pref_index.setdefault(c.prefecture_code, len(self.pref_index)) for c in cands),
-            np.int64, n,
-        )
+        self.pref = np.fromiter((self.pref_index.setdefault(prefs[k], len(self.pref_index)) for k in order.tolist()),
+                                np.int64, n)
+        skill_pairs = [(self.index[c], t) for c, t in skills if c in self.index]
+        self.topic_index: dict[str, int] = {slug: k for k, slug in enumerate(sorted({t for _c, t in skill_pairs}))}
+        self.skills = np.zeros((n, len(self.topic_index)), dtype=float)
+        if skill_pairs:
+            self.skills[[j for j, _t in skill_pairs], [self.topic_index[t] for _j, t in skill_pairs]] = 1.0
+        visit_pairs = sorted({(self.index[c], code) for c, code in visited if c in self.index})
+        self._visit_cand = np.array([j for j, _code in visit_pairs], dtype=np.int64)
+        self._visit_code = [code for _j, code in visit_pairs]
         visitors: dict[str, list[int]] = {}
-        for j, c in enumerate(cands):
-            for code in c.visited:
-                visitors.setdefault(code, []).append(j)
+        for j, code in visit_pairs:
+            visitors.setdefault(code, []).append(j)
         self.visitors = {code: np.array(js, dtype=np.int64) for code, js in visitors.items()}
         phi, lam = np.radians(self.lat), np.radians(self.lon)
         self.xyz = np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+        self._prefs = [prefs[k] for k in order.tolist()]
+        self._topics = sorted(self.topic_index, key=self.topic_index.get)
 
     def __len__(self) -> int:
-        return len(self.candidates)
+        return len(self.ids)
+
+    def candidate(self, candidate_id: int) -> Candidate:
+        """The pool's candidate ``candidate_id`` (KeyError when not in the pool)."""
+        j = self.index[candidate_id]
+        return Candidate(
+            id=candidate_id, lat=float(self.lat[j]), lon=float(self.lon[j]),
+            skills=frozenset(self._topics[k] for k in np.flatnonzero(self.skills[j]).tolist()),
+            capacity=int(self.capacity[j]), active_load=int(self.load[j]),
+            travel_radius_km=float(self.radius[j]), online_ok=bool(self.online_ok[j]),
+            prefecture_code=self._prefs[j],
+            visited=frozenset(self._visit_code[k] for k in np.flatnonzero(self._visit_cand == j).tolist()),
+        )
 
 
 def _incidence(per_row: Iterable[Iterable[int]]) -> tuple[list[int], list[int]]:

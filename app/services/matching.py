@@ -59,11 +59,21 @@ class CapacityFull(Exception):
     """The evangelist has no free slot left (someone else may have just taken it)."""
 
 
-def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
-                only: int | None = None) -> list[Candidate]:
+@dataclass(frozen=True)
+class _Columns:
+    """What the matcher reads of the evangelists who can take work: one row per person
+    (id, lat, lon, capacity, travel radius, online, prefecture code), their active loads,
+    and (id, topic slug) and (id, municipality code visited) pairs."""
+
+    rows: list
+    load: dict[int, int]
+    skills: list
+    visited: list
+
+
+def _candidate_columns(today: date | None = None, *, only: int | None = None) -> _Columns:
     """Every evangelist who can take work ``today`` (Japan's; default
-    ``today_in_japan()``), as the matcher sees them (4 queries); only evangelist ``only``
-    (if they can) when given.
+    ``today_in_japan()``), or only evangelist ``only`` (if they can): 4 queries of columns.
     Columns, not ORM objects: the matcher needs eight values of each of thousands of
     people, and loading them as objects (with every column, and their skills as Topic
     objects) took most of a request page's time."""
@@ -79,14 +89,12 @@ def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
             .group_by(Assignment.evangelist_id)
         ).all()
     )
-    visited: dict[int, set[str]] = {}
-    for evangelist_id, code in db.session.execute(
+    visited = db.session.execute(
         sa.select(Assignment.evangelist_id, Municipality.code)
         .join(Assignment.request)
         .join(SupportRequest.municipality)
         .where(Assignment.status.in_(("accepted", "completed")), one(Assignment.evangelist_id))
-    ):
-        visited.setdefault(evangelist_id, set()).add(code)
+    ).all()
     available = sa.and_(
         # Active, or paused with a pause that has ended (it covers its last day): a
         # pause ends by itself, nobody has to remember to lift it.
@@ -96,14 +104,12 @@ def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
             Evangelist.paused_until < today,
         ),
     )
-    skills: dict[int, set[str]] = {}
-    for evangelist_id, slug in db.session.execute(
+    skills = db.session.execute(
         sa.select(evangelist_skills.c.evangelist_id, Topic.slug)
         .join(Topic, Topic.id == evangelist_skills.c.topic_id)
         .join(Evangelist, Evangelist.id == evangelist_skills.c.evangelist_id)
         .where(available, one(evangelist_skills.c.evangelist_id))
-    ):
-        skills.setdefault(evangelist_id, set()).add(slug)
+    ).all()
     rows = db.session.execute(
         sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon, Evangelist.capacity,
                   Evangelist.travel_radius_km, Evangelist.online_ok, Prefecture.code)
@@ -112,18 +118,41 @@ def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
         .where(available, one(Evangelist.id))
         .order_by(Evangelist.id)
     ).all()
+    return _Columns(rows=rows, load=load, skills=skills, visited=visited)
+
+
+def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
+                only: int | None = None) -> list[Candidate]:
+    """As :func:`_candidate_columns`, one :class:`Candidate` per person not in ``exclude``."""
+    found = _candidate_columns(today, only=only)
+    skills: dict[int, set[str]] = {}
+    for evangelist_id, slug in found.skills:
+        skills.setdefault(evangelist_id, set()).add(slug)
+    visited: dict[int, set[str]] = {}
+    for evangelist_id, code in found.visited:
+        visited.setdefault(evangelist_id, set()).add(code)
     return [
         Candidate(
             id=eid, lat=lat, lon=lon,
             skills=frozenset(skills.get(eid, ())),
-            capacity=capacity, active_load=load.get(eid, 0),
+            capacity=capacity, active_load=found.load.get(eid, 0),
             travel_radius_km=radius, online_ok=online_ok,
             prefecture_code=prefecture_code,
             visited=frozenset(visited.get(eid, ())),
         )
-        for eid, lat, lon, capacity, radius, online_ok, prefecture_code in rows
+        for eid, lat, lon, capacity, radius, online_ok, prefecture_code in found.rows
         if eid not in exclude
     ]
+
+
+def _read_pool(today: date) -> CandidatePool:
+    """The pool of :func:`_candidate_columns`, built from the columns (no object per
+    person: at 9,000 people those objects and their sets were most of the time)."""
+    found = _candidate_columns(today)
+    columns = list(zip(*found.rows, strict=True)) or [()] * 7
+    ids, lat, lon, capacity, radius, online_ok, prefecture = columns
+    return CandidatePool.from_columns(ids, lat, lon, capacity, [found.load.get(e, 0) for e in ids], radius,
+                                      online_ok, prefecture, skills=found.skills, visited=found.visited)
 
 
 def _need(request: SupportRequest) -> Need:
@@ -168,7 +197,7 @@ def candidate_pool(today: date | None = None) -> CandidatePool:
     """Every evangelist who can take work ``today``, as the matcher's arrays: read once per
     data version and day (4 queries), then 1 query (the version) while nothing changes."""
     today = today or today_in_japan()
-    return _kept(("pool", today), lambda: CandidatePool(_candidates(today=today)))
+    return _kept(("pool", today), lambda: _read_pool(today))
 
 
 @dataclass(frozen=True)
@@ -234,7 +263,7 @@ def consider(request: SupportRequest, evangelist_ids: list[int], *, today: date 
     ):
         states[evangelist_id] = "declined_before" if status == "declined" else "already_holds"
     pool = candidate_pool(today)
-    available = {e: pool.candidates[pool.index[e]] for e in people if e in pool.index}
+    available = {e: pool.candidate(e) for e in people if e in pool.index}
     need = _need(request)
     found = []
     for evangelist_id in evangelist_ids:

@@ -125,3 +125,19 @@ def test_the_quick_distance_is_within_the_margin():
     h = np.clip((1.0 - nd.xyz @ pool.xyz.T) / 2.0, 0.0, 1.0).astype(np.float32)
     quick = 2 * matching.EARTH_RADIUS_KM * np.arcsin(np.sqrt(h))
     assert np.abs(quick - exact).max() < matching._MARGIN_KM / 5
+
+
+def test_a_pool_from_columns_is_the_pool_of_the_candidates():
+    needs, cands = instance(7, 15, 80)
+    columns = CandidatePool.from_columns(
+        [c.id for c in cands], [c.lat for c in cands], [c.lon for c in cands], [c.capacity for c in cands],
+        [c.active_load for c in cands], [c.travel_radius_km for c in cands], [c.online_ok for c in cands],
+        [c.prefecture_code for c in cands], skills=[(c.id, s) for c in cands for s in c.skills],
+        visited=[(c.id, v) for c in cands for v in c.visited] + [(99999, "010000")],  # not in the pool: ignored
+    )
+    for need in needs:
+        assert same(rank_in_pool(need, columns, limit=None), rank(need, cands, limit=None))
+    for c in cands:
+        assert columns.candidate(c.id) == c
+    with pytest.raises(ValueError):
+        CandidatePool.from_columns([1, 1], [0, 0], [0, 0], [1, 1], [0, 0], [1, 1], [True, True], ["01", "01"])
