@@ -78,18 +78,20 @@ def _candidate_columns(today: date | None = None, *, only: int | None = None) ->
     people, and loading them as objects (with every column, and their skills as Topic
     objects) took most of a request page's time."""
     today = today or today_in_japan()
+    # On the connection: plain rows, without the ORM's per-row work (a third of the time).
+    execute = db.session.connection().execute
 
     def one(column):
         return sa.true() if only is None else column == only
 
     load = dict(
-        db.session.execute(
+        execute(
             sa.select(Assignment.evangelist_id, sa.func.count())
             .where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES), one(Assignment.evangelist_id))
             .group_by(Assignment.evangelist_id)
         ).all()
     )
-    visited = db.session.execute(
+    visited = execute(
         sa.select(Assignment.evangelist_id, Municipality.code)
         .join(Assignment.request)
         .join(SupportRequest.municipality)
@@ -104,13 +106,13 @@ def _candidate_columns(today: date | None = None, *, only: int | None = None) ->
             Evangelist.paused_until < today,
         ),
     )
-    skills = db.session.execute(
+    skills = execute(
         sa.select(evangelist_skills.c.evangelist_id, Topic.slug)
         .join(Topic, Topic.id == evangelist_skills.c.topic_id)
         .join(Evangelist, Evangelist.id == evangelist_skills.c.evangelist_id)
         .where(available, one(evangelist_skills.c.evangelist_id))
     ).all()
-    rows = db.session.execute(
+    rows = execute(
         sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon, Evangelist.capacity,
                   Evangelist.travel_radius_km, Evangelist.online_ok, Prefecture.code)
         .join(Evangelist.home_municipality)
@@ -285,17 +287,29 @@ def consider(request: SupportRequest, evangelist_ids: list[int], *, today: date 
     return found
 
 
+def _names() -> tuple[tuple[str, str, tuple[int, ...]], ...]:
+    """Every evangelist's name once, in name order, with the ids of the people who bear
+    it (in id order): one narrow query per data version (9,000 rows at 30x, far fewer
+    distinct names)."""
+    def read():
+        groups: dict[tuple[str, str], list[int]] = {}
+        for eid, family, given in db.session.execute(
+            sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name)
+            .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+        ):
+            groups.setdefault((family, given), []).append(eid)
+        return tuple((family, given, tuple(ids)) for (family, given), ids in groups.items())
+
+    return _kept(("names",), read)
+
+
 def search_people(request: SupportRequest, query: str, *, today: date | None = None,
                   limit: int = PERSON_SEARCH_LIMIT) -> tuple[list[Considered], int]:
     """Everyone in the network (not only the suggested ten) whose name or its reading
     matches ``query`` (``evangelists.names``), at most ``limit`` in name order, each
     ``consider``-ed for ``request``; and how many matched in all. Names are matched in
-    Python over one narrow query (about a thousand short rows)."""
-    rows = db.session.execute(
-        sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name)
-        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
-    ).all()
-    ids = [eid for eid, family, given in rows if name_matches(query, family, given)]
+    Python, each distinct name once, over the names kept per data version."""
+    ids = [eid for family, given, bearers in _names() if name_matches(query, family, given) for eid in bearers]
     return consider(request, ids[:limit], today=today), len(ids)
 
 

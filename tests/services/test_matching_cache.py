@@ -146,3 +146,16 @@ def test_a_proposal_reads_only_its_evangelist(db, count_queries, make_account):
     reads = [s for s in counted.statements if "FROM evangelists" in s and "JOIN municipalities" in s]
     assert reads and all("evangelists.id = " in s for s in reads)
     assert db.session.scalar(sa.select(Assignment.evangelist_id)) == best
+
+
+def test_the_person_search_sees_a_renamed_person_at_once_and_keeps_name_order(db):
+    _towns, people, requests = world(db, n_evangelists=4)
+    people[1].family_name, people[1].given_name = "山田", "花子"
+    people[3].family_name, people[3].given_name = "山田", "花子"
+    people[2].family_name, people[2].given_name = "山田", "一郎"
+    db.session.commit()
+    found, total = matching.search_people(requests[0], "山田")
+    assert total == 3 and [c.evangelist.id for c in found] == [people[2].id, people[1].id, people[3].id]
+    people[0].family_name = "山田"
+    db.session.commit()
+    assert matching.search_people(requests[0], "山田")[1] == 4
