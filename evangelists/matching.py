@@ -344,8 +344,11 @@ class _Needs:
         rows, cols = _incidence((topics[t] for t in nd.topics) for nd in needs)
         self.topics[rows, cols] = 1.0
         self.topic_total = self.topics.sum(axis=1).astype(np.int64)
-        self.skills = np.zeros((len(pool), len(topics)), dtype=float)
-        self.skills[:, : pool.skills.shape[1]] = pool.skills
+        if len(topics) == pool.skills.shape[1]:
+            self.skills = pool.skills  # only read
+        else:
+            self.skills = np.zeros((len(pool), len(topics)), dtype=float)
+            self.skills[:, : pool.skills.shape[1]] = pool.skills
         self.pref = np.fromiter((pool.pref_index.get(nd.prefecture_code, -1) for nd in needs), np.int64, n)
         self.visitors = [pool.visitors.get(nd.municipality_code) for nd in needs]
         towns: dict[str, int] = {}
