@@ -40,8 +40,10 @@ from app.services.matching import (
     CapacityFull,
     apply_plan,
     assignment_of,
-    batch_plan,
     consider,
+    plan_page,
+    plan_result,
+    plan_rows_for,
     propose,
     search_people,
     suggestions,
@@ -426,28 +428,49 @@ def withdraw(request_id: int, assignment_id: int):
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
 
 
+PLAN_PAGE_SIZE = 50  # rows of the plan a page shows, as the request queue
+CONFIRM_SHOWN = PLAN_PAGE_SIZE  # rows the confirmation of "Propose all" lists; it counts the rest
+NAMES_SAID = 10  # proposals a message names after applying a plan; it counts the rest
+
+
 @bp.route("/plan", methods=["GET", "POST"])
 @role_required(*STAFF)
 def plan():
-    """The best overall plan for every triaged request, for review. Proposing the ticked
-    rows, or all of them, first shows a page listing every proposal it will make; only
-    confirming that page saves them, exactly as listed."""
+    """The best overall plan for every triaged request, for review, page by page (the plan
+    is computed once per data version and kept). Proposing the ticked rows of a page, or
+    every row of the plan, first shows a page saying every proposal it will make; only
+    confirming that page saves them, exactly as listed, and only while the plan still
+    holds them."""
     if request.method == "POST" and ActionForm().validate_on_submit():
         if request.form.get("confirmed") == "1":
             return _apply_reviewed_plan()
-        current = batch_plan(today=today_in_japan())
-        chosen = set(filter(None, map(read_id, request.form.getlist("row"))))
+        current = plan_result(today=today_in_japan())
+        shown = request.form.get("plan")
+        if shown and shown != current.digest:
+            flash(_("The plan changed since this page was shown (someone changed the data). Nothing was "
+                    "proposed; here is the new plan."), "warning")
+            return redirect(url_for("coordinator.plan"))
         every = request.form.get("scope") == "all"
-        rows = [r for r in current.rows if r.match and (every or r.request.id in chosen)]
+        chosen = None if every else set(filter(None, map(read_id, request.form.getlist("row"))))
+        if not every and not chosen:
+            flash(_("Tick the rows to propose, or choose “Propose all”."), "warning")
+            return redirect(url_for("coordinator.plan", page=read_id(request.form.get("page", "")) or None))
+        rows = plan_rows_for(current, chosen, limit=CONFIRM_SHOWN if every else None)
         if not rows:
             flash(_("Tick the rows to propose, or choose “Propose all”."), "warning")
             return redirect(url_for("coordinator.plan"))
-        return render_template("coordinator/plan_confirm.html", rows=rows, action=ActionForm())
-    current = batch_plan(today=today_in_japan())
-    return render_template("coordinator/plan.html", plan=current, action=ActionForm())
+        count = current.served if every else len(rows)
+        pairs = ([f"{rid}-{evangelist}" for rid, evangelist in current.pairs.items()] if every
+                 else [f"{r.request.id}-{r.match.candidate_id}" for r in rows])
+        return render_template("coordinator/plan_confirm.html", rows=rows, count=count, pairs=pairs,
+                               result=current, every=every, action=ActionForm())
+    view = plan_page(requested_page(), PLAN_PAGE_SIZE, today=today_in_japan())
+    return render_template("coordinator/plan.html", plan=view.result, page=view.page, action=ActionForm())
 
 
 def _apply_reviewed_plan():
+    """Save the confirmed pairs, all or none, if the plan at the current data version
+    still holds every one of them (else nothing is saved and the new plan is shown)."""
     pairs = []
     for value in request.form.getlist("pair"):
         request_id, _sep, evangelist_id = value.partition("-")
@@ -457,15 +480,22 @@ def _apply_reviewed_plan():
         pairs.append(pair)
     if not pairs:
         return redirect(url_for("coordinator.plan"))
+    current = plan_result(today=today_in_japan()).pairs
     try:
+        if any(current.get(request_id) != evangelist_id for request_id, evangelist_id in pairs):
+            raise ValueError("plan_changed")
         made = apply_plan(current_user, pairs, address=client_address(), today=today_in_japan())
     except (CapacityFull, ValueError, TransitionRefused):
         flash(_("Something changed since the plan was made (a slot was taken or a request moved). "
                 "Nothing was saved; here is a fresh plan."), "error")
     else:
+        shown = made[:NAMES_SAID]
+        names = _list_names(f"#{a.request_id} {a.request.municipality.name} → {a.evangelist.display_name}"
+                            for a in shown)
+        if len(made) > len(shown):
+            names = _("%(names)s and %(num)s more", names=names, num=len(made) - len(shown))
         flash(ngettext("%(num)s assignment proposed: %(names)s.", "%(num)s assignments proposed: %(names)s.",
-                       len(made), names=_list_names(f"#{a.request_id} {a.request.municipality.name} → "
-                                                    f"{a.evangelist.display_name}" for a in made)), "success")
+                       len(made), names=names), "success")
     return redirect(url_for("coordinator.plan"))
 
 

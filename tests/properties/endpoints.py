@@ -117,7 +117,8 @@ POSTS: dict[str, Post] = {
     "coordinator.decline": Post("coordinator", (DeclineForm,)),
     "coordinator.invite": Post("admin", (InviteForm,)),
     "coordinator.password_link_for": Post("coordinator", (ActionForm,), args={"user_id": "invited_id"}),
-    "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row", "scope", "confirmed", "pair")),
+    "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row", "scope", "confirmed", "pair",
+                                                                            "plan", "page")),
     "coordinator.reject_addition": Post("coordinator", (RejectAdditionForm,)),
     "coordinator.reply": Post("coordinator", (ReplyForm,)),
     "coordinator.send_request_back": Post("coordinator", (SendBackForm,), args={"request_id": "working_request"}),
@@ -285,6 +286,8 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         "which": st.one_of(st.just("page"), nasty_text()),
         "shown": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
         "ids": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        "plan": st.one_of(st.text("0123456789abcdef", min_size=20, max_size=20), nasty_text()),
+        "page": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
     }
 
 
