@@ -35,19 +35,28 @@ from app.services.network import (
     programme_figures,
 )
 from app.services.topics import list_topics
+from evangelists.viewport import Viewport, ViewportError, parse_viewport
 
 # Which parameters each endpoint understands, and the vocabulary of its ``status``.
+# ``bbox`` and ``zoom`` (the viewport) are read by the point layers that grow with the
+# programme: see evangelists/viewport.py.
+VIEWPORT = {"bbox", "zoom"}
 _ENDPOINTS = {
     "municipalities": ({"prefecture", "stage", "status"}, "open_data_status"),
-    "communities": ({"prefecture", "status"}, "community_status"),
-    "evangelists": ({"prefecture", "topic", "status"}, "evangelist_status"),
-    "requests": ({"prefecture", "topic", "status"}, "request_status"),
+    "communities": ({"prefecture", "status"} | VIEWPORT, "community_status"),
+    "evangelists": ({"prefecture", "topic", "status"} | VIEWPORT, "evangelist_status"),
+    "requests": ({"prefecture", "topic", "status"} | VIEWPORT, "request_status"),
     "coverage_gap": ({"prefecture", "topic", "stage", "km"}, "request_status"),
 }
 
 
 def _filters(endpoint: str) -> MapFilters:
     """The query string validated by the map's own form; 400 naming each bad parameter."""
+    return _query(endpoint)[0]
+
+
+def _query(endpoint: str) -> tuple[MapFilters, Viewport]:
+    """The filters and (for the point layers) the viewport; 400 naming each bad parameter."""
     accepted, status_vocabulary = _ENDPOINTS[endpoint]
     unknown = sorted(set(request.args) - accepted)
     form = MapFilterForm(
@@ -64,12 +73,27 @@ def _filters(endpoint: str) -> MapFilters:
         problems[name] = f"{request.args[name]!r} is not one of: {', '.join(allowed)}" if allowed else message
     for name in unknown:
         problems[name] = f"unknown parameter; this endpoint accepts: {', '.join(sorted(accepted))}"
+    viewport = Viewport()
+    if accepted >= VIEWPORT:
+        try:
+            viewport = parse_viewport(request.args.get("bbox"), request.args.get("zoom"))
+        except ViewportError as error:
+            problems[error.parameter] = error.message
     if problems:
         response = jsonify(error="Bad Request", message="Some query parameters are not valid.",
                            parameters=problems)
         response.status_code = 400
         abort(response)
-    return form.filters()
+    return form.filters(), viewport
+
+
+def _versioned(key, build, *, shared: bool):
+    """``build()``'s layer, encoded once per data version for ``key`` (the endpoint, its
+    filters and viewport); built afresh while this session holds uncommitted writes."""
+    version = maps.current_data_version()
+    if version is None:
+        return geojson_response(build(), shared=shared)
+    return cached_geojson_response(key, ("data", version), build, shared=shared)
 
 
 @bp.get("/municipalities")
@@ -86,8 +110,11 @@ def municipalities():
 @bp.get("/communities")
 @public
 def communities():
-    """Civic-tech communities (no contact details). Filters: prefecture, status."""
-    return geojson_response(maps.community_layer(_filters("communities")), shared=True)
+    """Civic-tech communities (no contact details). Filters: prefecture, status; viewport:
+    bbox, zoom (clusters when the view holds more than it may show)."""
+    filters, viewport = _query("communities")
+    return _versioned(("communities", filters, viewport), lambda: maps.community_layer(filters, viewport),
+                      shared=True)
 
 
 @bp.get("/prefectures")
@@ -104,16 +131,20 @@ def prefectures():
 @role_required("coordinator", "admin")
 def evangelists():
     """Evangelists at their home base, with skills and load. Filters: prefecture, topic,
-    status (default active)."""
-    return geojson_response(maps.evangelist_layer(_filters("evangelists")), shared=False)
+    status (default active); viewport: bbox, zoom."""
+    filters, viewport = _query("evangelists")
+    return _versioned(("evangelists", filters, viewport), lambda: maps.evangelist_layer(filters, viewport),
+                      shared=False)
 
 
 @bp.get("/requests")
 @role_required("coordinator", "admin")
 def requests():
     """Support requests at their municipality. Filters: prefecture, topic, status (default:
-    every open status)."""
-    return geojson_response(maps.request_layer(_filters("requests")), shared=False)
+    every open status); viewport: bbox, zoom."""
+    filters, viewport = _query("requests")
+    return _versioned(("requests", filters, viewport), lambda: maps.request_layer(filters, viewport),
+                      shared=False)
 
 
 @bp.get("/coverage-gap")
@@ -121,7 +152,9 @@ def requests():
 def coverage_gap():
     """Non-active municipalities farther than ``km`` (default 50) from the nearest active
     evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
-    return geojson_response(maps.coverage_gap_layer(_filters("coverage_gap")), shared=False)
+    filters = _filters("coverage_gap")
+    # Compares every non-active town with every active evangelist: once per data version.
+    return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
 
 
 # --- the programme's open data ----------------------------------------------------------
