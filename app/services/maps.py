@@ -154,6 +154,7 @@ def municipality_layer_version(filters: MapFilters) -> tuple:
 
 _POSITIONS = "evn_map_positions"
 POSITIONS_CACHE_SIZE = 32  # (layer, filters) pairs: 9,000 positions are about 150 KB
+WHOLE_LAYER = Viewport()  # no box: every row, clustered over the whole map when there are many
 
 
 def current_data_version() -> int | None:
@@ -175,7 +176,7 @@ class _Positions:
 def _positions(kind: str, filters: MapFilters, chosen: sa.Select, lat, lon, updated) -> _Positions:
     def read() -> _Positions:
         rows = db.session.execute(chosen.with_only_columns(lat, lon).order_by(None)).all()
-        lats, lons = zip(*rows) if rows else ((), ())  # numpy on a list of Rows is 20x slower
+        lats, lons = zip(*rows, strict=True) if rows else ((), ())  # numpy on a list of Rows is 20x slower
         newest = db.session.scalar(chosen.with_only_columns(sa.func.max(updated)).order_by(None))
         return _Positions(np.array(lats, dtype=np.float64), np.array(lons, dtype=np.float64), newest)
 
@@ -249,7 +250,7 @@ def _community_rows(filters: MapFilters) -> sa.Select:
     return query
 
 
-def community_layer(filters: MapFilters, viewport: Viewport = Viewport()) -> Layer:
+def community_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
     """Civic-tech communities: organisations, so public; their contact address is left out.
     Bounded by ``viewport`` (see :func:`_in_view`)."""
     c = Community
@@ -298,7 +299,7 @@ def _skills_by_evangelist(ids: Iterable[int]) -> dict[int, list[str]]:
     return skills
 
 
-def evangelist_layer(filters: MapFilters, viewport: Viewport = Viewport()) -> Layer:
+def evangelist_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
     """Evangelists (active ones unless ``filters.status`` says otherwise) at their home base,
     with skills and load, bounded by ``viewport`` (see :func:`_in_view`). Personal data:
     coordinators only."""
@@ -341,7 +342,7 @@ def evangelist_layer(filters: MapFilters, viewport: Viewport = Viewport()) -> La
 # --- requests -------------------------------------------------------------------------
 
 
-def request_layer(filters: MapFilters, viewport: Viewport = Viewport()) -> Layer:
+def request_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
     """Support requests (open ones unless ``filters.status`` names one status) at their
     municipality, bounded by ``viewport`` (see :func:`_in_view`). Coordinators only."""
     r = SupportRequest
@@ -417,7 +418,7 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
     by_code = {row.code: row for row in places}
     gap = coverage_gap(
         [Point(row.code, row.lat, row.lon) for row in places],
-        [Point(str(i), lat, lon) for i, (lat, lon) in enumerate(zip(helpers.lats.tolist(), helpers.lons.tolist()))],
+        [Point(str(i), lat, lon) for i, (lat, lon) in enumerate(zip(helpers.lats.tolist(), helpers.lons.tolist(), strict=True))],
         filters.gap_km,
     )
     features = []
