@@ -23,7 +23,7 @@ MIN_ZOOM, MAX_ZOOM = 0, 20
 DEFAULT_ZOOM = 5  # all of Japan in a desktop browser window
 MAX_FEATURES = 500  # points or clusters in one response
 POINTS_ZOOM = 13  # from here on, points (capped) even when there are more than MAX_FEATURES
-CELL_PIXELS = 64  # a cluster cell is about this many screen pixels wide
+CELL_PIXELS = 96  # a cluster cell is about this many screen pixels wide
 DIGITS = 5  # coordinates in a response: about a metre
 
 
@@ -111,9 +111,10 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
 
 
 def parse_viewport(bbox: str | None, zoom: str | None) -> Viewport:
-    """The viewport from the two query parameters (raises :class:`ViewportError`)."""
-    box = parse_bbox(bbox)
-    level = parse_zoom(zoom, box)
+    """The viewport from the two query parameters (raises :class:`ViewportError`). NUL
+    characters are dropped first, as the app's forms drop them from every field."""
+    box = parse_bbox(None if bbox is None else bbox.replace("\x00", ""))
+    level = parse_zoom(None if zoom is None else zoom.replace("\x00", ""), box)
     if box is None:
         return Viewport(zoom=level)
     return Viewport(*box, zoom=level, given=True)

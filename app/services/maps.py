@@ -227,7 +227,7 @@ def _in_view(kind: str, filters: MapFilters, viewport: Viewport, chosen: sa.Sele
             {"type": "Feature", "id": c.key,
              "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
              "properties": {"cluster": True, "count": c.count, "bbox": list(c.bbox)}}
-            for c in grid_clusters(positions.lats[inside], positions.lons[inside], viewport)
+            for c in grid_clusters(positions.lats[inside], positions.lons[inside], viewport, MAX_FEATURES)
         ]
         clusters = Layer(features, positions.newest, _view_extra(viewport, total, in_view, True, False))
     return _View(viewport, lat, lon, total, in_view, clusters)

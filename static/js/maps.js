@@ -350,16 +350,19 @@
   // A cluster made by the server (evangelists/viewport.py): a circle of the layer's colour
   // with its count, sized by it; a click (or Enter) zooms to the box around its points.
   function clusterMarker(f, kind, map) {
-    var p = f.properties, size = Math.round(24 + Math.min(Math.log10(p.count), 4) * 9);
+    var p = f.properties, size = Math.round(20 + Math.min(Math.log10(p.count), 4) * 7);
     var count = el("span", { text: p.count > 9999 ? Math.round(p.count / 1000) + "k" : String(p.count) });
     count.style.lineHeight = (size - 4) + "px";  // CSSOM, which the CSP allows (no style attribute)
     var title = say("cluster", { count: number(p.count) });
+    // The layers' clusters of one place would cover each other: communities sit to its
+    // left, requests to its right, evangelists on it.
+    var anchor = { community: [size + 3, size / 2], request: [-3, size / 2] }[kind] || [size / 2, size / 2];
     var marker = L.marker(latLng(f), {
       icon: L.divIcon({ className: "map-pin map-cluster map-pin-" + kind, html: count,
-                        iconSize: [size, size], iconAnchor: [size / 2, size / 2] }),
+                        iconSize: [size, size], iconAnchor: anchor }),
       title: title, alt: title, keyboard: true, riseOnHover: true
     });
-    marker.on("click", function () {
+    function zoomIn() {
       var b = p.bbox, target = map.getZoom() + 2;
       if (b && (b[2] - b[0] > 1e-4 || b[3] - b[1] > 1e-4)) {
         var box = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
@@ -368,6 +371,10 @@
       } else {
         map.setView(latLng(f), target);
       }
+    }
+    marker.on("click", zoomIn);
+    marker.on("keypress", function (e) {  // Leaflet turns Enter on a marker into keypress, not click
+      if (e.originalEvent && e.originalEvent.keyCode === 13) zoomIn();
     });
     return marker;
   }
