@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.system import data_version, has_unsaved_writes
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
-from evangelists.geo import haversine_km
+from evangelists.geo import haversine_km_of, haversine_terms
 from evangelists.viewport import MAX_FEATURES, POINTS_ZOOM, Viewport, grid_clusters
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES
 
@@ -547,30 +547,69 @@ def _box(lat: float, lon: float, km: float, lat_col, lon_col):
     return sa.and_(lat_col.between(lat - dlat, lat + dlat), lon_col.between(lon - dlon, lon + dlon))
 
 
-def communities_near(lat: float, lon: float, km: float) -> list[Nearby]:
-    """Active communities within ``km`` of a point, nearest first (two queries at most)."""
+NEARBY_LIMIT = 60  # the nearest this many at most: a small map and its list stay small in a city
+
+
+class Nearest(list):
+    """What is within reach of a place, nearest first, at most NEARBY_LIMIT of it;
+    ``beyond`` counts what is within reach too but farther than the last one shown."""
+
+    beyond: int = 0
+
+
+def _nearest(rows, lat: float, lon: float, km: float, limit: int) -> tuple[list[int], dict[int, float], int]:
+    """Of ``rows`` (id, lat, lon) found in the box around a point: the ids within ``km``,
+    nearest first (ties by id), at most ``limit``; their distances; how many were within."""
+    if not rows:
+        return [], {}, 0
+    ids, lats, lons = (np.array(column) for column in zip(*rows, strict=True))
+    distances = haversine_km_of(haversine_terms(np.array([lat]), np.array([lon]), lats, lons)[0])
+    within = np.flatnonzero(distances <= km)
+    order = within[np.lexsort((ids[within], distances[within]))][:limit]
+    chosen = [int(i) for i in ids[order]]
+    return chosen, dict(zip(chosen, (float(d) for d in distances[order]), strict=True)), len(within)
+
+
+def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
+    """Active communities within ``km`` of a point, nearest first, at most ``limit``
+    (three queries at most, whatever the number in reach)."""
     c = Community
+    in_box = db.session.execute(
+        sa.select(c.id, c.lat, c.lon).where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+    ).all()
+    chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
+    found = Nearest()
+    found.beyond = within - len(chosen)
+    if not chosen:
+        return found
     rows = db.session.execute(
         sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon,
                   Municipality.code, Municipality.name, Municipality.name_romaji)
         .join(Municipality, c.municipality_id == Municipality.id)
-        .where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+        .where(c.id.in_(chosen))
     ).all()
-    found = []
-    for cid, name, website, status, members, clat, clon, mcode, mname, mromaji in rows:
-        d = haversine_km(lat, lon, clat, clon)
-        if d <= km:
-            found.append(Nearby(cid, name, clat, clon, d, {
-                "name": name, "website": website, "status": status, "members": members,
-                "code": mcode, "place": mname, "place_romaji": mromaji,
-            }))
-    return sorted(found, key=lambda n: (n.distance_km, n.id))
+    by_id = {row[0]: row for row in rows}
+    for cid in chosen:
+        _cid, name, website, status, members, clat, clon, mcode, mname, mromaji = by_id[cid]
+        found.append(Nearby(cid, name, clat, clon, distances[cid], {
+            "name": name, "website": website, "status": status, "members": members,
+            "code": mcode, "place": mname, "place_romaji": mromaji,
+        }))
+    return found
 
 
-def evangelists_near(lat: float, lon: float, km: float) -> list[Nearby]:
-    """Active evangelists whose home is within ``km`` of a point, nearest first.
-    Personal data: for coordinators' pages only."""
+def evangelists_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
+    """Active evangelists whose home is within ``km`` of a point, nearest first, at most
+    ``limit``. Personal data: for coordinators' pages only."""
     e = Evangelist
+    in_box = db.session.execute(
+        sa.select(e.id, e.lat, e.lon).where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
+    ).all()
+    chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
+    found = Nearest()
+    found.beyond = within - len(chosen)
+    if not chosen:
+        return found
     load = _active_assignment_counts()
     rows = db.session.execute(
         sa.select(e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
@@ -578,17 +617,16 @@ def evangelists_near(lat: float, lon: float, km: float) -> list[Nearby]:
                   Municipality.code, Municipality.name, Municipality.name_romaji)
         .join(Municipality, e.home_municipality_id == Municipality.id)
         .outerjoin(load, load.c.evangelist_id == e.id)
-        .where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
+        .where(e.id.in_(chosen))
     ).all()
-    skills = _skills_by_evangelist(r[0] for r in rows)
-    found = []
-    for eid, family, given, elat, elon, capacity, radius, online, status, busy, mcode, mname, mromaji in rows:
-        d = haversine_km(lat, lon, elat, elon)
-        if d <= km:
-            name = f"{family} {given}"
-            found.append(Nearby(eid, name, elat, elon, d, {
-                "name": name, "status": status, "capacity": capacity, "load": busy, "radius": radius,
-                "online": online, "skills": skills.get(eid, []), "code": mcode, "place": mname,
-                "place_romaji": mromaji,
-            }))
-    return sorted(found, key=lambda n: (n.distance_km, n.id))
+    skills = _skills_by_evangelist(chosen)
+    by_id = {row[0]: row for row in rows}
+    for eid in chosen:
+        _eid, family, given, elat, elon, capacity, radius, online, status, busy, mcode, mname, mromaji = by_id[eid]
+        name = f"{family} {given}"
+        found.append(Nearby(eid, name, elat, elon, distances[eid], {
+            "name": name, "status": status, "capacity": capacity, "load": busy, "radius": radius,
+            "online": online, "skills": skills.get(eid, []), "code": mcode, "place": mname,
+            "place_romaji": mromaji,
+        }))
+    return found
