@@ -14,7 +14,7 @@ import csv
 import io
 import json
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, jsonify, request
 
 from app.api import bp
 from app.api.responses import (
@@ -22,6 +22,7 @@ from app.api.responses import (
     conditional_response,
     geojson_response,
 )
+from app.caching import LRUCache
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map_filters import MapFilterForm
@@ -124,7 +125,7 @@ def prefectures():
     active communities. The outlines are the static file static/geo/prefectures.geojson."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    return geojson_response(maps.prefecture_layer(), shared=True)
+    return _versioned(("prefectures",), maps.prefecture_layer, shared=True)
 
 
 @bp.get("/evangelists")
@@ -160,6 +161,18 @@ def coverage_gap():
 # --- the programme's open data ----------------------------------------------------------
 
 
+_KEPT = "evn_api_kept"  # app.extensions: the open-data figures by data version
+
+
+def _programme_figures():
+    """The open data's figures (aggregates over every visit), once per data version."""
+    version = maps.current_data_version()
+    if version is None:
+        return programme_figures()
+    kept = current_app.extensions.setdefault(_KEPT, LRUCache(4))
+    return kept.get(("programme_figures", version), programme_figures)
+
+
 def _licence_link(response):
     response.headers["Link"] = f'<{PROGRAMME_DATA_LICENCE["url_ja"]}>; rel="license"'
     return response
@@ -172,7 +185,7 @@ def open_data_json():
     visits) with the licence; no personal data."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = programme_figures()
+    figures, updated = _programme_figures()
     body = json.dumps({
         "title": "Evangelist Network: the open data evangelist programme by prefecture",
         "license": PROGRAMME_DATA_LICENCE,
@@ -188,7 +201,7 @@ def open_data_csv():
     """The same figures as CSV (UTF-8 with a BOM, so Excel in Japan opens it)."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = programme_figures()
+    figures, updated = _programme_figures()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

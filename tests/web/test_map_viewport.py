@@ -178,3 +178,24 @@ def test_the_coverage_gap_is_kept_until_the_data_changes(coordinator_client, db,
     make_evangelist(home_municipality=far, lat=far.lat, lon=far.lon)
     db.session.commit()
     assert geojson(coordinator_client.get("/api/v1/coverage-gap?km=50"))["features"] == []
+
+
+def test_the_open_data_and_prefecture_figures_follow_each_write(client, db, count_queries):
+    """Kept per data version: a repeat costs one statement, a commit shows at once."""
+    town = make_municipality(lat=43.06, lon=141.35)
+    db.session.commit()
+
+    def communities() -> tuple[int, int]:
+        rows = client.get("/api/v1/open-data/prefectures.json").get_json()["rows"]
+        layer = geojson(client.get("/api/v1/prefectures"))["features"]
+        code = town.prefecture.code
+        return (next(r["communities_active"] for r in rows if r["prefecture_code"] == code),
+                next(f["properties"]["communities"] for f in layer if f["properties"]["code"] == code))
+
+    assert communities() == (0, 0)
+    with count_queries() as repeat:
+        client.get("/api/v1/open-data/prefectures.csv")
+    assert repeat.count == 1  # the data version
+    make_community(municipality=town, status="active")
+    db.session.commit()
+    assert communities() == (1, 1)
