@@ -5,6 +5,11 @@ Each ``*_layer`` function returns a :class:`Layer`: the features and the newest
 number of queries whatever the data size, selecting columns rather than loading ORM
 objects (bench/bench_map.py: the largest layer, 1,741 municipalities, in about 20 ms).
 
+The layers that grow with the programme (communities, evangelists, requests) are bounded
+by a :class:`~evangelists.viewport.Viewport`: at most MAX_FEATURES points, or clusters
+when the view holds more (see "what a viewport shows" below). The things near a place
+are the nearest NEARBY_LIMIT.
+
 Properties are kept short, because they are sent for every point: names in Japanese and
 romaji (the page picks one by language), codes rather than URLs (the page knows the URL
 patterns), statuses as vocabulary codes (the page has their labels).
