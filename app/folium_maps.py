@@ -6,7 +6,10 @@ How a map gets onto a page:
   kind of data (:class:`DataLayer`) and the layer control. Nothing of the data is in the
   map's script: each ``DataLayer`` names a GeoJSON URL that ``static/js/maps.js`` fetches
   once and draws (popups and legend counts included), so the page stays small and
-  cacheable and a 1,741-point layer costs the browser one request. The small maps' few
+  cacheable and a 1,741-point layer costs the browser one request. The layers that grow
+  with the programme (``viewport=True``: communities, evangelists, requests) are fetched
+  for the map's view instead, again after each move, and arrive as server-made clusters
+  when the view holds more points than a response may carry (evangelists/viewport.py). The small maps' few
   points travel beside the script, in a ``<script type="application/json">`` block that
   the page template writes with ``tojson`` (``RenderedMap.data``).
 * Data must never reach branca: it compiles every element's rendered script as a new
@@ -368,6 +371,7 @@ def _fixed_map_config(locale: str) -> dict:
             "received": _("Received"),
             "distance": _("Distance"),
             "why": _("Why"),
+            "cluster": _("{count} here: zoom in to see them"),
             "load_failed": _("The layer “{layer}” could not be loaded ({error}). Reload the page to try again."),
         },
     }
@@ -393,13 +397,17 @@ def network_map(filters, shown: tuple[str, ...], bounds=None) -> AppMap:
         ("gap", "gap", _("Coverage gap: non-active, over %(km)s km from an evangelist", km=km), "gap",
          dict(url=_api_url("api.coverage_gap", prefecture=f.prefecture, stage=f.stage, topic=f.topic, km=km),
               list="gap-list")),
+        # These three grow with the programme: fetched for the view (bbox, zoom) and
+        # clustered by the server when the view holds many (maps.js viewportLayer).
         ("communities", "communities", _("Active communities"), "community",
-         dict(url=_api_url("api.communities", prefecture=f.prefecture, status="active"), cluster=True)),
+         dict(url=_api_url("api.communities", prefecture=f.prefecture, status="active"), cluster=True,
+              viewport=True, pin="community")),
         ("evangelists", "evangelists", _("Active evangelists"), "evangelist",
-         dict(url=_api_url("api.evangelists", prefecture=f.prefecture, topic=f.topic), cluster=True)),
+         dict(url=_api_url("api.evangelists", prefecture=f.prefecture, topic=f.topic), cluster=True,
+              viewport=True, pin="evangelist")),
         ("requests", "requests", _("Open requests"), "request",
          dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status),
-              cluster=True)),
+              cluster=True, viewport=True, pin="request")),
     ]
     for key, kind, title, swatch, options in layers:
         DataLayer(key, kind, layer_name(title, swatch), show=key in shown, track=True, title=title,

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 
-from flask import abort, jsonify, request
+from flask import abort, current_app, jsonify, request
 
 from app.api import bp
 from app.api.responses import (
@@ -22,6 +22,7 @@ from app.api.responses import (
     conditional_response,
     geojson_response,
 )
+from app.caching import LRUCache
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map_filters import MapFilterForm
@@ -35,19 +36,28 @@ from app.services.network import (
     programme_figures,
 )
 from app.services.topics import list_topics
+from evangelists.viewport import Viewport, ViewportError, parse_viewport
 
 # Which parameters each endpoint understands, and the vocabulary of its ``status``.
+# ``bbox`` and ``zoom`` (the viewport) are read by the point layers that grow with the
+# programme: see evangelists/viewport.py.
+VIEWPORT = {"bbox", "zoom"}
 _ENDPOINTS = {
     "municipalities": ({"prefecture", "stage", "status"}, "open_data_status"),
-    "communities": ({"prefecture", "status"}, "community_status"),
-    "evangelists": ({"prefecture", "topic", "status"}, "evangelist_status"),
-    "requests": ({"prefecture", "topic", "status"}, "request_status"),
+    "communities": ({"prefecture", "status"} | VIEWPORT, "community_status"),
+    "evangelists": ({"prefecture", "topic", "status"} | VIEWPORT, "evangelist_status"),
+    "requests": ({"prefecture", "topic", "status"} | VIEWPORT, "request_status"),
     "coverage_gap": ({"prefecture", "topic", "stage", "km"}, "request_status"),
 }
 
 
 def _filters(endpoint: str) -> MapFilters:
     """The query string validated by the map's own form; 400 naming each bad parameter."""
+    return _query(endpoint)[0]
+
+
+def _query(endpoint: str) -> tuple[MapFilters, Viewport]:
+    """The filters and (for the point layers) the viewport; 400 naming each bad parameter."""
     accepted, status_vocabulary = _ENDPOINTS[endpoint]
     unknown = sorted(set(request.args) - accepted)
     form = MapFilterForm(
@@ -64,12 +74,27 @@ def _filters(endpoint: str) -> MapFilters:
         problems[name] = f"{request.args[name]!r} is not one of: {', '.join(allowed)}" if allowed else message
     for name in unknown:
         problems[name] = f"unknown parameter; this endpoint accepts: {', '.join(sorted(accepted))}"
+    viewport = Viewport()
+    if accepted >= VIEWPORT:
+        try:
+            viewport = parse_viewport(request.args.get("bbox"), request.args.get("zoom"))
+        except ViewportError as error:
+            problems[error.parameter] = error.message
     if problems:
         response = jsonify(error="Bad Request", message="Some query parameters are not valid.",
                            parameters=problems)
         response.status_code = 400
         abort(response)
-    return form.filters()
+    return form.filters(), viewport
+
+
+def _versioned(key, build, *, shared: bool):
+    """``build()``'s layer, encoded once per data version for ``key`` (the endpoint, its
+    filters and viewport); built afresh while this session holds uncommitted writes."""
+    version = maps.current_data_version()
+    if version is None:
+        return geojson_response(build(), shared=shared)
+    return cached_geojson_response(key, ("data", version), build, shared=shared)
 
 
 @bp.get("/municipalities")
@@ -86,8 +111,11 @@ def municipalities():
 @bp.get("/communities")
 @public
 def communities():
-    """Civic-tech communities (no contact details). Filters: prefecture, status."""
-    return geojson_response(maps.community_layer(_filters("communities")), shared=True)
+    """Civic-tech communities (no contact details). Filters: prefecture, status; viewport:
+    bbox, zoom (clusters when the view holds more than it may show)."""
+    filters, viewport = _query("communities")
+    return _versioned(("communities", filters, viewport), lambda: maps.community_layer(filters, viewport),
+                      shared=True)
 
 
 @bp.get("/prefectures")
@@ -97,23 +125,27 @@ def prefectures():
     active communities. The outlines are the static file static/geo/prefectures.geojson."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    return geojson_response(maps.prefecture_layer(), shared=True)
+    return _versioned(("prefectures",), maps.prefecture_layer, shared=True)
 
 
 @bp.get("/evangelists")
 @role_required("coordinator", "admin")
 def evangelists():
     """Evangelists at their home base, with skills and load. Filters: prefecture, topic,
-    status (default active)."""
-    return geojson_response(maps.evangelist_layer(_filters("evangelists")), shared=False)
+    status (default active); viewport: bbox, zoom."""
+    filters, viewport = _query("evangelists")
+    return _versioned(("evangelists", filters, viewport), lambda: maps.evangelist_layer(filters, viewport),
+                      shared=False)
 
 
 @bp.get("/requests")
 @role_required("coordinator", "admin")
 def requests():
     """Support requests at their municipality. Filters: prefecture, topic, status (default:
-    every open status)."""
-    return geojson_response(maps.request_layer(_filters("requests")), shared=False)
+    every open status); viewport: bbox, zoom."""
+    filters, viewport = _query("requests")
+    return _versioned(("requests", filters, viewport), lambda: maps.request_layer(filters, viewport),
+                      shared=False)
 
 
 @bp.get("/coverage-gap")
@@ -121,10 +153,24 @@ def requests():
 def coverage_gap():
     """Non-active municipalities farther than ``km`` (default 50) from the nearest active
     evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
-    return geojson_response(maps.coverage_gap_layer(_filters("coverage_gap")), shared=False)
+    filters = _filters("coverage_gap")
+    # Compares every non-active town with every active evangelist: once per data version.
+    return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
 
 
 # --- the programme's open data ----------------------------------------------------------
+
+
+_KEPT = "evn_api_kept"  # app.extensions: the open-data figures by data version
+
+
+def _programme_figures():
+    """The open data's figures (aggregates over every visit), once per data version."""
+    version = maps.current_data_version()
+    if version is None:
+        return programme_figures()
+    kept = current_app.extensions.setdefault(_KEPT, LRUCache(4))
+    return kept.get(("programme_figures", version), programme_figures)
 
 
 def _licence_link(response):
@@ -139,7 +185,7 @@ def open_data_json():
     visits) with the licence; no personal data."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = programme_figures()
+    figures, updated = _programme_figures()
     body = json.dumps({
         "title": "Evangelist Network: the open data evangelist programme by prefecture",
         "license": PROGRAMME_DATA_LICENCE,
@@ -155,7 +201,7 @@ def open_data_csv():
     """The same figures as CSV (UTF-8 with a BOM, so Excel in Japan opens it)."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = programme_figures()
+    figures, updated = _programme_figures()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

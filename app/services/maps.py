@@ -5,6 +5,11 @@ Each ``*_layer`` function returns a :class:`Layer`: the features and the newest
 number of queries whatever the data size, selecting columns rather than loading ORM
 objects (bench/bench_map.py: the largest layer, 1,741 municipalities, in about 20 ms).
 
+The layers that grow with the programme (communities, evangelists, requests) are bounded
+by a :class:`~evangelists.viewport.Viewport`: at most MAX_FEATURES points, or clusters
+when the view holds more (see "what a viewport shows" below). The things near a place
+are the nearest NEARBY_LIMIT.
+
 Properties are kept short, because they are sent for every point: names in Japanese and
 romaji (the page picks one by language), codes rather than URLs (the page knows the URL
 patterns), statuses as vocabulary codes (the page has their labels).
@@ -18,8 +23,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
+from flask import current_app
 
+from app.caching import LRUCache
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -32,8 +40,10 @@ from app.models import (
     evangelist_skills,
     request_topics,
 )
+from app.models.system import data_version, has_unsaved_writes
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
-from evangelists.geo import haversine_km
+from evangelists.geo import haversine_km_of, haversine_terms
+from evangelists.viewport import MAX_FEATURES, POINTS_ZOOM, Viewport, grid_clusters
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES
 
 COORDINATE_DIGITS = 5  # about a metre: more says nothing, fewer moves town halls
@@ -139,11 +149,99 @@ def municipality_layer_version(filters: MapFilters) -> tuple:
     return tuple(db.session.execute(query).one())
 
 
+# --- what a viewport shows ------------------------------------------------------------
+#
+# The point layers that grow with the programme (communities, evangelists, requests) answer
+# for a viewport (evangelists/viewport.py): the positions of every row a layer's filters
+# choose are read once per data version (two queries) and kept as numpy columns; a view
+# counts its points there, and either groups them into clusters (no further query) or
+# reads its points from the database, within the box and at most MAX_FEATURES of them.
+
+_POSITIONS = "evn_map_positions"
+POSITIONS_CACHE_SIZE = 32  # (layer, filters) pairs: 9,000 positions are about 150 KB
+WHOLE_LAYER = Viewport()  # no box: every row, clustered over the whole map when there are many
+
+
+def current_data_version() -> int | None:
+    """The data version this session reads at, or None while it holds writes of its own
+    not yet committed (then nothing may be taken from a cache keyed by the version)."""
+    session = db.session()
+    if has_unsaved_writes(session):
+        return None
+    return data_version(session)
+
+
+@dataclass(frozen=True)
+class _Positions:
+    lats: np.ndarray
+    lons: np.ndarray
+    newest: datetime | None
+
+
+def _positions(kind: str, filters: MapFilters, chosen: sa.Select, lat, lon, updated) -> _Positions:
+    def read() -> _Positions:
+        rows = db.session.execute(chosen.with_only_columns(lat, lon).order_by(None)).all()
+        lats, lons = zip(*rows, strict=True) if rows else ((), ())  # numpy on a list of Rows is 20x slower
+        newest = db.session.scalar(chosen.with_only_columns(sa.func.max(updated)).order_by(None))
+        return _Positions(np.array(lats, dtype=np.float64), np.array(lons, dtype=np.float64), newest)
+
+    version = current_data_version()
+    if version is None:
+        return read()
+    cache = current_app.extensions.setdefault(_POSITIONS, LRUCache(POSITIONS_CACHE_SIZE))
+    return cache.get((kind, filters, version), read)
+
+
+@dataclass(frozen=True)
+class _View:
+    viewport: Viewport
+    lat: sa.ColumnElement
+    lon: sa.ColumnElement
+    total: int  # rows the filters choose, anywhere
+    in_view: int  # of those, inside the viewport's box
+    clusters: Layer | None  # the answer, when the view is clustered
+
+    def points(self, query: sa.Select) -> sa.Select:
+        """``query`` narrowed to the box, with one row more than may be shown (to tell
+        whether the points were capped)."""
+        v = self.viewport
+        if v.given:
+            query = query.where(self.lat.between(v.south, v.north), self.lon.between(v.west, v.east))
+        return query.limit(MAX_FEATURES + 1)
+
+    def layer(self, features: list[dict], newest: datetime | None, *, capped: bool = False) -> Layer:
+        return Layer(features, newest, _view_extra(self.viewport, self.total, self.in_view, False, capped))
+
+
+def _view_extra(viewport: Viewport, total: int, in_view: int, clustered: bool, capped: bool) -> dict:
+    return {"total": total, "in_view": in_view, "clustered": clustered, "capped": capped,
+            "zoom": viewport.zoom, "bbox": viewport.bbox if viewport.given else None}
+
+
+def _in_view(kind: str, filters: MapFilters, viewport: Viewport, chosen: sa.Select, lat, lon, updated) -> _View:
+    """Where ``chosen``'s rows (a SELECT with the layer's joins and filters) fall in
+    ``viewport``: clustered when more than MAX_FEATURES are inside and the zoom is below
+    POINTS_ZOOM, else left to the layer to read as points (:meth:`_View.points`)."""
+    positions = _positions(kind, filters, chosen, lat, lon, updated)
+    inside = viewport.contains(positions.lats, positions.lons)
+    in_view = int(np.count_nonzero(inside))
+    total = len(positions.lats)
+    clusters = None
+    if in_view > MAX_FEATURES and viewport.zoom < POINTS_ZOOM:
+        features = [
+            {"type": "Feature", "id": c.key,
+             "geometry": {"type": "Point", "coordinates": [c.lon, c.lat]},
+             "properties": {"cluster": True, "count": c.count, "bbox": list(c.bbox)}}
+            for c in grid_clusters(positions.lats[inside], positions.lons[inside], viewport, MAX_FEATURES)
+        ]
+        clusters = Layer(features, positions.newest, _view_extra(viewport, total, in_view, True, False))
+    return _View(viewport, lat, lon, total, in_view, clusters)
+
+
 # --- communities ----------------------------------------------------------------------
 
 
-def community_layer(filters: MapFilters) -> Layer:
-    """Civic-tech communities: organisations, so public; their contact address is left out."""
+def _community_rows(filters: MapFilters) -> sa.Select:
     c = Community
     query = (
         sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon, c.updated_at,
@@ -154,14 +252,26 @@ def community_layer(filters: MapFilters) -> Layer:
     )
     if filters.status:
         query = query.where(c.status == filters.status)
+    return query
+
+
+def community_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
+    """Civic-tech communities: organisations, so public; their contact address is left out.
+    Bounded by ``viewport`` (see :func:`_in_view`)."""
+    c = Community
+    query = _community_rows(filters)
+    view = _in_view("communities", filters, viewport, query, c.lat, c.lon, c.updated_at)
+    if view.clusters is not None:
+        return view.clusters
     features, newest = [], None
-    for cid, name, website, status, members, lat, lon, updated, mcode, mname, mromaji in db.session.execute(query):
+    rows = db.session.execute(view.points(query)).all()
+    for cid, name, website, status, members, lat, lon, updated, mcode, mname, mromaji in rows[:MAX_FEATURES]:
         features.append(_feature(cid, lon, lat, {
             "name": name, "website": website, "status": status, "members": members,
             "code": mcode, "place": mname, "place_romaji": mromaji,
         }))
         newest = _newest(newest, updated)
-    return Layer(features, newest)
+    return view.layer(features, newest, capped=len(rows) > MAX_FEATURES)
 
 
 # --- evangelists ----------------------------------------------------------------------
@@ -194,23 +304,33 @@ def _skills_by_evangelist(ids: Iterable[int]) -> dict[int, list[str]]:
     return skills
 
 
-def evangelist_layer(filters: MapFilters) -> Layer:
+def evangelist_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
     """Evangelists (active ones unless ``filters.status`` says otherwise) at their home base,
-    with skills and load. Personal data: coordinators only."""
+    with skills and load, bounded by ``viewport`` (see :func:`_in_view`). Personal data:
+    coordinators only."""
     e = Evangelist
-    load = _active_assignment_counts()
-    query = (
-        sa.select(e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
-                  e.online_ok, e.status, e.updated_at, sa.func.coalesce(load.c.load, 0),
-                  load.c.updated_at, Municipality.code, Municipality.name, Municipality.name_romaji)
+    chosen = (
+        sa.select(e.id)
         .join(Municipality, e.home_municipality_id == Municipality.id)
-        .outerjoin(load, load.c.evangelist_id == e.id)
         .where(e.status == (filters.status or "active"))
         .where(_in_prefecture(e.home_municipality_id, filters.prefecture))
         .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic))
+    )
+    view = _in_view("evangelists", filters, viewport, chosen, e.lat, e.lon, e.updated_at)
+    if view.clusters is not None:
+        return view.clusters
+    load = _active_assignment_counts()
+    query = view.points(
+        chosen.with_only_columns(
+            e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
+            e.online_ok, e.status, e.updated_at, sa.func.coalesce(load.c.load, 0),
+            load.c.updated_at, Municipality.code, Municipality.name, Municipality.name_romaji)
+        .outerjoin(load, load.c.evangelist_id == e.id)
         .order_by(e.id)
     )
     rows = db.session.execute(query).all()
+    capped = len(rows) > MAX_FEATURES
+    rows = rows[:MAX_FEATURES]
     skills = _skills_by_evangelist(r[0] for r in rows)
     features, newest = [], None
     for (eid, family, given, lat, lon, capacity, radius, online, status, updated, busy,
@@ -221,28 +341,35 @@ def evangelist_layer(filters: MapFilters) -> Layer:
             "code": mcode, "place": mname, "place_romaji": mromaji,
         }))
         newest = _newest(newest, updated, load_updated)
-    return Layer(features, newest)
+    return view.layer(features, newest, capped=capped)
 
 
 # --- requests -------------------------------------------------------------------------
 
 
-def request_layer(filters: MapFilters) -> Layer:
+def request_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Layer:
     """Support requests (open ones unless ``filters.status`` names one status) at their
-    municipality. Coordinators only."""
+    municipality, bounded by ``viewport`` (see :func:`_in_view`). Coordinators only."""
     r = SupportRequest
     statuses = (filters.status,) if filters.status else OPEN_REQUEST_STATUSES
-    query = (
-        sa.select(r.id, r.status, r.preferred_mode, r.created_at, r.updated_at,
-                  Municipality.code, Municipality.name, Municipality.name_romaji,
-                  Municipality.lat, Municipality.lon)
+    chosen = (
+        sa.select(r.id)
         .join(Municipality, r.municipality_id == Municipality.id)
         .where(r.status.in_(statuses))
         .where(_in_prefecture(r.municipality_id, filters.prefecture))
         .where(_with_topic(request_topics, request_topics.c.request_id, r.id, filters.topic))
-        .order_by(r.id)
     )
+    view = _in_view("requests", filters, viewport, chosen, Municipality.lat, Municipality.lon, r.updated_at)
+    if view.clusters is not None:
+        return view.clusters
+    query = view.points(chosen.with_only_columns(
+        r.id, r.status, r.preferred_mode, r.created_at, r.updated_at,
+        Municipality.code, Municipality.name, Municipality.name_romaji,
+        Municipality.lat, Municipality.lon,
+    ).order_by(r.id))
     rows = db.session.execute(query).all()
+    capped = len(rows) > MAX_FEATURES
+    rows = rows[:MAX_FEATURES]
     topics: dict[int, list[str]] = defaultdict(list)
     if rows:
         for rid, slug in db.session.execute(
@@ -259,7 +386,7 @@ def request_layer(filters: MapFilters) -> Layer:
             "topics": topics.get(rid, []), "code": mcode, "name": mname, "romaji": mromaji,
         }))
         newest = _newest(newest, updated)
-    return Layer(features, newest)
+    return view.layer(features, newest, capped=capped)
 
 
 # --- coverage gap ---------------------------------------------------------------------
@@ -273,7 +400,7 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
     """
     m = Municipality
     places_query = (
-        sa.select(m.code, m.name, m.name_romaji, m.kind, m.engagement_stage, m.lat, m.lon, m.updated_at)
+        sa.select(m.code, m.name, m.name_romaji, m.kind, m.engagement_stage, m.lat, m.lon)
         .where(m.open_data_status == "non_active")
         .where(_in_prefecture(m.id, filters.prefecture))
         .order_by(m.code)
@@ -281,16 +408,22 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
     if filters.stage:
         places_query = places_query.where(m.engagement_stage == filters.stage)
     places = db.session.execute(places_query).all()
+    places_newest = db.session.scalar(places_query.with_only_columns(sa.func.max(m.updated_at)).order_by(None))
+    # The helpers' positions are those of the evangelist layer filtered by topic alone:
+    # read once per data version and shared with it.
     e = Evangelist
-    helpers = db.session.execute(
-        sa.select(e.id, e.lat, e.lon, e.updated_at)
+    helpers = _positions(
+        "evangelists", MapFilters(topic=filters.topic),
+        sa.select(e.id)
+        .join(Municipality, e.home_municipality_id == Municipality.id)
         .where(e.status == "active")
-        .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic))
-    ).all()
+        .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic)),
+        e.lat, e.lon, e.updated_at,
+    )
     by_code = {row.code: row for row in places}
     gap = coverage_gap(
         [Point(row.code, row.lat, row.lon) for row in places],
-        [Point(str(row.id), row.lat, row.lon) for row in helpers],
+        [Point(str(i), lat, lon) for i, (lat, lon) in enumerate(zip(helpers.lats.tolist(), helpers.lons.tolist(), strict=True))],
         filters.gap_km,
     )
     features = []
@@ -302,8 +435,8 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
             "stage": row.engagement_stage,
             "km": distance,
         }))
-    newest = _newest(*(r.updated_at for r in places), *(r.updated_at for r in helpers))
-    extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": len(helpers)}
+    newest = _newest(places_newest, helpers.newest)
+    extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": len(helpers.lats)}
     return Layer(features, newest, extra)
 
 
@@ -419,30 +552,69 @@ def _box(lat: float, lon: float, km: float, lat_col, lon_col):
     return sa.and_(lat_col.between(lat - dlat, lat + dlat), lon_col.between(lon - dlon, lon + dlon))
 
 
-def communities_near(lat: float, lon: float, km: float) -> list[Nearby]:
-    """Active communities within ``km`` of a point, nearest first (two queries at most)."""
+NEARBY_LIMIT = 60  # the nearest this many at most: a small map and its list stay small in a city
+
+
+class Nearest(list):
+    """What is within reach of a place, nearest first, at most NEARBY_LIMIT of it;
+    ``beyond`` counts what is within reach too but farther than the last one shown."""
+
+    beyond: int = 0
+
+
+def _nearest(rows, lat: float, lon: float, km: float, limit: int) -> tuple[list[int], dict[int, float], int]:
+    """Of ``rows`` (id, lat, lon) found in the box around a point: the ids within ``km``,
+    nearest first (ties by id), at most ``limit``; their distances; how many were within."""
+    if not rows:
+        return [], {}, 0
+    ids, lats, lons = (np.array(column) for column in zip(*rows, strict=True))
+    distances = haversine_km_of(haversine_terms(np.array([lat]), np.array([lon]), lats, lons)[0])
+    within = np.flatnonzero(distances <= km)
+    order = within[np.lexsort((ids[within], distances[within]))][:limit]
+    chosen = [int(i) for i in ids[order]]
+    return chosen, dict(zip(chosen, (float(d) for d in distances[order]), strict=True)), len(within)
+
+
+def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
+    """Active communities within ``km`` of a point, nearest first, at most ``limit``
+    (three queries at most, whatever the number in reach)."""
     c = Community
+    in_box = db.session.execute(
+        sa.select(c.id, c.lat, c.lon).where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+    ).all()
+    chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
+    found = Nearest()
+    found.beyond = within - len(chosen)
+    if not chosen:
+        return found
     rows = db.session.execute(
         sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon,
                   Municipality.code, Municipality.name, Municipality.name_romaji)
         .join(Municipality, c.municipality_id == Municipality.id)
-        .where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+        .where(c.id.in_(chosen))
     ).all()
-    found = []
-    for cid, name, website, status, members, clat, clon, mcode, mname, mromaji in rows:
-        d = haversine_km(lat, lon, clat, clon)
-        if d <= km:
-            found.append(Nearby(cid, name, clat, clon, d, {
-                "name": name, "website": website, "status": status, "members": members,
-                "code": mcode, "place": mname, "place_romaji": mromaji,
-            }))
-    return sorted(found, key=lambda n: (n.distance_km, n.id))
+    by_id = {row[0]: row for row in rows}
+    for cid in chosen:
+        _cid, name, website, status, members, clat, clon, mcode, mname, mromaji = by_id[cid]
+        found.append(Nearby(cid, name, clat, clon, distances[cid], {
+            "name": name, "website": website, "status": status, "members": members,
+            "code": mcode, "place": mname, "place_romaji": mromaji,
+        }))
+    return found
 
 
-def evangelists_near(lat: float, lon: float, km: float) -> list[Nearby]:
-    """Active evangelists whose home is within ``km`` of a point, nearest first.
-    Personal data: for coordinators' pages only."""
+def evangelists_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
+    """Active evangelists whose home is within ``km`` of a point, nearest first, at most
+    ``limit``. Personal data: for coordinators' pages only."""
     e = Evangelist
+    in_box = db.session.execute(
+        sa.select(e.id, e.lat, e.lon).where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
+    ).all()
+    chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
+    found = Nearest()
+    found.beyond = within - len(chosen)
+    if not chosen:
+        return found
     load = _active_assignment_counts()
     rows = db.session.execute(
         sa.select(e.id, e.family_name, e.given_name, e.lat, e.lon, e.capacity, e.travel_radius_km,
@@ -450,17 +622,16 @@ def evangelists_near(lat: float, lon: float, km: float) -> list[Nearby]:
                   Municipality.code, Municipality.name, Municipality.name_romaji)
         .join(Municipality, e.home_municipality_id == Municipality.id)
         .outerjoin(load, load.c.evangelist_id == e.id)
-        .where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
+        .where(e.id.in_(chosen))
     ).all()
-    skills = _skills_by_evangelist(r[0] for r in rows)
-    found = []
-    for eid, family, given, elat, elon, capacity, radius, online, status, busy, mcode, mname, mromaji in rows:
-        d = haversine_km(lat, lon, elat, elon)
-        if d <= km:
-            name = f"{family} {given}"
-            found.append(Nearby(eid, name, elat, elon, d, {
-                "name": name, "status": status, "capacity": capacity, "load": busy, "radius": radius,
-                "online": online, "skills": skills.get(eid, []), "code": mcode, "place": mname,
-                "place_romaji": mromaji,
-            }))
-    return sorted(found, key=lambda n: (n.distance_km, n.id))
+    skills = _skills_by_evangelist(chosen)
+    by_id = {row[0]: row for row in rows}
+    for eid in chosen:
+        _eid, family, given, elat, elon, capacity, radius, online, status, busy, mcode, mname, mromaji = by_id[eid]
+        name = f"{family} {given}"
+        found.append(Nearby(eid, name, elat, elon, distances[eid], {
+            "name": name, "status": status, "capacity": capacity, "load": busy, "radius": radius,
+            "online": online, "skills": skills.get(eid, []), "code": mcode, "place": mname,
+            "place_romaji": mromaji,
+        }))
+    return found

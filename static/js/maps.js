@@ -253,59 +253,9 @@
       return data.features.length;
     },
 
-    communities: function (data, group) {
-      var markers = data.features.map(function (f) {
-        var p = f.properties;
-        return L.marker(latLng(f), { icon: pin("community"), title: p.name, alt: p.name })
-          .bindPopup(function () {
-            return card(p.name, [
-              [say("based_in"), placeName(p, "place", "place_romaji")],
-              [say("status"), label("community_status", p.status)],
-              [say("members"), p.members ? number(p.members) : null]
-            ], [[say("website"), p.website, true], [say("open_place"), url("municipality", p.code)]]);
-          });
-      });
-      group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
-      return markers.length;
-    },
-
-    evangelists: function (data, group) {
-      var markers = data.features.map(function (f) {
-        var p = f.properties;
-        return L.marker(latLng(f), { icon: pin("evangelist"), title: p.name, alt: p.name })
-          .bindPopup(function () {
-            return card(p.name, [
-              [say("based_in"), placeName(p, "place", "place_romaji")],
-              [say("skills"), p.skills.map(function (s) { return label("topic", s); }).join(" · ")],
-              [say("load"), say("slots", { used: p.load, capacity: p.capacity })],
-              [say("radius"), say("km", { km: number(p.radius) }) + (p.online ? " · " + say("online") : "")]
-            ], [
-              // Only staff pages get the pattern (map_config(staff=True)); elsewhere no link.
-              [say("open_evangelist"), cfg().urls.evangelist && f.id !== undefined && f.id !== null ? url("evangelist", f.id) : null],
-              [say("open_place"), url("municipality", p.code)]
-            ]);
-          });
-      });
-      group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
-      return markers.length;
-    },
-
-    requests: function (data, group) {
-      var markers = data.features.map(function (f) {
-        var p = f.properties;
-        return L.marker(latLng(f), { icon: pin("request"), title: placeName(p), alt: placeName(p) })
-          .bindPopup(function () {
-            return card(placeName(p), [
-              [say("status"), label("request_status", p.status)],
-              [say("topics"), p.topics.map(function (s) { return label("topic", s); }).join(" · ")],
-              [say("mode"), label("request_mode", p.mode)],
-              [say("received"), p.received]
-            ], [[say("open_request"), url("request", f.id)]]);
-          });
-      });
-      group.addLayers ? group.addLayers(markers) : markers.forEach(function (m) { group.addLayer(m); });
-      return markers.length;
-    },
+    communities: function (data, group) { return addAll(data, group, MARKERS.communities); },
+    evangelists: function (data, group) { return addAll(data, group, MARKERS.evangelists); },
+    requests: function (data, group) { return addAll(data, group, MARKERS.requests); },
 
     // Small maps: one place, and ranked suggestions joined to it by a line.
     place: function (data, group) {
@@ -335,6 +285,100 @@
     }
   };
 
+  // One marker per point of the layers that can be large (drawn whole on the small maps,
+  // by viewport on /map: see viewportLayer).
+  var MARKERS = {
+    communities: function (f) {
+      var p = f.properties;
+      return L.marker(latLng(f), { icon: pin("community"), title: p.name, alt: p.name })
+        .bindPopup(function () {
+          return card(p.name, [
+            [say("based_in"), placeName(p, "place", "place_romaji")],
+            [say("status"), label("community_status", p.status)],
+            [say("members"), p.members ? number(p.members) : null]
+          ], [[say("website"), p.website, true], [say("open_place"), url("municipality", p.code)]]);
+        });
+    },
+
+    evangelists: function (f) {
+      var p = f.properties;
+      return L.marker(latLng(f), { icon: pin("evangelist"), title: p.name, alt: p.name })
+        .bindPopup(function () {
+          return card(p.name, [
+            [say("based_in"), placeName(p, "place", "place_romaji")],
+            [say("skills"), p.skills.map(function (s) { return label("topic", s); }).join(" · ")],
+            [say("load"), say("slots", { used: p.load, capacity: p.capacity })],
+            [say("radius"), say("km", { km: number(p.radius) }) + (p.online ? " · " + say("online") : "")]
+          ], [
+            // Only staff pages get the pattern (map_config(staff=True)); elsewhere no link.
+            [say("open_evangelist"), cfg().urls.evangelist && f.id !== undefined && f.id !== null ? url("evangelist", f.id) : null],
+            [say("open_place"), url("municipality", p.code)]
+          ]);
+        });
+    },
+
+    requests: function (f) {
+      var p = f.properties;
+      return L.marker(latLng(f), { icon: pin("request"), title: placeName(p), alt: placeName(p) })
+        .bindPopup(function () {
+          return card(placeName(p), [
+            [say("status"), label("request_status", p.status)],
+            [say("topics"), p.topics.map(function (s) { return label("topic", s); }).join(" · ")],
+            [say("mode"), label("request_mode", p.mode)],
+            [say("received"), p.received]
+          ], [[say("open_request"), url("request", f.id)]]);
+        });
+    }
+  };
+
+  function addLayers(group, layers) {
+    if (group.addLayers) group.addLayers(layers);
+    else layers.forEach(function (m) { group.addLayer(m); });
+  }
+
+  function removeLayers(group, layers) {
+    if (group.removeLayers) group.removeLayers(layers);
+    else layers.forEach(function (m) { group.removeLayer(m); });
+  }
+
+  function addAll(data, group, make) {
+    var markers = data.features.map(make);
+    addLayers(group, markers);
+    return markers.length;
+  }
+
+  // A cluster made by the server (evangelists/viewport.py): a circle of the layer's colour
+  // with its count, sized by it; a click (or Enter) zooms to the box around its points.
+  function clusterMarker(f, kind, map) {
+    var p = f.properties, size = Math.round(20 + Math.min(Math.log10(p.count), 4) * 7);
+    var count = el("span", { text: p.count > 9999 ? Math.round(p.count / 1000) + "k" : String(p.count) });
+    count.style.lineHeight = (size - 4) + "px";  // CSSOM, which the CSP allows (no style attribute)
+    var title = say("cluster", { count: number(p.count) });
+    // The layers' clusters of one place would cover each other: communities sit to its
+    // left, requests to its right, evangelists on it.
+    var anchor = { community: [size + 3, size / 2], request: [-3, size / 2] }[kind] || [size / 2, size / 2];
+    var marker = L.marker(latLng(f), {
+      icon: L.divIcon({ className: "map-pin map-cluster map-pin-" + kind, html: count,
+                        iconSize: [size, size], iconAnchor: anchor }),
+      title: title, alt: title, keyboard: true, riseOnHover: true
+    });
+    function zoomIn() {
+      var b = p.bbox, target = map.getZoom() + 2;
+      if (b && (b[2] - b[0] > 1e-4 || b[3] - b[1] > 1e-4)) {
+        var box = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+        target = Math.max(Math.min(map.getBoundsZoom(box.pad(0.1)), map.getZoom() + 4), map.getZoom() + 1);
+        map.setView(box.getCenter(), target);
+      } else {
+        map.setView(latLng(f), target);
+      }
+    }
+    marker.on("click", zoomIn);
+    marker.on("keypress", function (e) {  // Leaflet turns Enter on a marker into keypress, not click
+      if (e.originalEvent && e.originalEvent.keyCode === 13) zoomIn();
+    });
+    return marker;
+  }
+
   // --- layers -------------------------------------------------------------------------
 
   function makeGroup(spec) {
@@ -353,7 +397,127 @@
     });
   }
 
+  // --- layers bounded by the viewport (spec.viewport) --------------------------------
+  //
+  // The layer asks for what the map shows: `bbox=west,south,east,north&zoom=N`, the view
+  // padded by a fifth and snapped outward to half-tile steps (so small moves ask the same
+  // URL, or nothing). The server answers with points (at most a few hundred) or, when the
+  // view holds more, with clusters (evangelists/viewport.py). It asks again after the map
+  // moves or zooms (debounced), cancels a request the map has moved on from, and draws
+  // only what changed. Once an answer holds every point of the layer (not clustered, not
+  // capped, none outside the box), nothing more is asked.
+
+  var VIEW_DEBOUNCE_MS = 200;
+
+  function withQuery(address, params) {
+    return address + (address.indexOf("?") === -1 ? "?" : "&") + params;
+  }
+
+  function viewOf(map) {
+    var zoom = Math.max(0, Math.min(20, Math.round(map.getZoom())));
+    var b = map.getBounds().pad(0.2);
+    var step = 360 / Math.pow(2, zoom) / 2;
+    function down(v) { return Math.floor(v / step) * step; }
+    function up(v) { return Math.ceil(v / step) * step; }
+    var box = [Math.max(-180, down(b.getWest())), Math.max(-90, down(b.getSouth())),
+               Math.min(180, up(b.getEast())), Math.min(90, up(b.getNorth()))];
+    if (!(box[0] < box[2] && box[1] < box[3])) return null;
+    return { zoom: zoom, box: box,
+             query: "bbox=" + box.map(function (v) { return String(Math.round(v * 1e4) / 1e4); }).join(",") + "&zoom=" + zoom };
+  }
+
+  function covers(view, bounds, zoom) {
+    return view && view.zoom === zoom && view.box[0] <= bounds.getWest() && view.box[1] <= bounds.getSouth() &&
+      view.box[2] >= bounds.getEast() && view.box[3] >= bounds.getNorth();
+  }
+
+  function viewportLayer(spec) {
+    var group = L.featureGroup();
+    var clusters = L.featureGroup();
+    var points = makeGroup(spec);
+    group.addLayer(clusters);
+    group.addLayer(points);
+    if (spec.track) group.evnKey = spec.key;
+    var map = null, asked = null, controller = null, timer = null, complete = false, drawn = {};
+
+    function draw(data) {
+      var next = {}, added = { c: [], p: [] };
+      data.features.forEach(function (f) {
+        var cluster = !!(f.properties && f.properties.cluster);
+        var id = (cluster ? "c" : "p") + f.id;
+        if (drawn[id]) { next[id] = drawn[id]; return; }
+        next[id] = cluster ? clusterMarker(f, spec.pin, map) : MARKERS[spec.kind](f);
+        next[id].evnCluster = cluster;
+        added[cluster ? "c" : "p"].push(next[id]);
+      });
+      var gone = { c: [], p: [] };
+      Object.keys(drawn).forEach(function (id) {
+        if (!next[id]) gone[drawn[id].evnCluster ? "c" : "p"].push(drawn[id]);
+      });
+      removeLayers(clusters, gone.c);
+      removeLayers(points, gone.p);
+      addLayers(clusters, added.c);
+      addLayers(points, added.p);
+      drawn = next;
+    }
+
+    function refresh() {
+      timer = null;
+      if (!map || complete) return;
+      var zoom = Math.max(0, Math.min(20, Math.round(map.getZoom())));
+      if (covers(asked, map.getBounds(), zoom)) return;
+      var view = viewOf(map);
+      if (!view) return;
+      if (controller) controller.abort();
+      var mine = controller = window.AbortController ? new AbortController() : null;
+      asked = view;
+      fetch(withQuery(spec.url, view.query), {
+        credentials: "same-origin", signal: mine ? mine.signal : undefined,
+        headers: { Accept: "application/geo+json, application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status + " " + response.statusText);
+          return response.json();
+        })
+        .then(function (data) {
+          if (mine !== controller || !map) return;  // the map has moved on, or the layer is off
+          controller = null;
+          draw(data);
+          complete = !data.clustered && !data.capped && data.in_view === data.total;
+          group.fire("evn:drawn", { data: data });
+          announce(spec.key, data.total === undefined ? data.features.length : data.total, data);
+        })
+        .catch(function (error) {
+          if (error && error.name === "AbortError") return;
+          if (mine === controller) { controller = null; asked = null; }
+          failed(spec, error);
+        });
+    }
+
+    function moved() {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(refresh, VIEW_DEBOUNCE_MS);
+    }
+
+    group.on("add", function () {
+      map = group._map;
+      map.on("moveend", moved);
+      // After the page's own script has set the first view (fitBounds follows the layers).
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(refresh, 0);
+    });
+    group.on("remove", function () {
+      if (map) map.off("moveend", moved);
+      if (timer) clearTimeout(timer);
+      if (controller) controller.abort();
+      controller = null; timer = null; map = null;
+      asked = null;  // what was drawn stays in the group; the next view asks again
+    });
+    return group;
+  }
+
   function layer(spec) {
+    if (spec.viewport && spec.url) return viewportLayer(spec);
     var group = makeGroup(spec);
     if (spec.track) group.evnKey = spec.key;
     var loaded = false;

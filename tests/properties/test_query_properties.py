@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from app.decorators import PUBLIC
 from app.services import exports
 from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
+from evangelists.viewport import ViewportError, parse_viewport
 from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
 from tests.properties.conftest import ANSWERS, examples, fresh_example
 from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
@@ -46,9 +47,9 @@ URL_ARGS = {
 # What each API endpoint accepts (its documented filters); anything else is a 400.
 API_PARAMETERS = {
     "api.municipalities": {"prefecture", "stage", "status"},
-    "api.communities": {"prefecture", "status"},
-    "api.evangelists": {"prefecture", "topic", "status"},
-    "api.requests": {"prefecture", "topic", "status"},
+    "api.communities": {"prefecture", "status", "bbox", "zoom"},
+    "api.evangelists": {"prefecture", "topic", "status", "bbox", "zoom"},
+    "api.requests": {"prefecture", "topic", "status", "bbox", "zoom"},
     "api.coverage_gap": {"prefecture", "topic", "stage", "km"},
     "api.prefectures": set(),
     "api.open_data_json": set(),
@@ -299,6 +300,12 @@ def test_every_url_argument_takes_ids_beyond_every_integer_column(app, db, world
 def api_parameter_values(world, endpoint: str) -> dict[str, st.SearchStrategy]:
     values = query_values(world)
     result = {name: values[name] for name in ("prefecture", "topic", "stage", "km")}
+    # The viewport of the point layers (evangelists/viewport.py): west,south,east,north; 0..20.
+    result["bbox"] = st.one_of(st.sampled_from(["", "122,24,154,46", "139.4,35.4,140.1,35.9", "141,43,141.1,43.1"]),
+                               st.builds(lambda w, s, dw, ds: f"{w},{s},{w + dw},{s + ds}",
+                                         st.integers(-180, 170), st.integers(-90, 80),
+                                         st.integers(1, 10), st.integers(1, 10)))
+    result["zoom"] = st.one_of(st.just(""), st.integers(0, 20).map(str))
     if endpoint in API_STATUS_VOCABULARY:
         result["status"] = st.sampled_from(API_STATUS_VOCABULARY[endpoint])
     return result
@@ -308,6 +315,12 @@ def api_value_is_valid(world, endpoint: str, name: str, value: str) -> bool:
     """What the API's filters accept: empty (no filter), one of the choices, a distance
     (once the NUL characters every form drops are gone)."""
     value = value.replace("\x00", "")
+    if name in ("bbox", "zoom"):
+        try:
+            parse_viewport(value if name == "bbox" else None, value if name == "zoom" else None)
+        except ViewportError:
+            return False
+        return True
     if name == "km":
         if not value.strip():
             return True

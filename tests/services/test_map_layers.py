@@ -148,3 +148,36 @@ def test_each_layer_issues_the_same_number_of_queries_whatever_the_data_size(db,
         result = getattr(maps, layer)(MapFilters(gap_km=1))
     assert large.count == small.count
     assert result.features
+
+
+def test_only_the_nearest_few_are_shown_and_the_rest_counted(db):
+    """A small map in a city stays small: the nearest ``limit``, and how many more are in reach."""
+    here = make_municipality(lat=35.69, lon=139.70)
+    names = [make_community(name=f"会{i}", lat=35.69 + i * 0.01, lon=139.70).name for i in range(5)]
+    make_community(name="遠い会", lat=37.5, lon=139.70)
+    nearest = maps.communities_near(here.lat, here.lon, 50, limit=2)
+    assert [c.name for c in nearest] == names[:2] and nearest.beyond == 3
+    everyone = [make_evangelist(lat=35.69 + i * 0.02, lon=139.70).id for i in range(4)]
+    found = maps.evangelists_near(here.lat, here.lon, 50, limit=3)
+    assert [e.id for e in found] == everyone[:3] and found.beyond == 1
+    assert [e.id for e in maps.evangelists_near(here.lat, here.lon, 50)] == everyone
+
+
+def test_things_near_a_place_take_the_same_statements_however_many_are_in_reach(db, count_queries):
+    here = make_municipality(lat=35.69, lon=139.70)
+
+    def grow(n):
+        for i in range(n):
+            make_community(lat=35.69 + i * 0.001, lon=139.70)
+            make_evangelist(lat=35.69 + i * 0.001, lon=139.70)
+        db.session.flush()
+
+    grow(2)
+    with count_queries() as small:
+        maps.communities_near(here.lat, here.lon, 50, limit=3)
+        maps.evangelists_near(here.lat, here.lon, 50, limit=3)
+    grow(20)
+    with count_queries() as large:
+        found = maps.evangelists_near(here.lat, here.lon, 50, limit=3)
+        maps.communities_near(here.lat, here.lon, 50, limit=3)
+    assert large.count == small.count and len(found) == 3 and found.beyond == 19
