@@ -68,6 +68,7 @@ from app.services.accounts import UNUSABLE_PASSWORD, add_user  # noqa: E402
 from app.services.demo import DEMO_PASSWORD  # noqa: E402
 from app.services.geography import load_gazetteer  # noqa: E402
 from app.services.topics import sync_topics  # noqa: E402
+from app.services.versioned import EXTENSION  # noqa: E402
 from evangelists import demo  # noqa: E402
 from evangelists.calendar import today_in_japan  # noqa: E402
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES  # noqa: E402
@@ -105,7 +106,7 @@ VIEWS = tuple(
     for key, prefix in (("communities", "status=active&"), ("evangelists", ""), ("requests", ""))
     for label, view in (("japan z5", JAPAN), ("tokyo z11", TOKYO_11), ("tokyo z14", TOKYO_14))
 )
-KEPT = ("evn_encoded_layers", "evn_map_positions")  # the app's per-data-version keeps (app.extensions)
+KEPT = ("evn_encoded_layers", EXTENSION)  # the app's per-data-version keeps (app.extensions)
 GZIP = {"Accept-Encoding": "gzip"}
 
 

@@ -181,6 +181,7 @@ def service(url: str) -> None:
     from app.extensions import db
     from app.models import SupportRequest
     from app.services import matching
+    from app.services.versioned import kept_values
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, PAGE_CACHE_BYTES=0)
     with app.app_context():
@@ -188,7 +189,7 @@ def service(url: str) -> None:
         sa.event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
 
         def fresh():
-            app.extensions.pop(matching._CACHE, None)
+            kept_values(app).clear()
 
         def measure(what, call, *, kept: bool, repeat: int = 10):
             times = []

@@ -14,7 +14,7 @@ import csv
 import io
 import json
 
-from flask import abort, current_app, jsonify, request
+from flask import abort, jsonify, request
 
 from app.api import bp
 from app.api.responses import (
@@ -22,7 +22,6 @@ from app.api.responses import (
     conditional_response,
     geojson_response,
 )
-from app.caching import LRUCache
 from app.decorators import public, role_required
 from app.i18n import current_language
 from app.map_filters import MapFilterForm
@@ -36,6 +35,7 @@ from app.services.network import (
     programme_figures,
 )
 from app.services.topics import list_topics
+from app.services.versioned import current_version
 from evangelists.viewport import Viewport, ViewportError, parse_viewport
 
 # Which parameters each endpoint understands, and the vocabulary of its ``status``.
@@ -91,7 +91,7 @@ def _query(endpoint: str) -> tuple[MapFilters, Viewport]:
 def _versioned(key, build, *, shared: bool):
     """``build()``'s layer, encoded once per data version for ``key`` (the endpoint, its
     filters and viewport); built afresh while this session holds uncommitted writes."""
-    version = maps.current_data_version()
+    version = current_version()
     if version is None:
         return geojson_response(build(), shared=shared)
     return cached_geojson_response(key, ("data", version), build, shared=shared)
@@ -161,18 +161,6 @@ def coverage_gap():
 # --- the programme's open data ----------------------------------------------------------
 
 
-_KEPT = "evn_api_kept"  # app.extensions: the open-data figures by data version
-
-
-def _programme_figures():
-    """The open data's figures (aggregates over every visit), once per data version."""
-    version = maps.current_data_version()
-    if version is None:
-        return programme_figures()
-    kept = current_app.extensions.setdefault(_KEPT, LRUCache(4))
-    return kept.get(("programme_figures", version), programme_figures)
-
-
 def _licence_link(response):
     response.headers["Link"] = f'<{PROGRAMME_DATA_LICENCE["url_ja"]}>; rel="license"'
     return response
@@ -185,7 +173,7 @@ def open_data_json():
     visits) with the licence; no personal data."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = _programme_figures()
+    figures, updated = programme_figures()
     body = json.dumps({
         "title": "Evangelist Network: the open data evangelist programme by prefecture",
         "license": PROGRAMME_DATA_LICENCE,
@@ -201,7 +189,7 @@ def open_data_csv():
     """The same figures as CSV (UTF-8 with a BOM, so Excel in Japan opens it)."""
     if request.args:
         abort(400, description="This endpoint takes no parameters.")
-    figures, updated = _programme_figures()
+    figures, updated = programme_figures()
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
     writer.writeheader()

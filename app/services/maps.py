@@ -25,9 +25,7 @@ from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
-from flask import current_app
 
-from app.caching import LRUCache
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -40,7 +38,7 @@ from app.models import (
     evangelist_skills,
     request_topics,
 )
-from app.models.system import data_version, has_unsaved_writes
+from app.services.versioned import until_data_changes
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.geo import haversine_km_of, haversine_terms
 from evangelists.viewport import MAX_FEATURES, POINTS_ZOOM, Viewport, grid_clusters
@@ -157,18 +155,7 @@ def municipality_layer_version(filters: MapFilters) -> tuple:
 # counts its points there, and either groups them into clusters (no further query) or
 # reads its points from the database, within the box and at most MAX_FEATURES of them.
 
-_POSITIONS = "evn_map_positions"
-POSITIONS_CACHE_SIZE = 32  # (layer, filters) pairs: 9,000 positions are about 150 KB
 WHOLE_LAYER = Viewport()  # no box: every row, clustered over the whole map when there are many
-
-
-def current_data_version() -> int | None:
-    """The data version this session reads at, or None while it holds writes of its own
-    not yet committed (then nothing may be taken from a cache keyed by the version)."""
-    session = db.session()
-    if has_unsaved_writes(session):
-        return None
-    return data_version(session)
 
 
 @dataclass(frozen=True)
@@ -185,11 +172,7 @@ def _positions(kind: str, filters: MapFilters, chosen: sa.Select, lat, lon, upda
         newest = db.session.scalar(chosen.with_only_columns(sa.func.max(updated)).order_by(None))
         return _Positions(np.array(lats, dtype=np.float64), np.array(lons, dtype=np.float64), newest)
 
-    version = current_data_version()
-    if version is None:
-        return read()
-    cache = current_app.extensions.setdefault(_POSITIONS, LRUCache(POSITIONS_CACHE_SIZE))
-    return cache.get((kind, filters, version), read)
+    return until_data_changes(("map positions", kind, filters), read)
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from app.caching import LRUCache
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -36,10 +34,10 @@ from app.models import (
     request_topics,
 )
 from app.models.base import utcnow
-from app.models.system import data_version, has_unsaved_writes
 from app.services.audit import record_event
 from app.services.pages import Page
 from app.services.status import set_status, write_while
+from app.services.versioned import until_data_changes
 from app.services.workflow_notices import (
     has_booking,
     tell_answered,
@@ -196,20 +194,9 @@ def _already_tried(request_ids: list[int]) -> dict[int, set[int]]:
     return tried
 
 
-_CACHE = "matching"  # app.extensions key of the cache below
-CACHE_SIZE = 6  # pools and plans, together: a few data versions' worth
-
-
 def _kept(key: tuple, make):
-    """``make()``, kept in the app's matching cache under ``key`` and the data version;
-    made afresh (and not kept) inside a transaction that has written."""
-    session = db.session()
-    if has_unsaved_writes(session):
-        return make()
-    # The version is read before the data: what is kept is never older than its number.
-    version = data_version(session)
-    cache = current_app.extensions.setdefault(_CACHE, LRUCache(CACHE_SIZE))
-    return cache.get((version, *key), make)
+    """``make()``, kept until the data changes (app/services/versioned.py)."""
+    return until_data_changes(("matching", *key), make)
 
 
 def candidate_pool(today: date | None = None) -> CandidatePool:

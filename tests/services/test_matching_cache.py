@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from app.models import Assignment
 from app.services import matching
 from app.services.topics import sync_topics
+from app.services.versioned import kept_values
 from evangelists.calendar import today_in_japan
 from evangelists.matching import rank
 from tests.factories import make_evangelist, make_municipality, make_request
@@ -50,7 +51,7 @@ def test_the_pool_is_read_once_per_data_version(app, db, count_queries):
     matching.suggestions(requests[0])
     with count_queries() as first:
         matching.suggestions(requests[0])
-    cache = app.extensions[matching._CACHE]
+    cache = kept_values(app)
     hits = cache.hits
     with count_queries() as second:
         matching.suggestions(requests[1])
@@ -116,7 +117,7 @@ def test_the_plan_and_suggestions_read_as_much_at_two_sizes(app, db, count_queri
             make_assignment(request=make_request(municipality=requests[0].municipality, status="completed"),
                             evangelist=person, status="completed")
         db.session.commit()
-        app.extensions.pop(matching._CACHE, None)
+        kept_values(app).clear()
         sizes.append((
             statements(count_queries, lambda first=requests[0]: matching.suggestions(first)),
             statements(count_queries, lambda last=requests[-1]: matching.suggestions(last)),

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from app.models import Topic
 from app.services import maps
 from app.services.topics import sync_topics
+from app.services.versioned import EXTENSION
 from evangelists.gazetteer import lg_code
 from tests.factories import make_community, make_evangelist, make_municipality, make_request
 
@@ -152,7 +153,7 @@ def test_each_view_issues_the_same_number_of_statements_at_two_data_sizes(
     """Clustered, capped or as points, fresh (nothing kept) or kept: the count does not
     grow with the table (the larger data set grows outside the Kyushu view)."""
     def statements() -> tuple[int, int, str]:
-        for name in ("evn_encoded_layers", "evn_map_positions"):
+        for name in ("evn_encoded_layers", EXTENSION):
             app.extensions.get(name) and app.extensions[name].clear()
         with count_queries() as fresh:
             body = geojson(coordinator_client.get(f"{url}?{view}"))
