@@ -206,7 +206,8 @@ class BoardFilterForm(BaseForm):
         csrf = False
 
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
-    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)])
+    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)],
+                            description=_l("Lists the communities of the prefecture chosen."))
 
     def __init__(self, *args, prefectures, communities, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
