@@ -31,7 +31,7 @@ from app.recruitment.forms import (
 )
 from app.safe_redirect import safe_next_url
 from app.services import accounts
-from app.services.communities import LocationRefused, community_choices, get_community, list_communities
+from app.services.communities import LocationRefused, community_choices, get_community
 from app.services.geography import list_prefectures
 from app.services.recruitment import (
     HAND_BACK_TARGETS,
@@ -140,8 +140,10 @@ def nominate():
         elif prefecture:
             data = {"prefecture": prefecture}
     prefectures, towns = place_codes(prefecture)
+    chosen = request.form.get("community") if posted else (data or {}).get("community")
     form = NominationForm(data=data, prefectures=prefectures, municipalities=towns,
-                          communities=list_communities(), topics=list_topics(), locale=current_language())
+                          communities=community_choices(prefecture or "", read_id(chosen)), topics=list_topics(),
+                          locale=current_language())
     if not posted:
         form.nonce.data = secrets.token_urlsafe(24)  # one per form shown: see nominate_candidate
         return render_template("recruitment/nominate.html", form=form)
@@ -204,8 +206,10 @@ def _evangelist_form(person: Evangelist) -> EvangelistForm:
             "lat": round(person.lat, 6), "lon": round(person.lon, 6),
         }
     prefectures, towns = place_codes(prefecture)
+    chosen = read_id(request.form.get("community")) if posted else person.home_community_id
     return EvangelistForm(
-        data=data, prefectures=prefectures, municipalities=towns, communities=list_communities(),
+        data=data, prefectures=prefectures, municipalities=towns,
+        communities=community_choices(prefecture or "", chosen),
         topics=list_topics(), locale=current_language(), geocoding=geocoding_offered(person.location_source),
     )
 

@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
+import sqlalchemy as sa
 
-from app.models import RequestMessage
+from app.coordinator.routes import INVITED_PER_PAGE
+from app.models import RequestMessage, User
 from app.services.audit import record_event
 from app.services.recruitment import BOARD_COLUMN_SIZE, BOARD_COMMUNITY_ROWS
 from app.services.topics import sync_topics
@@ -162,3 +164,17 @@ def test_the_community_filter_lists_the_prefectures_communities_and_keeps_the_ch
     select = chosen.split('name="community"', 1)[1].split("</select>", 1)[0]
     assert re.search(r'<option selected value="\d+">Code for Sapporo</option>', select)
     assert aomori.name not in select
+
+
+def test_the_coordinators_home_shows_the_invitations_a_page_at_a_time(db, staff, towns, network):
+    for n in range(INVITED_PER_PAGE + 3):
+        make_user(role="evangelist", email=f"invited{n:02d}@example.jp", password_hash=None)
+    db.session.commit()
+    html = text(staff.get("/coordinator/"))
+    invited = html.split("Invitations not yet accepted", 1)[1]
+    shown = invited.count("New link")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.password_hash.is_(None)))
+    assert shown == INVITED_PER_PAGE and f"1–{INVITED_PER_PAGE} of {total}, newest first" in invited
+    second = text(staff.get("/coordinator/?page=2")).split("Invitations not yet accepted", 1)[1]
+    assert second.count("New link") == total - INVITED_PER_PAGE
+    assert "Nothing on this page." in text(staff.get("/coordinator/?page=99"))
