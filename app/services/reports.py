@@ -1,8 +1,11 @@
 """The coordinators' dashboard: what the programme has reached, as figures (read-only).
 
-Each ``*_figures`` function runs one or two queries whatever the data size (its
-docstring says which), selecting columns rather than ORM objects; the arithmetic is in
-``evangelists.reports`` and ``evangelists.coverage``. Results are frozen dataclasses
+Each ``*_figures`` function runs one to three queries whatever the data size (its
+docstring says which), aggregating in SQL (GROUP BY, COUNT ... FILTER) so that a few
+rows per figure come back, not one per request or evangelist (the coverage gap, which
+needs every active evangelist's position, is the exception); the arithmetic on those
+rows is in ``evangelists.reports`` and ``evangelists.coverage``. The page reads
+:func:`kept_dashboard`: the figures made once per data version. Results are frozen dataclasses
 holding vocabulary codes and names in both languages: the page picks labels and formats
 numbers for the reader's language.
 
