@@ -143,7 +143,7 @@ def test_the_per_community_table_is_paged(db, staff, towns, network):
     table = html.split('class="table table-sm per-community"', 1)[1].split("</table>", 1)[0]
     assert len(re.findall(r"<tr>\s*<th scope=\"row\" class=\"fw-normal\">", table)) == BOARD_COMMUNITY_ROWS
     assert f"Communities 1–{BOARD_COMMUNITY_ROWS} of" in html and "?community_page=2" in html
-    second = text(staff.get("/coordinator/recruitment?community_page=2")).split("By community", 1)[1]
+    second = text(staff.get("/coordinator/recruitment?community_page=2")).split('id="per-community-heading"', 1)[1]
     assert "Code for Sapporo" in table and "Code for Sapporo" not in second  # by name: C before 追
     assert f"Communities {BOARD_COMMUNITY_ROWS + 1}–" in second
     for bad in ("abc", "-3", "0", "99999999999999999999", "1e9", "%00"):
