@@ -433,7 +433,8 @@ class GapFigures:
 
 
 def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
-    """Two queries (the places, the helpers) and one vectorised distance computation."""
+    """Two queries (the places, the helpers' positions, or only their number when there
+    is no place to measure) and one vectorised distance computation."""
     m = Municipality
     places = db.session.execute(
         sa.select(m.code, m.name, m.name_romaji, m.lat, m.lon,
@@ -442,9 +443,12 @@ def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
         .where(m.open_data_status == "non_active")
         .order_by(m.code)
     ).all()
-    helpers = db.session.execute(
-        sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon).where(Evangelist.status == "active")
-    ).all()
+    active = Evangelist.status == "active"
+    if places:
+        helpers = db.session.execute(sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon).where(active)).all()
+        helper_count = len(helpers)
+    else:  # nothing to measure: only how many there are
+        helpers, helper_count = [], _int(db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist).where(active)))
     reach = coverage_gap(
         [Point(row.code, row.lat, row.lon) for row in places],
         [Point(str(row.id), row.lat, row.lon) for row in helpers],
@@ -466,7 +470,7 @@ def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
     return GapFigures(
         radius_km=radius_km,
         non_active=len(places),
-        evangelists=len(helpers),
+        evangelists=helper_count,
         places=gap,
         prefectures=tuple(GapPrefecture(code, *values) for code, values in sorted(per_prefecture.items())),
     )

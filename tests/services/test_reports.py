@@ -407,3 +407,12 @@ def test_the_dashboard_is_kept_until_the_data_changes(app, db, network, count_qu
     db.session.commit()
     fresh = reports.kept_dashboard(TODAY)
     assert fresh is not first and fresh.funnel.requests == first.funnel.requests + 1
+
+
+def test_with_every_municipality_publishing_the_gap_is_empty_and_still_counts_the_helpers(db):
+    town = make_municipality(prefecture=make_prefecture(code="01"), open_data_status="active")
+    for status in ("active", "active", "paused"):
+        make_evangelist(home_municipality=town, status=status)
+    db.session.commit()
+    gap = reports.gap_figures()
+    assert (gap.non_active, gap.evangelists, gap.places, gap.share) == (0, 2, (), None)
