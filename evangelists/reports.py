@@ -36,6 +36,28 @@ def median_days(pairs: Iterable[tuple[date, date | None]]) -> Median:
     return Median(float(np.median(days)), int(days.size))
 
 
+def median_of_counts(counts: Mapping[int, int]) -> Median:
+    """The median of whole numbers given as ``value -> how many times`` (what a GROUP BY
+    returns), equal to :func:`median_days` over the same values: the middle one, or the
+    mean of the two middle ones. Values counted 0 times (or fewer) are left out."""
+    ordered = sorted((value, n) for value, n in counts.items() if n > 0)
+    total = sum(n for _, n in ordered)
+    if total == 0:
+        return Median(None, 0)
+
+    def nth(k: int) -> int:  # the k-th value (from 0) in order
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if k < seen:
+                return value
+        raise AssertionError("unreachable")
+
+    middle = total // 2
+    value = nth(middle) if total % 2 else (nth(middle - 1) + nth(middle)) / 2
+    return Median(float(value), total)
+
+
 # --- calendar buckets -----------------------------------------------------------------
 
 
@@ -101,14 +123,18 @@ def cumulative_by_quarter(
 LOAD_BUCKETS = ("none", "under_half", "half_or_more", "full", "over")
 
 
-def load_buckets(loads: Sequence[int], capacities: Sequence[int]) -> dict[str, int]:
+def load_buckets(loads: Sequence[int], capacities: Sequence[int],
+                 weights: Sequence[int] | None = None) -> dict[str, int]:
     """How many evangelists fall in each of ``LOAD_BUCKETS``, given each one's active
     assignments (``loads``) and capacity. Someone with no active assignment is "none"
-    whatever their capacity; with a capacity of 0, any assignment is "over"."""
+    whatever their capacity; with a capacity of 0, any assignment is "over".
+    ``weights``: how many evangelists each (load, capacity) pair stands for (a GROUP BY's
+    counts); one each when not given."""
     load = np.asarray(loads, dtype=np.int64)
     capacity = np.asarray(capacities, dtype=np.int64)
-    if load.shape != capacity.shape:
-        raise ValueError("loads and capacities must have the same length")
+    weight = np.ones_like(load) if weights is None else np.asarray(weights, dtype=np.int64)
+    if not load.shape == capacity.shape == weight.shape:
+        raise ValueError("loads, capacities and weights must have the same length")
     # Compare 2 × load with capacity instead of dividing: exact, and no division by 0.
     busy = load > 0
     masks = {
@@ -118,7 +144,7 @@ def load_buckets(loads: Sequence[int], capacities: Sequence[int]) -> dict[str, i
         "full": busy & (load == capacity),
         "over": busy & (load > capacity),
     }
-    return {key: int(np.count_nonzero(masks[key])) for key in LOAD_BUCKETS}
+    return {key: int(weight[masks[key]].sum()) for key in LOAD_BUCKETS}
 
 
 # --- small cells ----------------------------------------------------------------------

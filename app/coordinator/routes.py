@@ -32,7 +32,7 @@ from app.pagination import requested_page
 from app.services import accounts, dialogue
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
-from app.services.admin import invited_users
+from app.services.admin import invited_page
 from app.services.bookings import request_booking
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
@@ -70,12 +70,18 @@ from evangelists.limits import read_id
 STAFF = ("coordinator", "admin")
 
 
+INVITED_PER_PAGE = 20
+
+
 @bp.get("/")
 @role_required(*STAFF)
 @cached_page
 def home():
+    """Headline counts, the towns' feedback, and the invitations not yet accepted, a page
+    at a time (``?page=``)."""
     return render_template(
-        "coordinator/home.html", summary=network_summary(), invited=invited_users(), action=ActionForm(),
+        "coordinator/home.html", summary=network_summary(), invited=invited_page(requested_page(), INVITED_PER_PAGE),
+        action=ActionForm(),
         requests_by_status=count_by_status(), feedback=feedback_summary(),
     )
 

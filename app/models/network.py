@@ -129,6 +129,9 @@ class Evangelist(TimestampMixin, db.Model):
             "user_id IS NOT NULL OR status IN ('candidate', 'retired')",
             name="working_evangelist_has_account",
         ),
+        # The recruitment board: each column's page by name, and the counts per community.
+        sa.Index("ix_evangelists_status_name", "status", "family_name", "given_name", "id"),
+        sa.Index("ix_evangelists_home_community_id_status", "home_community_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

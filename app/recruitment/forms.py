@@ -90,7 +90,8 @@ class NominationForm(_PersonMixin, BaseForm):
         description=_l("Their home base: they are placed at its office on the map until someone sets a position."),
         validate_choice=False,
     )
-    community = SelectField(_l("Community"), validate_choice=False)
+    community = SelectField(_l("Community"), validate_choice=False,
+                            description=_l("Lists the communities of the prefecture chosen above."))
     skills = CheckboxesField(_l("Skills"), validate_choice=False,
                              description=_l("The topics they can advise on."))
     note = TextAreaField(
@@ -136,7 +137,8 @@ class EvangelistForm(_PersonMixin, PlaceMixin, BaseForm):
         description=_l("Their home base. After choosing the prefecture, the list shows its municipalities."),
         validate_choice=False,
     )
-    community = SelectField(_l("Community"), validate_choice=False)
+    community = SelectField(_l("Community"), validate_choice=False,
+                            description=_l("Lists the communities of the prefecture chosen above."))
     skills = CheckboxesField(_l("Skills"), validate_choice=False,
                              description=_l("The topics they can advise on."))
     location = RadioField(_l("Position on the map"), default="municipality", validate_choice=False)
@@ -206,7 +208,8 @@ class BoardFilterForm(BaseForm):
         csrf = False
 
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
-    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)])
+    community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)],
+                            description=_l("Lists the communities of the prefecture chosen."))
 
     def __init__(self, *args, prefectures, communities, locale: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -20,6 +20,7 @@ from app.mail import mail_configured, password_link
 from app.messages import flash_refusal
 from app.models import Evangelist
 from app.page_cache import cached_page
+from app.pagination import MAX_PAGE
 from app.recruitment import bp
 from app.recruitment.forms import (
     AppointForm,
@@ -30,13 +31,14 @@ from app.recruitment.forms import (
 )
 from app.safe_redirect import safe_next_url
 from app.services import accounts
-from app.services.communities import LocationRefused, get_community, list_communities
+from app.services.communities import LocationRefused, community_choices, get_community
 from app.services.geography import list_prefectures
 from app.services.recruitment import (
     HAND_BACK_TARGETS,
     MOVE_VERBS,
     OPEN_WORK_CHOICES,
     BoardFilters,
+    BoardPages,
     MoveResult,
     RecruitmentRefused,
     allowed_moves,
@@ -85,27 +87,39 @@ def _move_buttons(person: Evangelist) -> list[tuple[str, str, bool]]:
     ]
 
 
+# The query argument holding the page of each column, and of the per-community table.
+COLUMN_PAGE_ARGS = {status: f"{status}_page" for status in EVANGELIST_STATUSES}
+COMMUNITY_PAGE_ARG = "community_page"
+
+
+def _page_arg(name: str) -> int:
+    """``?<name>=`` as a page number: unreadable or too small is 1, too large MAX_PAGE."""
+    return min(max(request.args.get(name, default=1, type=int), 1), MAX_PAGE)
+
+
 @bp.get("")
 @role_required(*STAFF)
 @cached_page
 def recruitment():
-    choices = list_communities()
+    """The board: one page of each column (``?candidate_page=`` ...) and of the
+    per-community table (``?community_page=``). The community filter offers the chosen
+    prefecture's communities (and the one chosen), not every community in the country."""
+    chosen = read_id(request.args.get("community"))
+    choices = community_choices(request.args.get("prefecture", ""), chosen)
     form = BoardFilterForm(request.args, prefectures=list_prefectures(), communities=choices,
                            locale=current_language())
     form.validate()
     prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
     community_id = int(form.community.data) if form.community.data and not form.community.errors else None
-    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id),
-                              per_column=BOARD_COLUMN_LIMIT)
+    pages = BoardPages(columns=tuple((status, _page_arg(arg)) for status, arg in COLUMN_PAGE_ARGS.items()),
+                       communities=_page_arg(COMMUNITY_PAGE_ARG))
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id), pages)
     return render_template(
         "recruitment/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
         move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
         filtered=bool(prefecture or community_id), here=request.full_path.rstrip("?"),
-        column_limit=BOARD_COLUMN_LIMIT,
+        page_args=COLUMN_PAGE_ARGS, community_page_arg=COMMUNITY_PAGE_ARG,
     )
-
-
-BOARD_COLUMN_LIMIT = 40  # cards per column; the counts and the per-community table cover all
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -126,8 +140,10 @@ def nominate():
         elif prefecture:
             data = {"prefecture": prefecture}
     prefectures, towns = place_codes(prefecture)
+    chosen = request.form.get("community") if posted else (data or {}).get("community")
     form = NominationForm(data=data, prefectures=prefectures, municipalities=towns,
-                          communities=list_communities(), topics=list_topics(), locale=current_language())
+                          communities=community_choices(prefecture or "", read_id(chosen)), topics=list_topics(),
+                          locale=current_language())
     if not posted:
         form.nonce.data = secrets.token_urlsafe(24)  # one per form shown: see nominate_candidate
         return render_template("recruitment/nominate.html", form=form)
@@ -190,8 +206,10 @@ def _evangelist_form(person: Evangelist) -> EvangelistForm:
             "lat": round(person.lat, 6), "lon": round(person.lon, 6),
         }
     prefectures, towns = place_codes(prefecture)
+    chosen = read_id(request.form.get("community")) if posted else person.home_community_id
     return EvangelistForm(
-        data=data, prefectures=prefectures, municipalities=towns, communities=list_communities(),
+        data=data, prefectures=prefectures, municipalities=towns,
+        communities=community_choices(prefecture or "", chosen),
         topics=list_topics(), locale=current_language(), geocoding=geocoding_offered(person.location_source),
     )
 

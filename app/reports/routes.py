@@ -12,7 +12,7 @@ from app.i18n import current_language
 from app.labels import label
 from app.page_cache import cached_page
 from app.reports import bp
-from app.services.reports import VISIT_MONTHS, Dashboard, dashboard_figures
+from app.services.reports import VISIT_MONTHS, Dashboard, kept_dashboard
 from evangelists.calendar import today_in_japan
 from evangelists.reports import SMALL_CELL
 from evangelists.vocabulary import AGE_BANDS, GENDERS
@@ -24,7 +24,7 @@ from evangelists.vocabulary import AGE_BANDS, GENDERS
 def dashboard():
     """Every figure of the dashboard; ``?months=24`` shows two years of visits."""
     months = 24 if request.args.get("months") == "24" else VISIT_MONTHS[0]
-    figures = dashboard_figures(today_in_japan(), months=months)
+    figures = kept_dashboard(today_in_japan(), months=months)
     lang = current_language()
     return render_template(
         "reports/dashboard.html",

@@ -22,13 +22,19 @@ def user_status(user: User) -> str:
     return "invited" if user.password_hash is None else "active"
 
 
+def _invited() -> sa.Select:
+    return (sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
+            .order_by(User.created_at.desc(), User.id.desc()))
+
+
 def invited_users() -> list[User]:
     """The people whose ``user_status`` is "invited" (active, no password yet), newest first."""
-    return list(db.session.scalars(
-        sa.select(User)
-        .where(User.password_hash.is_(None), User.is_active.is_(True))
-        .order_by(User.created_at.desc())
-    ))
+    return list(db.session.scalars(_invited()))
+
+
+def invited_page(page: int, per_page: int) -> Page:
+    """One page of :func:`invited_users` and how many there are (two queries)."""
+    return page_of(_invited(), page, per_page)
 
 
 @dataclass(frozen=True)

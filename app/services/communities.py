@@ -512,6 +512,25 @@ def visits_by_members(community: Community, limit: int = VISITS_SHOWN) -> list[V
     ).unique())
 
 
+def community_choices(prefecture: str, chosen: int | None = None) -> list[tuple[int, str]]:
+    """``(id, name)`` of the communities in the prefecture with JIS code ``prefecture``,
+    and of ``chosen`` wherever it is, by name: a filter's choices, a few dozen rather
+    than every community in the country. One query (none when there is nothing to list)."""
+    if not prefecture and chosen is None:
+        return []
+    wanted = []
+    if prefecture:
+        wanted.append(Community.municipality_id.in_(
+            sa.select(Municipality.id).join(Prefecture, Municipality.prefecture_id == Prefecture.id)
+            .where(Prefecture.code == prefecture)
+        ))
+    if chosen is not None:
+        wanted.append(Community.id == chosen)
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Community.id, Community.name).where(sa.or_(*wanted)).order_by(Community.name, Community.id)
+    )]
+
+
 def list_communities() -> list[tuple[int, str]]:
     """``(id, name)`` of every community, by name, for choice lists."""
     return [tuple(row) for row in db.session.execute(

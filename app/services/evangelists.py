@@ -95,6 +95,7 @@ def home_of(user: User) -> Home:
             selectinload(Assignment.request).selectinload(SupportRequest.municipality)
             .selectinload(Municipality.prefecture),
             selectinload(Assignment.request).selectinload(SupportRequest.topics),
+            selectinload(Assignment.request).selectinload(SupportRequest.messages),  # counted on the page
             selectinload(Assignment.visits).selectinload(Visit.outcomes),
         )
         .order_by(Assignment.created_at.desc())

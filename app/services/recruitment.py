@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -52,6 +51,7 @@ from app.services.communities import (
     municipality_by_code,
     resolve_location,
 )
+from app.services.pages import Page
 from app.services.status import set_status
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
@@ -406,6 +406,18 @@ class BoardFilters:
 
 
 @dataclass(frozen=True)
+class BoardPages:
+    """Which page of each column (by status) and of the per-community table to show
+    (from 1; a page past the end is empty)."""
+
+    columns: tuple[tuple[str, int], ...] = ()
+    communities: int = 1
+
+    def column(self, status: str) -> int:
+        return dict(self.columns).get(status, 1)
+
+
+@dataclass(frozen=True)
 class CommunityCounts:
     community_id: int | None  # None: people without a home community
     name: str | None
@@ -416,73 +428,105 @@ class CommunityCounts:
         return sum(self.counts.values())
 
 
-@dataclass
-class Board:
-    columns: dict[str, list[Evangelist]] = field(default_factory=dict)  # the people shown
-    per_community: list[CommunityCounts] = field(default_factory=list)  # everyone, counted
+# Cards per column and rows of the per-community table on one page of the board.
+BOARD_COLUMN_SIZE = 20
+BOARD_COMMUNITY_ROWS = 30
 
-    @cached_property
+
+@dataclass(frozen=True)
+class Board:
+    """The board's page: for each status, one page of its people by name (``columns``, a
+    :class:`~app.services.pages.Page` whose ``total`` is everyone at that stage), and one
+    page of the counts per community (``per_community``, ``total`` = communities)."""
+
+    columns: dict[str, Page]
+    per_community: Page
+
+    @property
     def counts(self) -> dict[str, int]:
-        """How many people are at each stage (shown or not); read only once the board is
-        complete (:func:`recruitment_board`), then kept: a page reads it dozens of times."""
-        return {status: sum(row.counts[status] for row in self.per_community) for status in self.columns}
+        """How many people are at each stage (shown or not)."""
+        return {status: page.total for status, page in self.columns.items()}
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
 
-def recruitment_board(filters: BoardFilters, per_column: int | None = None) -> Board:
-    """Everyone in the pipeline matching ``filters`` counted per community and status, and
-    one column per status with its people by name: all of them, or the first
-    ``per_column``. One query either way: the database numbers the rows (window
-    functions), so that with ``per_column`` only the people shown, plus one row per
-    community and status to carry its count, are loaded. (A national board holds about a
-    thousand people; loading them all as objects to show 160 took most of the page's time.)"""
-    order = (Evangelist.family_name, Evangelist.given_name, Evangelist.id)
-    group = (Evangelist.home_community_id, Evangelist.status)
-    ranked = (
-        sa.select(
-            Evangelist.id.label("id"),
-            sa.func.row_number().over(partition_by=Evangelist.status, order_by=order).label("place"),
-            sa.func.row_number().over(partition_by=group, order_by=Evangelist.id).label("first_of_group"),
-            sa.func.count().over(partition_by=group).label("group_size"),
-        )
-        .join(Evangelist.home_municipality)
-        .join(Municipality.prefecture)
-    )
+def _matching(stmt: sa.Select, filters: BoardFilters) -> sa.Select:
+    """``stmt`` (selecting from evangelists) narrowed to the people matching ``filters``."""
     if filters.prefecture:
-        ranked = ranked.where(Prefecture.code == filters.prefecture)
+        stmt = (stmt.join(Municipality, Evangelist.home_municipality_id == Municipality.id)
+                .join(Prefecture, Municipality.prefecture_id == Prefecture.id)
+                .where(Prefecture.code == filters.prefecture))
     if filters.community is not None:
-        ranked = ranked.where(Evangelist.home_community_id == filters.community)
-    ranked = ranked.subquery()
-    stmt = (
-        sa.select(Evangelist, ranked.c.place, ranked.c.first_of_group, ranked.c.group_size)
-        .join(ranked, ranked.c.id == Evangelist.id)
+        stmt = stmt.where(Evangelist.home_community_id == filters.community)
+    return stmt
+
+
+def recruitment_board(filters: BoardFilters, pages: BoardPages = BoardPages(), *,
+                      per_column: int = BOARD_COLUMN_SIZE, community_rows: int = BOARD_COMMUNITY_ROWS) -> Board:
+    """One page of the board for ``filters``: four queries whatever the data size.
+
+    1. everyone matching, counted per status (GROUP BY);
+    2. the people of each column's page (one UNION ALL of a LIMIT/OFFSET per status, in
+       name order, the index ``ix_evangelists_status_name`` serving each), loaded with
+       their town, prefecture and community;
+    3. how many communities (with "no community" as one) the table has;
+    4. one page of that table: per community, the people at each stage (GROUP BY)."""
+    counts = dict(db.session.execute(
+        _matching(sa.select(Evangelist.status, sa.func.count()), filters).group_by(Evangelist.status)
+    ).all())
+    order = (Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+    column_pages = [
+        _matching(sa.select(sa.literal(index).label("col"), Evangelist.id.label("id")), filters)
+        .where(Evangelist.status == status)
+        .order_by(*order)
+        .limit(per_column).offset((pages.column(status) - 1) * per_column)
+        .subquery()
+        for index, status in enumerate(EVANGELIST_STATUSES)
+    ]
+    shown = sa.union_all(*(sa.select(page.c.col, page.c.id) for page in column_pages)).subquery()
+    people = db.session.scalars(
+        sa.select(Evangelist)
+        .join(shown, shown.c.id == Evangelist.id)
         .options(
             joinedload(Evangelist.home_municipality).joinedload(Municipality.prefecture),
             joinedload(Evangelist.home_community),
         )
         .order_by(*order)
+    ).all()
+    columns = {status: [] for status in EVANGELIST_STATUSES}
+    for person in people:
+        columns[person.status].append(person)
+    board_columns = {
+        status: Page(items=tuple(columns[status]), total=int(counts.get(status, 0)),
+                     page=pages.column(status), per_page=per_column)
+        for status in EVANGELIST_STATUSES
+    }
+    return Board(board_columns, _per_community(filters, pages.communities, community_rows))
+
+
+def _per_community(filters: BoardFilters, page: int, rows: int) -> Page:
+    groups = (
+        _matching(sa.select(Evangelist.home_community_id), filters)
+        .group_by(Evangelist.home_community_id)
+        .subquery()
     )
-    if per_column is not None:
-        stmt = stmt.where(sa.or_(ranked.c.place <= per_column, ranked.c.first_of_group == 1))
-    board = Board(columns={status: [] for status in EVANGELIST_STATUSES})
-    tallies: dict[int | None, dict[str, int]] = {}
-    names: dict[int | None, str | None] = {}
-    for person, place, first_of_group, group_size in db.session.execute(stmt):
-        if per_column is None or place <= per_column:
-            board.columns[person.status].append(person)
-        if first_of_group == 1:
-            key = person.home_community_id
-            tallies.setdefault(key, {})[person.status] = group_size
-            names[key] = person.home_community.name if person.home_community else None
-    board.per_community = sorted(
-        (CommunityCounts(key, names[key], {s: tally.get(s, 0) for s in EVANGELIST_STATUSES})
-         for key, tally in tallies.items()),
-        key=lambda row: (row.name is None, row.name or ""),
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(groups)) or 0
+    tallies = [sa.func.count().filter(Evangelist.status == status) for status in EVANGELIST_STATUSES]
+    found = db.session.execute(
+        _matching(sa.select(Evangelist.home_community_id, Community.name, *tallies), filters)
+        .outerjoin(Community, Community.id == Evangelist.home_community_id)
+        .group_by(Evangelist.home_community_id, Community.name)
+        .order_by(Community.name.is_(None), Community.name, Evangelist.home_community_id)
+        .limit(rows).offset((page - 1) * rows)
+    ).all()
+    items = tuple(
+        CommunityCounts(row[0], row[1], {status: int(n or 0) for status, n in zip(EVANGELIST_STATUSES, row[2:],
+                                                                                   strict=True)})
+        for row in found
     )
-    return board
+    return Page(items=items, total=int(total), page=page, per_page=rows)
 
 
 # --- One evangelist, as a coordinator sees them ------------------------------------------------------

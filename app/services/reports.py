@@ -1,8 +1,11 @@
 """The coordinators' dashboard: what the programme has reached, as figures (read-only).
 
-Each ``*_figures`` function runs one or two queries whatever the data size (its
-docstring says which), selecting columns rather than ORM objects; the arithmetic is in
-``evangelists.reports`` and ``evangelists.coverage``. Results are frozen dataclasses
+Each ``*_figures`` function runs one to three queries whatever the data size (its
+docstring says which), aggregating in SQL (GROUP BY, COUNT ... FILTER) so that a few
+rows per figure come back, not one per request or evangelist (the coverage gap, which
+needs every active evangelist's position, is the exception); the arithmetic on those
+rows is in ``evangelists.reports`` and ``evangelists.coverage``. The page reads
+:func:`kept_dashboard`: the figures made once per data version. Results are frozen dataclasses
 holding vocabulary codes and names in both languages: the page picks labels and formats
 numbers for the reader's language.
 
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
+from app.caching import LRUCache
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -27,7 +32,8 @@ from app.models import (
     SupportRequest,
     Visit,
 )
-from evangelists.calendar import day_in_japan
+from app.models.system import data_version, has_unsaved_writes
+from evangelists.calendar import PROGRAMME_ZONE, PROGRAMME_ZONE_KEY
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.reports import (
     LOAD_BUCKETS,
@@ -37,7 +43,7 @@ from evangelists.reports import (
     cumulative_by_quarter,
     last_months,
     load_buckets,
-    median_days,
+    median_of_counts,
     suppress_small,
 )
 from evangelists.vocabulary import (
@@ -50,10 +56,6 @@ from evangelists.vocabulary import (
 )
 
 VISIT_MONTHS = (12, 24)
-
-
-def _japanese_day(moment: datetime | None) -> date | None:
-    return None if moment is None else day_in_japan(moment)
 
 
 def _int(value) -> int:
@@ -147,8 +149,47 @@ class RequestFigures:
         return sum(n for _, n in self.open_by_status)
 
 
+def _japan_day(column, *, timestamp: bool):
+    """An expression numbering the Japanese calendar day of ``column`` (a UTC timestamp,
+    or a date when ``timestamp`` is False) so that subtracting two gives the days between
+    them: a Julian day on SQLite, a date on PostgreSQL (where date - date is a number of
+    days). Japan keeps no summer time, so on SQLite its day is the UTC time plus the
+    zone's fixed offset."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone(PROGRAMME_ZONE_KEY, column), sa.Date) if timestamp else column
+    if timestamp:
+        hours = int(PROGRAMME_ZONE.utcoffset(datetime(2000, 1, 1)).total_seconds() // 3600)
+        column = sa.func.date(column, f"{hours:+d} hours")
+    return sa.func.julianday(column)
+
+
+def _days_between(start, end):
+    """``end - start`` in whole days, for two :func:`_japan_day` expressions."""
+    return sa.cast(end - start, sa.Integer)
+
+
+def _day_counts(days: sa.ColumnElement, *joins) -> dict[int, int]:
+    """How many requests took each number of days (NULL ones left out): ``days`` computed
+    per request over ``support_requests`` joined with ``joins`` (target, on) pairs, then
+    counted per value (GROUP BY), so a few hundred rows come back rather than one per
+    request. The outer GROUP BY names a column, which PostgreSQL accepts whatever
+    parameters the expression holds."""
+    per_request = sa.select(days.label("days")).select_from(SupportRequest)
+    for target, on in joins:
+        per_request = per_request.join(target, on)
+    inner = per_request.subquery()
+    return {
+        _int(d): _int(n)
+        for d, n in db.session.execute(
+            sa.select(inner.c.days, sa.func.count()).where(inner.c.days.is_not(None)).group_by(inner.c.days)
+        )
+    }
+
+
 def request_figures() -> RequestFigures:
-    """Two queries: open requests by status; each request's first assignment and visit."""
+    """Three queries: open requests by status; how many requests took each number of
+    days to their first assignment; and to their first visit (GROUP BY the days, which
+    the database computes in Japan's calendar)."""
     counts = dict(
         db.session.execute(
             sa.select(SupportRequest.status, sa.func.count())
@@ -167,17 +208,20 @@ def request_figures() -> RequestFigures:
         .group_by(Assignment.request_id)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(SupportRequest.created_at, first_assignment.c.at, first_visit.c.on)
-        .join(first_assignment, first_assignment.c.request_id == SupportRequest.id)
-        .outerjoin(first_visit, first_visit.c.request_id == SupportRequest.id)
-    ).all()
-    # Every visit belongs to an assignment, so requests with a visit are among these rows.
-    days = [(_japanese_day(created), _japanese_day(assigned), visited) for created, assigned, visited in rows]
+    created = _japan_day(SupportRequest.created_at, timestamp=True)
+    to_assignment = _day_counts(
+        _days_between(created, _japan_day(first_assignment.c.at, timestamp=True)),
+        (first_assignment, first_assignment.c.request_id == SupportRequest.id),
+    )
+    # Every visit belongs to an assignment: the requests with a visit had one.
+    to_visit = _day_counts(
+        _days_between(created, _japan_day(first_visit.c.on, timestamp=False)),
+        (first_visit, first_visit.c.request_id == SupportRequest.id),
+    )
     return RequestFigures(
         open_by_status=tuple((status, _int(counts.get(status))) for status in OPEN_REQUEST_STATUSES),
-        to_assignment=median_days((start, assigned) for start, assigned, _ in days),
-        to_visit=median_days((start, visited) for start, _, visited in days),
+        to_assignment=median_of_counts(to_assignment),
+        to_visit=median_of_counts(to_visit),
     )
 
 
@@ -285,18 +329,22 @@ class Funnel:
 
 
 def funnel_figures() -> Funnel:
-    """One query."""
+    """One query: every request, joined with the set of requests that have a visit
+    (DISTINCT over visits and their assignments, read once rather than probed per
+    request)."""
     r = SupportRequest
     visited = (
-        sa.exists()
-        .where(Assignment.request_id == r.id, Visit.assignment_id == Assignment.id)
-        .correlate(r)
+        sa.select(Assignment.request_id.label("request_id"))
+        .join(Visit, Visit.assignment_id == Assignment.id)
+        .distinct()
+        .subquery()
     )
     requests, with_visit, active = db.session.execute(
-        sa.select(sa.func.count(r.id), sa.func.count(r.id).filter(visited),
-                  sa.func.count(r.id).filter(sa.and_(visited, Municipality.open_data_status == "active")))
+        sa.select(sa.func.count(r.id), sa.func.count(visited.c.request_id),
+                  sa.func.count(visited.c.request_id).filter(Municipality.open_data_status == "active"))
         .select_from(r)
         .join(Municipality, r.municipality_id == Municipality.id)
+        .outerjoin(visited, visited.c.request_id == r.id)
     ).one()
     return Funnel(_int(requests), _int(with_visit), _int(active))
 
@@ -319,21 +367,29 @@ class LoadFigures:
 
 
 def load_figures() -> LoadFigures:
-    """One query: each active evangelist's capacity and active assignments."""
+    """One query: active evangelists counted per (capacity, active assignments)."""
     load = (
         sa.select(Assignment.evangelist_id.label("evangelist_id"), sa.func.count().label("n"))
         .where(Assignment.status.in_(ACTIVE_ASSIGNMENT_STATUSES))
         .group_by(Assignment.evangelist_id)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(Evangelist.capacity, sa.func.coalesce(load.c.n, 0))
+    each = (
+        sa.select(Evangelist.capacity.label("capacity"), sa.func.coalesce(load.c.n, 0).label("n"))
         .outerjoin(load, load.c.evangelist_id == Evangelist.id)
         .where(Evangelist.status == "active")
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(each.c.capacity, each.c.n, sa.func.count()).group_by(each.c.capacity, each.c.n)
     ).all()
-    capacities, loads = [r[0] for r in rows], [_int(r[1]) for r in rows]
-    buckets = load_buckets(loads, capacities)
-    return LoadFigures(tuple((key, buckets[key]) for key in LOAD_BUCKETS), sum(loads), sum(capacities))
+    capacities, loads, people = [_int(r[0]) for r in rows], [_int(r[1]) for r in rows], [_int(r[2]) for r in rows]
+    buckets = load_buckets(loads, capacities, people)
+    return LoadFigures(
+        tuple((key, buckets[key]) for key in LOAD_BUCKETS),
+        sum(n * k for n, k in zip(loads, people, strict=True)),
+        sum(c * k for c, k in zip(capacities, people, strict=True)),
+    )
 
 
 # --- 7. coverage gap ------------------------------------------------------------------
@@ -377,7 +433,8 @@ class GapFigures:
 
 
 def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
-    """Two queries (the places, the helpers) and one vectorised distance computation."""
+    """Two queries (the places, the helpers' positions, or only their number when there
+    is no place to measure) and one vectorised distance computation."""
     m = Municipality
     places = db.session.execute(
         sa.select(m.code, m.name, m.name_romaji, m.lat, m.lon,
@@ -386,9 +443,12 @@ def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
         .where(m.open_data_status == "non_active")
         .order_by(m.code)
     ).all()
-    helpers = db.session.execute(
-        sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon).where(Evangelist.status == "active")
-    ).all()
+    active = Evangelist.status == "active"
+    if places:
+        helpers = db.session.execute(sa.select(Evangelist.id, Evangelist.lat, Evangelist.lon).where(active)).all()
+        helper_count = len(helpers)
+    else:  # nothing to measure: only how many there are
+        helpers, helper_count = [], _int(db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist).where(active)))
     reach = coverage_gap(
         [Point(row.code, row.lat, row.lon) for row in places],
         [Point(str(row.id), row.lat, row.lon) for row in helpers],
@@ -410,7 +470,7 @@ def gap_figures(radius_km: float = DEFAULT_GAP_KM) -> GapFigures:
     return GapFigures(
         radius_km=radius_km,
         non_active=len(places),
-        evangelists=len(helpers),
+        evangelists=helper_count,
         places=gap,
         prefectures=tuple(GapPrefecture(code, *values) for code, values in sorted(per_prefecture.items())),
     )
@@ -490,7 +550,7 @@ class Dashboard:
 
 
 def dashboard_figures(today: date, *, months: int = 12, gap_km: float = DEFAULT_GAP_KM) -> Dashboard:
-    """Every figure of the dashboard: twelve queries, whatever the data size."""
+    """Every figure of the dashboard: thirteen queries, whatever the data size."""
     return Dashboard(
         today=today,
         open_data=open_data_figures(today),
@@ -502,3 +562,22 @@ def dashboard_figures(today: date, *, months: int = 12, gap_km: float = DEFAULT_
         gap=gap_figures(gap_km),
         diversity=diversity_figures(),
     )
+
+
+# Dashboards kept by this worker, by (data version, today, months, radius): a few, since
+# the version moves with every write and only the newest is asked for.
+DASHBOARD_CACHE_SIZE = 8
+_DASHBOARDS = "reports.dashboards"
+
+
+def kept_dashboard(today: date, *, months: int = 12, gap_km: float = DEFAULT_GAP_KM) -> Dashboard:
+    """:func:`dashboard_figures`, made once per data version (``data_version``: one query
+    when kept) and kept in this worker's ``LRUCache``. The version is read first, so a
+    dashboard is never older than the number it is kept under. A session holding
+    unsaved writes gets fresh figures, kept nowhere."""
+    session = db.session()
+    if has_unsaved_writes(session):
+        return dashboard_figures(today, months=months, gap_km=gap_km)
+    kept = current_app.extensions.setdefault(_DASHBOARDS, LRUCache(DASHBOARD_CACHE_SIZE))
+    return kept.get((data_version(session), today, months, gap_km),
+                    lambda: dashboard_figures(today, months=months, gap_km=gap_km))

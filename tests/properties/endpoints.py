@@ -313,6 +313,8 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "km": st.integers(1, 200).map(str),
         "q": japanese_text(),
         "page": st.one_of(st.integers(1, 3).map(str), extreme_id()),
+        **{key: st.one_of(st.integers(1, 3).map(str), extreme_id())
+           for keys in PAGE_QUERY_KEYS.values() for key in keys},
         "since": st.one_of(recent_date(30), extreme_date()),
         "until": st.one_of(recent_date(30), extreme_date()),
         "from": st.one_of(recent_date(30), extreme_date()),
@@ -323,6 +325,12 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "action": st.sampled_from(["auth.sign_in", "user.role_changed"]),
     }
 
+
+# Page numbers a page reads by hand besides ``page`` (one list of several on the page), by
+# endpoint: each is tried as ``page`` is (plausible, nasty, beyond every integer column).
+PAGE_QUERY_KEYS = {
+    "recruitment.recruitment": ("candidate_page", "active_page", "paused_page", "retired_page", "community_page"),
+}
 
 # Parameters every GET page is tried with, whatever form it reads.
 COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",

@@ -21,7 +21,7 @@ from evangelists.coverage import MAX_GAP_KM, MIN_GAP_KM
 from evangelists.viewport import ViewportError, parse_viewport
 from evangelists.vocabulary import ENGAGEMENT_STAGES, TOPIC_SLUGS
 from tests.properties.conftest import ANSWERS, examples, fresh_example
-from tests.properties.endpoints import COMMON_QUERY_KEYS, QUERY_FORMS, query_values
+from tests.properties.endpoints import COMMON_QUERY_KEYS, PAGE_QUERY_KEYS, QUERY_FORMS, query_values
 from tests.properties.strategies import (
     DATE,
     EXTREME_DATES,
@@ -116,7 +116,7 @@ def query_keys(endpoint: str, dataset: str | None = None) -> list[str]:
     own = {spec.name for spec in field_specs(form)} if form else set()
     if dataset is not None:
         own = set(exports.EXPORTS[dataset].parameters)
-    return sorted({*COMMON_QUERY_KEYS, *own})
+    return sorted({*COMMON_QUERY_KEYS, *own, *PAGE_QUERY_KEYS.get(endpoint, ())})
 
 
 def variants(endpoint: str) -> list[dict]:
@@ -136,7 +136,7 @@ def test_no_query_string_makes_a_server_error(app, db, world, endpoint, data):
     client = world.client(who_may(app, endpoint))
     values = query_values(world)
     raw = {key: st.one_of(values[key], nasty_text()) if key in values else nasty_text()
-           for key in COMMON_QUERY_KEYS}
+           for key in (*COMMON_QUERY_KEYS, *PAGE_QUERY_KEYS.get(endpoint, ()))}
     forms = (QUERY_FORMS[endpoint],) if endpoint in QUERY_FORMS else ()
     url_args = data.draw(st.sampled_from(variants(endpoint)), label="url arguments")
     if "dataset" in url_args:  # an export reads the filters of its own list
@@ -166,7 +166,7 @@ def beyond_every_column_keys(endpoint: str, dataset: str | None = None) -> tuple
     if form is None:
         return sorted(ID_KEYS), sorted(DATE_KEYS)
     specs = field_specs(form)
-    return (sorted({"page"} | {s.name for s in specs if s.kind == NUMBER}),
+    return (sorted({"page", *PAGE_QUERY_KEYS.get(endpoint, ())} | {s.name for s in specs if s.kind == NUMBER}),
             sorted({s.name for s in specs if s.kind == DATE}))
 
 
@@ -240,7 +240,8 @@ def test_every_filter_takes_ids_and_dates_beyond_every_column_one_at_a_time(app,
         for url_args in variants(endpoint):
             url = get_url(app, endpoint, world, **url_args)
             for key in query_keys(endpoint, url_args.get("dataset")):
-                values = EXTREME_IDS if key in ID_KEYS else EXTREME_DATES if key in DATE_KEYS else ()
+                paged = key in PAGE_QUERY_KEYS.get(endpoint, ())
+                values = EXTREME_IDS if key in ID_KEYS or paged else EXTREME_DATES if key in DATE_KEYS else ()
                 for value in values:
                     fresh_example()
                     status = client.get(url, query_string={key: value}).status_code

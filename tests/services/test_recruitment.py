@@ -16,6 +16,7 @@ from app.services.communities import LocationInput, LocationRefused
 from app.services.recruitment import (
     EVANGELIST_TRANSITIONS,
     BoardFilters,
+    BoardPages,
     EvangelistInput,
     NominationInput,
     RecruitmentRefused,
@@ -361,53 +362,64 @@ def test_the_board_has_one_column_per_stage_and_counts_per_community(db, world, 
     board = recruitment_board(BoardFilters())
     assert list(board.columns) == list(EVANGELIST_STATUSES)
     assert board.counts == {"candidate": 1, "active": 2, "paused": 1, "retired": 1}
-    rows = {row.name: row.counts for row in board.per_community}
+    rows = {row.name: row.counts for row in board.per_community.items}
     assert rows == {
         "Code for Aomori": {"candidate": 0, "active": 1, "paused": 0, "retired": 1},
         "Code for Sapporo": {"candidate": 1, "active": 1, "paused": 0, "retired": 0},
         None: {"candidate": 0, "active": 0, "paused": 1, "retired": 0},
     }
-    assert [row.name for row in board.per_community] == ["Code for Aomori", "Code for Sapporo", None]
+    assert [row.name for row in board.per_community.items] == ["Code for Aomori", "Code for Sapporo", None]
+    assert board.per_community.total == 3
 
 
 def test_the_board_filters_by_prefecture_and_community(db, world, pipeline):
     aomori = recruitment_board(BoardFilters(prefecture="02"))
     assert aomori.counts == {"candidate": 0, "active": 1, "paused": 0, "retired": 1}
+    assert [row.name for row in aomori.per_community.items] == ["Code for Aomori"]
     sapporo = recruitment_board(BoardFilters(community=world["c4s"].id))
-    assert [e.display_name for e in sapporo.columns["candidate"] + sapporo.columns["active"]] == ["札幌 候補", "札幌 活動"]
+    shown = sapporo.columns["candidate"].items + sapporo.columns["active"].items
+    assert [e.display_name for e in shown] == ["札幌 候補", "札幌 活動"]
     assert sapporo.total == 2
 
 
-def test_the_board_is_one_query_whatever_its_size(db, world, pipeline, count_queries):
+def _read(board):
+    return [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
+            for column in board.columns.values() for e in column.items]
+
+
+def test_the_board_is_four_queries_whatever_its_size(db, world, pipeline, count_queries):
     with count_queries() as few:
-        board = recruitment_board(BoardFilters())
-        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
-         for column in board.columns.values() for e in column]
-    for n in range(10):
-        make_evangelist(family_name=f"追加{n}", home_municipality=world["hirosaki"], home_community=world["c4a"])
+        _read(recruitment_board(BoardFilters()))
+    for n in range(30):
+        community = make_community(name=f"追加 {n}", municipality=world["hirosaki"])
+        make_evangelist(family_name=f"追加{n}", home_municipality=world["hirosaki"], home_community=community)
     db.session.commit()
     with count_queries() as many:
-        board = recruitment_board(BoardFilters())
-        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
-         for column in board.columns.values() for e in column]
-    assert few.count == many.count == 1
+        _read(recruitment_board(BoardFilters(), per_column=3, community_rows=5))
+    with count_queries() as filtered:
+        _read(recruitment_board(BoardFilters(prefecture="02", community=world["c4a"].id)))
+    assert few.count == many.count == filtered.count == 4
 
 
-def test_a_board_of_the_first_few_per_column_still_counts_everyone_in_one_query(db, world, pipeline, count_queries):
+def test_each_column_and_the_table_are_paged_on_their_own(db, world, pipeline):
     for n in range(6):
         make_evangelist(family_name=f"追加{n}", given_name="活動", status="active", home_municipality=world["hirosaki"],
                         home_community=world["c4a"], user=make_user(role="evangelist"))
     db.session.commit()
-    everyone = recruitment_board(BoardFilters())
-    with count_queries() as queries:
-        board = recruitment_board(BoardFilters(), per_column=3)
-        [(e.home_municipality.prefecture.code, e.home_community and e.home_community.name)
-         for column in board.columns.values() for e in column]
-    assert queries.count == 1
-    assert board.columns["active"] == everyone.columns["active"][:3]  # the first by name
-    assert board.columns["retired"] == everyone.columns["retired"]
-    assert board.counts == everyone.counts == {"candidate": 1, "active": 8, "paused": 1, "retired": 1}
-    assert board.per_community == everyone.per_community
+    everyone = recruitment_board(BoardFilters(), per_column=100)
+    first = recruitment_board(BoardFilters(), per_column=3, community_rows=2)
+    assert first.columns["active"].items == everyone.columns["active"].items[:3]  # the first by name
+    assert first.columns["retired"].items == everyone.columns["retired"].items
+    assert first.counts == everyone.counts == {"candidate": 1, "active": 8, "paused": 1, "retired": 1}
+    assert first.columns["active"].pages == 3 and first.per_community.pages == 2
+    assert first.per_community.items == everyone.per_community.items[:2]
+    later = recruitment_board(BoardFilters(), BoardPages(columns=(("active", 3),), communities=2),
+                              per_column=3, community_rows=2)
+    assert later.columns["active"].items == everyone.columns["active"].items[6:]
+    assert later.columns["candidate"].items == everyone.columns["candidate"].items  # the others stay on page 1
+    assert later.per_community.items == everyone.per_community.items[2:]
+    beyond = recruitment_board(BoardFilters(), BoardPages(columns=(("active", 99),)), per_column=3)
+    assert beyond.columns["active"].items == () and beyond.columns["active"].total == 8
 
 
 # --- a coordinator's edit -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ arithmetic of ``evangelists.reports``, and a query count that does not grow with
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -310,7 +310,7 @@ def test_an_empty_network_gives_zeros_not_errors(db):
     assert dashboard.diversity.prefecture_share is None
 
 
-def test_the_dashboard_issues_the_same_twelve_queries_whatever_the_data_size(db, network, count_queries):
+def test_the_dashboard_issues_the_same_thirteen_queries_whatever_the_data_size(db, network, count_queries):
     with count_queries() as small:
         reports.dashboard_figures(TODAY)
     # Grow every table: more towns, people, requests, assignments, visits and outcomes.
@@ -327,4 +327,92 @@ def test_the_dashboard_issues_the_same_twelve_queries_whatever_the_data_size(db,
     db.session.commit()
     with count_queries() as large:
         reports.dashboard_figures(TODAY)
-    assert small.count == large.count == 12
+    assert small.count == large.count == 13
+
+
+# --- the SQL aggregates against the same figures worked out in Python --------------------
+
+
+def test_median_of_counts_is_the_median_of_the_values_counted():
+    import random
+
+    from evangelists.reports import median_of_counts
+
+    rng = random.Random(19)
+    assert median_of_counts({}) == Median(None, 0) and median_of_counts({3: 0}) == Median(None, 0)
+    for _ in range(200):
+        values = [rng.randint(-3, 40) for _ in range(rng.randint(1, 30))]
+        counts: dict[int, int] = {}
+        for v in values:
+            counts[v] = counts.get(v, 0) + 1
+        start = date(2026, 1, 1)
+        assert median_of_counts(counts) == median_days((start, start + timedelta(days=v)) for v in values)
+
+
+def test_the_grouped_figures_equal_those_worked_out_row_by_row(db):
+    """Requests, assignments and visits at awkward times (around midnight in Japan, a visit
+    logged before its request), and evangelists of every capacity: the medians from days
+    grouped in SQL and the load buckets from (capacity, load) groups are those computed in
+    Python from every row, on SQLite and PostgreSQL alike."""
+    import random
+
+    from evangelists.calendar import day_in_japan
+
+    rng = random.Random(7)
+    town = make_municipality(prefecture=make_prefecture(code="01"))
+    people = [make_evangelist(home_municipality=town, capacity=rng.randint(0, 4),
+                              status=rng.choice(("active", "active", "paused"))) for _ in range(25)]
+    expected_days = ([], [])
+    held = {p.id: 0 for p in people}
+    for _ in range(60):
+        created = utc(2025, rng.randint(1, 12), rng.randint(1, 28), rng.choice((0, 14, 15, 23)), rng.choice((0, 59)))
+        request = make_request(municipality=town, created_at=created)
+        firsts = []
+        visits = []
+        for helper in rng.sample(people, rng.randint(0, 3)):
+            at = created + timedelta(hours=rng.randint(0, 24 * 40))
+            firsts.append(at)
+            status = rng.choice(("proposed", "accepted", "declined"))
+            assignment = assign(request, helper, status, at)
+            held[helper.id] += status in ("proposed", "accepted")
+            for _ in range(rng.randint(0, 2)):
+                on = day_in_japan(at) + timedelta(days=rng.randint(-2, 30))
+                visits.append(on)
+                visit(assignment, on, "online")
+        if firsts:
+            expected_days[0].append((day_in_japan(created), day_in_japan(min(firsts))))
+        if visits:
+            expected_days[1].append((day_in_japan(created), min(visits)))
+    db.session.commit()
+    figures = reports.request_figures()
+    assert figures.to_assignment == median_days(expected_days[0])
+    assert figures.to_visit == median_days(expected_days[1])
+    assert figures.to_assignment.n > 10 and figures.to_visit.n > 10
+
+    active = [p for p in people if p.status == "active"]
+    loads = [held[p.id] for p in active]
+    capacities = [p.capacity for p in active]
+    load = reports.load_figures()
+    assert dict(load.buckets) == load_buckets(loads, capacities)
+    assert (load.evangelists, load.assignments, load.capacity) == (len(active), sum(loads), sum(capacities))
+
+
+def test_the_dashboard_is_kept_until_the_data_changes(app, db, network, count_queries):
+    first = reports.kept_dashboard(TODAY)
+    with count_queries() as again:
+        assert reports.kept_dashboard(TODAY) is first
+    assert again.count == 1  # the data version
+    assert reports.kept_dashboard(TODAY, months=24) is not first  # another key
+    make_request(municipality=make_municipality(prefecture=make_prefecture(code="04")), created_at=utc(2026, 5, 1))
+    db.session.commit()
+    fresh = reports.kept_dashboard(TODAY)
+    assert fresh is not first and fresh.funnel.requests == first.funnel.requests + 1
+
+
+def test_with_every_municipality_publishing_the_gap_is_empty_and_still_counts_the_helpers(db):
+    town = make_municipality(prefecture=make_prefecture(code="01"), open_data_status="active")
+    for status in ("active", "active", "paused"):
+        make_evangelist(home_municipality=town, status=status)
+    db.session.commit()
+    gap = reports.gap_figures()
+    assert (gap.non_active, gap.evangelists, gap.places, gap.share) == (0, 2, (), None)
