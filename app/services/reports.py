@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
-from app.caching import LRUCache
 from app.extensions import db
 from app.models import (
     Assignment,
@@ -32,7 +30,7 @@ from app.models import (
     SupportRequest,
     Visit,
 )
-from app.models.system import data_version, has_unsaved_writes
+from app.services.versioned import until_data_changes
 from evangelists.calendar import PROGRAMME_ZONE, PROGRAMME_ZONE_KEY
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.reports import (
@@ -564,20 +562,8 @@ def dashboard_figures(today: date, *, months: int = 12, gap_km: float = DEFAULT_
     )
 
 
-# Dashboards kept by this worker, by (data version, today, months, radius): a few, since
-# the version moves with every write and only the newest is asked for.
-DASHBOARD_CACHE_SIZE = 8
-_DASHBOARDS = "reports.dashboards"
-
-
 def kept_dashboard(today: date, *, months: int = 12, gap_km: float = DEFAULT_GAP_KM) -> Dashboard:
-    """:func:`dashboard_figures`, made once per data version (``data_version``: one query
-    when kept) and kept in this worker's ``LRUCache``. The version is read first, so a
-    dashboard is never older than the number it is kept under. A session holding
-    unsaved writes gets fresh figures, kept nowhere."""
-    session = db.session()
-    if has_unsaved_writes(session):
-        return dashboard_figures(today, months=months, gap_km=gap_km)
-    kept = current_app.extensions.setdefault(_DASHBOARDS, LRUCache(DASHBOARD_CACHE_SIZE))
-    return kept.get((data_version(session), today, months, gap_km),
-                    lambda: dashboard_figures(today, months=months, gap_km=gap_km))
+    """:func:`dashboard_figures`, kept until the data changes (app/services/versioned.py:
+    one query, the data version, while nothing is written)."""
+    return until_data_changes(("dashboard", today, months, gap_km),
+                              lambda: dashboard_figures(today, months=months, gap_km=gap_km))
