@@ -10,9 +10,7 @@ the database as it was.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -32,6 +30,7 @@ from app.models.system import note_write
 from app.services.audit import record_event
 from evangelists import imports as core
 from evangelists.calendar import today_in_japan, utc_now
+from evangelists.collector import collector_paused
 from evangelists.imports import Change, Notice, Parsed, Plan, Problem
 
 KINDS = core.KINDS
@@ -75,25 +74,10 @@ class Report:
         return bool(self.created or self.updated)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector off while a file is checked and written: a 100,000-row file
-    makes a million small objects (rows, cells, changes), none in a reference cycle, and
-    the collector walking them again and again doubled the time. Reference counting still
-    frees them; the collector runs again afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress) -> Report:
     """Check ``data`` as a ``kind`` file and say what importing it would change. Writes
     nothing."""
-    with _collector_paused():
+    with collector_paused():
         return _report(*_check(kind, data, progress))
 
 
@@ -104,7 +88,7 @@ def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | No
     written and the report lists the problems (``applied`` is False). ``actor`` is the
     coordinator, or None for the command line. ``today`` (Japan's; default
     ``today_in_japan()``) dates a new community's status."""
-    with _collector_paused():
+    with collector_paused():
         return _apply(actor, kind, data, address, progress, today or today_in_japan())
 
 

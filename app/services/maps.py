@@ -558,16 +558,25 @@ def _nearest(rows, lat: float, lon: float, km: float, limit: int) -> tuple[list[
     return chosen, dict(zip(chosen, (float(d) for d in distances[order]), strict=True)), len(within)
 
 
-def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
-    """Active communities within ``km`` of a point, nearest first, at most ``limit``
-    (three queries at most, whatever the number in reach)."""
-    c = Community
+def _active_in_reach(model, lat: float, lon: float, km: float, limit: int) -> tuple[Nearest, list[int], dict]:
+    """The active rows of ``model`` (Community or Evangelist) within ``km``, nearest first:
+    an empty Nearest that knows how many more are in reach, the chosen ids and their
+    distances (one query over the bounding box)."""
     in_box = db.session.execute(
-        sa.select(c.id, c.lat, c.lon).where(c.status == "active", _box(lat, lon, km, c.lat, c.lon))
+        sa.select(model.id, model.lat, model.lon)
+        .where(model.status == "active", _box(lat, lon, km, model.lat, model.lon))
     ).all()
     chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
     found = Nearest()
     found.beyond = within - len(chosen)
+    return found, chosen, distances
+
+
+def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
+    """Active communities within ``km`` of a point, nearest first, at most ``limit``
+    (three queries at most, whatever the number in reach)."""
+    c = Community
+    found, chosen, distances = _active_in_reach(c, lat, lon, km, limit)
     if not chosen:
         return found
     rows = db.session.execute(
@@ -590,12 +599,7 @@ def evangelists_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMI
     """Active evangelists whose home is within ``km`` of a point, nearest first, at most
     ``limit``. Personal data: for coordinators' pages only."""
     e = Evangelist
-    in_box = db.session.execute(
-        sa.select(e.id, e.lat, e.lon).where(e.status == "active", _box(lat, lon, km, e.lat, e.lon))
-    ).all()
-    chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
-    found = Nearest()
-    found.beyond = within - len(chosen)
+    found, chosen, distances = _active_in_reach(e, lat, lon, km, limit)
     if not chosen:
         return found
     load = _active_assignment_counts()

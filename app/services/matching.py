@@ -11,9 +11,7 @@ Inside a transaction that has written, nothing kept is used: it may not show the
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -47,6 +45,7 @@ from app.services.workflow_notices import (
 )
 from evangelists import lifecycle
 from evangelists.calendar import today_in_japan, utc_now
+from evangelists.collector import collector_paused
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
 from evangelists.matching import Candidate, CandidatePool, Match, Need, assign, rank, rank_in_pool, why_not
 from evangelists.names import name_matches
@@ -147,24 +146,10 @@ def _candidates(exclude: set[int] = frozenset(), today: date | None = None, *,
     ]
 
 
-@contextmanager
-def _without_cycle_collection():
-    """Reading the pool makes some fifty thousand short-lived rows; the cycle collector,
-    run after every 700 new objects over the app's whole heap, took half the time of the
-    read. Reference counting frees the rows all the same; the collector runs again after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _read_pool(today: date) -> CandidatePool:
     """The pool of :func:`_candidate_columns`, built from the columns (no object per
     person: at 9,000 people those objects and their sets were most of the time)."""
-    with _without_cycle_collection():
+    with collector_paused():
         found = _candidate_columns(today)
         columns = list(zip(*found.rows, strict=True)) or [()] * 7
         ids, lat, lon, capacity, radius, online_ok, prefecture = columns
@@ -408,7 +393,7 @@ def _plannable_tried() -> list[tuple[int, int]]:
 
 def _make_plan(today: date) -> PlanResult:
     pool = candidate_pool(today)
-    with _without_cycle_collection():
+    with collector_paused():
         needs = _plannable_needs()
         matches = {m.need_id: m for m in assign(needs, pool, forbidden=_plannable_tried())}
     entries = tuple((n.id, matches.get(n.id)) for n in needs)
