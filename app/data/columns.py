@@ -19,6 +19,8 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.labels import labels_in
+from app.services.exports import EXPORTS
+from app.services.topics import list_topics
 from evangelists.calendar import PROGRAMME_ZONE
 
 FORMATS = ("labels", "codes")
@@ -148,3 +150,13 @@ def presenter(kind: str, locale: str, topics) -> Callable[[str, str], Callable[[
         return None
 
     return present
+
+
+def readable(kind: str, style: str, locale: str) -> dict:
+    """The ``header`` and ``present`` arguments of ``export_csv`` for the ``style`` format
+    in ``locale`` (none for ``codes``). The web request and the worker that prepares a
+    large export in the background make the same file with them. Needs an app context."""
+    if style != "labels":
+        return {}
+    return {"header": headers(kind, EXPORTS[kind].columns, locale),
+            "present": presenter(kind, locale, list_topics())}
