@@ -132,7 +132,7 @@ def prepared_exports():
     )
 
 
-@bp.get("/exports/<int:job_id>.csv")
+@bp.get("/exports/<id:job_id>.csv")
 @role_required(*STAFF)
 def download_export(job_id: int):
     """The file of export job ``job_id``: only for the person who asked for it (or an
