@@ -463,8 +463,10 @@ def _evangelist_query(filters: dict) -> sa.Select:
 
 
 def _request_query(filters: dict) -> sa.Select:
-    # The coordinator queue's own query (its filters and order), reading only these columns.
-    return request_queue(QueueFilters(**filters)).with_only_columns(
+    # The coordinator queue's own query (its filters and order), reading only these columns;
+    # requests sent in the same second follow their numbers, so a file is the same on every
+    # database and every time.
+    return request_queue(QueueFilters(**filters)).order_by(SupportRequest.id).with_only_columns(
         SupportRequest.id, SupportRequest.created_at, SupportRequest.status, Municipality.code,
         Municipality.name, Prefecture.code, SupportRequest.contact_name, SupportRequest.department,
         SupportRequest.email, SupportRequest.phone, SupportRequest.preferred_mode,
