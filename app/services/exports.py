@@ -179,7 +179,9 @@ def _stream(export: Export, stmt: sa.Select, tz: tzinfo, chunk_size: int,
     writer.writerow([header.get(c, c) for c in export.columns] if header else export.columns)
     yield BOM + _drain(buffer)
     converters = _converters(export, stmt, tz, present)
-    result = db.session.execute(stmt, execution_options={"stream_results": True, "yield_per": chunk_size})
+    # On the session's connection, not through the ORM: plain rows, at about half the cost.
+    result = db.session.connection().execute(
+        stmt, execution_options={"stream_results": True, "yield_per": chunk_size})
     try:
         for partition in result.partitions(chunk_size):
             # Column by column: a loop per column to convert rather than calls per row.
