@@ -4,7 +4,8 @@ hold a web worker until its timeout). The request makes an ``ExportJob`` and que
 ``app.queue.build_export``; the worker writes the file (the same bytes the streamed
 export would have sent) under the instance folder (``EXPORT_FOLDER``, by default
 ``instance/exports/``), named by the job's id; the coordinator downloads it from the
-jobs page once it is ready.
+jobs page once it is ready, and gets a notice (``export_finished``) when it is ready or
+has failed.
 
 Only its owner (or an admin) may download a job's file. The periodic ``sweep`` removes
 jobs and their files EXPORT_KEEP_DAYS after they were asked for, with any file left
@@ -27,6 +28,7 @@ from app.extensions import db
 from app.models import ExportJob, User
 from app.models.base import utcnow
 from app.services import exports
+from app.services.notices import notify
 from evangelists.calendar import day_in_japan
 
 log = logging.getLogger(__name__)
@@ -107,11 +109,21 @@ def build(job_id: int, readable: Readable) -> str:
         part.unlink(missing_ok=True)
         job = db.session.get(ExportJob, job_id)
         job.status, job.error, job.finished_at = "failed", f"{type(error).__name__}: {error}"[:2000], utcnow()
+        _tell_owner(job)
         db.session.commit()
         return "failed"
     job.status, job.size_bytes, job.finished_at = "ready", final.stat().st_size, utcnow()
+    _tell_owner(job)
     db.session.commit()
     return "ready"
+
+
+def _tell_owner(job: ExportJob) -> None:
+    """A notice to the person who asked (in the same commit as the job's new status): they
+    may have left the page that was waiting for it."""
+    notify("export_finished", users=[job.user], target=("export_job", job.id),
+           params={"dataset": job.dataset, "rows": job.row_count, "failed": job.status == "failed",
+                   "until": expires_on(job).isoformat()})
 
 
 def jobs_of(user: User) -> list[ExportJob]:

@@ -13,6 +13,7 @@ from app.models import ExportJob
 from app.services import export_jobs
 from evangelists.calendar import today_in_japan, utc_now
 from tests.factories import make_community, make_outcome, make_places, make_visit
+from tests.mailbox import body_of
 
 URL = "/coordinator/data/export/{}.csv"
 JOBS = "/coordinator/data/exports"
@@ -58,7 +59,7 @@ def test_a_large_export_is_prepared_in_the_background_and_downloaded_when_ready(
     client.get(URL.format("visits") + "?format=codes")
     assert len(jobs(db)) == 1
 
-    assert deliver() == 1
+    assert deliver() >= 1  # the job, then the notice saying it is ready
     db.session.refresh(job)
     assert job.status == "ready" and job.size_bytes > 0 and job.finished_at is not None
 
@@ -180,3 +181,34 @@ def test_the_periodic_sweep_queues_a_lost_job_again_and_the_worker_builds_it(app
     deliver()
     db.session.refresh(lost)
     assert lost.status == "ready" and (large / f"{lost.id}.csv").is_file()
+
+
+def test_the_owner_is_told_when_the_export_is_ready_or_has_failed(app, db, large, signed_in_client, deliver,
+                                                                  mailbox):
+    from app.models import Notice
+
+    client, owner = signed_in_client("coordinator")
+    client.get(URL.format("visits"))
+    deliver()
+    (job,) = jobs(db)
+    (notice,) = db.session.scalars(sa.select(Notice).where(Notice.user_id == owner.id))
+    assert (notice.kind, notice.target_type, notice.target_id, notice.params["rows"]) == (
+        "export_finished", "export_job", job.id, 3)
+    (mail,) = mailbox.to(owner.email)
+    body = body_of(mail)
+    assert "訪問" in mail["Subject"] and "3件" in body
+    assert f"/coordinator/data/exports#job-{job.id}" in body
+
+    db.session.delete(job)
+    db.session.commit()
+    app.config["EXPORT_BACKGROUND_ROWS"] = -1
+    client.get(URL.format("evangelists") + "?community=99")  # a bad filter: refused at once
+    assert jobs(db) == []
+    client.get(URL.format("outcomes"))
+    (job,) = jobs(db)
+    job.parameters = {"community": "1"}  # outcomes have no such filter: the worker fails
+    db.session.commit()
+    deliver()
+    assert db.session.get(ExportJob, job.id).status == "failed"
+    failed = [m for m in mailbox.to(owner.email) if "作成できませんでした" in m["Subject"]]
+    assert len(failed) == 1
