@@ -57,6 +57,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -402,6 +403,10 @@ def _topic_slugs() -> Callable[[str], str]:
     return slugs
 
 
+def _json_list(text: str) -> list:
+    return json.loads(text) or []
+
+
 def _dates(stmt: sa.Select, column, filters: dict) -> sa.Select:
     if filters.get("from"):
         stmt = stmt.where(column >= filters["from"])
@@ -444,7 +449,8 @@ def _evangelist_query(filters: dict) -> sa.Select:
         sa.select(
             Evangelist.id, Evangelist.family_name, Evangelist.given_name, Evangelist.status, User.email,
             Municipality.code, Municipality.name, Prefecture.code, Community.id, Community.name,
-            _topic_ids(evangelist_skills, "evangelist_id", Evangelist.id), Evangelist.languages,
+            # The JSON as text: a few distinct lists, each decoded once (see ``prepare``).
+            _topic_ids(evangelist_skills, "evangelist_id", Evangelist.id), sa.cast(Evangelist.languages, sa.Text),
             Evangelist.capacity, Evangelist.travel_radius_km, Evangelist.online_ok, Evangelist.appointed_on,
             Evangelist.paused_until, Evangelist.lat, Evangelist.lon,
         )
@@ -540,7 +546,7 @@ EXPORTS: dict[str, Export] = {
          "travel_radius_km", "online_ok", "appointed_on", "paused_until", "lat", "lon"),
         ("prefecture", "community", "status"),
         _evangelist_query,
-        prepare={"skills": _topic_slugs},
+        prepare={"skills": _topic_slugs, "languages": lambda: _json_list},
     ),
     "requests": Export(
         ("id", "created_at", "status", "municipality_code", "municipality_name", "prefecture_code",
