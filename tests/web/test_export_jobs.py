@@ -212,3 +212,20 @@ def test_the_owner_is_told_when_the_export_is_ready_or_has_failed(app, db, large
     assert db.session.get(ExportJob, job.id).status == "failed"
     failed = [m for m in mailbox.to(owner.email) if "作成できませんでした" in m["Subject"]]
     assert len(failed) == 1
+
+
+def test_a_streamed_export_is_sent_as_it_is_read_and_kept_by_no_cache(app, db, large, coordinator_client):
+    """The rows are read while the response is sent, after the view has returned (in the
+    request's context, with its session); the page cache never keeps such a response."""
+    from app.page_cache import store
+
+    app.config["EXPORT_BACKGROUND_ROWS"] = 0
+    pages = store(app)
+    hits = pages.hits
+    first = coordinator_client.get(URL.format("visits") + "?format=codes")
+    assert first.is_streamed and first.headers["Cache-Control"] == "no-store"
+    rows = first.get_data().count(b"\r\n")
+    make_visit(visited_on=today_in_japan())
+    db.session.commit()
+    again = coordinator_client.get(URL.format("visits") + "?format=codes").get_data()
+    assert again.count(b"\r\n") == rows + 1 and pages.hits == hits
