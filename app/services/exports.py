@@ -32,8 +32,8 @@ its e-mail address.
     travel_radius_km, online_ok, appointed_on, paused_until, lat, lon
 
 ``requests`` (filters of the coordinator queue: status, prefecture, topic; open requests
-unless a status is chosen; new first, then oldest first). The status token's hash is
-not exported.
+unless a status is chosen; new first, then oldest first, then by number). The status
+token's hash is not exported.
     id, created_at, status, municipality_code, municipality_name, prefecture_code,
     contact_name, department, email, phone, preferred_mode, preferred_period, topics,
     message, decline_reason, closed_at
@@ -48,7 +48,9 @@ not exported.
     evangelist_id, municipality_code, municipality_name, prefecture_code
 
 Filters are the query parameters of the list's page; an empty value means "any", ``page``
-is ignored (the export has every page). A parameter that is unknown or has a value the
+is ignored (the export has every page). An export with more rows than the web layer will
+stream is prepared in the background instead (``app.services.export_jobs``), into a
+file of the same bytes. A parameter that is unknown or has a value the
 list would not accept raises ``BadFilter`` naming it, before anything is streamed.
 """
 
