@@ -183,8 +183,14 @@ def _stream(export: Export, stmt: sa.Select, tz: tzinfo, chunk_size: int,
     yield BOM + _drain(buffer)
     converters = _converters(export, stmt, tz, present)
     # On the session's connection, not through the ORM: plain rows, at about half the cost.
-    result = db.session.connection().execute(
-        stmt, execution_options={"stream_results": True, "yield_per": chunk_size})
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Every row is read: plan the cursor for all of them, not for its first tenth (hash
+        # joins rather than nested loops), and without JIT compilation, which costs more than
+        # it saves here. For this transaction only (a fifth off the visits at 30x).
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    result = connection.execute(stmt, execution_options={"stream_results": True, "yield_per": chunk_size})
     try:
         for partition in result.partitions(chunk_size):
             # Column by column: a loop per column to convert rather than calls per row.
