@@ -143,6 +143,16 @@ class Config:
     NOTICE_RETRY_MAX_DELAY = int(os.environ.get("NOTICE_RETRY_MAX_DELAY", "3600"))
     NOTICE_SWEEP_AFTER = int(os.environ.get("NOTICE_SWEEP_AFTER", "300"))
 
+    # CSV exports (app/services/export_jobs.py): one with more rows than
+    # EXPORT_BACKGROUND_ROWS is prepared by the queue's worker and downloaded when ready,
+    # instead of streaming while the coordinator waits (0: always stream). At about 50,000
+    # rows a second, the default streams for at most a few seconds. The files are kept in
+    # EXPORT_FOLDER (unset: instance/exports/, on the machine that runs the worker and the
+    # web server) for EXPORT_KEEP_DAYS days.
+    EXPORT_BACKGROUND_ROWS = int(os.environ.get("EXPORT_BACKGROUND_ROWS", "100000"))
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", "")
+    EXPORT_KEEP_DAYS = int(os.environ.get("EXPORT_KEEP_DAYS", "7"))
+
     # Reminders and escalation (app/services/reminders.py), checked by the worker every
     # 15 minutes. Working days are Japan's (evangelists/workdays.py: no weekends, national
     # holidays or 12/29-1/3). A new request not triaged after REMINDER_TRIAGE_WORKING_DAYS

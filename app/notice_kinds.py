@@ -78,6 +78,12 @@ def _requests_list(notice: Notice) -> str | None:
     return external_url("coordinator.requests")
 
 
+def _export_job(notice: Notice) -> str | None:
+    """The person's large exports, at the job (``external_url`` has no ``_anchor``)."""
+    anchor = f"#job-{notice.target_id}" if notice.target_type == "export_job" and notice.target_id else ""
+    return external_url("data.prepared_exports") + anchor
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -139,6 +145,9 @@ KINDS: dict[str, Kind] = _kinds(
     # --- visits logged, requests closed, feedback (helper: events) ------------------------
     Kind("visit_logged", _l("A visit was logged"), STAFF, link=_request_page),
     Kind("request_completed", _l("Your request is closed: was the help useful?"), (TOWN,)),
+
+    # --- a large export prepared in the background is ready, or failed (helper: exports) --
+    Kind("export_finished", _l("Your large export is ready"), STAFF, link=_export_job),
 
     # --- security: password links (helper: events) ----------------------------------------
     # The link is made when the mail is written (app/mail.py DELIVERY_CONTEXT), never stored.

@@ -124,6 +124,30 @@ def send_digests() -> int:
         return notices.write_digests()
 
 
+# --- exports prepared in the background (helper: exports) ------------------------------------
+
+@huey.task()
+def build_export(job_id: int) -> str:
+    """Write an export job's file (see export_jobs.build)."""
+    from app.data.columns import readable
+    from app.services import export_jobs
+
+    with app_context():
+        return export_jobs.build(job_id, readable)
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def sweep_exports() -> int:
+    """Remove expired export files, queue again the jobs the queue lost (export_jobs.sweep)."""
+    from app.services import export_jobs
+
+    with app_context():
+        ids = export_jobs.sweep()
+    for job_id in ids:
+        queue_export(job_id)
+    return len(ids)
+
+
 # --- periodic reminders (helper: reminders) -----------------------------------------------
 
 def japan_time_as_utc(hh_mm: str) -> tuple[int, int]:
@@ -181,6 +205,15 @@ def queue_deliveries(ids: Iterable[int]) -> None:
             fan_out(ids)
     except Exception as error:  # noqa: BLE001 - Redis or the SQLite file unavailable
         log.warning("could not queue notices %s (%s); the sweep will queue them", ids, error)
+
+
+def queue_export(job_id: int) -> None:
+    """Queue the building of export job ``job_id``. A queue that cannot be reached is
+    logged, not raised: the job is committed and the sweep queues it again."""
+    try:
+        build_export(job_id)
+    except Exception as error:  # noqa: BLE001 - Redis or the SQLite file unavailable
+        log.warning("could not queue export job %s (%s); the sweep will queue it", job_id, error)
 
 
 def run_due(*, ahead: timedelta = timedelta(0), limit: int = 100_000) -> int:

@@ -14,12 +14,13 @@ a communities or evangelists export, in either format, can be imported again as 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.labels import labels_in
+from app.services.exports import EXPORTS
+from app.services.topics import list_topics
 from evangelists.calendar import PROGRAMME_ZONE
 
 FORMATS = ("labels", "codes")
@@ -120,10 +121,11 @@ def headers(kind: str, columns, locale: str) -> dict[str, str]:
         return {c: str(KIND_HEADERS.get((kind, c)) or HEADERS[c]) for c in columns}
 
 
-def presenter(kind: str, locale: str, topics) -> Callable[[str, object], object]:
-    """``present(column, value)``: the value as people read it in ``locale``. ``topics``
-    are the topic rows (slug, name_ja, name_en). Built before the response streams: the
-    words are looked up once, not per row."""
+def presenter(kind: str, locale: str, topics) -> Callable[[str, str], Callable[[object], object] | None]:
+    """``present(column, shape)`` for ``app.services.exports.export_csv``: the function
+    that turns the column's values into what people read in ``locale`` (None: as stored).
+    ``topics`` are the topic rows (slug, name_ja, name_en). Built before the response
+    streams: the words are looked up once, not per row."""
     labels = labels_in(locale)
     ja = locale == "ja"
     topic_names = {t.slug: (t.name_ja if ja else t.name_en) for t in topics}
@@ -134,19 +136,27 @@ def presenter(kind: str, locale: str, topics) -> Callable[[str, object], object]
         for column, vocabulary in CODED[kind].items()
     }
 
-    def present(column: str, value: object) -> object:
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return yes if value else no
+    def present(column: str, shape: str) -> Callable[[object], object] | None:
         known = words.get(column)
         if known is not None:
-            if isinstance(value, (list, tuple)):
-                return [known.get(v, v) for v in value]
-            return known.get(value, value)
-        if isinstance(value, datetime):
+            if shape == "list":
+                return lambda values: [known.get(v, v) for v in values]
+            return lambda value: known.get(value, value)
+        if shape == "bool":
+            return lambda value: yes if value else no
+        if shape == "datetime":
             # Excel reads this as a date and time; the codes format keeps ISO 8601.
-            return value.astimezone(PROGRAMME_ZONE).strftime("%Y-%m-%d %H:%M")
-        return value
+            return lambda value: value.astimezone(PROGRAMME_ZONE).strftime("%Y-%m-%d %H:%M")
+        return None
 
     return present
+
+
+def readable(kind: str, style: str, locale: str) -> dict:
+    """The ``header`` and ``present`` arguments of ``export_csv`` for the ``style`` format
+    in ``locale`` (none for ``codes``). The web request and the worker that prepares a
+    large export in the background make the same file with them. Needs an app context."""
+    if style != "labels":
+        return {}
+    return {"header": headers(kind, EXPORTS[kind].columns, locale),
+            "present": presenter(kind, locale, list_topics())}

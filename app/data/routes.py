@@ -22,9 +22,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -42,7 +44,7 @@ from app.decorators import role_required
 from app.i18n import current_language
 from app.labels import ENCODING_LABELS, KIND_LABELS
 from app.messages import filter_message, notice_message, problem_message
-from app.services import exports, imports
+from app.services import export_jobs, exports, imports
 from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -83,26 +85,69 @@ def _too_large(_error):
 def export(dataset: str):
     """The list ``dataset`` as CSV, with the list's own filters from the query string:
     headers and values in the user's language, or with ``?format=codes`` the column names
-    and stored codes for other systems (see ``app.data.columns``)."""
+    and stored codes for other systems (see ``app.data.columns``). Streamed as it is read;
+    an export of more than EXPORT_BACKGROUND_ROWS rows is prepared in the background
+    instead, and the coordinator is sent to the list of their exports."""
     if dataset not in exports.KINDS:
         abort(404, description=_("There is no export called “%(name)s”.", name=dataset))
     style = request.args.get(FORMAT_PARAMETER) or "labels"
     if style not in FORMATS:
         abort(400, description=_("The format “%(value)s” does not exist: use “labels” (headers and words for "
                                  "people) or “codes” (column names and codes for other systems).", value=style))
-    readable = {}
-    if style == "labels":
-        locale = current_language()
-        readable = {"header": columns.headers(dataset, exports.EXPORTS[dataset].columns, locale),
-                    "present": columns.presenter(dataset, locale, list_topics())}
+    locale = current_language()
     try:
-        chunks = exports.export_csv(dataset, request.args, **readable)
+        rows = export_jobs.needs_background(dataset, request.args)
+        if rows is not None:
+            job = export_jobs.start_export(current_user, dataset, request.args, style=style, locale=locale,
+                                           row_count=rows)
+            flash(_("This export has %(rows)s rows, too many to send at once: it is being prepared. "
+                    "Download it from this page when it is ready.", rows=format_decimal(rows)), "info")
+            return redirect(url_for("data.prepared_exports", _anchor=f"job-{job.id}"))
+        chunks = exports.export_csv(dataset, request.args, **columns.readable(dataset, style, locale))
     except exports.BadFilter as error:
         abort(400, description=filter_message(error))
+    # The generator runs after this view returns, in this request's context (and so with
+    # its database session) until the last row is sent.
     response = Response(stream_with_context(chunks), mimetype="text/csv")
     name = exports.filename(dataset, today_in_japan())
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     # Personal data: not kept in any cache on the way.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/exports")
+@role_required(*STAFF)
+def prepared_exports():
+    """The exports this person asked for that were too large to send at once: being
+    prepared, ready to download, or failed."""
+    jobs = export_jobs.jobs_of(current_user)
+    return render_template(
+        "data/exports.html",
+        jobs=jobs,
+        labels=EXPORT_LABELS,
+        preparing=any(job.status in export_jobs.ACTIVE for job in jobs),
+        expires_on=export_jobs.expires_on,
+        keep_days=export_jobs.keep_for().days,
+    )
+
+
+@bp.get("/exports/<id:job_id>.csv")
+@role_required(*STAFF)
+def download_export(job_id: int):
+    """The file of export job ``job_id``: only for the person who asked for it (or an
+    admin); anyone else gets 404, as for a job that does not exist."""
+    job = export_jobs.job_for(current_user, job_id)
+    if job is None:
+        abort(404)
+    if job.status in export_jobs.ACTIVE:
+        flash(_("This export is still being prepared."), "info")
+        return redirect(url_for("data.prepared_exports", _anchor=f"job-{job.id}"))
+    path = export_jobs.ready_file(job)
+    if path is None:
+        abort(404, description=_("This export has no file: it failed or has expired. Ask for it again."))
+    response = send_file(path, mimetype="text/csv", as_attachment=True,
+                         download_name=export_jobs.download_name(job), conditional=False, etag=False)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,6 +2,7 @@
 
 from app.models.accounts import AuditEvent, RecoveryCode, User
 from app.models.bookings import Booking, CalendarFeed, VisitSlot
+from app.models.exports import ExportJob
 from app.models.feedback import RequestFeedback
 from app.models.geography import Municipality, Prefecture
 from app.models.network import (
@@ -34,6 +35,7 @@ __all__ = [
     "DataVersion",
     "CommunityStatusChange",
     "Evangelist",
+    "ExportJob",
     "Municipality",
     "Notice",
     "NoticePreference",

@@ -207,6 +207,7 @@ def world(app, db, make_account) -> World:
         "password_token": make_password_token(invited, "invitation"),
         "assignment_id": accepted.id,
         "dataset": "municipalities",
+        "job_id": 1,  # no export job: a 404
         "code": "011002",
         "locale": "en",
         "prefectures": ["01", "13"],

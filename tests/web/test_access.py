@@ -113,6 +113,8 @@ ACCESS = {
     "recruitment.move": ("POST", STAFF),
     "reports.dashboard": ("GET", STAFF),
     "data.export": ("GET", STAFF),
+    "data.prepared_exports": ("GET", STAFF),
+    "data.download_export": ("GET", STAFF),
     "data.import_file": ("GET", STAFF),
     "data.apply_import": ("POST", STAFF),
     # The old addresses of moved staff pages (308 to the new ones): staff only, as before.
@@ -176,6 +178,7 @@ def world(db, make_account):
         "token": make_password_token(other, "reset"),
         "notice_id": 1,  # nobody's: opening it is a 404 for every signed-in role
         "booking_id": 1,
+        "job_id": 1,  # nobody's export: a 404 for staff
     }
 
 

@@ -59,7 +59,7 @@ def test_every_answer_about_a_token_is_no_store(app, client, towns, db):
     ("evangelist", ["/me/", "/auth/account", "/network", "/municipalities", "/api/v1/prefectures", "/notices/",
                     "/notices/preferences"]),
     ("coordinator", ["/coordinator/", "/coordinator/requests", "/coordinator/communities", "/coordinator/recruitment",
-                     "/coordinator/data/export/communities.csv", "/map"]),
+                     "/coordinator/data/export/communities.csv", "/coordinator/data/exports", "/map"]),
     ("admin", ["/admin/users", "/admin/audit", "/admin/notices"]),
 ])
 def test_every_page_for_a_signed_in_user_is_no_store(request, role, paths):

@@ -23,7 +23,14 @@ import jinja2
 import pytest
 import sqlalchemy as sa
 
-from app.models import CommunityStatusChange, RequestAddition, RequestFeedback, RequestMessage, RequestNote
+from app.models import (
+    CommunityStatusChange,
+    ExportJob,
+    RequestAddition,
+    RequestFeedback,
+    RequestMessage,
+    RequestNote,
+)
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
 from app.services.audit import record_event
@@ -164,9 +171,15 @@ NOT_FREE_TEXT = {
     ("bookings", "status"): "a CHECKed vocabulary",
     ("bookings", "mode"): "a CHECKed vocabulary",
     ("calendar_feeds", "token_hash"): "made by the app (never shown)",
+    ("export_jobs", "dataset"): "a code of app.services.exports.KINDS, checked before the job is made",
+    ("export_jobs", "style"): "a CHECKed vocabulary",
+    ("export_jobs", "status"): "a CHECKed vocabulary",
+    ("export_jobs", "locale"): "a language code of the app",
+    ("export_jobs", "error"): "the worker's exception, for the admins' logs (never shown on a page)",
 }
 # JSON columns that carry free text (the audit log's before/after).
-FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params")}
+FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params"),
+             ("export_jobs", "parameters")}
 
 
 def _text_columns(db) -> set[tuple[str, str]]:
@@ -237,6 +250,10 @@ def build_world(db, make_account) -> dict:
     for failed in notify("request_received", emails=["town@example.jp"], request=triaged):
         failed.mail, failed.last_error, failed.attempts = "failed", "SMTPDataError: 451", 8
     record_event(users["coordinator"], "request.triaged", "support_request", triaged.id)
+    # A large export with its filters (the search box's text among them), on its owner's list.
+    job = ExportJob(user_id=users["coordinator"].id, dataset="municipalities", parameters={"q": "札幌"},
+                    style="labels", locale="ja", status="ready", row_count=1, size_bytes=100)
+    db.session.add(job)
     db.session.commit()
     return {
         "users": users,
@@ -252,6 +269,7 @@ def build_world(db, make_account) -> dict:
             "purpose": "reset",
             "token": make_password_token(other, "reset"),
             "booking_id": booking.id,
+            "job_id": job.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
