@@ -65,7 +65,9 @@ def test_an_export_issues_the_same_statements_whatever_its_size(db, topics, coun
     small = statements(count_queries, kind, chunk_size=4)
     grow(db, 37)
     assert statements(count_queries, kind, chunk_size=4) == small
-    assert small <= 3  # the rows, the topics' order, and a filter's check at most
+    # The rows, the topics' order, a filter's check at most; and on PostgreSQL the two
+    # SET LOCALs that plan the cursor for every row.
+    assert small <= 3 + (2 if db.engine.dialect.name == "postgresql" else 0)
 
 
 @pytest.mark.parametrize("query", ["", "?format=codes"])
