@@ -237,6 +237,8 @@ class Assignment(TimestampMixin, db.Model):
             sqlite_where=sa.text("status IN ('proposed', 'accepted')"),
             postgresql_where=sa.text("status IN ('proposed', 'accepted')"),
         ),
+        # The dashboard's days to a first assignment: the earliest per request, from the index.
+        sa.Index("ix_assignments_request_id_created_at", "request_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -277,6 +279,10 @@ class Visit(TimestampMixin, db.Model):
             f"duration_minutes > 0 AND duration_minutes <= {MAX_VISIT_MINUTES}", name="duration_range"
         ),
         sa.CheckConstraint("attendee_count >= 0", name="attendees_not_negative"),
+        # The dashboard reads visits from these alone: the first visit per assignment, and
+        # the visits per month and mode.
+        sa.Index("ix_visits_assignment_id_visited_on", "assignment_id", "visited_on"),
+        sa.Index("ix_visits_visited_on_mode", "visited_on", "mode"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
