@@ -712,9 +712,10 @@ def main() -> int:
                 writer.start()
                 try:
                     each_alone(bench, chosen, sizes, failures, targets={**TARGETS, "list": SCALED_LIST_SHARE},
-                               note=f"; {writer.describe()} meanwhile")
+                               note=f"; a reply committed every {args.write_every:g} s meanwhile")
                 finally:
                     writer.finish()
+                print(f"writes meanwhile: {writer.describe()}")
                 if writer.errors:
                     failures.append(f"writes: {writer.errors} of {writer.sent} failed ({writer.detail})")
             else:

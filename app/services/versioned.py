@@ -47,13 +47,22 @@ def current_version() -> int | None:
 def until_data_changes(key: Hashable, make: Callable[[], V]) -> V:
     """``make()``, kept under ``key`` until the next committed write. The version is read
     before ``make`` reads the data, so what is kept is never older than its number."""
-    version = current_version()
-    if version is None:
+    return while_unchanged(key, lambda: data_version(db.session()), make)
+
+
+def while_unchanged(key: Hashable, stamp: Callable[[], Hashable], make: Callable[[], V]) -> V:
+    """``make()``, kept under ``key`` while ``stamp()`` (read first, before ``make`` reads
+    the data) says the same: the data version, or for a value made from a few tables only,
+    a fingerprint of those tables that other writes leave alone (a message sent does not
+    change the candidates of matching). Made afresh, and not kept, inside a transaction
+    that has written."""
+    if has_unsaved_writes(db.session()):
         return make()
+    now = stamp()
     values = kept_values()
     kept = values.find(key)
-    if kept is not None and kept[0] == version:
+    if kept is not None and kept[0] == now:
         return kept[1]
     value = make()
-    values.put(key, (version, value))
+    values.put(key, (now, value))
     return value
