@@ -9,7 +9,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.services.topics import sync_topics
-from tests.factories import make_municipality, make_prefecture
+from tests.factories import make_municipality, make_places, make_prefecture
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -98,6 +98,17 @@ def page_at(browser, app):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def reference_towns(db):
+    """Sapporo, Tobetsu and Aomori as tests/factories.py's PLACES has them, and the topic
+    tags: modules that want these rather than the ``towns`` below return them from their
+    own ``towns``."""
+    sync_topics()
+    towns = make_places("sapporo", "tobetsu", "aomori")
+    db.session.commit()
+    return towns
 
 
 @pytest.fixture

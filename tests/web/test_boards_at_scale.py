@@ -15,13 +15,11 @@ from app.coordinator.routes import INVITED_PER_PAGE
 from app.models import RequestMessage, User
 from app.services.audit import record_event
 from app.services.recruitment import BOARD_COLUMN_SIZE, BOARD_COMMUNITY_ROWS
-from app.services.topics import sync_topics
 from tests.factories import (
     make_assignment,
     make_community,
     make_evangelist,
     make_outcome,
-    make_places,
     make_request,
     make_user,
     make_visit,
@@ -31,11 +29,8 @@ STAGES = ("candidate", "active", "paused", "retired")
 
 
 @pytest.fixture
-def towns(db):
-    sync_topics()
-    towns = make_places("sapporo", "tobetsu", "aomori")
-    db.session.commit()
-    return towns
+def towns(reference_towns):
+    return reference_towns
 
 
 @pytest.fixture

@@ -17,18 +17,13 @@ from tests.factories import (
     make_community,
     make_evangelist,
     make_municipality,
-    make_places,
 )
 from tests.web.conftest import CHROMIUM, PHONE
 
 
 @pytest.fixture
-def towns(db):
-    """Two municipalities in Hokkaido, one in Aomori, and the topic tags."""
-    sync_topics()
-    towns = make_places("sapporo", "tobetsu", "aomori")
-    db.session.commit()
-    return towns
+def towns(reference_towns):
+    return reference_towns
 
 
 def topic(db, slug: str) -> Topic:

@@ -20,7 +20,6 @@ from tests.factories import (
     make_evangelist,
     make_municipality,
     make_outcome,
-    make_places,
     make_request,
     make_user,
     make_visit,
@@ -29,11 +28,8 @@ from tests.mailbox import body_of
 
 
 @pytest.fixture
-def towns(db):
-    sync_topics()
-    towns = make_places("sapporo", "tobetsu", "aomori")
-    db.session.commit()
-    return towns
+def towns(reference_towns):
+    return reference_towns
 
 
 @pytest.fixture
