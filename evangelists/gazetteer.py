@@ -53,6 +53,13 @@ _CITY_KANA_SUFFIX = "シ"
 # --- Local government codes ------------------------------------------------------------
 
 
+def is_prefecture_code(code: str | None) -> bool:
+    """Whether ``code`` has the shape of a prefecture's JIS code: two ASCII digits (what a
+    query string or a hand-made post may send instead must never reach the database:
+    PostgreSQL refuses a NUL byte in text with an error)."""
+    return bool(code) and _PREFECTURE_CODE.fullmatch(code) is not None
+
+
 def check_digit(code5: str) -> str:
     """Return the check digit of a 5-digit JIS X 0402 code (全国地方公共団体コード).
 

@@ -42,6 +42,7 @@ from app.services.status import set_status
 from evangelists.calendar import today_in_japan
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.errors import Refused
+from evangelists.gazetteer import is_prefecture_code
 from evangelists.geo import haversine_matrix_km
 from evangelists.limits import (
     ADDRESS_MAX,
@@ -515,7 +516,9 @@ def visits_by_members(community: Community, limit: int = VISITS_SHOWN) -> list[V
 def community_choices(prefecture: str, chosen: int | None = None) -> list[tuple[int, str]]:
     """``(id, name)`` of the communities in the prefecture with JIS code ``prefecture``,
     and of ``chosen`` wherever it is, by name: a filter's choices, a few dozen rather
-    than every community in the country. One query (none when there is nothing to list)."""
+    than every community in the country. One query (none when there is nothing to list).
+    Anything but a prefecture code's two digits lists no prefecture."""
+    prefecture = prefecture if is_prefecture_code(prefecture) else ""
     if not prefecture and chosen is None:
         return []
     wanted = []

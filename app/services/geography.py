@@ -15,6 +15,7 @@ from app.services.pages import Page, page_of
 from evangelists.gazetteer import (
     MunicipalityRecord,
     PrefectureRecord,
+    is_prefecture_code,
     load_municipalities,
     load_prefectures,
 )
@@ -210,8 +211,7 @@ def municipalities_of(prefecture_code: str | None) -> list[Municipality]:
     """The municipalities of one prefecture, by code order, for a prefecture → municipality
     picker (one query; none without a prefecture, or for anything but a prefecture's two
     ASCII digits, which is how a hand-made post can send it)."""
-    if not prefecture_code or not (len(prefecture_code) == 2 and prefecture_code.isascii()
-                                   and prefecture_code.isdigit()):
+    if not is_prefecture_code(prefecture_code):
         return []
     return list(
         db.session.scalars(

@@ -182,3 +182,12 @@ def test_an_export_date_at_the_end_of_the_calendar_is_a_bad_filter(world):
         assert response.status_code == 400
         assert "between 1900-01-01 and 2100-12-31" in response.get_data(as_text=True)
         assert coordinator.get(f"/coordinator/data/export/{dataset}.csv?from=1900-01-01&to=2100-12-31").status_code == 200
+
+
+def test_a_nul_byte_for_the_prefecture_lists_no_communities_rather_than_a_500(world):
+    """PostgreSQL refuses a NUL byte in a text parameter: the prefecture's communities
+    (nominating, editing, the board's filter) are read only for a prefecture code."""
+    coordinator = world.client("coordinator")
+    for url in ("/coordinator/recruitment/new?prefecture=%00", "/coordinator/recruitment?prefecture=%00",
+                f"/coordinator/recruitment/{world.ids['evangelist_id']}/edit?prefecture=%00"):
+        assert coordinator.get(url).status_code in (200, 400), url
