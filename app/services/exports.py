@@ -469,7 +469,7 @@ def _evangelist_query(filters: dict) -> sa.Select:
         .join(Municipality.prefecture)
         .outerjoin(Evangelist.user)
         .outerjoin(Evangelist.home_community)
-        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+        .order_by(Evangelist.name_sort, Evangelist.id)
     )
     if filters["prefecture"]:
         stmt = stmt.where(Prefecture.code == filters["prefecture"])
