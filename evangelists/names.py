@@ -109,12 +109,14 @@ def _is_reading_char(ch: str) -> bool:
 
 def normalize_reading(text: str | None, field: str = "reading") -> str:
     """A reading as stored: full-width katakana without spaces. Accepts hiragana, katakana,
-    half-width katakana (ﾔﾏﾀﾞ), and spaces anywhere (full- or half-width); "" for nothing
+    half-width katakana (ﾔﾏﾀﾞ), and spaces and 中黒 (・) anywhere; "" for nothing
     typed. Raises :class:`ReadingRefused` (``field``, ``not_kana``) for anything else
     (kanji, latin letters, digits, symbols) and (``field``, ``too_long``) past READING_MAX."""
     folded = to_katakana("".join(unicodedata.normalize("NFKC", text or "").split()))
     # NFKC leaves the hiragana iteration marks and ゔ; to_katakana covers ゔ (U+3094).
     folded = folded.replace("ゝ", "ヽ").replace("ゞ", "ヾ")
+    # 中黒 between the parts of a foreign name (スミス・ジョン) is dropped like a space.
+    folded = folded.replace("・", "")
     if not all(_is_reading_char(ch) for ch in folded):
         raise ReadingRefused(field, "not_kana")
     if len(folded) > READING_MAX:
