@@ -121,6 +121,8 @@ MESSAGES = {
     "import.too_long": _l("Too long: at most %(max)s characters."),
     "import.unknown_topic": _l("“%(value)s” is not a topic tag. Use the tags listed on the import page, separated by ;."),
     "import.unknown_community": _l("No community is called “%(value)s”. Import or create the community first."),
+    "import.not_kana": _l("“%(value)s” is not a reading: write it in katakana or hiragana."),
+    "import.reading_required": _l("%(name)s is new: give the reading (フリガナ) of their name in katakana or hiragana."),
     "import.duplicate_row": _l("The same row is already on line %(line)s."),
     "import.duplicate_key": _l("Line %(line)s already has this, with different values."),
     "import.conflict": _l("Someone changed the same data while the import was being written. Nothing was imported; check the file again."),
