@@ -45,6 +45,7 @@ MESSAGES = {
     "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
     "not_kana": _l("Enter the reading (フリガナ) in katakana or hiragana."),
+    "reading_required": _l("Enter the reading (フリガナ) of the name."),
     # Why a status change was refused (evangelists.lifecycle reasons).
     "transition.unknown_status": _l("That status does not exist."),
     "transition.unchanged": _l("The request already has this status."),
