@@ -383,7 +383,7 @@ def test_imported_names_are_shown_literally(app, db, make_account, coordinator_c
         text = f"{MARK}{payload}{MARK}"
         files = {
             "communities": f"name,municipality_code,status,member_count\n{text},011002,活動中,12\n",
-            "candidates": f"姓,名,市区町村コード,スキル\n{text},{text},011002,gis\n",
+            "candidates": f"姓,名,セイ,メイ,市区町村コード,スキル\n{text},{text},ヤマダ,ハナコ,011002,gis\n",
         }
         for kind, content in files.items():
             response = coordinator_client.post("/coordinator/data/import", data={
