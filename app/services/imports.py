@@ -10,6 +10,7 @@ the database as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -297,7 +298,9 @@ def _bound(table: sa.Table, rows: list[dict]) -> list[dict]:
 
 
 def _sql_type(column: sa.Column) -> str:
-    return column.type.compile(dialect=db.session.get_bind().dialect)
+    """The column's type for a CAST of an array: without its collation (``name_sort`` is
+    ``COLLATE "C"`` on PostgreSQL), which an array type cannot carry."""
+    return re.sub(r' COLLATE "[^"]*"', "", column.type.compile(dialect=db.session.get_bind().dialect))
 
 
 def _insert(table: sa.Table, rows: list[dict], *, ids: bool = False) -> list[int]:
