@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     FieldList,
@@ -12,8 +13,9 @@ from wtforms import (
     IntegerField,
     SelectField,
     SelectMultipleField,
+    StringField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from evangelists.limits import (
@@ -23,6 +25,7 @@ from evangelists.limits import (
     OutOfRange,
     parse_date,
 )
+from evangelists.names import ReadingRefused, normalize_reading
 
 # The largest whole number a form reads: an INTEGER column's range on every database,
 # far beyond any count or id here. WTForms' NumberRange compares numbers as floats, so a
@@ -139,3 +142,26 @@ class FilterSelectField(SelectField):
             raise ValidationError(
                 _("“%(value)s” is not one of the choices, so this filter was ignored.", value=self.data)
             )
+
+
+def kana_reading(form, field) -> None:
+    """A reading (フリガナ) in hiragana, katakana or half-width katakana, spaces allowed
+    (``evangelists.names.normalize_reading``); what was typed stays in the box."""
+    try:
+        normalize_reading(field.data)
+    except ReadingRefused as refused:
+        if refused.reason == "too_long":
+            raise ValidationError(_("This is too long.")) from None
+        raise ValidationError(_("Enter the reading (フリガナ) in katakana or hiragana.")) from None
+
+
+def reading_field(label, required_message) -> StringField:
+    """A required reading field for a family or given name."""
+    return StringField(label, validators=[DataRequired(message=required_message), kana_reading],
+                        render_kw={"autocomplete": "off", "lang": "ja"})
+
+
+FAMILY_READING_LABEL = _l("Family name reading (フリガナ)")
+GIVEN_READING_LABEL = _l("Given name reading (フリガナ)")
+FAMILY_READING_REQUIRED = _l("Enter the reading of the family name, e.g. ヤマダ or やまだ.")
+GIVEN_READING_REQUIRED = _l("Enter the reading of the given name, e.g. ハナコ or はなこ.")

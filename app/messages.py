@@ -44,6 +44,8 @@ MESSAGES = {
     "community.unchanged": _l("The community already has this status."),
     "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
+    "not_kana": _l("Enter the reading (フリガナ) in katakana or hiragana."),
+    "reading_required": _l("Enter the reading (フリガナ) of the name."),
     # Why a status change was refused (evangelists.lifecycle reasons).
     "transition.unknown_status": _l("That status does not exist."),
     "transition.unchanged": _l("The request already has this status."),
@@ -120,6 +122,8 @@ MESSAGES = {
     "import.too_long": _l("Too long: at most %(max)s characters."),
     "import.unknown_topic": _l("“%(value)s” is not a topic tag. Use the tags listed on the import page, separated by ;."),
     "import.unknown_community": _l("No community is called “%(value)s”. Import or create the community first."),
+    "import.not_kana": _l("“%(value)s” is not a reading: write it in katakana or hiragana."),
+    "import.reading_required": _l("%(name)s is new: give the reading (フリガナ) of their name in katakana or hiragana."),
     "import.duplicate_row": _l("The same row is already on line %(line)s."),
     "import.duplicate_key": _l("Line %(line)s already has this, with different values."),
     "import.conflict": _l("Someone changed the same data while the import was being written. Nothing was imported; check the file again."),

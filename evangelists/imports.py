@@ -28,9 +28,13 @@ Three kinds of file (``KINDS``):
 
 ``candidates``
     ``family_name`` (姓), ``given_name`` (名), ``municipality_code`` (the home municipality),
-    all required; ``community`` (the name of an existing community), ``skills`` (topic tags
-    of ``evangelists.vocabulary.TOPICS`` by slug or by name in either language, separated
-    by ``;``), ``email``. A person
+    all required; ``family_name_kana`` (セイ, 姓フリガナ) and ``given_name_kana`` (メイ,
+    名フリガナ), the reading in hiragana, katakana or half-width katakana, stored as
+    katakana (``evangelists.names.normalize_reading``): required for a new person (the
+    row gets a ``reading_required`` problem), optional for someone we have (given, it
+    replaces their reading); ``community`` (the name of an existing community), ``skills``
+    (topic tags of ``evangelists.vocabulary.TOPICS`` by slug or by name in either language,
+    separated by ``;``), ``email``. A person
     is the same person when family name, given name and home municipality match.
 
 Files are UTF-8 (with or without a byte-order mark) or Shift_JIS (Windows code page 932,
@@ -59,6 +63,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 from evangelists.gazetteer import is_valid_lg_code, lg_code
 from evangelists.lifecycle import advance_engagement
+from evangelists.names import READING_MAX, ReadingRefused, normalize_reading
 from evangelists.vocabulary import COMMUNITY_STATUSES, OPEN_DATA_STATUSES, TOPIC_SLUGS, TOPICS
 
 KINDS = ("municipality_status", "communities", "candidates")
@@ -173,6 +178,8 @@ class CandidateRow:
     community: str | None = None  # the existing community's name, as it is stored
     skills: tuple[str, ...] | None = None  # slugs in vocabulary order; None: not given
     email: str | None = None
+    family_name_kana: str | None = None  # katakana; None: not given
+    given_name_kana: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,6 +235,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     "candidates": (
         Column("family_name", True, ("last_name", "surname", "姓"), 60),
         Column("given_name", True, ("first_name", "名"), 60),
+        Column("family_name_kana", False, ("family_name_reading", "last_name_kana", "surname_kana", "セイ",
+                                           "せい", "姓カナ", "姓フリガナ", "姓ふりがな", "フリガナ_姓"),
+               READING_MAX * 2),
+        Column("given_name_kana", False, ("given_name_reading", "first_name_kana", "メイ", "めい", "名カナ",
+                                          "名フリガナ", "名ふりがな", "フリガナ_名"), READING_MAX * 2),
         Column("municipality_code", True, ("home_municipality_code", "code", *_CODE_ALIASES)),
         Column("community", False, ("community_name", "home_community", "home_community_name",
                                     "コミュニティ", "所属コミュニティ")),
@@ -687,6 +699,12 @@ class _Checker:
             return _count(text)
         if name in ("contact_email", "email"):
             return _email(text)
+        if name in ("family_name_kana", "given_name_kana"):
+            try:
+                return normalize_reading(text) or None
+            except ReadingRefused as refused:
+                raise CellError("not_kana" if refused.reason == "not_kana" else "too_long",
+                                value=text.strip()[:_SHOWN_VALUE], max=READING_MAX) from None
         if name == "website":
             return _url(text)
         if name == "skills":
@@ -729,7 +747,8 @@ class _Checker:
 
     def _candidates(self, line: int, f: dict) -> CandidateRow | None:
         row = CandidateRow(line, f["family_name"], f["given_name"], f["municipality_code"],
-                           f.get("community"), f.get("skills"), f.get("email"))
+                           f.get("community"), f.get("skills"), f.get("email"), f.get("family_name_kana"),
+                           f.get("given_name_kana"))
         values = (row.community, row.skills, row.email)
         key = candidate_key(row.family_name, row.given_name, row.municipality_code)
         if self._duplicate(line, "family_name", ("person", *key), values):
@@ -763,8 +782,12 @@ class Change:
 
 @dataclass(frozen=True)
 class Plan:
+    """What valid rows change; ``problems`` are what only the comparison with the current
+    state finds (a new person without a reading) and stop the import as parsing's do."""
+
     changes: tuple[Change, ...]
     notices: tuple[Notice, ...] = ()
+    problems: tuple[Problem, ...] = ()
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -867,6 +890,8 @@ class EvangelistState:
     status: str
     community: str | None
     skills: tuple[str, ...]
+    family_name_kana: str = ""
+    given_name_kana: str = ""
 
 
 def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, str, str], EvangelistState]) -> Plan:
@@ -874,17 +899,25 @@ def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, st
     ``candidate``; an existing candidate gets the community and skills the row gives; a
     person already beyond candidate (active, paused, retired) is left as is, with a
     ``not_candidate`` notice. E-mail addresses are checked but there is no place to keep
-    a candidate's yet: an ``emails_not_stored`` notice says how many were given."""
-    changes, notices = [], []
+    a candidate's yet: an ``emails_not_stored`` notice says how many were given. A new
+    person needs both readings: a row without one gets a ``reading_required`` problem on
+    that column; an existing candidate's readings change when the row gives them."""
+    changes, notices, problems = [], [], []
     emails = 0
     for row in rows:
         emails += row.email is not None
         label = f"{row.family_name} {row.given_name}"
         existing = current.get(candidate_key(row.family_name, row.given_name, row.municipality_code))
         if existing is None:
+            missing = [name for name in ("family_name_kana", "given_name_kana") if not getattr(row, name)]
+            if missing:
+                problems += [Problem(row.line, name, "reading_required", (("name", label),)) for name in missing]
+                continue
             fields = tuple(
                 FieldChange(name, None, value)
                 for name, value in (("family_name", row.family_name), ("given_name", row.given_name),
+                                    ("family_name_kana", row.family_name_kana),
+                                    ("given_name_kana", row.given_name_kana),
                                     ("municipality_code", row.municipality_code), ("status", "candidate"),
                                     ("community", row.community), ("skills", row.skills))
                 if value is not None
@@ -894,8 +927,9 @@ def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, st
             notices.append(Notice(row.line, label, "not_candidate", (("status", existing.status),)))
             changes.append(_change(row.line, label, label, ()))
         else:
-            changes.append(_change(row.line, label, label,
-                                   _diff(existing, {"community": row.community, "skills": row.skills})))
+            changes.append(_change(row.line, label, label, _diff(existing, {
+                "community": row.community, "skills": row.skills,
+                "family_name_kana": row.family_name_kana, "given_name_kana": row.given_name_kana})))
     if emails:
         notices.append(Notice(0, "", "emails_not_stored", (("count", emails),)))
-    return Plan(tuple(changes), tuple(notices))
+    return Plan(tuple(changes), tuple(notices), tuple(problems))

@@ -1,10 +1,22 @@
-"""Finding a person by name: 山田, やまだ, ヤマダ, ｙａｍａｄａ and "Yamada" all find 山田 花子.
+"""People's names and their readings (フリガナ): normalising what is typed as a reading,
+ordering people in 五十音 order, and finding a person by name: 山田, やまだ, ヤマダ, ｙａｍａｄａ
+and "Yamada" all find 山田 花子 (reading ヤマダ ハナコ).
 
-The written name is matched as typed (NFKC, spaces ignored, hiragana and katakana alike).
-Readings are not stored with people yet, so the readings of common family and given names
-come from the small tables below; a name outside them is found by its written form only
-(storing each person's reading, as the gazetteer does for towns, is the full fix). A name
-with two usual readings (中島 ナカジマ / ナカシマ) lists both: either finds it.
+Each person's reading is stored with them (family and given, full-width katakana). Two keys
+are derived from the name and its reading and stored beside them, so the database can order
+and search without reading every row into Python:
+
+- :func:`sort_key`: people in 五十音 order of their reading (voiced and small kana sort with
+  their plain ones, ー as the vowel it lengthens), then by the written name; people whose
+  reading is unknown come after everyone whose reading is known. Compare keys by code point
+  (binary collation).
+- :func:`search_key`: every folded form a query may be part of (the written name, the
+  reading in katakana, its Hepburn romaji, family first and given first); a query matches
+  when one of :func:`query_forms` is part of it (SQL: ``LIKE '%form%'``).
+
+The tables ``FAMILY_READINGS`` and ``GIVEN_READINGS`` (common names and their usual
+readings) are only what migration 0018 guesses the readings of people stored before
+readings were; nothing else reads them.
 
 Stdlib only, like the rest of the domain core.
 """
@@ -12,11 +24,26 @@ Stdlib only, like the rest of the domain core.
 from __future__ import annotations
 
 import functools
+import unicodedata
 
+from evangelists.errors import Refused
 from evangelists.romaji import fold_long_vowels, kana_to_hepburn
 from evangelists.text import normalize_query, to_katakana
 
-__all__ = ["FAMILY_READINGS", "GIVEN_READINGS", "name_matches", "readings"]
+__all__ = [
+    "FAMILY_READINGS",
+    "GIVEN_READINGS",
+    "READING_MAX",
+    "SORT_KEY_MAX",
+    "ReadingRefused",
+    "gojuon_key",
+    "name_matches",
+    "normalize_reading",
+    "query_forms",
+    "readings",
+    "search_key",
+    "sort_key",
+]
 
 FAMILY_READINGS: dict[str, tuple[str, ...]] = {
     "佐藤": ("サトウ",), "鈴木": ("スズキ",), "高橋": ("タカハシ",), "田中": ("タナカ",),
@@ -60,6 +87,84 @@ GIVEN_READINGS: dict[str, tuple[str, ...]] = {
 }
 
 
+READING_MAX = 60  # a family or given name's reading, in katakana (as PERSON_NAME_MAX)
+# The longest sort key: the two readings folded and as typed, the two names, separators.
+SORT_KEY_MAX = 1 + 4 * READING_MAX + 2 * 60 + 5
+
+
+class ReadingRefused(Refused, ValueError):
+    """A reading that is not kana (``reason`` ``not_kana``) or too long (``too_long``)."""
+
+    scope = "reading"
+
+
+_KATAKANA_FIRST, _KATAKANA_LAST = "\u30a1", "\u30fa"  # ァ .. ヺ
+_LONG_MARK = "ー"
+_ITERATION_MARKS = "ヽヾ"
+
+
+def _is_reading_char(ch: str) -> bool:
+    return _KATAKANA_FIRST <= ch <= _KATAKANA_LAST or ch == _LONG_MARK or ch in _ITERATION_MARKS
+
+
+def normalize_reading(text: str | None, field: str = "reading") -> str:
+    """A reading as stored: full-width katakana without spaces. Accepts hiragana, katakana,
+    half-width katakana (ﾔﾏﾀﾞ), and spaces and 中黒 (・) anywhere; "" for nothing
+    typed. Raises :class:`ReadingRefused` (``field``, ``not_kana``) for anything else
+    (kanji, latin letters, digits, symbols) and (``field``, ``too_long``) past READING_MAX."""
+    folded = to_katakana("".join(unicodedata.normalize("NFKC", text or "").split()))
+    # NFKC leaves the hiragana iteration marks and ゔ; to_katakana covers ゔ (U+3094).
+    folded = folded.replace("ゝ", "ヽ").replace("ゞ", "ヾ")
+    # 中黒 between the parts of a foreign name (スミス・ジョン) is dropped like a space.
+    folded = folded.replace("・", "")
+    if not all(_is_reading_char(ch) for ch in folded):
+        raise ReadingRefused(field, "not_kana")
+    if len(folded) > READING_MAX:
+        raise ReadingRefused(field, "too_long")
+    return folded
+
+
+# 五十音 order: small kana read as their full-size ones, voiced (ガ) and half-voiced (パ)
+# as their plain ones; ties are then broken by the reading as written (カ < ガ < パ).
+_SMALL_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_VOWEL_OF = {}
+for _row, _vowel in (("アカサタナハマヤラワガザダバパァャヮヵ", "ア"), ("イキシチニヒミリギジヂビピィヰ", "イ"),
+                     ("ウクスツヌフムユルグズヅブプゥッュヴ", "ウ"), ("エケセテネヘメレゲゼデベペェヱヶ", "エ"),
+                     ("オコソトノホモヨロヲゴゾドボポォョ", "オ")):
+    for _ch in _row:
+        _VOWEL_OF[_ch] = _vowel
+del _row, _vowel, _ch
+
+
+def gojuon_key(kana: str) -> str:
+    """The primary 五十音 key of a katakana reading: plain full-size kana, ー replaced by
+    the vowel it lengthens (サトー sorts as サトオ), ヽヾ by the kana they repeat."""
+    out: list[str] = []
+    for ch in kana:
+        if ch == _LONG_MARK:
+            ch = _VOWEL_OF.get(out[-1], "") if out else ""
+        elif ch in _ITERATION_MARKS:
+            ch = out[-1] if out else ""
+        else:
+            ch = unicodedata.normalize("NFD", ch)[0].translate(_SMALL_TO_LARGE)
+        out.append(ch)
+    return "".join(out)
+
+
+_KNOWN, _UNKNOWN = "1", "2"  # people with a reading first
+
+
+def sort_key(family: str, given: str, family_kana: str = "", given_kana: str = "") -> str:
+    """The key people are ordered by (binary comparison): 五十音 order of the family
+    reading, then the given reading, then the readings as written, then the written name;
+    anyone without a family reading after everyone with one, by their written name. The
+    separator (a space) sorts before every kana, so アベ comes before アベカワ."""
+    if family_kana:
+        return " ".join((_KNOWN + gojuon_key(family_kana), gojuon_key(given_kana), family_kana, given_kana,
+                         family, given))
+    return " ".join((_UNKNOWN + family, given))
+
+
 def _fold(text: str) -> str:
     """NFKC, no spaces, hiragana as katakana, lower case."""
     return to_katakana("".join(normalize_query(text).split())).lower()
@@ -77,8 +182,9 @@ def _romaji(kana: str) -> str | None:
 
 
 def readings(family: str, given: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The known katakana readings of the family and given name: from the tables, or the
-    name itself when it is written in kana (さくら → サクラ)."""
+    """The readings the tables guess for a family and given name (the backfill of
+    migration 0018): from the tables, or the name itself when it is written in kana
+    (さくら → サクラ); () when neither knows."""
 
     def of(name: str, table: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
         folded = _fold(name)
@@ -89,38 +195,52 @@ def readings(family: str, given: str) -> tuple[tuple[str, ...], tuple[str, ...]]
     return of(family, FAMILY_READINGS), of(given, GIVEN_READINGS)
 
 
+_SEPARATOR = " "  # between the forms of a search key; no folded query holds one
+
+
 @functools.lru_cache(maxsize=8192)
-def _keys(family: str, given: str) -> frozenset[str]:
-    """Every folded form a query may be part of: the written name, its readings in
-    katakana, and their romaji, family first and given first. Cached: a search reads every
-    name in the network, and names repeat."""
-    family_kana, given_kana = readings(family, given)
-    keys = {_fold(family + given), _fold(given + family)}
-    for f in family_kana or ("",):
-        for g in given_kana or ("",):
-            for kana in {f + g, g + f} - {""}:
-                keys.add(kana)
-                roman = _romaji(kana)
-                if roman:
-                    keys.add(roman)
-            for part in (f, g):
-                roman = _romaji(part) if part else None
-                if roman:
-                    keys.add(roman)
-    return frozenset(keys)
+def search_key(family: str, given: str, family_kana: str = "", given_kana: str = "") -> str:
+    """Every folded form a query may be part of, separated by spaces: the written name
+    and the reading (a name written in kana is its own reading), family first and given
+    first, and the reading's romaji (whole, and each name romanised alone, so イノウエ is
+    "inoue" and never "inoe" across the two names)."""
+    f_kana = family_kana or (_fold(family) if _is_katakana(_fold(family)) else "")
+    g_kana = given_kana or (_fold(given) if _is_katakana(_fold(given)) else "")
+    keys = [_fold(family + given), _fold(given + family)]
+    for kana in dict.fromkeys((f_kana + g_kana, g_kana + f_kana)):
+        if kana:
+            keys.append(kana.lower())
+    roman_f = _romaji(f_kana) if f_kana else None
+    roman_g = _romaji(g_kana) if g_kana else None
+    for roman in (roman_f, roman_g):
+        if roman:
+            keys.append(roman)
+    if roman_f and roman_g:
+        keys += [roman_f + roman_g, roman_g + roman_f]
+    for kana in (f_kana + g_kana, g_kana + f_kana):
+        roman = _romaji(kana) if f_kana and g_kana else None
+        if roman:
+            keys.append(roman)
+    return _SEPARATOR.join(dict.fromkeys(k for k in keys if k))
 
 
-def name_matches(query: str, family: str, given: str) -> bool:
-    """Whether ``query`` (as typed: kanji, kana, romaji, full- or half-width, any case,
-    spaces anywhere) is part of the person's name or of a known reading of it."""
+def query_forms(query: str) -> tuple[str, ...]:
+    """The folded forms of a query as typed (kanji, kana, romaji, full- or half-width,
+    any case, spaces anywhere): a person matches when one of them is part of their
+    :func:`search_key`. () for a query with nothing to look for."""
     folded = _fold(query)
     if not folded:
-        return False
-    candidates = {folded}
+        return ()
+    forms = [folded]
     if folded.isascii():
-        candidates.add(fold_long_vowels(folded))
+        forms.append(fold_long_vowels(folded))
         # Fold each typed word alone too ("Satou Hanako"), as each name is folded alone.
         words = normalize_query(query).lower().split()
-        candidates.add("".join(fold_long_vowels(w) for w in words))
-    keys = _keys(family, given)
-    return any(c in key for c in candidates for key in keys)
+        forms.append("".join(fold_long_vowels(w) for w in words))
+    return tuple(dict.fromkeys(forms))
+
+
+def name_matches(query: str, family: str, given: str, family_kana: str = "", given_kana: str = "") -> bool:
+    """Whether ``query`` is part of the person's name or of their stored reading."""
+    key = search_key(family, given, family_kana, given_kana)
+    return any(form in key for form in query_forms(query))

@@ -26,6 +26,7 @@ from app.models import (
 from app.secrets_at_rest import seal
 from evangelists.calendar import start_of_day_in_japan, today_in_japan
 from evangelists.gazetteer import lg_code
+from evangelists.names import readings
 
 _serial = itertools.count(1)
 
@@ -131,6 +132,10 @@ def make_evangelist(**overrides) -> Evangelist:
         travel_radius_km=50.0,
     )
     fields.update(overrides)
+    # The reading the tables of evangelists.names know (as migration 0018 fills it), unless given.
+    family_kana, given_kana = readings(fields["family_name"], fields["given_name"])
+    fields.setdefault("family_name_kana", family_kana[0] if family_kana else "")
+    fields.setdefault("given_name_kana", given_kana[0] if given_kana else "")
     return _save(Evangelist(**fields))
 
 

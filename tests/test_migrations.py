@@ -149,3 +149,39 @@ def test_pending_additions_keep_the_messages_already_in_threads(empty_database):
                 "created_at, updated_at) VALUES (1, 'accepted', 'x', 'y', 'b@example.jp', '', '2026-01-03', '2026-01-03')"))
         db.engine.dispose()
     assert [tuple(row) for row in kept] == [("よろしくお願いします", None)]
+
+
+def test_0018_fills_the_readings_it_knows_and_orders_the_board_by_them(empty_database):
+    """Issue 20, point 6: people stored before readings were get the reading the tables
+    know (the first usual one), or their name when it is written in kana; nobody else gets
+    one, and they sort after everyone who has one."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            seed_one_request(conn)
+            for n, (family, given) in enumerate((("中島", "花子"), ("阿部", "さくら"), ("試験", "謎"),
+                                                 ("井上", "誠")), start=1):
+                conn.execute(sa.text(
+                    "INSERT INTO evangelists (id, family_name, given_name, status, home_municipality_id, lat, lon, "
+                    "location_source, languages, capacity, travel_radius_km, online_ok, created_at, updated_at) "
+                    "VALUES (:id, :family, :given, 'candidate', 1, 43.06, 141.35, 'municipality', '[\"ja\"]', 2, "
+                    "50, :yes, '2026-01-01', '2026-01-01')"),
+                    {"id": n, "family": family, "given": given, "yes": True})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT family_name, family_name_kana, given_name_kana FROM evangelists "
+                "WHERE status = 'candidate' ORDER BY name_sort, id")).all()
+            search = conn.execute(sa.text("SELECT name_search FROM evangelists WHERE id = 4")).scalar()
+            indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("evangelists")}
+        flask_migrate.downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("evangelists")}
+            indexes_down = {ix["name"] for ix in sa.inspect(conn).get_indexes("evangelists")}
+        db.engine.dispose()
+    assert [tuple(row) for row in rows] == [("阿部", "アベ", "サクラ"), ("井上", "イノウエ", "マコト"),
+                                            ("中島", "ナカジマ", "ハナコ"), ("試験", "", "")]
+    assert "inoe" in search.split() and "イノウエマコト" in search.split()
+    assert "ix_evangelists_status_name_sort" in indexes and "ix_evangelists_status_name" not in indexes
+    assert "family_name_kana" not in columns and "ix_evangelists_status_name" in indexes_down

@@ -52,6 +52,8 @@ HEADERS = {
     "location_source": _l("Position from"),
     "family_name": _l("Family name"),
     "given_name": _l("Given name"),
+    "family_name_kana": _l("Family name reading"),
+    "given_name_kana": _l("Given name reading"),
     "email": _l("E-mail address"),
     "community_id": _l("Home community number"),
     "community_name": _l("Home community"),

@@ -37,6 +37,8 @@ COLUMN_HELP = {
     ("communities", "description"): _l("Free text."),
     ("candidates", "family_name"): _l("With the given name and municipality, identifies the person."),
     ("candidates", "given_name"): _l("With the family name and municipality, identifies the person."),
+    ("candidates", "family_name_kana"): _l("The reading (フリガナ) of the family name in katakana or hiragana. Required for a new person."),
+    ("candidates", "given_name_kana"): _l("The reading (フリガナ) of the given name in katakana or hiragana. Required for a new person."),
     ("candidates", "municipality_code"): _l("The home municipality (local government code)."),
     ("candidates", "community"): _l("The name of an existing community."),
     ("candidates", "skills"): _l("Topic tags, separated by ; (see the list below)."),

@@ -41,6 +41,8 @@ def _form(evangelist: Evangelist) -> ProfileForm:
     if not posted:
         radius = evangelist.travel_radius_km
         data = {
+            "family_name_kana": evangelist.family_name_kana,
+            "given_name_kana": evangelist.given_name_kana,
             "prefecture": town.prefecture.code,
             "municipality": town.code,
             "skills": [t.slug for t in evangelist.skills],

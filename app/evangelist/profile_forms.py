@@ -19,10 +19,15 @@ from wtforms.validators import (
 )
 
 from app.form_fields import (
+    FAMILY_READING_LABEL,
+    FAMILY_READING_REQUIRED,
+    GIVEN_READING_LABEL,
+    GIVEN_READING_REQUIRED,
     CheckboxesField,
     LenientDateField,
     NumberField,
     WholeNumberField,
+    reading_field,
 )
 from app.forms import BaseForm, set_place_choices
 from app.labels import choices
@@ -35,6 +40,8 @@ RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAV
 
 
 class ProfileForm(BaseForm):
+    family_name_kana = reading_field(FAMILY_READING_LABEL, FAMILY_READING_REQUIRED)
+    given_name_kana = reading_field(GIVEN_READING_LABEL, GIVEN_READING_REQUIRED)
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose your prefecture."))])
     municipality = SelectField(
         _l("Municipality"),
@@ -115,6 +122,8 @@ class ProfileForm(BaseForm):
     def changes(self) -> dict:
         """What the form asks for, as ``app.services.evangelists.update_profile`` takes it."""
         wanted = {
+            "family_name_kana": self.family_name_kana.data or "",
+            "given_name_kana": self.given_name_kana.data or "",
             "home_municipality": self.municipality.data,
             "skills": list(self.skills.data or ()),
             "capacity": self.capacity.data,

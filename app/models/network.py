@@ -21,6 +21,7 @@ from evangelists.limits import (
     WEBSITE_MAX,
     between_check,
 )
+from evangelists.names import READING_MAX, SORT_KEY_MAX, search_key, sort_key
 from evangelists.vocabulary import (
     AGE_BANDS,
     COMMUNITY_STATUSES,
@@ -129,8 +130,9 @@ class Evangelist(TimestampMixin, db.Model):
             "user_id IS NOT NULL OR status IN ('candidate', 'retired')",
             name="working_evangelist_has_account",
         ),
-        # The recruitment board: each column's page by name, and the counts per community.
-        sa.Index("ix_evangelists_status_name", "status", "family_name", "given_name", "id"),
+        # The recruitment board: each column's page in 五十音 order of the reading, and the
+        # counts per community.
+        sa.Index("ix_evangelists_status_name_sort", "status", "name_sort", "id"),
         sa.Index("ix_evangelists_home_community_id_status", "home_community_id", "status"),
     )
 
@@ -140,6 +142,19 @@ class Evangelist(TimestampMixin, db.Model):
     )
     family_name: Mapped[str] = mapped_column(sa.String(PERSON_NAME_MAX))
     given_name: Mapped[str] = mapped_column(sa.String(PERSON_NAME_MAX))
+    # The reading (フリガナ) in full-width katakana (evangelists.names.normalize_reading);
+    # "" where it is unknown (people stored before readings were, whose name the tables of
+    # migration 0018 did not know). New people must have one.
+    family_name_kana: Mapped[str] = mapped_column(sa.String(READING_MAX), default="", server_default="")
+    given_name_kana: Mapped[str] = mapped_column(sa.String(READING_MAX), default="", server_default="")
+    # Derived from the four above on every flush (see _derive_name_keys below), never set by
+    # hand: the 五十音 order (compared by code point, hence the "C" collation on
+    # PostgreSQL) and the folded forms a name search looks in (evangelists.names).
+    name_sort: Mapped[str] = mapped_column(
+        sa.String(SORT_KEY_MAX).with_variant(sa.String(SORT_KEY_MAX, collation="C"), "postgresql"),
+        default="", server_default="",
+    )
+    name_search: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     status: Mapped[str] = mapped_column(
         choice(EVANGELIST_STATUSES, "evangelist_status"), default="candidate", index=True
     )
@@ -178,5 +193,27 @@ class Evangelist(TimestampMixin, db.Model):
     def display_name(self) -> str:
         return f"{self.family_name} {self.given_name}"
 
+    @property
+    def display_reading(self) -> str:
+        """The reading as shown above the name ("ヤマダ ハナコ"); "" when unknown."""
+        return " ".join(part for part in (self.family_name_kana, self.given_name_kana) if part)
+
     def __repr__(self) -> str:
         return f"<Evangelist {self.id} {self.status}>"
+
+
+def name_keys(family: str, given: str, family_kana: str, given_kana: str) -> dict[str, str]:
+    """The derived columns of a person's name: ``name_sort`` and ``name_search``. Writers
+    that insert rows without the ORM (imports) add these to each row."""
+    family_kana, given_kana = family_kana or "", given_kana or ""
+    return {"name_sort": sort_key(family, given, family_kana, given_kana),
+            "name_search": search_key(family, given, family_kana, given_kana)}
+
+
+@sa.event.listens_for(Evangelist, "before_insert")
+@sa.event.listens_for(Evangelist, "before_update")
+def _derive_name_keys(_mapper, _connection, target: Evangelist) -> None:
+    for column, value in name_keys(target.family_name, target.given_name, target.family_name_kana,
+                                   target.given_name_kana).items():
+        if getattr(target, column) != value:
+            setattr(target, column, value)

@@ -28,7 +28,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.form_fields import CheckboxesField, LenientDateField, NumberField
+from app.form_fields import (
+    FAMILY_READING_LABEL,
+    FAMILY_READING_REQUIRED,
+    GIVEN_READING_LABEL,
+    GIVEN_READING_REQUIRED,
+    CheckboxesField,
+    LenientDateField,
+    NumberField,
+    reading_field,
+)
 from app.forms import (
     BaseForm,
     PlaceMixin,
@@ -64,6 +73,9 @@ def _person_choices(form, prefectures, municipalities, communities, topics, loca
     form.skills.choices = [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
 
 
+# The longest name search read: longer than any name with its reading.
+SEARCH_MAX = 100
+
 # What secrets.token_urlsafe(24) makes, with room to spare (the column holds 64).
 _NONCE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -77,6 +89,8 @@ class NominationForm(_PersonMixin, BaseForm):
         _l("Given name"), validators=[DataRequired(message=_l("Enter the given name.")), Length(max=PERSON_NAME_MAX)],
         render_kw={"autocomplete": "off"},
     )
+    family_name_kana = reading_field(FAMILY_READING_LABEL, FAMILY_READING_REQUIRED)
+    given_name_kana = reading_field(GIVEN_READING_LABEL, GIVEN_READING_REQUIRED)
     email = EmailField(
         _l("E-mail address (optional)"),
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
@@ -114,6 +128,8 @@ class NominationForm(_PersonMixin, BaseForm):
         return NominationInput(
             family_name=self.family_name.data or "",
             given_name=self.given_name.data or "",
+            family_name_kana=self.family_name_kana.data or "",
+            given_name_kana=self.given_name_kana.data or "",
             municipality_code=self.municipality.data,
             community_id=self.community_id(),
             email=(self.email.data or "").strip() or None,
@@ -131,6 +147,8 @@ class EvangelistForm(_PersonMixin, PlaceMixin, BaseForm):
     given_name = StringField(
         _l("Given name"), validators=[DataRequired(message=_l("Enter the given name.")), Length(max=PERSON_NAME_MAX)],
     )
+    family_name_kana = reading_field(FAMILY_READING_LABEL, FAMILY_READING_REQUIRED)
+    given_name_kana = reading_field(GIVEN_READING_LABEL, GIVEN_READING_REQUIRED)
     prefecture = SelectField(_l("Prefecture"), validators=[DataRequired(message=_l("Choose the prefecture."))])
     municipality = SelectField(
         _l("Municipality"), validators=[DataRequired(message=_l("Choose the municipality."))],
@@ -163,6 +181,8 @@ class EvangelistForm(_PersonMixin, PlaceMixin, BaseForm):
         return EvangelistInput(
             family_name=self.family_name.data or "",
             given_name=self.given_name.data or "",
+            family_name_kana=self.family_name_kana.data or "",
+            given_name_kana=self.given_name_kana.data or "",
             municipality_code=self.municipality.data,
             community_id=self.community_id(),
             skills=tuple(self.skills.data or ()),
@@ -207,6 +227,9 @@ class BoardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
+    q = StringField(_l("Name or reading"), validators=[Optional(strip_whitespace=False), Length(max=SEARCH_MAX)],
+                    description=_l("Part of a name, its reading in kana, or in romaji (e.g. 山田, やまだ, yamada)."),
+                    render_kw={"type": "search", "autocomplete": "off"})
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
     community = SelectField(_l("Community"), validators=[Optional(strip_whitespace=False)],
                             description=_l("Lists the communities of the prefecture chosen."))

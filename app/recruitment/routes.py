@@ -102,7 +102,8 @@ def _page_arg(name: str) -> int:
 @cached_page
 def recruitment():
     """The board: one page of each column (``?candidate_page=`` ...) and of the
-    per-community table (``?community_page=``). The community filter offers the chosen
+    per-community table (``?community_page=``), in 五十音 order of the reading; ``?q=``
+    keeps the people whose name or reading (kana or romaji) holds it. The community filter offers the chosen
     prefecture's communities (and the one chosen), not every community in the country."""
     chosen = read_id(request.args.get("community"))
     choices = community_choices(request.args.get("prefecture", ""), chosen)
@@ -111,13 +112,14 @@ def recruitment():
     form.validate()
     prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
     community_id = int(form.community.data) if form.community.data and not form.community.errors else None
+    query = "" if form.q.errors else " ".join((form.q.data or "").split())
     pages = BoardPages(columns=tuple((status, _page_arg(arg)) for status, arg in COLUMN_PAGE_ARGS.items()),
                        communities=_page_arg(COMMUNITY_PAGE_ARG))
-    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id), pages)
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id, q=query), pages)
     return render_template(
         "recruitment/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
         move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
-        filtered=bool(prefecture or community_id), here=request.full_path.rstrip("?"),
+        filtered=bool(prefecture or community_id or query), query=query, here=request.full_path.rstrip("?"),
         page_args=COLUMN_PAGE_ARGS, community_page_arg=COMMUNITY_PAGE_ARG,
     )
 
@@ -200,7 +202,9 @@ def _evangelist_form(person: Evangelist) -> EvangelistForm:
         town = person.home_municipality
         prefecture = town.prefecture.code
         data = {
-            "family_name": person.family_name, "given_name": person.given_name, "prefecture": prefecture,
+            "family_name": person.family_name, "given_name": person.given_name,
+            "family_name_kana": person.family_name_kana, "given_name_kana": person.given_name_kana,
+            "prefecture": prefecture,
             "municipality": town.code, "community": str(person.home_community_id or ""),
             "skills": [t.slug for t in person.skills], "location": person.location_source,
             "lat": round(person.lat, 6), "lon": round(person.lon, 6),

@@ -453,7 +453,7 @@ def members_of(community: Community) -> list[Evangelist]:
         sa.select(Evangelist)
         .where(Evangelist.home_community_id == community.id)
         .options(joinedload(Evangelist.home_municipality))
-        .order_by(_status_order(Evangelist.status), Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+        .order_by(_status_order(Evangelist.status), Evangelist.name_sort, Evangelist.id)
     ))
 
 

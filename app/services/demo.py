@@ -185,6 +185,8 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
                 user=user,
                 family_name=e.family_name,
                 given_name=e.given_name,
+                family_name_kana=e.family_name_kana,
+                given_name_kana=e.given_name_kana,
                 status=e.status,
                 home_municipality=by_code[e.municipality_code],
                 lat=e.lat,
@@ -261,6 +263,7 @@ def _pipeline(network: demo.DemoNetwork, evangelist_rows: list[Evangelist], coor
                 row.created_at = row.updated_at = at
                 events.append(_event(at, coordinator, "evangelist.nominated", "evangelist", row.id, after={
                     "family_name": row.family_name, "given_name": row.given_name,
+                    "family_name_kana": row.family_name_kana, "given_name_kana": row.given_name_kana,
                     "home_municipality": row.home_municipality.code,
                     "community": row.home_community.id if row.home_community else None,
                     "skills": [t.slug for t in row.skills],

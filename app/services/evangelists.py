@@ -27,6 +27,7 @@ from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
+from evangelists.names import ReadingRefused, normalize_reading
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES
 
 EDITABLE = frozenset(
@@ -40,6 +41,8 @@ EDITABLE = frozenset(
         "age_band",
         "gender",
         "paused_until",  # a date, or None for "available"
+        "family_name_kana",  # the reading, as typed (hiragana, katakana, half-width)
+        "given_name_kana",
     }
 )
 # Self-reported for diversity statistics only: the audit log says that they changed, never
@@ -54,7 +57,8 @@ class ProfileRefused(Refused, ValueError):
     """A change the profile cannot take. ``field`` names the change, ``reason`` is a code
     for a translated message: ``unknown`` (not a known value), ``out_of_range``,
     ``required``, ``past_date``, ``status_locked`` (candidate or retired, or a move the
-    lifecycle does not allow)."""
+    lifecycle does not allow), ``not_kana``, ``too_long`` and ``reading_required`` (a
+    reading)."""
 
     scope = "profile"
 
@@ -142,6 +146,18 @@ def update_profile(
 
     def note(name: str, old: Any, new: Any) -> None:
         before[name], after[name] = old, new
+
+    for name in ("family_name_kana", "given_name_kana"):
+        if name in changes:
+            try:
+                kana = normalize_reading(changes[name], name)
+            except ReadingRefused as refused:
+                raise ProfileRefused(name, refused.reason) from None
+            if not kana:
+                raise ProfileRefused(name, "reading_required")
+            if kana != getattr(evangelist, name):
+                note(name, getattr(evangelist, name), kana)
+                updates[name] = kana
 
     if "home_municipality" in changes:
         code = changes["home_municipality"]

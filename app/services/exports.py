@@ -23,11 +23,12 @@ engagement_stage, kind; ordered by code)
     id, name, municipality_code, municipality_name, prefecture_code, status, status_since,
     member_count, website, contact_email, description, address, lat, lon, location_source
 
-``evangelists`` (prefecture of the home municipality, community id, status; ordered by
-family name, given name, id). Self-reported age band and gender are not exported
+``evangelists`` (prefecture of the home municipality, community id, status; in 五十音
+order of the reading, people without one last, then id). Self-reported age band and gender are not exported
 (diversity figures are aggregated in the dashboard), nor anything of the account but
 its e-mail address.
-    id, family_name, given_name, status, email, municipality_code, municipality_name,
+    id, family_name, given_name, family_name_kana, given_name_kana, status, email,
+    municipality_code, municipality_name,
     prefecture_code, community_id, community_name, skills, languages, capacity,
     travel_radius_km, online_ok, appointed_on, paused_until, lat, lon
 
@@ -457,7 +458,8 @@ def _community_query(filters: dict) -> sa.Select:
 def _evangelist_query(filters: dict) -> sa.Select:
     stmt = (
         sa.select(
-            Evangelist.id, Evangelist.family_name, Evangelist.given_name, Evangelist.status, User.email,
+            Evangelist.id, Evangelist.family_name, Evangelist.given_name, Evangelist.family_name_kana,
+            Evangelist.given_name_kana, Evangelist.status, User.email,
             Municipality.code, Municipality.name, Prefecture.code, Community.id, Community.name,
             # The JSON as text: a few distinct lists, each decoded once (see ``prepare``).
             _topic_ids(evangelist_skills, "evangelist_id", Evangelist.id), sa.cast(Evangelist.languages, sa.Text),
@@ -469,7 +471,7 @@ def _evangelist_query(filters: dict) -> sa.Select:
         .join(Municipality.prefecture)
         .outerjoin(Evangelist.user)
         .outerjoin(Evangelist.home_community)
-        .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+        .order_by(Evangelist.name_sort, Evangelist.id)
     )
     if filters["prefecture"]:
         stmt = stmt.where(Prefecture.code == filters["prefecture"])
@@ -575,7 +577,8 @@ EXPORTS: dict[str, Export] = {
         _community_query,
     ),
     "evangelists": Export(
-        ("id", "family_name", "given_name", "status", "email", "municipality_code", "municipality_name",
+        ("id", "family_name", "given_name", "family_name_kana", "given_name_kana", "status", "email",
+         "municipality_code", "municipality_name",
          "prefecture_code", "community_id", "community_name", "skills", "languages", "capacity",
          "travel_radius_km", "online_ok", "appointed_on", "paused_until", "lat", "lon"),
         ("prefecture", "community", "status"),

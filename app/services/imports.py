@@ -10,6 +10,7 @@ the database as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from app.models import (
     User,
     evangelist_skills,
 )
+from app.models.network import name_keys
 from app.models.system import note_write
 from app.services.audit import record_event
 from evangelists import imports as core
@@ -125,7 +127,7 @@ def _report(parsed: Parsed, plan: Plan | None) -> Report:
         kind=parsed.kind,
         encoding=parsed.encoding,
         rows=parsed.row_count,
-        problems=parsed.problems,
+        problems=parsed.problems + plan.problems,
         notices=parsed.notices + plan.notices,
         ignored_columns=parsed.ignored_columns,
         created=plan.created,
@@ -220,14 +222,15 @@ def _people(rows: Sequence[core.CandidateRow]) -> dict[tuple[str, str, str], _Pe
     ):
         skills.setdefault(person_id, []).append(slug)
     found: dict[tuple[str, str, str], _Person] = {}
-    for person_id, family, given, code, status, community in db.session.execute(
+    for person_id, family, given, code, status, community, family_kana, given_kana in db.session.execute(
         sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name, Municipality.code,
-                  Evangelist.status, Community.name)
+                  Evangelist.status, Community.name, Evangelist.family_name_kana, Evangelist.given_name_kana)
         .join(Evangelist.home_municipality).outerjoin(Evangelist.home_community)
         .where(named)
         .order_by(Evangelist.id)
     ):
-        state = core.EvangelistState(family, given, code, status, community, tuple(skills.get(person_id, ())))
+        state = core.EvangelistState(family, given, code, status, community, tuple(skills.get(person_id, ())),
+                                     family_kana, given_kana)
         found.setdefault(core.candidate_key(family, given, code), _Person(person_id, state))
     return found
 
@@ -295,7 +298,9 @@ def _bound(table: sa.Table, rows: list[dict]) -> list[dict]:
 
 
 def _sql_type(column: sa.Column) -> str:
-    return column.type.compile(dialect=db.session.get_bind().dialect)
+    """The column's type for a CAST of an array: without its collation (``name_sort`` is
+    ``COLLATE "C"`` on PostgreSQL), which an array type cannot carry."""
+    return re.sub(r' COLLATE "[^"]*"', "", column.type.compile(dialect=db.session.get_bind().dialect))
 
 
 def _insert(table: sa.Table, rows: list[dict], *, ids: bool = False) -> list[int]:
@@ -456,6 +461,7 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
     created: list[dict] = []
     created_skills: list[tuple[str, ...]] = []
     moved: list[dict] = []
+    read: list[dict] = []  # readings given for people we have
     reskilled: dict[int, tuple[str, ...]] = {}
     for change in progress("applying", changes):
         row = rows[change.line]
@@ -464,6 +470,9 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
         if change.action == "create":
             town = towns[row.municipality_code]
             created.append({"family_name": row.family_name, "given_name": row.given_name, "status": "candidate",
+                            "family_name_kana": row.family_name_kana, "given_name_kana": row.given_name_kana,
+                            **name_keys(row.family_name, row.given_name, row.family_name_kana,
+                                        row.given_name_kana),
                             "home_municipality_id": town.id, "lat": town.lat, "lon": town.lon,
                             "home_community_id": community_id})
             created_skills.append(values.get("skills", ()))
@@ -473,6 +482,13 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
             moved.append({"id": person.id, "home_community_id": community_id, "updated_at": now})
         if "skills" in values:
             reskilled[person.id] = values["skills"]
+        if "family_name_kana" in values or "given_name_kana" in values:
+            state = person.state
+            family_kana = values.get("family_name_kana", state.family_name_kana)
+            given_kana = values.get("given_name_kana", state.given_name_kana)
+            read.append({"id": person.id, "family_name_kana": family_kana, "given_name_kana": given_kana,
+                         **name_keys(state.family_name, state.given_name, family_kana, given_kana),
+                         "updated_at": now})
     skills = []
     if created:
         defaults = _column_defaults(table, created[0].keys(), now)
@@ -480,6 +496,7 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
         skills += [{"evangelist_id": i, "topic_id": topics[slug]}
                    for i, slugs in zip(ids, created_skills, strict=True) for slug in slugs]
     _update(table, moved)
+    _update(table, read)
     _delete(evangelist_skills, "evangelist_id", list(reskilled))
     skills += [{"evangelist_id": i, "topic_id": topics[slug]} for i, slugs in reskilled.items() for slug in slugs]
     _insert(evangelist_skills, skills)

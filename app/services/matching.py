@@ -48,7 +48,7 @@ from evangelists.calendar import today_in_japan, utc_now
 from evangelists.collector import collector_paused
 from evangelists.limits import PERSON_SEARCH_LIMIT, WITHDRAWN_NOTICE_DAYS
 from evangelists.matching import Candidate, CandidatePool, Match, Need, assign, rank, rank_in_pool, why_not
-from evangelists.names import name_matches
+from evangelists.names import query_forms
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
 PLANNABLE_STATUSES = ("triaged",)
@@ -295,29 +295,30 @@ def consider(request: SupportRequest, evangelist_ids: list[int], *, today: date 
     return found
 
 
-def _names() -> tuple[tuple[str, str, tuple[int, ...]], ...]:
-    """Every evangelist's name once, in name order, with the ids of the people who bear
-    it (in id order): one narrow query per data version (9,000 rows at 30x, far fewer
-    distinct names)."""
+def _names() -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Every evangelist's name search key (``Evangelist.name_search``: the name, its
+    stored reading and the reading's romaji) once, in 五十音 order of the reading, with
+    the ids of the people who bear it (in that order): one narrow query per data version
+    (9,000 rows at 30x, fewer distinct keys)."""
     def read():
-        groups: dict[tuple[str, str], list[int]] = {}
-        for eid, family, given in db.session.execute(
-            sa.select(Evangelist.id, Evangelist.family_name, Evangelist.given_name)
-            .order_by(Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+        groups: dict[str, list[int]] = {}
+        for eid, key in db.session.execute(
+            sa.select(Evangelist.id, Evangelist.name_search).order_by(Evangelist.name_sort, Evangelist.id)
         ):
-            groups.setdefault((family, given), []).append(eid)
-        return tuple((family, given, tuple(ids)) for (family, given), ids in groups.items())
+            groups.setdefault(key, []).append(eid)
+        return tuple((key, tuple(ids)) for key, ids in groups.items())
 
     return _kept(("names",), read)
 
 
 def search_people(request: SupportRequest, query: str, *, today: date | None = None,
                   limit: int = PERSON_SEARCH_LIMIT) -> tuple[list[Considered], int]:
-    """Everyone in the network (not only the suggested ten) whose name or its reading
-    matches ``query`` (``evangelists.names``), at most ``limit`` in name order, each
-    ``consider``-ed for ``request``; and how many matched in all. Names are matched in
-    Python, each distinct name once, over the names kept per data version."""
-    ids = [eid for family, given, bearers in _names() if name_matches(query, family, given) for eid in bearers]
+    """Everyone in the network (not only the suggested ten) whose name or its stored
+    reading (kana or romaji) matches ``query`` (``evangelists.names.query_forms``), at most
+    ``limit`` in 五十音 order, each ``consider``-ed for ``request``; and how many matched in
+    all. Each distinct key is matched once, over the keys kept per data version."""
+    forms = query_forms(query)
+    ids = [eid for key, bearers in _names() if any(form in key for form in forms) for eid in bearers]
     return consider(request, ids[:limit], today=today), len(ids)
 
 

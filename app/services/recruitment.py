@@ -57,6 +57,7 @@ from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.limits import EMAIL_MAX, PERSON_NAME_MAX
+from evangelists.names import ReadingRefused, normalize_reading, query_forms
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, EVANGELIST_STATUSES
 
 MACHINE = "evangelist"
@@ -118,6 +119,8 @@ class NominationInput:
     skills: tuple[str, ...] = ()
     note: str = ""
     nonce: str | None = None  # the form's one-time value (see nominate)
+    family_name_kana: str = ""  # the readings, required (hiragana, katakana, half-width)
+    given_name_kana: str = ""
 
 
 def _name(value: str, field_name: str) -> str:
@@ -127,6 +130,22 @@ def _name(value: str, field_name: str) -> str:
     if len(text) > NAME_MAX:
         raise RecruitmentRefused(field_name, "too_long")
     return text
+
+
+def _reading(value: str | None, field_name: str) -> str:
+    """A required reading, stored as full-width katakana (``evangelists.names``)."""
+    try:
+        kana = normalize_reading(value, field_name)
+    except ReadingRefused as refused:
+        raise RecruitmentRefused(refused.field, refused.reason) from None
+    if not kana:
+        raise RecruitmentRefused(field_name, "required")
+    return kana
+
+
+def _readings(data) -> tuple[str, str]:
+    return (_reading(data.family_name_kana, "family_name_kana"),
+            _reading(data.given_name_kana, "given_name_kana"))
 
 
 def _community(community_id: int | None) -> Community | None:
@@ -175,6 +194,7 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
         if existing is not None:
             return existing
     family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    family_kana, given_kana = _readings(data)
     municipality = municipality_by_code(data.municipality_code)
     if municipality is None:
         raise RecruitmentRefused("municipality", "unknown")
@@ -186,7 +206,8 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
     with db.session.no_autoflush:
         skills = _topics(data.skills)
         evangelist = Evangelist(
-            family_name=family, given_name=given, status="candidate", user=None,
+            family_name=family, given_name=given, family_name_kana=family_kana, given_name_kana=given_kana,
+            status="candidate", user=None,
             home_municipality=municipality, lat=municipality.lat, lon=municipality.lon,
             location_source="municipality", home_community=community, skills=skills,
             form_nonce=data.nonce or None,
@@ -195,7 +216,8 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
     try:
         db.session.flush()
         record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
-            "family_name": family, "given_name": given, "home_municipality": municipality.code,
+            "family_name": family, "given_name": given, "family_name_kana": family_kana,
+            "given_name_kana": given_kana, "home_municipality": municipality.code,
             "community": community.id if community else None, "skills": [t.slug for t in skills],
             "email": email, "note": note,
         }, client_address=address)
@@ -403,6 +425,7 @@ def move_evangelist(
 class BoardFilters:
     prefecture: str = ""  # JIS code
     community: int | None = None
+    q: str = ""  # a name, reading or romaji, or part of one (evangelists.names.query_forms)
 
 
 @dataclass(frozen=True)
@@ -460,7 +483,19 @@ def _matching(stmt: sa.Select, filters: BoardFilters) -> sa.Select:
                 .where(Prefecture.code == filters.prefecture))
     if filters.community is not None:
         stmt = stmt.where(Evangelist.home_community_id == filters.community)
+    if filters.q:
+        stmt = stmt.where(name_search_clause(filters.q))
     return stmt
+
+
+def name_search_clause(query: str) -> sa.ColumnElement[bool]:
+    """People whose name or reading ``query`` is part of: a LIKE per folded form of the
+    query over the stored search key (``Evangelist.name_search``); nobody for a query with
+    nothing to look for."""
+    forms = query_forms(query)
+    if not forms:
+        return sa.false()
+    return sa.or_(*(Evangelist.name_search.contains(form, autoescape=True) for form in forms))
 
 
 def recruitment_board(filters: BoardFilters, pages: BoardPages = BoardPages(), *,
@@ -469,14 +504,14 @@ def recruitment_board(filters: BoardFilters, pages: BoardPages = BoardPages(), *
 
     1. everyone matching, counted per status (GROUP BY);
     2. the people of each column's page (one UNION ALL of a LIMIT/OFFSET per status, in
-       name order, the index ``ix_evangelists_status_name`` serving each), loaded with
+       五十音 order of the reading, the index ``ix_evangelists_status_name_sort`` serving each), loaded with
        their town, prefecture and community;
     3. how many communities (with "no community" as one) the table has;
     4. one page of that table: per community, the people at each stage (GROUP BY)."""
     counts = dict(db.session.execute(
         _matching(sa.select(Evangelist.status, sa.func.count()), filters).group_by(Evangelist.status)
     ).all())
-    order = (Evangelist.family_name, Evangelist.given_name, Evangelist.id)
+    order = (Evangelist.name_sort, Evangelist.id)
     column_pages = [
         _matching(sa.select(sa.literal(index).label("col"), Evangelist.id.label("id")), filters)
         .where(Evangelist.status == status)
@@ -589,12 +624,16 @@ class EvangelistInput:
     community_id: int | None = None
     skills: tuple[str, ...] = ()
     location: LocationInput = field(default_factory=LocationInput)
+    family_name_kana: str = ""
+    given_name_kana: str = ""
 
 
 def _evangelist_snapshot(evangelist: Evangelist) -> dict:
     return {
         "family_name": evangelist.family_name,
         "given_name": evangelist.given_name,
+        "family_name_kana": evangelist.family_name_kana,
+        "given_name_kana": evangelist.given_name_kana,
         "home_municipality": evangelist.home_municipality.code,
         "community": evangelist.home_community.id if evangelist.home_community else None,
         "skills": [t.slug for t in evangelist.skills],
@@ -612,6 +651,7 @@ def update_evangelist(
     written). Their home coordinates follow the location rules of
     ``app.services.communities.resolve_location`` (an address to geocode is not stored)."""
     family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    family_kana, given_kana = _readings(data)
     municipality = municipality_by_code(data.municipality_code)
     if municipality is None:
         raise RecruitmentRefused("municipality", "unknown")
@@ -624,6 +664,7 @@ def update_evangelist(
     before = _evangelist_snapshot(evangelist)
     with db.session.no_autoflush:
         evangelist.family_name, evangelist.given_name = family, given
+        evangelist.family_name_kana, evangelist.given_name_kana = family_kana, given_kana
         evangelist.home_municipality = municipality
         evangelist.home_community = community
         evangelist.skills = skills

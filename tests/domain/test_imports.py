@@ -416,7 +416,8 @@ def test_communities_are_created_updated_or_left_by_name():
 
 def test_candidates_are_created_updated_while_candidates_and_otherwise_left_alone():
     rows = [
-        CandidateRow(2, "山田", "花子", SAPPORO, "Code for Sapporo", ("gis",)),
+        CandidateRow(2, "山田", "花子", SAPPORO, "Code for Sapporo", ("gis",), family_name_kana="ヤマダ",
+                     given_name_kana="ハナコ"),
         CandidateRow(3, "佐藤", "一郎", CHIYODA, None, ("gis",), "ichiro@example.jp"),
         CandidateRow(4, "鈴木", "次郎", HAKODATE, None, ("gis",)),
         CandidateRow(5, "高橋", "三郎", HAKODATE),
@@ -430,6 +431,35 @@ def test_candidates_are_created_updated_while_candidates_and_otherwise_left_alon
     assert [c.action for c in plan.changes] == ["create", "update", "unchanged", "unchanged"]
     assert [(f.field, f.before, f.after) for f in plan.changes[1].fields] == [("skills", ("licensing",), ("gis",))]
     assert [(n.line, n.code) for n in plan.notices] == [(4, "not_candidate"), (0, "emails_not_stored")]
+    assert ("family_name_kana", None, "ヤマダ") in [(f.field, f.before, f.after) for f in plan.changes[0].fields]
+    assert plan.problems == ()
+
+
+def test_a_new_person_needs_a_reading_and_someone_we_have_may_get_one():
+    rows = [CandidateRow(2, "山田", "花子", SAPPORO, given_name_kana="ハナコ"),
+            CandidateRow(3, "佐藤", "一郎", CHIYODA, family_name_kana="サトウ")]
+    current = {candidate_key("佐藤", "一郎", CHIYODA): EvangelistState("佐藤", "一郎", CHIYODA, "candidate", None, ())}
+    plan = plan_candidates(rows, current)
+    assert [(p.line, p.column, p.code) for p in plan.problems] == [(2, "family_name_kana", "reading_required")]
+    assert [(c.line, c.action, [(f.field, f.after) for f in c.fields]) for c in plan.changes] == [
+        (3, "update", [("family_name_kana", "サトウ")])]
+
+
+@pytest.mark.parametrize(("header", "cells", "expected"), [
+    ("セイ,メイ", "やまだ,ﾊﾅｺ", ("ヤマダ", "ハナコ")),
+    ("family_name_kana,given_name_kana", "ヤマ ダ,", ("ヤマダ", None)),
+    ("姓フリガナ,名フリガナ", ",", (None, None)),
+])
+def test_reading_columns_are_read_as_katakana(header, cells, expected):
+    data = f"family_name,given_name,municipality_code,{header}\n山田,花子,011002,{cells}\n"
+    (row,) = parse("candidates", data.encode(), known_codes=KNOWN).rows
+    assert (row.family_name_kana, row.given_name_kana) == expected
+
+
+def test_a_reading_that_is_not_kana_is_a_problem_of_its_cell():
+    data = "family_name,given_name,municipality_code,セイ,メイ\n山田,花子,011002,山田,hanako\n"
+    parsed = parse("candidates", data.encode(), known_codes=KNOWN)
+    assert problems(parsed) == [(2, "セイ", "not_kana"), (2, "メイ", "not_kana")]
 
 
 def test_the_default_topics_are_the_vocabulary():

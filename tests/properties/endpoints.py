@@ -213,6 +213,9 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "remember": st.sampled_from(["y", ""]),
         "next": st.sampled_from(["/me/", "/coordinator/", "//evil.example/", "https://evil.example/", "/\\evil"]),
         "role": st.sampled_from(ROLES),
+        # Readings (フリガナ): hiragana, katakana, half-width katakana, with spaces.
+        "family_name_kana": st.sampled_from(["ヤマダ", "やまだ", "ﾔﾏﾀﾞ", "ナカ ジマ", "サトー"]),
+        "given_name_kana": st.sampled_from(["ハナコ", "はなこ", "ﾊﾅｺ", "タロウ", "ゆう　こ"]),
         "evangelist_id": st.sampled_from(ids["evangelist_ids"]).map(str),
         "visited_on": recent_date(30),
         "mode": st.sampled_from(REQUEST_MODES),

@@ -189,10 +189,23 @@ def candidate_rows() -> st.SearchStrategy[list[core.CandidateRow]]:
         skills=st.none() | st.lists(st.sampled_from(TOPIC_SLUGS), min_size=1, max_size=4, unique=True).map(
             lambda slugs: tuple(s for s in TOPIC_SLUGS if s in slugs)),
         email=st.none() | st.integers(0, 999).map(lambda n: f"person.{n}@example.jp"),
+        family_name_kana=reading(),
+        given_name_kana=reading(),
     )
     return st.lists(row, min_size=1, max_size=6, unique_by=(
         lambda r: core.candidate_key(r.family_name, r.given_name, r.municipality_code),
         lambda r: r.email or object()))
+
+
+def reading() -> st.SearchStrategy[str]:
+    """A reading as stored: full-width katakana (a new person must have one)."""
+    return st.text(st.sampled_from("アイウエオカガキャッシジュョンヴー"), min_size=1, max_size=8)
+
+
+def reading_cell(kana: str) -> st.SearchStrategy[str]:
+    """A reading as someone may type it: katakana, hiragana, with spaces."""
+    hiragana = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in kana)
+    return st.sampled_from([kana, hiragana, f" {kana[:1]}　{kana[1:]} "])
 
 
 def status_rows() -> st.SearchStrategy[list[core.StatusRow]]:
@@ -250,7 +263,8 @@ def written(draw, kind: str, rows: list):
         "candidates": lambda r: {
             "family_name": st.just(r.family_name), "given_name": st.just(r.given_name),
             "municipality_code": code_cell(r.municipality_code), "community": st.just(r.community or ""),
-            "skills": skills_cell(r.skills) if r.skills else st.just(""), "email": st.just(r.email or "")},
+            "skills": skills_cell(r.skills) if r.skills else st.just(""), "email": st.just(r.email or ""),
+            "family_name_kana": reading_cell(r.family_name_kana), "given_name_kana": reading_cell(r.given_name_kana)},
     }[kind]
     columns = draw(st.permutations([c.name for c in core.COLUMNS[kind]]))
     extra = draw(st.booleans())
@@ -361,9 +375,11 @@ def test_valid_rows_are_imported_as_they_were_written(db, towns, kind, data):
     elif kind == "candidates":
         people = db.session.scalars(sa.select(Evangelist).order_by(Evangelist.id)).all()
         assert [(p.family_name, p.given_name, p.home_municipality.code, p.status,
-                 p.home_community.name if p.home_community else None, tuple(t.slug for t in p.skills))
+                 p.home_community.name if p.home_community else None, tuple(t.slug for t in p.skills),
+                 p.family_name_kana, p.given_name_kana)
                 for p in people] == [
-            (r.family_name, r.given_name, r.municipality_code, "candidate", r.community, r.skills or ())
+            (r.family_name, r.given_name, r.municipality_code, "candidate", r.community, r.skills or (),
+             r.family_name_kana, r.given_name_kana)
             for r in rows]
     else:
         towns_now = {m.code: m for m in db.session.scalars(sa.select(Municipality))}

@@ -336,7 +336,8 @@ LIVE_SHAPES = {
     "municipality.activated": ("municipality", {"open_data_status", "engagement_stage"},
                                {"open_data_status", "engagement_stage", "visit"}),
     "evangelist.nominated": ("evangelist", None,
-                             {"family_name", "given_name", "home_municipality", "community", "skills", "email", "note"}),
+                             {"family_name", "given_name", "family_name_kana", "given_name_kana", "home_municipality",
+                              "community", "skills", "email", "note"}),
     "evangelist.appointed": ("evangelist", {"status", "appointed_on"}, {"status", "appointed_on", "user", "account"}),
     "evangelist.paused": ("evangelist", {"status"}, {"status"}),
     "evangelist.retired": ("evangelist", {"status"}, {"status"}),
@@ -408,6 +409,7 @@ def test_the_live_services_write_those_shapes(db, gazetteer):
     visits.complete_assignment(person.user, assignment)
     candidate = recruitment.nominate(coordinator, recruitment.NominationInput(
         family_name="山田", given_name="花子", municipality_code=town.code, email="hanako.y@example.jp",
+        family_name_kana="やまだ", given_name_kana="はなこ",
     ))
     recruitment.move_evangelist(coordinator, candidate, "active", appointed_on=TODAY, today=TODAY,
                                 email="hanako.y@example.jp")

@@ -202,9 +202,9 @@ def test_candidates_become_evangelists_with_status_candidate(db, towns):
     make_community(name="Code for Sapporo", municipality=towns["sapporo"])
     active = make_evangelist(family_name="鈴木", given_name="次郎", home_municipality=towns["hakodate"])
     db.session.commit()
-    data = ("family_name,given_name,municipality_code,community,skills,email\n"
-            "山田,花子,011002,Code for Sapporo,gis;licensing,hanako@example.jp\n"
-            "鈴木,次郎,012025,,gis,\n")
+    data = ("family_name,given_name,セイ,メイ,municipality_code,community,skills,email\n"
+            "山田,花子,やまだ,ﾊﾅｺ,011002,Code for Sapporo,gis;licensing,hanako@example.jp\n"
+            "鈴木,次郎,,,012025,,gis,\n")
     report = imports.apply(None, "candidates", data.encode())
     assert report.applied and (report.created, report.unchanged) == (1, 1)
     assert {n.code for n in report.notices} == {"not_candidate", "emails_not_stored"}
@@ -212,6 +212,8 @@ def test_candidates_become_evangelists_with_status_candidate(db, towns):
     assert (hanako.status, hanako.user_id, hanako.home_municipality.code, hanako.home_community.name) == (
         "candidate", None, "011002", "Code for Sapporo")
     assert [t.slug for t in hanako.skills] == ["licensing", "gis"]
+    assert (hanako.family_name_kana, hanako.given_name_kana) == ("ヤマダ", "ハナコ")
+    assert "yamadahanako" in hanako.name_search and hanako.name_sort.startswith("1ヤマタ")
     assert (hanako.lat, hanako.lon) == (towns["sapporo"].lat, towns["sapporo"].lon)
     db.session.refresh(active)
     assert (active.status, active.skills) == ("active", [])
@@ -220,6 +222,35 @@ def test_candidates_become_evangelists_with_status_candidate(db, towns):
     assert (update.created, update.updated) == (0, 1)
     db.session.refresh(hanako)
     assert [t.slug for t in hanako.skills] == ["dashboards"]
+    # A reading given for someone we have replaces theirs, with the keys derived from it.
+    update = imports.apply(None, "candidates", "family_name,given_name,municipality_code,セイ\n山田,花子,011002,やまた\n"
+                           .encode())
+    assert update.applied and update.updated == 1
+    db.session.refresh(hanako)
+    assert (hanako.family_name_kana, hanako.given_name_kana) == ("ヤマタ", "ハナコ")
+    assert "yamatahanako" in hanako.name_search and "yamadahanako" not in hanako.name_search
+
+
+def test_a_new_person_without_a_reading_gets_a_message_on_their_row(db, towns):
+    data = ("family_name,given_name,municipality_code,family_name_kana,given_name_kana\n"
+            "山田,花子,011002,やまだ,\n"
+            "佐藤,一郎,011002,,\n"
+            "鈴木,次郎,011002,スズキ,ジロウ\n"
+            "田中,三郎,011002,田中,サブロウ\n")
+    report = imports.apply(None, "candidates", data.encode())
+    assert not report.applied
+    assert [(p.line, p.column, p.code) for p in report.problems] == [
+        (5, "family_name_kana", "not_kana"),
+    ]
+    report = imports.apply(None, "candidates", data.encode().replace("田中,三郎,011002,田中".encode(),
+                                                                      "田中,三郎,011002,たなか".encode()))
+    assert not report.applied
+    assert [(p.line, p.column, p.code, dict(p.params)) for p in report.problems] == [
+        (2, "given_name_kana", "reading_required", {"name": "山田 花子"}),
+        (3, "family_name_kana", "reading_required", {"name": "佐藤 一郎"}),
+        (3, "given_name_kana", "reading_required", {"name": "佐藤 一郎"}),
+    ]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evangelist)) == 0
 
 
 # --- Export ------------------------------------------------------------------------------
@@ -357,8 +388,9 @@ def communities_csv(rows: int, codes: list[str], *, status: str = "") -> bytes:
 
 
 def candidates_csv(rows: int, codes: list[str], community: str, *, skills: str = "gis") -> bytes:
-    lines = ["family_name,given_name,municipality_code,community,skills"]
-    lines += [f"山田,花子{n:05d},{codes[n % len(codes)]},{community if n % 2 else ''},{skills}" for n in range(rows)]
+    lines = ["family_name,given_name,セイ,メイ,municipality_code,community,skills"]
+    lines += [f"山田,花子{n:05d},ヤマダ,ハナコ,{codes[n % len(codes)]},{community if n % 2 else ''},{skills}"
+              for n in range(rows)]
     return ("\n".join(lines) + "\n").encode()
 
 

@@ -56,7 +56,8 @@ def world(db):
 
 def nomination(**overrides) -> NominationInput:
     fields = dict(family_name="候補", given_name="一郎", municipality_code="011002", email="Ichiro@Example.JP",
-                  skills=("gis", "licensing"), note="ハッカソンで活躍")
+                  skills=("gis", "licensing"), note="ハッカソンで活躍", family_name_kana="コウホ",
+                  given_name_kana="イチロウ")
     fields.update(overrides)
     return NominationInput(**fields)
 
@@ -73,7 +74,7 @@ def events(db, action=None, entity_id=None):
 def person_in(db, world, status: str) -> Evangelist:
     """Someone with ``status``: candidates without an account, everyone else with one."""
     user = None if status == "candidate" else make_user(role="evangelist")
-    person = make_evangelist(home_municipality=world["sapporo"], status=status, user=user,
+    person = make_evangelist(home_municipality=world["sapporo"], status=status, user=user, family_name_kana="シケン",
                              appointed_on=None if status == "candidate" else today() - timedelta(days=100))
     db.session.commit()
     return person
@@ -428,7 +429,8 @@ def test_each_column_and_the_table_are_paged_on_their_own(db, world, pipeline):
 def person_input(person, **overrides) -> EvangelistInput:
     fields = dict(family_name=person.family_name, given_name=person.given_name,
                   municipality_code=person.home_municipality.code, community_id=person.home_community_id,
-                  skills=tuple(t.slug for t in person.skills))
+                  skills=tuple(t.slug for t in person.skills),
+                  family_name_kana=person.family_name_kana or "シケン", given_name_kana=person.given_name_kana or "ハナコ")
     fields.update(overrides)
     return EvangelistInput(**fields)
 

@@ -260,6 +260,7 @@ def scene(live_server, db, towns, make_account):
         make_assignment(request=triaged, evangelist=person, status="declined", decline_reason="日程が合いません")
     candidate = nominate(coordinator, NominationInput(
         family_name="小笠原", given_name="真理子", municipality_code=sapporo.code,
+        family_name_kana="オガサワラ", given_name_kana="マリコ",
         community_id=community.id, email=LONG_EMAIL.replace("opendata", "candidate"),
         skills=("licensing", "gis"), note=LONG_MESSAGE))
     move_evangelist(coordinator, others[0], "paused")

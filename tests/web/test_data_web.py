@@ -199,7 +199,7 @@ def test_a_token_is_only_good_for_the_coordinator_who_checked_the_file(app, coor
 
 def test_if_the_data_changed_since_the_check_nothing_is_applied(coordinator_client, db, gazetteer):
     sync_topics()
-    data = "family_name,given_name,municipality_code,community\n山田,花子,011002,Code for Sapporo\n"
+    data = "family_name,given_name,セイ,メイ,municipality_code,community\n山田,花子,ヤマダ,ハナコ,011002,Code for Sapporo\n"
     db.session.add(Community(name="Code for Sapporo", municipality=municipality(db, "011002"), lat=43.0, lon=141.3))
     db.session.commit()
     token = apply_token(upload(coordinator_client, "candidates", data.encode()).get_data(as_text=True))

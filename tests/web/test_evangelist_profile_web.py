@@ -36,7 +36,7 @@ def me(db, towns, signed_in_client):
     client, user = signed_in_client("evangelist", display_name="試験 花子")
     community = make_community(name="Code for Sapporo", municipality=towns["sapporo"])
     evangelist = make_evangelist(
-        user=user, family_name="試験", given_name="花子", home_municipality=towns["sapporo"],
+        user=user, family_name="試験", given_name="花子", family_name_kana="シケン", home_municipality=towns["sapporo"],
         home_community=community, capacity=3, travel_radius_km=80.0, online_ok=True, languages=["ja"],
         skills=[topic(db, "gis")],
     )
@@ -59,6 +59,8 @@ def someone_else(db, towns, make_account):
 
 def form_data(**overrides):
     data = {
+        "family_name_kana": "シケン",
+        "given_name_kana": "ハナコ",
         "prefecture": "01",
         "municipality": "013030",
         "skills": ["licensing", "gis"],
@@ -432,7 +434,7 @@ def test_on_a_phone_the_prefecture_reloads_the_list_and_the_profile_saves(live_s
     sync_topics()
     user = make_account("evangelist")
     sapporo = db.session.scalar(sa.select(Municipality).where(Municipality.code == "011002"))  # the gazetteer's
-    evangelist = make_evangelist(user=user, home_municipality=sapporo)
+    evangelist = make_evangelist(user=user, home_municipality=sapporo, family_name_kana="シケン")
     db.session.commit()
 
     page = page_at(PHONE)
@@ -459,3 +461,20 @@ def test_on_a_phone_the_prefecture_reloads_the_list_and_the_profile_saves(live_s
     row = stored(db, evangelist)
     assert (row.capacity, row.home_municipality.code, row.languages) == (4, "022012", ["ja", "vi"])
     assert page.external_requests == []
+
+
+def test_the_reading_of_ones_name_is_shown_required_and_saved_as_katakana(app, me, db):
+    client, evangelist = me
+    page = client.get("/me/profile").get_data(as_text=True)
+    assert 'name="family_name_kana"' in page and 'value="シケン"' in page and "シケン ハナコ" in page
+    response = client.post("/me/profile", data=form_data(family_name_kana="", given_name_kana="試験"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "姓のフリガナを入力してください" in html and "フリガナはカタカナかひらがなで入力してください。" in html
+    assert 'value="試験"' in html  # kept as typed
+    assert client.post("/me/profile", data=form_data(family_name_kana="しけん", given_name_kana="ﾊﾅｺ")
+                       ).status_code == 302
+    assert client.post("/me/profile", data=form_data(given_name_kana="はなえ")).status_code == 302
+    db.session.expire_all()
+    assert (evangelist.family_name_kana, evangelist.given_name_kana) == ("シケン", "ハナエ")
+    assert "hanae" in evangelist.name_search

@@ -66,7 +66,7 @@ def test_a_japanese_user_gets_japanese_headers_and_words(coordinator_client, net
     _, rows = download(coordinator_client, "evangelists")
     header, *body = rows
     people = {r[1]: dict(zip(header, r, strict=True)) for r in body}
-    assert header[1:3] == ["姓", "名"]
+    assert header[1:5] == ["姓", "名", "セイ", "メイ"]
     assert people["札幌"]["状態"] == "稼働中" and people["函館"]["状態"] == "候補"
     assert people["札幌"]["得意分野"] == "ライセンス（CC BY）;GIS・地図データ" or \
         people["札幌"]["得意分野"] == "GIS・地図データ;ライセンス（CC BY）"
@@ -96,7 +96,8 @@ def test_an_english_user_gets_english_headers_and_words(coordinator_client, app,
     statuses = {r[1]: r[header.index("Status")] for r in body}
     assert statuses["Code for Sapporo"] == "Active"
     _, rows = download(coordinator_client, "evangelists")
-    assert rows[0][3] == "Status" and {r[3] for r in rows[1:]} == {"In service", "Candidate"}
+    assert rows[0][3:5] == ["Family name reading", "Given name reading"]
+    assert rows[0][5] == "Status" and {r[5] for r in rows[1:]} == {"In service", "Candidate"}
 
 
 def test_codes_are_the_machine_format_for_other_systems(coordinator_client, network):
@@ -170,6 +171,7 @@ def test_japanese_headers_are_names_the_import_accepts_where_it_reads_the_column
     for column in ("name", "municipality_code", "website", "status", "member_count", "contact_email", "description"):
         assert accepted["communities"][header_key(communities[column])] == column
     for column, read_as in (("family_name", "family_name"), ("given_name", "given_name"),
+                            ("family_name_kana", "family_name_kana"), ("given_name_kana", "given_name_kana"),
                             ("municipality_code", "municipality_code"), ("community_name", "community"),
                             ("skills", "skills"), ("email", "email")):
         assert accepted["candidates"][header_key(people[column])] == read_as

@@ -294,7 +294,8 @@ def test_nominating_from_the_community_page_starts_from_that_community(staff, db
 
 
 def test_a_nomination_makes_a_candidate_and_a_bad_one_keeps_the_form(staff, db, towns, c4s):
-    data = {"family_name": "候補", "given_name": "花子", "email": "hanako@example", "prefecture": "01",
+    data = {"family_name": "候補", "given_name": "花子", "family_name_kana": "こうほ", "given_name_kana": "ﾊﾅｺ",
+            "email": "hanako@example", "prefecture": "01",
             "municipality": "013030", "community": str(c4s.id), "skills": ["gis"], "note": "LT が上手"}
     response = staff.post("/coordinator/recruitment/new", data=data)
     html = text(response)
@@ -438,7 +439,8 @@ def test_a_coordinator_sets_an_evangelists_position_by_hand(staff, db, pipeline)
     person = pipeline["paused"]
     url = f"/coordinator/recruitment/{person.id}/edit"
     assert input_value(text(staff.get(url)), "family_name") == "休止"
-    data = {"family_name": "休止", "given_name": "当別", "prefecture": "01", "municipality": "013030",
+    data = {"family_name": "休止", "given_name": "当別", "family_name_kana": "キュウシ", "given_name_kana": "トウベツ",
+            "prefecture": "01", "municipality": "013030",
             "community": "", "location": "manual", "lat": "43.3", "lon": ""}
     bad = staff.post(url, data=data)
     assert bad.status_code == 422 and 'id="lon-error"' in text(bad) and input_value(text(bad), "lat") == "43.3"
@@ -601,7 +603,8 @@ def test_a_double_clicked_nomination_makes_one_candidate(staff, db, towns, c4s):
     nonce = re.search(r'name="nonce"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="nonce"', form)
     nonce = nonce.group(1) or nonce.group(2)
     assert len(nonce) >= 24
-    data = {"family_name": "候補", "given_name": "二郎", "prefecture": "01", "municipality": "013030",
+    data = {"family_name": "候補", "given_name": "二郎", "family_name_kana": "コウホ", "given_name_kana": "ジロウ",
+            "prefecture": "01", "municipality": "013030",
             "community": str(c4s.id), "skills": ["gis"], "note": "", "nonce": nonce}
     first = staff.post("/coordinator/recruitment/new", data=data)
     second = staff.post("/coordinator/recruitment/new", data=data)

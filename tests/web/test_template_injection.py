@@ -151,6 +151,10 @@ NOT_FREE_TEXT = {
     ("evangelists", "form_nonce"): "made by the app, checked by the form (never shown)",
     ("evangelists", "age_band"): "a CHECKed vocabulary",
     ("evangelists", "gender"): "a CHECKed vocabulary",
+    ("evangelists", "family_name_kana"): "katakana only (evangelists.names.normalize_reading refuses anything else)",
+    ("evangelists", "given_name_kana"): "katakana only (evangelists.names.normalize_reading refuses anything else)",
+    ("evangelists", "name_sort"): "derived by the app from the name and reading (never shown)",
+    ("evangelists", "name_search"): "derived by the app from the name and reading (never shown)",
     ("request_messages", "sender"): "a CHECKed vocabulary",
     ("request_additions", "status"): "a CHECKed vocabulary",
     ("request_additions", "phone"): "normalised to E.164 by the form (digits and +)",
@@ -379,7 +383,7 @@ def test_imported_names_are_shown_literally(app, db, make_account, coordinator_c
         text = f"{MARK}{payload}{MARK}"
         files = {
             "communities": f"name,municipality_code,status,member_count\n{text},011002,活動中,12\n",
-            "candidates": f"姓,名,市区町村コード,スキル\n{text},{text},011002,gis\n",
+            "candidates": f"姓,名,セイ,メイ,市区町村コード,スキル\n{text},{text},ヤマダ,ハナコ,011002,gis\n",
         }
         for kind, content in files.items():
             response = coordinator_client.post("/coordinator/data/import", data={
