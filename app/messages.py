@@ -56,6 +56,9 @@ MESSAGES = {
     "visit.future_date": _l("The visit cannot be in the future."),
     "visit.window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
     "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
+    # The owner of a request (app.services.ownership.OwnerRefused).
+    "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
+    "owner.unchanged": _l("This person already owns the request."),
     # A town's feedback on its closed request (app.services.feedback.FeedbackRefused).
     "feedback.not_completed": _l("Feedback can be given once the request is closed as done."),
     "feedback.already_answered": _l("Your municipality has already answered this question. Thank you; the first answer is kept."),

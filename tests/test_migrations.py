@@ -149,3 +149,34 @@ def test_pending_additions_keep_the_messages_already_in_threads(empty_database):
                 "created_at, updated_at) VALUES (1, 'accepted', 'x', 'y', 'b@example.jp', '', '2026-01-03', '2026-01-03')"))
         db.engine.dispose()
     assert [tuple(row) for row in kept] == [("よろしくお願いします", None)]
+
+
+def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(empty_database):
+    """The owner of a request already past "new" is the coordinator or admin of its latest
+    request.triaged event (an evangelist who declined also moved it to "triaged": not an
+    owner); a new request, or one nobody on the staff triaged, stays without one."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            seed_one_request(conn, status="triaged")
+            conn.execute(sa.text(
+                "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
+                "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
+                "(2, 1, 'x', 'y', 'b@example.jp', 'either', '', '', 'new', 'h2', '2026-01-01', '2026-01-01'), "
+                "(3, 1, 'x', 'y', 'c@example.jp', 'either', '', '', 'assigned', 'h3', '2026-01-01', '2026-01-01')"))
+            conn.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, role, is_active, session_version, created_at, updated_at) "
+                "VALUES (1, 'c1@example.jp', '一', 'coordinator', :yes, 0, '2026-01-01', '2026-01-01'), "
+                "(2, 'c2@example.jp', '二', 'admin', :yes, 0, '2026-01-01', '2026-01-01'), "
+                "(3, 'e@example.jp', '三', 'evangelist', :yes, 0, '2026-01-01', '2026-01-01')"), {"yes": True})
+            for event_id, actor, request_id in ((1, 1, 1), (2, 2, 1), (3, 3, 1), (4, 1, 2), (5, 3, 3)):
+                conn.execute(sa.text(
+                    "INSERT INTO audit_events (id, created_at, actor_id, actor_label, action, entity_type, entity_id) "
+                    "VALUES (:id, '2026-01-02', :actor, 'x', 'request.triaged', 'support_request', :request)"),
+                    {"id": event_id, "actor": actor, "request": request_id})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            owners = dict(conn.execute(sa.text("SELECT id, owner_id FROM support_requests")).all())
+        db.engine.dispose()
+    assert owners == {1: 2, 2: None, 3: None}

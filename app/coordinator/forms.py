@@ -43,6 +43,8 @@ class QueueFilterForm(BaseForm):
     status = SelectField(_l("Status"), validators=[Optional(strip_whitespace=False)])
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
     topic = SelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)],
+                        choices=[("", _l("Anyone")), ("mine", _l("Mine")), ("none", _l("Nobody yet"))])
 
     def __init__(self, *args, prefectures, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +53,17 @@ class QueueFilterForm(BaseForm):
         self.status.choices = any_choice + choices("request_status")
         self.prefecture.choices = [("", str(_l("Any")))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
         self.topic.choices = [("", str(_l("Any")))] + [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
+
+
+class OwnerForm(BaseForm):
+    """Who owns a request: any active coordinator or admin, or nobody."""
+
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)])
+    submit = SubmitField(_l("Change owner"))
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", str(_l("Nobody")))] + [(str(u.id), u.display_name) for u in staff]
 
 
 class DeclineForm(BaseForm):

@@ -13,6 +13,7 @@ from app.coordinator.forms import (
     DeclineForm,
     InviteForm,
     NoteForm,
+    OwnerForm,
     PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
@@ -25,7 +26,7 @@ from app.forms import ActionForm
 from app.i18n import current_language
 from app.labels import describe_obstacles, describe_reasons, label
 from app.mail import mail_configured, password_link
-from app.messages import account_error_messages, flash_refusal
+from app.messages import account_error_messages, flash_refusal, show_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -50,6 +51,7 @@ from app.services.matching import (
     withdraw_proposal,
 )
 from app.services.network import network_summary
+from app.services.ownership import OwnerRefused, possible_owners
 from app.services.requests import (
     QueueFilters,
     add_message,
@@ -142,7 +144,7 @@ def requests():
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = queue_page(QueueFilters(**values), page=requested_page(), per_page=50)
+    page = queue_page(QueueFilters(**values, viewer=current_user.id), page=requested_page(), per_page=50)
     pending = requests_service.pending_additions_by_request([r.id for r in page.items])
     return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
 
@@ -168,7 +170,10 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
     back = send_back_moves(support_request.status)
     send_back_form = forms.pop("send_back_form", None) or SendBackForm(formdata=None)
     send_back_form.target.choices = [(s, label("request_status", s)) for s in back]
+    owner_form = forms.pop("owner_form", None) or OwnerForm(
+        formdata=None, staff=possible_owners(), data={"owner": str(support_request.owner_id or "")})
     context = dict(
+        owner_form=owner_form,
         req=support_request,
         history=request_history(support_request),
         action=ActionForm(),
@@ -229,6 +234,47 @@ def triage(request_id: int):
     if ActionForm().validate_on_submit():
         _change(support_request, "triaged", success=_("Marked as triaged."))
     return redirect(url_for("coordinator.request_detail", request_id=request_id))
+
+
+@bp.post("/requests/<id:request_id>/owner")
+@role_required(*STAFF)
+def change_owner(request_id: int):
+    """Give the request to another coordinator (or nobody); audited."""
+    support_request = _support_request(request_id)
+    form = OwnerForm(staff=possible_owners())
+    if form.validate_on_submit():
+        try:
+            requests_service.change_owner(current_user, support_request, read_id(form.owner.data or None),
+                                          address=client_address())
+        except OwnerRefused as refused:
+            show_refusal(form, refused)
+        else:
+            flash(_owner_changed(support_request), "success")
+            return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="owner"))
+    return _request_page(support_request, status=422, owner_form=form)
+
+
+@bp.post("/requests/<id:request_id>/owner/take")
+@role_required(*STAFF)
+def take_request(request_id: int):
+    """"I'll take it": the signed-in coordinator becomes the owner."""
+    support_request = _support_request(request_id)
+    if ActionForm().validate_on_submit():
+        try:
+            requests_service.change_owner(current_user, support_request, current_user.id, address=client_address())
+        except OwnerRefused as refused:
+            flash_refusal(refused)
+        else:
+            flash(_owner_changed(support_request), "success")
+    return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="owner"))
+
+
+def _owner_changed(support_request: SupportRequest) -> str:
+    if support_request.owner is None:
+        return _("Nobody owns this request now.")
+    if support_request.owner_id == current_user.id:
+        return _("You own this request now.")
+    return _("%(name)s owns this request now.", name=support_request.owner.display_name)
 
 
 @bp.post("/requests/<id:request_id>/send-back")

@@ -74,6 +74,8 @@ ACCESS = {
     "coordinator.requests": ("GET", STAFF),
     "coordinator.request_detail": ("GET", STAFF),
     "coordinator.triage": ("POST", STAFF),
+    "coordinator.change_owner": ("POST", STAFF),
+    "coordinator.take_request": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
     "coordinator.accept_addition": ("POST", STAFF),
