@@ -30,6 +30,7 @@ from app.messages import account_error_messages, flash_refusal, show_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
+from app.safe_redirect import safe_next_url
 from app.services import accounts, dialogue
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
@@ -63,6 +64,7 @@ from app.services.requests import (
 )
 from app.services.topics import list_topics
 from app.services.visits import VisitRefused, get_visit, update_visit
+from app.services.work_queue import work_queue
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -79,11 +81,16 @@ INVITED_PER_PAGE = 20
 @role_required(*STAFF)
 @cached_page
 def home():
-    """Headline counts, the towns' feedback, and the invitations not yet accepted, a page
-    at a time (``?page=``)."""
+    """The work queue (``?scope=mine``, the default: my requests and nobody's; ``all``:
+    everyone's), then the headline counts, the towns' feedback, and the invitations not yet
+    accepted, a page at a time (``?page=``)."""
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "all"):
+        scope = "mine"
     return render_template(
         "coordinator/home.html", summary=network_summary(), invited=invited_page(requested_page(), INVITED_PER_PAGE),
-        action=ActionForm(),
+        action=ActionForm(), scope=scope,
+        queue=work_queue(current_user, mine=scope == "mine", today=today_in_japan()),
         requests_by_status=count_by_status(), feedback=feedback_summary(),
     )
 
@@ -232,8 +239,9 @@ def _matching_context(support_request: SupportRequest) -> dict:
 def triage(request_id: int):
     support_request = _support_request(request_id)
     if ActionForm().validate_on_submit():
-        _change(support_request, "triaged", success=_("Marked as triaged."))
-    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+        _change(support_request, "triaged", success=_("Request %(number)s marked as triaged.", number=request_id))
+    return redirect(safe_next_url(request.form.get("next"),
+                                  default=url_for("coordinator.request_detail", request_id=request_id)))
 
 
 @bp.post("/requests/<id:request_id>/owner")
@@ -266,15 +274,17 @@ def take_request(request_id: int):
             flash_refusal(refused)
         else:
             flash(_owner_changed(support_request), "success")
-    return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="owner"))
+    return redirect(safe_next_url(request.form.get("next"), default=url_for(
+        "coordinator.request_detail", request_id=request_id, _anchor="owner")))
 
 
 def _owner_changed(support_request: SupportRequest) -> str:
+    number = support_request.id
     if support_request.owner is None:
-        return _("Nobody owns this request now.")
+        return _("Nobody owns request %(number)s now.", number=number)
     if support_request.owner_id == current_user.id:
-        return _("You own this request now.")
-    return _("%(name)s owns this request now.", name=support_request.owner.display_name)
+        return _("You own request %(number)s now.", number=number)
+    return _("%(name)s owns request %(number)s now.", name=support_request.owner.display_name, number=number)
 
 
 @bp.post("/requests/<id:request_id>/send-back")

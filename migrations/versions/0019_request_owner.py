@@ -1,6 +1,6 @@
 """A request's owning coordinator (issue 20, point 2): set when it is triaged, changeable
 and audited. Requests already past "new" take the staff member who last triaged them, as
-the audit log records it.
+the audit log records it (or proposed an evangelist for them, straight from "new").
 
 Revision ID: 0019
 Revises: 0016
@@ -28,7 +28,7 @@ def upgrade():
         UPDATE support_requests SET owner_id = (
             SELECT e.actor_id FROM audit_events e JOIN users u ON u.id = e.actor_id
             WHERE e.entity_type = 'support_request' AND e.entity_id = support_requests.id
-              AND e.action = 'request.triaged' AND u.role IN ('coordinator', 'admin')
+              AND e.action IN ('request.triaged', 'request.assigned') AND u.role IN ('coordinator', 'admin')
             ORDER BY e.id DESC LIMIT 1)
         WHERE status <> 'new'
         """

@@ -125,9 +125,9 @@ POSTS: dict[str, Post] = {
     "coordinator.send_request_back": Post("coordinator", (SendBackForm,), args={"request_id": "working_request"}),
     "coordinator.withdraw": Post("coordinator", (ActionForm,), args={"request_id": "offered_request",
                                                                      "assignment_id": "proposed_assignment"}),
-    "coordinator.triage": Post("coordinator", (ActionForm,)),
+    "coordinator.triage": Post("coordinator", (ActionForm,), raw=("next",)),
     "coordinator.change_owner": Post("coordinator", (OwnerForm,)),
-    "coordinator.take_request": Post("coordinator", (ActionForm,)),
+    "coordinator.take_request": Post("coordinator", (ActionForm,), raw=("next",)),
     "data.apply_import": Post("coordinator", (ApplyForm,)),
     "data.import_file": Post("coordinator", (ImportForm,)),
     "evangelist.accept": Post("evangelist", (ActionForm,), args={"assignment_id": "proposed_assignment"}),
@@ -314,6 +314,8 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.
         "community": st.one_of(st.sampled_from(ids["community_ids"]).map(str), extreme_id()),
         "km": st.integers(1, 200).map(str),
+        "owner": st.sampled_from(["", "mine", "none"]),
+        "scope": st.sampled_from(["mine", "all"]),
         "q": japanese_text(),
         "page": st.one_of(st.integers(1, 3).map(str), extreme_id()),
         **{key: st.one_of(st.integers(1, 3).map(str), extreme_id())
@@ -337,7 +339,7 @@ PAGE_QUERY_KEYS = {
 
 # Parameters every GET page is tried with, whatever form it reads.
 COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",
-                     "since", "until", "layers", "months", "km")
+                     "since", "until", "layers", "months", "km", "scope")
 
 
 def apply_token(html: str) -> str:

@@ -69,14 +69,14 @@ def test_take_it_and_give_it_to_a_colleague_each_audited_with_before_and_after(s
     db.session.commit()
     client.set_cookie("lang", "ja")
     taken = client.post(f"/coordinator/requests/{request.id}/owner/take", follow_redirects=True)
-    assert "この依頼の担当になりました" in taken.get_data(as_text=True)
+    assert f"受付番号 {request.id} の依頼の担当になりました" in taken.get_data(as_text=True)
     db.session.refresh(request)
     assert request.owner_id == me.id
     given = client.post(f"/coordinator/requests/{request.id}/owner", data={"owner": str(colleague.id)},
                         follow_redirects=True)
-    assert "佐藤 次郎 さんがこの依頼の担当になりました" in given.get_data(as_text=True)
+    assert f"佐藤 次郎 さんが受付番号 {request.id} の依頼の担当になりました" in given.get_data(as_text=True)
     cleared = client.post(f"/coordinator/requests/{request.id}/owner", data={"owner": ""}, follow_redirects=True)
-    assert "この依頼の担当者はいなくなりました" in cleared.get_data(as_text=True)
+    assert f"受付番号 {request.id} の依頼の担当者はいなくなりました" in cleared.get_data(as_text=True)
     db.session.refresh(request)
     assert request.owner_id is None
     changes = [(e.before, e.after) for e in owner_events(db, request.id) if e.action == "request.owner_changed"]
