@@ -12,7 +12,14 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from evangelists.calendar import start_of_day_in_japan
-from tests.factories import make_assignment, make_booking, make_evangelist, make_outcome, make_request, make_visit
+from tests.factories import (
+    make_assignment,
+    make_booking,
+    make_evangelist,
+    make_outcome,
+    make_request,
+    make_visit,
+)
 
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)  # Thursday 3 December 2026, 10:00 in Japan
 
