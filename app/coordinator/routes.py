@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.coordinator import bp
 from app.coordinator.forms import (
     AssignForm,
+    BulkForm,
     DeclineForm,
     InviteForm,
     NoteForm,
@@ -26,7 +27,7 @@ from app.forms import ActionForm
 from app.i18n import current_language
 from app.labels import describe_obstacles, describe_reasons, label
 from app.mail import mail_configured, password_link
-from app.messages import account_error_messages, flash_refusal, show_refusal
+from app.messages import account_error_messages, flash_refusal, refusal_message, show_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -36,6 +37,7 @@ from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_page
 from app.services.bookings import request_booking
+from app.services.bulk import BulkRefused, bulk_apply, chosen_requests, matching_ids
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
 from app.services.matching import (
@@ -147,13 +149,59 @@ def _deliver(user: User, token: str, purpose: str):
 @role_required(*STAFF)
 @cached_page
 def requests():
+    return _queue_page()
+
+
+def _queue_filters() -> tuple[QueueFilterForm, QueueFilters]:
+    """The queue's filter form (from the query string) and the filters it gives; a value
+    in error filters nothing and is shown on its field."""
     form = QueueFilterForm(request.args, prefectures=list_prefectures(), topics=list_topics(),
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = queue_page(QueueFilters(**values, viewer=current_user.id), page=requested_page(), per_page=50)
+    return form, QueueFilters(**values, viewer=current_user.id)
+
+
+def _queue_page(*, status: int = 200, bulk_form: BulkForm | None = None, selected: tuple[int, ...] = ()):
+    form, filters = _queue_filters()
+    page = queue_page(filters, page=requested_page(), per_page=50)
     pending = requests_service.pending_additions_by_request([r.id for r in page.items])
-    return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
+    bulk_form = bulk_form or BulkForm(formdata=None, staff=possible_owners())
+    return render_template("coordinator/requests.html", form=form, page=page, pending=pending,
+                           bulk_form=bulk_form, selected=set(selected)), status
+
+
+@bp.post("/requests/bulk")
+@role_required(*STAFF)
+def bulk():
+    """One action on the ticked requests (or every one matching the filters in the query
+    string): a page that lists them and says what will happen, then, confirmed, all of it
+    in one transaction, or none of it with the rows that refused."""
+    form = BulkForm(staff=possible_owners())
+    given = request.form.getlist("ids")
+    ids = [n for n in (read_id(v) for v in given) if n is not None]
+    if not form.validate_on_submit():
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    if len(ids) != len(given):
+        form.form_errors.append(_("A ticked row is not a request number. Reload the list and choose again."))
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    if form.all_matching.data:
+        ids = matching_ids(_queue_filters()[1])
+    owner_id = read_id(form.owner.data or None)
+    try:
+        chosen = chosen_requests(ids)
+        if form.confirmed.data != "1":
+            owner = next((u for u in possible_owners() if u.id == owner_id), None)
+            return render_template("coordinator/bulk_confirm.html", form=form, rows=chosen, owner=owner)
+        result = bulk_apply(current_user, ids, form.action.data, reason=(form.reason.data or "").strip() or None,
+                            body=(form.body.data or "").strip() or None, owner_id=owner_id,
+                            address=client_address())
+    except (BulkRefused, OwnerRefused) as refused:
+        show_refusal(form, refused)
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    retry = [row.request_id for row in result.rows if row.refused is None]
+    return render_template("coordinator/bulk_result.html", form=form, result=result, retry=retry,
+                           describe=refusal_message), 200 if result.applied else 409
 
 
 def _support_request(request_id: int) -> SupportRequest:

@@ -267,6 +267,14 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
     """Add a message to the thread the town sees, audited, and tell the others in the
     same transaction (``tell_about_message``). Raises ``lifecycle.TransitionRefused`` on a
     closed request."""
+    message = post_message(request, body, sender=sender, author=author, address=address)
+    db.session.commit()
+    return message
+
+
+def post_message(request: SupportRequest, body: str, *, sender: str, author: User | None = None,
+                 address: str | None = None) -> RequestMessage:
+    """``add_message`` without the commit (app/services/bulk.py sends one message to many)."""
     if not lifecycle.is_open(request.status):
         raise lifecycle.TransitionRefused("request", request.status, request.status, "closed")
     message = RequestMessage(sender=sender, body=body, author=author)
@@ -275,7 +283,6 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
     record_event(author or MUNICIPALITY, "request.message_added", "support_request", request.id,
                  after={"sender": sender}, client_address=address)
     tell_about_message(message)
-    db.session.commit()
     return message
 
 
@@ -319,6 +326,14 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
     """Move a request *forward* to ``target`` if the lifecycle allows it; audited. Raises
     ``lifecycle.TransitionRefused`` otherwise, changing nothing: reason ``backward`` for a
     move back, which only ``send_back`` makes (with a reason)."""
+    move_request(actor, request, target, reason=reason, address=address)
+    db.session.commit()
+
+
+def move_request(actor: User | str, request: SupportRequest, target: str, *,
+                 reason: str | None = None, address: str | None = None) -> None:
+    """``change_status`` without the commit: for a caller that moves several requests in
+    one transaction (app/services/bulk.py)."""
     if target in lifecycle.back_moves("request", request.status):
         raise lifecycle.TransitionRefused("request", request.status, target, "backward")
     allowed = lifecycle.refusal("request", request.status, target) is None
@@ -339,7 +354,6 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         from app.services.bookings import end_with_request  # it imports this module
 
         end_with_request(actor, request, address=address)
-    db.session.commit()
 
 
 def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,

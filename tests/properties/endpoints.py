@@ -28,6 +28,7 @@ from app.booking_forms import CancelBookingForm, MoveBookingForm, OfferTimesForm
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.coordinator.forms import (
     AssignForm,
+    BulkForm,
     DeclineForm,
     InviteForm,
     NoteForm,
@@ -127,6 +128,7 @@ POSTS: dict[str, Post] = {
                                                                      "assignment_id": "proposed_assignment"}),
     "coordinator.triage": Post("coordinator", (ActionForm,), raw=("next",)),
     "coordinator.change_owner": Post("coordinator", (OwnerForm,)),
+    "coordinator.bulk": Post("coordinator", (BulkForm,), raw=("ids",)),
     "coordinator.take_request": Post("coordinator", (ActionForm,), raw=("next",)),
     "data.apply_import": Post("coordinator", (ApplyForm,)),
     "data.import_file": Post("coordinator", (ImportForm,)),

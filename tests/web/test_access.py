@@ -75,6 +75,7 @@ ACCESS = {
     "coordinator.request_detail": ("GET", STAFF),
     "coordinator.triage": ("POST", STAFF),
     "coordinator.change_owner": ("POST", STAFF),
+    "coordinator.bulk": ("POST", STAFF),
     "coordinator.take_request": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
