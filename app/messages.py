@@ -58,6 +58,13 @@ MESSAGES = {
     "visit.future_date": _l("The visit cannot be in the future."),
     "visit.window_closed": _l("Visits can be changed for 14 days after they are logged. Ask a coordinator to correct it."),
     "visit.no_visit": _l("Log at least one visit before marking the assignment completed."),
+    # One action on many requests (app.services.bulk.BulkRefused).
+    "bulk.nothing_chosen": _l("Tick at least one request, or choose every request that matches the filters."),
+    "bulk.too_many": _l("%(count)s requests are too many for one action (at most %(limit)s). Narrow the filters."),
+    "bulk.unknown_request": _l("No request has the number %(number)s. Reload the list and choose again."),
+    # The owner of a request (app.services.ownership.OwnerRefused).
+    "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
+    "owner.unchanged": _l("This person already owns the request."),
     # A town's feedback on its closed request (app.services.feedback.FeedbackRefused).
     "feedback.not_completed": _l("Feedback can be given once the request is closed as done."),
     "feedback.already_answered": _l("Your municipality has already answered this question. Thank you; the first answer is kept."),

@@ -59,6 +59,7 @@ PERSON_QUERY_MAX = 40
 PERSON_SEARCH_LIMIT = 20
 # A coordinator's reason for sending a request back (the evangelist and the history see it).
 SEND_BACK_REASON_MAX = 1000
+BULK_ROWS_MAX = 1000  # requests one bulk action may change in its one transaction
 FEEDBACK_RATING = (1, 5)  # "was the help useful?", asked of a town when its request is closed
 FEEDBACK_COMMENT_MAX = 2000
 # How long an evangelist's page keeps saying that a coordinator withdrew a proposal.

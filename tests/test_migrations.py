@@ -185,3 +185,37 @@ def test_0018_fills_the_readings_it_knows_and_orders_the_board_by_them(empty_dat
     assert "inoe" in search.split() and "イノウエマコト" in search.split()
     assert "ix_evangelists_status_name_sort" in indexes and "ix_evangelists_status_name" not in indexes
     assert "family_name_kana" not in columns and "ix_evangelists_status_name" in indexes_down
+
+
+def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(empty_database):
+    """The owner of a request already past "new" is the coordinator or admin of its latest
+    request.triaged or request.assigned event (an evangelist who declined also moved it to
+    "triaged": not an owner); a new request, or one nobody on the staff moved, has none."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            seed_one_request(conn, status="triaged")
+            conn.execute(sa.text(
+                "INSERT INTO support_requests (id, municipality_id, contact_name, department, email, preferred_mode, "
+                "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
+                "(2, 1, 'x', 'y', 'b@example.jp', 'either', '', '', 'new', 'h2', '2026-01-01', '2026-01-01'), "
+                "(3, 1, 'x', 'y', 'c@example.jp', 'either', '', '', 'assigned', 'h3', '2026-01-01', '2026-01-01'), "
+                "(4, 1, 'x', 'y', 'd@example.jp', 'either', '', '', 'assigned', 'h4', '2026-01-01', '2026-01-01')"))
+            conn.execute(sa.text(
+                "INSERT INTO users (id, email, display_name, role, is_active, session_version, created_at, updated_at) "
+                "VALUES (1, 'c1@example.jp', '一', 'coordinator', :yes, 0, '2026-01-01', '2026-01-01'), "
+                "(2, 'c2@example.jp', '二', 'admin', :yes, 0, '2026-01-01', '2026-01-01'), "
+                "(3, 'e@example.jp', '三', 'evangelist', :yes, 0, '2026-01-01', '2026-01-01')"), {"yes": True})
+            for event_id, actor, request_id, action in ((1, 1, 1, "triaged"), (2, 2, 1, "triaged"), (3, 3, 1, "triaged"),
+                                                        (4, 1, 2, "triaged"), (5, 3, 3, "triaged"),
+                                                        (6, 1, 4, "assigned"), (7, 2, 4, "scheduled")):
+                conn.execute(sa.text(
+                    "INSERT INTO audit_events (id, created_at, actor_id, actor_label, action, entity_type, entity_id) "
+                    "VALUES (:id, '2026-01-02', :actor, 'x', :action, 'support_request', :request)"),
+                    {"id": event_id, "actor": actor, "request": request_id, "action": f"request.{action}"})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            owners = dict(conn.execute(sa.text("SELECT id, owner_id FROM support_requests")).all())
+        db.engine.dispose()
+    assert owners == {1: 2, 2: None, 3: None, 4: 1}

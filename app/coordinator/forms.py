@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    RadioField,
     SearchField,
     SelectField,
     StringField,
@@ -43,6 +44,8 @@ class QueueFilterForm(BaseForm):
     status = SelectField(_l("Status"), validators=[Optional(strip_whitespace=False)])
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
     topic = SelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)],
+                        choices=[("", _l("Anyone")), ("mine", _l("Mine")), ("none", _l("Nobody yet"))])
 
     def __init__(self, *args, prefectures, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +54,52 @@ class QueueFilterForm(BaseForm):
         self.status.choices = any_choice + choices("request_status")
         self.prefecture.choices = [("", str(_l("Any")))] + [(p.code, p.name_ja if ja else p.name_en) for p in prefectures]
         self.topic.choices = [("", str(_l("Any")))] + [(t.slug, t.name_ja if ja else t.name_en) for t in topics]
+
+
+class OwnerForm(BaseForm):
+    """Who owns a request: any active coordinator or admin, or nobody."""
+
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)])
+    submit = SubmitField(_l("Change owner"))
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", str(_l("Nobody")))] + [(str(u.id), u.display_name) for u in staff]
+
+
+class BulkForm(BaseForm):
+    """One action on the ticked requests (``ids``, read by the view) or on every request
+    matching the queue's filters (``all_matching``): a first post shows what will happen,
+    a second one (``confirmed``) does it."""
+
+    action = RadioField(_l("What to do"), choices=[
+        ("triage", _l("Mark as triaged")),
+        ("decline", _l("Decline, with one reason for all")),
+        ("message", _l("Send one message to each municipality")),
+        ("owner", _l("Set the owner")),
+    ], validators=[DataRequired(message=_l("Choose what to do with the requests."))])
+    reason = TextAreaField(_l("Reason, shown to each municipality"), validators=[Length(max=1000)],
+                           render_kw={"rows": 2})
+    body = TextAreaField(_l("Message to each municipality"), validators=[Length(max=2000)],
+                         description=_l("Each municipality reads it on its own status page."), render_kw={"rows": 3})
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)])
+    all_matching = BooleanField(_l("All the requests that match the filters"))
+    confirmed = HiddenField()
+    submit = SubmitField(_l("Continue"))
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", str(_l("Nobody")))] + [(str(u.id), u.display_name) for u in staff]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.action.data == "decline" and not (self.reason.data or "").strip():
+            self.reason.errors = [*self.reason.errors, str(_l("Give the municipalities a reason."))]
+            valid = False
+        if self.action.data == "message" and not (self.body.data or "").strip():
+            self.body.errors = [*self.body.errors, str(_l("Write a message first."))]
+            valid = False
+        return valid
 
 
 class DeclineForm(BaseForm):

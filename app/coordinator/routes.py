@@ -10,9 +10,11 @@ from flask_login import current_user
 from app.coordinator import bp
 from app.coordinator.forms import (
     AssignForm,
+    BulkForm,
     DeclineForm,
     InviteForm,
     NoteForm,
+    OwnerForm,
     PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
@@ -25,15 +27,17 @@ from app.forms import ActionForm
 from app.i18n import current_language
 from app.labels import describe_obstacles, describe_reasons, label
 from app.mail import mail_configured, password_link
-from app.messages import account_error_messages, flash_refusal
+from app.messages import account_error_messages, flash_refusal, refusal_message, show_refusal
 from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
+from app.safe_redirect import safe_next_url
 from app.services import accounts, dialogue
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_page
 from app.services.bookings import request_booking
+from app.services.bulk import BulkRefused, bulk_apply, chosen_requests, matching_ids
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
 from app.services.matching import (
@@ -50,6 +54,7 @@ from app.services.matching import (
     withdraw_proposal,
 )
 from app.services.network import network_summary
+from app.services.ownership import OwnerRefused, possible_owners
 from app.services.requests import (
     QueueFilters,
     add_message,
@@ -61,6 +66,7 @@ from app.services.requests import (
 )
 from app.services.topics import list_topics
 from app.services.visits import VisitRefused, get_visit, update_visit
+from app.services.work_queue import work_queue
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -77,11 +83,16 @@ INVITED_PER_PAGE = 20
 @role_required(*STAFF)
 @cached_page
 def home():
-    """Headline counts, the towns' feedback, and the invitations not yet accepted, a page
-    at a time (``?page=``)."""
+    """The work queue (``?scope=mine``, the default: my requests and nobody's; ``all``:
+    everyone's), then the headline counts, the towns' feedback, and the invitations not yet
+    accepted, a page at a time (``?page=``)."""
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "all"):
+        scope = "mine"
     return render_template(
         "coordinator/home.html", summary=network_summary(), invited=invited_page(requested_page(), INVITED_PER_PAGE),
-        action=ActionForm(),
+        action=ActionForm(), scope=scope,
+        queue=work_queue(current_user, mine=scope == "mine", today=today_in_japan()),
         requests_by_status=count_by_status(), feedback=feedback_summary(),
     )
 
@@ -138,13 +149,59 @@ def _deliver(user: User, token: str, purpose: str):
 @role_required(*STAFF)
 @cached_page
 def requests():
+    return _queue_page()
+
+
+def _queue_filters() -> tuple[QueueFilterForm, QueueFilters]:
+    """The queue's filter form (from the query string) and the filters it gives; a value
+    in error filters nothing and is shown on its field."""
     form = QueueFilterForm(request.args, prefectures=list_prefectures(), topics=list_topics(),
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = queue_page(QueueFilters(**values), page=requested_page(), per_page=50)
+    return form, QueueFilters(**values, viewer=current_user.id)
+
+
+def _queue_page(*, status: int = 200, bulk_form: BulkForm | None = None, selected: tuple[int, ...] = ()):
+    form, filters = _queue_filters()
+    page = queue_page(filters, page=requested_page(), per_page=50)
     pending = requests_service.pending_additions_by_request([r.id for r in page.items])
-    return render_template("coordinator/requests.html", form=form, page=page, pending=pending)
+    bulk_form = bulk_form or BulkForm(formdata=None, staff=possible_owners())
+    return render_template("coordinator/requests.html", form=form, page=page, pending=pending,
+                           bulk_form=bulk_form, selected=set(selected)), status
+
+
+@bp.post("/requests/bulk")
+@role_required(*STAFF)
+def bulk():
+    """One action on the ticked requests (or every one matching the filters in the query
+    string): a page that lists them and says what will happen, then, confirmed, all of it
+    in one transaction, or none of it with the rows that refused."""
+    form = BulkForm(staff=possible_owners())
+    given = request.form.getlist("ids")
+    ids = [n for n in (read_id(v) for v in given) if n is not None]
+    if not form.validate_on_submit():
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    if len(ids) != len(given):
+        form.form_errors.append(_("A ticked row is not a request number. Reload the list and choose again."))
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    if form.all_matching.data:
+        ids = matching_ids(_queue_filters()[1])
+    owner_id = read_id(form.owner.data or None)
+    try:
+        chosen = chosen_requests(ids)
+        if form.confirmed.data != "1":
+            owner = next((u for u in possible_owners() if u.id == owner_id), None)
+            return render_template("coordinator/bulk_confirm.html", form=form, rows=chosen, owner=owner)
+        result = bulk_apply(current_user, ids, form.action.data, reason=(form.reason.data or "").strip() or None,
+                            body=(form.body.data or "").strip() or None, owner_id=owner_id,
+                            address=client_address())
+    except (BulkRefused, OwnerRefused) as refused:
+        show_refusal(form, refused)
+        return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    retry = [row.request_id for row in result.rows if row.refused is None]
+    return render_template("coordinator/bulk_result.html", form=form, result=result, retry=retry,
+                           describe=refusal_message), 200 if result.applied else 409
 
 
 def _support_request(request_id: int) -> SupportRequest:
@@ -168,7 +225,10 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
     back = send_back_moves(support_request.status)
     send_back_form = forms.pop("send_back_form", None) or SendBackForm(formdata=None)
     send_back_form.target.choices = [(s, label("request_status", s)) for s in back]
+    owner_form = forms.pop("owner_form", None) or OwnerForm(
+        formdata=None, staff=possible_owners(), data={"owner": str(support_request.owner_id or "")})
     context = dict(
+        owner_form=owner_form,
         req=support_request,
         history=request_history(support_request),
         action=ActionForm(),
@@ -227,8 +287,52 @@ def _matching_context(support_request: SupportRequest) -> dict:
 def triage(request_id: int):
     support_request = _support_request(request_id)
     if ActionForm().validate_on_submit():
-        _change(support_request, "triaged", success=_("Marked as triaged."))
-    return redirect(url_for("coordinator.request_detail", request_id=request_id))
+        _change(support_request, "triaged", success=_("Request %(number)s marked as triaged.", number=request_id))
+    return redirect(safe_next_url(request.form.get("next"),
+                                  default=url_for("coordinator.request_detail", request_id=request_id)))
+
+
+@bp.post("/requests/<id:request_id>/owner")
+@role_required(*STAFF)
+def change_owner(request_id: int):
+    """Give the request to another coordinator (or nobody); audited."""
+    support_request = _support_request(request_id)
+    form = OwnerForm(staff=possible_owners())
+    if form.validate_on_submit():
+        try:
+            requests_service.change_owner(current_user, support_request, read_id(form.owner.data or None),
+                                          address=client_address())
+        except OwnerRefused as refused:
+            show_refusal(form, refused)
+        else:
+            flash(_owner_changed(support_request), "success")
+            return redirect(url_for("coordinator.request_detail", request_id=request_id, _anchor="owner"))
+    return _request_page(support_request, status=422, owner_form=form)
+
+
+@bp.post("/requests/<id:request_id>/owner/take")
+@role_required(*STAFF)
+def take_request(request_id: int):
+    """"I'll take it": the signed-in coordinator becomes the owner."""
+    support_request = _support_request(request_id)
+    if ActionForm().validate_on_submit():
+        try:
+            requests_service.change_owner(current_user, support_request, current_user.id, address=client_address())
+        except OwnerRefused as refused:
+            flash_refusal(refused)
+        else:
+            flash(_owner_changed(support_request), "success")
+    return redirect(safe_next_url(request.form.get("next"), default=url_for(
+        "coordinator.request_detail", request_id=request_id, _anchor="owner")))
+
+
+def _owner_changed(support_request: SupportRequest) -> str:
+    number = support_request.id
+    if support_request.owner is None:
+        return _("Nobody owns request %(number)s now.", number=number)
+    if support_request.owner_id == current_user.id:
+        return _("You own request %(number)s now.", number=number)
+    return _("%(name)s owns request %(number)s now.", name=support_request.owner.display_name, number=number)
 
 
 @bp.post("/requests/<id:request_id>/send-back")

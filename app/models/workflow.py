@@ -94,8 +94,11 @@ class SupportRequest(TimestampMixin, db.Model):
     # The one-time token of the form that created it: a resubmission finds this row.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The coordinator who owns the request: set when it is triaged, changeable (audited).
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     municipality: Mapped[Municipality] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     topics: Mapped[list[Topic]] = relationship(secondary=request_topics, order_by=Topic.position)
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.created_at"

@@ -46,7 +46,7 @@ def record_event(
 # --- Reading events: the names of what they refer to -------------------------------------------
 
 # Payload keys that hold the id of a row, and keys that hold a municipality's code.
-_ID_KEYS = {"evangelist": "evangelist", "user": "user", "community": "community"}
+_ID_KEYS = {"evangelist": "evangelist", "user": "user", "owner": "user", "community": "community"}
 _CODE_KEYS = ("municipality", "home_municipality")
 
 

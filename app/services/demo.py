@@ -34,6 +34,7 @@ from app.models import (
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
 from app.services.notices import notify
+from app.services.ownership import claim_if_unowned
 from app.services.requests import MUNICIPALITY
 from app.services.visits import activate_town
 from evangelists import demo, lifecycle
@@ -377,6 +378,8 @@ def _replay(story: demo.DemoRequest, request: SupportRequest, assignments: list[
     def move(at, actor, target, **after):
         nonlocal status
         lifecycle.check("request", status, target)
+        if target in ("triaged", "assigned"):
+            after.update(claim_if_unowned(actor, request))  # as change_status and a proposal do
         event(at, actor, f"request.{target}", "support_request", request.id,
               before={"status": status}, after={"status": target, **after})
         status = target

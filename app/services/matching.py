@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.audit import record_event
+from app.services.ownership import claim_if_unowned
 from app.services.pages import Page
 from app.services.status import set_status, write_while
 from app.services.versioned import until_data_changes, while_unchanged
@@ -536,7 +537,9 @@ def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address
     record_event(actor, "assignment.proposed", "assignment", assignment.id,
                  after={"request": request.id, "evangelist": evangelist_id, "score": assignment.score},
                  client_address=address)
+    before = request.status
     set_status(actor, request, "request", "assigned", action="request.assigned", entity_type="support_request",
+               before={"status": before}, after={"status": "assigned", **claim_if_unowned(actor, request)},
                address=address)
     db.session.flush()
     tell_proposed(actor, assignment)

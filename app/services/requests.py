@@ -27,6 +27,7 @@ from app.secrets_at_rest import seal, unseal
 from app.services.audit import record_event
 from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
+from app.services.ownership import OwnerRefused, claim_if_unowned, set_owner
 from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
 from app.services.workflow_notices import has_booking, tell_called_off, tell_request_completed
@@ -266,6 +267,14 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
     """Add a message to the thread the town sees, audited, and tell the others in the
     same transaction (``tell_about_message``). Raises ``lifecycle.TransitionRefused`` on a
     closed request."""
+    message = post_message(request, body, sender=sender, author=author, address=address)
+    db.session.commit()
+    return message
+
+
+def post_message(request: SupportRequest, body: str, *, sender: str, author: User | None = None,
+                 address: str | None = None) -> RequestMessage:
+    """``add_message`` without the commit (app/services/bulk.py sends one message to many)."""
     if not lifecycle.is_open(request.status):
         raise lifecycle.TransitionRefused("request", request.status, request.status, "closed")
     message = RequestMessage(sender=sender, body=body, author=author)
@@ -274,7 +283,6 @@ def add_message(request: SupportRequest, body: str, *, sender: str, author: User
     record_event(author or MUNICIPALITY, "request.message_added", "support_request", request.id,
                  after={"sender": sender}, client_address=address)
     tell_about_message(message)
-    db.session.commit()
     return message
 
 
@@ -318,10 +326,20 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
     """Move a request *forward* to ``target`` if the lifecycle allows it; audited. Raises
     ``lifecycle.TransitionRefused`` otherwise, changing nothing: reason ``backward`` for a
     move back, which only ``send_back`` makes (with a reason)."""
+    move_request(actor, request, target, reason=reason, address=address)
+    db.session.commit()
+
+
+def move_request(actor: User | str, request: SupportRequest, target: str, *,
+                 reason: str | None = None, address: str | None = None) -> None:
+    """``change_status`` without the commit: for a caller that moves several requests in
+    one transaction (app/services/bulk.py)."""
     if target in lifecycle.back_moves("request", request.status):
         raise lifecycle.TransitionRefused("request", request.status, target, "backward")
+    allowed = lifecycle.refusal("request", request.status, target) is None
+    claimed = claim_if_unowned(actor, request) if allowed and target in ("triaged", "assigned") else {}
     set_status(actor, request, "request", target, action=f"request.{target}", entity_type="support_request",
-               after={"status": target, **({"reason": reason} if reason else {})}, address=address)
+               after={"status": target, **claimed, **({"reason": reason} if reason else {})}, address=address)
     if target == "declined":
         request.decline_reason = reason
     if not lifecycle.is_open(target):
@@ -336,7 +354,6 @@ def change_status(actor: User | str, request: SupportRequest, target: str, *,
         from app.services.bookings import end_with_request  # it imports this module
 
         end_with_request(actor, request, address=address)
-    db.session.commit()
 
 
 def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,
@@ -362,12 +379,24 @@ def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,
     return cancelled
 
 
+def change_owner(actor: User, request: SupportRequest, owner_id: int | None, *, address: str | None = None) -> None:
+    """Give the request to the staff member ``owner_id`` (None: nobody); audited. Raises
+    ``ownership.OwnerRefused`` with nothing changed (committed otherwise)."""
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    if owner_id is not None and owner is None:
+        raise OwnerRefused("not_staff")
+    set_owner(actor, request, owner, address=address)
+    db.session.commit()
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     status: str = ""
     prefecture: str = ""
     topic: str = ""
+    owner: str = ""  # "" anyone, "mine" (the viewer's), "none" (nobody's yet)
     statuses: tuple[str, ...] = field(default=OPEN_REQUEST_STATUSES)
+    viewer: int | None = None  # whose "mine"
 
 
 def request_queue(filters: QueueFilters) -> sa.Select:
@@ -380,6 +409,7 @@ def request_queue(filters: QueueFilters) -> sa.Select:
         .options(
             selectinload(SupportRequest.topics),
             selectinload(SupportRequest.municipality).selectinload(Municipality.prefecture),
+            selectinload(SupportRequest.owner),
         )
         .order_by(sa.case((SupportRequest.status == "new", 0), else_=1), SupportRequest.created_at)
     )
@@ -391,6 +421,10 @@ def request_queue(filters: QueueFilters) -> sa.Select:
         stmt = stmt.where(Prefecture.code == filters.prefecture)
     if filters.topic:
         stmt = stmt.where(SupportRequest.topics.any(Topic.slug == filters.topic))
+    if filters.owner == "mine":
+        stmt = stmt.where(SupportRequest.owner_id == filters.viewer)
+    elif filters.owner == "none":
+        stmt = stmt.where(SupportRequest.owner_id.is_(None))
     return stmt
 
 

@@ -28,9 +28,11 @@ from app.booking_forms import CancelBookingForm, MoveBookingForm, OfferTimesForm
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.coordinator.forms import (
     AssignForm,
+    BulkForm,
     DeclineForm,
     InviteForm,
     NoteForm,
+    OwnerForm,
     PersonSearchForm,
     QueueFilterForm,
     RejectAdditionForm,
@@ -124,7 +126,10 @@ POSTS: dict[str, Post] = {
     "coordinator.send_request_back": Post("coordinator", (SendBackForm,), args={"request_id": "working_request"}),
     "coordinator.withdraw": Post("coordinator", (ActionForm,), args={"request_id": "offered_request",
                                                                      "assignment_id": "proposed_assignment"}),
-    "coordinator.triage": Post("coordinator", (ActionForm,)),
+    "coordinator.triage": Post("coordinator", (ActionForm,), raw=("next",)),
+    "coordinator.change_owner": Post("coordinator", (OwnerForm,)),
+    "coordinator.bulk": Post("coordinator", (BulkForm,), raw=("ids",)),
+    "coordinator.take_request": Post("coordinator", (ActionForm,), raw=("next",)),
     "data.apply_import": Post("coordinator", (ApplyForm,)),
     "data.import_file": Post("coordinator", (ImportForm,)),
     "evangelist.accept": Post("evangelist", (ActionForm,), args={"assignment_id": "proposed_assignment"}),
@@ -314,6 +319,8 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.
         "community": st.one_of(st.sampled_from(ids["community_ids"]).map(str), extreme_id()),
         "km": st.integers(1, 200).map(str),
+        "owner": st.sampled_from(["", "mine", "none"]),
+        "scope": st.sampled_from(["mine", "all"]),
         "q": japanese_text(),
         "page": st.one_of(st.integers(1, 3).map(str), extreme_id()),
         **{key: st.one_of(st.integers(1, 3).map(str), extreme_id())
@@ -337,7 +344,7 @@ PAGE_QUERY_KEYS = {
 
 # Parameters every GET page is tried with, whatever form it reads.
 COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",
-                     "since", "until", "layers", "months", "km")
+                     "since", "until", "layers", "months", "km", "scope")
 
 
 def apply_token(html: str) -> str:

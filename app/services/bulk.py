@@ -1,0 +1,119 @@
+"""One action on many requests (issue 20, point 4): triage, decline with one reason, send
+one message, or set the owner, for the rows a coordinator ticked or every row matching the
+queue's filters.
+
+All or nothing: every row is tried in one transaction; if any row is refused, everything is
+rolled back and the outcome says which rows were refused and why, so the coordinator can
+untick them and try again. Each row is audited by its own event, exactly as the single
+action writes it (``request.triaged``, ``request.declined``, ``request.message_added``,
+``request.owner_changed``), and its notices go out with the same commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Municipality, SupportRequest, User
+from app.services.ownership import OwnerRefused, may_own, set_owner
+from app.services.requests import QueueFilters, move_request, post_message, request_queue
+from evangelists.errors import Refused
+from evangelists.limits import BULK_ROWS_MAX
+
+BULK_ACTIONS = ("triage", "decline", "message", "owner")
+
+
+class BulkRefused(Refused):
+    """The bulk action as a whole: ``nothing_chosen`` (no row), ``too_many`` (more than
+    ``limit`` rows), ``unknown_request`` (a number no request has: ``number``)."""
+
+    scope = "bulk"
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    request_id: int
+    town: str
+    done: bool
+    refused: Refused | None = None
+    unchanged: bool = False  # the owner was already that person: nothing to do, not a refusal
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    rows: list[RowOutcome]
+    applied: bool  # committed; False: rolled back because a row was refused
+
+    @property
+    def refused(self) -> list[RowOutcome]:
+        return [row for row in self.rows if row.refused is not None]
+
+
+def matching_ids(filters: QueueFilters) -> list[int]:
+    """The numbers of every request the queue shows for ``filters`` (the "all N matching"
+    selection), in the queue's order; at most BULK_ROWS_MAX + 1 (one more says too many)."""
+    query = request_queue(filters).with_only_columns(SupportRequest.id).limit(BULK_ROWS_MAX + 1)
+    return list(db.session.scalars(query))
+
+
+def chosen_requests(ids: list[int]) -> list[SupportRequest]:
+    """The requests ``ids`` in the order given, with their towns; raises ``BulkRefused``
+    when there are none, too many, or a number no request has."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise BulkRefused(None, "nothing_chosen")
+    if len(ids) > BULK_ROWS_MAX:
+        raise BulkRefused(None, "too_many", limit=BULK_ROWS_MAX, count=len(ids))
+    rows = {r.id: r for r in db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.id.in_(ids))
+        .options(selectinload(SupportRequest.municipality).selectinload(Municipality.prefecture),
+                 selectinload(SupportRequest.owner)))}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise BulkRefused(None, "unknown_request", number=missing[0])
+    return [rows[i] for i in ids]
+
+
+def bulk_apply(actor: User, ids: list[int], action: str, *, reason: str | None = None, body: str | None = None,
+               owner_id: int | None = None, address: str | None = None) -> BulkResult:
+    """Apply ``action`` (``BULK_ACTIONS``) to the requests ``ids`` in one transaction:
+    committed if every row could take it, else rolled back (``applied`` False) with each
+    refused row's reason. Raises ``BulkRefused`` for the selection as a whole."""
+    if action not in BULK_ACTIONS:
+        raise BulkRefused("action", "unknown")
+    requests = chosen_requests(ids)
+    owner = None
+    if action == "owner" and owner_id is not None:
+        owner = db.session.get(User, owner_id)
+        if not may_own(owner):
+            raise OwnerRefused("not_staff")
+    rows = []
+    for request in requests:
+        town = request.municipality.name
+        try:
+            if action == "triage":
+                move_request(actor, request, "triaged", address=address)
+            elif action == "decline":
+                move_request(actor, request, "declined", reason=reason, address=address)
+            elif action == "message":
+                post_message(request, body, sender="coordinator", author=actor, address=address)
+            else:
+                try:
+                    set_owner(actor, request, owner, address=address)
+                except OwnerRefused as refused:
+                    if refused.reason != "unchanged":
+                        raise
+                    rows.append(RowOutcome(request.id, town, True, unchanged=True))
+                    continue
+        except Refused as refused:
+            rows.append(RowOutcome(request.id, town, False, refused))
+        else:
+            rows.append(RowOutcome(request.id, town, True))
+    if any(row.refused is not None for row in rows):
+        db.session.rollback()
+        return BulkResult(rows, applied=False)
+    db.session.commit()
+    return BulkResult(rows, applied=True)

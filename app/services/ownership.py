@@ -1,0 +1,64 @@
+"""Who owns a request (issue 20, point 2): the coordinator who answers for it.
+
+A request gets its owner when a staff member first moves it out of "new" (triage, or a
+proposal straight from "new"); an owner can be changed or cleared afterwards by any staff
+member, and every change is audited ``request.owner_changed``. Neither function commits:
+the first runs inside the caller's status move, the second inside ``set_owner``'s caller
+(``requests.change_owner``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import SupportRequest, User
+from app.services.audit import record_event
+from evangelists.errors import Refused
+
+OWNER_ROLES = ("coordinator", "admin")
+
+
+class OwnerRefused(Refused):
+    """``not_staff``: the chosen person is not an active coordinator or admin;
+    ``unchanged``: they already own it."""
+
+    scope = "owner"
+
+    def __init__(self, reason: str):
+        super().__init__("owner", reason)
+
+
+def may_own(user: User | None) -> bool:
+    return user is not None and user.is_active and user.role in OWNER_ROLES
+
+
+def claim_if_unowned(actor: User | str | None, request: SupportRequest) -> dict[str, Any]:
+    """Make ``actor`` the owner of an unowned request if they are staff; returns what the
+    status move's audit payload should add (``{"owner": id}``), or nothing."""
+    if request.owner_id is None and isinstance(actor, User) and may_own(actor):
+        request.owner = actor
+        return {"owner": actor.id}
+    return {}
+
+
+def set_owner(actor: User, request: SupportRequest, owner: User | None, *, address: str | None = None) -> None:
+    """Give ``request`` to ``owner`` (None: nobody); audited with before and after. Raises
+    ``OwnerRefused`` with nothing changed."""
+    if owner is not None and not may_own(owner):
+        raise OwnerRefused("not_staff")
+    new_id = owner.id if owner is not None else None
+    if request.owner_id == new_id:
+        raise OwnerRefused("unchanged")
+    record_event(actor, "request.owner_changed", "support_request", request.id,
+                 before={"owner": request.owner_id}, after={"owner": new_id}, client_address=address)
+    request.owner = owner
+
+
+def possible_owners() -> list[User]:
+    """Every active coordinator and admin, by name: the choices of the owner list."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.is_active.is_(True), User.role.in_(OWNER_ROLES))
+        .order_by(User.display_name, User.id)
+    ))
