@@ -11,6 +11,7 @@ import re
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     RadioField,
@@ -115,6 +116,8 @@ class NominationForm(_PersonMixin, BaseForm):
     save = SubmitField(_l("Nominate"))
     # One per form shown: a second POST of the same form finds the candidate the first made.
     nonce = HiddenField()
+    # Ticked when the people shown as possibly the same are someone else.
+    not_a_duplicate = BooleanField(_l("This is someone else: nominate them as a new candidate"))
 
     def __init__(self, *args, prefectures, municipalities, communities, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)

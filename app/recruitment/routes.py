@@ -49,6 +49,7 @@ from app.services.recruitment import (
     move_evangelist,
     nomination_of,
     open_assignment_list,
+    possible_duplicates,
     recruitment_board,
     transition_refusal,
     update_evangelist,
@@ -154,6 +155,10 @@ def nominate():
     if not form.validate_on_submit():
         return render_template("recruitment/nominate.html", form=form), 422
     try:
+        matches = [] if form.not_a_duplicate.data else possible_duplicates(form.as_input())
+        if matches:
+            # Shown with what was typed; nominating needs the box ticked.
+            return render_template("recruitment/nominate.html", form=form, matches=matches), 409
         candidate = nominate_candidate(current_user, form.as_input(), address=client_address())
     except RecruitmentRefused as refused:
         show_place_refusal(form, refused)

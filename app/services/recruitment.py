@@ -179,6 +179,40 @@ def _email(value: str | None) -> str | None:
     return email
 
 
+DUPLICATES_SHOWN = 5
+
+
+def possible_duplicates(data: NominationInput) -> list[Evangelist]:
+    """People already in the network who may be the person being nominated (issue 20,
+    point 6): the same e-mail address (their account's, or the one their own nomination
+    recorded), or the same family and given name with the same readings and the same
+    community (or both without one). At most DUPLICATES_SHOWN, oldest first. Nothing for a
+    form that was already saved (a second copy of it returns that candidate). Raises
+    ``RecruitmentRefused`` on bad input, as ``nominate`` does."""
+    if data.nonce and _nominated_with(data.nonce) is not None:
+        return []
+    family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    family_kana, given_kana = _readings(data)
+    community = _community(data.community_id)
+    email = _email(data.email)
+    same = [sa.and_(
+        Evangelist.family_name == family, Evangelist.given_name == given,
+        Evangelist.family_name_kana == family_kana, Evangelist.given_name_kana == given_kana,
+        Evangelist.home_community_id == community.id if community else Evangelist.home_community_id.is_(None),
+    )]
+    if email:
+        same.append(Evangelist.user_id.in_(sa.select(User.id).where(User.email == email)))
+        same.append(Evangelist.id.in_(
+            sa.select(AuditEvent.entity_id).where(
+                AuditEvent.action == "evangelist.nominated", AuditEvent.entity_type == "evangelist",
+                AuditEvent.after["email"].as_string() == email)))
+    return list(db.session.scalars(
+        sa.select(Evangelist).where(sa.or_(*same))
+        .options(selectinload(Evangelist.home_community), selectinload(Evangelist.home_municipality))
+        .order_by(Evangelist.id).limit(DUPLICATES_SHOWN)
+    ))
+
+
 def nominate(actor: User, data: NominationInput, *, address: str | None = None) -> Evangelist:
     """Add a candidate (no account yet) placed at their home municipality.
 
