@@ -149,3 +149,31 @@ def test_pending_additions_keep_the_messages_already_in_threads(empty_database):
                 "created_at, updated_at) VALUES (1, 'accepted', 'x', 'y', 'b@example.jp', '', '2026-01-03', '2026-01-03')"))
         db.engine.dispose()
     assert [tuple(row) for row in kept] == [("よろしくお願いします", None)]
+
+
+def test_0017_existing_requests_came_through_the_form_on_the_day_they_were_sent_in_japan(empty_database):
+    """0017: a request sent before it reads as sent through the web form, recorded by no
+    one, received on its day in Japan (23:30 UTC is the next morning there); an address
+    may now be missing, and a source outside the vocabulary is refused."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            seed_one_request(conn)
+            conn.execute(sa.text("UPDATE support_requests SET created_at = :at"),
+                         {"at": "2026-03-31 23:30:00+00:00"})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT source, received_on, recorded_by_id, email FROM support_requests")).one()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE support_requests SET email = NULL"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE support_requests SET source = 'fax'"))
+        flask_migrate.downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            email_after_downgrade = conn.execute(sa.text("SELECT email FROM support_requests")).scalar()
+        db.engine.dispose()
+    assert row.source == "form" and row.recorded_by_id is None and row.email == "a@example.jp"
+    assert str(row.received_on) == "2026-04-01"
+    assert email_after_downgrade == ""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
+from evangelists.calendar import today_in_japan
 from evangelists.limits import (
     CONTACT_NAME_MAX,
     DEPARTMENT_MAX,
@@ -24,6 +25,7 @@ from evangelists.vocabulary import (
     MESSAGE_SENDERS,
     OUTCOME_TYPES,
     REQUEST_MODES,
+    REQUEST_SOURCES,
     REQUEST_STATUSES,
     VISIT_MODES,
 )
@@ -61,7 +63,8 @@ visit_topics = sa.Table(
 
 
 class SupportRequest(TimestampMixin, db.Model):
-    """A municipality's request for help, sent through the public form.
+    """A municipality's request for help, sent through the public form or recorded by a
+    coordinator from a phone call, a mail, a letter or a visit (``source``).
 
     The private status token is stored as a SHA-256 hash (to find the request) and sealed
     with TOTP_ENCRYPTION_KEYS (to put the link in later notices); never in plain text.
@@ -78,7 +81,9 @@ class SupportRequest(TimestampMixin, db.Model):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
     department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
-    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    # NULL only on a request a coordinator recorded without one (the town gave a phone
+    # number): nothing is mailed to the town then.
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     preferred_mode: Mapped[str] = mapped_column(choice(REQUEST_MODES, "request_mode"))
     preferred_period: Mapped[str] = mapped_column(sa.String(PREFERRED_PERIOD_MAX), default="")
@@ -94,8 +99,18 @@ class SupportRequest(TimestampMixin, db.Model):
     # The one-time token of the form that created it: a resubmission finds this row.
     form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How it reached us; "form" unless a coordinator recorded it (revision 0017).
+    source: Mapped[str] = mapped_column(
+        choice(REQUEST_SOURCES, "request_source"), default="form", server_default="form"
+    )
+    # The day the town asked, in Japan: the day it was sent through the form, or the day
+    # of the call or letter a coordinator recorded (never after the day it was recorded).
+    received_on: Mapped[date] = mapped_column(sa.Date, default=lambda: today_in_japan())
+    # The coordinator who recorded it; NULL for the form (and if the account is deleted).
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     municipality: Mapped[Municipality] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=request_topics, order_by=Topic.position)
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.created_at"
@@ -196,7 +211,8 @@ class RequestAddition(TimestampMixin, db.Model):
     )
     contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
     department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
-    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    # NULL only when a coordinator recorded it from a phone call without an address.
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     message: Mapped[str] = mapped_column(sa.Text, default="")
     # What they chose on the form; NULL mode on additions sent before revision 0008.
