@@ -50,7 +50,8 @@ from app.recruitment.forms import (
     MoveForm,
     NominationForm,
 )
-from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, RequestForm, WithdrawForm
+from app.request_forms import IntakeForm, RequestForm
+from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
