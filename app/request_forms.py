@@ -146,7 +146,7 @@ class IntakeForm(RequestForm):
                              "to the town: you read the link to them or post it."), required=False)
     source = SelectField(_l("Received by"), validators=[DataRequired(message=_l("Choose how the request came in."))])
     received_on = LenientDateField(
-        _l("Received on"), validators=[readable_date, DataRequired(message=_l("Enter the day the town asked."))],
+        _l("Received on"), validators=[InputRequired(message=_l("Enter the day the town asked.")), readable_date],
         description=_l("The day of the call, mail or visit (Japan time), e.g. 2026-04-01. Not in the future."),
     )
     website = None
