@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
-from evangelists.calendar import today_in_japan
+from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.limits import (
     CONTACT_NAME_MAX,
     DEPARTMENT_MAX,
@@ -62,6 +62,13 @@ visit_topics = sa.Table(
 )
 
 
+def _day_created(context) -> date:
+    """The day in Japan of the row's ``created_at`` when it is given (the demo's past
+    requests), else today: a request's ``received_on`` unless a coordinator dates it."""
+    created = context.get_current_parameters().get("created_at") if context is not None else None
+    return day_in_japan(created) if isinstance(created, datetime) and created.tzinfo else today_in_japan()
+
+
 class SupportRequest(TimestampMixin, db.Model):
     """A municipality's request for help, sent through the public form or recorded by a
     coordinator from a phone call, a mail, a letter or a visit (``source``).
@@ -105,7 +112,7 @@ class SupportRequest(TimestampMixin, db.Model):
     )
     # The day the town asked, in Japan: the day it was sent through the form, or the day
     # of the call or letter a coordinator recorded (never after the day it was recorded).
-    received_on: Mapped[date] = mapped_column(sa.Date, default=lambda: today_in_japan())
+    received_on: Mapped[date] = mapped_column(sa.Date, default=lambda context: _day_created(context))
     # The coordinator who recorded it; NULL for the form (and if the account is deleted).
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 

@@ -158,3 +158,13 @@ def test_a_request_from_the_form_reads_as_from_the_form(db, town):
     result = submit_request(submission(town), address=None)
     assert (result.request.source, result.request.recorded_by_id) == ("form", None)
     assert result.request.received_on is not None
+
+
+def test_a_request_made_with_a_past_timestamp_was_received_on_that_day_in_japan(db, town):
+    """The demo's requests (and any made with their ``created_at``): 23:30 UTC is the next
+    day in Japan."""
+    from datetime import UTC, datetime
+
+    req = make_request(municipality=town, created_at=datetime(2025, 3, 31, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    assert req.received_on == date(2025, 4, 1)
