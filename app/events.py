@@ -27,6 +27,8 @@ from app.templating import format_day
 EVENTS: dict[str, tuple[Any, Any]] = {
     # A support request
     "request.submitted": (_l("Request received"), _l("%(actor)s sent the request")),
+    "request.recorded": (_l("Request recorded by staff"),
+                         _l("%(actor)s recorded a request the municipality made outside the web form")),
     "request.triaged": (_l("Triaged"), _l("%(actor)s triaged the request")),
     "request.assigned": (_l("Evangelist proposed"), _l("%(actor)s proposed an evangelist for the request")),
     "request.scheduling": (_l("Visit times offered"), _l("%(actor)s offered visit times")),
@@ -48,6 +50,9 @@ EVENTS: dict[str, tuple[Any, Any]] = {
                                        "address and the old one stopped working")),
     "request.addition_received": (_l("Another person joined"),
                                   _l("%(actor)s: another person of the municipality asked to join the request")),
+    "request.addition_recorded": (_l("Addition recorded by staff"),
+                                  _l("%(actor)s recorded another person of the municipality asking to join the "
+                                     "request")),
     "request.addition_accepted": (_l("Addition accepted"), _l("%(actor)s accepted another person into the request")),
     "request.addition_rejected": (_l("Addition rejected"), _l("%(actor)s rejected another person's addition")),
     # An assignment (an evangelist proposed for a request)
@@ -122,6 +127,14 @@ EVENTS: dict[str, tuple[Any, Any]] = {
 # is also "request.triaged", but nobody triaged it.
 _BACK_TO_MATCHING = _l("%(actor)s put the request back to be matched again")
 
+# "request.recorded" says how the town asked (``after["source"]``).
+_RECORDED = {
+    "phone": _l("%(actor)s recorded a request received by phone"),
+    "email": _l("%(actor)s recorded a request received by e-mail"),
+    "post": _l("%(actor)s recorded a request received by post"),
+    "in_person": _l("%(actor)s recorded a request received in person"),
+}
+
 # Actors without an account (``AuditEvent.actor_label``).
 ACTORS = {
     "municipality": _l("The municipality"),
@@ -184,6 +197,8 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "municipality": (_l("Municipality"), "#municipality_code"),
     "home_municipality": (_l("Home municipality"), "#municipality_code"),
     "sender": (_l("Sent by"), "#sender"),
+    "source": (_l("Received by"), "request_source"),
+    "received_on": (_l("Received on"), "#date"),
     "name": (_l("Name"), None),
     "family_name": (_l("Family name"), None),
     "given_name": (_l("Given name"), None),
@@ -300,6 +315,8 @@ def _sentence(event, actor: str) -> str:
     template = entry[1]
     if event.action == "request.triaged" and (event.before or {}).get("status") in ("assigned", "scheduled"):
         template = _BACK_TO_MATCHING
+    if event.action == "request.recorded":
+        template = _RECORDED.get((event.after or {}).get("source"), template)
     return str(template) % {"actor": actor}
 
 

@@ -110,6 +110,14 @@ LABELS = {
         "online": _l("Online"),
         "either": _l("Either is fine"),
     },
+    # How a request reached the programme (REQUEST_SOURCES).
+    "request_source": {
+        "form": _l("Web form"),
+        "phone": _l("Phone"),
+        "email": _l("E-mail"),
+        "post": _l("Post"),
+        "in_person": _l("In person"),
+    },
     "assignment_status": {
         "proposed": _l("Proposed"),
         "accepted": _l("Accepted"),

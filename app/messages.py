@@ -52,6 +52,10 @@ MESSAGES = {
     "transition.closed": _l("The request is closed; its status can no longer change."),
     "transition.not_allowed": _l("The request cannot move to that status from where it is now."),
     "transition.backward": _l("That would move the request back. Use “Send back”, with a reason."),
+    # A request a coordinator records for a town (app.services.requests.IntakeRefused).
+    "intake.contact_required": _l("Give an e-mail address or a phone number, so the town can be reached."),
+    "intake.too_old": _l("The day the town asked can be at most a year ago."),
+    "intake.future_date": _l("The day the town asked cannot be in the future."),
     # Visits (app.services.visits.VisitRefused).
     "visit.not_yours": _l("That visit or assignment is not yours."),
     "visit.not_accepted": _l("Visits can be logged only for an assignment you have accepted."),

@@ -64,6 +64,18 @@ FEEDBACK_RATING = (1, 5)  # "was the help useful?", asked of a town when its req
 FEEDBACK_COMMENT_MAX = 2000
 # How long an evangelist's page keeps saying that a coordinator withdrew a proposal.
 WITHDRAWN_NOTICE_DAYS = 14
+# How far back a coordinator may date a request the town made by phone, mail or in person.
+RECEIVED_DAYS_BACK = 366
+
+
+def received_on_refusal(received_on: date, today: date) -> str | None:
+    """Why ``received_on`` cannot be the day a town asked, recorded on ``today`` (Japan):
+    ``future_date`` or ``too_old`` (more than RECEIVED_DAYS_BACK days ago); None if it can."""
+    if received_on > today:
+        return "future_date"
+    if (today - received_on).days > RECEIVED_DAYS_BACK:
+        return "too_old"
+    return None
 
 
 def read_id(text: str | None) -> int | None:

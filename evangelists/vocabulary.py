@@ -45,6 +45,11 @@ ASSIGNMENT_STATUSES = ("proposed", "accepted", "completed", "declined", "cancell
 ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
 
 REQUEST_MODES = ("onsite", "online", "either")
+# How a request reached the programme: the public form (``/request``), or a coordinator
+# recorded what the town said by phone, e-mail, post or in person
+# (``/coordinator/requests/new``).
+REQUEST_SOURCES = ("form", "phone", "email", "post", "in_person")
+STAFF_REQUEST_SOURCES = REQUEST_SOURCES[1:]
 # Who wrote a message the town sees: the town, a coordinator or the assigned evangelist.
 MESSAGE_SENDERS = ("municipality", "coordinator", "evangelist")
 # Another person's addition to a town's open request, sent through the public form: it

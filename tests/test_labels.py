@@ -20,6 +20,7 @@ VOCABULARIES = {
     "request_status": vocabulary.REQUEST_STATUSES,
     "request_stage": vocabulary.REQUEST_STATUSES,
     "request_mode": vocabulary.REQUEST_MODES,
+    "request_source": vocabulary.REQUEST_SOURCES,
     "addition_status": vocabulary.ADDITION_STATUSES,
     "visit_mode": vocabulary.VISIT_MODES,
     "booking_status": vocabulary.BOOKING_STATUSES,

@@ -219,3 +219,31 @@ def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(e
             owners = dict(conn.execute(sa.text("SELECT id, owner_id FROM support_requests")).all())
         db.engine.dispose()
     assert owners == {1: 2, 2: None, 3: None, 4: 1}
+
+
+def test_0017_existing_requests_came_through_the_form_on_the_day_they_were_sent_in_japan(empty_database):
+    """0017: a request sent before it reads as sent through the web form, recorded by no
+    one, received on its day in Japan (23:30 UTC is the next morning there); an address
+    may now be missing, and a source outside the vocabulary is refused."""
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
+    with app.app_context():
+        flask_migrate.upgrade(revision="0016")
+        with db.engine.begin() as conn:
+            seed_one_request(conn)
+            conn.execute(sa.text("UPDATE support_requests SET created_at = :at"),
+                         {"at": "2026-03-31 23:30:00+00:00"})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT source, received_on, recorded_by_id, email FROM support_requests")).one()
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE support_requests SET email = NULL"))
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE support_requests SET source = 'fax'"))
+        flask_migrate.downgrade(revision="0016")
+        with db.engine.connect() as conn:
+            email_after_downgrade = conn.execute(sa.text("SELECT email FROM support_requests")).scalar()
+        db.engine.dispose()
+    assert row.source == "form" and row.recorded_by_id is None and row.email == "a@example.jp"
+    assert str(row.received_on) == "2026-04-01"
+    assert email_after_downgrade == ""

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("coordinator", __name__)
 
-from app.coordinator import moved, routes  # noqa: E402,F401  (moved: redirects from old addresses)
+from app.coordinator import intake, moved, routes  # noqa: E402,F401  (moved: redirects from old addresses)

@@ -74,6 +74,8 @@ HEADERS = {
     "message": _l("Message"),
     "decline_reason": _l("Reason not taken on"),
     "closed_at": _l("Closed at"),
+    "source": _l("Received by"),
+    "received_on": _l("Received on"),
     "visited_on": _l("Visit date"),
     "mode": _l("Mode"),
     "duration_minutes": _l("Duration (minutes)"),
@@ -111,7 +113,8 @@ CODED = {
                        "engagement_stage": "engagement_stage"},
     "communities": {"status": "community_status", "location_source": "location_source"},
     "evangelists": {"status": "evangelist_status", "skills": TOPICS, "languages": "language"},
-    "requests": {"status": "request_status", "preferred_mode": "request_mode", "topics": TOPICS},
+    "requests": {"status": "request_status", "preferred_mode": "request_mode", "topics": TOPICS,
+                 "source": "request_source"},
     "visits": {"mode": "visit_mode", "topics": TOPICS},
     "outcomes": {"type": "outcome_type"},
 }

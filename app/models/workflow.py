@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice
 from app.models.network import Topic
+from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.limits import (
     CONTACT_NAME_MAX,
     DEPARTMENT_MAX,
@@ -24,6 +25,7 @@ from evangelists.vocabulary import (
     MESSAGE_SENDERS,
     OUTCOME_TYPES,
     REQUEST_MODES,
+    REQUEST_SOURCES,
     REQUEST_STATUSES,
     VISIT_MODES,
 )
@@ -60,8 +62,16 @@ visit_topics = sa.Table(
 )
 
 
+def _day_created(context) -> date:
+    """The day in Japan of the row's ``created_at`` when it is given (the demo's past
+    requests), else today: a request's ``received_on`` unless a coordinator dates it."""
+    created = context.get_current_parameters().get("created_at") if context is not None else None
+    return day_in_japan(created) if isinstance(created, datetime) and created.tzinfo else today_in_japan()
+
+
 class SupportRequest(TimestampMixin, db.Model):
-    """A municipality's request for help, sent through the public form.
+    """A municipality's request for help, sent through the public form or recorded by a
+    coordinator from a phone call, a mail, a letter or a visit (``source``).
 
     The private status token is stored as a SHA-256 hash (to find the request) and sealed
     with TOTP_ENCRYPTION_KEYS (to put the link in later notices); never in plain text.
@@ -78,7 +88,9 @@ class SupportRequest(TimestampMixin, db.Model):
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
     department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
-    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    # NULL only on a request a coordinator recorded without one (the town gave a phone
+    # number): nothing is mailed to the town then.
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     preferred_mode: Mapped[str] = mapped_column(choice(REQUEST_MODES, "request_mode"))
     preferred_period: Mapped[str] = mapped_column(sa.String(PREFERRED_PERIOD_MAX), default="")
@@ -96,9 +108,19 @@ class SupportRequest(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The coordinator who owns the request: set when it is triaged, changeable (audited).
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # How it reached us; "form" unless a coordinator recorded it (revision 0017).
+    source: Mapped[str] = mapped_column(
+        choice(REQUEST_SOURCES, "request_source"), default="form", server_default="form"
+    )
+    # The day the town asked, in Japan: the day it was sent through the form, or the day
+    # of the call or letter a coordinator recorded (never after the day it was recorded).
+    received_on: Mapped[date] = mapped_column(sa.Date, default=lambda context: _day_created(context))
+    # The coordinator who recorded it; NULL for the form (and if the account is deleted).
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     municipality: Mapped[Municipality] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     topics: Mapped[list[Topic]] = relationship(secondary=request_topics, order_by=Topic.position)
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="request", order_by="Assignment.created_at"
@@ -199,7 +221,8 @@ class RequestAddition(TimestampMixin, db.Model):
     )
     contact_name: Mapped[str] = mapped_column(sa.String(CONTACT_NAME_MAX))
     department: Mapped[str] = mapped_column(sa.String(DEPARTMENT_MAX))
-    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    # NULL only when a coordinator recorded it from a phone call without an address.
+    email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
     phone: Mapped[str | None] = mapped_column(sa.String(20))  # E.164
     message: Mapped[str] = mapped_column(sa.Text, default="")
     # What they chose on the form; NULL mode on additions sent before revision 0008.

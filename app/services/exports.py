@@ -37,7 +37,10 @@ unless a status is chosen; new first, then oldest first, then by number). The st
 token's hash is not exported.
     id, created_at, status, municipality_code, municipality_name, prefecture_code,
     contact_name, department, email, phone, preferred_mode, preferred_period, topics,
-    message, decline_reason, closed_at
+    message, decline_reason, closed_at, source, received_on
+
+    ``source`` is how the request came in (``form``, or ``phone``, ``email``, ``post``,
+    ``in_person`` when a coordinator recorded it); ``received_on`` the day the town asked.
 
 ``visits`` (prefecture, from, to: the visit date; ordered by date, id)
     id, visited_on, mode, duration_minutes, attendee_count, attendee_departments, topics,
@@ -492,6 +495,7 @@ def _request_query(filters: dict) -> sa.Select:
         SupportRequest.email, SupportRequest.phone, SupportRequest.preferred_mode,
         SupportRequest.preferred_period, _topic_ids(request_topics, "request_id", SupportRequest.id),
         SupportRequest.message, SupportRequest.decline_reason, SupportRequest.closed_at,
+        SupportRequest.source, SupportRequest.received_on,
     )
 
 
@@ -588,7 +592,7 @@ EXPORTS: dict[str, Export] = {
     "requests": Export(
         ("id", "created_at", "status", "municipality_code", "municipality_name", "prefecture_code",
          "contact_name", "department", "email", "phone", "preferred_mode", "preferred_period", "topics",
-         "message", "decline_reason", "closed_at"),
+         "message", "decline_reason", "closed_at", "source", "received_on"),
         ("status", "prefecture", "topic"),
         _request_query,
         prepare={"phone": lambda: display_phone, "topics": _topic_slugs},

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -32,7 +33,9 @@ from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
 from app.services.workflow_notices import has_booking, tell_called_off, tell_request_completed
 from evangelists import lifecycle
-from evangelists.vocabulary import OPEN_REQUEST_STATUSES
+from evangelists.errors import Refused
+from evangelists.limits import received_on_refusal
+from evangelists.vocabulary import OPEN_REQUEST_STATUSES, STAFF_REQUEST_SOURCES
 
 MUNICIPALITY = "municipality"
 
@@ -43,18 +46,38 @@ def hash_token(token: str) -> str:
 
 @dataclass(frozen=True)
 class Submission:
-    """What the public form collected, already validated."""
+    """What the request form collected, already validated. ``email`` is None only when a
+    coordinator recorded a request the town made by phone without giving one."""
 
     municipality_code: str
     contact_name: str
     department: str
-    email: str
+    email: str | None
     phone: str | None
     topics: tuple[str, ...]
     mode: str
     period: str
     message: str
     nonce: str
+
+
+@dataclass(frozen=True)
+class Intake:
+    """A request a coordinator records for a town that asked by phone, e-mail, post or in
+    person: what the town said (``submission``), how (``source``, one of
+    STAFF_REQUEST_SOURCES) and on which day in Japan (``received_on``)."""
+
+    submission: Submission
+    source: str
+    received_on: date
+
+
+class IntakeRefused(Refused):
+    """A request a coordinator cannot record as given: ``field`` ``source`` (reason
+    ``unknown``), ``received_on`` (``future_date``, ``too_old``) or ``email`` (reason
+    ``contact_required``: neither an e-mail address nor a phone number)."""
+
+    scope = "intake"
 
 
 @dataclass(frozen=True)
@@ -67,18 +90,57 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
     """Create a request with a fresh private status token (256 bits; kept hashed, and
     sealed for the links in later notices). A second submission of the same form (double click, back button) returns the
     first request instead of making another."""
-    existing = db.session.scalar(
-        sa.select(SupportRequest).where(SupportRequest.form_nonce == submission.nonce)
-    )
+    existing = _request_by_nonce(submission.nonce)
     if existing is not None:
         return Submitted(existing, None)
+    request, token = _new_request(submission)
+    record_event(MUNICIPALITY, "request.submitted", "support_request", request.id,
+                 after={"municipality": request.municipality.code}, client_address=address)
+    _tell_received(request)
+    return _committed(request, token, submission.nonce)
+
+
+def record_request(actor: User, intake: Intake, *, today: date, address: str | None = None) -> Submitted:
+    """Create the request a coordinator took down for a town (``Intake``), as the public
+    form would, with its source, the day the town asked and who recorded it; audited as
+    ``request.recorded`` by ``actor``. When the town gave an e-mail address it gets the
+    same receipt with its status link as from the form; without one nothing is mailed and
+    the caller shows the link (``Submitted.token``) once. The other coordinators hear of
+    it as of any new request. ``today`` is the day in Japan. A second submission of the
+    same form returns the first request, without a token. Raises ``IntakeRefused``,
+    changing nothing. The duplicate rule of the form (a town with an open request) is the
+    caller's, as on ``/request``: ``open_request_for``, then this or
+    ``add_to_open_request``."""
+    sub = intake.submission
+    if intake.source not in STAFF_REQUEST_SOURCES:
+        raise IntakeRefused("source", "unknown")
+    reason = received_on_refusal(intake.received_on, today)
+    if reason is not None:
+        raise IntakeRefused("received_on", reason)
+    if not sub.email and not sub.phone:
+        raise IntakeRefused("email", "contact_required")
+    existing = _request_by_nonce(sub.nonce)
+    if existing is not None:
+        return Submitted(existing, None)
+    request, token = _new_request(sub, source=intake.source, received_on=intake.received_on, recorded_by=actor)
+    record_event(actor, "request.recorded", "support_request", request.id,
+                 after={"municipality": request.municipality.code, "source": intake.source,
+                        "received_on": intake.received_on.isoformat()},
+                 client_address=address)
+    _tell_received(request, exclude=actor)
+    return _committed(request, token, sub.nonce)
+
+
+def _new_request(submission: Submission, **recorded) -> tuple[SupportRequest, str]:
+    """The request (added and flushed) and its status token; ``recorded``: the source,
+    day received and coordinator of a request taken down by staff."""
     municipality = _municipality(submission.municipality_code)
     token = secrets.token_urlsafe(32)
     request = SupportRequest(
         municipality=municipality,
         contact_name=submission.contact_name,
         department=submission.department,
-        email=submission.email,
+        email=submission.email or None,
         phone=submission.phone,
         preferred_mode=submission.mode,
         preferred_period=submission.period,
@@ -87,26 +149,36 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
         token_sealed=seal(token),
         form_nonce=submission.nonce,
         topics=_topics(submission.topics),
+        **recorded,
     )
     db.session.add(request)
     municipality.engagement_stage = lifecycle.advance_engagement(municipality.engagement_stage, "requested")
     db.session.flush()
-    record_event(MUNICIPALITY, "request.submitted", "support_request", request.id,
-                 after={"municipality": municipality.code}, client_address=address)
+    return request, token
+
+
+def _tell_received(request: SupportRequest, *, exclude: User | None = None) -> None:
+    """The town's receipt with its status link (if it gave an address: ``notify`` skips a
+    missing one) and the coordinators' "new request" (not ``exclude``, who recorded it)."""
+    municipality = request.municipality
     town = {"town": municipality.name, "prefecture": municipality.prefecture.name_ja}
-    notify("request_received", emails=[request.email], request=request,
+    notify("request_received", emails=[request.email] if request.email else [], request=request,
            params={**town, "contact": request.contact_name})
-    notify("request_new", users=coordinators(), request=request, params=town)
+    notify("request_new", users=coordinators(), request=request, params=town, exclude=exclude)
+
+
+def _committed(request: SupportRequest, token: str, nonce: str) -> Submitted:
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
         # Two copies of the same form raced; the other one was saved first.
         db.session.rollback()
-        existing = db.session.scalar(
-            sa.select(SupportRequest).where(SupportRequest.form_nonce == submission.nonce)
-        )
-        return Submitted(existing, None)
+        return Submitted(_request_by_nonce(nonce), None)
     return Submitted(request, token)
+
+
+def _request_by_nonce(nonce: str) -> SupportRequest | None:
+    return db.session.scalar(sa.select(SupportRequest).where(SupportRequest.form_nonce == nonce))
 
 
 def open_request_for(municipality_code: str) -> SupportRequest | None:
@@ -127,14 +199,18 @@ class Added:
 
 
 def add_to_open_request(request: SupportRequest, submission: Submission, *,
-                        address: str | None) -> Added:
+                        address: str | None, recorded_by: User | None = None, source: str | None = None) -> Added:
     """Keep what a second person from the same town sent as a *pending* addition to the
     request already open, everything they typed (contact, topics, mode, period,
     message), with a private status token of their own (only its hash is kept). Anyone
     can send it, so the municipality sees nothing of it until a coordinator accepts it,
     and the sender's link shows nothing of the request until then either. A second
     submission of the same form (double click, back button) returns the first addition
-    instead of making another, without a token."""
+    instead of making another, without a token.
+
+    A coordinator who took it down by phone, mail or in person is ``recorded_by`` (the
+    addition still waits for a decision, as from the form): audited
+    ``request.addition_recorded`` by them, with the ``source``."""
     existing = _addition_by_nonce(submission.nonce)
     if existing is not None:
         return Added(existing, None)
@@ -143,7 +219,7 @@ def add_to_open_request(request: SupportRequest, submission: Submission, *,
         request=request,
         contact_name=submission.contact_name,
         department=submission.department,
-        email=submission.email,
+        email=submission.email or None,
         phone=submission.phone,
         topics=_topics(submission.topics),
         preferred_mode=submission.mode,
@@ -154,8 +230,13 @@ def add_to_open_request(request: SupportRequest, submission: Submission, *,
     )
     db.session.add(addition)
     db.session.flush()
-    record_event(MUNICIPALITY, "request.addition_received", "support_request", request.id,
-                 after={"addition": addition.id, "status": "pending"}, client_address=address)
+    if recorded_by is None:
+        record_event(MUNICIPALITY, "request.addition_received", "support_request", request.id,
+                     after={"addition": addition.id, "status": "pending"}, client_address=address)
+    else:
+        record_event(recorded_by, "request.addition_recorded", "support_request", request.id,
+                     after={"addition": addition.id, "status": "pending", "source": source},
+                     client_address=address)
     try:
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -410,6 +491,7 @@ def request_queue(filters: QueueFilters) -> sa.Select:
             selectinload(SupportRequest.topics),
             selectinload(SupportRequest.municipality).selectinload(Municipality.prefecture),
             selectinload(SupportRequest.owner),
+            selectinload(SupportRequest.recorded_by),
         )
         .order_by(sa.case((SupportRequest.status == "new", 0), else_=1), SupportRequest.created_at)
     )

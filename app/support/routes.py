@@ -26,6 +26,7 @@ from app.links import external_url
 from app.mail import mail_configured
 from app.messages import flash_refusal, refusal_message
 from app.page_cache import cached_page, fresh_value
+from app.request_forms import RequestForm
 from app.security import no_store
 from app.services import bookings as bookings_service
 from app.services import feedback as feedback_service
@@ -35,7 +36,7 @@ from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
-from app.support.forms import FeedbackForm, MessageForm, RequestForm, WithdrawForm
+from app.support.forms import FeedbackForm, MessageForm, WithdrawForm
 from app.visit_times import format_span
 from app.web import client_address
 from evangelists.bookings import BookingRefused

@@ -11,7 +11,7 @@ name itself; a name the tables do not know keeps "" (shown and sorted as unknown
 until someone types its reading.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -21,7 +21,7 @@ from evangelists.names import SORT_KEY_MAX, readings, search_key, sort_key
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -52,7 +52,8 @@ from app.recruitment.forms import (
     MoveForm,
     NominationForm,
 )
-from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, RequestForm, WithdrawForm
+from app.request_forms import IntakeForm, RequestForm
+from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
@@ -69,6 +70,7 @@ from evangelists.vocabulary import (
     REQUEST_MODES,
     REQUEST_STATUSES,
     ROLES,
+    STAFF_REQUEST_SOURCES,
     TOPIC_SLUGS,
     USER_STATUSES,
     VISIT_MODES,
@@ -121,6 +123,7 @@ POSTS: dict[str, Post] = {
     "coordinator.password_link_for": Post("coordinator", (ActionForm,), args={"user_id": "invited_id"}),
     "coordinator.plan": Post("coordinator", (ActionForm,), raw=("row", "scope", "confirmed", "pair",
                                                                             "plan", "page")),
+    "coordinator.record_request": Post("coordinator", (IntakeForm,), raw=("action", "duplicate")),
     "coordinator.reject_addition": Post("coordinator", (RejectAdditionForm,)),
     "coordinator.reply": Post("coordinator", (ReplyForm,)),
     "coordinator.send_request_back": Post("coordinator", (SendBackForm,), args={"request_id": "working_request"}),
@@ -242,6 +245,11 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "paused_until": recent_date(0, 60),
         "website": st.sampled_from(["https://example.jp/", "http://code4.example.org/a?b=c#d", ""]),
         "RequestForm.website": st.just(""),
+        # A request a coordinator records: the e-mail may be left out, the day is recent
+        # (now and then in the future or more than a year back: refused).
+        "IntakeForm.email": st.one_of(st.sampled_from(world.emails), fresh_email(), st.just("")),
+        "source": st.sampled_from(STAFF_REQUEST_SOURCES),
+        "received_on": recent_date(400, 2),
         "member_count": st.integers(0, 1_000_000).map(str),
         "contact_email": fresh_email(),
         "location": st.sampled_from(LOCATION_SOURCES),

@@ -72,6 +72,8 @@ ACCESS = {
     "coordinator.add_note": ("POST", STAFF),
     "evangelist.messages": ("GET", EVANGELIST),
     "coordinator.requests": ("GET", STAFF),
+    "coordinator.record_request": ("GET", STAFF),
+    "coordinator.recorded": ("GET", STAFF),
     "coordinator.request_detail": ("GET", STAFF),
     "coordinator.triage": ("POST", STAFF),
     "coordinator.change_owner": ("POST", STAFF),

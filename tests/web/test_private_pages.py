@@ -11,6 +11,7 @@ import pytest
 
 from app.page_cache import store
 from app.services.accounts import make_password_token
+from evangelists.calendar import today_in_japan
 from tests.factories import make_user
 from tests.web.test_support import form_data, status_link
 
@@ -55,10 +56,26 @@ def test_every_answer_about_a_token_is_no_store(app, client, towns, db):
     assert stranger.post(f"/auth/password/invitation/{token}", data={}).headers["Cache-Control"] == NO_STORE
 
 
+def test_the_page_that_shows_a_recorded_requests_link_is_no_store(signed_in_client, towns):
+    """A coordinator records a phone request without an e-mail: its status link is shown
+    once, on a no-store page, never in a query string; the form too is no-store."""
+    client, _ = signed_in_client("coordinator")
+    form = client.post("/coordinator/requests/new", data=form_data(email="", source="phone", received_on=""))
+    assert form.status_code == 422 and form.headers["Cache-Control"] == NO_STORE
+    posted = client.post("/coordinator/requests/new",
+                         data=form_data(email="", source="phone", received_on=today_in_japan().isoformat()))
+    assert posted.status_code == 302 and "token" not in posted.headers["Location"]
+    assert "?" not in posted.headers["Location"]
+    page = client.get("/coordinator/requests/recorded")
+    assert page.headers["Cache-Control"] == NO_STORE
+    assert "/request/status/" in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("role, paths", [
     ("evangelist", ["/me/", "/auth/account", "/network", "/municipalities", "/api/v1/prefectures", "/notices/",
                     "/notices/preferences"]),
-    ("coordinator", ["/coordinator/", "/coordinator/requests", "/coordinator/communities", "/coordinator/recruitment",
+    ("coordinator", ["/coordinator/", "/coordinator/requests", "/coordinator/requests/new",
+                     "/coordinator/communities", "/coordinator/recruitment",
                      "/coordinator/data/export/communities.csv", "/coordinator/data/exports", "/map"]),
     ("admin", ["/admin/users", "/admin/audit", "/admin/notices"]),
 ])

@@ -142,6 +142,7 @@ NOT_FREE_TEXT = {
     ("communities", "location_source"): "a CHECKed vocabulary",
     ("support_requests", "phone"): "normalised to E.164 by the form (digits and +)",
     ("support_requests", "preferred_mode"): "a CHECKed vocabulary",
+    ("support_requests", "source"): "a CHECKed vocabulary",
     ("support_requests", "status"): "a CHECKed vocabulary",
     ("support_requests", "token_hash"): "made by the app",
     ("support_requests", "form_nonce"): "made by the app, checked by the form",
@@ -223,7 +224,9 @@ def build_world(db, make_account) -> dict:
 
     triaged = make_request(municipality=sapporo, status="triaged", message="相談", preferred_period="春",
                            token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
-    working = make_request(municipality=ebetsu, status="scheduled", message="相談")
+    # Taken down by a coordinator from a phone call: the queue and its page name them.
+    working = make_request(municipality=ebetsu, status="scheduled", message="相談", source="phone",
+                           recorded_by_id=users["coordinator"].id)
     closed = make_request(municipality=ebetsu, status="declined", decline_reason="対象外")
     done = make_request(municipality=ebetsu, status="completed", token=COMPLETED_TOKEN)
     db.session.add(RequestFeedback(request_id=done.id, rating=4, comment="役立った"))
