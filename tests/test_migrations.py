@@ -187,10 +187,11 @@ def test_0018_fills_the_readings_it_knows_and_orders_the_board_by_them(empty_dat
     assert "family_name_kana" not in columns and "ix_evangelists_status_name" in indexes_down
 
 
-def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(empty_database):
-    """The owner of a request already past "new" is the coordinator or admin of its latest
-    request.triaged or request.assigned event (an evangelist who declined also moved it to
-    "triaged": not an owner); a new request, or one nobody on the staff moved, has none."""
+def test_0019_gives_each_request_past_new_the_first_active_staff_member_who_moved_it(empty_database):
+    """The owner of a request already past "new" is the active coordinator or admin of its
+    first request.triaged or request.assigned event, as the app would have made them (an
+    evangelist who declined also moved it to "triaged": not an owner; a deactivated
+    account cannot own); a new request, or one nobody on the staff moved, has none."""
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=empty_database)
     with app.app_context():
         flask_migrate.upgrade(revision="0016")
@@ -201,15 +202,19 @@ def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(e
                 "preferred_period, message, status, token_hash, created_at, updated_at) VALUES "
                 "(2, 1, 'x', 'y', 'b@example.jp', 'either', '', '', 'new', 'h2', '2026-01-01', '2026-01-01'), "
                 "(3, 1, 'x', 'y', 'c@example.jp', 'either', '', '', 'assigned', 'h3', '2026-01-01', '2026-01-01'), "
-                "(4, 1, 'x', 'y', 'd@example.jp', 'either', '', '', 'assigned', 'h4', '2026-01-01', '2026-01-01')"))
+                "(4, 1, 'x', 'y', 'd@example.jp', 'either', '', '', 'assigned', 'h4', '2026-01-01', '2026-01-01'), "
+                "(5, 1, 'x', 'y', 'e@example.jp', 'either', '', '', 'triaged', 'h5', '2026-01-01', '2026-01-01')"))
             conn.execute(sa.text(
                 "INSERT INTO users (id, email, display_name, role, is_active, session_version, created_at, updated_at) "
                 "VALUES (1, 'c1@example.jp', '一', 'coordinator', :yes, 0, '2026-01-01', '2026-01-01'), "
                 "(2, 'c2@example.jp', '二', 'admin', :yes, 0, '2026-01-01', '2026-01-01'), "
-                "(3, 'e@example.jp', '三', 'evangelist', :yes, 0, '2026-01-01', '2026-01-01')"), {"yes": True})
+                "(3, 'e@example.jp', '三', 'evangelist', :yes, 0, '2026-01-01', '2026-01-01'), "
+                "(4, 'gone@example.jp', '四', 'coordinator', :no, 0, '2026-01-01', '2026-01-01')"),
+                {"yes": True, "no": False})
             for event_id, actor, request_id, action in ((1, 1, 1, "triaged"), (2, 2, 1, "triaged"), (3, 3, 1, "triaged"),
                                                         (4, 1, 2, "triaged"), (5, 3, 3, "triaged"),
-                                                        (6, 1, 4, "assigned"), (7, 2, 4, "scheduled")):
+                                                        (6, 1, 4, "assigned"), (7, 2, 4, "scheduled"),
+                                                        (8, 4, 5, "triaged")):
                 conn.execute(sa.text(
                     "INSERT INTO audit_events (id, created_at, actor_id, actor_label, action, entity_type, entity_id) "
                     "VALUES (:id, '2026-01-02', :actor, 'x', :action, 'support_request', :request)"),
@@ -218,7 +223,7 @@ def test_0019_gives_each_request_past_new_the_staff_member_who_last_triaged_it(e
         with db.engine.connect() as conn:
             owners = dict(conn.execute(sa.text("SELECT id, owner_id FROM support_requests")).all())
         db.engine.dispose()
-    assert owners == {1: 2, 2: None, 3: None, 4: 1}
+    assert owners == {1: 1, 2: None, 3: None, 4: 1, 5: None}
 
 
 def test_0017_existing_requests_came_through_the_form_on_the_day_they_were_sent_in_japan(empty_database):

@@ -45,7 +45,8 @@ class QueueFilterForm(BaseForm):
     prefecture = SelectField(_l("Prefecture"), validators=[Optional(strip_whitespace=False)])
     topic = SelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
     owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)],
-                        choices=[("", _l("Anyone")), ("mine", _l("Mine")), ("none", _l("Nobody yet"))])
+                        choices=[("", _l("Anyone")), ("mine", _l("Mine")), ("mine_or_none", _l("Mine and nobody’s")),
+                                 ("none", _l("Nobody yet"))])
 
     def __init__(self, *args, prefectures, topics, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +71,8 @@ class OwnerForm(BaseForm):
 class BulkForm(BaseForm):
     """One action on the ticked requests (``ids``, read by the view) or on every request
     matching the queue's filters (``all_matching``): a first post shows what will happen,
-    a second one (``confirmed``) does it."""
+    a second one from that review page (``confirmed`` and its one-time ``run``, read by
+    the view, never fields of this form: a form shown again keeps no confirmation) does it."""
 
     action = RadioField(_l("What to do"), choices=[
         ("triage", _l("Mark as triaged")),
@@ -84,7 +86,6 @@ class BulkForm(BaseForm):
                          description=_l("Each municipality reads it on its own status page."), render_kw={"rows": 3})
     owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)])
     all_matching = BooleanField(_l("All the requests that match the filters"))
-    confirmed = HiddenField()
     submit = SubmitField(_l("Continue"))
 
     def __init__(self, *args, staff, **kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -32,12 +34,12 @@ from app.models import SupportRequest, User
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
-from app.services import accounts, dialogue
+from app.services import accounts, dialogue, ownership
 from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_page
 from app.services.bookings import request_booking
-from app.services.bulk import BulkRefused, bulk_apply, chosen_requests, matching_ids
+from app.services.bulk import BulkRefused, bulk_apply, chosen_requests, get_run, matching_ids, outcome_of
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.geography import list_prefectures
 from app.services.matching import (
@@ -175,33 +177,57 @@ def _queue_page(*, status: int = 200, bulk_form: BulkForm | None = None, selecte
 @role_required(*STAFF)
 def bulk():
     """One action on the ticked requests (or every one matching the filters in the query
-    string): a page that lists them and says what will happen, then, confirmed, all of it
-    in one transaction, or none of it with the rows that refused."""
-    form = BulkForm(staff=possible_owners())
+    string): a page that lists them and says what will happen, then, confirmed from that
+    page (its one-time ``run`` value), all of it in one transaction, or none of it with the
+    rows that refused. A run carried out is shown at its own address (a reload does not
+    run it again)."""
+    staff = possible_owners()
+    form = BulkForm(staff=staff)
     given = request.form.getlist("ids")
     ids = [n for n in (read_id(v) for v in given) if n is not None]
+    confirmed = request.form.get("confirmed") == "1" and bool(request.form.get("run"))
     if not form.validate_on_submit():
         return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
     if len(ids) != len(given):
         form.form_errors.append(_("A ticked row is not a request number. Reload the list and choose again."))
         return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
-    if form.all_matching.data:
-        ids = matching_ids(_queue_filters()[1])
     owner_id = read_id(form.owner.data or None)
     try:
-        chosen = chosen_requests(ids)
-        if form.confirmed.data != "1":
-            owner = next((u for u in possible_owners() if u.id == owner_id), None)
-            return render_template("coordinator/bulk_confirm.html", form=form, rows=chosen, owner=owner)
-        result = bulk_apply(current_user, ids, form.action.data, reason=(form.reason.data or "").strip() or None,
+        if form.all_matching.data and not confirmed:  # confirmed: only the rows the review listed
+            ids = matching_ids(_queue_filters()[1])
+        if not confirmed:
+            chosen = chosen_requests(ids)
+            owner = next((u for u in staff if u.id == owner_id), None)
+            return render_template("coordinator/bulk_confirm.html", form=form, rows=chosen, owner=owner,
+                                   run=secrets.token_urlsafe(24), back=_queue_args())
+        result = bulk_apply(current_user, ids, form.action.data, nonce=request.form["run"][:64],
+                            reason=(form.reason.data or "").strip() or None,
                             body=(form.body.data or "").strip() or None, owner_id=owner_id,
                             address=client_address())
     except (BulkRefused, OwnerRefused) as refused:
         show_refusal(form, refused)
         return _queue_page(status=422, bulk_form=form, selected=tuple(ids))
+    if result.applied:
+        return redirect(url_for("coordinator.bulk_done", run_id=result.run.id, **_queue_args()))
     retry = [row.request_id for row in result.rows if row.refused is None]
     return render_template("coordinator/bulk_result.html", form=form, result=result, retry=retry,
-                           describe=refusal_message), 200 if result.applied else 409
+                           describe=refusal_message, back=_queue_args()), 409
+
+
+@bp.get("/requests/bulk/<id:run_id>")
+@role_required(*STAFF)
+def bulk_done(run_id: int):
+    """What a bulk action carried out did, row by row."""
+    run = get_run(run_id)
+    if run is None:
+        abort(404, description=_("No bulk action has the number %(id)s.", id=run_id))
+    return render_template("coordinator/bulk_result.html", result=outcome_of(run), action=run.action,
+                           retry=[], describe=refusal_message, back=_queue_args())
+
+
+def _queue_args() -> dict[str, str]:
+    """The queue's filters from the query string, to go back to the same list."""
+    return {k: v for k, v in request.args.items() if k in ("status", "owner", "prefecture", "topic")}
 
 
 def _support_request(request_id: int) -> SupportRequest:
@@ -300,7 +326,7 @@ def change_owner(request_id: int):
     form = OwnerForm(staff=possible_owners())
     if form.validate_on_submit():
         try:
-            requests_service.change_owner(current_user, support_request, read_id(form.owner.data or None),
+            ownership.change_owner(current_user, support_request, read_id(form.owner.data or None),
                                           address=client_address())
         except OwnerRefused as refused:
             show_refusal(form, refused)
@@ -317,7 +343,7 @@ def take_request(request_id: int):
     support_request = _support_request(request_id)
     if ActionForm().validate_on_submit():
         try:
-            requests_service.change_owner(current_user, support_request, current_user.id, address=client_address())
+            ownership.change_owner(current_user, support_request, current_user.id, address=client_address())
         except OwnerRefused as refused:
             flash_refusal(refused)
         else:

@@ -16,6 +16,7 @@ from app.models.notices import Notice, NoticePreference
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
+    BulkRun,
     Outcome,
     RequestAddition,
     RequestMessage,
@@ -28,6 +29,7 @@ from app.models.workflow import (
 
 __all__ = [
     "Assignment",
+    "BulkRun",
     "AuditEvent",
     "Booking",
     "CalendarFeed",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, UTCDateTime, choice
+from app.models.base import TimestampMixin, UTCDateTime, choice, utcnow
 from app.models.network import Topic
 from evangelists.calendar import day_in_japan, today_in_japan
 from evangelists.limits import (
@@ -361,3 +361,23 @@ class Outcome(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Outcome {self.id} {self.type}>"
+
+
+class BulkRun(db.Model):
+    """One bulk action on the request queue that was carried out (app/services/bulk.py):
+    its one-time ``nonce`` (from the review page; unique, so the same confirmation sent
+    twice, by a double click or a reload, runs once) and each row's outcome, which the
+    result page shows. A bulk action refused by one of its rows leaves no row here."""
+
+    __tablename__ = "bulk_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    # [{"request": id, "town": name, "unchanged": bool}, ...] in the order they were done.
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BulkRun {self.id} {self.action} {len(self.rows or ())}>"

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Municipality, SupportRequest, User
+from app.models import BulkRun, Municipality, SupportRequest, User
 from app.services.ownership import OwnerRefused, may_own, set_owner
 from app.services.requests import QueueFilters, move_request, post_message, request_queue
 from evangelists.errors import Refused
@@ -46,6 +46,7 @@ class RowOutcome:
 class BulkResult:
     rows: list[RowOutcome]
     applied: bool  # committed; False: rolled back because a row was refused
+    run: BulkRun | None = None  # the recorded run, when applied
 
     @property
     def refused(self) -> list[RowOutcome]:
@@ -54,9 +55,15 @@ class BulkResult:
 
 def matching_ids(filters: QueueFilters) -> list[int]:
     """The numbers of every request the queue shows for ``filters`` (the "all N matching"
-    selection), in the queue's order; at most BULK_ROWS_MAX + 1 (one more says too many)."""
-    query = request_queue(filters).with_only_columns(SupportRequest.id).limit(BULK_ROWS_MAX + 1)
-    return list(db.session.scalars(query))
+    selection), in the queue's order. Raises ``BulkRefused`` (``too_many``, with the real
+    count) beyond BULK_ROWS_MAX."""
+    query = request_queue(filters)
+    ids = list(db.session.scalars(query.with_only_columns(SupportRequest.id).limit(BULK_ROWS_MAX + 1)))
+    if len(ids) > BULK_ROWS_MAX:
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(
+            query.with_only_columns(SupportRequest.id).order_by(None).subquery()))
+        raise BulkRefused(None, "too_many", limit=BULK_ROWS_MAX, count=count)
+    return ids
 
 
 def chosen_requests(ids: list[int]) -> list[SupportRequest]:
@@ -77,19 +84,33 @@ def chosen_requests(ids: list[int]) -> list[SupportRequest]:
     return [rows[i] for i in ids]
 
 
-def bulk_apply(actor: User, ids: list[int], action: str, *, reason: str | None = None, body: str | None = None,
-               owner_id: int | None = None, address: str | None = None) -> BulkResult:
+def bulk_apply(actor: User, ids: list[int], action: str, *, nonce: str, reason: str | None = None,
+               body: str | None = None, owner_id: int | None = None, address: str | None = None) -> BulkResult:
     """Apply ``action`` (``BULK_ACTIONS``) to the requests ``ids`` in one transaction:
     committed if every row could take it, else rolled back (``applied`` False) with each
-    refused row's reason. Raises ``BulkRefused`` for the selection as a whole."""
+    refused row's reason. ``nonce`` is the review page's one-time value: a confirmation
+    already carried out is not done again, its recorded run is returned (``run``). Raises
+    ``BulkRefused`` for the selection as a whole."""
     if action not in BULK_ACTIONS:
         raise BulkRefused("action", "unknown")
+    done = run_with(nonce)
+    if done is not None:
+        return BulkResult(_rows_of(done), applied=True, run=done)
     requests = chosen_requests(ids)
     owner = None
     if action == "owner" and owner_id is not None:
         owner = db.session.get(User, owner_id)
         if not may_own(owner):
             raise OwnerRefused("not_staff")
+    run = BulkRun(nonce=nonce, user_id=actor.id, action=action, rows=[])
+    db.session.add(run)
+    try:
+        # First, so that a second copy of the same confirmation waits here for this one
+        # (PostgreSQL) or fails at once (SQLite: one writer), then finds its run.
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        return BulkResult(_rows_of(run_with(nonce)), applied=True, run=run_with(nonce))
     rows = []
     for request in requests:
         town = request.municipality.name
@@ -115,5 +136,24 @@ def bulk_apply(actor: User, ids: list[int], action: str, *, reason: str | None =
     if any(row.refused is not None for row in rows):
         db.session.rollback()
         return BulkResult(rows, applied=False)
+    run.rows = [{"request": row.request_id, "town": row.town, "unchanged": row.unchanged} for row in rows]
     db.session.commit()
-    return BulkResult(rows, applied=True)
+    return BulkResult(rows, applied=True, run=run)
+
+
+def run_with(nonce: str) -> BulkRun | None:
+    return db.session.scalar(sa.select(BulkRun).where(BulkRun.nonce == nonce))
+
+
+def get_run(run_id: int) -> BulkRun | None:
+    return db.session.get(BulkRun, run_id)
+
+
+def _rows_of(run: BulkRun) -> list[RowOutcome]:
+    return [RowOutcome(row["request"], row["town"], True, unchanged=row.get("unchanged", False))
+            for row in run.rows or ()]
+
+
+def outcome_of(run: BulkRun) -> BulkResult:
+    """A run carried out, as its result page shows it."""
+    return BulkResult(_rows_of(run), applied=True, run=run)

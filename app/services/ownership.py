@@ -2,9 +2,9 @@
 
 A request gets its owner when a staff member first moves it out of "new" (triage, or a
 proposal straight from "new"); an owner can be changed or cleared afterwards by any staff
-member, and every change is audited ``request.owner_changed``. Neither function commits:
-the first runs inside the caller's status move, the second inside ``set_owner``'s caller
-(``requests.change_owner``)."""
+member, and every change is audited ``request.owner_changed``. ``claim_if_unowned`` and
+``set_owner`` do not commit (they run inside a status move, or a bulk action);
+``change_owner`` does."""
 
 from __future__ import annotations
 
@@ -54,6 +54,16 @@ def set_owner(actor: User, request: SupportRequest, owner: User | None, *, addre
     record_event(actor, "request.owner_changed", "support_request", request.id,
                  before={"owner": request.owner_id}, after={"owner": new_id}, client_address=address)
     request.owner = owner
+
+
+def change_owner(actor: User, request: SupportRequest, owner_id: int | None, *, address: str | None = None) -> None:
+    """Give the request to the staff member ``owner_id`` (None: nobody); audited and
+    committed. Raises ``OwnerRefused`` with nothing changed."""
+    owner = db.session.get(User, owner_id) if owner_id is not None else None
+    if owner_id is not None and owner is None:
+        raise OwnerRefused("not_staff")
+    set_owner(actor, request, owner, address=address)
+    db.session.commit()
 
 
 def possible_owners() -> list[User]:

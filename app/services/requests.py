@@ -28,7 +28,7 @@ from app.secrets_at_rest import seal, unseal
 from app.services.audit import record_event
 from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
-from app.services.ownership import OwnerRefused, claim_if_unowned, set_owner
+from app.services.ownership import claim_if_unowned
 from app.services.pages import Page, page_of
 from app.services.status import set_status, write_while
 from app.services.workflow_notices import has_booking, tell_called_off, tell_request_completed
@@ -460,22 +460,12 @@ def send_back(actor: User, request: SupportRequest, target: str, *, reason: str,
     return cancelled
 
 
-def change_owner(actor: User, request: SupportRequest, owner_id: int | None, *, address: str | None = None) -> None:
-    """Give the request to the staff member ``owner_id`` (None: nobody); audited. Raises
-    ``ownership.OwnerRefused`` with nothing changed (committed otherwise)."""
-    owner = db.session.get(User, owner_id) if owner_id is not None else None
-    if owner_id is not None and owner is None:
-        raise OwnerRefused("not_staff")
-    set_owner(actor, request, owner, address=address)
-    db.session.commit()
-
-
 @dataclass(frozen=True)
 class QueueFilters:
     status: str = ""
     prefecture: str = ""
     topic: str = ""
-    owner: str = ""  # "" anyone, "mine" (the viewer's), "none" (nobody's yet)
+    owner: str = ""  # "" anyone, "mine" (the viewer's), "none" (nobody's yet), "mine_or_none"
     statuses: tuple[str, ...] = field(default=OPEN_REQUEST_STATUSES)
     viewer: int | None = None  # whose "mine"
 
@@ -507,6 +497,8 @@ def request_queue(filters: QueueFilters) -> sa.Select:
         stmt = stmt.where(SupportRequest.owner_id == filters.viewer)
     elif filters.owner == "none":
         stmt = stmt.where(SupportRequest.owner_id.is_(None))
+    elif filters.owner == "mine_or_none":
+        stmt = stmt.where(sa.or_(SupportRequest.owner_id == filters.viewer, SupportRequest.owner_id.is_(None)))
     return stmt
 
 

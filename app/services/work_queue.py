@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Assignment, Booking, Municipality, Outcome, SupportRequest, User, Visit
 from evangelists.calendar import day_in_japan, start_of_day_in_japan
-from evangelists.workdays import working_days_between
+from evangelists.workdays import working_days_between, working_deadline
 
 GROUPS = ("untriaged", "unanswered", "unbooked", "follow_up", "booked", "waiting")
 WORK_QUEUE_ROWS = 8  # rows shown per group; the rest through the group's link
@@ -52,9 +52,11 @@ class WorkGroup:
     target: int | None  # the group's target in its unit, if it has one
 
 
-def work_queue(viewer: User, *, mine: bool, today: date, limit: int = WORK_QUEUE_ROWS) -> list[WorkGroup]:
-    """The six groups for ``viewer`` on the Japanese date ``today``, in ``GROUPS`` order."""
+def work_queue(viewer: User, *, mine: bool, today: date, limit: int | None = None) -> list[WorkGroup]:
+    """The six groups for ``viewer`` on the Japanese date ``today``, in ``GROUPS`` order,
+    each with its first ``limit`` rows (default WORK_QUEUE_ROWS)."""
     config = current_app.config
+    limit = limit or WORK_QUEUE_ROWS
     scope = (sa.or_(SupportRequest.owner_id == viewer.id, SupportRequest.owner_id.is_(None)) if mine
              else sa.true())
     return [
@@ -83,19 +85,26 @@ def _working_age(moment: datetime, today: date) -> int:
     return working_days_between(day_in_japan(moment), today)
 
 
+def _past(moment: datetime, working_days: int, today: date) -> bool:
+    """Whether the target of ``working_days`` from ``moment`` falls on ``today`` or before:
+    the reminders' own deadline (``working_deadline``: the clock runs on working days
+    only), by the day, as the page is kept per Japanese date."""
+    return day_in_japan(working_deadline(moment, working_days)) <= today
+
+
 def _untriaged(scope, today: date, target: int, limit: int) -> WorkGroup:
-    # Late by the day (the page is kept per Japanese date): n working days are at least n
-    # calendar days, so the database drops the recent ones and the calendar decides the rest.
+    # n working days are at least n calendar days: the database drops the recent ones, the
+    # reminders' deadline decides the rest.
     candidates = db.session.execute(
         sa.select(SupportRequest.id, SupportRequest.created_at)
         .where(SupportRequest.status == "new",
                SupportRequest.created_at < start_of_day_in_japan(today - timedelta(days=target - 1)), scope)
         .order_by(SupportRequest.created_at, SupportRequest.id)
     ).all()
-    late = [(rid, age) for rid, at in candidates if (age := _working_age(at, today)) >= target]
+    late = [(rid, at) for rid, at in candidates if _past(at, target, today)]
     shown = late[:limit]
-    requests = _requests([rid for rid, _age in shown])
-    items = [WorkItem(requests[rid], age, True) for rid, age in shown]
+    requests = _requests([rid for rid, _at in shown])
+    items = [WorkItem(requests[rid], _working_age(at, today), True) for rid, at in shown]
     return WorkGroup("untriaged", items, len(late), target)
 
 
@@ -128,8 +137,8 @@ def _unbooked(scope, today: date, target: int, limit: int) -> WorkGroup:
         (Assignment.responded_at, Assignment.id), limit)
     items = []
     for a in rows:
-        age = _working_age(a.responded_at, today)
-        items.append(WorkItem(a.request, age, age >= target, assignment=a))
+        items.append(WorkItem(a.request, _working_age(a.responded_at, today), _past(a.responded_at, target, today),
+                              assignment=a))
     return WorkGroup("unbooked", items, total, target)
 
 

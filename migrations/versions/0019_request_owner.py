@@ -1,6 +1,7 @@
 """A request's owning coordinator (issue 20, point 2): set when it is triaged, changeable
-and audited. Requests already past "new" take the staff member who last triaged them, as
-the audit log records it (or proposed an evangelist for them, straight from "new").
+and audited. Requests already past "new" take the first active staff member who triaged
+them, as the audit log records it (or proposed an evangelist for them, straight from
+"new"), as the app itself would have made them the owner.
 
 Revision ID: 0019
 Revises: 0018
@@ -29,7 +30,8 @@ def upgrade():
             SELECT e.actor_id FROM audit_events e JOIN users u ON u.id = e.actor_id
             WHERE e.entity_type = 'support_request' AND e.entity_id = support_requests.id
               AND e.action IN ('request.triaged', 'request.assigned') AND u.role IN ('coordinator', 'admin')
-            ORDER BY e.id DESC LIMIT 1)
+              AND u.is_active
+            ORDER BY e.id LIMIT 1)
         WHERE status <> 'new'
         """
     )

@@ -208,6 +208,7 @@ def world(app, db, make_account) -> World:
         "assignment_id": accepted.id,
         "dataset": "municipalities",
         "job_id": 1,  # no export job: a 404
+        "run_id": 1,  # no bulk action: a 404
         "code": "011002",
         "locale": "en",
         "prefectures": ["01", "13"],

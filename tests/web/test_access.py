@@ -78,6 +78,7 @@ ACCESS = {
     "coordinator.triage": ("POST", STAFF),
     "coordinator.change_owner": ("POST", STAFF),
     "coordinator.bulk": ("POST", STAFF),
+    "coordinator.bulk_done": ("GET", STAFF),
     "coordinator.take_request": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
@@ -184,6 +185,7 @@ def world(db, make_account):
         "notice_id": 1,  # nobody's: opening it is a 404 for every signed-in role
         "booking_id": 1,
         "job_id": 1,  # nobody's export: a 404 for staff
+        "run_id": 1,  # no bulk action was carried out: a 404 for staff
     }
 
 

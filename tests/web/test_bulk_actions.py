@@ -27,7 +27,13 @@ def staff(signed_in_client, make_account):
     return client, me, make_account("coordinator", display_name="佐藤 次郎")
 
 
+_runs = iter(range(1, 10**6))
+
+
 def form(action: str, ids, **extra) -> dict:
+    """The bulk form's fields; a confirmed post carries the review page's one-time run."""
+    if extra.get("confirmed") == "1" and "run" not in extra:
+        extra["run"] = f"run-{next(_runs)}"
     return {"action": action, "ids": [str(i) for i in ids], **extra}
 
 
@@ -43,7 +49,9 @@ def test_five_requests_triaged_at_once_after_a_review_each_audited(staff, db, to
     assert all(f"/coordinator/requests/{i}\"" in html for i in ids) and f"/coordinator/requests/{other.id}\"" not in html
     assert events(db, "request.triaged") == 0  # nothing yet
     done = client.post("/coordinator/requests/bulk", data=form("triage", ids, confirmed="1"))
-    assert done.status_code == 200 and "5 件の依頼について完了しました" in done.get_data(as_text=True)
+    assert done.status_code == 302  # the outcome has its own page: a reload does not run it again
+    shown = client.get(done.headers["Location"])
+    assert shown.status_code == 200 and "5 件の依頼について完了しました" in shown.get_data(as_text=True)
     for r in rows:
         db.session.refresh(r)
         assert r.status == "triaged" and r.owner_id == me.id
@@ -62,7 +70,8 @@ def test_one_row_that_cannot_take_it_rolls_back_all_and_is_named(staff, db, town
     html = answer.get_data(as_text=True)
     assert answer.status_code == 409 and "変更はありません" in html
     refused_row = html.split(f"#{closed.id} ")[1].split("</tr>")[0]
-    assert "table-danger" in html.split(f"#{closed.id} ")[0][-300:] and refused_row.strip()
+    assert "table-danger" in html.split(f"#{closed.id} ")[0][-300:]
+    assert "この依頼は終了しているため、状態を変更できません。" in refused_row  # says why
     assert {db.session.get(SupportRequest, r.id).status for r in fine} == {"new"}
     assert events(db, "request.declined") == 0
     # The retry form carries the three others, to be reviewed again.
@@ -100,7 +109,8 @@ def test_set_owner_for_many_where_one_already_has_that_owner(staff, db, towns):
     free = make_request(municipality=towns["tobetsu"], status="triaged")
     db.session.commit()
     done = client.post("/coordinator/requests/bulk",
-                       data=form("owner", [theirs.id, free.id], owner=str(colleague.id), confirmed="1"))
+                       data=form("owner", [theirs.id, free.id], owner=str(colleague.id), confirmed="1"),
+                       follow_redirects=True)
     html = done.get_data(as_text=True)
     assert done.status_code == 200 and "すでにその状態です" in html
     assert db.session.get(SupportRequest, free.id).owner_id == colleague.id
@@ -154,13 +164,58 @@ def test_five_hundred_rows_in_one_transaction_and_one_refusal_rolls_back_all(db,
     late = make_request(municipality=towns["sapporo"], status="withdrawn")
     db.session.commit()
     ids = [r.id for r in rows]
-    refused = bulk_apply(me, [*ids[:250], late.id, *ids[250:]], "triage")
+    refused = bulk_apply(me, [*ids[:250], late.id, *ids[250:]], "triage", nonce="five-hundred-1")
     assert not refused.applied and [row.request_id for row in refused.refused] == [late.id]
     assert events(db, "request.triaged") == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportRequest)
                              .where(SupportRequest.status == "new")) == 500
-    done = bulk_apply(me, ids, "triage")
+    done = bulk_apply(me, ids, "triage", nonce="five-hundred-2")
     assert done.applied and len(done.rows) == 500 and events(db, "request.triaged") == 500
     with pytest.raises(BulkRefused) as too_many:
-        bulk_apply(me, list(range(1, BULK_ROWS_MAX + 2)), "triage")
+        bulk_apply(me, list(range(1, BULK_ROWS_MAX + 2)), "triage", nonce="too-many")
     assert too_many.value.reason == "too_many"
+
+
+def test_the_same_confirmation_sent_twice_runs_once(staff, db, towns):
+    """A double click or a reload of the confirmation: one message per town, not two."""
+    client, _me, _colleague = staff
+    rows = [make_request(municipality=towns["tobetsu"], status="triaged") for _ in range(2)]
+    db.session.commit()
+    data = form("message", [r.id for r in rows], body="一度だけ届くはずです。", confirmed="1")
+    first = client.post("/coordinator/requests/bulk", data=data)
+    second = client.post("/coordinator/requests/bulk", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(RequestMessage)) == 2
+    assert events(db, "request.message_added") == 2
+
+
+def test_a_confirmation_that_fails_leaves_no_confirmation_behind(staff, db, towns, make_account):
+    """The review step cannot be skipped: when the confirmed post is refused (here the
+    chosen owner was deactivated meanwhile), the queue shown again asks for a review."""
+    client, _me, _colleague = staff
+    gone = make_account("coordinator", display_name="退職 三郎")
+    request = make_request(municipality=towns["tobetsu"], status="triaged")
+    db.session.commit()
+    gone.is_active = False
+    db.session.commit()
+    failed = client.post("/coordinator/requests/bulk",
+                         data=form("owner", [request.id], owner=str(gone.id), confirmed="1"))
+    html = failed.get_data(as_text=True)
+    assert failed.status_code == 422
+    assert 'name="confirmed"' not in html and 'name="run"' not in html
+    again = client.post("/coordinator/requests/bulk", data=form("decline", [request.id], reason="理由"))
+    assert again.status_code == 200 and "見送りますか" in again.get_data(as_text=True)
+    assert db.session.get(SupportRequest, request.id).status == "triaged"
+
+
+def test_too_many_matching_rows_says_how_many_there_are(staff, db, towns, monkeypatch):
+    from app.services import bulk
+
+    client, _me, _colleague = staff
+    for _ in range(4):
+        make_request(municipality=towns["tobetsu"])
+    db.session.commit()
+    monkeypatch.setattr(bulk, "BULK_ROWS_MAX", 2)
+    answer = client.post("/coordinator/requests/bulk", data={"action": "triage", "all_matching": "y"})
+    assert answer.status_code == 422 and "4 件は一度に扱える数を超えています（最大 2 件）" in answer.get_data(as_text=True)

@@ -10,8 +10,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, SupportRequest
 from app.services import ownership
-from app.services.ownership import OwnerRefused
-from app.services.requests import change_owner
+from app.services.ownership import OwnerRefused, change_owner
 from tests.factories import make_evangelist, make_request
 
 HOSTILE = "<script>alert(1)</script>{{7*7}}{{"
@@ -69,21 +68,21 @@ def test_take_it_and_give_it_to_a_colleague_each_audited_with_before_and_after(s
     db.session.commit()
     client.set_cookie("lang", "ja")
     taken = client.post(f"/coordinator/requests/{request.id}/owner/take", follow_redirects=True)
-    assert f"受付番号 {request.id} の依頼の担当になりました" in taken.get_data(as_text=True)
+    assert f"受付番号 {request.id} の依頼を受け持ちました" in taken.get_data(as_text=True)
     db.session.refresh(request)
     assert request.owner_id == me.id
     given = client.post(f"/coordinator/requests/{request.id}/owner", data={"owner": str(colleague.id)},
                         follow_redirects=True)
-    assert f"佐藤 次郎 さんが受付番号 {request.id} の依頼の担当になりました" in given.get_data(as_text=True)
+    assert f"佐藤 次郎 さんが受付番号 {request.id} の依頼の担当コーディネーターになりました" in given.get_data(as_text=True)
     cleared = client.post(f"/coordinator/requests/{request.id}/owner", data={"owner": ""}, follow_redirects=True)
-    assert f"受付番号 {request.id} の依頼の担当者はいなくなりました" in cleared.get_data(as_text=True)
+    assert f"受付番号 {request.id} の依頼の担当コーディネーターは未定になりました" in cleared.get_data(as_text=True)
     db.session.refresh(request)
     assert request.owner_id is None
     changes = [(e.before, e.after) for e in owner_events(db, request.id) if e.action == "request.owner_changed"]
     assert changes == [({"owner": colleague.id}, {"owner": me.id}), ({"owner": me.id}, {"owner": colleague.id}),
                        ({"owner": colleague.id}, {"owner": None})]
     html = client.get(f"/coordinator/requests/{request.id}").get_data(as_text=True)
-    assert "山田 花子 が依頼の担当を変更しました" in html
+    assert "山田 花子 が依頼の担当コーディネーターを変更しました" in html
 
 
 def test_only_active_staff_can_own_and_a_refusal_keeps_the_page(staff, db, towns, make_account):
@@ -129,7 +128,7 @@ def test_the_queue_filters_mine_and_nobodys_and_names_the_owner(staff, db, towns
     assert numbers("none") == {nobodys.id}
     client.set_cookie("lang", "ja")
     html = client.get("/coordinator/requests").get_data(as_text=True)
-    assert "担当：佐藤 次郎" in html and "担当者なし" in html
+    assert "担当コーディネーター：佐藤 次郎" in html and "担当コーディネーター未定" in html
 
 
 def test_an_evangelist_cannot_change_the_owner(signed_in_client, db, towns):

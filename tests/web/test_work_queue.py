@@ -97,7 +97,7 @@ def test_mine_leaves_out_what_another_coordinator_owns_and_keeps_nobodys(scene):
     assert 'aria-current="page" href="/coordinator/?scope=mine"' in html
     waiting = numbers(group(html, "waiting"))
     assert rows["theirs"].id not in waiting and rows["late"].id in waiting and rows["fresh"].id in waiting
-    assert "担当：佐藤 次郎" not in html and "担当者なし" in html
+    assert "担当コーディネーター：佐藤 次郎" not in html and "担当コーディネーター未定" in html
     assert client.get("/coordinator/?scope=%3Cscript%3E").status_code == 200  # an unknown scope is "mine"
 
 
@@ -138,3 +138,27 @@ def test_targets_come_from_the_config(scene, app):
     finally:
         app.config["REMINDER_TRIAGE_WORKING_DAYS"] = 2
     assert numbers(group(html, "untriaged")) == [] and "目標：4 営業日以内に一次確認。" in html
+
+
+def test_a_weekend_arrival_is_late_when_the_reminder_says_so_not_a_day_before(db, towns, clock, signed_in_client):
+    """Sent on Saturday 28 November: the two working days run Monday and Tuesday, so the
+    reminder's deadline is Wednesday 00:00; on Tuesday it is not late yet, on Wednesday it is."""
+    client, _me = signed_in_client("coordinator")
+    request = make_request(municipality=towns["tobetsu"], created_at=at(date(2026, 11, 28)))
+    db.session.commit()
+    clock(datetime(2026, 12, 1, 1, 0, tzinfo=UTC))  # Tuesday 10:00 in Japan
+    assert numbers(group(client.get("/coordinator/?scope=all").get_data(as_text=True), "untriaged")) == []
+    clock(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))  # Wednesday
+    assert numbers(group(client.get("/coordinator/?scope=all").get_data(as_text=True), "untriaged")) == [request.id]
+
+
+def test_a_groups_link_opens_the_request_list_in_the_same_scope(scene, monkeypatch):
+    from app.services import work_queue
+
+    client, _me, _colleague, rows = scene
+    monkeypatch.setattr(work_queue, "WORK_QUEUE_ROWS", 1)
+    html = client.get("/coordinator/?scope=mine&rows=1").get_data(as_text=True)
+    link = re.search(r'href="([^"]+)">依頼一覧でさらに見る', group(html, "waiting"))
+    assert link and "owner=mine_or_none" in link.group(1)
+    listed = client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert f"/coordinator/requests/{rows['late'].id}\"" in listed and f"/coordinator/requests/{rows['theirs'].id}\"" not in listed
