@@ -24,6 +24,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import (
+    BulkRun,
     CommunityStatusChange,
     ExportJob,
     RequestAddition,
@@ -131,6 +132,8 @@ NOT_FREE_TEXT = {
     ("users", "totp_secret"): "made by the app",
     ("users", "locale"): "a CHECKed vocabulary",
     ("audit_events", "action"): "a code written by the app",
+    ("bulk_runs", "nonce"): "made by the app (a one-time value of the review page)",
+    ("bulk_runs", "action"): "a code written by the app (app.services.bulk.BULK_ACTIONS)",
     ("audit_events", "entity_type"): "a code written by the app",
     ("audit_events", "client_address"): "an IP address parsed by the app",
     ("municipalities", "code"): "a checked local government code",
@@ -261,6 +264,10 @@ def build_world(db, make_account) -> dict:
     job = ExportJob(user_id=users["coordinator"].id, dataset="municipalities", parameters={"q": "札幌"},
                     style="labels", locale="ja", status="ready", row_count=1, size_bytes=100)
     db.session.add(job)
+    # A bulk action carried out: its outcome page names the requests' towns.
+    run = BulkRun(nonce="injection-scene-run", user_id=users["coordinator"].id, action="message",
+                  rows=[{"request": triaged.id, "town": triaged.municipality.name, "unchanged": False}])
+    db.session.add(run)
     db.session.commit()
     return {
         "users": users,
@@ -277,6 +284,7 @@ def build_world(db, make_account) -> dict:
             "token": make_password_token(other, "reset"),
             "booking_id": booking.id,
             "job_id": job.id,
+            "run_id": run.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
