@@ -6,6 +6,7 @@ app/visit_forms.py."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 
 from flask_babel import gettext as _
@@ -33,6 +34,7 @@ from app.form_fields import CheckboxesField, LenientDateField
 from app.forms import BaseForm, readable_date, set_place_choices
 from app.labels import label
 from app.messages import message
+from app.services.requests import Submission
 from evangelists.contact import normalize_phone
 from evangelists.limits import (
     CONTACT_NAME_MAX,
@@ -132,6 +134,22 @@ class RequestForm(BaseForm):
             raise ValidationError(
                 _("This is not a phone number we can use. Write it like 03-1234-5678 or +81 3 1234 5678.")
             ) from None
+
+    def as_submission(self) -> Submission:
+        """What was typed, as the service takes it (after ``validate``): text stripped, an
+        empty e-mail as none, the phone in E.164, the form's one-time value (or a new one)."""
+        return Submission(
+            municipality_code=self.municipality.data,
+            contact_name=self.contact_name.data.strip(),
+            department=self.department.data.strip(),
+            email=(self.email.data or "").strip() or None,
+            phone=self.phone_e164,
+            topics=tuple(self.topics.data),
+            mode=self.mode.data,
+            period=(self.period.data or "").strip(),
+            message=(self.message.data or "").strip(),
+            nonce=self.nonce.data or secrets.token_urlsafe(24),
+        )
 
 
 

@@ -20,7 +20,7 @@ from app.request_forms import IntakeForm
 from app.security import no_store
 from app.services import requests as requests_service
 from app.services.geography import list_prefectures, municipalities_of
-from app.services.requests import Intake, IntakeRefused, Submission
+from app.services.requests import Intake, IntakeRefused
 from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -67,18 +67,7 @@ def record_request():
         return _page(form, focus="municipality")
     if not form.validate_on_submit():
         return _page(form, 422)
-    submission = Submission(
-        municipality_code=form.municipality.data,
-        contact_name=form.contact_name.data.strip(),
-        department=form.department.data.strip(),
-        email=(form.email.data or "").strip() or None,
-        phone=form.phone_e164,
-        topics=tuple(form.topics.data),
-        mode=form.mode.data,
-        period=(form.period.data or "").strip(),
-        message=(form.message.data or "").strip(),
-        nonce=form.nonce.data or secrets.token_urlsafe(24),
-    )
+    submission = form.as_submission()
     choice = request.form.get("duplicate")
     if choice != "new":
         existing = requests_service.open_request_for(submission.municipality_code)

@@ -33,7 +33,6 @@ from app.services import feedback as feedback_service
 from app.services import requests as requests_service
 from app.services.feedback import FeedbackRefused
 from app.services.geography import list_prefectures, municipalities_of
-from app.services.requests import Submission
 from app.services.topics import list_topics
 from app.support import bp
 from app.support.forms import FeedbackForm, MessageForm, WithdrawForm
@@ -84,18 +83,7 @@ def new_request():
         return render_template("support/request.html", form=form, focus="municipality")
     if not form.validate_on_submit():
         return render_template("support/request.html", form=form), 422
-    submission = Submission(
-        municipality_code=form.municipality.data,
-        contact_name=form.contact_name.data.strip(),
-        department=form.department.data.strip(),
-        email=form.email.data.strip(),
-        phone=form.phone_e164,
-        topics=tuple(form.topics.data),
-        mode=form.mode.data,
-        period=(form.period.data or "").strip(),
-        message=(form.message.data or "").strip(),
-        nonce=form.nonce.data or secrets.token_urlsafe(24),
-    )
+    submission = form.as_submission()
     choice = request.form.get("duplicate")
     if choice != "new":
         existing = requests_service.open_request_for(submission.municipality_code)
