@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
+from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -32,9 +33,12 @@ from wtforms.validators import (
 
 from app.form_fields import CheckboxesField, LenientDateField
 from app.forms import BaseForm, readable_date, set_place_choices
+from app.i18n import current_language
 from app.labels import label
 from app.messages import message
+from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Submission
+from app.services.topics import list_topics
 from evangelists.contact import normalize_phone
 from evangelists.limits import (
     CONTACT_NAME_MAX,
@@ -194,3 +198,16 @@ class IntakeForm(RequestForm):
             self.email.errors = [*self.email.errors, message("intake", "contact_required")]
             valid = False
         return valid
+
+
+def request_form_for(form_class: type[RequestForm], **extra) -> RequestForm:
+    """``form_class`` (the town's form or the coordinator's intake) for this request: the
+    prefectures, the chosen prefecture's municipalities (posted, or ``?prefecture=`` on a
+    GET, which also preselects it) and the topics in the user's language. The caller sets
+    the one-time nonce of a form shown."""
+    chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
+    form = form_class(prefectures=list_prefectures(), municipalities=municipalities_of(chosen), topics=list_topics(),
+                      locale=current_language(), **extra)
+    if request.method == "GET":
+        form.prefecture.data = chosen or ""
+    return form

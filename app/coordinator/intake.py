@@ -12,16 +12,13 @@ from flask_login import current_user
 
 from app.coordinator import bp
 from app.decorators import role_required
-from app.i18n import current_language
 from app.links import external_url
 from app.mail import mail_configured
 from app.messages import show_refusal
-from app.request_forms import IntakeForm
+from app.request_forms import IntakeForm, request_form_for
 from app.security import no_store
 from app.services import requests as requests_service
-from app.services.geography import list_prefectures, municipalities_of
 from app.services.requests import Intake, IntakeRefused
-from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
 
@@ -32,16 +29,8 @@ RECORDED = "recorded_request"
 
 
 def _intake_form() -> IntakeForm:
-    chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
-    form = IntakeForm(
-        prefectures=list_prefectures(),
-        municipalities=municipalities_of(chosen),
-        topics=list_topics(),
-        locale=current_language(),
-        today=today_in_japan(),
-    )
+    form = request_form_for(IntakeForm, today=today_in_japan())
     if request.method == "GET":
-        form.prefecture.data = chosen or ""
         form.nonce.data = secrets.token_urlsafe(24)
     return form
 

@@ -21,19 +21,17 @@ from flask_babel import gettext as _
 from app.booking_forms import PickSlotForm
 from app.decorators import public
 from app.extensions import limiter
-from app.i18n import carried_value, current_language
+from app.i18n import carried_value
 from app.links import external_url
 from app.mail import mail_configured
 from app.messages import flash_refusal, refusal_message
 from app.page_cache import cached_page, fresh_value
-from app.request_forms import RequestForm
+from app.request_forms import RequestForm, request_form_for
 from app.security import no_store
 from app.services import bookings as bookings_service
 from app.services import feedback as feedback_service
 from app.services import requests as requests_service
 from app.services.feedback import FeedbackRefused
-from app.services.geography import list_prefectures, municipalities_of
-from app.services.topics import list_topics
 from app.support import bp
 from app.support.forms import FeedbackForm, MessageForm, WithdrawForm
 from app.visit_times import format_span
@@ -50,15 +48,8 @@ def _created(_response) -> bool:
 
 
 def _request_form() -> RequestForm:
-    chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
-    form = RequestForm(
-        prefectures=list_prefectures(),
-        municipalities=municipalities_of(chosen),
-        topics=list_topics(),
-        locale=current_language(),
-    )
+    form = request_form_for(RequestForm)
     if request.method == "GET":
-        form.prefecture.data = chosen or ""
         # New for every visitor, also when the page comes from the page cache: two towns
         # must never share the nonce that tells a resubmission from a new request.
         form.nonce.data = fresh_value("request-form-nonce", lambda: secrets.token_urlsafe(24))

@@ -48,6 +48,28 @@ def live_server(app, gazetteer):
     thread.join()
 
 
+@pytest.fixture
+def sign_in_page(live_server):
+    """``sign_in_page(page, user)``: a member of staff signs in on the Japanese pages of the
+    live server, with their password and their authenticator's current code."""
+    import re
+
+    import pyotp
+
+    from app.secrets_at_rest import decrypt_totp_secret
+    from tests.conftest import PASSWORD
+
+    def sign_in(page, user):
+        page.goto(live_server + "/auth/login")
+        page.get_by_label(re.compile("^メールアドレス")).fill(user.email)
+        page.get_by_label(re.compile("^パスワード")).fill(PASSWORD)
+        page.locator("main").get_by_role("button", name="ログイン").click()
+        page.get_by_label(re.compile("^コード")).fill(pyotp.TOTP(decrypt_totp_secret(user.totp_secret_token)).now())
+        page.get_by_role("button", name="次へ").click()
+
+    return sign_in
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright

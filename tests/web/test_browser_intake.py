@@ -9,13 +9,10 @@ import os
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from app.secrets_at_rest import decrypt_totp_secret
 from app.services.topics import sync_topics
-from tests.conftest import PASSWORD
 from tests.web.test_browser_request import serious_violations
 
 pytestmark = [
@@ -34,7 +31,7 @@ def shot(page, name: str) -> None:
 
 @pytest.mark.parametrize(("width", "javascript"), [(1366, True), (360, False)])
 def test_a_coordinator_records_a_phone_request_without_an_email(live_server, browser, db, make_account,
-                                                                width, javascript):
+                                                                width, javascript, sign_in_page):
     sync_topics()
     coordinator = make_account("coordinator", display_name="山田 花子")
     db.session.commit()
@@ -44,13 +41,7 @@ def test_a_coordinator_records_a_phone_request_without_an_email(live_server, bro
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(live_server + "/auth/login")
-        page.get_by_label(re.compile("^メールアドレス")).fill(coordinator.email)
-        page.get_by_label(re.compile("^パスワード")).fill(PASSWORD)
-        page.locator("main").get_by_role("button", name="ログイン").click()
-        page.get_by_label(re.compile("^コード")).fill(
-            pyotp.TOTP(decrypt_totp_secret(coordinator.totp_secret_token)).now())
-        page.get_by_role("button", name="次へ").click()
+        sign_in_page(page, coordinator)
 
         page.goto(live_server + "/coordinator/requests")
         page.get_by_role("link", name="電話・メールで受けた依頼を登録").click()

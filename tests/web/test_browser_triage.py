@@ -8,15 +8,12 @@ import os
 import re
 from pathlib import Path
 
-import pyotp
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.models import Assignment, Municipality, SupportRequest, Topic
-from app.secrets_at_rest import decrypt_totp_secret
 from app.services.topics import sync_topics
-from tests.conftest import PASSWORD
 from tests.factories import make_assignment, make_evangelist, make_request
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium")
@@ -35,7 +32,8 @@ def fits(page) -> bool:
 
 
 @pytest.mark.parametrize("width", [1366, 360])
-def test_send_back_search_and_confirm_work_without_javascript(live_server, browser, db, make_account, width):
+def test_send_back_search_and_confirm_work_without_javascript(live_server, browser, db, make_account, width,
+                                                             sign_in_page):
     sync_topics()
     gis = db.session.scalar(sa.select(Topic).where(Topic.slug == "gis"))
     tobetsu = db.session.scalar(sa.select(Municipality).where(Municipality.code == "013030"))
@@ -56,13 +54,7 @@ def test_send_back_search_and_confirm_work_without_javascript(live_server, brows
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        page.goto(live_server + "/auth/login")
-        page.get_by_label(re.compile("^メールアドレス")).fill(coordinator.email)
-        page.get_by_label(re.compile("^パスワード")).fill(PASSWORD)
-        page.locator("main").get_by_role("button", name="ログイン").click()
-        page.get_by_label(re.compile("^コード")).fill(
-            pyotp.TOTP(decrypt_totp_secret(coordinator.totp_secret_token)).now())
-        page.get_by_role("button", name="次へ").click()
+        sign_in_page(page, coordinator)
 
         # Point 2: an assigned request offers no "確認済みにする", only 差し戻す.
         page.goto(f"{live_server}/coordinator/requests/{assigned.id}")
