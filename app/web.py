@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, abort, current_app, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import current_user, login_user
 
 from app.extensions import login_manager
 from app.models import User
 from app.safe_redirect import safe_next_url
 from app.services.accounts import load_user_from_session, record_sign_in
+from app.services.regions import can_see
 
 PENDING = "pending_sign_in"
 
@@ -74,3 +75,11 @@ def complete_sign_in(user: User, *, method: str) -> str:
     login_user(user, remember=remember)
     record_sign_in(user, method=method, address=client_address())
     return target
+
+
+def visible_or_404(obj, description: str | None = None):
+    """``obj`` if the signed-in staff member's regions cover it, else 404: a coordinator of
+    another region does not learn that it exists (``app/services/regions.py``)."""
+    if not can_see(current_user, obj):
+        abort(404, description=description)
+    return obj

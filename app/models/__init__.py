@@ -1,6 +1,6 @@
 """The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
 
-from app.models.accounts import AuditEvent, RecoveryCode, User
+from app.models.accounts import AuditEvent, RecoveryCode, User, UserRegion
 from app.models.bookings import Booking, CalendarFeed, VisitSlot
 from app.models.exports import ExportJob
 from app.models.feedback import RequestFeedback
@@ -51,6 +51,7 @@ __all__ = [
     "SupportRequest",
     "Topic",
     "User",
+    "UserRegion",
     "Visit",
     "VisitSlot",
     "evangelist_skills",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice, utcnow
 from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX
-from evangelists.vocabulary import ROLES
+from evangelists.vocabulary import REGIONS, ROLES
 
 if TYPE_CHECKING:
     from app.models.network import Evangelist
@@ -53,6 +53,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    # A coordinator's regional blocks; none means national (app/services/regions.py).
+    region_rows: Mapped[list[UserRegion]] = relationship(
+        cascade="all, delete-orphan", order_by="UserRegion.region"
+    )
 
     def get_id(self) -> str:
         return f"{self.id}.{self.session_version}"
@@ -63,6 +67,20 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+class UserRegion(db.Model):
+    """One regional block (``REGIONS``) a coordinator works in."""
+
+    __tablename__ = "user_regions"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    region: Mapped[str] = mapped_column(choice(REGIONS, "user_region"), primary_key=True)
+
+    def __repr__(self) -> str:
+        return f"<UserRegion {self.user_id} {self.region}>"
 
 
 class RecoveryCode(db.Model):
