@@ -276,6 +276,8 @@ MAP_CACHE_SIZE = 256  # a few KB each: the map pages' filter combinations and re
 def _plain(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return dataclasses.asdict(value)
+    if isinstance(value, frozenset):  # a regional coordinator's regions
+        return sorted(value)
     raise TypeError(f"{type(value).__name__} cannot be part of a map's cache key; pass plain values")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import SubmitField
@@ -21,6 +22,7 @@ from app.services.communities import (
     LocationRefused,
 )
 from app.services.geography import list_prefectures, municipalities_of
+from app.services.regions import scope_of
 from evangelists.errors import Refused
 
 
@@ -138,8 +140,17 @@ def show_place_refusal(form, refused: Refused) -> None:
 
 
 def place_codes(prefecture_code: str | None):
-    """What the place picker lists for the prefecture that was sent or stored."""
-    return list_prefectures(), municipalities_of(prefecture_code)
+    """What the place picker of a staff form lists for the prefecture that was sent or
+    stored."""
+    return staff_prefectures(), municipalities_of(prefecture_code)
+
+
+def staff_prefectures() -> list:
+    """The prefectures a staff page offers: a regional coordinator's regions' only (their
+    lists hold nothing elsewhere, and they record nothing there)."""
+    scope = scope_of(current_user)
+    prefectures = list_prefectures()
+    return prefectures if scope.national else [p for p in prefectures if scope.covers(p.region)]
 
 
 def geocoding_offered(current_source: str | None = None) -> bool:

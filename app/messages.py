@@ -68,6 +68,8 @@ MESSAGES = {
     "bulk.unknown_request": _l("No request has the number %(number)s. Reload the list and choose again."),
     # The owner of a request (app.services.ownership.OwnerRefused).
     "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
+    "owner.outside_regions": _l("That coordinator works in other regions than this town's. Choose someone whose "
+                                "regions include it, or a national coordinator."),
     "owner.unchanged": _l("This person already owns the request."),
     # A town's feedback on its closed request (app.services.feedback.FeedbackRefused).
     "feedback.not_completed": _l("Feedback can be given once the request is closed as done."),

@@ -200,13 +200,13 @@ class IntakeForm(RequestForm):
         return valid
 
 
-def request_form_for(form_class: type[RequestForm], **extra) -> RequestForm:
+def request_form_for(form_class: type[RequestForm], *, prefectures: list | None = None, **extra) -> RequestForm:
     """``form_class`` (the town's form or the coordinator's intake) for this request: the
     prefectures, the chosen prefecture's municipalities (posted, or ``?prefecture=`` on a
     GET, which also preselects it) and the topics in the user's language. The caller sets
     the one-time nonce of a form shown."""
     chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
-    form = form_class(prefectures=list_prefectures(), municipalities=municipalities_of(chosen), topics=list_topics(),
+    form = form_class(prefectures=prefectures if prefectures is not None else list_prefectures(), municipalities=municipalities_of(chosen), topics=list_topics(),
                       locale=current_language(), **extra)
     if request.method == "GET":
         form.prefecture.data = chosen or ""

@@ -6,13 +6,16 @@ from __future__ import annotations
 import time
 
 from flask import Flask, abort, current_app, request, session, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from app.extensions import login_manager
+from app.labels import label
 from app.models import User
 from app.safe_redirect import safe_next_url
 from app.services.accounts import load_user_from_session, record_sign_in
+from app.services.geography import municipality_at
 from app.services.regions import can_see
 
 PENDING = "pending_sign_in"
@@ -75,6 +78,23 @@ def complete_sign_in(user: User, *, method: str) -> str:
     login_user(user, remember=remember)
     record_sign_in(user, method=method, address=client_address())
     return target
+
+
+def outside_regions(town) -> str:
+    """The message for a municipality chosen outside the signed-in coordinator's regions."""
+    return _("%(town)s is in %(region)s, outside your regions. A national coordinator or the "
+             "coordinator of that region can do this.", town=town.name,
+             region=label("region", town.prefecture.region))
+
+
+def chosen_town_outside_regions(form_field) -> bool:
+    """True (and the field shows why) when the municipality chosen in ``form_field`` (a
+    6-digit code) lies outside the signed-in coordinator's regions."""
+    town = municipality_at(form_field.data or "")
+    if town is None or can_see(current_user, town):
+        return False
+    form_field.errors = [*form_field.errors, outside_regions(town)]
+    return True
 
 
 def visible_or_404(obj, description: str | None = None):

@@ -300,6 +300,22 @@ class CandidatePool:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def within(self, prefecture_codes: Iterable[str]) -> CandidatePool:
+        """The pool of the candidates whose prefecture is one of ``prefecture_codes`` (a
+        regional coordinator's evangelists), their columns unchanged."""
+        wanted = set(prefecture_codes)
+        keep = np.array([p in wanted for p in self._prefs], dtype=bool)
+        kept_ids = set(self.ids[keep].tolist())
+        skills = [(int(self.ids[j]), self._topics[k]) for j, k in zip(*np.nonzero(self.skills), strict=True)
+                  if keep[j]]
+        visited = [(int(self.ids[j]), code) for j, code in zip(self._visit_cand.tolist(), self._visit_code, strict=True)
+                   if keep[j]]
+        return CandidatePool.from_columns(
+            self.ids[keep], self.lat[keep], self.lon[keep], self.capacity[keep], self.load[keep], self.radius[keep],
+            self.online_ok[keep], [p for p, k in zip(self._prefs, keep.tolist(), strict=True) if k],
+            skills=[s for s in skills if s[0] in kept_ids], visited=visited,
+        )
+
     def candidate(self, candidate_id: int) -> Candidate:
         """The pool's candidate ``candidate_id`` (KeyError when not in the pool)."""
         j = self.index[candidate_id]

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SearchField, SelectField, SubmitField
 from wtforms.validators import Length, Optional
 
-from app.form_fields import FilterDateField
+from app.form_fields import CheckboxesField, FilterDateField
 from app.forms import BaseForm
 from app.labels import choices
 from evangelists.limits import EMAIL_MAX
@@ -19,6 +19,20 @@ class RoleForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = choices("user_role")
+
+
+class RegionsForm(BaseForm):
+    regions = CheckboxesField(
+        _l("Regions"),
+        description=_l("Tick none for a national coordinator, who sees the whole country. "
+                       "A regional coordinator sees and acts on the requests, evangelists, "
+                       "communities and outreach of the ticked regions only."),
+    )
+    submit = SubmitField(_l("Save regions"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions.choices = choices("region")
 
 
 class UserFilterForm(BaseForm):

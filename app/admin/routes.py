@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
+from app.admin.forms import AuditFilterForm, RegionsForm, RoleForm, UserFilterForm
 from app.decorators import role_required
 from app.forms import ActionForm
 from app.labels import label
@@ -19,6 +19,7 @@ from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services import notices as notices_service
+from app.services import regions as regions_service
 from app.services.accounts import AccountError
 from app.services.admin import (
     AuditFilters,
@@ -48,7 +49,7 @@ def users():
     page = user_page(UserFilters(**values), page=requested_page(), per_page=PER_PAGE)
     return render_template(
         "admin/users.html", form=form, page=page, role_form=RoleForm(), action=ActionForm(),
-        user_status=user_status,
+        user_status=user_status, regions_of=regions_service.regions_of,
     )
 
 
@@ -84,6 +85,31 @@ def change_role(user_id: int):
     else:
         flash(_("%(email)s is now: %(role)s.", email=user.email, role=label("user_role", user.role)), "success")
     return _back()
+
+
+@bp.route("/users/<id:user_id>/regions", methods=["GET", "POST"])
+@role_required("admin")
+def user_regions(user_id: int):
+    """Which regional blocks a coordinator works in (none: national)."""
+    user = _target(user_id)
+    if user.role != "coordinator":
+        abort(404, description=_("Only coordinators work in regions; %(email)s is: %(role)s.",
+                                 email=user.email, role=label("user_role", user.role)))
+    form = RegionsForm(data={"regions": list(regions_service.regions_of(user))})
+    if request.method == "POST":
+        form = RegionsForm()
+        if form.validate_on_submit():
+            changed = regions_service.set_regions(current_user, user, form.regions.data or [],
+                                                  address=client_address())
+            held = regions_service.regions_of(user)
+            where = ", ".join(str(label("region", r)) for r in held) if held else _("the whole country")
+            if changed:
+                flash(_("%(email)s now works in: %(regions)s.", email=user.email, regions=where), "success")
+            else:
+                flash(_("Nothing changed: %(email)s already works in: %(regions)s.", email=user.email,
+                        regions=where), "info")
+            return redirect(url_for("admin.users", role="coordinator"))
+    return render_template("admin/user_regions.html", user=user, form=form), 422 if form.errors else 200
 
 
 @bp.post("/users/<id:user_id>/deactivate")

@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 
 from flask import abort, jsonify, request
+from flask_login import current_user
 
 from app.api import bp
 from app.api.responses import (
@@ -34,6 +36,7 @@ from app.services.network import (
     open_data_rows,
     programme_figures,
 )
+from app.services.regions import scope_of
 from app.services.topics import list_topics
 from app.services.versioned import current_version
 from evangelists.viewport import Viewport, ViewportError, parse_viewport
@@ -134,6 +137,7 @@ def evangelists():
     """Evangelists at their home base, with skills and load. Filters: prefecture, topic,
     status (default active); viewport: bbox, zoom."""
     filters, viewport = _query("evangelists")
+    filters = replace(filters, regions=scope_of(current_user).regions)
     return _versioned(("evangelists", filters, viewport), lambda: maps.evangelist_layer(filters, viewport),
                       shared=False)
 
@@ -144,6 +148,7 @@ def requests():
     """Support requests at their municipality. Filters: prefecture, topic, status (default:
     every open status); viewport: bbox, zoom."""
     filters, viewport = _query("requests")
+    filters = replace(filters, regions=scope_of(current_user).regions)
     return _versioned(("requests", filters, viewport), lambda: maps.request_layer(filters, viewport),
                       shared=False)
 
@@ -153,7 +158,7 @@ def requests():
 def coverage_gap():
     """Non-active municipalities farther than ``km`` (default 50) from the nearest active
     evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
-    filters = _filters("coverage_gap")
+    filters = replace(_filters("coverage_gap"), regions=scope_of(current_user).regions)
     # Compares every non-active town with every active evangelist: once per data version.
     return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
 

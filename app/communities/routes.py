@@ -11,7 +11,7 @@ from app.communities import bp
 from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
 from app.decorators import role_required
 from app.folium_maps import community_map, map_config, rendered
-from app.forms import geocoding_offered, place_codes, show_place_refusal
+from app.forms import geocoding_offered, place_codes, show_place_refusal, staff_prefectures
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -36,9 +36,9 @@ from app.services.communities import (
     update_community,
     visits_by_members,
 )
-from app.services.geography import list_prefectures
+from app.services.regions import scope_of
 from app.templating import format_day
-from app.web import client_address
+from app.web import chosen_town_outside_regions, client_address, visible_or_404
 from evangelists.calendar import today_in_japan
 
 STAFF = ("coordinator", "admin")
@@ -49,11 +49,12 @@ COMMUNITIES_PER_PAGE = 50
 @role_required(*STAFF)
 @cached_page
 def communities():
-    form = CommunityFilterForm(request.args, prefectures=list_prefectures(), locale=current_language())
+    form = CommunityFilterForm(request.args, prefectures=staff_prefectures(), locale=current_language())
     form.validate()
     # A filter with an error is shown next to its field and ignored; the others apply.
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    page = community_page(CommunityFilters(**values), page=requested_page(), per_page=COMMUNITIES_PER_PAGE)
+    page = community_page(CommunityFilters(**values, regions=scope_of(current_user).regions),
+                          page=requested_page(), per_page=COMMUNITIES_PER_PAGE)
     counts = programme_counts(c.id for c in page.items)
     return render_template("communities/communities.html", form=form, page=page, counts=counts,
                            in_programme=in_programme)
@@ -61,9 +62,10 @@ def communities():
 
 def _community_or_404(community_id: int) -> Community:
     community = get_community(community_id)
+    missing = _("No community has the number %(id)s.", id=community_id)
     if community is None:
-        abort(404, description=_("No community has the number %(id)s.", id=community_id))
-    return community
+        abort(404, description=missing)
+    return visible_or_404(community, missing)
 
 
 def _community_form(community: Community | None) -> CommunityForm:
@@ -103,7 +105,7 @@ def _save_community(community: Community | None):
         # Without JavaScript, choosing the prefecture reloads the form with its
         # municipalities; everything typed so far comes back unchanged.
         return _community_form_page(form, community, focus="municipality")
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or chosen_town_outside_regions(form.municipality):
         return _community_form_page(form, community, 422)
     try:
         if community is None:

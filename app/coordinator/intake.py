@@ -8,16 +8,21 @@ from __future__ import annotations
 import secrets
 
 from flask import make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.coordinator import bp
 from app.decorators import role_required
+from app.forms import staff_prefectures
+from app.labels import label
 from app.links import external_url
 from app.mail import mail_configured
 from app.messages import show_refusal
 from app.request_forms import IntakeForm, request_form_for
 from app.security import no_store
 from app.services import requests as requests_service
+from app.services.geography import municipality_at
+from app.services.regions import can_see
 from app.services.requests import Intake, IntakeRefused
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -29,7 +34,7 @@ RECORDED = "recorded_request"
 
 
 def _intake_form() -> IntakeForm:
-    form = request_form_for(IntakeForm, today=today_in_japan())
+    form = request_form_for(IntakeForm, prefectures=staff_prefectures(), today=today_in_japan())
     if request.method == "GET":
         form.nonce.data = secrets.token_urlsafe(24)
     return form
@@ -55,6 +60,13 @@ def record_request():
         # municipalities; everything typed so far comes back unchanged.
         return _page(form, focus="municipality")
     if not form.validate_on_submit():
+        return _page(form, 422)
+    town = municipality_at(form.municipality.data)
+    if town is not None and not can_see(current_user, town):
+        # A regional coordinator records calls from their regions' towns only.
+        form.municipality.errors.append(_(
+            "%(town)s is in %(region)s, outside your regions. Pass the call to a national coordinator "
+            "or to the coordinator of that region.", town=town.name, region=label("region", town.prefecture.region)))
         return _page(form, 422)
     submission = form.as_submission()
     choice = request.form.get("duplicate")

@@ -25,7 +25,7 @@ from app.coordinator.forms import (
 )
 from app.decorators import role_required
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
-from app.forms import ActionForm
+from app.forms import ActionForm, staff_prefectures
 from app.i18n import current_language
 from app.labels import describe_obstacles, describe_reasons, label
 from app.mail import mail_configured, password_link
@@ -39,9 +39,16 @@ from app.services import requests as requests_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_page
 from app.services.bookings import request_booking
-from app.services.bulk import BulkRefused, bulk_apply, chosen_requests, get_run, matching_ids, outcome_of
+from app.services.bulk import (
+    BulkRefused,
+    bulk_apply,
+    chosen_requests,
+    get_run,
+    matching_ids,
+    outcome_of,
+    run_visible_to,
+)
 from app.services.feedback import feedback_of, feedback_summary
-from app.services.geography import list_prefectures
 from app.services.matching import (
     CapacityFull,
     apply_plan,
@@ -57,6 +64,7 @@ from app.services.matching import (
 )
 from app.services.network import network_summary
 from app.services.ownership import OwnerRefused, possible_owners
+from app.services.regions import regions_of, scope_of
 from app.services.requests import (
     QueueFilters,
     add_message,
@@ -70,7 +78,7 @@ from app.services.topics import list_topics
 from app.services.visits import VisitRefused, get_visit, update_visit
 from app.services.work_queue import work_queue
 from app.visit_forms import VisitForm
-from app.web import client_address
+from app.web import client_address, visible_or_404
 from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import TransitionRefused, forward_moves, refusal, send_back_moves
 from evangelists.limits import read_id
@@ -91,11 +99,13 @@ def home():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "all"):
         scope = "mine"
+    regions = scope_of(current_user)
     return render_template(
-        "coordinator/home.html", summary=network_summary(), invited=invited_page(requested_page(), INVITED_PER_PAGE),
-        action=ActionForm(), scope=scope,
+        "coordinator/home.html", summary=network_summary(regions),
+        invited=invited_page(requested_page(), INVITED_PER_PAGE, regions),
+        action=ActionForm(), scope=scope, my_regions=() if regions.national else regions_of(current_user),
         queue=work_queue(current_user, mine=scope == "mine", today=today_in_japan()),
-        requests_by_status=count_by_status(), feedback=feedback_summary(),
+        requests_by_status=count_by_status(regions.regions), feedback=feedback_summary(scope=regions),
     )
 
 
@@ -121,8 +131,11 @@ def invite():
 def password_link_for(user_id: int):
     """A new invitation or reset link for someone who lost theirs."""
     user = accounts.get_user(user_id)
+    missing = _("No user has the number %(id)s.", id=user_id)
     if user is None:
-        abort(404, description=_("No user has the number %(id)s.", id=user_id))
+        abort(404, description=missing)
+    if user.evangelist is not None:  # a regional coordinator helps their regions' evangelists
+        visible_or_404(user.evangelist, missing)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("coordinator.home"))
     if user.role != "evangelist" and current_user.role != "admin":
@@ -157,11 +170,11 @@ def requests():
 def _queue_filters() -> tuple[QueueFilterForm, QueueFilters]:
     """The queue's filter form (from the query string) and the filters it gives; a value
     in error filters nothing and is shown on its field."""
-    form = QueueFilterForm(request.args, prefectures=list_prefectures(), topics=list_topics(),
+    form = QueueFilterForm(request.args, prefectures=staff_prefectures(), topics=list_topics(),
                            locale=current_language())
     form.validate()
     values = {name: "" if form[name].errors else (value or "") for name, value in form.data.items()}
-    return form, QueueFilters(**values, viewer=current_user.id)
+    return form, QueueFilters(**values, viewer=current_user.id, regions=scope_of(current_user).regions)
 
 
 def _queue_page(*, status: int = 200, bulk_form: BulkForm | None = None, selected: tuple[int, ...] = ()):
@@ -196,7 +209,7 @@ def bulk():
         if form.all_matching.data and not confirmed:  # confirmed: only the rows the review listed
             ids = matching_ids(_queue_filters()[1])
         if not confirmed:
-            chosen = chosen_requests(ids)
+            chosen = chosen_requests(ids, scope_of(current_user))
             owner = next((u for u in staff if u.id == owner_id), None)
             return render_template("coordinator/bulk_confirm.html", form=form, rows=chosen, owner=owner,
                                    run=secrets.token_urlsafe(24), back=_queue_args())
@@ -219,7 +232,7 @@ def bulk():
 def bulk_done(run_id: int):
     """What a bulk action carried out did, row by row."""
     run = get_run(run_id)
-    if run is None:
+    if run is None or not run_visible_to(current_user, run):
         abort(404, description=_("No bulk action has the number %(id)s.", id=run_id))
     return render_template("coordinator/bulk_result.html", result=outcome_of(run), action=run.action,
                            retry=[], describe=refusal_message, back=_queue_args())
@@ -231,10 +244,13 @@ def _queue_args() -> dict[str, str]:
 
 
 def _support_request(request_id: int) -> SupportRequest:
+    """The request ``request_id``; 404 when there is none, or when it lies outside the
+    signed-in coordinator's regions (the same answer: they do not learn it exists)."""
     found = requests_service.get_request(request_id)
+    missing = _("No request has the number %(id)s.", id=request_id)
     if found is None:
-        abort(404, description=_("No request has the number %(id)s.", id=request_id))
-    return found
+        abort(404, description=missing)
+    return visible_or_404(found, missing)
 
 
 @bp.get("/requests/<id:request_id>")
@@ -286,13 +302,14 @@ MAPPED_SUGGESTIONS = 5
 
 def _matching_context(support_request: SupportRequest) -> dict:
     can_assign = refusal("request", support_request.status, "assigned") is None
-    ranked = suggestions(support_request, today=today_in_japan()) if can_assign else []
+    regions = scope_of(current_user).regions
+    ranked = suggestions(support_request, today=today_in_japan(), regions=regions) if can_assign else []
     context = {"can_assign": can_assign, "suggestions": ranked, "assign_form": AssignForm(formdata=None)}
     search = PersonSearchForm(request.args)
     context["search_form"] = search
     if can_assign and search.who.data and search.validate():
         context["found"], context["found_total"] = search_people(support_request, search.who.data,
-                                                                  today=today_in_japan())
+                                                                  today=today_in_japan(), regions=regions)
     if ranked:
         place = support_request.municipality
         points = [
@@ -580,7 +597,7 @@ def plan():
     if request.method == "POST" and ActionForm().validate_on_submit():
         if request.form.get("confirmed") == "1":
             return _apply_reviewed_plan()
-        current = plan_result(today=today_in_japan())
+        current = plan_result(today=today_in_japan(), regions=scope_of(current_user).regions)
         shown = request.form.get("plan")
         if shown and shown != current.digest:
             flash(_("The plan changed since this page was shown (someone changed the data). Nothing was "
@@ -600,7 +617,7 @@ def plan():
                  else [f"{r.request.id}-{r.match.candidate_id}" for r in rows])
         return render_template("coordinator/plan_confirm.html", rows=rows, count=count, pairs=pairs,
                                result=current, every=every, action=ActionForm())
-    view = plan_page(requested_page(), PLAN_PAGE_SIZE, today=today_in_japan())
+    view = plan_page(requested_page(), PLAN_PAGE_SIZE, today=today_in_japan(), regions=scope_of(current_user).regions)
     return render_template("coordinator/plan.html", plan=view.result, page=view.page, action=ActionForm())
 
 
@@ -616,7 +633,7 @@ def _apply_reviewed_plan():
         pairs.append(pair)
     if not pairs:
         return redirect(url_for("coordinator.plan"))
-    current = plan_result(today=today_in_japan()).pairs
+    current = plan_result(today=today_in_japan(), regions=scope_of(current_user).regions).pairs
     try:
         if any(current.get(request_id) != evangelist_id for request_id, evangelist_id in pairs):
             raise ValueError("plan_changed")
@@ -640,8 +657,10 @@ def _apply_reviewed_plan():
 def correct_visit(visit_id: int):
     """Staff correct a visit at any time; the change is audited with before and after."""
     visit = get_visit(visit_id)
+    missing = _("No visit has the number %(id)s.", id=visit_id)
     if visit is None:
-        abort(404, description=_("No visit has the number %(id)s.", id=visit_id))
+        abort(404, description=missing)
+    visible_or_404(visit.assignment.request, missing)
     topics = list_topics()
     form = VisitForm(topics) if request.method == "POST" else VisitForm.for_visit(topics, visit)
     if request.method == "POST" and form.validate_on_submit():

@@ -45,6 +45,7 @@ from app.i18n import current_language
 from app.labels import ENCODING_LABELS, KIND_LABELS
 from app.messages import filter_message, notice_message, problem_message
 from app.services import export_jobs, exports, imports
+from app.services.regions import scope_of
 from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
@@ -96,14 +97,16 @@ def export(dataset: str):
                                  "people) or “codes” (column names and codes for other systems).", value=style))
     locale = current_language()
     try:
-        rows = export_jobs.needs_background(dataset, request.args)
+        regions = scope_of(current_user).regions
+        rows = export_jobs.needs_background(dataset, request.args, regions)
         if rows is not None:
             job = export_jobs.start_export(current_user, dataset, request.args, style=style, locale=locale,
                                            row_count=rows)
             flash(_("This export has %(rows)s rows, too many to send at once: it is being prepared. "
                     "Download it from this page when it is ready.", rows=format_decimal(rows)), "info")
             return redirect(url_for("data.prepared_exports", _anchor=f"job-{job.id}"))
-        chunks = exports.export_csv(dataset, request.args, **columns.readable(dataset, style, locale))
+        chunks = exports.export_csv(dataset, request.args, regions=regions,
+                                    **columns.readable(dataset, style, locale))
     except exports.BadFilter as error:
         abort(400, description=filter_message(error))
     # The generator runs after this view returns, in this request's context (and so with

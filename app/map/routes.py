@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import render_template, request
+from flask_login import current_user
 
 from app.decorators import role_required
 from app.folium_maps import map_config, network_map, rendered
+from app.forms import staff_prefectures
 from app.i18n import current_language
 from app.map import bp
 from app.map_filters import MapFilterForm, parse_layers
 from app.page_cache import cached_page
-from app.services.geography import list_prefectures
 from app.services.maps import prefecture_bounds
+from app.services.regions import scope_of
 from app.services.topics import list_topics
 
 
@@ -21,10 +25,10 @@ from app.services.topics import list_topics
 def network():
     """The map, filtered by the query string. A bad filter is named next to its field and
     ignored; the rest of the view still applies."""
-    prefectures, topics, locale = list_prefectures(), list_topics(), current_language()
+    prefectures, topics, locale = staff_prefectures(), list_topics(), current_language()
     form = MapFilterForm(prefectures, topics, locale, formdata=request.args)
     form.validate()
-    filters = form.filters()
+    filters = replace(form.filters(), regions=scope_of(current_user).regions)
     shown, layers_error = parse_layers(request.args.get("layers"))
     bounds = None
     if filters.prefecture:

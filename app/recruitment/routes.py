@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.decorators import role_required
-from app.forms import geocoding_offered, place_codes, show_place_refusal
+from app.forms import geocoding_offered, place_codes, show_place_refusal, staff_prefectures
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
@@ -32,7 +32,6 @@ from app.recruitment.forms import (
 from app.safe_redirect import safe_next_url
 from app.services import accounts
 from app.services.communities import LocationRefused, community_choices, get_community
-from app.services.geography import list_prefectures
 from app.services.recruitment import (
     HAND_BACK_TARGETS,
     MOVE_VERBS,
@@ -58,8 +57,9 @@ from app.services.recruitment import (
 from app.services.recruitment import (
     nominate as nominate_candidate,
 )
+from app.services.regions import can_see, scope_of
 from app.services.topics import list_topics
-from app.web import client_address
+from app.web import chosen_town_outside_regions, client_address, visible_or_404
 from evangelists.calendar import today_in_japan
 from evangelists.lifecycle import TransitionRefused
 from evangelists.limits import read_id
@@ -108,7 +108,7 @@ def recruitment():
     prefecture's communities (and the one chosen), not every community in the country."""
     chosen = read_id(request.args.get("community"))
     choices = community_choices(request.args.get("prefecture", ""), chosen)
-    form = BoardFilterForm(request.args, prefectures=list_prefectures(), communities=choices,
+    form = BoardFilterForm(request.args, prefectures=staff_prefectures(), communities=choices,
                            locale=current_language())
     form.validate()
     prefecture = "" if form.prefecture.errors else (form.prefecture.data or "")
@@ -116,7 +116,8 @@ def recruitment():
     query = "" if form.q.errors else " ".join((form.q.data or "").split())
     pages = BoardPages(columns=tuple((status, _page_arg(arg)) for status, arg in COLUMN_PAGE_ARGS.items()),
                        communities=_page_arg(COMMUNITY_PAGE_ARG))
-    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id, q=query), pages)
+    board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id, q=query,
+                                           regions=scope_of(current_user).regions), pages)
     return render_template(
         "recruitment/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
         move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
@@ -136,7 +137,7 @@ def nominate():
         # A number no id can be (the database's integers end there) is no community.
         chosen = read_id(request.args.get("community"))
         from_community = get_community(chosen) if chosen else None
-        if from_community is not None:
+        if from_community is not None and can_see(current_user, from_community):
             prefecture = from_community.municipality.prefecture.code
             data = {"community": str(from_community.id), "prefecture": prefecture,
                     "municipality": from_community.municipality.code}
@@ -152,7 +153,7 @@ def nominate():
         return render_template("recruitment/nominate.html", form=form)
     if request.form.get("action") == "prefecture":
         return render_template("recruitment/nominate.html", form=form, focus="municipality")
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or _outside_regions(form):
         return render_template("recruitment/nominate.html", form=form), 422
     try:
         matches = [] if form.not_a_duplicate.data else possible_duplicates(form.as_input())
@@ -170,11 +171,23 @@ def nominate():
 # --- One evangelist ----------------------------------------------------------------------------------
 
 
+def _outside_regions(form) -> bool:
+    """True (the fields say why) when the chosen town or community lies outside the
+    signed-in coordinator's regions: they would lose sight of the person."""
+    town = chosen_town_outside_regions(form.municipality)
+    community = get_community(read_id(form.community.data)) if form.community.data else None
+    if community is not None and not can_see(current_user, community):
+        form.community.errors = [*form.community.errors, _("Choose a community of your regions.")]
+        return True
+    return town
+
+
 def _evangelist_or_404(evangelist_id: int) -> Evangelist:
     found = get_evangelist(evangelist_id)
+    missing = _("No evangelist has the number %(id)s.", id=evangelist_id)
     if found is None:
-        abort(404, description=_("No evangelist has the number %(id)s.", id=evangelist_id))
-    return found
+        abort(404, description=missing)
+    return visible_or_404(found, missing)
 
 
 @bp.get("/<id:evangelist_id>")
@@ -236,7 +249,7 @@ def edit_evangelist(evangelist_id: int):
         return page()
     if request.form.get("action") == "prefecture":
         return page(focus="municipality")
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() or _outside_regions(form):
         return page(422)
     try:
         changed = update_evangelist(current_user, person, form.as_input(), geocoder=get_geocoder(),

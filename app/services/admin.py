@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Evangelist, User
 from app.services.pages import Page, page_of
+from app.services.regions import NATIONAL, RegionScope, evangelists_visible
 from evangelists.calendar import start_of_day_in_japan
 
 
@@ -22,9 +23,18 @@ def user_status(user: User) -> str:
     return "invited" if user.password_hash is None else "active"
 
 
-def _invited() -> sa.Select:
-    return (sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
+def _invited(scope: RegionScope = NATIONAL) -> sa.Select:
+    stmt = (sa.select(User).where(User.password_hash.is_(None), User.is_active.is_(True))
             .order_by(User.created_at.desc(), User.id.desc()))
+    if not scope.national:
+        # A regional coordinator sees the evangelists of their regions, and the people
+        # not yet placed anywhere (an invitation before the person's record exists).
+        placed = sa.select(Evangelist.user_id).where(Evangelist.user_id.is_not(None))
+        stmt = stmt.where(sa.or_(
+            User.id.in_(placed.where(evangelists_visible(scope))),
+            User.id.not_in(placed),
+        ))
+    return stmt
 
 
 def invited_users() -> list[User]:
@@ -32,9 +42,9 @@ def invited_users() -> list[User]:
     return list(db.session.scalars(_invited()))
 
 
-def invited_page(page: int, per_page: int) -> Page:
-    """One page of :func:`invited_users` and how many there are (two queries)."""
-    return page_of(_invited(), page, per_page)
+def invited_page(page: int, per_page: int, scope: RegionScope = NATIONAL) -> Page:
+    """One page of :func:`invited_users` (in ``scope``) and how many there are (two queries)."""
+    return page_of(_invited(scope), page, per_page)
 
 
 @dataclass(frozen=True)

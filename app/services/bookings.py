@@ -24,6 +24,7 @@ from app.models import Assignment, Booking, CalendarFeed, Evangelist, Notice, Su
 from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.notices import notify
+from app.services.regions import can_see, requests_visible, scope_of
 from app.services.requests import MUNICIPALITY, coordinators
 from app.services.status import set_status, write_while
 from evangelists import lifecycle
@@ -60,8 +61,8 @@ def _owns(user: User, assignment: Assignment) -> bool:
 
 
 def can_manage(user: User, booking: Booking) -> bool:
-    """The booking's evangelist or staff may move or cancel it."""
-    return user.role in STAFF_ROLES or _owns(user, booking.assignment)
+    """The booking's evangelist or staff (of the town's region) may move or cancel it."""
+    return (user.role in STAFF_ROLES and can_see(user, booking.request)) or _owns(user, booking.assignment)
 
 
 # --- Reading ----------------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ def _coordinators_of(assignment: Assignment) -> list[User]:
     proposer = assignment.proposed_by
     if proposer is not None and proposer.is_active and proposer.role in STAFF_ROLES:
         return [proposer]
-    return coordinators()
+    return coordinators(assignment.request)
 
 
 def _tell_everyone(kind: str, booking: Booking, *, actor: User | None, extra: dict | None = None,
@@ -450,6 +451,8 @@ def feed_bookings(user: User) -> list[Booking]:
     query = _confirmed(done_too=True)
     if user.role not in STAFF_ROLES:
         query = query.where(Evangelist.user_id == user.id).join(Assignment.evangelist)
+    else:  # a regional coordinator's calendar holds their regions' visits
+        query = query.where(requests_visible(scope_of(user)))
     return list(db.session.scalars(query))
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import BulkRun, Municipality, SupportRequest, User
 from app.services.ownership import OwnerRefused, may_own, set_owner
+from app.services.regions import NATIONAL, RegionScope, requests_visible, scope_of
 from app.services.requests import QueueFilters, move_request, post_message, request_queue
 from evangelists.errors import Refused
 from evangelists.limits import BULK_ROWS_MAX
@@ -66,16 +67,29 @@ def matching_ids(filters: QueueFilters) -> list[int]:
     return ids
 
 
-def chosen_requests(ids: list[int]) -> list[SupportRequest]:
+def run_visible_to(user: User, run: BulkRun) -> bool:
+    """Whether ``user`` may read ``run``'s outcome: every row's request lies in their
+    regions (a regional coordinator does not see another region's towns in it)."""
+    scope = scope_of(user)
+    if scope.national:
+        return True
+    ids = {row["request"] for row in run.rows}
+    return not ids or db.session.scalar(
+        sa.select(sa.func.count()).select_from(SupportRequest)
+        .where(SupportRequest.id.in_(ids), requests_visible(scope))) == len(ids)
+
+
+def chosen_requests(ids: list[int], scope: RegionScope = NATIONAL) -> list[SupportRequest]:
     """The requests ``ids`` in the order given, with their towns; raises ``BulkRefused``
-    when there are none, too many, or a number no request has."""
+    when there are none, too many, or a number no request has in ``scope`` (a regional
+    coordinator is told the same of a request outside their regions)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         raise BulkRefused(None, "nothing_chosen")
     if len(ids) > BULK_ROWS_MAX:
         raise BulkRefused(None, "too_many", limit=BULK_ROWS_MAX, count=len(ids))
     rows = {r.id: r for r in db.session.scalars(
-        sa.select(SupportRequest).where(SupportRequest.id.in_(ids))
+        sa.select(SupportRequest).where(SupportRequest.id.in_(ids), requests_visible(scope))
         .options(selectinload(SupportRequest.municipality).selectinload(Municipality.prefecture),
                  selectinload(SupportRequest.owner)))}
     missing = [i for i in ids if i not in rows]
@@ -96,7 +110,7 @@ def bulk_apply(actor: User, ids: list[int], action: str, *, nonce: str, reason: 
     done = run_with(nonce)
     if done is not None:
         return BulkResult(_rows_of(done), applied=True, run=done)
-    requests = chosen_requests(ids)
+    requests = chosen_requests(ids, scope_of(actor))
     owner = None
     if action == "owner" and owner_id is not None:
         owner = db.session.get(User, owner_id)

@@ -366,6 +366,7 @@ class CommunityFilters:
     q: str = ""
     prefecture: str = ""
     status: str = ""
+    regions: frozenset[str] | None = None  # a regional coordinator's; None: the country
 
 
 def community_search(filters: CommunityFilters) -> sa.Select:
@@ -385,6 +386,8 @@ def community_search(filters: CommunityFilters) -> sa.Select:
         stmt = stmt.where(Prefecture.code == filters.prefecture)
     if filters.status:
         stmt = stmt.where(Community.status == filters.status)
+    if filters.regions is not None:
+        stmt = stmt.where(Prefecture.region.in_(sorted(filters.regions)))
     return stmt
 
 

@@ -29,6 +29,7 @@ from app.models import ExportJob, User
 from app.models.base import utcnow
 from app.services import exports
 from app.services.notices import notify
+from app.services.regions import scope_of
 from evangelists.calendar import day_in_japan
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,14 @@ _JOB_FILE = re.compile(r"(\d+)\.csv(?:\.part)?")  # only these are ever removed 
 Readable = Callable[[str, str, str], dict]
 
 
-def needs_background(dataset: str, args: Mapping[str, str]) -> int | None:
+def needs_background(dataset: str, args: Mapping[str, str], regions: frozenset[str] | None = None) -> int | None:
     """The export's row count when it is above EXPORT_BACKGROUND_ROWS (it must be prepared
     in the background), else None (stream it now). One COUNT; 0 turns the check off.
     Raises ``exports.BadFilter`` for a bad filter."""
     threshold = current_app.config.get("EXPORT_BACKGROUND_ROWS", 0)
     if not threshold:
         return None
-    rows = exports.count_rows(dataset, args)
+    rows = exports.count_rows(dataset, args, regions)
     return rows if rows > threshold else None
 
 
@@ -98,7 +99,9 @@ def build(job_id: int, readable: Readable) -> str:
     part = final.with_name(final.name + ".part")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        chunks = exports.export_csv(job.dataset, job.parameters, **readable(job.dataset, job.style, job.locale))
+        # The rows the person who asked may see now (a regional coordinator's regions).
+        chunks = exports.export_csv(job.dataset, job.parameters, regions=scope_of(job.user).regions,
+                                    **readable(job.dataset, job.style, job.locale))
         with part.open("w", encoding="utf-8", newline="") as out:
             for chunk in chunks:
                 out.write(chunk)

@@ -148,7 +148,7 @@ class Export:
 
 def export_csv(kind: str, args: Mapping[str, str], *, tz: tzinfo = PROGRAMME_ZONE,
                chunk_size: int = CHUNK_SIZE, header: Mapping[str, str] | None = None,
-               present: Presenter | None = None) -> Iterator[str]:
+               present: Presenter | None = None, regions: frozenset[str] | None = None) -> Iterator[str]:
     """The CSV text of the ``kind`` export for the query parameters ``args``, as a
     generator of chunks (the first starts with the BOM and the header). The filters are
     checked now, so a bad one raises ``BadFilter`` before the response starts. The rows
@@ -162,17 +162,22 @@ def export_csv(kind: str, args: Mapping[str, str], *, tz: tzinfo = PROGRAMME_ZON
     into what is written (a word instead of a code), or None to write them as stored.
     ``shape`` says what the values are: ``list`` (a list of codes), ``bool``,
     ``datetime``, ``date``, ``code``, ``text`` or ``number``; the function never gets
-    None."""
+    None. ``regions`` (a regional coordinator's) keeps the rows of those regions."""
     export = EXPORTS[kind]
     filters = _read_filters(kind, export.parameters, args)
-    return _stream(export, export.query(filters), tz, chunk_size, header, present)
+    return _stream(export, _within(export.query(filters), regions), tz, chunk_size, header, present)
 
 
-def count_rows(kind: str, args: Mapping[str, str]) -> int:
+def _within(stmt: sa.Select, regions: frozenset[str] | None) -> sa.Select:
+    """``stmt`` (every export joins the row's prefecture) kept to ``regions`` (None: all)."""
+    return stmt if regions is None else stmt.where(Prefecture.region.in_(sorted(regions)))
+
+
+def count_rows(kind: str, args: Mapping[str, str], regions: frozenset[str] | None = None) -> int:
     """How many rows the ``kind`` export has for ``args``: one COUNT over the export's
     own joins and filters. Raises ``BadFilter`` as ``export_csv`` does."""
     export = EXPORTS[kind]
-    stmt = export.query(_read_filters(kind, export.parameters, args))
+    stmt = _within(export.query(_read_filters(kind, export.parameters, args)), regions)
     rows = stmt.order_by(None).with_only_columns(sa.literal(1)).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import RequestFeedback, SupportRequest
 from app.services.audit import record_event
+from app.services.regions import NATIONAL, RegionScope, requests_visible
 from evangelists.errors import Refused
 from evangelists.limits import FEEDBACK_COMMENT_MAX, FEEDBACK_RATING
 
@@ -69,14 +70,16 @@ class FeedbackSummary:
     latest: list[RequestFeedback]  # the newest answers with a comment, their request and town loaded
 
 
-def feedback_summary(limit: int = LATEST_COMMENTS) -> FeedbackSummary:
+def feedback_summary(limit: int = LATEST_COMMENTS, *, scope: RegionScope = NATIONAL) -> FeedbackSummary:
     """For the coordinators' dashboard: how many towns answered, the average rating and
     the latest comments (two queries)."""
     count, average = db.session.execute(
         sa.select(sa.func.count(RequestFeedback.id), sa.func.avg(RequestFeedback.rating))
+        .join(RequestFeedback.request).where(requests_visible(scope))
     ).one()
     latest = list(db.session.scalars(
-        sa.select(RequestFeedback).where(RequestFeedback.comment != "")
+        sa.select(RequestFeedback).join(RequestFeedback.request)
+        .where(RequestFeedback.comment != "", requests_visible(scope))
         .options(selectinload(RequestFeedback.request).selectinload(SupportRequest.municipality))
         .order_by(RequestFeedback.created_at.desc(), RequestFeedback.id.desc()).limit(limit)
     ))

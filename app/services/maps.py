@@ -56,6 +56,8 @@ class MapFilters:
     stage: str | None = None  # municipalities' engagement stage
     status: str | None = None  # the layer's own status vocabulary
     gap_km: float = DEFAULT_GAP_KM
+    # A regional coordinator's regions (None: the country): the staff layers keep to them.
+    regions: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,17 @@ def _newest(*stamps: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def _in_prefecture(column, code: str | None):
-    """A WHERE clause keeping rows whose municipality (``column``) is in prefecture ``code``."""
-    if code is None:
+def _in_place(column, filters: MapFilters):
+    """A WHERE clause keeping rows whose municipality (``column``) is in the filters'
+    prefecture and regions (each None: anywhere)."""
+    where = []
+    if filters.prefecture is not None:
+        where.append(Prefecture.code == filters.prefecture)
+    if filters.regions is not None:
+        where.append(Prefecture.region.in_(sorted(filters.regions)))
+    if not where:
         return sa.true()
-    return column.in_(
-        sa.select(Municipality.id).join(Prefecture).where(Prefecture.code == code)
-    )
+    return column.in_(sa.select(Municipality.id).join(Prefecture).where(*where))
 
 
 def _with_topic(link_table, link_column, owner_column, slug: str | None):
@@ -230,7 +236,7 @@ def _community_rows(filters: MapFilters) -> sa.Select:
         sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon, c.updated_at,
                   Municipality.code, Municipality.name, Municipality.name_romaji)
         .join(Municipality, c.municipality_id == Municipality.id)
-        .where(_in_prefecture(c.municipality_id, filters.prefecture))
+        .where(_in_place(c.municipality_id, filters))
         .order_by(c.id)
     )
     if filters.status:
@@ -296,7 +302,7 @@ def evangelist_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> L
         sa.select(e.id)
         .join(Municipality, e.home_municipality_id == Municipality.id)
         .where(e.status == (filters.status or "active"))
-        .where(_in_prefecture(e.home_municipality_id, filters.prefecture))
+        .where(_in_place(e.home_municipality_id, filters))
         .where(_with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic))
     )
     view = _in_view("evangelists", filters, viewport, chosen, e.lat, e.lon, e.updated_at)
@@ -339,7 +345,7 @@ def request_layer(filters: MapFilters, viewport: Viewport = WHOLE_LAYER) -> Laye
         sa.select(r.id)
         .join(Municipality, r.municipality_id == Municipality.id)
         .where(r.status.in_(statuses))
-        .where(_in_prefecture(r.municipality_id, filters.prefecture))
+        .where(_in_place(r.municipality_id, filters))
         .where(_with_topic(request_topics, request_topics.c.request_id, r.id, filters.topic))
     )
     view = _in_view("requests", filters, viewport, chosen, Municipality.lat, Municipality.lon, r.updated_at)
@@ -385,7 +391,7 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
     places_query = (
         sa.select(m.code, m.name, m.name_romaji, m.kind, m.engagement_stage, m.lat, m.lon)
         .where(m.open_data_status == "non_active")
-        .where(_in_prefecture(m.id, filters.prefecture))
+        .where(_in_place(m.id, filters))
         .order_by(m.code)
     )
     if filters.stage:

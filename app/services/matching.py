@@ -35,6 +35,7 @@ from app.models.base import utcnow
 from app.services.audit import record_event
 from app.services.ownership import claim_if_unowned
 from app.services.pages import Page
+from app.services.regions import RegionScope, can_see, evangelists_visible
 from app.services.status import set_status, write_while
 from app.services.versioned import until_data_changes, while_unchanged
 from app.services.workflow_notices import (
@@ -203,12 +204,20 @@ def _pool_fingerprint() -> tuple:
     )).one())
 
 
-def candidate_pool(today: date | None = None) -> CandidatePool:
+def candidate_pool(today: date | None = None, regions: frozenset[str] | None = None) -> CandidatePool:
     """Every evangelist who can take work ``today``, as the matcher's arrays: read once
     (4 queries) and kept while the tables it is made of are unchanged, then 1 query (their
-    fingerprint) per view."""
+    fingerprint) per view. ``regions`` (a regional coordinator's) keeps the evangelists
+    whose home prefecture lies in them."""
     today = today or today_in_japan()
-    return while_unchanged(("matching pool", today), _pool_fingerprint, lambda: _read_pool(today))
+    pool = while_unchanged(("matching pool", today), _pool_fingerprint, lambda: _read_pool(today))
+    return pool if regions is None else pool.within(_prefectures_in(regions))
+
+
+def _prefectures_in(regions: frozenset[str]) -> frozenset[str]:
+    """The prefecture codes of ``regions`` (reference data: kept per data version)."""
+    return _kept(("prefectures in", tuple(sorted(regions))), lambda: frozenset(db.session.scalars(
+        sa.select(Prefecture.code).where(Prefecture.region.in_(sorted(regions))))))
 
 
 @dataclass(frozen=True)
@@ -217,11 +226,12 @@ class Suggestion:
     evangelist: Evangelist
 
 
-def suggestions(request: SupportRequest, limit: int = 10, *, today: date | None = None) -> list[Suggestion]:
-    """The best evangelists for ``request`` on ``today``, best first, with the matcher's
-    reasons."""
+def suggestions(request: SupportRequest, limit: int = 10, *, today: date | None = None,
+                regions: frozenset[str] | None = None) -> list[Suggestion]:
+    """The best evangelists for ``request`` on ``today`` (among those of ``regions``, for a
+    regional coordinator), best first, with the matcher's reasons."""
     exclude = _already_tried([request.id]).get(request.id, set())
-    matches = rank_in_pool(_need(request), candidate_pool(today), exclude=exclude, limit=limit)
+    matches = rank_in_pool(_need(request), candidate_pool(today, regions), exclude=exclude, limit=limit)
     people = _evangelists([m.candidate_id for m in matches])
     return [Suggestion(m, people[m.candidate_id]) for m in matches]
 
@@ -313,14 +323,24 @@ def _names() -> tuple[tuple[str, tuple[int, ...]], ...]:
 
 
 def search_people(request: SupportRequest, query: str, *, today: date | None = None,
-                  limit: int = PERSON_SEARCH_LIMIT) -> tuple[list[Considered], int]:
+                  limit: int = PERSON_SEARCH_LIMIT, regions: frozenset[str] | None = None,
+                  ) -> tuple[list[Considered], int]:
     """Everyone in the network (not only the suggested ten) whose name or its stored
     reading (kana or romaji) matches ``query`` (``evangelists.names.query_forms``), at most
     ``limit`` in 五十音 order, each ``consider``-ed for ``request``; and how many matched in
     all. Each distinct key is matched once, over the keys kept per data version."""
     forms = query_forms(query)
     ids = [eid for key, bearers in _names() if any(form in key for form in forms) for eid in bearers]
+    if regions is not None:
+        inside = _evangelists_in(regions)
+        ids = [eid for eid in ids if eid in inside]
     return consider(request, ids[:limit], today=today), len(ids)
+
+
+def _evangelists_in(regions: frozenset[str]) -> frozenset[int]:
+    """The ids of the evangelists whose home lies in ``regions`` (kept per data version)."""
+    return _kept(("evangelists in", tuple(sorted(regions))), lambda: frozenset(db.session.scalars(
+        sa.select(Evangelist.id).where(evangelists_visible(RegionScope(frozenset(regions)))))))
 
 
 @dataclass(frozen=True)
@@ -376,15 +396,16 @@ class PlanPage:
     result: PlanResult
 
 
-def _plannable_needs() -> list[Need]:
-    """Every plannable request as the matcher sees it, in the plan's order (oldest first):
-    2 queries of columns."""
+def _plannable_needs(regions: frozenset[str] | None = None) -> list[Need]:
+    """Every plannable request (of ``regions``; None: all) as the matcher sees it, in the
+    plan's order (oldest first): 2 queries of columns."""
     rows = db.session.execute(
         sa.select(SupportRequest.id, SupportRequest.preferred_mode, Municipality.code, Municipality.lat,
                   Municipality.lon, Prefecture.code)
         .join(SupportRequest.municipality)
         .join(Municipality.prefecture)
-        .where(SupportRequest.status.in_(PLANNABLE_STATUSES))
+        .where(SupportRequest.status.in_(PLANNABLE_STATUSES),
+               Prefecture.region.in_(sorted(regions)) if regions is not None else sa.true())
         .order_by(SupportRequest.created_at, SupportRequest.id)
     ).all()
     topics: dict[int, set[str]] = {}
@@ -412,10 +433,10 @@ def _plannable_tried() -> list[tuple[int, int]]:
     )]
 
 
-def _make_plan(today: date) -> PlanResult:
-    pool = candidate_pool(today)
+def _make_plan(today: date, regions: frozenset[str] | None = None) -> PlanResult:
+    pool = candidate_pool(today, regions)
     with collector_paused():
-        needs = _plannable_needs()
+        needs = _plannable_needs(regions)
         matches = {m.need_id: m for m in assign(needs, pool, forbidden=_plannable_tried())}
     entries = tuple((n.id, matches.get(n.id)) for n in needs)
     served = [m for m in matches.values()]
@@ -426,12 +447,15 @@ def _make_plan(today: date) -> PlanResult:
                       total_km=sum(m.distance_km for m in served), digest=digest)
 
 
-def plan_result(*, today: date | None = None) -> PlanResult:
+def plan_result(*, today: date | None = None, regions: frozenset[str] | None = None) -> PlanResult:
     """The optimal plan over every triaged request: most requests served, then the
     highest total score, capacities respected. Nothing is saved. Kept per data version
-    and day: a reload, another page or the apply step does not compute it again."""
+    and day: a reload, another page or the apply step does not compute it again. A
+    regional coordinator's plan (``regions``) pairs their regions' requests with their
+    regions' evangelists."""
     today = today or today_in_japan()
-    return _kept(("plan", today), lambda: _make_plan(today))
+    key = tuple(sorted(regions)) if regions is not None else None
+    return _kept(("plan", today, key), lambda: _make_plan(today, regions))
 
 
 def _plan_rows(entries) -> list[PlanRow]:
@@ -446,9 +470,10 @@ def _plan_rows(entries) -> list[PlanRow]:
             for rid, m in entries if rid in requests]
 
 
-def plan_page(page: int, per_page: int, *, today: date | None = None) -> PlanPage:
+def plan_page(page: int, per_page: int, *, today: date | None = None,
+              regions: frozenset[str] | None = None) -> PlanPage:
     """Page ``page`` (from 1) of the kept plan, and its totals."""
-    result = plan_result(today=today)
+    result = plan_result(today=today, regions=regions)
     entries = result.entries[(page - 1) * per_page: page * per_page]
     return PlanPage(Page(items=tuple(_plan_rows(entries)), total=len(result.entries), page=page,
                          per_page=per_page), result)
@@ -520,7 +545,7 @@ def _propose_locked(actor: User, request_id: int, evangelist_id: int, *, address
     lifecycle.check("request", request.status, "assigned")
     exclude = _already_tried([request.id]).get(request.id, set())
     candidate = next((c for c in _candidates(exclude, today, only=evangelist_id) if c.id == evangelist_id), None)
-    if candidate is None:
+    if candidate is None or not can_see(actor, db.session.get(Evangelist, evangelist_id)):
         raise ValueError("not_available")
     if candidate.active_load >= candidate.capacity:
         raise CapacityFull()

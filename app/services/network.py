@@ -18,6 +18,13 @@ from app.models import (
     Visit,
 )
 from app.services.maps import PrefectureFigures, prefecture_figures
+from app.services.regions import (
+    NATIONAL,
+    RegionScope,
+    communities_visible,
+    evangelists_visible,
+    municipality_visible,
+)
 from app.services.versioned import until_data_changes
 
 
@@ -33,23 +40,25 @@ class NetworkSummary:
         return self.open_data_active / self.municipalities if self.municipalities else 0.0
 
 
-def network_summary() -> NetworkSummary:
+def network_summary(scope: RegionScope = NATIONAL) -> NetworkSummary:
     """Headline counts, in one query."""
     count = sa.func.count
     row = db.session.execute(
         sa.select(
-            sa.select(count()).select_from(Municipality).scalar_subquery(),
+            sa.select(count()).select_from(Municipality)
+            .where(municipality_visible(scope))
+            .scalar_subquery(),
             sa.select(count())
             .select_from(Municipality)
-            .where(Municipality.open_data_status == "active")
+            .where(Municipality.open_data_status == "active", municipality_visible(scope))
             .scalar_subquery(),
             sa.select(count())
             .select_from(Community)
-            .where(Community.status == "active")
+            .where(Community.status == "active", communities_visible(scope))
             .scalar_subquery(),
             sa.select(count())
             .select_from(Evangelist)
-            .where(Evangelist.status == "active")
+            .where(Evangelist.status == "active", evangelists_visible(scope))
             .scalar_subquery(),
         )
     ).one()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import SupportRequest, User
 from app.services.audit import record_event
+from app.services.regions import can_see
 from evangelists.errors import Refused
 
 OWNER_ROLES = ("coordinator", "admin")
@@ -22,6 +23,7 @@ OWNER_ROLES = ("coordinator", "admin")
 
 class OwnerRefused(Refused):
     """``not_staff``: the chosen person is not an active coordinator or admin;
+    ``outside_regions``: a regional coordinator whose regions do not include the town;
     ``unchanged``: they already own it."""
 
     scope = "owner"
@@ -37,7 +39,7 @@ def may_own(user: User | None) -> bool:
 def claim_if_unowned(actor: User | str | None, request: SupportRequest) -> dict[str, Any]:
     """Make ``actor`` the owner of an unowned request if they are staff; returns what the
     status move's audit payload should add (``{"owner": id}``), or nothing."""
-    if request.owner_id is None and isinstance(actor, User) and may_own(actor):
+    if request.owner_id is None and isinstance(actor, User) and may_own(actor) and can_see(actor, request):
         request.owner = actor
         return {"owner": actor.id}
     return {}
@@ -48,6 +50,8 @@ def set_owner(actor: User, request: SupportRequest, owner: User | None, *, addre
     ``OwnerRefused`` with nothing changed."""
     if owner is not None and not may_own(owner):
         raise OwnerRefused("not_staff")
+    if owner is not None and not can_see(owner, request):
+        raise OwnerRefused("outside_regions")
     new_id = owner.id if owner is not None else None
     if request.owner_id == new_id:
         raise OwnerRefused("unchanged")

@@ -52,6 +52,7 @@ from app.services.communities import (
     resolve_location,
 )
 from app.services.pages import Page
+from app.services.regions import RegionScope, evangelists_visible
 from app.services.status import set_status
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
@@ -460,6 +461,7 @@ class BoardFilters:
     prefecture: str = ""  # JIS code
     community: int | None = None
     q: str = ""  # a name, reading or romaji, or part of one (evangelists.names.query_forms)
+    regions: frozenset[str] | None = None  # a regional coordinator's; None: the country
 
 
 @dataclass(frozen=True)
@@ -519,6 +521,8 @@ def _matching(stmt: sa.Select, filters: BoardFilters) -> sa.Select:
         stmt = stmt.where(Evangelist.home_community_id == filters.community)
     if filters.q:
         stmt = stmt.where(name_search_clause(filters.q))
+    if filters.regions is not None:
+        stmt = stmt.where(evangelists_visible(RegionScope(filters.regions)))
     return stmt
 
 

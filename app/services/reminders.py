@@ -27,9 +27,10 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Assignment, Evangelist, Municipality, SupportRequest, User
+from app.models import Assignment, Evangelist, Municipality, Prefecture, SupportRequest, User
 from app.services.bookings import booked_between, booking_words, bookings_on
 from app.services.notices import notify
+from app.services.regions import can_see, scope_of
 from app.services.requests import coordinators
 from evangelists.calendar import day_in_japan, now_in_japan, today_in_japan
 from evangelists.workdays import is_working_day, working_days_between, working_deadline
@@ -101,7 +102,7 @@ def _untriaged_requests(now: datetime, working_days: int, staff: list[User]) -> 
         if triage_deadline(request, working_days) > now:
             continue
         written += len(notify(
-            "request_untriaged", users=staff, request=request,
+            "request_untriaged", users=[user for user in staff if can_see(user, request)], request=request,
             params={**_town(request), "days": working_days, "received": day_in_japan(request.created_at).isoformat()},
             dedupe=f"triage:{request.id}:{working_days}",
         ))
@@ -181,7 +182,7 @@ def _coordinators_of(assignment: Assignment, staff: list[User]) -> list[User]:
     proposer = assignment.proposed_by
     if proposer is not None and proposer.is_active:
         return [proposer]
-    return staff
+    return [user for user in staff if can_see(user, assignment.request)]
 
 
 # --- The morning summary ---------------------------------------------------------------------
@@ -229,21 +230,45 @@ def _write_summaries(now: datetime, booked_this_week: BookedThisWeek) -> int:
     def received(request: SupportRequest) -> dict:
         return {**_town(request), "working_days": working_days_between(day_in_japan(request.created_at), today)}
 
-    params = {
-        "date": today.isoformat(),
-        "triage_days": triage_days,
-        "new_count": len(new), "new": [received(r) for r in new[:SUMMARY_LIST_MAX]],
-        "stale_count": len(stale), "stale": [received(r) for r in stale[:SUMMARY_LIST_MAX]],
-        "proposals_count": len(proposals),
-        "proposals": [{**_town(a.request), "evangelist": _name(a.evangelist),
-                       "days": (today - day_in_japan(a.created_at)).days} for a in proposals[:SUMMARY_LIST_MAX]],
-        "booked_count": len(booked), "booked": booked[:SUMMARY_LIST_MAX],
-    }
+    def summary(new, stale, proposals, booked) -> dict:
+        return {
+            "date": today.isoformat(),
+            "triage_days": triage_days,
+            "new_count": len(new), "new": [received(r) for r in new[:SUMMARY_LIST_MAX]],
+            "stale_count": len(stale), "stale": [received(r) for r in stale[:SUMMARY_LIST_MAX]],
+            "proposals_count": len(proposals),
+            "proposals": [{**_town(a.request), "evangelist": _name(a.evangelist),
+                           "days": (today - day_in_japan(a.created_at)).days} for a in proposals[:SUMMARY_LIST_MAX]],
+            "booked_count": len(booked), "booked": booked[:SUMMARY_LIST_MAX],
+        }
+
+    national = summary(new, stale, proposals, booked)
+    region_of_number = _regions_of_requests({item.get("number") for item in booked})
     written = 0
     for user in staff:
+        scope = scope_of(user)
+        if scope.national:
+            params = national
+        else:  # a regional coordinator's summary counts their regions only
+            params = summary([r for r in new if can_see(user, r)], [r for r in stale if can_see(user, r)],
+                             [a for a in proposals if can_see(user, a.request)],
+                             [b for b in booked if scope.covers(region_of_number.get(b.get("number")))])
+            if not (params["new_count"] or params["proposals_count"] or params["booked_count"]):
+                continue
         written += len(notify("coordinator_summary", users=[user], params=params,
                               dedupe=f"summary:{today.isoformat()}"))
     return written
+
+
+def _regions_of_requests(numbers: set) -> dict[int, str]:
+    """Request number -> its town's region, for ``numbers`` (one query)."""
+    ids = [n for n in numbers if isinstance(n, int)]
+    if not ids:
+        return {}
+    return dict(db.session.execute(
+        sa.select(SupportRequest.id, Prefecture.region).join(SupportRequest.municipality)
+        .join(Municipality.prefecture).where(SupportRequest.id.in_(ids))
+    ).all())
 
 
 # --- Helpers -----------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from app.services.matching import cancel_open_assignments
 from app.services.notices import notify
 from app.services.ownership import claim_if_unowned
 from app.services.pages import Page, page_of
+from app.services.regions import can_see
 from app.services.status import set_status, write_while
 from app.services.workflow_notices import has_booking, tell_called_off, tell_request_completed
 from evangelists import lifecycle
@@ -164,7 +165,7 @@ def _tell_received(request: SupportRequest, *, exclude: User | None = None) -> N
     town = {"town": municipality.name, "prefecture": municipality.prefecture.name_ja}
     notify("request_received", emails=[request.email] if request.email else [], request=request,
            params={**town, "contact": request.contact_name})
-    notify("request_new", users=coordinators(), request=request, params=town, exclude=exclude)
+    notify("request_new", users=coordinators(request), request=request, params=town, exclude=exclude)
 
 
 def _committed(request: SupportRequest, token: str, nonce: str) -> Submitted:
@@ -393,7 +394,7 @@ def tell_about_message(message: RequestMessage) -> None:
         notify("message_to_town", emails=[request.email], request=request, target=("request_message", message.id),
                params={"town": town, "sender": message.sender, "family_name": family_name,
                        "contact": request.contact_name})
-    staff = [] if message.sender == "coordinator" else coordinators()
+    staff = [] if message.sender == "coordinator" else coordinators(request)
     people = [*staff, *([evangelist] if evangelist is not None and message.sender != "evangelist" else [])]
     if people:
         name = message.author.display_name if message.author is not None else town
@@ -468,6 +469,7 @@ class QueueFilters:
     owner: str = ""  # "" anyone, "mine" (the viewer's), "none" (nobody's yet), "mine_or_none"
     statuses: tuple[str, ...] = field(default=OPEN_REQUEST_STATUSES)
     viewer: int | None = None  # whose "mine"
+    regions: frozenset[str] | None = None  # a regional coordinator's regions; None: all
 
 
 def request_queue(filters: QueueFilters) -> sa.Select:
@@ -489,6 +491,8 @@ def request_queue(filters: QueueFilters) -> sa.Select:
         stmt = stmt.where(SupportRequest.status == filters.status)
     else:
         stmt = stmt.where(SupportRequest.status.in_(filters.statuses))
+    if filters.regions is not None:
+        stmt = stmt.where(Prefecture.region.in_(sorted(filters.regions)))
     if filters.prefecture:
         stmt = stmt.where(Prefecture.code == filters.prefecture)
     if filters.topic:
@@ -511,11 +515,13 @@ def queue_page(filters: QueueFilters, *, page: int, per_page: int) -> Page:
     return page_of(request_queue(filters), page, per_page)
 
 
-def count_by_status() -> dict[str, int]:
-    """How many requests are in each status (one query)."""
-    rows = db.session.execute(
-        sa.select(SupportRequest.status, sa.func.count()).group_by(SupportRequest.status)
-    ).all()
+def count_by_status(regions: frozenset[str] | None = None) -> dict[str, int]:
+    """How many requests are in each status (one query), in ``regions`` (None: all)."""
+    stmt = sa.select(SupportRequest.status, sa.func.count()).group_by(SupportRequest.status)
+    if regions is not None:
+        stmt = stmt.join(SupportRequest.municipality).join(Municipality.prefecture).where(
+            Prefecture.region.in_(sorted(regions)))
+    rows = db.session.execute(stmt).all()
     return dict(rows)
 
 
@@ -597,11 +603,15 @@ def coordinator_emails() -> list[str]:
     return [user.email for user in coordinators()]
 
 
-def coordinators() -> list[User]:
-    """The coordinators who hear about requests (active accounts)."""
-    return list(db.session.scalars(
+def coordinators(about: object | None = None) -> list[User]:
+    """The coordinators who hear about requests (active accounts); with ``about`` (a
+    request, or anything with a region), those whose regions include it: a regional
+    coordinator hears of their regions only."""
+    staff = list(db.session.scalars(
         sa.select(User).where(User.role == "coordinator", User.is_active.is_(True)).order_by(User.id)
+        .options(selectinload(User.region_rows))
     ))
+    return staff if about is None else [user for user in staff if can_see(user, about)]
 
 
 def _municipality(code: str) -> Municipality:

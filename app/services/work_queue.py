@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Assignment, Booking, Municipality, Outcome, SupportRequest, User, Visit
+from app.services.regions import requests_visible, scope_of
 from evangelists.calendar import day_in_japan, start_of_day_in_japan
 from evangelists.workdays import working_days_between, working_deadline
 
@@ -57,8 +58,10 @@ def work_queue(viewer: User, *, mine: bool, today: date, limit: int | None = Non
     each with its first ``limit`` rows (default WORK_QUEUE_ROWS)."""
     config = current_app.config
     limit = limit or WORK_QUEUE_ROWS
-    scope = (sa.or_(SupportRequest.owner_id == viewer.id, SupportRequest.owner_id.is_(None)) if mine
-             else sa.true())
+    scope = sa.and_(
+        sa.or_(SupportRequest.owner_id == viewer.id, SupportRequest.owner_id.is_(None)) if mine else sa.true(),
+        requests_visible(scope_of(viewer)),
+    )
     return [
         _untriaged(scope, today, config["REMINDER_TRIAGE_WORKING_DAYS"], limit),
         _unanswered(scope, today, config["REMINDER_PROPOSAL_DAYS"], limit),

@@ -38,7 +38,7 @@ def _proposer(assignment: Assignment) -> list[User]:
         return [proposer]
     from app.services.requests import coordinators  # requests imports matching, which imports this
 
-    return coordinators()
+    return coordinators(assignment.request)
 
 
 def _evangelist_user(assignment: Assignment) -> list[User]:

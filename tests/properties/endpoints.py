@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from app.admin.forms import AuditFilterForm, RoleForm, UserFilterForm
+from app.admin.forms import AuditFilterForm, RegionsForm, RoleForm, UserFilterForm
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmWithPasswordForm,
@@ -104,6 +104,7 @@ class Post:
 
 POSTS: dict[str, Post] = {
     "admin.change_role": Post("admin", (RoleForm,), raw=("next",)),
+    "admin.user_regions": Post("admin", (RegionsForm,)),
     "admin.deactivate": Post("admin", (ActionForm,), raw=("next",)),
     "admin.reactivate": Post("admin", (ActionForm,), raw=("next",)),
     "auth.change_password": Post("evangelist", (ChangePasswordForm,)),

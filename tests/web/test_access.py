@@ -47,6 +47,7 @@ ACCESS = {
     "auth.renew_recovery_codes": ("POST", ANYONE_SIGNED_IN),
     "admin.users": ("GET", ADMIN),
     "admin.change_role": ("POST", ADMIN),
+    "admin.user_regions": ("GET", ADMIN),
     "admin.deactivate": ("POST", ADMIN),
     "admin.reactivate": ("POST", ADMIN),
     "admin.audit": ("GET", ADMIN),

@@ -124,6 +124,7 @@ NOT_FREE_TEXT = {
     ("prefectures", "name_kana"): "fixed reference data",
     ("prefectures", "name_en"): "fixed reference data",
     ("prefectures", "region"): "fixed reference data",
+    ("user_regions", "region"): "a code of REGIONS, checked by the column's constraint",
     ("topics", "slug"): "fixed vocabulary (flask topics load)",
     ("topics", "name_ja"): "fixed vocabulary",
     ("topics", "name_en"): "fixed vocabulary",

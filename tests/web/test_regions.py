@@ -1,0 +1,274 @@
+"""Regional coordinators (issue 20, point 1): a coordinator of one region reaches nothing
+of another, on any endpoint, and everything of their own.
+
+Two worlds, each with a request (with an addition, a proposal and a visit, a booking), a
+community and an evangelist: one in Aomori (東北, the coordinator's region), one in
+Hokkaido (outside it). Every endpoint of the access table is opened with the ids of each
+world; every list, map layer and export is read for the outside world's names.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import AuditEvent, BulkRun, Notice
+from app.services import regions as regions_service
+from app.services.bulk import BulkRefused, bulk_apply
+from app.services.ownership import OwnerRefused, change_owner
+from app.services.regions import RegionsRefused, scope_of, set_regions
+from app.services.topics import sync_topics
+from tests.factories import (
+    make_addition,
+    make_assignment,
+    make_booking,
+    make_community,
+    make_evangelist,
+    make_places,
+    make_request,
+    make_visit,
+)
+from tests.web.test_access import ACCESS, url_for_endpoint
+
+OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
+               "booking_id", "run_id", "user_id"}
+STAFF_RULES = ({"coordinator", "admin"}, {"admin", "coordinator", "evangelist"})
+
+
+def _world(db, town, tag: str, runner) -> dict:
+    """A request with everything hanging off it, a community and an evangelist in ``town``,
+    their names carrying ``tag`` so that a page showing them can be told."""
+    community = make_community(municipality=town, name=f"{tag}コミュニティ")
+    person = make_evangelist(home_municipality=town, home_community=community, family_name=tag,
+                             given_name="花子", family_name_kana="ソトガワ" if tag == "外側" else "ウチガワ",
+                             given_name_kana="ハナコ")
+    person.user.display_name = f"{tag} 花子"
+    request = make_request(municipality=town, contact_name=f"{tag} 担当", status="scheduled",
+                           message=f"{tag}の相談です。")
+    addition = make_addition(request=request, contact_name=f"{tag} 別職員")
+    assignment = make_assignment(request=request, evangelist=person, status="accepted", distance_km=2.0)
+    visit = make_visit(assignment=assignment, author_id=person.user_id, summary=f"{tag}の訪問")
+    booking = make_booking(assignment=assignment)
+    run = BulkRun(nonce=f"run-{tag}", user_id=runner.id, action="triage",
+                  rows=[{"request": request.id, "town": town.name, "unchanged": False}])
+    db.session.add(run)
+    db.session.commit()
+    return {
+        "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
+        "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
+        "booking_id": booking.id, "run_id": run.id, "user_id": person.user_id,
+        "dataset": "requests", "code": town.code, "locale": "en", "purpose": "reset", "token": "x",
+        "notice_id": 1, "job_id": 1,
+    }
+
+
+@pytest.fixture
+def regional(app, db, make_account, signed_in_client):
+    """(client of a coordinator of 東北 only, the inside world, the outside world)."""
+    sync_topics()
+    places = make_places("aomori", "sapporo")
+    national = make_account("coordinator")
+    inside = _world(db, places["aomori"], "内側", national)
+    outside = _world(db, places["sapporo"], "外側", national)
+    client, user = signed_in_client("coordinator")
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    set_regions(national, user, ["tohoku"])
+    return client, user, inside, outside
+
+
+def _staff_endpoints():
+    """The endpoints staff may reach (staff only, or anyone signed in), old addresses aside."""
+    for endpoint, (method, rule) in sorted(ACCESS.items()):
+        if set(rule) not in STAFF_RULES or endpoint == "auth.logout":
+            continue
+        if endpoint.startswith("coordinator.moved_"):
+            continue  # 308 to the new address, checked there
+        yield endpoint, method
+
+
+def _arguments(app, endpoint):
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    return set(rule.arguments)
+
+
+def test_every_object_of_another_region_is_a_404(app, regional):
+    client, _user, _inside, outside = regional
+    wrong = []
+    for endpoint, method in _staff_endpoints():
+        if not _arguments(app, endpoint) & OBJECT_ARGS:
+            continue
+        response = client.open(url_for_endpoint(app, endpoint, outside), method=method)
+        if response.status_code != 404:
+            wrong.append(f"{endpoint}: {response.status_code}")
+    assert wrong == []
+
+
+def test_every_object_of_their_own_region_is_reached(app, regional):
+    client, _user, inside, _outside = regional
+    wrong = []
+    for endpoint, method in _staff_endpoints():
+        if not _arguments(app, endpoint) & OBJECT_ARGS:
+            continue
+        response = client.open(url_for_endpoint(app, endpoint, inside), method=method)
+        if response.status_code in (403, 404) or response.status_code >= 500:
+            wrong.append(f"{endpoint}: {response.status_code}")
+    assert wrong == []
+
+
+OUTSIDE_MARKS = ("外側", "ソトガワ", "Sotogawa", "sotogawa")
+
+LISTS = [
+    "/coordinator/", "/coordinator/?scope=all", "/coordinator/requests", "/coordinator/requests?status=scheduled",
+    "/coordinator/plan", "/coordinator/communities", "/coordinator/recruitment", "/coordinator/recruitment?q=ハナコ",
+    "/coordinator/reports", "/map", "/bookings/calendar",
+    "/api/v1/evangelists", "/api/v1/requests?status=scheduled", "/api/v1/coverage-gap",
+    *(f"/coordinator/data/export/{dataset}.csv" for dataset in ("requests", "communities", "evangelists", "visits",
+                                                              "outcomes")),
+    "/coordinator/data/export/evangelists.csv?format=codes",
+]
+
+
+def _bodies(client, urls) -> dict[str, str]:
+    found = {}
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        found[url] = response.get_data(as_text=True)
+    return found
+
+
+def test_no_list_layer_or_export_shows_another_region(app, regional, signed_in_client):
+    client, _user, _inside, _outside = regional
+    leaks = [url for url, body in _bodies(client, LISTS).items() if any(mark in body for mark in OUTSIDE_MARKS)]
+    assert leaks == []
+    # The marks are real: a national coordinator sees the outside world in these lists.
+    national, _ = signed_in_client("coordinator")
+    seen = _bodies(national, LISTS)
+    for url in ("/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists",
+                "/coordinator/data/export/requests.csv", "/coordinator/data/export/visits.csv"):
+        assert any(mark in seen[url] for mark in OUTSIDE_MARKS), url
+
+
+def test_their_own_region_is_in_the_lists(regional):
+    client, _user, _inside, _outside = regional
+    bodies = _bodies(client, ["/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists",
+                              "/coordinator/data/export/requests.csv"])
+    assert all("内側" in body for body in bodies.values())
+    assert "青森市" in client.get("/coordinator/requests?status=scheduled").get_data(as_text=True)
+
+
+def test_bulk_refuses_a_request_of_another_region(db, regional):
+    _client, user, inside, outside = regional
+    with pytest.raises(BulkRefused) as refused:
+        bulk_apply(user, [inside["request_id"], outside["request_id"]], "owner", nonce="n1", owner_id=user.id)
+    assert refused.value.reason == "unknown_request" and refused.value.params["number"] == outside["request_id"]
+
+
+def test_a_regional_coordinator_cannot_own_a_request_of_another_region(db, regional):
+    _client, user, _inside, outside = regional
+    from app.models import SupportRequest
+
+    request = db.session.get(SupportRequest, outside["request_id"])
+    with pytest.raises(OwnerRefused) as refused:
+        change_owner(user, request, user.id)
+    assert refused.value.reason == "outside_regions"
+
+
+def test_new_requests_are_told_to_the_coordinators_of_their_region(app, db, make_account, mailbox):
+    from app.services.requests import coordinators
+
+    places = make_places("aomori", "sapporo")
+    national, tohoku, hokkaido = (make_account("coordinator") for _ in range(3))
+    set_regions(national, tohoku, ["tohoku"])
+    set_regions(national, hokkaido, ["hokkaido"])
+    request = make_request(municipality=places["sapporo"])
+    db.session.commit()
+    assert {u.id for u in coordinators(request)} == {national.id, hokkaido.id}
+    assert {u.id for u in coordinators()} == {national.id, tohoku.id, hokkaido.id}
+
+
+def test_a_new_request_from_the_form_is_noticed_by_its_regions_coordinators_only(app, db, make_account, client,
+                                                                                 reference_towns):
+    from tests.web.test_support import form_data
+
+    national, tohoku, hokkaido = (make_account("coordinator") for _ in range(3))
+    set_regions(national, tohoku, ["tohoku"])
+    set_regions(national, hokkaido, ["hokkaido"])
+    assert client.post("/request", data=form_data()).status_code == 302  # 当別町, Hokkaido
+    told = {n.user_id for n in db.session.scalars(sa.select(Notice).where(Notice.kind == "request_new"))}
+    assert told == {national.id, hokkaido.id}
+
+
+def test_scope_of_each_role(db, make_account):
+    admin, coordinator, evangelist = make_account("admin"), make_account("coordinator"), make_account("evangelist")
+    assert scope_of(admin).national and scope_of(coordinator).national
+    assert scope_of(evangelist).regions == frozenset()
+    assert scope_of(None).regions == frozenset()
+    set_regions(admin, coordinator, ["kyushu", "hokkaido"])
+    assert scope_of(coordinator).regions == {"kyushu", "hokkaido"}
+    assert regions_service.regions_of(coordinator) == ("hokkaido", "kyushu")  # north to south
+
+
+def test_set_regions_refuses_and_audits(db, make_account):
+    admin, coordinator, evangelist = make_account("admin"), make_account("coordinator"), make_account("evangelist")
+    with pytest.raises(RegionsRefused) as unknown:
+        set_regions(admin, coordinator, ["kanto", "atlantis"])
+    assert unknown.value.reason == "unknown"
+    with pytest.raises(RegionsRefused) as not_coordinator:
+        set_regions(admin, evangelist, ["kanto"])
+    assert not_coordinator.value.reason == "not_coordinator"
+    assert set_regions(admin, coordinator, ["kanto"]) is True
+    assert set_regions(admin, coordinator, ["kanto"]) is False
+    assert set_regions(admin, coordinator, []) is True
+    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "user.regions_changed")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.actor_id, e.before, e.after) for e in events] == [
+        (admin.id, {"regions": []}, {"regions": ["kanto"]}), (admin.id, {"regions": ["kanto"]}, {"regions": []})]
+
+
+# --- the admin's page ------------------------------------------------------------------------------
+
+
+def test_an_admin_gives_a_coordinator_regions(app, db, signed_in_client, make_account):
+    client, _admin = signed_in_client("admin")
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    coordinator = make_account("coordinator", display_name="地方 調整")
+    page = client.get(f"/admin/users/{coordinator.id}/regions")
+    assert page.status_code == 200 and "Kyushu and Okinawa" in page.get_data(as_text=True)
+    done = client.post(f"/admin/users/{coordinator.id}/regions", data={"regions": ["tohoku", "kyushu"]},
+                       follow_redirects=True)
+    assert done.status_code == 200
+    assert "now works in: Tohoku, Kyushu and Okinawa" in done.get_data(as_text=True)
+    assert regions_service.regions_of(coordinator) == ("tohoku", "kyushu")
+    listed = client.get("/admin/users?role=coordinator").get_data(as_text=True)
+    assert "Tohoku, Kyushu and Okinawa" in listed
+    bad = client.post(f"/admin/users/{coordinator.id}/regions", data={"regions": ["tohoku", "<script>"]})
+    assert bad.status_code == 422 and "<script>" not in bad.get_data(as_text=True)
+    assert regions_service.regions_of(coordinator) == ("tohoku", "kyushu")  # unchanged
+    evangelist = make_account("evangelist")
+    assert client.get(f"/admin/users/{evangelist.id}/regions").status_code == 404
+
+
+def test_only_admins_open_the_regions_page(db, signed_in_client, make_account):
+    client, _coordinator = signed_in_client("coordinator")
+    other = make_account("coordinator")
+    assert client.get(f"/admin/users/{other.id}/regions").status_code == 403
+
+
+def test_intake_refuses_a_town_of_another_region_and_keeps_what_was_typed(db, regional):
+    from tests.web.test_intake_web import intake_data
+
+    client, _user, _inside, _outside = regional
+    response = client.post("/coordinator/requests/new", data=intake_data(
+        prefecture="01", municipality="011002", contact_name="電話 太郎", nonce="regional-1"))
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "電話 太郎" in body  # refused; nothing typed is lost
+    # The prefecture list offers their regions' prefectures only.
+    assert 'value="02"' in body and 'value="01"' not in body
+    from app.models import SupportRequest
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SupportRequest)
+                             .where(SupportRequest.contact_name == "電話 太郎")) == 0
+    recorded = client.post("/coordinator/requests/new", data=intake_data(
+        prefecture="02", municipality="022012", contact_name="電話 太郎", nonce="regional-2", duplicate="new"))
+    assert recorded.status_code == 302
