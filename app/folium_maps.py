@@ -391,24 +391,28 @@ def network_map(filters, shown: tuple[str, ...], bounds=None) -> AppMap:
     m = new_map(_("Map of the network"), bounds=bounds or JAPAN_BOUNDS)
     f = filters
     km = int(f.gap_km)
+    # A regional coordinator's map asks every layer for their regions only (the staff
+    # layers keep to them anyway; the public ones are told).
+    region = ",".join(sorted(f.regions)) if f.regions is not None else None
     layers = [
         ("choropleth", "choropleth", _("Open-data adoption by prefecture"), "choropleth",
          dict(url=url_for("static", filename="geo/prefectures.geojson"), figures=url_for("api.prefectures"))),
         ("municipalities", "municipalities", _("Municipalities by engagement stage"), "municipality",
-         dict(url=_api_url("api.municipalities", prefecture=f.prefecture, stage=f.stage))),
+         dict(url=_api_url("api.municipalities", prefecture=f.prefecture, stage=f.stage, region=region))),
         ("gap", "gap", _("Coverage gap: non-active, over %(km)s km from an evangelist", km=km), "gap",
-         dict(url=_api_url("api.coverage_gap", prefecture=f.prefecture, stage=f.stage, topic=f.topic, km=km),
+         dict(url=_api_url("api.coverage_gap", prefecture=f.prefecture, stage=f.stage, topic=f.topic, km=km,
+                           region=region),
               list="gap-list")),
         # These three grow with the programme: fetched for the view (bbox, zoom) and
         # clustered by the server when the view holds many (maps.js viewportLayer).
         ("communities", "communities", _("Active communities"), "community",
-         dict(url=_api_url("api.communities", prefecture=f.prefecture, status="active"), cluster=True,
+         dict(url=_api_url("api.communities", prefecture=f.prefecture, status="active", region=region), cluster=True,
               viewport=True, pin="community")),
         ("evangelists", "evangelists", _("Active evangelists"), "evangelist",
-         dict(url=_api_url("api.evangelists", prefecture=f.prefecture, topic=f.topic), cluster=True,
+         dict(url=_api_url("api.evangelists", prefecture=f.prefecture, topic=f.topic, region=region), cluster=True,
               viewport=True, pin="evangelist")),
         ("requests", "requests", _("Open requests"), "request",
-         dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status),
+         dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status, region=region),
               cluster=True, viewport=True, pin="request")),
     ]
     for key, kind, title, swatch, options in layers:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import NumberRange, Optional
+from wtforms import StringField
+from wtforms.validators import NumberRange, Optional, ValidationError
 from wtforms.widgets import NumberInput
 
 from app.form_fields import BoundedIntegerField, FilterSelectField
@@ -17,6 +18,7 @@ from app.forms import BaseForm
 from app.labels import choices
 from app.services.maps import MapFilters
 from evangelists.coverage import DEFAULT_GAP_KM, MAX_GAP_KM, MIN_GAP_KM
+from evangelists.vocabulary import REGIONS
 
 # The overlays of /map, in drawing order (later ones on top).
 LAYERS = ("choropleth", "municipalities", "gap", "communities", "evangelists", "requests")
@@ -31,6 +33,9 @@ class MapFilterForm(BaseForm):
     topic = FilterSelectField(_l("Topic"), validators=[Optional(strip_whitespace=False)])
     stage = FilterSelectField(_l("Engagement stage"), validators=[Optional(strip_whitespace=False)])
     status = FilterSelectField(_l("Request status"), validators=[Optional(strip_whitespace=False)])
+    # Regional blocks, comma-separated (``tohoku,kanto``): a regional coordinator's map
+    # asks the public community layer for their regions only.
+    region = StringField(_l("Regions"), validators=[Optional()])
     km = BoundedIntegerField(
         _l("Coverage gap distance (km)"),
         default=int(DEFAULT_GAP_KM),
@@ -49,6 +54,15 @@ class MapFilterForm(BaseForm):
         self.stage.choices = any_choice + choices("engagement_stage")
         self.status.choices = any_choice + choices(status_vocabulary)
 
+    def validate_region(self, field):
+        unknown = [code for code in self.region_codes() if code not in REGIONS]
+        if unknown:
+            raise ValidationError(_("“%(value)s” is not a region: use %(codes)s, separated by commas.",
+                                    value=unknown[0], codes=", ".join(REGIONS)))
+
+    def region_codes(self) -> list[str]:
+        return [code.strip() for code in (self.region.data or "").split(",") if code.strip()]
+
     def filters(self) -> MapFilters:
         """The valid filters, leaving out (ignoring) any field that has an error."""
         def ok(field):
@@ -61,6 +75,7 @@ class MapFilterForm(BaseForm):
             stage=ok(self.stage),
             status=ok(self.status),
             gap_km=float(km) if km is not None else DEFAULT_GAP_KM,
+            regions=frozenset(self.region_codes()) if ok(self.region) else None,
         )
 
     def error_messages(self) -> dict[str, str]:

@@ -46,11 +46,11 @@ from evangelists.viewport import Viewport, ViewportError, parse_viewport
 # programme: see evangelists/viewport.py.
 VIEWPORT = {"bbox", "zoom"}
 _ENDPOINTS = {
-    "municipalities": ({"prefecture", "stage", "status"}, "open_data_status"),
-    "communities": ({"prefecture", "status"} | VIEWPORT, "community_status"),
-    "evangelists": ({"prefecture", "topic", "status"} | VIEWPORT, "evangelist_status"),
-    "requests": ({"prefecture", "topic", "status"} | VIEWPORT, "request_status"),
-    "coverage_gap": ({"prefecture", "topic", "stage", "km"}, "request_status"),
+    "municipalities": ({"prefecture", "stage", "status", "region"}, "open_data_status"),
+    "communities": ({"prefecture", "status", "region"} | VIEWPORT, "community_status"),
+    "evangelists": ({"prefecture", "topic", "status", "region"} | VIEWPORT, "evangelist_status"),
+    "requests": ({"prefecture", "topic", "status", "region"} | VIEWPORT, "request_status"),
+    "coverage_gap": ({"prefecture", "topic", "stage", "km", "region"}, "request_status"),
 }
 
 
@@ -104,7 +104,8 @@ def _versioned(key, build, *, shared: bool):
 @public
 def municipalities():
     """All municipalities as points: code, names, prefecture, kind, open-data status and
-    engagement stage. Filters: prefecture, stage, status (open-data status)."""
+    engagement stage. Filters: prefecture, stage, status (open-data status), region
+    (regional blocks, comma-separated)."""
     filters = _filters("municipalities")
     # The largest layer, fetched by every map page: encoded once per state of its rows.
     return cached_geojson_response(("municipalities", filters), maps.municipality_layer_version(filters),
@@ -114,7 +115,8 @@ def municipalities():
 @bp.get("/communities")
 @public
 def communities():
-    """Civic-tech communities (no contact details). Filters: prefecture, status; viewport:
+    """Civic-tech communities (no contact details). Filters: prefecture, status, region;
+    viewport:
     bbox, zoom (clusters when the view holds more than it may show)."""
     filters, viewport = _query("communities")
     return _versioned(("communities", filters, viewport), lambda: maps.community_layer(filters, viewport),
@@ -134,10 +136,11 @@ def prefectures():
 @bp.get("/evangelists")
 @role_required("coordinator", "admin")
 def evangelists():
-    """Evangelists at their home base, with skills and load. Filters: prefecture, topic,
+    """Evangelists at their home base, with skills and load (a regional coordinator's
+    regions only). Filters: prefecture, topic, region,
     status (default active); viewport: bbox, zoom."""
     filters, viewport = _query("evangelists")
-    filters = replace(filters, regions=scope_of(current_user).regions)
+    filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     return _versioned(("evangelists", filters, viewport), lambda: maps.evangelist_layer(filters, viewport),
                       shared=False)
 
@@ -145,10 +148,11 @@ def evangelists():
 @bp.get("/requests")
 @role_required("coordinator", "admin")
 def requests():
-    """Support requests at their municipality. Filters: prefecture, topic, status (default:
+    """Support requests at their municipality (a regional coordinator's regions only).
+    Filters: prefecture, topic, region, status (default:
     every open status); viewport: bbox, zoom."""
     filters, viewport = _query("requests")
-    filters = replace(filters, regions=scope_of(current_user).regions)
+    filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     return _versioned(("requests", filters, viewport), lambda: maps.request_layer(filters, viewport),
                       shared=False)
 
@@ -157,8 +161,10 @@ def requests():
 @role_required("coordinator", "admin")
 def coverage_gap():
     """Non-active municipalities farther than ``km`` (default 50) from the nearest active
-    evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km."""
-    filters = replace(_filters("coverage_gap"), regions=scope_of(current_user).regions)
+    evangelist, farthest first. Filters: prefecture, stage, topic (evangelists' skill), km,
+    region."""
+    filters = _filters("coverage_gap")
+    filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     # Compares every non-active town with every active evangelist: once per data version.
     return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
 

@@ -28,7 +28,8 @@ def network():
     prefectures, topics, locale = staff_prefectures(), list_topics(), current_language()
     form = MapFilterForm(prefectures, topics, locale, formdata=request.args)
     form.validate()
-    filters = replace(form.filters(), regions=scope_of(current_user).regions)
+    filters = form.filters()
+    filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     shown, layers_error = parse_layers(request.args.get("layers"))
     bounds = None
     if filters.prefecture:

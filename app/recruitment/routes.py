@@ -159,7 +159,8 @@ def nominate():
         matches = [] if form.not_a_duplicate.data else possible_duplicates(form.as_input())
         if matches:
             # Shown with what was typed; nominating needs the box ticked.
-            return render_template("recruitment/nominate.html", form=form, matches=matches), 409
+            return render_template("recruitment/nominate.html", form=form, matches=matches,
+                                   visible=lambda person: can_see(current_user, person)), 409
         candidate = nominate_candidate(current_user, form.as_input(), address=client_address())
     except RecruitmentRefused as refused:
         show_place_refusal(form, refused)

@@ -121,6 +121,8 @@ def _municipalities(filters: MapFilters) -> sa.Select:
     )
     if filters.prefecture:
         query = query.where(Prefecture.code == filters.prefecture)
+    if filters.regions is not None:
+        query = query.where(Prefecture.region.in_(sorted(filters.regions)))
     if filters.stage:
         query = query.where(m.engagement_stage == filters.stage)
     if filters.status:

@@ -209,7 +209,7 @@ def possible_duplicates(data: NominationInput) -> list[Evangelist]:
                 AuditEvent.after["email"].as_string() == email)))
     return list(db.session.scalars(
         sa.select(Evangelist).where(sa.or_(*same))
-        .options(selectinload(Evangelist.home_community), selectinload(Evangelist.home_municipality))
+        .options(selectinload(Evangelist.home_community), selectinload(Evangelist.home_municipality).selectinload(Municipality.prefecture))
         .order_by(Evangelist.id).limit(DUPLICATES_SHOWN)
     ))
 

@@ -272,3 +272,35 @@ def test_intake_refuses_a_town_of_another_region_and_keeps_what_was_typed(db, re
     recorded = client.post("/coordinator/requests/new", data=intake_data(
         prefecture="02", municipality="022012", contact_name="電話 太郎", nonce="regional-2", duplicate="new"))
     assert recorded.status_code == 302
+
+
+def test_a_possible_duplicate_in_another_region_is_named_by_its_region_only(db, regional):
+    client, _user, _inside, outside = regional
+    from app.models import Evangelist
+
+    person = db.session.get(Evangelist, outside["evangelist_id"])
+    from tests.web.test_nomination_duplicates import post
+
+    response = post(client, email=person.user.email, prefecture="02", municipality="022012")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409, body[:300]
+    assert "Someone recorded in Hokkaido" in body
+    assert not any(mark in body for mark in ("外側", "ソトガワ", f"/coordinator/recruitment/{person.id}\""))
+
+
+def test_the_regional_map_asks_every_layer_for_their_regions(app, regional, client):
+    regional_client, _user, _inside, _outside = regional
+    page = regional_client.get("/map").get_data(as_text=True)
+    assert page.count("region=tohoku") >= 5  # municipalities, gap, communities, evangelists, requests
+    # The public layer filters by region for anyone; a bad region is a 400 that names it.
+    import json
+
+    hokkaido = json.loads(client.get("/api/v1/communities?region=hokkaido").get_data(as_text=True))
+    both = json.loads(client.get("/api/v1/communities?region=hokkaido,tohoku").get_data(as_text=True))
+    assert [f["properties"]["name"] for f in hokkaido["features"]] == ["外側コミュニティ"]
+    assert len(both["features"]) == 2
+    bad = client.get("/api/v1/communities?region=atlantis")
+    assert bad.status_code == 400 and "atlantis" in bad.get_json()["parameters"]["region"]
+    # A regional coordinator asking the staff layers for another region gets nothing of it.
+    other = regional_client.get("/api/v1/evangelists?region=hokkaido").get_json()
+    assert other["features"] == []
