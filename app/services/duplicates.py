@@ -68,3 +68,13 @@ def similar_people(new: Sequence[Someone], *, limit: int | None = None) -> list[
     """For each of ``new`` (in order), the people we have who may be them and why."""
     index = people_index(new)
     return [index.matches(person, limit=limit) for person in new]
+
+
+def duplicates_of(person: Evangelist, *, limit: int | None = None) -> list[Match]:
+    """The other people who may be ``person`` (the same rule), oldest first."""
+    emails = {person.user.email} if person.user is not None else set()
+    emails.update(email for _id, email in db.session.execute(
+        nomination_emails().where(AuditEvent.entity_id == person.id)) if email)
+    someone = Someone(person.family_name, person.given_name, person.family_name_kana, person.given_name_kana,
+                      person.home_community_id, frozenset(emails), id=person.id)
+    return people_index([someone]).matches(someone, limit=limit)

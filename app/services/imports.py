@@ -129,9 +129,10 @@ def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None
             "kind": kind, "encoding": parsed.encoding, "rows": parsed.row_count,
             "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
             "skipped": report.skipped, "notices": len(report.notices),
-            **({"possible_duplicates": [
-                {"line": d.line, "decision": d.decision, "people": [p.id for p in d.people]}
-                for d in report.duplicates]} if report.duplicates else {}),
+            **({"imported_as_new": [d.line for d in report.duplicates if d.decision == "new"],
+                "left_out": [d.line for d in report.duplicates if d.decision == "skip"],
+                "matched_people": sorted({p.id for d in report.duplicates for p in d.people})}
+               if report.duplicates else {}),
         }, client_address=address)
         db.session.commit()
     except sa.exc.IntegrityError:

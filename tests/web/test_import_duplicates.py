@@ -102,10 +102,8 @@ def test_new_imports_them_as_different_people_and_skip_leaves_the_rows_out(db, s
     assert [p.home_municipality.code for p in named(db, "山田")] == ["011002", "013030"]
     assert named(db, "別人") == [] and len(named(db, "新人")) == 1
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "import.applied"))
-    assert event.after["possible_duplicates"] == [
-        {"line": 2, "decision": "new", "people": [hanako.id]},
-        {"line": 3, "decision": "skip", "people": [scene[1].id]},
-    ]
+    assert (event.after["imported_as_new"], event.after["left_out"]) == ([2], [3])
+    assert event.after["matched_people"] == sorted([hanako.id, scene[1].id])
 
 
 def test_the_same_name_and_town_is_still_an_update_not_a_question(db, scene):
