@@ -273,3 +273,36 @@ def test_the_request_made_from_the_merged_records_page_still_opens(db, scene, si
     request_id = scene["accepted"].request_id
     assert client.get(f"/coordinator/requests/{request_id}").status_code == 200
     assert client.get(f"/coordinator/recruitment/{scene['duplicate'].id}").status_code == 404
+
+
+def test_two_confirmations_at_once_merge_once(app, db, scene):
+    """PostgreSQL: both rows are locked, the second confirmation waits for the first, finds
+    the duplicate gone and its merge done. (SQLite has one writer: the sequential case
+    above is the one it can have.)"""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL")
+    import threading
+
+    keep, duplicate, admin_id = scene["keep"].id, scene["duplicate"].id, scene["admin"].id
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def attempt():
+        with app.app_context():
+            from app.extensions import db as thread_db
+
+            actor = thread_db.session.get(User, admin_id)
+            thread_db.session.commit()
+            barrier.wait(timeout=60)
+            try:
+                outcomes.append(merge.merge_people(actor, keep, duplicate, nonce="both").repeated)
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == [False, True]
+    assert count(AuditEvent, AuditEvent.action == "person.merged") == 1
+    assert count(Evangelist, Evangelist.id == duplicate) == 0
