@@ -58,7 +58,7 @@ from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
 
 # Open assignments: at most one per person and request (uq_assignments_live_pair).
-OPEN = ("proposed", "accepted")
+OPEN = ACTIVE_ASSIGNMENT_STATUSES
 WORKING = ("active", "paused")
 FOUND_MAX = 20
 
@@ -177,7 +177,7 @@ def plan_merge(keep_id: int | None, duplicate_id: int | None, *, actor: User | N
                                                    Assignment.request_id.in_(open_ids))))
         if both:
             raise MergeRefused(None, "same_request", requests=", ".join(f"#{n}" for n in both))
-        if keep.status not in WORKING and any(a.status in ACTIVE_ASSIGNMENT_STATUSES for a in assignments):
+        if keep.status not in WORKING and open_ids:
             raise MergeRefused(None, "kept_not_working")
     account = None
     if duplicate.user_id is not None:
