@@ -27,7 +27,7 @@ from app.services.requests import reseal_status_tokens
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
-from evangelists.imports import MAX_BYTES
+from evangelists.imports import DUPLICATE_CHOICES, MAX_BYTES
 from evangelists.vocabulary import ROLES
 
 bp = Blueprint("cli", __name__, cli_group=None)
@@ -207,7 +207,11 @@ def print_demo_logins(accounts) -> None:
 @click.argument("file", type=click.File("rb"))
 @click.option("--apply", "write", is_flag=True,
               help="Write the changes (all or nothing). Without it, only check and report.")
-def import_file(kind, file, write):
+@click.option("--duplicates", type=click.Choice(("ask", *DUPLICATE_CHOICES)), default="ask", show_default=True,
+              help="Candidates who may already be in the network (same e-mail, or same name, readings and "
+                   "community): 'new' imports them as different people, 'skip' leaves their rows out, 'ask' "
+                   "lists them and writes nothing while there are any.")
+def import_file(kind, file, write, duplicates):
     """Import a CSV FILE of KIND: municipality_status (the national survey: code, status,
     as-of date), communities, or candidates.
 
@@ -222,10 +226,11 @@ def import_file(kind, file, write):
         with click.progressbar(items, label=label) as bar:
             yield from bar
 
+    decisions = imports.Decisions(default=None if duplicates == "ask" else duplicates)
     if write:
-        report = imports.apply(None, kind, data, progress=progress, today=today_in_japan())
+        report = imports.apply(None, kind, data, progress=progress, today=today_in_japan(), decisions=decisions)
     else:
-        report = imports.dry_run(kind, data, progress=progress)
+        report = imports.dry_run(kind, data, progress=progress, decisions=decisions)
     # The CLI speaks English: it is for the people who run the deployment.
     with force_locale("en"):
         read_as = f", read as {ENCODING_LABELS[report.encoding]}" if report.encoding else ""
@@ -242,6 +247,16 @@ def import_file(kind, file, write):
         if report.problems:
             click.echo(f"{_count(len(report.problems), 'problem')}: nothing was changed.", err=True)
             sys.exit(1)
+        for duplicate in report.duplicates:
+            people = ", ".join(f"#{p.id} {p.label} ({', '.join(p.reasons)})" for p in duplicate.people)
+            click.echo(f"  line {duplicate.line}: {duplicate.label} may already be {people}: "
+                       + (duplicate.decision or "undecided"))
+        if report.needs_decisions:
+            click.echo(f"{_count(report.asked, 'row')} may name people already in the network"
+                       + (": nothing was written" if write else "")
+                       + ". Run again with --duplicates new or --duplicates skip.", err=True)
+            if write:
+                sys.exit(1)
         for change in report.sample:
             fields = "; ".join(f"{f.field} {_shown(f.before)} -> {_shown(f.after)}" if change.action == "update"
                                else f"{f.field} {_shown(f.after)}" for f in change.fields)

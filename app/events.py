@@ -85,6 +85,8 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "evangelist.retired": (_l("Retired"), _l("%(actor)s retired the evangelist")),
     "evangelist.updated": (_l("Details changed by a coordinator"), _l("%(actor)s changed the evangelist's details")),
     "evangelist.profile_updated": (_l("Profile changed"), _l("%(actor)s changed the profile")),
+    "person.merged": (_l("Two records of one person merged"),
+                      _l("%(actor)s merged a duplicate record of this person into this one")),
     # A community
     "community.created": (_l("Community added"), _l("%(actor)s added the community")),
     "community.updated": (_l("Community changed"), _l("%(actor)s changed the community")),
@@ -242,6 +244,26 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "evangelists": (_l("Evangelists"), "#number"),
     "requests": (_l("Requests"), "#number"),
     "age_band": (_l("Age"), "age_band"),
+    "family_name_kana": (_l("Family name reading"), None),
+    "given_name_kana": (_l("Given name reading"), None),
+    # person.merged (app/services/merge.py)
+    "kept": (_l("Record kept"), "#evangelist"),
+    "merged": (_l("Record merged into it"), "#ref"),
+    "nonce": (_l("Confirmation"), None),
+    "moved_assignments": (_l("Assignments moved"), "#ref"),
+    "moved_visits": (_l("Visits moved"), "#number"),
+    "moved_outcomes": (_l("Outcomes moved"), "#number"),
+    "moved_bookings": (_l("Bookings moved"), "#number"),
+    "moved_events": (_l("History entries moved"), "#ref"),
+    "added_skills": (_l("Topics added"), None),
+    "readings_taken": (_l("Reading taken from the merged record"), None),
+    "account_action": (_l("The merged record's account"), "#account_action"),
+    "account_of_merged": (_l("Account of the merged record"), "#user"),
+    "moved_rows": (_l("Other rows moved"), None),
+    # import.applied of candidates who may already be there (app/services/imports.py)
+    "imported_as_new": (_l("Lines imported as different people"), None),
+    "left_out": (_l("Lines left out"), None),
+    "matched_people": (_l("People they may be"), "#evangelist"),
     "gender": (_l("Gender"), "gender"),
 }
 
@@ -265,6 +287,8 @@ _SMALL_VOCABULARIES = {
     "#reason": {"evangelist_paused": _l("The evangelist was paused"),
                 "evangelist_retired": _l("The evangelist retired")},
     "#import_kind": KIND_LABELS,
+    "#account_action": {"move": _l("Moved to the record kept"),
+                        "deactivate": _l("Deactivated (the record kept has its own)")},
     "#encoding": ENCODING_LABELS,
 }
 

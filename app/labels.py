@@ -192,6 +192,18 @@ KIND_LABELS = {
     "candidates": _l("Evangelist candidates"),
 }
 
+# A row of an import whose person may already be in the network (evangelists.imports).
+DUPLICATE_CHOICE_LABELS = {
+    "new": _l("Import as a different person"),
+    "skip": _l("Do not import this row"),
+}
+
+# Why someone may be the same person (evangelists.duplicates.REASONS).
+MATCH_REASON_LABELS = {
+    "email": _l("same e-mail address"),
+    "name": _l("same name, reading and community"),
+}
+
 ENCODING_LABELS = {
     "utf-8-sig": _l("UTF-8 (with BOM)"),
     "utf-8": _l("UTF-8"),

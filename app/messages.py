@@ -66,6 +66,18 @@ MESSAGES = {
     "bulk.nothing_chosen": _l("Tick at least one request, or choose every request that matches the filters."),
     "bulk.too_many": _l("%(count)s requests are too many for one action (at most %(limit)s). Narrow the filters."),
     "bulk.unknown_request": _l("No request has the number %(number)s. Reload the list and choose again."),
+    # Merging two records of one person (app.services.merge.MergeRefused).
+    "merge.same_person": _l("That is the same record twice. Choose two different records of one person."),
+    "merge.unknown": _l("No evangelist or candidate has the number %(number)s (already merged or deleted?). "
+                        "Search again."),
+    "merge.same_request": _l("Both records hold an open assignment to the same request (%(requests)s). Withdraw "
+                             "or cancel one of them on the request's page, then merge."),
+    "merge.kept_not_working": _l("The duplicate holds open assignments but the record kept is not active: keep "
+                                 "the other record instead, or close those assignments first."),
+    "merge.own_account": _l("Both records have an account and the duplicate's is yours: you cannot deactivate "
+                            "your own account. Ask another admin, or keep the other record."),
+    "merge.conflict": _l("Someone changed these records while they were being merged: nothing was merged. "
+                         "Review the merge again."),
     # The owner of a request (app.services.ownership.OwnerRefused).
     "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
     "owner.outside_regions": _l("That coordinator works in other regions than this town's. Choose someone whose "

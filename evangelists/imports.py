@@ -36,6 +36,10 @@ Three kinds of file (``KINDS``):
     (topic tags of ``evangelists.vocabulary.TOPICS`` by slug or by name in either language,
     separated by ``;``), ``email``. A person
     is the same person when family name, given name and home municipality match.
+    A new person who may already be in the network under another home municipality
+    (``evangelists.duplicates``: the same e-mail, or the same name, readings and
+    community) is not created until the coordinator decides (``DUPLICATE_CHOICES``):
+    ``new`` imports them as someone else, ``skip`` leaves the row out.
 
 Files are UTF-8 (with or without a byte-order mark) or Shift_JIS (Windows code page 932,
 which older editions of the national list use); ``decode`` tells which it was. Anything
@@ -780,14 +784,43 @@ class Change:
     fields: tuple[FieldChange, ...] = ()
 
 
+# What the coordinator may decide for a new person who may already be in the network.
+DUPLICATE_CHOICES = ("new", "skip")
+
+
+@dataclass(frozen=True)
+class SimilarPerson:
+    """Someone we have who may be a row's person: their number, name and why
+    (``evangelists.duplicates.REASONS``)."""
+
+    id: int
+    label: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A row whose new person may be someone we have. ``decision`` is one of
+    ``DUPLICATE_CHOICES``, or None while nobody has decided (the row's change is then
+    ``ask`` and the import cannot be applied)."""
+
+    line: int
+    label: str
+    people: tuple[SimilarPerson, ...]
+    decision: str | None = None
+
+
 @dataclass(frozen=True)
 class Plan:
     """What valid rows change; ``problems`` are what only the comparison with the current
-    state finds (a new person without a reading) and stop the import as parsing's do."""
+    state finds (a new person without a reading) and stop the import as parsing's do.
+    ``duplicates`` are the rows whose person may already be there (their change is
+    ``create`` when decided ``new``, ``skip`` when decided ``skip``, else ``ask``)."""
 
     changes: tuple[Change, ...]
     notices: tuple[Notice, ...] = ()
     problems: tuple[Problem, ...] = ()
+    duplicates: tuple[Duplicate, ...] = ()
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -803,6 +836,14 @@ class Plan:
     @property
     def unchanged(self) -> int:
         return self.count("unchanged")
+
+    @property
+    def skipped(self) -> int:
+        return self.count("skip")
+
+    @property
+    def asked(self) -> int:
+        return self.count("ask")
 
 
 def _diff(before: object, after: Mapping[str, object]) -> tuple[FieldChange, ...]:
@@ -894,15 +935,24 @@ class EvangelistState:
     given_name_kana: str = ""
 
 
-def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, str, str], EvangelistState]) -> Plan:
+def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, str, str], EvangelistState],
+                    similar: Mapping[int, Sequence[SimilarPerson]] | None = None,
+                    decisions: Mapping[int, str] | None = None, default: str | None = None) -> Plan:
     """``current`` maps ``candidate_key`` to the people we have. A new person becomes a
     ``candidate``; an existing candidate gets the community and skills the row gives; a
     person already beyond candidate (active, paused, retired) is left as is, with a
     ``not_candidate`` notice. E-mail addresses are checked but there is no place to keep
     a candidate's yet: an ``emails_not_stored`` notice says how many were given. A new
     person needs both readings: a row without one gets a ``reading_required`` problem on
-    that column; an existing candidate's readings change when the row gives them."""
-    changes, notices, problems = [], [], []
+    that column; an existing candidate's readings change when the row gives them.
+
+    ``similar`` maps a row's line to the people who may be its new person (the caller
+    applies ``evangelists.duplicates``); such a row is created only when ``decisions``
+    (by line, else ``default``) says ``new``, left out for ``skip``, and otherwise waits
+    (``ask``). Decisions for other lines, or other words, are ignored."""
+    similar = similar or {}
+    decisions = decisions or {}
+    changes, notices, problems, duplicates = [], [], [], []
     emails = 0
     for row in rows:
         emails += row.email is not None
@@ -913,6 +963,14 @@ def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, st
             if missing:
                 problems += [Problem(row.line, name, "reading_required", (("name", label),)) for name in missing]
                 continue
+            people = tuple(similar.get(row.line, ()))
+            if people:
+                decision = decisions.get(row.line, default)
+                decision = decision if decision in DUPLICATE_CHOICES else None
+                duplicates.append(Duplicate(row.line, label, people, decision))
+                if decision != "new":
+                    changes.append(Change(row.line, decision or "ask", label, label))
+                    continue
             fields = tuple(
                 FieldChange(name, None, value)
                 for name, value in (("family_name", row.family_name), ("given_name", row.given_name),
@@ -932,4 +990,4 @@ def plan_candidates(rows: Iterable[CandidateRow], current: Mapping[tuple[str, st
                 "family_name_kana": row.family_name_kana, "given_name_kana": row.given_name_kana})))
     if emails:
         notices.append(Notice(0, "", "emails_not_stored", (("count", emails),)))
-    return Plan(tuple(changes), tuple(notices), tuple(problems))
+    return Plan(tuple(changes), tuple(notices), tuple(problems), tuple(duplicates))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SearchField, SelectField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms import HiddenField, SearchField, SelectField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.form_fields import CheckboxesField, FilterDateField
 from app.forms import BaseForm
@@ -58,3 +58,12 @@ class AuditFilterForm(BaseForm):
                          description=_l("For example auth.sign_in_failed or user.role_changed."))
     since = FilterDateField(_l("From"), validators=[Optional()])
     until = FilterDateField(_l("Until"), validators=[Optional()])
+
+
+class MergeForm(BaseForm):
+    """The confirmation of a merge: the two people and the review's one-time value."""
+
+    keep = HiddenField(validators=[DataRequired()])
+    duplicate = HiddenField(validators=[DataRequired()])
+    nonce = HiddenField(validators=[DataRequired(), Length(max=64)])
+    submit = SubmitField(_l("Merge the two records"))

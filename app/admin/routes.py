@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from app.admin import bp
-from app.admin.forms import AuditFilterForm, RegionsForm, RoleForm, UserFilterForm
+from app.admin.forms import AuditFilterForm, MergeForm, RegionsForm, RoleForm, UserFilterForm
 from app.decorators import role_required
 from app.forms import ActionForm
 from app.labels import label
-from app.messages import account_error_messages
+from app.messages import account_error_messages, refusal_message
 from app.models import User
 from app.notice_kinds import KINDS
 from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
-from app.services import accounts
+from app.services import accounts, merge
 from app.services import notices as notices_service
 from app.services import regions as regions_service
 from app.services.accounts import AccountError
@@ -28,8 +30,10 @@ from app.services.admin import (
     user_page,
     user_status,
 )
+from app.services.duplicates import duplicates_of
 from app.services.notice_views import failed_among, queue_counts
 from app.web import client_address
+from evangelists.duplicates import SHOWN
 from evangelists.limits import read_id
 
 PER_PAGE = 50
@@ -192,3 +196,64 @@ def retry_notices():
     flash(ngettext("%(num)s notification will be sent again.", "%(num)s notifications will be sent again.", len(retried)),
           "success")
     return back
+
+
+# --- Merging two records of one person -------------------------------------------------------
+
+
+@bp.get("/people/merge")
+@role_required("admin")
+def merge_people():
+    """Choose the record to keep and the duplicate (search, or the possible duplicates of
+    the record kept), then review both side by side and what will move."""
+    keep_id, duplicate_id = read_id(request.args.get("keep")), read_id(request.args.get("duplicate"))
+    return _merge_page(keep_id, duplicate_id, (request.args.get("q") or "")[:100])
+
+
+@bp.post("/people/merge")
+@role_required("admin")
+def merge_people_confirm():
+    form = MergeForm()
+    keep_id, duplicate_id = read_id(form.keep.data), read_id(form.duplicate.data)
+    if not form.validate_on_submit():
+        flash(_("The form was incomplete or has expired. Review the merge again."), "error")
+        return _merge_page(keep_id, duplicate_id, ""), 422
+    try:
+        result = merge.merge_people(current_user, keep_id, duplicate_id, nonce=form.nonce.data,
+                                    address=client_address())
+    except merge.MergeRefused as refused:
+        return _merge_page(keep_id, duplicate_id, "", refused=refused), 409
+    if result.repeated:
+        flash(_("These records were already merged."), "info")
+    else:
+        flash(_("Record #%(duplicate)s is merged into this one.", duplicate=result.duplicate_id), "success")
+        if result.account == "deactivate":
+            flash(_("The merged record's account is deactivated: this record keeps its own."), "info")
+    return redirect(url_for("recruitment.evangelist", evangelist_id=result.keep_id))
+
+
+def _merge_page(keep_id: int | None, duplicate_id: int | None, query: str, *,
+                refused: merge.MergeRefused | None = None):
+    keep, duplicate = merge.get_person(keep_id), merge.get_person(duplicate_id)
+    error = refusal_message(refused) if refused is not None else None
+    plan = None
+    if keep is not None and duplicate is not None:
+        try:
+            plan = merge.plan_merge(keep_id, duplicate_id, actor=current_user)
+        except merge.MergeRefused as problem:
+            error = error or refusal_message(problem)
+    for number, person, name in ((keep_id, keep, "keep"), (duplicate_id, duplicate, "duplicate")):
+        if number is not None and person is None:
+            error = error or refusal_message(merge.MergeRefused(name, "unknown", number=number))
+    form = None
+    if plan is not None:
+        form = MergeForm(formdata=None, keep=plan.keep.id, duplicate=plan.duplicate.id,
+                         nonce=secrets.token_urlsafe(24))
+    suggestions = []
+    if keep is not None and duplicate is None:
+        suggestions = merge.people_by_id([m.person_id for m in duplicates_of(keep, limit=SHOWN)])
+    found = merge.find_people(query, exclude=keep.id if keep is not None else None) if query else []
+    return render_template(
+        "admin/merge.html", plan=plan, keep=keep, duplicate=duplicate, query=query, found=found,
+        suggestions=suggestions, form=form, error=error,
+    )

@@ -42,14 +42,15 @@ from app.data.forms import (
 )
 from app.decorators import role_required
 from app.i18n import current_language
-from app.labels import ENCODING_LABELS, KIND_LABELS
+from app.labels import DUPLICATE_CHOICE_LABELS, ENCODING_LABELS, KIND_LABELS, MATCH_REASON_LABELS
 from app.messages import filter_message, notice_message, problem_message
 from app.services import export_jobs, exports, imports
 from app.services.regions import scope_of
 from app.services.topics import list_topics
 from app.web import client_address
 from evangelists.calendar import today_in_japan
-from evangelists.imports import COLUMNS, MAX_BYTES, Problem
+from evangelists.imports import COLUMNS, DUPLICATE_CHOICES, MAX_BYTES, Problem
+from evangelists.limits import read_id
 
 STAFF = ("coordinator", "admin")
 TOKEN_SALT = "data-import"
@@ -191,7 +192,14 @@ def apply_import():
     except (BadSignature, ValueError):
         flash(_("The checked file could not be read back. Upload it again."), "error")
         return redirect(url_for("data.import_file"))
-    report = imports.apply(current_user, kind, data, address=client_address(), today=today_in_japan())
+    decisions, unreadable = _decisions(request.form)
+    report = imports.apply(current_user, kind, data, address=client_address(), today=today_in_japan(),
+                           decisions=decisions)
+    if report.needs_decisions:
+        # A row's person may already be in the network and nobody said what to do (or
+        # someone else added them since the check): the same page again, choices kept.
+        return _report_page(report, apply_form=ApplyForm(formdata=None, token=form.token.data), filename=None,
+                            decisions=decisions, unreadable=unreadable, asked_again=True), 409
     if not report.applied:
         # Something changed since the check (or a row clashed while writing): nothing
         # was written; show why.
@@ -217,8 +225,33 @@ def _import_page(form: ImportForm):
     )
 
 
+DUPLICATE_FIELD = "duplicate-"  # + the line: that row's choice
+ALL_DUPLICATES_FIELD = "duplicates-all"  # the choice for every row without its own
+
+
+def _decisions(form) -> tuple[imports.Decisions, list[str]]:
+    """The coordinator's choices for the rows whose person may already be there, and the
+    fields whose value was none of the choices (those rows are asked again)."""
+    by_line: dict[int, str] = {}
+    unreadable = []
+    for name, value in form.items():
+        if not name.startswith(DUPLICATE_FIELD) or not value:
+            continue
+        line = read_id(name.removeprefix(DUPLICATE_FIELD))
+        if line is None or value not in DUPLICATE_CHOICES:
+            unreadable.append(name)
+            continue
+        by_line[line] = value
+    default = form.get(ALL_DUPLICATES_FIELD) or None
+    if default is not None and default not in DUPLICATE_CHOICES:
+        unreadable.append(ALL_DUPLICATES_FIELD)
+        default = None
+    return imports.Decisions(by_line, default), unreadable
+
+
 def _report_page(report: imports.Report, *, apply_form: ApplyForm | None, filename: str | None,
-                 after_apply: bool = False):
+                 after_apply: bool = False, decisions: imports.Decisions = imports.ASK,
+                 unreadable: list[str] | None = None, asked_again: bool = False):
     return render_template(
         "data/report.html",
         report=report,
@@ -229,6 +262,13 @@ def _report_page(report: imports.Report, *, apply_form: ApplyForm | None, filena
         encoding_label=ENCODING_LABELS.get(report.encoding) if report.encoding else None,
         problems=[(p, problem_message(p)) for p in report.problems[:PROBLEMS_SHOWN]],
         notices=[(n, notice_message(n)) for n in report.notices],
+        decisions=decisions,
+        asked_again=asked_again,
+        unreadable=unreadable or [],
+        duplicate_field=DUPLICATE_FIELD,
+        all_duplicates_field=ALL_DUPLICATES_FIELD,
+        duplicate_choices=DUPLICATE_CHOICE_LABELS,
+        match_reasons=MATCH_REASON_LABELS,
     )
 
 

@@ -11,8 +11,8 @@ the database as it was.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,10 +30,12 @@ from app.models import (
 from app.models.network import name_keys
 from app.models.system import note_write
 from app.services.audit import record_event
+from app.services.duplicates import people_index
 from evangelists import imports as core
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.collector import collector_paused
-from evangelists.imports import Change, Notice, Parsed, Plan, Problem
+from evangelists.duplicates import SHOWN, Someone
+from evangelists.imports import Change, Duplicate, Notice, Parsed, Plan, Problem
 
 KINDS = core.KINDS
 SAMPLE_SIZE = 20
@@ -66,6 +68,8 @@ class Report:
     skipped: int = 0
     sample: tuple[Change, ...] = ()
     applied: bool = False
+    duplicates: tuple[Duplicate, ...] = ()  # rows whose new person may be someone we have
+    asked: int = 0  # of those, the rows nobody has decided about yet
 
     @property
     def ok(self) -> bool:
@@ -73,32 +77,51 @@ class Report:
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.asked)
+
+    @property
+    def needs_decisions(self) -> bool:
+        """Some row's person may already be there and nobody said what to do: not applied."""
+        return self.ok and self.asked > 0
 
 
-def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress) -> Report:
+@dataclass(frozen=True)
+class Decisions:
+    """What to do with the rows whose new person may already be in the network
+    (``evangelists.imports.DUPLICATE_CHOICES``): by line, else ``default`` (None: ask)."""
+
+    by_line: Mapping[int, str] = field(default_factory=dict)
+    default: str | None = None
+
+
+ASK = Decisions()
+
+
+def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress, decisions: Decisions = ASK) -> Report:
     """Check ``data`` as a ``kind`` file and say what importing it would change. Writes
     nothing."""
     with collector_paused():
-        return _report(*_check(kind, data, progress))
+        return _report(*_check(kind, data, progress, decisions))
 
 
 def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | None = None,
-          progress: Progress = _no_progress, today: date | None = None) -> Report:
+          progress: Progress = _no_progress, today: date | None = None, decisions: Decisions = ASK) -> Report:
     """Check ``data`` again and, if there is no problem, write every change in one
     transaction with one ``import.applied`` audit event. With any problem, nothing is
-    written and the report lists the problems (``applied`` is False). ``actor`` is the
-    coordinator, or None for the command line. ``today`` (Japan's; default
+    written and the report lists the problems (``applied`` is False). Nothing is written
+    either while a row's new person may already be in the network and ``decisions`` says
+    nothing about it (``needs_decisions``): nobody is imported twice unasked. ``actor`` is
+    the coordinator, or None for the command line. ``today`` (Japan's; default
     ``today_in_japan()``) dates a new community's status."""
     with collector_paused():
-        return _apply(actor, kind, data, address, progress, today or today_in_japan())
+        return _apply(actor, kind, data, address, progress, today or today_in_japan(), decisions)
 
 
 def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None, progress: Progress,
-           today: date) -> Report:
-    parsed, plan = _check(kind, data, progress)
+           today: date, decisions: Decisions) -> Report:
+    parsed, plan = _check(kind, data, progress, decisions)
     report = _report(parsed, plan)
-    if not report.ok:
+    if not report.ok or report.needs_decisions:
         return report
     try:
         WRITERS[kind](actor, parsed, plan, progress, today)
@@ -106,6 +129,10 @@ def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None
             "kind": kind, "encoding": parsed.encoding, "rows": parsed.row_count,
             "created": report.created, "updated": report.updated, "unchanged": report.unchanged,
             "skipped": report.skipped, "notices": len(report.notices),
+            **({"imported_as_new": [d.line for d in report.duplicates if d.decision == "new"],
+                "left_out": [d.line for d in report.duplicates if d.decision == "skip"],
+                "matched_people": sorted({p.id for d in report.duplicates for p in d.people})}
+               if report.duplicates else {}),
         }, client_address=address)
         db.session.commit()
     except sa.exc.IntegrityError:
@@ -133,12 +160,14 @@ def _report(parsed: Parsed, plan: Plan | None) -> Report:
         created=plan.created,
         updated=plan.updated,
         unchanged=plan.unchanged,
-        skipped=skipped,
-        sample=tuple(c for c in plan.changes if c.action != "unchanged")[:SAMPLE_SIZE],
+        skipped=skipped + plan.skipped,
+        sample=tuple(c for c in plan.changes if c.action in ("create", "update"))[:SAMPLE_SIZE],
+        duplicates=plan.duplicates,
+        asked=plan.asked,
     )
 
 
-def _check(kind: str, data: bytes, progress: Progress) -> tuple[Parsed, Plan | None]:
+def _check(kind: str, data: bytes, progress: Progress, decisions: Decisions = ASK) -> tuple[Parsed, Plan | None]:
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     known_codes = set(db.session.scalars(sa.select(Municipality.code)))
@@ -152,6 +181,8 @@ def _check(kind: str, data: bytes, progress: Progress) -> tuple[Parsed, Plan | N
     )
     if not parsed.ok:
         return parsed, None
+    if kind == "candidates":
+        return parsed, _plan_candidates(parsed.rows, decisions)
     return parsed, PLANNERS[kind](parsed.rows)
 
 
@@ -191,9 +222,36 @@ class _Person:
     state: core.EvangelistState
 
 
-def _plan_candidates(rows: Sequence[core.CandidateRow]) -> Plan:
+def _plan_candidates(rows: Sequence[core.CandidateRow], decisions: Decisions = ASK) -> Plan:
     current = {key: person.state for key, person in _people(rows).items()}
-    return core.plan_candidates(rows, current)
+    return core.plan_candidates(rows, current, _similar(rows, current), decisions.by_line, decisions.default)
+
+
+def _similar(rows: Sequence[core.CandidateRow], current: Mapping) -> dict[int, tuple[core.SimilarPerson, ...]]:
+    """For each row that would add a person, the people we have who may be them
+    (``evangelists.duplicates``, as for a nomination), by line."""
+    new = [row for row in rows if row.family_name_kana and row.given_name_kana
+           and core.candidate_key(row.family_name, row.given_name, row.municipality_code) not in current]
+    if not new:
+        return {}
+    communities = (dict(db.session.execute(sa.select(Community.name, Community.id)).all())
+                   if any(row.community for row in new) else {})
+    someone = [Someone(row.family_name, row.given_name, row.family_name_kana, row.given_name_kana,
+                       communities.get(row.community) if row.community else None,
+                       frozenset({row.email} if row.email else ()))
+               for row in new]
+    index = people_index(someone)
+    found = {}
+    for row, person in zip(new, someone, strict=True):
+        matches = index.matches(person, limit=SHOWN)
+        if matches:
+            found[row.line] = tuple(
+                core.SimilarPerson(m.person_id, _label(index.people[m.person_id]), m.reasons) for m in matches)
+    return found
+
+
+def _label(person: Someone) -> str:
+    return f"{person.family_name} {person.given_name}"
 
 
 PLANNERS: dict[str, Callable[[Sequence], Plan]] = {
@@ -248,7 +306,7 @@ def _people(rows: Sequence[core.CandidateRow]) -> dict[tuple[str, str, str], _Pe
 
 
 def _changes(plan: Plan) -> list[Change]:
-    return [c for c in plan.changes if c.action != "unchanged"]
+    return [c for c in plan.changes if c.action in ("create", "update")]
 
 
 def _postgresql() -> bool:

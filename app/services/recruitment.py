@@ -51,10 +51,12 @@ from app.services.communities import (
     municipality_by_code,
     resolve_location,
 )
+from app.services.duplicates import similar_people
 from app.services.pages import Page
 from app.services.regions import RegionScope, evangelists_visible
 from app.services.status import set_status
 from evangelists.calendar import today_in_japan
+from evangelists.duplicates import SHOWN, Someone
 from evangelists.errors import Refused
 from evangelists.lifecycle import EVANGELIST_TRANSITIONS, TransitionRefused, refusal
 from evangelists.limits import EMAIL_MAX, PERSON_NAME_MAX
@@ -180,14 +182,15 @@ def _email(value: str | None) -> str | None:
     return email
 
 
-DUPLICATES_SHOWN = 5
+DUPLICATES_SHOWN = SHOWN
 
 
 def possible_duplicates(data: NominationInput) -> list[Evangelist]:
     """People already in the network who may be the person being nominated (issue 20,
     point 6): the same e-mail address (their account's, or the one their own nomination
     recorded), or the same family and given name with the same readings and the same
-    community (or both without one). At most DUPLICATES_SHOWN, oldest first. Nothing for a
+    community (or both without one): the rule of ``evangelists.duplicates``, which
+    imports use too. At most DUPLICATES_SHOWN, oldest first. Nothing for a
     form that was already saved (a second copy of it returns that candidate). Raises
     ``RecruitmentRefused`` on bad input, as ``nominate`` does."""
     if data.nonce and _nominated_with(data.nonce) is not None:
@@ -196,21 +199,15 @@ def possible_duplicates(data: NominationInput) -> list[Evangelist]:
     family_kana, given_kana = _readings(data)
     community = _community(data.community_id)
     email = _email(data.email)
-    same = [sa.and_(
-        Evangelist.family_name == family, Evangelist.given_name == given,
-        Evangelist.family_name_kana == family_kana, Evangelist.given_name_kana == given_kana,
-        Evangelist.home_community_id == community.id if community else Evangelist.home_community_id.is_(None),
-    )]
-    if email:
-        same.append(Evangelist.user_id.in_(sa.select(User.id).where(User.email == email)))
-        same.append(Evangelist.id.in_(
-            sa.select(AuditEvent.entity_id).where(
-                AuditEvent.action == "evangelist.nominated", AuditEvent.entity_type == "evangelist",
-                AuditEvent.after["email"].as_string() == email)))
+    someone = Someone(family, given, family_kana, given_kana, community.id if community else None,
+                      frozenset({email} if email else ()))
+    ids = [m.person_id for m in similar_people([someone], limit=DUPLICATES_SHOWN)[0]]
+    if not ids:
+        return []
     return list(db.session.scalars(
-        sa.select(Evangelist).where(sa.or_(*same))
+        sa.select(Evangelist).where(Evangelist.id.in_(ids))
         .options(selectinload(Evangelist.home_community), selectinload(Evangelist.home_municipality).selectinload(Municipality.prefecture))
-        .order_by(Evangelist.id).limit(DUPLICATES_SHOWN)
+        .order_by(Evangelist.id)
     ))
 
 

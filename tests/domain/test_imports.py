@@ -13,6 +13,7 @@ from evangelists.imports import (
     CommunityState,
     EvangelistState,
     MunicipalityState,
+    SimilarPerson,
     StatusRow,
     candidate_key,
     canonical_code,
@@ -466,3 +467,22 @@ def test_the_default_topics_are_the_vocabulary():
     data = f"family_name,given_name,municipality_code,skills\nA,B,011002,{';'.join(reversed(TOPIC_SLUGS))}\n"
     (row,) = parse("candidates", data.encode(), known_codes=KNOWN).rows
     assert row.skills == TOPIC_SLUGS
+
+
+def test_a_new_person_who_may_be_someone_we_have_waits_for_a_decision():
+    rows = [CandidateRow(2, "山田", "花子", "013030", family_name_kana="ヤマダ", given_name_kana="ハナコ"),
+            CandidateRow(3, "別人", "三郎", "013030", family_name_kana="ベツジン", given_name_kana="サブロウ"),
+            CandidateRow(4, "新人", "四郎", "013030", family_name_kana="シンジン", given_name_kana="シロウ")]
+    similar = {2: (SimilarPerson(7, "山田 花子", ("name",)),), 3: (SimilarPerson(9, "候補 一郎", ("email",)),)}
+
+    def actions(decisions=None, default=None):
+        plan = plan_candidates(rows, {}, similar, decisions, default)
+        return [c.action for c in plan.changes], plan
+
+    assert actions()[0] == ["ask", "ask", "create"]
+    found, plan = actions({2: "skip"}, "new")
+    assert found == ["skip", "create", "create"] and (plan.created, plan.skipped, plan.asked) == (2, 1, 0)
+    assert [(d.line, d.decision, [p.id for p in d.people]) for d in plan.duplicates] == [
+        (2, "skip", [7]), (3, "new", [9])]
+    # A word that is not a choice is no decision.
+    assert actions({2: "merge", 3: "new"})[0] == ["ask", "create", "create"]

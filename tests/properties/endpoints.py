@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from hypothesis import strategies as st
 
-from app.admin.forms import AuditFilterForm, RegionsForm, RoleForm, UserFilterForm
+from app.admin.forms import AuditFilterForm, MergeForm, RegionsForm, RoleForm, UserFilterForm
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmWithPasswordForm,
@@ -107,6 +107,7 @@ POSTS: dict[str, Post] = {
     "admin.user_regions": Post("admin", (RegionsForm,)),
     "admin.deactivate": Post("admin", (ActionForm,), raw=("next",)),
     "admin.reactivate": Post("admin", (ActionForm,), raw=("next",)),
+    "admin.merge_people_confirm": Post("admin", (MergeForm,)),
     "auth.change_password": Post("evangelist", (ChangePasswordForm,)),
     "auth.disable_second_factor": Post("coordinator", (ConfirmWithPasswordForm,)),
     "auth.forgot_password": Post(None, (ForgotPasswordForm,)),
@@ -134,7 +135,7 @@ POSTS: dict[str, Post] = {
     "coordinator.change_owner": Post("coordinator", (OwnerForm,)),
     "coordinator.bulk": Post("coordinator", (BulkForm,), raw=("ids",)),
     "coordinator.take_request": Post("coordinator", (ActionForm,), raw=("next",)),
-    "data.apply_import": Post("coordinator", (ApplyForm,)),
+    "data.apply_import": Post("coordinator", (ApplyForm,), raw=("duplicate-2", "duplicates-all")),
     "data.import_file": Post("coordinator", (ImportForm,)),
     "evangelist.accept": Post("evangelist", (ActionForm,), args={"assignment_id": "proposed_assignment"}),
     "evangelist.complete": Post("evangelist", (ActionForm,), args={"assignment_id": "accepted_assignment"}),
@@ -280,6 +281,9 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "end": st.sampled_from(["10:00", "12:00", "15:30", "08:00"]),
         "meeting_url": st.sampled_from(["https://meet.example.jp/abc", "javascript:alert(1)", "http://例え.jp/会議", ""]),
         "slot": st.one_of(st.integers(1, 5).map(str), extreme_id()),
+        # The two records of a merge: often the same one (refused), now and then nobody's.
+        "MergeForm.keep": st.one_of(st.sampled_from(ids["evangelist_ids"]).map(str), extreme_id()),
+        "MergeForm.duplicate": st.one_of(st.sampled_from(ids["evangelist_ids"]).map(str), extreme_id()),
     }
 
 
@@ -305,6 +309,9 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         "ids": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
         "plan": st.one_of(st.text("0123456789abcdef", min_size=20, max_size=20), nasty_text()),
         "page": st.one_of(st.integers(-(2**70), 2**70).map(str), nasty_text()),
+        # An import row's choice when its person may already be there (data.apply_import).
+        "duplicate-2": st.one_of(st.sampled_from(["new", "skip", ""]), nasty_text()),
+        "duplicates-all": st.one_of(st.sampled_from(["new", "skip", ""]), nasty_text()),
     }
 
 
@@ -345,10 +352,12 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
     }
 
 
-# Page numbers a page reads by hand besides ``page`` (one list of several on the page), by
-# endpoint: each is tried as ``page`` is (plausible, nasty, beyond every integer column).
+# Page numbers a page reads by hand besides ``page`` (one list of several on the page), and
+# other numbers it reads by hand, by endpoint: each is tried as ``page`` is (plausible,
+# nasty, beyond every integer column).
 PAGE_QUERY_KEYS = {
     "recruitment.recruitment": ("candidate_page", "active_page", "paused_page", "retired_page", "community_page"),
+    "admin.merge_people": ("keep", "duplicate"),
 }
 
 # Parameters every GET page is tried with, whatever form it reads.

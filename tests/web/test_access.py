@@ -51,6 +51,8 @@ ACCESS = {
     "admin.deactivate": ("POST", ADMIN),
     "admin.reactivate": ("POST", ADMIN),
     "admin.audit": ("GET", ADMIN),
+    "admin.merge_people": ("GET", ADMIN),
+    "admin.merge_people_confirm": ("POST", ADMIN),
     "admin.notices": ("GET", ADMIN),
     "admin.retry_notices": ("POST", ADMIN),
     "notices.notices": ("GET", ANYONE_SIGNED_IN),

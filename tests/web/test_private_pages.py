@@ -77,7 +77,7 @@ def test_the_page_that_shows_a_recorded_requests_link_is_no_store(signed_in_clie
     ("coordinator", ["/coordinator/", "/coordinator/requests", "/coordinator/requests/new",
                      "/coordinator/communities", "/coordinator/recruitment",
                      "/coordinator/data/export/communities.csv", "/coordinator/data/exports", "/map"]),
-    ("admin", ["/admin/users", "/admin/audit", "/admin/notices"]),
+    ("admin", ["/admin/users", "/admin/audit", "/admin/notices", "/admin/people/merge?q=a"]),
 ])
 def test_every_page_for_a_signed_in_user_is_no_store(request, role, paths):
     client = request.getfixturevalue(f"{role}_client")
