@@ -151,6 +151,8 @@ MESSAGES = {
     "import.reading_required": _l("%(name)s is new: give the reading (フリガナ) of their name in katakana or hiragana."),
     "import.duplicate_row": _l("The same row is already on line %(line)s."),
     "import.duplicate_key": _l("Line %(line)s already has this, with different values."),
+    "import.outside_regions": _l("%(code)s is outside your regions: a national coordinator or the coordinator of "
+                                 "that region can import this row."),
     "import.conflict": _l("Someone changed the same data while the import was being written. Nothing was imported; check the file again."),
     "notice.prefecture_skipped": _l("A prefecture, not a municipality: skipped."),
     "notice.kept_active": _l("The survey says not started, but we have it as open-data active since %(since)s: kept active, not downgraded."),

@@ -123,6 +123,8 @@ PROBLEM_CODES = (
     "too_many_values", "required", "bad_code", "wrong_check_digit", "unknown_municipality",
     "bad_choice", "bad_date", "bad_number", "bad_email", "bad_url", "too_long",
     "unknown_topic", "unknown_community", "duplicate_row", "duplicate_key",
+    # a row about a town outside the importing coordinator's regions (the app's service)
+    "outside_regions",
     # the database changed while the import was written (reported by the app's service)
     "conflict",
 )

@@ -169,7 +169,7 @@ def import_file():
         return _import_page(form)
     kind = form.kind.data
     data = form.file.data.read(MAX_BYTES + 1)  # one byte more tells "too large"
-    report = imports.dry_run(kind, data)
+    report = imports.dry_run(kind, data, regions=scope_of(current_user).regions)
     apply_form = None
     if report.ok and report.changes_anything:
         apply_form = ApplyForm(formdata=None, token=_sign(kind, data))
@@ -264,6 +264,7 @@ def _report_page(report: imports.Report, *, apply_form: ApplyForm | None, filena
         notices=[(n, notice_message(n)) for n in report.notices],
         decisions=decisions,
         asked_again=asked_again,
+        elsewhere=imports.people_outside(current_user, report),
         unreadable=unreadable or [],
         duplicate_field=DUPLICATE_FIELD,
         all_duplicates_field=ALL_DUPLICATES_FIELD,

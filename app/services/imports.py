@@ -23,6 +23,7 @@ from app.models import (
     CommunityStatusChange,
     Evangelist,
     Municipality,
+    Prefecture,
     Topic,
     User,
     evangelist_skills,
@@ -31,6 +32,7 @@ from app.models.network import name_keys
 from app.models.system import note_write
 from app.services.audit import record_event
 from app.services.duplicates import people_index
+from app.services.regions import evangelists_visible, scope_of
 from evangelists import imports as core
 from evangelists.calendar import today_in_japan, utc_now
 from evangelists.collector import collector_paused
@@ -97,11 +99,12 @@ class Decisions:
 ASK = Decisions()
 
 
-def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress, decisions: Decisions = ASK) -> Report:
+def dry_run(kind: str, data: bytes, *, progress: Progress = _no_progress, decisions: Decisions = ASK,
+            regions: frozenset[str] | None = None) -> Report:
     """Check ``data`` as a ``kind`` file and say what importing it would change. Writes
-    nothing."""
+    nothing. ``regions`` (a regional coordinator's) refuses the rows of towns outside them."""
     with collector_paused():
-        return _report(*_check(kind, data, progress, decisions))
+        return _report(*_check(kind, data, progress, decisions, regions))
 
 
 def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | None = None,
@@ -114,12 +117,13 @@ def apply(actor: User | str | None, kind: str, data: bytes, *, address: str | No
     the coordinator, or None for the command line. ``today`` (Japan's; default
     ``today_in_japan()``) dates a new community's status."""
     with collector_paused():
-        return _apply(actor, kind, data, address, progress, today or today_in_japan(), decisions)
+        regions = scope_of(actor).regions if isinstance(actor, User) else None
+        return _apply(actor, kind, data, address, progress, today or today_in_japan(), decisions, regions)
 
 
 def _apply(actor: User | str | None, kind: str, data: bytes, address: str | None, progress: Progress,
-           today: date, decisions: Decisions) -> Report:
-    parsed, plan = _check(kind, data, progress, decisions)
+           today: date, decisions: Decisions, regions: frozenset[str] | None = None) -> Report:
+    parsed, plan = _check(kind, data, progress, decisions, regions)
     report = _report(parsed, plan)
     if not report.ok or report.needs_decisions:
         return report
@@ -167,7 +171,8 @@ def _report(parsed: Parsed, plan: Plan | None) -> Report:
     )
 
 
-def _check(kind: str, data: bytes, progress: Progress, decisions: Decisions = ASK) -> tuple[Parsed, Plan | None]:
+def _check(kind: str, data: bytes, progress: Progress, decisions: Decisions = ASK,
+           regions: frozenset[str] | None = None) -> tuple[Parsed, Plan | None]:
     if kind not in KINDS:
         raise ValueError(f"unknown import kind {kind!r}")
     known_codes = set(db.session.scalars(sa.select(Municipality.code)))
@@ -179,11 +184,36 @@ def _check(kind: str, data: bytes, progress: Progress, decisions: Decisions = AS
         kind, data, known_codes=known_codes, known_communities=known_communities, topics=topics,
         progress=lambda items: progress("checking", items),
     )
+    if regions is not None:
+        parsed = _outside_regions(parsed, regions)
     if not parsed.ok:
         return parsed, None
     if kind == "candidates":
         return parsed, _plan_candidates(parsed.rows, decisions)
     return parsed, PLANNERS[kind](parsed.rows)
+
+
+def people_outside(user: User, report: Report) -> frozenset[int]:
+    """The possible duplicates of ``report`` that ``user`` (a regional coordinator) may
+    not see: the page names their region only."""
+    scope = scope_of(user)
+    ids = {p.id for d in report.duplicates for p in d.people}
+    if scope.national or not ids:
+        return frozenset()
+    return frozenset(ids) - frozenset(db.session.scalars(
+        sa.select(Evangelist.id).where(Evangelist.id.in_(ids), evangelists_visible(scope))))
+
+
+def _outside_regions(parsed: Parsed, regions: frozenset[str]) -> Parsed:
+    """``parsed`` with a problem on each row whose town lies outside ``regions`` (a regional
+    coordinator imports their regions' rows only)."""
+    field = "code" if parsed.kind == "municipality_status" else "municipality_code"
+    inside = set(db.session.scalars(
+        sa.select(Municipality.code).join(Prefecture).where(Prefecture.region.in_(sorted(regions)))))
+    header = dict(parsed.columns).get(field, field)
+    outside = tuple(Problem(row.line, header, "outside_regions", (("code", getattr(row, field)),))
+                    for row in parsed.rows if getattr(row, field) not in inside)
+    return replace(parsed, problems=parsed.problems + outside) if outside else parsed
 
 
 # --- Current state, as the core's dataclasses ----------------------------------------------

@@ -304,3 +304,18 @@ def test_the_regional_map_asks_every_layer_for_their_regions(app, regional, clie
     # A regional coordinator asking the staff layers for another region gets nothing of it.
     other = regional_client.get("/api/v1/evangelists?region=hokkaido").get_json()
     assert other["features"] == []
+
+
+def test_an_import_refuses_the_rows_of_another_region_by_line(db, regional):
+    from app.models import Community
+    from tests.web.test_data_web import upload
+
+    client, _user, _inside, _outside = regional
+    rows = "name,municipality_code,status,member_count\n青森の会,022012,活動中,5\n札幌の会,011002,活動中,7\n"
+    response = upload(client, "communities", rows.encode("utf-8"), filename="communities.csv")
+    body = response.get_data(as_text=True)
+    assert "011002 is outside your regions" in body and 'name="token"' not in body  # nothing to apply
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Community)
+                             .where(Community.name.in_(("青森の会", "札幌の会")))) == 0
+    inside_only = upload(client, "communities", "name,municipality_code\n青森の会,022012\n".encode(), "c.csv")
+    assert 'name="token"' in inside_only.get_data(as_text=True)
