@@ -20,6 +20,7 @@ from jinja2 import pass_context
 from app.i18n import current_language
 from app.labels import describe_reasons, label, labels_in
 from app.links import external_url
+from evangelists import fiscal
 from evangelists.calendar import day_in_japan, japanese_era_year, now_in_japan, today_in_japan
 from evangelists.contact import display_phone
 
@@ -148,6 +149,17 @@ def format_day(value: datetime | date | None, *, era: bool = False, locale=None)
     return babel_format_date(day, pattern, locale=language)
 
 
+def format_fiscal_year(year: int | None, *, locale=None) -> str:
+    """The ``fiscal_year`` filter: a fiscal year (年度, April to March) with its era year,
+    "2026年度（令和8年度）" / "FY2026 (Reiwa 8)". "" for None."""
+    if year is None:
+        return ""
+    era = fiscal.era(year)
+    if _language(locale) == "ja":
+        return f"{year}年度（{fiscal.era_year(year)}度）" if era else f"{year}年度"
+    return f"FY{year} ({era[1]} {era[2]})" if era else f"FY{year}"
+
+
 def format_moment(value: datetime | None, *, era: bool = False, locale=None) -> str:
     """The ``datetime`` filter: the date as ``format_day`` and the time in Japan, no
     seconds: "2026年12月3日 9:05" / "3 Dec 2026, 09:05". "" for None."""
@@ -194,6 +206,11 @@ def _datetime_filter(context, value, era: bool = False) -> str:
 
 
 @pass_context
+def _fiscal_year_filter(context, value) -> str:
+    return format_fiscal_year(value, locale=context.get(_LOCALE))
+
+
+@pass_context
 def _relative_date_filter(context, value) -> str:
     return format_relative_day(value, locale=context.get(_LOCALE))
 
@@ -218,4 +235,5 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date_filter
     app.jinja_env.filters["datetime"] = _datetime_filter
     app.jinja_env.filters["relative_date"] = _relative_date_filter
+    app.jinja_env.filters["fiscal_year"] = _fiscal_year_filter
     app.jinja_env.add_extension("jinja2.ext.do")

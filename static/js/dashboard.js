@@ -11,6 +11,13 @@
  * Colours are the Okabe–Ito colour-blind-safe set, keeping only those with at least 3:1
  * contrast against the white background (WCAG 1.4.11); tests/web/test_reports_web.py
  * checks the contrast. Animation is off when the reader asks for reduced motion.
+ *
+ * Printing: a canvas may print blank or stretched, so each chart also keeps an <img> of
+ * itself (`.dash-chart-image`, shown only in print by css/dashboard.css), refreshed after
+ * every render once animation is done and again just before printing. On the printable
+ * page (`data-print="true"` on `.dashboard`) charts are drawn without animation, at a
+ * fixed A4 width and twice the pixel density; each chart's element gets
+ * `data-printed="true"` once its image is made (the browser test waits for it).
  */
 (function () {
   "use strict";
@@ -18,10 +25,10 @@
   var PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#4D4D4D"];
   var TEXT = "#212529";
   var GRID = "rgba(33, 37, 41, 0.15)";
-  var ROW_PX = 24; // the height of one bar's row in a horizontal chart
-
   var root = document.querySelector(".dashboard");
   if (!root || !window.Chart) return;
+  var printing = root.getAttribute("data-print") === "true";
+  var ROW_PX = printing ? 15 : 24; // the height of one bar's row in a horizontal chart
   var locale = root.getAttribute("data-lang") === "ja" ? "ja-JP" : "en-GB";
 
   var formats = {
@@ -36,19 +43,37 @@
   };
 
   var motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
-  var still = function () { return !!(motion && motion.matches); };
+  var still = function () { return printing || !!(motion && motion.matches); };
 
   Chart.defaults.color = TEXT;
   Chart.defaults.borderColor = GRID;
   Chart.defaults.locale = locale;
   Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
 
-  // Marks the chart's element once Chart.js has rendered it.
+  // The image of a chart that the printer gets instead of its canvas.
+  function snapshot(chart) {
+    // A chart squeezed to nothing (its box hidden, or being laid out for paper) keeps
+    // the image it had.
+    if (chart.width < 40 || chart.height < 40) return;
+    var holder = chart.canvas.parentNode;
+    var image = holder.querySelector("img.dash-chart-image");
+    if (!image) {
+      image = document.createElement("img");
+      image.className = "dash-chart-image";
+      image.alt = chart.canvas.getAttribute("aria-label") || "";
+      holder.appendChild(image);
+    }
+    image.src = chart.toBase64Image("image/png", 1);
+    if (holder.getAttribute("data-printed") !== "true") holder.setAttribute("data-printed", "true");
+  }
+
+  // Marks the chart's element once Chart.js has rendered it; keeps its printed image.
   var drawnMarker = {
     id: "evnDrawn",
     afterRender: function (chart) {
       var holder = chart.canvas.parentNode;
       if (holder.getAttribute("data-drawn") !== "true") holder.setAttribute("data-drawn", "true");
+      if (printing) snapshot(chart);
     }
   };
 
@@ -109,8 +134,9 @@
       options: {
         responsive: true,
         maintainAspectRatio: false,
+        devicePixelRatio: printing ? 2 : window.devicePixelRatio,
+        animation: still() ? false : { onComplete: function (event) { snapshot(event.chart); } },
         indexAxis: horizontal ? "y" : "x",
-        animation: still() ? false : undefined,
         scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
         plugins: {
           legend: { display: spec.datasets.length > 1, position: "bottom" },
@@ -142,9 +168,16 @@
   if (motion && motion.addEventListener) {
     motion.addEventListener("change", function () {
       charts.forEach(function (chart) {
-        chart.options.animation = still() ? false : undefined;
+        chart.options.animation = still() ? false : { onComplete: function (event) { snapshot(event.chart); } };
         chart.update("none");
       });
     });
+  }
+
+  // Before printing, every chart's image is made again from what is drawn now (the
+  // window may have been resized, or animation been off so that none was made yet).
+  window.addEventListener("beforeprint", function () { charts.forEach(snapshot); });
+  if (!printing) {
+    charts.forEach(function (chart) { if (still()) snapshot(chart); });
   }
 })();

@@ -207,6 +207,7 @@ def world(app, db, make_account) -> World:
         "password_token": make_password_token(invited, "invitation"),
         "assignment_id": accepted.id,
         "dataset": "municipalities",
+        "table": "load",  # a table of the dashboard (app/reports/tables.py)
         "job_id": 1,  # no export job: a 404
         "run_id": 1,  # no bulk action: a 404
         "code": "011002",

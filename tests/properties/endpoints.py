@@ -52,6 +52,7 @@ from app.recruitment.forms import (
     MoveForm,
     NominationForm,
 )
+from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
@@ -67,6 +68,7 @@ from evangelists.vocabulary import (
     MUNICIPALITY_KINDS,
     OPEN_DATA_STATUSES,
     OUTCOME_TYPES,
+    REGIONS,
     REQUEST_MODES,
     REQUEST_STATUSES,
     ROLES,
@@ -197,6 +199,9 @@ QUERY_FORMS = {
     "api.evangelists": MapFilterForm,
     "api.requests": MapFilterForm,
     "api.coverage_gap": MapFilterForm,
+    "reports.dashboard": DashboardFilterForm,
+    "reports.printable": DashboardFilterForm,
+    "reports.download": DashboardFilterForm,
 }
 
 
@@ -347,6 +352,8 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "to": st.one_of(recent_date(30), extreme_date()),
         "layers": st.sampled_from(["municipalities,gap", "choropleth", "requests"]),
         "months": st.sampled_from(["12", "24"]),
+        "region": st.sampled_from(["", *REGIONS]),
+        "fy": st.sampled_from(["", "2019", "2025", "2026", "FY2026", "1999", "2101"]),
         "actor": st.sampled_from(world.emails),
         "action": st.sampled_from(["auth.sign_in", "user.role_changed"]),
     }

@@ -121,6 +121,8 @@ ACCESS = {
     "recruitment.appoint": ("GET", STAFF),
     "recruitment.move": ("POST", STAFF),
     "reports.dashboard": ("GET", STAFF),
+    "reports.printable": ("GET", STAFF),
+    "reports.download": ("GET", STAFF),
     "data.export": ("GET", STAFF),
     "data.prepared_exports": ("GET", STAFF),
     "data.download_export": ("GET", STAFF),
@@ -180,6 +182,7 @@ def world(db, make_account):
         "community_id": make_community().id,
         "evangelist_id": theirs.evangelist_id,
         "dataset": "municipalities",
+        "table": "load",  # a table of the dashboard (app/reports/tables.py)
         "code": "011002",
         "locale": "en",
         "user_id": other.id,

@@ -23,7 +23,7 @@ pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
 
-CHARTS = 11
+CHARTS = 12
 
 
 @pytest.fixture

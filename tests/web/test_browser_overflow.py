@@ -335,10 +335,16 @@ def coordinator_pages(page, walk: Walk, scene) -> None:
         "/coordinator/recruitment", "/coordinator/recruitment/new", f"/coordinator/recruitment/{me.id}",
         f"/coordinator/recruitment/{me.id}/edit", f"/coordinator/recruitment/{candidate.id}",
         f"/coordinator/recruitment/{candidate.id}/appoint",
-        "/coordinator/reports", "/coordinator/data/import", "/coordinator/invitations/new", "/map",
+        "/coordinator/reports", "/coordinator/reports?region=hokkaido&prefecture=01&fy=2025",
+        "/coordinator/reports/print?region=hokkaido",
+        "/coordinator/data/import", "/coordinator/invitations/new", "/map",
         "/notices/", "/notices/preferences",
     ):
         walk.visit(page, path)
+    # The dashboard's filter with wrong values: a 400, the errors under the fields.
+    wrong = "/coordinator/reports?region=tohoku&prefecture=01&fy=abc"
+    assert page.goto(walk.base + wrong).status == 400
+    walk.check(page, wrong)
     # A move: the record again, with what happened said at the top.
     page.goto(walk.base + f"/coordinator/recruitment/{me.id}")
     with page.expect_navigation():

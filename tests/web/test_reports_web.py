@@ -29,7 +29,7 @@ def network(db):
 
 URL = "/coordinator/reports"
 CHART_IDS = (
-    "open-data-timeline", "open-data-prefectures", "requests-open", "requests-days", "visits-months",
+    "open-data-timeline", "open-data-prefectures", "requests-open", "requests-days", "fiscal-years", "visits-months",
     "outcomes", "funnel", "load", "gap-prefectures", "diversity", "prefectures-covered",
 )
 ROOT = Path(__file__).resolve().parents[2]

@@ -286,6 +286,7 @@ def build_world(db, make_account) -> dict:
             "booking_id": booking.id,
             "job_id": job.id,
             "run_id": run.id,
+            "table": "gap-places",
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
