@@ -319,3 +319,14 @@ def test_an_import_refuses_the_rows_of_another_region_by_line(db, regional):
                              .where(Community.name.in_(("青森の会", "札幌の会")))) == 0
     inside_only = upload(client, "communities", "name,municipality_code\n青森の会,022012\n".encode(), "c.csv")
     assert 'name="token"' in inside_only.get_data(as_text=True)
+
+
+def test_the_dashboard_of_a_regional_coordinator_counts_their_regions(db, regional, signed_in_client):
+    client, _user, _inside, _outside = regional
+    national, _ = signed_in_client("coordinator")
+    mine = client.get("/coordinator/reports/dashboard.csv").get_data(as_text=True)
+    everyone = national.get("/coordinator/reports/dashboard.csv").get_data(as_text=True)
+    assert mine != everyone
+    assert client.get("/coordinator/reports?region=hokkaido").status_code == 400
+    assert client.get("/coordinator/reports?region=tohoku").status_code == 200
+    assert "Hokkaido" not in client.get("/coordinator/reports/print").get_data(as_text=True).split("<main")[1]
