@@ -18,6 +18,7 @@ from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.audit import SYSTEM
 from app.services.demo import (
     DEMO_PASSWORD,
+    DEMO_REGIONS,
     DemoDataExists,
     existing_demo_accounts,
     seed_demo,
@@ -199,7 +200,9 @@ def print_demo_logins(accounts) -> None:
         return
     click.echo("Demo logins (development only):")
     for role, email in accounts:
-        click.echo(f"  {role:<12} {email:<28} password: {DEMO_PASSWORD}")
+        regions = DEMO_REGIONS.get(email)
+        who = f"{role} ({', '.join(regions)} only)" if regions else role
+        click.echo(f"  {who:<24} {email:<28} password: {DEMO_PASSWORD}")
 
 
 @bp.cli.command("import")

@@ -28,6 +28,7 @@ from app.models import (
     SupportRequest,
     Topic,
     User,
+    UserRegion,
     Visit,
     VisitSlot,
 )
@@ -47,9 +48,12 @@ DEMO_PASSWORD = "evangelist-demo-2026"
 DEMO_ACCOUNTS = (
     ("admin", "admin@example.jp", "デモ 管理者"),
     ("coordinator", "coordinator@example.jp", "デモ コーディネーター"),
+    ("coordinator", "kanto@example.jp", "デモ 関東コーディネーター"),
     ("evangelist", "evangelist@example.jp", None),  # named after the generated person behind it
 )
 DEMO_EMAILS = frozenset(email for _, email, _ in DEMO_ACCOUNTS)
+# A regional coordinator to try the regions with (issue 20): 関東 only.
+DEMO_REGIONS = {"kanto@example.jp": ("kanto",)}
 
 
 def waives_second_factor(user: User) -> bool:
@@ -248,7 +252,8 @@ def _demo_accounts(evangelist_rows: list[Evangelist], demo_index: int | None) ->
             person.user.email = email
             person.user.password_hash = hash_password(DEMO_PASSWORD)
         else:
-            add_user(email, name, role, DEMO_PASSWORD)
+            user = add_user(email, name, role, DEMO_PASSWORD)
+            user.region_rows = [UserRegion(region=region) for region in DEMO_REGIONS.get(email, ())]
         made.append((role, email))
     return tuple(made)
 
@@ -518,7 +523,7 @@ def _delete_network() -> None:
     not committed."""
     for model in (Notice, NoticePreference, RequestFeedback, RequestNote, VisitSlot, Booking, CalendarFeed,
                   Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
-                  AuditEvent, User):
+                  AuditEvent, UserRegion, User):
         db.session.execute(sa.delete(model))
     db.session.execute(
         sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none", open_data_since=None)

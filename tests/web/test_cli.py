@@ -71,10 +71,13 @@ def test_demo_seed_creates_the_network_and_prints_the_logins(runner, db):
     result = seeded(runner)
     assert result.exit_code == 0, result.output
     assert "Seeded 8 communities, 40 evangelists, 15 requests" in result.output
-    for email in ("admin@example.jp", "coordinator@example.jp", "evangelist@example.jp"):
+    for email in ("admin@example.jp", "coordinator@example.jp", "kanto@example.jp", "evangelist@example.jp"):
         assert email in result.output
         user = db.session.scalar(sa.select(User).where(User.email == email))
         assert verify_password(user.password_hash, DEMO_PASSWORD)
+    assert "coordinator (kanto only)" in result.output
+    kanto = db.session.scalar(sa.select(User).where(User.email == "kanto@example.jp"))
+    assert [row.region for row in kanto.region_rows] == ["kanto"]
     assert count(db, Evangelist) == 40 and count(db, Community) == 8
     # The requests of the programme's two years, each from its own town, each with its history.
     assert count(db, SupportRequest) == 15
