@@ -14,7 +14,7 @@ from app.i18n import current_language
 from app.map import bp
 from app.map_filters import MapFilterForm, parse_layers
 from app.page_cache import cached_page
-from app.services.maps import prefecture_bounds
+from app.services.maps import prefecture_bounds, region_bounds
 from app.services.regions import scope_of
 from app.services.topics import list_topics
 
@@ -32,8 +32,11 @@ def network():
     filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     shown, layers_error = parse_layers(request.args.get("layers"))
     bounds = None
-    if filters.prefecture:
-        south, west, north, east = prefecture_bounds(filters.prefecture)
+    # A prefecture chosen, or a regional coordinator's regions: the map opens on them.
+    box = (prefecture_bounds(filters.prefecture) if filters.prefecture
+           else region_bounds(filters.regions) if filters.regions else None)
+    if box is not None:
+        south, west, north, east = box
         bounds = ((south - 0.1, west - 0.1), (north + 0.1, east + 0.1))
     return render_template(
         "map/network.html",

@@ -510,10 +510,19 @@ def prefecture_layer() -> Layer:
 
 def prefecture_bounds(code: str) -> tuple[float, float, float, float] | None:
     """(south, west, north, east) around a prefecture's municipalities, or None."""
+    return _bounds(Prefecture.code == code)
+
+
+def region_bounds(regions: frozenset[str]) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around the municipalities of ``regions``, or None."""
+    return _bounds(Prefecture.region.in_(sorted(regions)))
+
+
+def _bounds(where) -> tuple[float, float, float, float] | None:
     row = db.session.execute(
         sa.select(sa.func.min(Municipality.lat), sa.func.min(Municipality.lon),
                   sa.func.max(Municipality.lat), sa.func.max(Municipality.lon))
-        .join(Prefecture).where(Prefecture.code == code)
+        .join(Prefecture).where(where)
     ).one()
     return None if row[0] is None else tuple(row)
 
