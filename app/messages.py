@@ -66,6 +66,21 @@ MESSAGES = {
     "bulk.nothing_chosen": _l("Tick at least one request, or choose every request that matches the filters."),
     "bulk.too_many": _l("%(count)s requests are too many for one action (at most %(limit)s). Narrow the filters."),
     "bulk.unknown_request": _l("No request has the number %(number)s. Reload the list and choose again."),
+    # Outreach to a town that has not asked (app.services.outreach.OutreachRefused).
+    "outreach.already_active": _l("%(town)s already publishes open data: there is no need to reach out."),
+    "outreach.has_case": _l("%(town)s already has an open outreach case (number %(case)s)."),
+    "outreach.has_request": _l("%(town)s already has an open request (number %(number)s): work on it there."),
+    "outreach.out_of_region": _l("This municipality is outside your regions."),
+    "outreach.closed": _l("This outreach case is closed; it can no longer change."),
+    "outreach.not_staff": _l("Only an active coordinator or admin can own a case. Choose someone from the list."),
+    "outreach.unknown": _l("Choose from the list."),
+    "outreach.contact_required": _l("Log a contact with the person’s name and a phone number or e-mail address "
+                                    "first: the request needs someone at the town to reach."),
+    "outreach.before_contact": _l("The next date cannot be before the day of the contact."),
+    "outreach.not_yours": _l("You are not the evangelist asked to reach out for this case."),
+    "outreach.nothing_chosen": _l("Tick at least one municipality."),
+    "outreach.too_many": _l("%(count)s municipalities are too many for one action (at most %(limit)s)."),
+    "outreach.unknown_municipality": _l("No municipality has the code %(code)s. Reload the list and choose again."),
     # The owner of a request (app.services.ownership.OwnerRefused).
     "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
     "owner.unchanged": _l("This person already owns the request."),

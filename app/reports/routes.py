@@ -6,12 +6,15 @@ from babel.dates import format_skeleton
 from flask import render_template, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.decorators import role_required
 from app.i18n import current_language
 from app.labels import label
 from app.page_cache import cached_page
 from app.reports import bp
+from app.services.outreach import funnel as outreach_funnel
+from app.services.regions import scope_of
 from app.services.reports import VISIT_MONTHS, Dashboard, kept_dashboard
 from evangelists.calendar import today_in_japan
 from evangelists.reports import SMALL_CELL
@@ -40,6 +43,7 @@ def dashboard():
         quarter_label=quarter_label,
         funnel_step_label=funnel_step_label,
         load_bucket_label=load_bucket_label,
+        outreach_funnel=outreach_funnel(scope_of(current_user)),
     )
 
 

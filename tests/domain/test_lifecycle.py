@@ -69,7 +69,8 @@ def test_every_pair_of_assignment_statuses(current, target):
 
 
 ENGAGEMENT_ALLOWED = {
-    ("none", "requested"), ("none", "active"),
+    ("none", "outreach"), ("none", "requested"), ("none", "active"),
+    ("outreach", "none"), ("outreach", "requested"), ("outreach", "active"),
     ("requested", "none"), ("requested", "assigned"), ("requested", "active"),
     ("assigned", "none"), ("assigned", "requested"), ("assigned", "visited"), ("assigned", "active"),
     ("visited", "active"),
