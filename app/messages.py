@@ -73,7 +73,6 @@ MESSAGES = {
     "outreach.out_of_region": _l("This municipality is outside your regions."),
     "outreach.closed": _l("This outreach case is closed; it can no longer change."),
     "outreach.not_staff": _l("Only an active coordinator or admin can own a case. Choose someone from the list."),
-    "outreach.unknown": _l("Choose from the list."),
     "outreach.contact_required": _l("Log a contact with the person’s name and a phone number or e-mail address "
                                     "first: the request needs someone at the town to reach."),
     "outreach.before_contact": _l("The next date cannot be before the day of the contact."),

@@ -209,6 +209,7 @@ def world(app, db, make_account) -> World:
         "dataset": "municipalities",
         "job_id": 1,  # no export job: a 404
         "run_id": 1,  # no bulk action: a 404
+        "case_id": 1,  # no outreach case: a 404
         "code": "011002",
         "locale": "en",
         "prefectures": ["01", "13"],
