@@ -4,8 +4,8 @@ Each answers with a strong ETag (a hash of the body) and Last-Modified (the newe
 ``updated_at`` among the rows shown), ``Cache-Control: no-cache`` (the browser keeps the
 body and revalidates, so a repeat costs a 304 and no transfer), and gzip when the client
 accepts it. Access follows the people a layer shows: municipalities, communities and
-prefecture figures are public; evangelists (personal data), requests and the coverage gap
-(derived from evangelists' homes) are for coordinators only.
+prefecture figures are public; evangelists (personal data), requests, outreach cases and the coverage
+gap (derived from evangelists' homes) are for coordinators only.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import io
 import json
 
 from flask import abort, jsonify, request
+from flask_login import current_user
 
 from app.api import bp
 from app.api.responses import (
@@ -34,6 +35,7 @@ from app.services.network import (
     open_data_rows,
     programme_figures,
 )
+from app.services.regions import scope_of
 from app.services.topics import list_topics
 from app.services.versioned import current_version
 from evangelists.viewport import Viewport, ViewportError, parse_viewport
@@ -48,6 +50,7 @@ _ENDPOINTS = {
     "evangelists": ({"prefecture", "topic", "status"} | VIEWPORT, "evangelist_status"),
     "requests": ({"prefecture", "topic", "status"} | VIEWPORT, "request_status"),
     "coverage_gap": ({"prefecture", "topic", "stage", "km"}, "request_status"),
+    "outreach": ({"prefecture", "status"}, "outreach_status"),
 }
 
 
@@ -156,6 +159,17 @@ def coverage_gap():
     filters = _filters("coverage_gap")
     # Compares every non-active town with every active evangelist: once per data version.
     return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
+
+
+@bp.get("/outreach")
+@role_required("coordinator", "admin")
+def outreach():
+    """Open outreach cases at their municipality, of the caller's regions only. Filters:
+    prefecture, status (an outreach case status)."""
+    filters = _filters("outreach")
+    scope = scope_of(current_user)
+    regions = None if scope.regions is None else tuple(sorted(scope.regions))
+    return _versioned(("outreach", filters, regions), lambda: maps.outreach_layer(filters, scope), shared=False)
 
 
 # --- the programme's open data ----------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import BaseForm
 from app.labels import label
@@ -46,6 +46,10 @@ class HelperNoteForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.channel.choices = [("", _("Choose…"))] + [(c, label("outreach_channel", c)) for c in OUTREACH_CHANNELS]
 
-    def validate_note(self, field):
-        if not (field.data or "").strip() and not self.reached_out.data:
-            raise ValidationError(_("Tick “I reached out to the town” or write a note."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The note is optional on its own (Optional() ends its checks when empty).
+        if not (self.note.data or "").strip() and not self.reached_out.data:
+            self.note.errors = [*self.note.errors, _("Tick “I reached out to the town” or write a note.")]
+            valid = False
+        return valid

@@ -248,7 +248,7 @@ def log_contact(case_id: int):
         service.log_contact(current_user, case, entry, today=today, address=client_address())
     except (Refused, TransitionRefused) as refused:
         db.session.rollback()
-        show_refusal(form, refused)
+        show_refusal(form, refused, elsewhere="flash")
         return _case_page(_case_or_404(case_id), 422, contact_form=form, open_form="contact")
     flash(_("Contact logged."), "success")
     return redirect(url_for("outreach.case", case_id=case.id, _anchor="log"))
@@ -273,7 +273,7 @@ def update(case_id: int):
         changed = service.update_case(current_user, case, details, address=client_address())
     except Refused as refused:
         db.session.rollback()
-        show_refusal(form, refused)
+        show_refusal(form, refused, elsewhere="flash")
         return _case_page(_case_or_404(case_id), 422, case_form=form, open_form="details")
     flash(_("Saved.") if changed else _("Nothing changed."), "success" if changed else "info")
     return redirect(url_for("outreach.case", case_id=case.id))
@@ -290,7 +290,7 @@ def close(case_id: int):
         service.close_case(current_user, case, form.reason.data, today=today_in_japan(), address=client_address())
     except (Refused, TransitionRefused) as refused:
         db.session.rollback()
-        show_refusal(form, refused)
+        show_refusal(form, refused, elsewhere="flash")
         return _case_page(_case_or_404(case_id), 422, close_form=form, open_form="close")
     flash(_("The case is closed."), "success")
     return redirect(url_for("outreach.case", case_id=case.id))
@@ -312,7 +312,7 @@ def turn_into_request(case_id: int):
     except (Refused, IntakeRefused) as refused:
         db.session.rollback()
         field = {"received_on": "consented_on"}.get(refused.field)
-        show_refusal(form, refused, field=field)
+        show_refusal(form, refused, field=field, elsewhere="flash")
         return _case_page(_case_or_404(case_id), 422, consent_form=form, open_form="request")
     flash(_("Request %(number)s recorded for %(town)s, with the town’s consent.", number=made.id,
             town=case.municipality.name), "success")
