@@ -256,7 +256,7 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "age_band": (_l("Age"), "age_band"),
     "gender": (_l("Gender"), "gender"),
     "contact": (_l("Contact"), "#ref"),
-    "channel": (_l("How"), "outreach_channel"),
+    "channel": (_l("Contact method"), "outreach_channel"),
     "contacted_on": (_l("Contacted on"), "#date"),
     "ask": (_l("Asked to do"), None),
     "next_step": (_l("Next step"), None),

@@ -411,7 +411,7 @@ def network_map(filters, shown: tuple[str, ...], bounds=None) -> AppMap:
          dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status),
               cluster=True, viewport=True, pin="request")),
         # Towns the programme went to before they asked (app/services/outreach.py).
-        ("outreach", "outreach", _("Open outreach cases"), "outreach",
+        ("outreach", "outreach", _("Outreach cases under way"), "outreach",
          dict(url=_api_url("api.outreach", prefecture=f.prefecture))),
     ]
     for key, kind, title, swatch, options in layers:

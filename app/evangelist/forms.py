@@ -37,7 +37,7 @@ class HelperNoteForm(BaseForm):
     """The evangelist asked to reach out: what they did."""
 
     reached_out = BooleanField(_l("I reached out to the town"))
-    channel = SelectField(_l("How"), validators=[DataRequired(message=_l("Choose how you reached the town."))])
+    channel = SelectField(_l("Contact method"), validators=[DataRequired(message=_l("Choose how you reached the town."))])
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=OUTREACH_TEXT_MAX)],
                          render_kw={"rows": 2, "maxlength": OUTREACH_TEXT_MAX})
     send = SubmitField(_l("Send to the coordinators"))

@@ -40,7 +40,7 @@ class ContactForm(BaseForm):
         _l("Date of the contact"), validators=[InputRequired(message=_l("Enter the day of the contact.")),
                                                readable_date],
         description=_l("Japan time, e.g. 2026-04-01. Not in the future."))
-    channel = SelectField(_l("How"), validators=[DataRequired(message=_l("Choose how you reached the town."))])
+    channel = SelectField(_l("Contact method"), validators=[DataRequired(message=_l("Choose how you reached the town."))])
     person_name = StringField(_l("Person contacted (optional)"), validators=[Optional(), Length(max=CONTACT_NAME_MAX)])
     department = StringField(_l("Department (optional)"), validators=[Optional(), Length(max=DEPARTMENT_MAX)],
                              description=_l("For example 情報政策課 or 企画課."))
