@@ -150,6 +150,7 @@ ACCESS = {
     "api.communities": ("GET", PUBLIC),
     "api.prefectures": ("GET", PUBLIC),
     "api.evangelists": ("GET", STAFF),
+    "api.outreach": ("GET", STAFF),
     "api.requests": ("GET", STAFF),
     "api.coverage_gap": ("GET", STAFF),
 }
