@@ -23,7 +23,7 @@ LARGE = {"evangelists": 180, "communities": 36, "requests": 180}
 ACCOUNTS = {"coordinator": "coordinator@example.jp", "admin": "admin@example.jp",
             "evangelist": "evangelist@example.jp"}
 EXPORTS = ("municipalities", "communities", "evangelists", "requests", "visits", "outcomes")
-LAYERS = ("municipalities", "evangelists", "communities", "requests", "coverage-gap", "prefectures")
+LAYERS = ("municipalities", "evangelists", "communities", "requests", "coverage-gap", "prefectures", "outreach")
 
 PAGES = [
     (None, "/municipalities"),
@@ -40,6 +40,8 @@ PAGES = [
     ("coordinator", "/coordinator/communities"),
     ("coordinator", "/coordinator/communities/{community}"),
     ("coordinator", "/coordinator/reports"),
+    ("coordinator", "/coordinator/outreach?status="),
+    ("coordinator", "/coordinator/outreach/gap"),
     ("coordinator", "/municipalities/{town}"),
     ("coordinator", "/map"),
     ("coordinator", "/notices/"),
