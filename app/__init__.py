@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from app.folium_maps import init_maps
     from app.map import bp as map_bp
     from app.notices import bp as notices_bp
+    from app.outreach import bp as outreach_bp
     from app.public import bp as public_bp
     from app.recruitment import bp as recruitment_bp
     from app.reports import bp as reports_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(recruitment_bp, url_prefix=f"{staff}/recruitment")
     app.register_blueprint(reports_bp, url_prefix=f"{staff}/reports")
     app.register_blueprint(data_bp, url_prefix=f"{staff}/data")
+    app.register_blueprint(outreach_bp, url_prefix=f"{staff}/outreach")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
     app.register_blueprint(bookings_bp, url_prefix="/bookings")
     app.register_blueprint(map_bp, url_prefix="/map")

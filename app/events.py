@@ -124,6 +124,16 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "notice.retried": (_l("Notification sent again"), _l("%(actor)s had a failed notification sent again")),
     "notice.preferences_changed": (_l("Notification mail settings changed"),
                                    _l("%(actor)s changed which notifications are mailed")),
+    # Outreach to a town that has not asked (app/services/outreach.py)
+    "outreach.opened": (_l("Outreach case opened"), _l("%(actor)s opened an outreach case for the municipality")),
+    "outreach.contact_logged": (_l("Contact with the town logged"),
+                                _l("%(actor)s logged a contact with the municipality")),
+    "outreach.updated": (_l("Outreach case changed"), _l("%(actor)s changed the outreach case")),
+    "outreach.helper_note": (_l("Note from the evangelist asked"),
+                             _l("%(actor)s, asked to reach out to the municipality, added a note")),
+    "outreach.closed": (_l("Outreach case closed"), _l("%(actor)s closed the outreach case")),
+    "outreach.turned_into_request": (_l("Outreach turned into a request"),
+                                     _l("%(actor)s recorded a request for the municipality, with its consent")),
 }
 
 # A request put back to be matched again (an evangelist declined, a follow-up is needed)
@@ -136,6 +146,7 @@ _RECORDED = {
     "email": _l("%(actor)s recorded a request received by e-mail"),
     "post": _l("%(actor)s recorded a request received by post"),
     "in_person": _l("%(actor)s recorded a request received in person"),
+    "outreach": _l("%(actor)s recorded a request from an outreach case, with the town's consent"),
 }
 
 # Actors without an account (``AuditEvent.actor_label``).
@@ -160,6 +171,7 @@ ENTITIES = {
     "import": _l("Import"),
     "demo": _l("Demo data"),
     "notice": _l("Notification"),
+    "outreach_case": _l("Outreach case"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -265,6 +277,16 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "left_out": (_l("Lines left out"), None),
     "matched_people": (_l("People they may be"), "#evangelist"),
     "gender": (_l("Gender"), "gender"),
+    "contact": (_l("Contact"), "#ref"),
+    "channel": (_l("Contact method"), "outreach_channel"),
+    "contacted_on": (_l("Contacted on"), "#date"),
+    "ask": (_l("Asked to do"), None),
+    "next_step": (_l("Next step"), None),
+    "next_on": (_l("Next date"), "#date"),
+    "reached_out": (_l("Reached out"), None),
+    "consent_by": (_l("Consent given by"), None),
+    "consent_how": (_l("Consent given by way of"), "outreach_channel"),
+    "consented_on": (_l("Consent given on"), "#date"),
 }
 
 STATUS_VOCABULARY = {
@@ -272,6 +294,7 @@ STATUS_VOCABULARY = {
     "assignment": "assignment_status",
     "evangelist": "evangelist_status",
     "community": "community_status",
+    "outreach_case": "outreach_status",
 }
 
 _SMALL_VOCABULARIES = {

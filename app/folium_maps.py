@@ -311,8 +311,8 @@ def map_config(topics, prefectures, locale: str, *, staff: bool = False) -> dict
     fixed = _recent("map_config", (locale,), lambda: _fixed_map_config(locale))
     urls = fixed["urls"]
     if staff:
-        urls = {**urls, "evangelist": url_for("recruitment.evangelist", evangelist_id=0)
-                .replace("/0", "/__ID__")}
+        urls = {**urls, "evangelist": url_for("recruitment.evangelist", evangelist_id=0).replace("/0", "/__ID__"),
+                "outreach": url_for("outreach.case", case_id=0).replace("/0", "/__ID__")}
     return {
         **fixed,
         "urls": urls,
@@ -353,6 +353,8 @@ def _fixed_map_config(locale: str) -> dict:
             "open_page": _("Open its page"),
             "open_place": _("Open the municipality's page"),
             "open_request": _("Open the request"),
+            "open_outreach": _("Open the outreach case"),
+            "next_date": _("Next date"),
             "open_evangelist": _("Open the evangelist's record"),
             "municipalities_link": _("List its municipalities"),
             "adoption": _("{active} of {total} municipalities ({rate})"),
@@ -414,6 +416,9 @@ def network_map(filters, shown: tuple[str, ...], bounds=None) -> AppMap:
         ("requests", "requests", _("Open requests"), "request",
          dict(url=_api_url("api.requests", prefecture=f.prefecture, topic=f.topic, status=f.status, region=region),
               cluster=True, viewport=True, pin="request")),
+        # Towns the programme went to before they asked (app/services/outreach.py).
+        ("outreach", "outreach", _("Outreach cases under way"), "outreach",
+         dict(url=_api_url("api.outreach", prefecture=f.prefecture))),
     ]
     for key, kind, title, swatch, options in layers:
         DataLayer(key, kind, layer_name(title, swatch), show=key in shown, track=True, title=title,

@@ -29,7 +29,9 @@ LABELS = {
     # One word per thing across the status vocabularies (a test holds it): "Active" is a
     # community's, "In service" an evangelist's, "Can sign in" an account's.
     "engagement_stage": {
-        "none": _l("No request yet"),
+        # No request and no outreach case (app/services/outreach.py).
+        "none": _l("No contact yet"),
+        "outreach": _l("Reached out to"),
         "requested": _l("Requested help"),
         "assigned": _l("Evangelist in charge"),
         "visited": _l("Visited"),
@@ -117,6 +119,24 @@ LABELS = {
         "email": _l("E-mail"),
         "post": _l("Post"),
         "in_person": _l("In person"),
+        "outreach": _l("Outreach, with the town’s consent"),
+    },
+    # An outreach case (evangelists.vocabulary.OUTREACH_STATUSES).
+    "outreach_status": {
+        "planned": _l("Not contacted yet"),
+        "contacted": _l("Contacted"),
+        "interested": _l("Interested"),
+        "declined": _l("Not interested"),
+        "request": _l("Became a request"),
+        "closed": _l("Closed"),
+    },
+    "outreach_channel": {
+        "phone": _l("By phone"),
+        "email": _l("By e-mail"),
+        "post": _l("By post"),
+        "visit": _l("Visit"),
+        "event": _l("At an event"),
+        "online": _l("Online meeting"),
     },
     "assignment_status": {
         "proposed": _l("Proposed"),

@@ -21,8 +21,8 @@ from evangelists.coverage import DEFAULT_GAP_KM, MAX_GAP_KM, MIN_GAP_KM
 from evangelists.vocabulary import REGIONS
 
 # The overlays of /map, in drawing order (later ones on top).
-LAYERS = ("choropleth", "municipalities", "gap", "communities", "evangelists", "requests")
-DEFAULT_LAYERS = ("municipalities", "gap", "communities", "evangelists", "requests")
+LAYERS = ("choropleth", "municipalities", "gap", "communities", "evangelists", "requests", "outreach")
+DEFAULT_LAYERS = ("municipalities", "gap", "communities", "evangelists", "requests", "outreach")
 
 
 class MapFilterForm(BaseForm):

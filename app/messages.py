@@ -78,6 +78,20 @@ MESSAGES = {
                             "your own account. Ask another admin, or keep the other record."),
     "merge.conflict": _l("Someone changed these records while they were being merged: nothing was merged. "
                          "Review the merge again."),
+    # Outreach to a town that has not asked (app.services.outreach.OutreachRefused).
+    "outreach.already_active": _l("%(town)s already publishes open data: there is no need to reach out."),
+    "outreach.has_case": _l("%(town)s already has an open outreach case (number %(case)s)."),
+    "outreach.has_request": _l("%(town)s already has an open request (number %(number)s): work on it there."),
+    "outreach.out_of_region": _l("This municipality is outside your regions."),
+    "outreach.closed": _l("This outreach case is closed; it can no longer change."),
+    "outreach.not_staff": _l("Only an active coordinator or admin can own a case. Choose someone from the list."),
+    "outreach.contact_required": _l("Log a contact with the person’s name and a phone number or e-mail address "
+                                    "first: the request needs someone at the town to reach."),
+    "outreach.before_contact": _l("The next date cannot be before the day of the contact."),
+    "outreach.not_yours": _l("You are not the evangelist asked to reach out for this case."),
+    "outreach.nothing_chosen": _l("Tick at least one municipality."),
+    "outreach.too_many": _l("%(count)s municipalities are too many for one action (at most %(limit)s)."),
+    "outreach.unknown_municipality": _l("No municipality has the code %(code)s. Reload the list and choose again."),
     # The owner of a request (app.services.ownership.OwnerRefused).
     "owner.not_staff": _l("Only an active coordinator or admin can own a request. Choose someone from the list."),
     "owner.outside_regions": _l("That coordinator works in other regions than this town's. Choose someone whose "

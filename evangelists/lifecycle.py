@@ -1,10 +1,10 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Seven machines: a support request's status, an assignment's status, a municipality's
+Eight machines: a support request's status, an assignment's status, a municipality's
 engagement stage, an evangelist's place in the recruitment pipeline, the coordinator's
-decision on another person's addition to an open request, a community's activity and an
-offer of visit times (a booking). Services call ``check`` before every change; an illegal change is
-refused with the reason and nothing is written.
+decision on another person's addition to an open request, a community's activity, an
+offer of visit times (a booking) and an outreach case. Services call ``check`` before
+every change; an illegal change is refused with the reason and nothing is written.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from evangelists.vocabulary import (
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
+    OUTREACH_STATUSES,
     REQUEST_STATUSES,
 )
 
@@ -50,12 +51,29 @@ ASSIGNMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 # data (active). It falls back when the thing that moved it goes away (the request is
 # withdrawn or declined, the evangelist declines). "active" can also come straight from
 # the national survey (an import), from any stage; once active, it stays active.
+#
+# An open outreach case moves a town at "none" to "outreach"; the town falls back to "none"
+# when the case ends without a request (declined, closed), and goes on to "requested" when
+# the case turns into a request.
 ENGAGEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
-    "none": frozenset({"requested", "active"}),
+    "none": frozenset({"outreach", "requested", "active"}),
+    "outreach": frozenset({"none", "requested", "active"}),
     "requested": frozenset({"none", "assigned", "active"}),
     "assigned": frozenset({"none", "requested", "visited", "active"}),
     "visited": frozenset({"active"}),
     "active": frozenset(),
+}
+
+# An outreach case (app/services/outreach.py): "planned" until the first contact is logged;
+# the town's answer moves it on. "request" (turned into a support request, with the
+# town's consent), "declined" and "closed" end it; a later approach is a new case.
+OUTREACH_TRANSITIONS: dict[str, frozenset[str]] = {
+    "planned": frozenset({"contacted", "interested", "declined", "request", "closed"}),
+    "contacted": frozenset({"interested", "declined", "request", "closed"}),
+    "interested": frozenset({"contacted", "declined", "request", "closed"}),
+    "declined": frozenset(),
+    "request": frozenset(),
+    "closed": frozenset(),
 }
 
 # An evangelist's place in the recruitment pipeline. Retired people can be appointed again.
@@ -100,6 +118,7 @@ MACHINES = {
     "addition": (ADDITION_STATUSES, ADDITION_TRANSITIONS),
     "community": (COMMUNITY_STATUSES, COMMUNITY_TRANSITIONS),
     "booking": (BOOKING_STATUSES, BOOKING_TRANSITIONS),
+    "outreach": (OUTREACH_STATUSES, OUTREACH_TRANSITIONS),
 }
 
 

@@ -122,3 +122,7 @@ def between_check(column: str, limits: tuple[int, int]) -> str:
     """The SQL text of a CHECK that ``column`` lies in ``limits`` (bounds included)."""
     low, high = limits
     return f"{column} BETWEEN {low} AND {high}"
+
+# Outreach cases (app/services/outreach.py).
+OUTREACH_TEXT_MAX = 2000  # an answer, a next step, what a helper is asked to do, a note
+PHONE_MAX = 30

@@ -18,8 +18,10 @@ OPEN_DATA_STATUSES = ("active", "non_active")
 # means no request yet (not "no open data": that is OPEN_DATA_STATUSES, a separate fact, so
 # a town publishing on its own is open-data "active" at stage "none"); "assigned" comes when
 # an evangelist accepts; "active" when an outcome starts open data or the survey says so.
+# "outreach" is a town the programme went to before it asked: an outreach case is open
+# (app/services/outreach.py), so "none" means no request and no outreach.
 # Each status vocabulary has words of its own (app.labels; tests/test_status_words.py).
-ENGAGEMENT_STAGES = ("none", "requested", "assigned", "visited", "active")
+ENGAGEMENT_STAGES = ("none", "outreach", "requested", "assigned", "visited", "active")
 
 COMMUNITY_STATUSES = ("active", "dormant")
 # Where a community's or evangelist's coordinates come from: the municipality's office
@@ -47,9 +49,17 @@ ACTIVE_ASSIGNMENT_STATUSES = ("proposed", "accepted")
 REQUEST_MODES = ("onsite", "online", "either")
 # How a request reached the programme: the public form (``/request``), or a coordinator
 # recorded what the town said by phone, e-mail, post or in person
-# (``/coordinator/requests/new``).
-REQUEST_SOURCES = ("form", "phone", "email", "post", "in_person")
-STAFF_REQUEST_SOURCES = REQUEST_SOURCES[1:]
+# (``/coordinator/requests/new``), or an outreach case turned into a request with the town's
+# consent (``outreach``; app/services/outreach.py).
+REQUEST_SOURCES = ("form", "phone", "email", "post", "in_person", "outreach")
+STAFF_REQUEST_SOURCES = ("phone", "email", "post", "in_person")
+# Outreach to a town that has not asked (issue 20, point 7; evangelists/lifecycle.py):
+# opened, then contacted; the town is interested, declines, or agrees to a request; or the
+# coordinator closes the case. Only one open case per town at a time.
+OUTREACH_STATUSES = ("planned", "contacted", "interested", "declined", "request", "closed")
+OPEN_OUTREACH_STATUSES = ("planned", "contacted", "interested")
+# How the programme reached the town, or how the town gave its consent to a request.
+OUTREACH_CHANNELS = ("phone", "email", "post", "visit", "event", "online")
 # Who wrote a message the town sees: the town, a coordinator or the assigned evangelist.
 MESSAGE_SENDERS = ("municipality", "coordinator", "evangelist")
 # Another person's addition to a town's open request, sent through the public form: it

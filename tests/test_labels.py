@@ -29,6 +29,8 @@ VOCABULARIES = {
     "age_band": vocabulary.AGE_BANDS,
     "gender": vocabulary.GENDERS,
     "language": vocabulary.LANGUAGES,
+    "outreach_status": vocabulary.OUTREACH_STATUSES,
+    "outreach_channel": vocabulary.OUTREACH_CHANNELS,
 }
 
 

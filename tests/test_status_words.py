@@ -38,8 +38,9 @@ def test_each_kind_of_thing_has_its_own_word_in_japanese(app):
     assert ja["user_status"]["active"] == "利用可能"
     assert ja["engagement_stage"]["active"] == "公開開始"
     assert ja["community_status"]["dormant"] != ja["evangelist_status"]["paused"]
-    all_words = {text for vocabulary in ja.values() for text in vocabulary.values()}
-    assert "未接触" not in all_words
+    # "未接触" says what is true: no request and no outreach case (an open case is "働きかけ中").
+    assert ja["engagement_stage"]["none"] == "未接触"
+    assert ja["engagement_stage"]["outreach"] == "働きかけ中"
 
 
 def town_facts(client, code: str) -> str:
@@ -50,9 +51,10 @@ def town_facts(client, code: str) -> str:
 @pytest.mark.parametrize(
     ("open_data", "stage", "shown", "not_shown"),
     [
-        # 札幌市 publishes on its own and never asked: true words, not "no contact".
-        ("active", "none", ("オープンデータ公開済み", "支援依頼なし"), ("未接触", "未着手", "活動中")),
-        ("non_active", "none", ("未着手", "支援依頼なし"), ("未接触",)),
+        # 札幌市 publishes on its own, never asked and was never approached.
+        ("active", "none", ("オープンデータ公開済み", "未接触"), ("未着手", "活動中")),
+        ("non_active", "none", ("未着手", "未接触"), ("働きかけ中",)),
+        ("non_active", "outreach", ("未着手", "働きかけ中"), ("未接触",)),
         ("non_active", "requested", ("未着手", "支援依頼あり"), ()),
         ("non_active", "assigned", ("未着手", "伝道師が担当"), ()),
         ("non_active", "visited", ("未着手", "訪問済み"), ()),

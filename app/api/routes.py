@@ -4,8 +4,8 @@ Each answers with a strong ETag (a hash of the body) and Last-Modified (the newe
 ``updated_at`` among the rows shown), ``Cache-Control: no-cache`` (the browser keeps the
 body and revalidates, so a repeat costs a 304 and no transfer), and gzip when the client
 accepts it. Access follows the people a layer shows: municipalities, communities and
-prefecture figures are public; evangelists (personal data), requests and the coverage gap
-(derived from evangelists' homes) are for coordinators only.
+prefecture figures are public; evangelists (personal data), requests, outreach cases and the coverage
+gap (derived from evangelists' homes) are for coordinators only.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ _ENDPOINTS = {
     "evangelists": ({"prefecture", "topic", "status", "region"} | VIEWPORT, "evangelist_status"),
     "requests": ({"prefecture", "topic", "status", "region"} | VIEWPORT, "request_status"),
     "coverage_gap": ({"prefecture", "topic", "stage", "km", "region"}, "request_status"),
+    "outreach": ({"prefecture", "status"}, "outreach_status"),
 }
 
 
@@ -167,6 +168,17 @@ def coverage_gap():
     filters = replace(filters, regions=scope_of(current_user).narrowed_to(filters.regions))
     # Compares every non-active town with every active evangelist: once per data version.
     return _versioned(("coverage_gap", filters), lambda: maps.coverage_gap_layer(filters), shared=False)
+
+
+@bp.get("/outreach")
+@role_required("coordinator", "admin")
+def outreach():
+    """Open outreach cases at their municipality, of the caller's regions only. Filters:
+    prefecture, status (an outreach case status)."""
+    filters = _filters("outreach")
+    scope = scope_of(current_user)
+    regions = None if scope.regions is None else tuple(sorted(scope.regions))
+    return _versioned(("outreach", filters, regions), lambda: maps.outreach_layer(filters, scope), shared=False)
 
 
 # --- the programme's open data ----------------------------------------------------------

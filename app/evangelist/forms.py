@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from app.forms import BaseForm
+from app.labels import label
+from evangelists.limits import OUTREACH_TEXT_MAX
+from evangelists.vocabulary import OUTREACH_CHANNELS
 
 
 class DeclineAssignmentForm(BaseForm):
@@ -27,3 +31,25 @@ class ThreadMessageForm(BaseForm):
         render_kw={"rows": 4, "maxlength": 2000},
     )
     submit = SubmitField(_l("Send message"))
+
+
+class HelperNoteForm(BaseForm):
+    """The evangelist asked to reach out: what they did."""
+
+    reached_out = BooleanField(_l("I reached out to the town"))
+    channel = SelectField(_l("Contact method"), validators=[DataRequired(message=_l("Choose how you reached the town."))])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=OUTREACH_TEXT_MAX)],
+                         render_kw={"rows": 2, "maxlength": OUTREACH_TEXT_MAX})
+    send = SubmitField(_l("Send to the coordinators"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.channel.choices = [("", _("Choose…"))] + [(c, label("outreach_channel", c)) for c in OUTREACH_CHANNELS]
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # The note is optional on its own (Optional() ends its checks when empty).
+        if not (self.note.data or "").strip() and not self.reached_out.data:
+            self.note.errors = [*self.note.errors, _("Tick “I reached out to the town” or write a note.")]
+            valid = False
+        return valid

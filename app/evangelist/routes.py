@@ -9,10 +9,11 @@ from flask_login import current_user
 from app.decorators import role_required
 from app.evangelist import bp
 from app.evangelist.access import my_assignment
-from app.evangelist.forms import DeclineAssignmentForm
+from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm
 from app.forms import ActionForm
 from app.messages import flash_refusal, message
 from app.models import Assignment, Visit
+from app.services import outreach
 from app.services.bookings import live_booking, live_bookings_of
 from app.services.evangelists import home_of
 from app.services.matching import recent_withdrawals, respond
@@ -29,6 +30,7 @@ from app.services.visits import (
 from app.visit_forms import VisitForm
 from app.web import client_address
 from evangelists.calendar import today_in_japan
+from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
 
 
@@ -38,14 +40,37 @@ def home():
     return _home()
 
 
-def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | None = None, status: int = 200):
+def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | None = None, status: int = 200,
+          note_forms: dict | None = None):
     home = home_of(current_user)
     return render_template(
         "evangelist/home.html", profile=home.profile, assignments=home.assignments,
+        outreach=outreach.cases_for_evangelist(home.profile), note_form=HelperNoteForm(formdata=None),
+        note_forms=note_forms or {},
         withdrawn=recent_withdrawals(home.profile.id) if home.profile else [],
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
         declining=declining, bookings=live_bookings_of([a.id for a in home.assignments]),
     ), status
+
+
+@bp.post("/outreach/<id:case_id>/note")
+@role_required("evangelist")
+def outreach_note(case_id: int):
+    """The evangelist asked to reach out to a town says they did, or adds a note."""
+    case = outreach.get_case(case_id)
+    if case is None or case.evangelist is None or case.evangelist.user_id != current_user.id:
+        abort(404)
+    form = HelperNoteForm()
+    if not form.validate_on_submit():
+        return _home(status=422, note_forms={case.id: form})
+    try:
+        outreach.helper_note(current_user, case, reached_out=bool(form.reached_out.data), channel=form.channel.data,
+                             note=form.note.data or "", today=today_in_japan(), address=client_address())
+    except (Refused, TransitionRefused) as refused:
+        flash_refusal(refused)
+    else:
+        flash(_("Thank you: the coordinators see your note on the case."), "success")
+    return redirect(url_for("evangelist.home", _anchor="outreach"))
 
 
 @bp.post("/assignments/<id:assignment_id>/accept")

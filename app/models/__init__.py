@@ -13,6 +13,7 @@ from app.models.network import (
     evangelist_skills,
 )
 from app.models.notices import Notice, NoticePreference
+from app.models.outreach import OutreachCase, OutreachContact
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
@@ -42,6 +43,8 @@ __all__ = [
     "Notice",
     "NoticePreference",
     "Outcome",
+    "OutreachCase",
+    "OutreachContact",
     "Prefecture",
     "RecoveryCode",
     "RequestAddition",

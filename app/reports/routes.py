@@ -18,6 +18,7 @@ from app.reports import bp
 from app.reports.forms import DashboardFilterForm
 from app.reports.tables import TABLE_IDS, dashboard_tables, table_csv, whole_csv
 from app.services.geography import list_prefectures
+from app.services.outreach import funnel as outreach_funnel
 from app.services.regions import scope_of
 from app.services.reports import VISIT_MONTHS, Dashboard, Scope, kept_dashboard, scope_for
 from app.templating import format_fiscal_year
@@ -97,6 +98,7 @@ def _page(template: str, *, printing: bool = False):
         fiscal_year_label=fiscal_year_label,
         funnel_step_label=funnel_step_label,
         load_bucket_label=load_bucket_label,
+        outreach_funnel=outreach_funnel(scope_of(current_user)),
     )
 
 

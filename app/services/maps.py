@@ -32,17 +32,19 @@ from app.models import (
     Community,
     Evangelist,
     Municipality,
+    OutreachCase,
     Prefecture,
     SupportRequest,
     Topic,
     evangelist_skills,
     request_topics,
 )
+from app.services.regions import RegionScope, municipality_visible
 from app.services.versioned import until_data_changes
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.geo import haversine_km_of, haversine_terms
 from evangelists.viewport import MAX_FEATURES, POINTS_ZOOM, Viewport, grid_clusters
-from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, OPEN_REQUEST_STATUSES
+from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES, OPEN_OUTREACH_STATUSES, OPEN_REQUEST_STATUSES
 
 COORDINATE_DIGITS = 5  # about a metre: more says nothing, fewer moves town halls
 
@@ -429,6 +431,28 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
     newest = _newest(places_newest, helpers.newest)
     extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": len(helpers.lats)}
     return Layer(features, newest, extra)
+
+
+def outreach_layer(filters: MapFilters, scope: RegionScope) -> Layer:
+    """The open outreach cases (app/services/outreach.py) of the towns ``scope`` may see,
+    at their town office: coordinators only. Filter: prefecture, and ``status`` (one of the
+    open case statuses)."""
+    m, c = Municipality, OutreachCase
+    query = (
+        sa.select(c.id, c.status, c.next_on, c.updated_at, m.code, m.name, m.name_romaji, m.lat, m.lon)
+        .join(m, c.municipality_id == m.id)
+        .where(c.status.in_(OPEN_OUTREACH_STATUSES), municipality_visible(scope, c.municipality_id))
+        .where(_in_prefecture(m.id, filters.prefecture))
+        .order_by(m.code)
+    )
+    if filters.status:
+        query = query.where(c.status == filters.status)
+    rows = db.session.execute(query).all()
+    features = [_feature(r.id, r.lon, r.lat, {
+        "code": r.code, "name": r.name, "romaji": r.name_romaji, "status": r.status,
+        "next": r.next_on.isoformat() if r.next_on else None,
+    }) for r in rows]
+    return Layer(features, _newest(*(r.updated_at for r in rows)))
 
 
 # --- prefecture aggregates (public) ---------------------------------------------------

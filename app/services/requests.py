@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,6 +38,10 @@ from evangelists import lifecycle
 from evangelists.errors import Refused
 from evangelists.limits import received_on_refusal
 from evangelists.vocabulary import OPEN_REQUEST_STATUSES, STAFF_REQUEST_SOURCES
+
+# What a coordinator's recording may give as the source: how the town asked, or an
+# outreach case the town agreed to turn into a request (app/services/outreach.py).
+RECORDED_SOURCES = (*STAFF_REQUEST_SOURCES, "outreach")
 
 MUNICIPALITY = "municipality"
 
@@ -101,7 +106,8 @@ def submit_request(submission: Submission, *, address: str | None) -> Submitted:
     return _committed(request, token, submission.nonce)
 
 
-def record_request(actor: User, intake: Intake, *, today: date, address: str | None = None) -> Submitted:
+def record_request(actor: User, intake: Intake, *, today: date, address: str | None = None,
+                   then: Callable[[SupportRequest], None] | None = None) -> Submitted:
     """Create the request a coordinator took down for a town (``Intake``), as the public
     form would, with its source, the day the town asked and who recorded it; audited as
     ``request.recorded`` by ``actor``. When the town gave an e-mail address it gets the
@@ -111,9 +117,10 @@ def record_request(actor: User, intake: Intake, *, today: date, address: str | N
     same form returns the first request, without a token. Raises ``IntakeRefused``,
     changing nothing. The duplicate rule of the form (a town with an open request) is the
     caller's, as on ``/request``: ``open_request_for``, then this or
-    ``add_to_open_request``."""
+    ``add_to_open_request``. ``then`` does the caller's part of the same transaction with
+    the new request (an outreach case links it: app/services/outreach.py)."""
     sub = intake.submission
-    if intake.source not in STAFF_REQUEST_SOURCES:
+    if intake.source not in RECORDED_SOURCES:
         raise IntakeRefused("source", "unknown")
     reason = received_on_refusal(intake.received_on, today)
     if reason is not None:
@@ -128,6 +135,8 @@ def record_request(actor: User, intake: Intake, *, today: date, address: str | N
                  after={"municipality": request.municipality.code, "source": intake.source,
                         "received_on": intake.received_on.isoformat()},
                  client_address=address)
+    if then is not None:
+        then(request)
     _tell_received(request, exclude=actor)
     return _committed(request, token, sub.nonce)
 

@@ -138,7 +138,7 @@
   // --- how each kind of feature is drawn ----------------------------------------------
 
   var STAGE_COLOURS = {
-    none: "#6c757d", requested: "#d63384", assigned: "#fd7e14", visited: "#0d6efd", active: "#198754"
+    none: "#6c757d", outreach: "#20c997", requested: "#d63384", assigned: "#fd7e14", visited: "#0d6efd", active: "#198754"
   };
   var RATE_BINS = [0.5, 0.7, 0.85, 0.95];
   var RATE_COLOURS = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
@@ -256,6 +256,7 @@
     communities: function (data, group) { return addAll(data, group, MARKERS.communities); },
     evangelists: function (data, group) { return addAll(data, group, MARKERS.evangelists); },
     requests: function (data, group) { return addAll(data, group, MARKERS.requests); },
+    outreach: function (data, group) { return addAll(data, group, MARKERS.outreach); },
 
     // Small maps: one place, and ranked suggestions joined to it by a line.
     place: function (data, group) {
@@ -327,6 +328,19 @@
             [say("mode"), label("request_mode", p.mode)],
             [say("received"), p.received]
           ], [[say("open_request"), url("request", f.id)]]);
+        });
+    },
+
+    // An open outreach case at its town (staff map only: the case link needs its pattern).
+    outreach: function (f) {
+      var p = f.properties;
+      return L.marker(latLng(f), { icon: pin("outreach"), title: placeName(p), alt: placeName(p) })
+        .bindPopup(function () {
+          return card(placeName(p), [
+            [say("status"), label("outreach_status", p.status)],
+            [say("next_date"), p.next]
+          ], [[say("open_outreach"), cfg().urls.outreach && f.id !== undefined && f.id !== null ? url("outreach", f.id) : null],
+              [say("open_place"), url("municipality", p.code)]]);
         });
     }
   };

@@ -21,7 +21,9 @@ from evangelists.vocabulary import (
     ASSIGNMENT_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
+    OPEN_OUTREACH_STATUSES,
     OPEN_REQUEST_STATUSES,
+    OUTREACH_STATUSES,
     REQUEST_STATUSES,
 )
 
@@ -69,7 +71,8 @@ def test_every_pair_of_assignment_statuses(current, target):
 
 
 ENGAGEMENT_ALLOWED = {
-    ("none", "requested"), ("none", "active"),
+    ("none", "outreach"), ("none", "requested"), ("none", "active"),
+    ("outreach", "none"), ("outreach", "requested"), ("outreach", "active"),
     ("requested", "none"), ("requested", "assigned"), ("requested", "active"),
     ("assigned", "none"), ("assigned", "requested"), ("assigned", "visited"), ("assigned", "active"),
     ("visited", "active"),
@@ -198,3 +201,26 @@ def test_a_withdrawn_proposal_returns_the_request_to_the_queue():
     assert target == "triaged"
     assert refusal("request", "assigned", target) is None
     assert refusal("assignment", "proposed", "cancelled") is None
+
+
+# An outreach case: planned until the first contact; contacted and interested go either
+# way; declined, request and closed end it (a later approach is a new case).
+OUTREACH_ALLOWED = {
+    ("planned", "contacted"), ("planned", "interested"), ("planned", "declined"), ("planned", "request"),
+    ("planned", "closed"),
+    ("contacted", "interested"), ("contacted", "declined"), ("contacted", "request"), ("contacted", "closed"),
+    ("interested", "contacted"), ("interested", "declined"), ("interested", "request"), ("interested", "closed"),
+}
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.product(OUTREACH_STATUSES, repeat=2)))
+def test_every_pair_of_outreach_statuses(current, target):
+    reason = refusal("outreach", current, target)
+    if (current, target) in OUTREACH_ALLOWED:
+        assert reason is None
+    elif current == target:
+        assert reason == "unchanged"
+    elif current not in OPEN_OUTREACH_STATUSES:
+        assert reason == "closed"
+    else:
+        assert reason == "not_allowed"

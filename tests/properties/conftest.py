@@ -14,12 +14,14 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 
 from app.extensions import limiter
+from app.models import OutreachCase, OutreachContact
 from app.services.accounts import make_password_token
 from app.services.bookings import make_feed
 from app.services.notices import notify
@@ -180,6 +182,14 @@ def world(app, db, make_account) -> World:
     booking = make_booking(assignment=accepted)
     (notice,) = notify("assignment_proposed", users=[users["evangelist"]], request=offered,
                        target=("assignment", proposed.id), params={"town": "函館市", "prefecture": "北海道"})
+    # An open outreach case for a town that has not asked, with "me" asked to reach out,
+    # and a town with nothing yet (the "open a case" page).
+    tobetsu = make_municipality(code="013030", name="当別町", prefecture=hokkaido, lat=43.22, lon=141.52)
+    make_municipality(code="012246", name="千歳市", prefecture=hokkaido, lat=42.82, lon=141.65)
+    case = OutreachCase(municipality=tobetsu, status="contacted", evangelist=me, owner_id=users["coordinator"].id)
+    db.session.add(case)
+    db.session.add(OutreachContact(case=case, contacted_on=date(2026, 1, 5), channel="phone", person_name="山田",
+                                   phone="+81312345678"))
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -210,6 +220,8 @@ def world(app, db, make_account) -> World:
         "table": "load",  # a table of the dashboard (app/reports/tables.py)
         "job_id": 1,  # no export job: a 404
         "run_id": 1,  # no bulk action: a 404
+        "case_id": case.id,
+        "outreach_town": "012246",
         "code": "011002",
         "locale": "en",
         "prefectures": ["01", "13"],

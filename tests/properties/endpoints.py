@@ -40,10 +40,20 @@ from app.coordinator.forms import (
     SendBackForm,
 )
 from app.data.forms import ApplyForm, ImportForm
-from app.evangelist.forms import DeclineAssignmentForm, ThreadMessageForm
+from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.map_filters import MapFilterForm
+from app.outreach.forms import (
+    ANSWERS,
+    BulkOpenForm,
+    CaseFilterForm,
+    CaseForm,
+    CloseForm,
+    ConsentForm,
+    ContactForm,
+    OpenCaseForm,
+)
 from app.public.forms import MunicipalityFilterForm
 from app.recruitment.forms import (
     AppointForm,
@@ -69,6 +79,8 @@ from evangelists.vocabulary import (
     OPEN_DATA_STATUSES,
     OUTCOME_TYPES,
     REGIONS,
+    OUTREACH_CHANNELS,
+    OUTREACH_STATUSES,
     REQUEST_MODES,
     REQUEST_STATUSES,
     ROLES,
@@ -172,6 +184,14 @@ POSTS: dict[str, Post] = {
     # The preferences form is built per role (a radio group per kind): its keys are raw.
     "notices.preferences": Post("evangelist", (), raw=("mode_assignment_proposed", "mode_request_message")),
     "admin.retry_notices": Post("admin", (ActionForm,), raw=("one", "which", "shown", "ids", "next")),
+    # Outreach to towns that have not asked (app/outreach).
+    "outreach.new": Post("coordinator", (OpenCaseForm,), args={"code": "outreach_town"}),
+    "outreach.bulk": Post("coordinator", (BulkOpenForm,), raw=("codes", "confirmed")),
+    "outreach.log_contact": Post("coordinator", (ContactForm,)),
+    "outreach.update": Post("coordinator", (CaseForm,)),
+    "outreach.close": Post("coordinator", (CloseForm,)),
+    "outreach.turn_into_request": Post("coordinator", (ConsentForm,)),
+    "evangelist.outreach_note": Post("evangelist", (HelperNoteForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -202,6 +222,8 @@ QUERY_FORMS = {
     "reports.dashboard": DashboardFilterForm,
     "reports.printable": DashboardFilterForm,
     "reports.download": DashboardFilterForm,
+    "api.outreach": MapFilterForm,
+    "outreach.cases": CaseFilterForm,
 }
 
 
@@ -289,6 +311,17 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         # The two records of a merge: often the same one (refused), now and then nobody's.
         "MergeForm.keep": st.one_of(st.sampled_from(ids["evangelist_ids"]).map(str), extreme_id()),
         "MergeForm.duplicate": st.one_of(st.sampled_from(ids["evangelist_ids"]).map(str), extreme_id()),
+        # Outreach: a contact's day (now and then in the future: refused), how, the answer.
+        "contacted_on": recent_date(30, 2),
+        "next_on": recent_date(5, 30),
+        "channel": st.sampled_from(OUTREACH_CHANNELS),
+        "consent_how": st.sampled_from(OUTREACH_CHANNELS),
+        "outcome": st.sampled_from(ANSWERS),
+        "consent": st.sampled_from(["y", ""]),
+        "consented_on": recent_date(400, 2),
+        "reached_out": st.sampled_from(["y", ""]),
+        "CaseForm.owner": st.sampled_from(["", "1", "2", "3", "99999999999"]),
+        "CaseForm.evangelist": st.sampled_from(["", *map(str, ids["evangelist_ids"])]),
     }
 
 
@@ -317,6 +350,7 @@ def raw_values() -> dict[str, st.SearchStrategy]:
         # An import row's choice when its person may already be there (data.apply_import).
         "duplicate-2": st.one_of(st.sampled_from(["new", "skip", ""]), nasty_text()),
         "duplicates-all": st.one_of(st.sampled_from(["new", "skip", ""]), nasty_text()),
+        "codes": st.one_of(st.sampled_from(["012246", "013030", "011002", "999999"]), nasty_text()),
     }
 
 
@@ -334,13 +368,15 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "engagement_stage": st.sampled_from(ENGAGEMENT_STAGES),
         "open_data_status": st.sampled_from(OPEN_DATA_STATUSES),
         "kind": st.sampled_from(MUNICIPALITY_KINDS),
-        "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES),
+        "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES
+                                  + OUTREACH_STATUSES + ("open",)),
         "role": st.sampled_from(ROLES),
         # Every id filter also gets ids no row can have, every date filter dates at the
         # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.
         "community": st.one_of(st.sampled_from(ids["community_ids"]).map(str), extreme_id()),
         "km": st.integers(1, 200).map(str),
-        "owner": st.sampled_from(["", "mine", "none"]),
+        "owner": st.sampled_from(["", "mine", "none", "1", "99999999999999999999"]),
+        "due": st.one_of(recent_date(30), extreme_date()),
         "scope": st.sampled_from(["mine", "all"]),
         "q": japanese_text(),
         "page": st.one_of(st.integers(1, 3).map(str), extreme_id()),
@@ -369,7 +405,7 @@ PAGE_QUERY_KEYS = {
 
 # Parameters every GET page is tried with, whatever form it reads.
 COMMON_QUERY_KEYS = ("page", "per_page", "next", "prefecture", "status", "q", "community", "from", "to",
-                     "since", "until", "layers", "months", "km", "scope")
+                     "since", "until", "layers", "months", "km", "scope", "due", "owner")
 
 
 def apply_token(html: str) -> str:

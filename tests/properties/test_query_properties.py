@@ -51,6 +51,7 @@ API_PARAMETERS = {
     "api.evangelists": {"prefecture", "topic", "status", "bbox", "zoom"},
     "api.requests": {"prefecture", "topic", "status", "bbox", "zoom"},
     "api.coverage_gap": {"prefecture", "topic", "stage", "km"},
+    "api.outreach": {"prefecture", "status"},
     "api.prefectures": set(),
     "api.open_data_json": set(),
     "api.open_data_csv": set(),
@@ -60,6 +61,7 @@ API_STATUS_VOCABULARY = {
     "api.communities": ("active", "dormant"),
     "api.evangelists": ("candidate", "active", "paused", "retired"),
     "api.requests": ("new", "triaged", "assigned", "scheduled", "completed", "declined", "withdrawn"),
+    "api.outreach": ("planned", "contacted", "interested", "declined", "request", "closed"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from app.decorators import PUBLIC
+from app.models import OutreachCase
 from app.services.accounts import make_password_token
 from tests.conftest import sign_in
 from tests.factories import (
@@ -82,6 +83,17 @@ ACCESS = {
     "coordinator.change_owner": ("POST", STAFF),
     "coordinator.bulk": ("POST", STAFF),
     "coordinator.bulk_done": ("GET", STAFF),
+    "outreach.cases": ("GET", STAFF),
+    "outreach.new": ("GET", STAFF),
+    "outreach.gap": ("GET", STAFF),
+    "outreach.bulk": ("POST", STAFF),
+    "outreach.bulk_done": ("GET", STAFF),
+    "outreach.case": ("GET", STAFF),
+    "outreach.log_contact": ("POST", STAFF),
+    "outreach.update": ("POST", STAFF),
+    "outreach.close": ("POST", STAFF),
+    "outreach.turn_into_request": ("POST", STAFF),
+    "evangelist.outreach_note": ("POST", EVANGELIST),
     "coordinator.take_request": ("POST", STAFF),
     "coordinator.decline": ("POST", STAFF),
     "coordinator.reply": ("POST", STAFF),
@@ -143,6 +155,7 @@ ACCESS = {
     "api.communities": ("GET", PUBLIC),
     "api.prefectures": ("GET", PUBLIC),
     "api.evangelists": ("GET", STAFF),
+    "api.outreach": ("GET", STAFF),
     "api.requests": ("GET", STAFF),
     "api.coverage_gap": ("GET", STAFF),
 }
@@ -173,8 +186,11 @@ def world(db, make_account):
     addition = make_addition(request=support_request)
     theirs = make_assignment(request=support_request, evangelist=make_evangelist(user=other), distance_km=1.0)
     visit = make_visit(assignment=theirs, author_id=other.id)
+    case = OutreachCase(municipality=make_municipality(name="当別町"), status="planned")
+    db.session.add(case)
     db.session.commit()
     return {
+        "case_id": case.id,
         "request_id": support_request.id,
         "addition_id": addition.id,
         "assignment_id": theirs.id,

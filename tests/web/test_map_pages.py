@@ -110,7 +110,7 @@ def test_gzip_when_accepted_with_its_own_etag(client, network):
 
 @pytest.mark.parametrize(("query", "parameter", "says"), [
     ("prefecture=99", "prefecture", "not one of: 01"),
-    ("stage=sleeping", "stage", "not one of: none, requested"),
+    ("stage=sleeping", "stage", "not one of: none, outreach, requested"),
     ("colour=red", "colour", "unknown parameter; this endpoint accepts: prefecture, stage, status"),
     ("status=retired", "status", "not one of: active, non_active"),
 ])
@@ -219,7 +219,8 @@ def test_a_bad_filter_on_the_map_page_is_named_and_ignored(app, coordinator_clie
 def test_the_layers_parameter_chooses_the_overlays_shown(coordinator_client, network):
     html = coordinator_client.get("/map?layers=gap").get_data(as_text=True)
     specs = layer_specs(html)
-    assert set(specs) == {"outlines", "choropleth", "municipalities", "gap", "communities", "evangelists", "requests"}
+    assert set(specs) == {"outlines", "choropleth", "municipalities", "gap", "communities", "evangelists", "requests",
+                          "outreach"}
     # Shown layers are added to the map by folium; hidden ones are only in the layer control.
     added = set(re.findall(r"(\w+)\.addTo\(map_", html))
     assert {key for key, (var, _spec) in specs.items() if var in added} == {"outlines", "gap"}

@@ -23,7 +23,7 @@ LARGE = {"evangelists": 180, "communities": 36, "requests": 180}
 ACCOUNTS = {"coordinator": "coordinator@example.jp", "admin": "admin@example.jp",
             "evangelist": "evangelist@example.jp"}
 EXPORTS = ("municipalities", "communities", "evangelists", "requests", "visits", "outcomes")
-LAYERS = ("municipalities", "evangelists", "communities", "requests", "coverage-gap", "prefectures")
+LAYERS = ("municipalities", "evangelists", "communities", "requests", "coverage-gap", "prefectures", "outreach")
 
 PAGES = [
     (None, "/municipalities"),
@@ -44,6 +44,8 @@ PAGES = [
     ("coordinator", "/coordinator/reports/print?prefecture=13"),
     ("coordinator", "/coordinator/reports/dashboard.csv?region=kanto&fy=2025"),
     ("coordinator", "/coordinator/reports/gap-places.csv"),
+    ("coordinator", "/coordinator/outreach?status="),
+    ("coordinator", "/coordinator/outreach/gap"),
     ("coordinator", "/municipalities/{town}"),
     ("coordinator", "/map"),
     ("coordinator", "/notices/"),

@@ -27,6 +27,8 @@ from app.models import (
     BulkRun,
     CommunityStatusChange,
     ExportJob,
+    OutreachCase,
+    OutreachContact,
     RequestAddition,
     RequestFeedback,
     RequestMessage,
@@ -116,6 +118,17 @@ FREE_TEXT = {
     ("bookings", "meeting_url"),
     ("bookings", "attendees"),
     ("bookings", "cancel_reason"),
+    # Outreach to towns that have not asked: typed by coordinators (the case, its contacts)
+    # and by the evangelist asked to reach out (a contact's answer is their note).
+    ("outreach_cases", "ask"),
+    ("outreach_cases", "next_step"),
+    ("outreach_cases", "consent_by"),
+    ("outreach_cases", "closed_reason"),
+    ("outreach_contacts", "person_name"),
+    ("outreach_contacts", "department"),
+    ("outreach_contacts", "email"),
+    ("outreach_contacts", "answer"),
+    ("outreach_contacts", "next_step"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -185,6 +198,11 @@ NOT_FREE_TEXT = {
     ("export_jobs", "status"): "a CHECKed vocabulary",
     ("export_jobs", "locale"): "a language code of the app",
     ("export_jobs", "error"): "the worker's exception, for the admins' logs (never shown on a page)",
+    ("user_regions", "region"): "a CHECKed vocabulary",
+    ("outreach_cases", "status"): "a CHECKed vocabulary",
+    ("outreach_cases", "consent_how"): "a CHECKed vocabulary",
+    ("outreach_contacts", "channel"): "a CHECKed vocabulary",
+    ("outreach_contacts", "phone"): "normalised to E.164 by the form (digits and +)",
 }
 # JSON columns that carry free text (the audit log's before/after).
 FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params"),
@@ -269,6 +287,24 @@ def build_world(db, make_account) -> dict:
     run = BulkRun(nonce="injection-scene-run", user_id=users["coordinator"].id, action="message",
                   rows=[{"request": triaged.id, "town": triaged.municipality.name, "unchanged": False}])
     db.session.add(run)
+    # Outreach: an open case asking "me" to reach out (their /me shows it), with a contact,
+    # and a closed one with its reason; the town is neither publishing nor asking.
+    tobetsu = make_municipality(code="013030", name="当別町", prefecture=hokkaido, lat=43.22, lon=141.52)
+    chitose = make_municipality(code="012246", name="千歳市", prefecture=hokkaido, lat=42.82, lon=141.65)
+    case = OutreachCase(municipality=tobetsu, status="interested", opened_by_id=users["coordinator"].id,
+                        owner_id=users["coordinator"].id, evangelist=me, community=community, ask="電話して",
+                        next_step="資料", next_on=date(2026, 12, 1), contacted_on=date(2026, 11, 1))
+    db.session.add(case)
+    db.session.add(OutreachContact(case=case, contacted_on=date(2026, 11, 1), channel="phone", person_name="山田",
+                                   department="企画課", phone="+81312345678", email="y@example.jp", answer="前向き",
+                                   next_step="資料", recorded_by_id=users["coordinator"].id))
+    db.session.add(OutreachContact(case=case, contacted_on=date(2026, 11, 2), channel="visit", answer="訪問した",
+                                   recorded_by_id=users["evangelist"].id))
+    db.session.add(OutreachCase(municipality=chitose, status="closed", closed_reason="不要",
+                                opened_by_id=users["coordinator"].id))
+    db.session.flush()
+    record_event(users["coordinator"], "outreach.updated", "outreach_case", case.id,
+                 before={"ask": "旧"}, after={"ask": "新"})
     db.session.commit()
     return {
         "users": users,
@@ -287,6 +323,7 @@ def build_world(db, make_account) -> dict:
             "job_id": job.id,
             "run_id": run.id,
             "table": "gap-places",
+            "case_id": case.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
@@ -299,6 +336,10 @@ def build_world(db, make_account) -> dict:
             f"/coordinator/recruitment/{me.id}",
             "/municipalities/012173",
             f"/bookings/{booking.id}",
+            f"/coordinator/outreach/{case.id + 1}",
+            "/coordinator/outreach?status=",
+            "/api/v1/outreach",
+            "/municipalities/013030",
         ],
     }
 
@@ -386,6 +427,14 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["anonymous"][f"/request/status/{COMPLETED_TOKEN}"]
     assert seen["evangelist"][f"/bookings/{world['url_args']['booking_id']}"].count(text) >= 2  # attendees, URL
     assert text in seen["coordinator"][f"/bookings/{world['url_args']['booking_id']}"]
+    # Outreach: the case (what the helper is asked, the next step, the contact's person,
+    # department, e-mail and answer), the closed one's reason, the list, and the
+    # evangelist's page (what they are asked; their own note).
+    case_id = world["url_args"]["case_id"]
+    assert seen["coordinator"][f"/coordinator/outreach/{case_id}"].count(text) >= 6
+    assert text in seen["coordinator"][f"/coordinator/outreach/{case_id + 1}"]
+    assert text in seen["coordinator"]["/coordinator/outreach?status="]
+    assert seen["evangelist"]["/me/"].count(text) >= 2
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
