@@ -160,7 +160,9 @@ def run_with(nonce: str) -> BulkRun | None:
 
 
 def get_run(run_id: int) -> BulkRun | None:
-    return db.session.get(BulkRun, run_id)
+    """A bulk action on requests carried out (not another kind of run, e.g. outreach's)."""
+    run = db.session.get(BulkRun, run_id)
+    return run if run is not None and run.action in BULK_ACTIONS else None
 
 
 def _rows_of(run: BulkRun) -> list[RowOutcome]:

@@ -442,7 +442,7 @@ def outreach_layer(filters: MapFilters, scope: RegionScope) -> Layer:
         sa.select(c.id, c.status, c.next_on, c.updated_at, m.code, m.name, m.name_romaji, m.lat, m.lon)
         .join(m, c.municipality_id == m.id)
         .where(c.status.in_(OPEN_OUTREACH_STATUSES), municipality_visible(scope, c.municipality_id))
-        .where(_in_prefecture(m.id, filters.prefecture))
+        .where(_in_place(m.id, filters))
         .order_by(m.code)
     )
     if filters.status:

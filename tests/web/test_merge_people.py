@@ -16,6 +16,7 @@ from app.models import (
     Booking,
     Evangelist,
     Outcome,
+    OutreachCase,
     Topic,
     User,
     Visit,
@@ -29,6 +30,7 @@ from tests.factories import (
     make_booking,
     make_community,
     make_evangelist,
+    make_municipality,
     make_outcome,
     make_visit,
 )
@@ -63,9 +65,13 @@ def scene(db, towns, make_account):
     outcome = make_outcome(visit=visit)
     booking = make_booking(assignment=accepted)
     proposed = make_assignment(evangelist=duplicate, status="proposed")
+    # An outreach case asking the duplicate to reach out to a town (issue 20, point 7).
+    outreach = OutreachCase(municipality=make_municipality(), status="contacted", opened_by=coordinator,
+                            evangelist=duplicate)
+    db.session.add(outreach)
     db.session.commit()
     return dict(admin=admin, coordinator=coordinator, keep=keep, duplicate=duplicate, c4s=c4s, accepted=accepted,
-                visit=visit, outcome=outcome, booking=booking, proposed=proposed)
+                visit=visit, outcome=outcome, booking=booking, proposed=proposed, outreach=outreach)
 
 
 def count(model, *where) -> int:
@@ -94,6 +100,7 @@ def test_every_row_that_pointed_at_the_duplicate_points_at_the_record_kept(db, s
     kept = db.session.get(Evangelist, keep_id)
     for row in (scene["accepted"], scene["proposed"]):
         assert db.session.get(Assignment, row.id).evangelist_id == keep_id
+    assert db.session.get(OutreachCase, scene["outreach"].id).evangelist_id == keep_id
     # Visits, outcomes and bookings hang on the assignment: still there, under it.
     assert db.session.get(Visit, scene["visit"].id).assignment_id == scene["accepted"].id
     assert db.session.get(Outcome, scene["outcome"].id).visit_id == scene["visit"].id
@@ -119,7 +126,7 @@ def test_no_column_that_references_evangelists_is_forgotten(db, scene):
     """Read from the metadata: a table added later with a reference to evangelists must
     be part of this scene (and so of the merge's test) or this fails."""
     columns = {f"{c.table.name}.{c.name}" for c in merge.references()}
-    assert columns == {"assignments.evangelist_id", "evangelist_skills.evangelist_id"}
+    assert columns == {"assignments.evangelist_id", "evangelist_skills.evangelist_id", "outreach_cases.evangelist_id"}
     duplicate_id = scene["duplicate"].id
     for column in merge.references():
         assert count(column.table, column == duplicate_id) > 0, column

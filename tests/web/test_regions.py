@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.models import AuditEvent, BulkRun, Notice
+from app.models import AuditEvent, BulkRun, Notice, OutreachCase
 from app.services import regions as regions_service
 from app.services.bulk import BulkRefused, bulk_apply
 from app.services.ownership import OwnerRefused, change_owner
@@ -24,18 +24,27 @@ from tests.factories import (
     make_booking,
     make_community,
     make_evangelist,
+    make_municipality,
     make_places,
     make_request,
     make_visit,
 )
-from tests.web.test_access import ACCESS, url_for_endpoint
+from tests.web.test_access import ACCESS
+from tests.web.test_access import url_for_endpoint as _url_for_endpoint
+
+
+def url_for_endpoint(app, endpoint: str, world: dict) -> str:
+    """The endpoint's address for ``world``; outreach's bulk result is its own run."""
+    if endpoint == "outreach.bulk_done":
+        world = {**world, "run_id": world["outreach_run_id"]}
+    return _url_for_endpoint(app, endpoint, world)
 
 OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
-               "booking_id", "run_id", "user_id"}
+               "booking_id", "run_id", "user_id", "case_id", "code"}
 STAFF_RULES = ({"coordinator", "admin"}, {"admin", "coordinator", "evangelist"})
 
 
-def _world(db, town, tag: str, runner) -> dict:
+def _world(db, town, tag: str, runner, outreach_runner) -> dict:
     """A request with everything hanging off it, a community and an evangelist in ``town``,
     their names carrying ``tag`` so that a page showing them can be told."""
     community = make_community(municipality=town, name=f"{tag}コミュニティ")
@@ -52,8 +61,17 @@ def _world(db, town, tag: str, runner) -> dict:
     run = BulkRun(nonce=f"run-{tag}", user_id=runner.id, action="triage",
                   rows=[{"request": request.id, "town": town.name, "unchanged": False}])
     db.session.add(run)
+    case = OutreachCase(municipality=make_municipality(prefecture=town.prefecture, name=f"{tag}村",
+                                                       open_data_status="non_active"),
+                        status="contacted", opened_by=runner, ask=f"{tag}の働きかけ")
+    db.session.add(case)
+    db.session.flush()
+    opened = BulkRun(nonce=f"outreach-{tag}", user_id=outreach_runner.id, action="outreach_open",
+                     rows=[{"code": case.municipality.code, "town": case.municipality.name, "case": case.id}])
+    db.session.add(opened)
     db.session.commit()
     return {
+        "case_id": case.id, "outreach_run_id": opened.id,
         "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
         "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
         "booking_id": booking.id, "run_id": run.id, "user_id": person.user_id,
@@ -68,11 +86,11 @@ def regional(app, db, make_account, signed_in_client):
     sync_topics()
     places = make_places("aomori", "sapporo")
     national = make_account("coordinator")
-    inside = _world(db, places["aomori"], "内側", national)
-    outside = _world(db, places["sapporo"], "外側", national)
     client, user = signed_in_client("coordinator")
     client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
     set_regions(national, user, ["tohoku"])
+    inside = _world(db, places["aomori"], "内側", national, user)
+    outside = _world(db, places["sapporo"], "外側", national, national)
     return client, user, inside, outside
 
 

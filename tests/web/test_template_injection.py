@@ -198,7 +198,6 @@ NOT_FREE_TEXT = {
     ("export_jobs", "status"): "a CHECKed vocabulary",
     ("export_jobs", "locale"): "a language code of the app",
     ("export_jobs", "error"): "the worker's exception, for the admins' logs (never shown on a page)",
-    ("user_regions", "region"): "a CHECKed vocabulary",
     ("outreach_cases", "status"): "a CHECKed vocabulary",
     ("outreach_cases", "consent_how"): "a CHECKed vocabulary",
     ("outreach_contacts", "channel"): "a CHECKed vocabulary",
