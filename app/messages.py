@@ -167,6 +167,8 @@ MESSAGES = {
     "import.duplicate_key": _l("Line %(line)s already has this, with different values."),
     "import.outside_regions": _l("%(code)s is outside your regions: a national coordinator or the coordinator of "
                                  "that region can import this row."),
+    "import.community_elsewhere": _l("A community of this name is in another region: a national coordinator can "
+                                     "import this row."),
     "import.conflict": _l("Someone changed the same data while the import was being written. Nothing was imported; check the file again."),
     "notice.prefecture_skipped": _l("A prefecture, not a municipality: skipped."),
     "notice.kept_active": _l("The survey says not started, but we have it as open-data active since %(since)s: kept active, not downgraded."),

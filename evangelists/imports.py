@@ -124,7 +124,7 @@ PROBLEM_CODES = (
     "bad_choice", "bad_date", "bad_number", "bad_email", "bad_url", "too_long",
     "unknown_topic", "unknown_community", "duplicate_row", "duplicate_key",
     # a row about a town outside the importing coordinator's regions (the app's service)
-    "outside_regions",
+    "outside_regions", "community_elsewhere",
     # the database changed while the import was written (reported by the app's service)
     "conflict",
 )

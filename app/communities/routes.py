@@ -36,7 +36,7 @@ from app.services.communities import (
     update_community,
     visits_by_members,
 )
-from app.services.regions import scope_of
+from app.services.regions import can_see, scope_of
 from app.templating import format_day
 from app.web import chosen_town_outside_regions, client_address, visible_or_404
 from evangelists.calendar import today_in_japan
@@ -147,10 +147,10 @@ def _community_page(community: Community, status_form: StatusForm, status: int =
         "communities/community.html",
         community=community,
         history=status_history(community),
-        members=members_of(community),
+        members=[e for e in members_of(community) if can_see(current_user, e)],
         nearby=non_active_near(community.lat, community.lon),
         nearby_km=int(NEARBY_KM),
-        visits=visits_by_members(community),
+        visits=[v for v in visits_by_members(community) if can_see(current_user, v.assignment.request)],
         visits_shown=VISITS_SHOWN,
         status_form=status_form,
         # The small map of where the community meets (its name travels as JSON, not script).

@@ -64,7 +64,7 @@ from app.services.matching import (
 )
 from app.services.network import network_summary
 from app.services.ownership import OwnerRefused, possible_owners
-from app.services.regions import regions_of, scope_of
+from app.services.regions import can_see, regions_of, scope_of
 from app.services.requests import (
     QueueFilters,
     add_message,
@@ -268,7 +268,7 @@ def _request_page(support_request: SupportRequest, *, status: int = 200, **forms
     send_back_form = forms.pop("send_back_form", None) or SendBackForm(formdata=None)
     send_back_form.target.choices = [(s, label("request_status", s)) for s in back]
     owner_form = forms.pop("owner_form", None) or OwnerForm(
-        formdata=None, staff=possible_owners(), data={"owner": str(support_request.owner_id or "")})
+        formdata=None, staff=possible_owners(support_request), data={"owner": str(support_request.owner_id or "")})
     context = dict(
         owner_form=owner_form,
         req=support_request,
@@ -340,7 +340,7 @@ def triage(request_id: int):
 def change_owner(request_id: int):
     """Give the request to another coordinator (or nobody); audited."""
     support_request = _support_request(request_id)
-    form = OwnerForm(staff=possible_owners())
+    form = OwnerForm(staff=possible_owners(support_request))
     if form.validate_on_submit():
         try:
             ownership.change_owner(current_user, support_request, read_id(form.owner.data or None),
@@ -532,6 +532,8 @@ def assign_evangelist(request_id: int):
         return redirect(url_for("coordinator.request_detail", request_id=request_id))
     if form.confirmed.data != "1":
         considered = consider(support_request, [form.evangelist_id.data], today=today_in_japan())
+        # A regional coordinator considers their regions' evangelists only.
+        considered = [c for c in considered if can_see(current_user, c.evangelist)]
         if not considered:
             flash(_("No evangelist has the number %(id)s.", id=form.evangelist_id.data), "error")
             return redirect(url_for("coordinator.request_detail", request_id=request_id))

@@ -48,6 +48,7 @@ from app.services.network import (
     network_summary,
     programme_figures,
 )
+from app.services.regions import can_see, scope_of
 from app.services.topics import list_topics
 from app.services.visits import timeline_for
 from evangelists.coverage import DEFAULT_GAP_KM
@@ -90,12 +91,18 @@ def municipality(code: str):
     municipality = municipality_at(code)
     if municipality is None:
         abort(404, description=_("No municipality has the code %(code)s.", code=code))
-    coordinator = current_user.is_authenticated and current_user.role in ("coordinator", "admin")
-    timeline = timeline_for(current_user if current_user.is_authenticated else None, municipality.id,
-                            requested_page(), current_app.config["TIMELINE_PER_PAGE"])
+    viewer = current_user if current_user.is_authenticated else None
+    staff = viewer is not None and viewer.role in ("coordinator", "admin")
+    # A regional coordinator sees a town of another region as the public does.
+    coordinator = staff and can_see(viewer, municipality)
+    if staff and not coordinator:
+        viewer = None
+    timeline = timeline_for(viewer, municipality.id, requested_page(), current_app.config["TIMELINE_PER_PAGE"])
     communities = communities_near(municipality.lat, municipality.lon, NEARBY_KM)
-    # Where evangelists live is personal data: only coordinators see them here.
-    evangelists = evangelists_near(municipality.lat, municipality.lon, NEARBY_KM) if coordinator else []
+    # Where evangelists live is personal data: only coordinators see them here (those of
+    # their regions, for a regional coordinator).
+    evangelists = (evangelists_near(municipality.lat, municipality.lon, NEARBY_KM, scope=scope_of(viewer))
+                   if coordinator else [])
     return render_template(
         "public/municipality.html",
         municipality=municipality,

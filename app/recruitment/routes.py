@@ -196,15 +196,18 @@ def _evangelist_or_404(evangelist_id: int) -> Evangelist:
 @cached_page
 def evangelist(evangelist_id: int):
     person = _evangelist_or_404(evangelist_id)
-    assignments = assignments_of(person)
+    everything = assignments_of(person)
+    # A regional coordinator sees the work in their regions; the rest is counted only.
+    assignments = [a for a in everything if can_see(current_user, a.request)]
     history = evangelist_history(person)
     nominated = next((event for event in reversed(history) if event.action == "evangelist.nominated"), None)
     return render_template(
         "recruitment/evangelist.html",
         person=person,
         assignments=assignments,
-        load=sum(1 for a in assignments if a.status in ACTIVE_ASSIGNMENT_STATUSES),
-        visits=visits_of_evangelist(person),
+        load=sum(1 for a in everything if a.status in ACTIVE_ASSIGNMENT_STATUSES),
+        elsewhere=len(everything) - len(assignments),
+        visits=[v for v in visits_of_evangelist(person) if can_see(current_user, v.assignment.request)],
         history=history,
         nomination=(nominated.after or {}) if nominated else None,
         moves=_move_buttons(person),
@@ -351,6 +354,11 @@ def move(evangelist_id: int):
     choice = form.open_assignments.data or None
     if target in HAND_BACK_TARGETS and transition_refusal(person.status, target) is None:
         waiting = open_assignment_list(person)
+        if any(not can_see(current_user, a.request) for a in waiting):
+            # Work held in another region is not a regional coordinator's to hand back.
+            flash(_("%(name)s holds open work in another region: a national coordinator can pause or retire "
+                    "them.", name=person.display_name), "error")
+            return redirect(back)
         if waiting and choice not in OPEN_WORK_CHOICES[target]:
             # Ask first: what happens to the work they hold?
             return render_template("recruitment/confirm_move.html", person=person, target=target,

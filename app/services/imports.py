@@ -213,6 +213,16 @@ def _outside_regions(parsed: Parsed, regions: frozenset[str]) -> Parsed:
     header = dict(parsed.columns).get(field, field)
     outside = tuple(Problem(row.line, header, "outside_regions", (("code", getattr(row, field)),))
                     for row in parsed.rows if getattr(row, field) not in inside)
+    if parsed.kind in ("communities", "candidates"):
+        # A community is matched by its name, across the country: one of another region
+        # is neither changed nor joined from here (and its values are not shown).
+        named = "name" if parsed.kind == "communities" else "community"
+        elsewhere = set(db.session.scalars(
+            sa.select(Community.name).join(Municipality, Community.municipality_id == Municipality.id)
+            .join(Prefecture).where(Prefecture.region.not_in(sorted(regions)))))
+        header = dict(parsed.columns).get(named, named)
+        outside += tuple(Problem(row.line, header, "community_elsewhere") for row in parsed.rows
+                         if getattr(row, named) and getattr(row, named) in elsewhere)
     return replace(parsed, problems=parsed.problems + outside) if outside else parsed
 
 

@@ -39,7 +39,7 @@ from app.models import (
     evangelist_skills,
     request_topics,
 )
-from app.services.regions import RegionScope, municipality_visible
+from app.services.regions import NATIONAL, RegionScope, evangelists_visible, municipality_visible
 from app.services.versioned import until_data_changes
 from evangelists.coverage import DEFAULT_GAP_KM, Point, coverage_gap
 from evangelists.geo import haversine_km_of, haversine_terms
@@ -429,7 +429,13 @@ def coverage_gap_layer(filters: MapFilters) -> Layer:
             "km": distance,
         }))
     newest = _newest(places_newest, helpers.newest)
-    extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": len(helpers.lats)}
+    # Helpers across a region's border count for the distances, but the number said is
+    # of those a regional coordinator may see.
+    helpers_seen = len(helpers.lats) if filters.regions is None else db.session.scalar(
+        sa.select(sa.func.count()).select_from(e).where(
+            e.status == "active", evangelists_visible(RegionScope(filters.regions)),
+            _with_topic(evangelist_skills, evangelist_skills.c.evangelist_id, e.id, filters.topic)))
+    extra = {"radius_km": filters.gap_km, "non_active": len(places), "evangelists": helpers_seen}
     return Layer(features, newest, extra)
 
 
@@ -599,13 +605,15 @@ def _nearest(rows, lat: float, lon: float, km: float, limit: int) -> tuple[list[
     return chosen, dict(zip(chosen, (float(d) for d in distances[order]), strict=True)), len(within)
 
 
-def _active_in_reach(model, lat: float, lon: float, km: float, limit: int) -> tuple[Nearest, list[int], dict]:
-    """The active rows of ``model`` (Community or Evangelist) within ``km``, nearest first:
-    an empty Nearest that knows how many more are in reach, the chosen ids and their
-    distances (one query over the bounding box)."""
+def _active_in_reach(model, lat: float, lon: float, km: float, limit: int,
+                     where=None) -> tuple[Nearest, list[int], dict]:
+    """The active rows of ``model`` (Community or Evangelist) within ``km``, nearest first
+    (and ``where``, when given): an empty Nearest that knows how many more are in reach,
+    the chosen ids and their distances (one query over the bounding box)."""
     in_box = db.session.execute(
         sa.select(model.id, model.lat, model.lon)
-        .where(model.status == "active", _box(lat, lon, km, model.lat, model.lon))
+        .where(model.status == "active", _box(lat, lon, km, model.lat, model.lon),
+               where if where is not None else sa.true())
     ).all()
     chosen, distances, within = _nearest(in_box, lat, lon, km, limit)
     found = Nearest()
@@ -636,11 +644,13 @@ def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMI
     return found
 
 
-def evangelists_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT) -> Nearest:
-    """Active evangelists whose home is within ``km`` of a point, nearest first, at most
-    ``limit``. Personal data: for coordinators' pages only."""
+def evangelists_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMIT, *,
+                     scope: RegionScope = NATIONAL) -> Nearest:
+    """Active evangelists whose home is within ``km`` of a point (and in ``scope``: a
+    regional coordinator's), nearest first, at most ``limit``. Personal data: for
+    coordinators' pages only."""
     e = Evangelist
-    found, chosen, distances = _active_in_reach(e, lat, lon, km, limit)
+    found, chosen, distances = _active_in_reach(e, lat, lon, km, limit, evangelists_visible(scope))
     if not chosen:
         return found
     load = _active_assignment_counts()

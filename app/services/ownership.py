@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import SupportRequest, User
@@ -70,9 +71,11 @@ def change_owner(actor: User, request: SupportRequest, owner_id: int | None, *, 
     db.session.commit()
 
 
-def possible_owners() -> list[User]:
-    """Every active coordinator and admin, by name: the choices of the owner list."""
-    return list(db.session.scalars(
+def possible_owners(request: SupportRequest | None = None) -> list[User]:
+    """Every active coordinator and admin, by name: the choices of the owner list; for
+    ``request``, those whose regions include its town."""
+    staff = list(db.session.scalars(
         sa.select(User).where(User.is_active.is_(True), User.role.in_(OWNER_ROLES))
-        .order_by(User.display_name, User.id)
+        .order_by(User.display_name, User.id).options(selectinload(User.region_rows))
     ))
+    return staff if request is None else [user for user in staff if can_see(user, request)]

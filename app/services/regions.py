@@ -167,7 +167,8 @@ class RegionsRefused(Refused):
 
 def set_regions(actor: User, user: User, regions: Iterable[str], *, address: str | None = None) -> bool:
     """Give coordinator ``user`` exactly ``regions`` (empty: national); audited
-    ``user.regions_changed``; commits. Returns False when nothing changed."""
+    ``user.regions_changed``; the requests they owned outside them become nobody's;
+    commits. Returns False when nothing changed."""
     wanted = tuple(r for r in REGIONS if r in set(regions))
     if set(regions) - set(REGIONS):
         raise RegionsRefused("unknown")
@@ -180,5 +181,14 @@ def set_regions(actor: User, user: User, regions: Iterable[str], *, address: str
     record_event(actor, "user.regions_changed", "user", user.id,
                  before={"regions": list(before)}, after={"regions": list(wanted)},
                  client_address=address)
+    if wanted:
+        # The requests they owned elsewhere go back to nobody's (the queue shows them to
+        # that region's coordinators), each audited as an owner change.
+        scope = RegionScope(frozenset(wanted))
+        for request in db.session.scalars(sa.select(SupportRequest).where(
+                SupportRequest.owner_id == user.id, sa.not_(requests_visible(scope)))):
+            record_event(actor, "request.owner_changed", "support_request", request.id,
+                         before={"owner": user.id}, after={"owner": None}, client_address=address)
+            request.owner_id = None
     db.session.commit()
     return True

@@ -143,6 +143,7 @@ LISTS = [
     *(f"/coordinator/data/export/{dataset}.csv" for dataset in ("requests", "communities", "evangelists", "visits",
                                                               "outcomes")),
     "/coordinator/data/export/evangelists.csv?format=codes",
+    "/municipalities/011002",  # another region's town: seen as the public sees it
 ]
 
 
@@ -157,12 +158,15 @@ def _bodies(client, urls) -> dict[str, str]:
 
 def test_no_list_layer_or_export_shows_another_region(app, regional, signed_in_client):
     client, _user, _inside, _outside = regional
-    leaks = [url for url, body in _bodies(client, LISTS).items() if any(mark in body for mark in OUTSIDE_MARKS)]
+    # The town page lists the communities near it to anyone: their names are public.
+    public = {"/municipalities/011002": "外側コミュニティ"}
+    leaks = [url for url, body in _bodies(client, LISTS).items()
+             if any(mark in body.replace(public.get(url, "\0"), "") for mark in OUTSIDE_MARKS)]
     assert leaks == []
     # The marks are real: a national coordinator sees the outside world in these lists.
     national, _ = signed_in_client("coordinator")
     seen = _bodies(national, LISTS)
-    for url in ("/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists",
+    for url in ("/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists", "/municipalities/011002",
                 "/coordinator/data/export/requests.csv", "/coordinator/data/export/visits.csv"):
         assert any(mark in seen[url] for mark in OUTSIDE_MARKS), url
 
@@ -348,3 +352,64 @@ def test_the_dashboard_of_a_regional_coordinator_counts_their_regions(db, region
     assert client.get("/coordinator/reports?region=hokkaido").status_code == 400
     assert client.get("/coordinator/reports?region=tohoku").status_code == 200
     assert "Hokkaido" not in client.get("/coordinator/reports/print").get_data(as_text=True).split("<main")[1]
+
+
+def test_the_proposal_preview_does_not_show_an_evangelist_of_another_region(regional):
+    client, _user, inside, outside = regional
+    response = client.post(f"/coordinator/requests/{inside['request_id']}/assign",
+                           data={"evangelist_id": outside["evangelist_id"]}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert f"No evangelist has the number {outside['evangelist_id']}" in body
+    assert not any(mark in body for mark in OUTSIDE_MARKS)
+
+
+def test_work_in_another_region_is_counted_not_shown_and_not_handed_back(db, regional):
+    from app.models import Evangelist, SupportRequest
+
+    client, _user, inside, outside = regional
+    person = db.session.get(Evangelist, inside["evangelist_id"])
+    elsewhere = db.session.get(SupportRequest, outside["request_id"])
+    make_assignment(request=make_request(municipality=elsewhere.municipality, status="assigned",
+                                         contact_name="外側 二郎"), evangelist=person, status="proposed")
+    db.session.commit()
+    page = client.get(f"/coordinator/recruitment/{person.id}").get_data(as_text=True)
+    assert "1 assignment in another region is not shown." in page
+    assert not any(mark in page for mark in OUTSIDE_MARKS) and "Sapporo" not in page
+    community = client.get(f"/coordinator/communities/{inside['community_id']}").get_data(as_text=True)
+    assert not any(mark in community for mark in OUTSIDE_MARKS)
+    retired = client.post(f"/coordinator/recruitment/{person.id}/move",
+                          data={"target": "retired", "open_assignments": "hand_back"}, follow_redirects=True)
+    assert "holds open work in another region" in retired.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Evangelist, person.id).status == "active"
+
+
+def test_a_community_import_cannot_reach_a_community_of_another_region(db, regional):
+    from app.models import Community
+    from tests.web.test_data_web import upload
+
+    client, _user, _inside, outside = regional
+    body = upload(client, "communities", "name,municipality_code,member_count\n外側コミュニティ,022012,43\n".encode(),
+                  "c.csv").get_data(as_text=True)
+    assert "A community of this name is in another region" in body and 'name="token"' not in body
+    assert "011002" not in body and "42" not in body.split("<main")[1].split("</main>")[0].replace("422", "")
+    assert db.session.get(Community, outside["community_id"]).municipality.code == "011002"
+    candidates = ("姓,名,セイ,メイ,市区町村コード,コミュニティ\n新人,一郎,シンジン,イチロウ,022012,外側コミュニティ\n")
+    answer = upload(client, "candidates", candidates.encode(), "p.csv").get_data(as_text=True)
+    assert "A community of this name is in another region" in answer and 'name="token"' not in answer
+
+
+def test_a_coordinator_given_regions_lets_go_of_the_requests_elsewhere(db, make_account):
+    from app.models import SupportRequest
+
+    places = make_places("aomori", "sapporo")
+    admin, coordinator = make_account("admin"), make_account("coordinator")
+    mine = make_request(municipality=places["aomori"], owner=coordinator)
+    theirs = make_request(municipality=places["sapporo"], owner=coordinator)
+    db.session.commit()
+    set_regions(admin, coordinator, ["tohoku"])
+    db.session.expire_all()
+    assert db.session.get(SupportRequest, mine.id).owner_id == coordinator.id
+    assert db.session.get(SupportRequest, theirs.id).owner_id is None
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "request.owner_changed"))
+    assert (event.entity_id, event.before, event.after) == (theirs.id, {"owner": coordinator.id}, {"owner": None})
