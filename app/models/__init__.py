@@ -13,6 +13,7 @@ from app.models.network import (
     evangelist_skills,
 )
 from app.models.notices import Notice, NoticePreference
+from app.models.search import SearchDocument
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
@@ -35,6 +36,7 @@ __all__ = [
     "CalendarFeed",
     "Community",
     "DataVersion",
+    "SearchDocument",
     "CommunityStatusChange",
     "Evangelist",
     "ExportJob",

@@ -1,0 +1,379 @@
+"""The staff search box (issue 20, point 5): one query over municipalities, requests,
+evangelists and candidates, communities and accounts, with the databases' own text search.
+
+**Documents.** Each object is stored in ``search_documents`` as the terms it may be found
+by (``evangelists.search``). The documents are written in the transaction that changes
+the object: every service writes through the session, and :func:`listen_for_changes`
+hooks the session's flush, so whichever service creates, renames, moves or deletes a
+municipality, request, evangelist, community or account (or changes an account's e-mail)
+rewrites that object's documents in the same flush, before its commit. Writers that go
+around the session (the data import, a database restore, the demo reset) call
+:func:`reindex` or :func:`rebuild` themselves. ``flask search rebuild`` writes them all
+afresh.
+
+**Matching.** A query is folded (``evangelists.search.query_forms``). Forms of three
+characters or more are looked up in the text index — SQLite: FTS5 with the trigram
+tokenizer (``search_fts MATCH '"form"'``); PostgreSQL: a GIN ``pg_trgm`` index
+(``term LIKE '%form%'``). A trigram index cannot look up one or two characters, so such a
+form matches terms that *start* with it (a range on the b-tree index): 中 finds 中村 and 中
+野町, not 田中. A request number ("123", "#123") matches that request's number only.
+
+**Access.** Municipalities are reference data, found by all staff. Requests, evangelists
+and communities are found only within the searcher's regions
+(``app.services.regions.municipality_visible`` on the document's municipality), and
+accounts only by admins (coordinators find evangelists by their e-mail).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from app.extensions import db
+from app.models import Community, Evangelist, Municipality, SearchDocument, SupportRequest, User
+from app.models.system import note_write
+from app.services.regions import municipality_visible, scope_of
+from evangelists.search import (
+    KINDS,
+    QUERY_MAX,
+    TRIGRAM,
+    Term,
+    account_terms,
+    community_terms,
+    municipality_terms,
+    person_terms,
+    query_forms,
+    request_number,
+    request_terms,
+)
+
+SHOWN_PER_GROUP = 8
+_CHUNK = 500  # ids per IN list
+
+D = SearchDocument.__table__
+
+
+# --- documents ------------------------------------------------------------------------
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start:start + _CHUNK]
+
+
+def _municipality_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+    m = Municipality.__table__
+    for row in conn.execute(sa.select(m.c.id, m.c.name, m.c.name_kana, m.c.name_romaji).where(m.c.id.in_(ids))):
+        yield row.id, row.id, municipality_terms(row.name, row.name_kana, row.name_romaji)
+
+
+def _request_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+    r, m = SupportRequest.__table__, Municipality.__table__
+    rows = conn.execute(
+        sa.select(r.c.id, r.c.contact_name, r.c.department, r.c.email, r.c.municipality_id,
+                  m.c.name, m.c.name_kana, m.c.name_romaji)
+        .join(m, m.c.id == r.c.municipality_id).where(r.c.id.in_(ids)))
+    for row in rows:
+        town = municipality_terms(row.name, row.name_kana, row.name_romaji)
+        yield row.id, row.municipality_id, request_terms(row.id, row.contact_name, row.department, row.email, town)
+
+
+def _evangelist_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+    e, u = Evangelist.__table__, User.__table__
+    rows = conn.execute(
+        sa.select(e.c.id, e.c.family_name, e.c.given_name, e.c.family_name_kana, e.c.given_name_kana,
+                  e.c.home_municipality_id, u.c.email)
+        .outerjoin(u, u.c.id == e.c.user_id).where(e.c.id.in_(ids)))
+    for row in rows:
+        yield row.id, row.home_municipality_id, person_terms(
+            row.family_name, row.given_name, row.family_name_kana, row.given_name_kana, row.email)
+
+
+def _community_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+    c = Community.__table__
+    for row in conn.execute(sa.select(c.c.id, c.c.name, c.c.contact_email, c.c.municipality_id)
+                            .where(c.c.id.in_(ids))):
+        yield row.id, row.municipality_id, community_terms(row.name, row.contact_email)
+
+
+def _account_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+    u = User.__table__
+    for row in conn.execute(sa.select(u.c.id, u.c.email, u.c.display_name).where(u.c.id.in_(ids))):
+        yield row.id, None, account_terms(row.email, row.display_name)
+
+
+_ROWS = {
+    "municipality": (_municipality_rows, Municipality.__table__),
+    "request": (_request_rows, SupportRequest.__table__),
+    "evangelist": (_evangelist_rows, Evangelist.__table__),
+    "community": (_community_rows, Community.__table__),
+    "account": (_account_rows, User.__table__),
+}
+
+
+def reindex(conn: sa.Connection, kind: str, ids: Iterable[int]) -> int:
+    """Write afresh the documents of the ``kind`` objects ``ids`` on ``conn`` (in its
+    transaction); an id with no object left loses its documents. Returns the rows written.
+    A caller holding a session calls :func:`reindex_in` instead, which counts the write."""
+    rows_of, _table = _ROWS[kind]
+    written = 0
+    for chunk in _chunks(ids):
+        conn.execute(sa.delete(D).where(D.c.kind == kind, D.c.object_id.in_(chunk)))
+        rows = [{"kind": kind, "object_id": object_id, "field": t.field, "term": t.term, "shown": t.shown,
+                 "municipality_id": municipality_id}
+                for object_id, municipality_id, terms in rows_of(conn, chunk) for t in terms]
+        if rows:
+            conn.execute(sa.insert(D), rows)
+        written += len(rows)
+    return written
+
+
+def reindex_in(session: Session, kind: str, ids: Iterable[int]) -> int:
+    """:func:`reindex` in ``session``'s transaction, counted as a write of it (the page
+    cache's data version goes up at its commit)."""
+    note_write(session)
+    return reindex(session.connection(), kind, ids)
+
+
+def rebuild(session: Session | None = None) -> dict[str, int]:
+    """Every document written afresh from the objects, in one transaction; commits.
+    Returns the documents written per kind."""
+    session = session or db.session
+    conn = session.connection()
+    note_write(session)
+    conn.execute(sa.delete(D))
+    written = {}
+    for kind, (_rows_of, table) in _ROWS.items():
+        ids = conn.execute(sa.select(table.c.id)).scalars().all()
+        written[kind] = reindex(conn, kind, ids)
+    session.commit()
+    return written
+
+
+# What a change must touch for an object's documents to change.
+_WATCHED: dict[type, tuple[str, tuple[str, ...]]] = {
+    Municipality: ("municipality", ("name", "name_kana", "name_romaji")),
+    SupportRequest: ("request", ("municipality_id", "contact_name", "department", "email")),
+    Evangelist: ("evangelist", ("family_name", "given_name", "family_name_kana", "given_name_kana",
+                                "user_id", "home_municipality_id")),
+    Community: ("community", ("name", "contact_email", "municipality_id")),
+    User: ("account", ("email", "display_name")),
+}
+
+
+def _changed(obj: object, attributes: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in attributes)
+
+
+def _after_flush(session: Session, _context) -> None:
+    """Rewrite the documents of what this flush inserted, changed or deleted, on the
+    flush's connection: the same transaction as the change."""
+    touched: dict[str, set[int]] = defaultdict(set)
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        watched = _WATCHED.get(type(obj))
+        if watched is None:
+            continue
+        kind, attributes = watched
+        state = sa.inspect(obj)
+        object_id = state.dict.get("id") or (state.identity[0] if state.identity else None)
+        if object_id is None:
+            continue
+        if obj in session.new or obj in session.deleted or _changed(obj, attributes):
+            touched[kind].add(object_id)
+    if not touched:
+        return
+    conn = session.connection()
+    # A municipality's name is in its requests' documents; an account's e-mail in its
+    # evangelist's (looked up by the old address too: a deleted account's row is gone).
+    if touched.get("municipality"):
+        r = SupportRequest.__table__
+        for chunk in _chunks(touched["municipality"]):
+            touched["request"].update(conn.execute(
+                sa.select(r.c.id).where(r.c.municipality_id.in_(chunk))).scalars())
+    if touched.get("account"):
+        e = Evangelist.__table__
+        for chunk in _chunks(touched["account"]):
+            touched["evangelist"].update(conn.execute(sa.select(e.c.id).where(e.c.user_id.in_(chunk))).scalars())
+            old = sa.select(D.c.term).where(D.c.kind == "account", D.c.field == "email",
+                                            D.c.object_id.in_(chunk)).scalar_subquery()
+            touched["evangelist"].update(conn.execute(sa.select(D.c.object_id).where(
+                D.c.kind == "evangelist", D.c.field == "email", D.c.term.in_(old))).scalars())
+    for kind in KINDS:
+        if touched.get(kind):
+            reindex(conn, kind, touched[kind])
+
+
+def listen_for_changes(session_class: type[Session]) -> None:
+    """Keep the documents in step with every flush of ``session_class`` (once per class)."""
+    if not sa.event.contains(session_class, "after_flush", _after_flush):
+        sa.event.listen(session_class, "after_flush", _after_flush)
+
+
+# --- searching ------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    kind: str
+    object_id: int
+    obj: object
+    matched: list[tuple[str, str]] = field(default_factory=list)  # (field, shown)
+
+
+@dataclass
+class Group:
+    kind: str
+    hits: list[Hit]
+    total: int
+
+
+@dataclass
+class SearchResults:
+    query: str
+    forms: tuple[str, ...]
+    groups: list[Group]
+
+    @property
+    def total(self) -> int:
+        return sum(g.total for g in self.groups)
+
+    @property
+    def short(self) -> bool:
+        """Whether every form was shorter than a trigram (matched as a prefix)."""
+        return bool(self.forms) and all(len(f) < TRIGRAM for f in self.forms)
+
+
+def _fts_phrase(forms: list[str]) -> str:
+    return " OR ".join('"' + f.replace('"', '""') + '"' for f in forms)
+
+
+def _like(form: str) -> str:
+    return "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _prefix_end(form: str) -> str:
+    """The smallest text after every text starting with ``form`` (code-point order)."""
+    return form[:-1] + chr(ord(form[-1]) + 1)
+
+
+def _match_clause(forms: tuple[str, ...], number: int | None, dialect: str) -> sa.ColumnElement[bool]:
+    long_forms = [f for f in forms if len(f) >= TRIGRAM]
+    short_forms = [f for f in forms if len(f) < TRIGRAM]
+    text_clauses: list[sa.ColumnElement[bool]] = []
+    if long_forms:
+        if dialect == "sqlite":
+            fts = sa.select(sa.literal_column("rowid")).select_from(sa.table("search_fts")).where(
+                sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_phrase(long_forms)))
+            text_clauses.append(D.c.id.in_(fts))
+        else:
+            text_clauses += [D.c.term.like(_like(f), escape="\\") for f in long_forms]
+    text_clauses += [sa.and_(D.c.term >= f, D.c.term < _prefix_end(f)) for f in short_forms]
+    clauses = []
+    if text_clauses:
+        clauses.append(sa.and_(D.c.field != "number", sa.or_(*text_clauses)))
+    if number is not None:
+        clauses.append(sa.and_(D.c.kind == "request", D.c.field == "number", D.c.term == str(number)))
+    return sa.or_(*clauses) if clauses else sa.false()
+
+
+def _visible(user: User) -> sa.ColumnElement[bool]:
+    scope = scope_of(user)
+    visible = [D.c.kind == "municipality",
+               sa.and_(D.c.kind.in_(("request", "evangelist", "community")),
+                       municipality_visible(scope, D.c.municipality_id))]
+    if user.role == "admin":
+        visible.append(D.c.kind == "account")
+    return sa.or_(*visible)
+
+
+def _rank(forms: tuple[str, ...]) -> sa.ColumnElement[int]:
+    """0: a whole term (or the request's number), 1: the start of one, 2: inside one."""
+    return sa.case(
+        (D.c.field == "number", 0),
+        (D.c.term.in_(forms), 0),
+        (sa.or_(*(sa.func.substr(D.c.term, 1, len(f)) == f for f in forms)), 1),
+        else_=2,
+    )
+
+
+def _term_matches(term: str, field_name: str, forms: tuple[str, ...], number: int | None) -> bool:
+    if field_name == "number":
+        return number is not None and term == str(number)
+    return any(f in term if len(f) >= TRIGRAM else term.startswith(f) for f in forms)
+
+
+def search(user: User, query: str, *, per_group: int = SHOWN_PER_GROUP) -> SearchResults:
+    """The objects ``user`` may see that ``query`` finds, grouped by kind (in
+    ``KINDS`` order, empty groups left out): at most ``per_group`` of each, best first
+    (a whole term, then a term's start, then inside one; newest request first), with how
+    many there are in all and what matched."""
+    query = " ".join((query or "").split())[:QUERY_MAX]
+    forms = query_forms(query)
+    number = request_number(query)
+    if not forms and number is None:
+        return SearchResults(query, forms, [])
+    dialect = db.session.get_bind().dialect.name
+    where = sa.and_(_match_clause(forms, number, dialect), _visible(user))
+    hits = (sa.select(D.c.kind, D.c.object_id, sa.func.min(_rank(forms or ("",))).label("rank"))
+            .where(where).group_by(D.c.kind, D.c.object_id).subquery("hits"))
+    order_id = sa.case((hits.c.kind == "request", -hits.c.object_id), else_=hits.c.object_id)
+    ranked = sa.select(
+        hits.c.kind, hits.c.object_id,
+        sa.func.row_number().over(partition_by=hits.c.kind, order_by=(hits.c.rank, order_id)).label("n"),
+        sa.func.count().over(partition_by=hits.c.kind).label("total"),
+    ).subquery("ranked")
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.n <= per_group).order_by(ranked.c.n)).all()
+    if not rows:
+        return SearchResults(query, forms, [])
+
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    totals: dict[str, int] = {}
+    for row in rows:
+        by_kind[row.kind].append(row.object_id)
+        totals[row.kind] = row.total
+    matched = _matched_terms(by_kind, forms, number)
+    objects = _objects(by_kind)
+    groups = []
+    for kind in KINDS:
+        hits_of_kind = [Hit(kind, oid, objects[kind][oid], matched.get((kind, oid), []))
+                        for oid in by_kind.get(kind, ()) if oid in objects[kind]]
+        if hits_of_kind:
+            groups.append(Group(kind, hits_of_kind, totals[kind]))
+    return SearchResults(query, forms, groups)
+
+
+def _matched_terms(by_kind: dict[str, list[int]], forms: tuple[str, ...],
+                   number: int | None) -> dict[tuple[str, int], list[tuple[str, str]]]:
+    pairs = sa.or_(*(sa.and_(D.c.kind == kind, D.c.object_id.in_(ids)) for kind, ids in by_kind.items()))
+    found: dict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
+    for kind, object_id, field_name, term, shown in db.session.execute(
+            sa.select(D.c.kind, D.c.object_id, D.c.field, D.c.term, D.c.shown).where(pairs).order_by(D.c.id)):
+        if _term_matches(term, field_name, forms, number):
+            entry = (field_name, shown)
+            if entry not in found[(kind, object_id)]:
+                found[(kind, object_id)].append(entry)
+    return found
+
+
+def _objects(by_kind: dict[str, list[int]]) -> dict[str, dict[int, object]]:
+    loaders = {
+        "municipality": sa.select(Municipality).options(selectinload(Municipality.prefecture)),
+        "request": sa.select(SupportRequest).options(selectinload(SupportRequest.municipality)),
+        "evangelist": sa.select(Evangelist).options(selectinload(Evangelist.home_municipality)),
+        "community": sa.select(Community).options(selectinload(Community.municipality)),
+        "account": sa.select(User),
+    }
+    models = {"municipality": Municipality, "request": SupportRequest, "evangelist": Evangelist,
+              "community": Community, "account": User}
+    out: dict[str, dict[int, object]] = {kind: {} for kind in KINDS}
+    for kind, ids in by_kind.items():
+        model = models[kind]
+        for obj in db.session.scalars(loaders[kind].where(model.id.in_(ids))):
+            out[kind][obj.id] = obj
+    return out
