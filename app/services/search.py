@@ -60,50 +60,61 @@ D = SearchDocument.__table__
 # --- documents ------------------------------------------------------------------------
 
 
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+def _batches(ids: Iterable[int]) -> Iterator[tuple[list[int], bool]]:
+    """``ids`` as (ids, span: whether to pick them as a range rather than an IN list): a few
+    as an IN list; many (an import) as one range from the lowest to the highest, so the
+    statements do not grow with the rows (objects in the range but not among ``ids`` are
+    written afresh too, which changes nothing)."""
     ids = sorted(set(ids))
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
+    if len(ids) <= _CHUNK:
+        if ids:
+            yield ids, False
+        return
+    yield ids, True
 
 
-def _municipality_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+def _pick(column: sa.ColumnElement, ids: list[int], span: bool) -> sa.ColumnElement[bool]:
+    return sa.and_(column >= ids[0], column <= ids[-1]) if span else column.in_(ids)
+
+
+def _municipality_rows(conn: sa.Connection, ids: list[int], span: bool) -> Iterator[tuple[int, int | None, list[Term]]]:
     m = Municipality.__table__
-    for row in conn.execute(sa.select(m.c.id, m.c.name, m.c.name_kana, m.c.name_romaji).where(m.c.id.in_(ids))):
+    for row in conn.execute(sa.select(m.c.id, m.c.name, m.c.name_kana, m.c.name_romaji).where(_pick(m.c.id, ids, span))):
         yield row.id, row.id, municipality_terms(row.name, row.name_kana, row.name_romaji)
 
 
-def _request_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+def _request_rows(conn: sa.Connection, ids: list[int], span: bool) -> Iterator[tuple[int, int | None, list[Term]]]:
     r, m = SupportRequest.__table__, Municipality.__table__
     rows = conn.execute(
         sa.select(r.c.id, r.c.contact_name, r.c.department, r.c.email, r.c.municipality_id,
                   m.c.name, m.c.name_kana, m.c.name_romaji)
-        .join(m, m.c.id == r.c.municipality_id).where(r.c.id.in_(ids)))
+        .join(m, m.c.id == r.c.municipality_id).where(_pick(r.c.id, ids, span)))
     for row in rows:
         town = municipality_terms(row.name, row.name_kana, row.name_romaji)
         yield row.id, row.municipality_id, request_terms(row.id, row.contact_name, row.department, row.email, town)
 
 
-def _evangelist_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+def _evangelist_rows(conn: sa.Connection, ids: list[int], span: bool) -> Iterator[tuple[int, int | None, list[Term]]]:
     e, u = Evangelist.__table__, User.__table__
     rows = conn.execute(
         sa.select(e.c.id, e.c.family_name, e.c.given_name, e.c.family_name_kana, e.c.given_name_kana,
                   e.c.home_municipality_id, u.c.email)
-        .outerjoin(u, u.c.id == e.c.user_id).where(e.c.id.in_(ids)))
+        .outerjoin(u, u.c.id == e.c.user_id).where(_pick(e.c.id, ids, span)))
     for row in rows:
         yield row.id, row.home_municipality_id, person_terms(
             row.family_name, row.given_name, row.family_name_kana, row.given_name_kana, row.email)
 
 
-def _community_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+def _community_rows(conn: sa.Connection, ids: list[int], span: bool) -> Iterator[tuple[int, int | None, list[Term]]]:
     c = Community.__table__
     for row in conn.execute(sa.select(c.c.id, c.c.name, c.c.contact_email, c.c.municipality_id)
-                            .where(c.c.id.in_(ids))):
+                            .where(_pick(c.c.id, ids, span))):
         yield row.id, row.municipality_id, community_terms(row.name, row.contact_email)
 
 
-def _account_rows(conn: sa.Connection, ids: list[int]) -> Iterator[tuple[int, int | None, list[Term]]]:
+def _account_rows(conn: sa.Connection, ids: list[int], span: bool) -> Iterator[tuple[int, int | None, list[Term]]]:
     u = User.__table__
-    for row in conn.execute(sa.select(u.c.id, u.c.email, u.c.display_name).where(u.c.id.in_(ids))):
+    for row in conn.execute(sa.select(u.c.id, u.c.email, u.c.display_name).where(_pick(u.c.id, ids, span))):
         yield row.id, None, account_terms(row.email, row.display_name)
 
 
@@ -122,15 +133,31 @@ def reindex(conn: sa.Connection, kind: str, ids: Iterable[int]) -> int:
     A caller holding a session calls :func:`reindex_in` instead, which counts the write."""
     rows_of, _table = _ROWS[kind]
     written = 0
-    for chunk in _chunks(ids):
-        conn.execute(sa.delete(D).where(D.c.kind == kind, D.c.object_id.in_(chunk)))
+    for batch, span in _batches(ids):
+        conn.execute(sa.delete(D).where(D.c.kind == kind, _pick(D.c.object_id, batch, span)))
         rows = [{"kind": kind, "object_id": object_id, "field": t.field, "term": t.term, "shown": t.shown,
                  "municipality_id": municipality_id}
-                for object_id, municipality_id, terms in rows_of(conn, chunk) for t in terms]
-        if rows:
-            conn.execute(sa.insert(D), rows)
+                for object_id, municipality_id, terms in rows_of(conn, batch, span) for t in terms]
+        _insert(conn, rows)
         written += len(rows)
     return written
+
+
+_COLUMNS = ("kind", "object_id", "field", "term", "shown", "municipality_id")
+_ARRAY_TYPES = ("varchar[]", "integer[]", "varchar[]", "varchar[]", "varchar[]", "integer[]")
+
+
+def _insert(conn: sa.Connection, rows: list[dict]) -> None:
+    """One statement however many rows: an executemany on SQLite, one INSERT of arrays
+    (``unnest``) on PostgreSQL, where an executemany is sent as batches of a thousand."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(sa.insert(D), rows)
+        return
+    arrays = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in zip(_COLUMNS, _ARRAY_TYPES, strict=True))
+    conn.execute(sa.text(f"INSERT INTO search_documents ({', '.join(_COLUMNS)}) SELECT * FROM unnest({arrays})"),
+                 {name: [row[name] for row in rows] for name in _COLUMNS})
 
 
 def reindex_in(session: Session, kind: str, ids: Iterable[int]) -> int:
@@ -144,14 +171,19 @@ def rebuild(session: Session | None = None) -> dict[str, int]:
     """Every document written afresh from the objects, in one transaction; commits.
     Returns the documents written per kind."""
     session = session or db.session
-    conn = session.connection()
     note_write(session)
+    written = rebuild_on(session.connection())
+    session.commit()
+    return written
+
+
+def rebuild_on(conn: sa.Connection) -> dict[str, int]:
+    """:func:`rebuild` on ``conn``, in its transaction (which counts the data version)."""
     conn.execute(sa.delete(D))
     written = {}
     for kind, (_rows_of, table) in _ROWS.items():
         ids = conn.execute(sa.select(table.c.id)).scalars().all()
         written[kind] = reindex(conn, kind, ids)
-    session.commit()
     return written
 
 
@@ -191,19 +223,18 @@ def _after_flush(session: Session, _context) -> None:
     conn = session.connection()
     # A municipality's name is in its requests' documents; an account's e-mail in its
     # evangelist's (looked up by the old address too: a deleted account's row is gone).
-    if touched.get("municipality"):
+    for batch, span in _batches(touched.get("municipality", ())):
         r = SupportRequest.__table__
-        for chunk in _chunks(touched["municipality"]):
-            touched["request"].update(conn.execute(
-                sa.select(r.c.id).where(r.c.municipality_id.in_(chunk))).scalars())
-    if touched.get("account"):
+        touched["request"].update(conn.execute(
+            sa.select(r.c.id).where(_pick(r.c.municipality_id, batch, span))).scalars())
+    for batch, span in _batches(touched.get("account", ())):
         e = Evangelist.__table__
-        for chunk in _chunks(touched["account"]):
-            touched["evangelist"].update(conn.execute(sa.select(e.c.id).where(e.c.user_id.in_(chunk))).scalars())
-            old = sa.select(D.c.term).where(D.c.kind == "account", D.c.field == "email",
-                                            D.c.object_id.in_(chunk)).scalar_subquery()
-            touched["evangelist"].update(conn.execute(sa.select(D.c.object_id).where(
-                D.c.kind == "evangelist", D.c.field == "email", D.c.term.in_(old))).scalars())
+        touched["evangelist"].update(conn.execute(
+            sa.select(e.c.id).where(_pick(e.c.user_id, batch, span))).scalars())
+        old = sa.select(D.c.term).where(D.c.kind == "account", D.c.field == "email",
+                                        _pick(D.c.object_id, batch, span)).scalar_subquery()
+        touched["evangelist"].update(conn.execute(sa.select(D.c.object_id).where(
+            D.c.kind == "evangelist", D.c.field == "email", D.c.term.in_(old))).scalars())
     for kind in KINDS:
         if touched.get(kind):
             reindex(conn, kind, touched[kind])

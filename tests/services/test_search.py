@@ -268,3 +268,33 @@ def test_long_queries_use_the_text_index(world, db):
             compiled = like.compile(conn, compile_kwargs={"literal_binds": True})
             plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {compiled}"))
         assert "ix_search_documents_term_trgm" in plan
+
+
+def test_people_and_communities_imported_from_a_file_are_found(world):
+    from app.services import imports
+    from app.services.topics import sync_topics
+    sync_topics()
+    report = imports.apply(None, "communities", b"name,municipality_code\nCode for Hirosaki,022021\n")
+    assert report.applied
+    report = imports.apply(None, "candidates", "family_name,given_name,セイ,メイ,municipality_code\n"
+                                               "森,陽菜,もり,ひな,022021\n".encode())
+    assert report.applied
+    assert [h.obj.name for h in _group(search(world["tohoku"], "hirosaki"), "community").hits] == [
+        "Code for Hirosaki"]
+    assert [h.obj.display_name for h in _group(search(world["tohoku"], "morihina"), "evangelist").hits] == ["森 陽菜"]
+    # A reading changed by a second import: the old one is gone.
+    report = imports.apply(None, "candidates", "family_name,given_name,セイ,メイ,municipality_code\n"
+                                               "森,陽菜,もり,はるな,022021\n".encode())
+    assert report.applied and report.updated == 1
+    assert found(world["tohoku"], "morihina", "evangelist") == []
+    assert len(found(world["tohoku"], "もりはるな", "evangelist")) == 1
+
+
+def test_the_demo_reset_leaves_no_document_of_what_it_deleted(world, db):
+    from app.services.demo import _delete_network
+    nominee(world)
+    submitted()
+    _delete_network()
+    db.session.commit()
+    kinds = set(db.session.scalars(sa.select(SearchDocument.kind).distinct()))
+    assert kinds == {"municipality"}
