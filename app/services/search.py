@@ -29,12 +29,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Community, Evangelist, Municipality, SearchDocument, SupportRequest, User
+from app.models import Community, Evangelist, Municipality, Prefecture, SearchDocument, SupportRequest, User
 from app.models.system import note_write
 from app.services.regions import municipality_visible, scope_of
 from evangelists.search import (
@@ -253,7 +254,7 @@ def listen_for_changes(session_class: type[Session]) -> None:
 class Hit:
     kind: str
     object_id: int
-    obj: object
+    obj: SimpleNamespace  # what is shown of it (see _objects)
     matched: list[tuple[str, str]] = field(default_factory=list)  # (field, shown)
 
 
@@ -293,40 +294,58 @@ def _prefix_end(form: str) -> str:
     return form[:-1] + chr(ord(form[-1]) + 1)
 
 
-def _match_clause(forms: tuple[str, ...], number: int | None, dialect: str) -> sa.ColumnElement[bool]:
+def _matching(forms: tuple[str, ...], number: int | None, dialect: str,
+              visible: sa.ColumnElement[bool]) -> list[sa.Select]:
+    """One SELECT of (kind, object_id, rank) per way of matching, each led by an index:
+    the text index for forms of three characters or more, the b-tree on ``term`` for a
+    shorter form (a prefix range) and for a request number (equality). Kept apart (a
+    UNION ALL) rather than OR-ed, so that no database falls back to reading every
+    document."""
     long_forms = [f for f in forms if len(f) >= TRIGRAM]
     short_forms = [f for f in forms if len(f) < TRIGRAM]
-    text_clauses: list[sa.ColumnElement[bool]] = []
-    if long_forms:
-        if dialect == "sqlite":
-            fts = sa.select(sa.literal_column("rowid")).select_from(sa.table("search_fts")).where(
-                sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_phrase(long_forms)))
-            text_clauses.append(D.c.id.in_(fts))
-        else:
-            text_clauses += [D.c.term.like(_like(f), escape="\\") for f in long_forms]
-    text_clauses += [sa.and_(D.c.term >= f, D.c.term < _prefix_end(f)) for f in short_forms]
-    clauses = []
-    if text_clauses:
-        clauses.append(sa.and_(D.c.field != "number", sa.or_(*text_clauses)))
+    rank = _rank(forms)
+    not_number = _FIELD != "number"
+    branches: list[sa.Select] = []
+    if long_forms and dialect == "sqlite":
+        fts = sa.table("search_fts", sa.column("rowid"))
+        branches.append(
+            sa.select(D.c.kind, D.c.object_id, rank.label("rank"))
+            .select_from(fts.join(D, D.c.id == fts.c.rowid))
+            .where(sa.text("search_fts MATCH :fts_query").bindparams(fts_query=_fts_phrase(long_forms)),
+                   not_number, visible))
+    elif long_forms:
+        branches.append(sa.select(D.c.kind, D.c.object_id, rank.label("rank")).where(
+            sa.or_(*(D.c.term.like(_like(f), escape="\\") for f in long_forms)), not_number, visible))
+    for form in short_forms:
+        branches.append(sa.select(D.c.kind, D.c.object_id, rank.label("rank")).where(
+            D.c.term >= form, D.c.term < _prefix_end(form), not_number, visible))
     if number is not None:
-        clauses.append(sa.and_(D.c.kind == "request", D.c.field == "number", D.c.term == str(number)))
-    return sa.or_(*clauses) if clauses else sa.false()
+        branches.append(sa.select(D.c.kind, D.c.object_id, sa.literal(0).label("rank")).where(
+            D.c.term == str(number), _FIELD == "number", _KIND == "request", visible))
+    return branches
+
+
+# The kind, field and municipality of a document as expressions no index answers: the
+# filters below must never lead a plan (SQLite, without statistics, would rather read
+# every request's documents by kind than a few by their term).
+_KIND = sa.type_coerce(D.c.kind, sa.String).concat("")
+_FIELD = sa.type_coerce(D.c.field, sa.String).concat("")
+_MUNICIPALITY = D.c.municipality_id + 0
 
 
 def _visible(user: User) -> sa.ColumnElement[bool]:
     scope = scope_of(user)
-    visible = [D.c.kind == "municipality",
-               sa.and_(D.c.kind.in_(("request", "evangelist", "community")),
-                       municipality_visible(scope, D.c.municipality_id))]
+    visible = [_KIND == "municipality",
+               sa.and_(_KIND.in_(("request", "evangelist", "community")),
+                       municipality_visible(scope, _MUNICIPALITY))]
     if user.role == "admin":
-        visible.append(D.c.kind == "account")
+        visible.append(_KIND == "account")
     return sa.or_(*visible)
 
 
 def _rank(forms: tuple[str, ...]) -> sa.ColumnElement[int]:
     """0: a whole term (or the request's number), 1: the start of one, 2: inside one."""
     return sa.case(
-        (D.c.field == "number", 0),
         (D.c.term.in_(forms), 0),
         (sa.or_(*(sa.func.substr(D.c.term, 1, len(f)) == f for f in forms)), 1),
         else_=2,
@@ -350,9 +369,10 @@ def search(user: User, query: str, *, per_group: int = SHOWN_PER_GROUP) -> Searc
     if not forms and number is None:
         return SearchResults(query, forms, [])
     dialect = db.session.get_bind().dialect.name
-    where = sa.and_(_match_clause(forms, number, dialect), _visible(user))
-    hits = (sa.select(D.c.kind, D.c.object_id, sa.func.min(_rank(forms or ("",))).label("rank"))
-            .where(where).group_by(D.c.kind, D.c.object_id).subquery("hits"))
+    branches = _matching(forms, number, dialect, _visible(user))
+    matched = (branches[0] if len(branches) == 1 else sa.union_all(*branches)).subquery("matched")
+    hits = (sa.select(matched.c.kind, matched.c.object_id, sa.func.min(matched.c.rank).label("rank"))
+            .group_by(matched.c.kind, matched.c.object_id).subquery("hits"))
     order_id = sa.case((hits.c.kind == "request", -hits.c.object_id), else_=hits.c.object_id)
     ranked = sa.select(
         hits.c.kind, hits.c.object_id,
@@ -392,19 +412,30 @@ def _matched_terms(by_kind: dict[str, list[int]], forms: tuple[str, ...],
     return found
 
 
-def _objects(by_kind: dict[str, list[int]]) -> dict[str, dict[int, object]]:
-    loaders = {
-        "municipality": sa.select(Municipality).options(selectinload(Municipality.prefecture)),
-        "request": sa.select(SupportRequest).options(selectinload(SupportRequest.municipality)),
-        "evangelist": sa.select(Evangelist).options(selectinload(Evangelist.home_municipality)),
-        "community": sa.select(Community).options(selectinload(Community.municipality)),
-        "account": sa.select(User),
+def _objects(by_kind: dict[str, list[int]]) -> dict[str, dict[int, SimpleNamespace]]:
+    """What the results page shows of each hit, one statement per kind with hits (plain
+    rows, not loaded models: a search reads and shows, it changes nothing)."""
+    m, p = Municipality.__table__, Prefecture.__table__
+    r, e, c, u = SupportRequest.__table__, Evangelist.__table__, Community.__table__, User.__table__
+    statements = {
+        "municipality": (m.c.id, sa.select(m.c.id, m.c.name, m.c.code, m.c.kind, p.c.name_ja.label("prefecture_ja"),
+                                           p.c.name_en.label("prefecture_en")).join(p, p.c.id == m.c.prefecture_id)),
+        "request": (r.c.id, sa.select(r.c.id, r.c.contact_name, r.c.department, r.c.status, m.c.name.label("town"))
+                    .join(m, m.c.id == r.c.municipality_id)),
+        "evangelist": (e.c.id, sa.select(e.c.id, e.c.family_name, e.c.given_name, e.c.family_name_kana,
+                                         e.c.given_name_kana, e.c.status, m.c.name.label("town"))
+                       .join(m, m.c.id == e.c.home_municipality_id)),
+        "community": (c.c.id, sa.select(c.c.id, c.c.name, c.c.status, m.c.name.label("town"))
+                      .join(m, m.c.id == c.c.municipality_id)),
+        "account": (u.c.id, sa.select(u.c.id, u.c.display_name, u.c.email, u.c.role)),
     }
-    models = {"municipality": Municipality, "request": SupportRequest, "evangelist": Evangelist,
-              "community": Community, "account": User}
-    out: dict[str, dict[int, object]] = {kind: {} for kind in KINDS}
+    out: dict[str, dict[int, SimpleNamespace]] = {kind: {} for kind in KINDS}
     for kind, ids in by_kind.items():
-        model = models[kind]
-        for obj in db.session.scalars(loaders[kind].where(model.id.in_(ids))):
-            out[kind][obj.id] = obj
+        key, statement = statements[kind]
+        for row in db.session.execute(statement.where(key.in_(ids))).mappings():
+            view = SimpleNamespace(**row)
+            if kind == "evangelist":
+                view.display_name = f"{row['family_name']} {row['given_name']}"
+                view.display_reading = " ".join(k for k in (row["family_name_kana"], row["given_name_kana"]) if k)
+            out[kind][row["id"]] = view
     return out
