@@ -298,3 +298,24 @@ def test_the_demo_reset_leaves_no_document_of_what_it_deleted(world, db):
     db.session.commit()
     kinds = set(db.session.scalars(sa.select(SearchDocument.kind).distinct()))
     assert kinds == {"municipality"}
+
+
+def test_a_municipality_renamed_by_the_gazetteer_service_takes_its_requests_documents_along(world, db):
+    """A town renamed in the gazetteer (a merger keeps its code): found by its new name,
+    and so are its requests; the old name finds neither."""
+    from dataclasses import replace
+
+    from app.services.geography import load_gazetteer
+    from evangelists.gazetteer import load_municipalities, load_prefectures
+
+    request = submitted("012033")
+    records = [replace(r, name="運河市", name_kana="ウンガシ", name_romaji="Unga-shi")
+               if r.code == "012033" else r for r in load_municipalities() if r.prefecture_code in ("01", "02")]
+    load_gazetteer(load_prefectures(), records)
+    admin = world["admin"]
+    assert [h.obj.code for h in _group(search(admin, "運河"), "municipality").hits] == ["012033"]
+    assert found(admin, "うんが", "request") == [request.id]
+    assert found(admin, "unga-shi", "request") == [request.id]
+    assert found(admin, "小樽", "municipality") == []
+    assert found(admin, "おたる", "request") == []
+    assert found(admin, "otaru", "request") == []
