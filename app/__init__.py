@@ -50,12 +50,14 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every model registered before Alembic looks)
     from app.extensions import csrf, db, limiter, migrate
     from app.page_cache import init_page_cache
+    from app.services.search import listen_for_changes
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     init_page_cache(app, db.session.session_factory.class_)
+    listen_for_changes(db.session.session_factory.class_)
 
 
 def register_auth(app: Flask) -> None:

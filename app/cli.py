@@ -14,6 +14,7 @@ from app.messages import account_error_messages, notice_message, problem_message
 from app.models.base import utcnow
 from app.services import datamove, imports
 from app.services import reminders as reminder_service
+from app.services import search as search_service
 from app.services.accounts import AccountError, create_user, rotate_totp_keys
 from app.services.audit import SYSTEM
 from app.services.demo import (
@@ -69,6 +70,20 @@ def geo_load():
             + ", ".join(report.not_in_gazetteer),
             err=True,
         )
+
+
+@bp.cli.group()
+def search():
+    """The staff search box's documents (search_documents and its text index)."""
+
+
+@search.command("rebuild")
+def search_rebuild():
+    """Write every search document afresh from the municipalities, requests, evangelists,
+    communities and accounts, in one transaction. The services keep them in step; run this
+    after writing to those tables by hand (SQL, a restore from elsewhere)."""
+    written = search_service.rebuild()
+    click.echo("Search documents: " + ", ".join(f"{kind} {n}" for kind, n in written.items()) + ".")
 
 
 @bp.cli.group()

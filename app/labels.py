@@ -13,6 +13,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
+    # The search box's groups (evangelists.search.KINDS) and what a hit matched (FIELDS).
+    "search_kind": {
+        "municipality": _l("Municipalities"),
+        "request": _l("Requests"),
+        "evangelist": _l("Evangelists and candidates"),
+        "community": _l("Communities"),
+        "account": _l("Accounts"),
+    },
+    "search_field": {
+        "name": _l("Name"),
+        "reading": _l("Reading"),
+        "romaji": _l("Romaji"),
+        "email": _l("E-mail"),
+        "number": _l("Request number"),
+        "contact": _l("Contact person"),
+        "department": _l("Department"),
+        "municipality": _l("Municipality"),
+    },
     "municipality_kind": {
         "city": _l("City"),
         "designated_city": _l("Designated city"),

@@ -3,7 +3,7 @@
 import pytest
 
 from app.labels import LABELS
-from evangelists import vocabulary
+from evangelists import search, vocabulary
 
 VOCABULARIES = {
     "notice_mail": vocabulary.NOTICE_MAIL_STATES,
@@ -15,6 +15,8 @@ VOCABULARIES = {
     "location_source": vocabulary.LOCATION_SOURCES,
     "evangelist_status": vocabulary.EVANGELIST_STATUSES,
     "region": vocabulary.REGIONS,
+    "search_kind": search.KINDS,
+    "search_field": search.FIELDS,
     "user_role": vocabulary.ROLES,
     "assignment_status": vocabulary.ASSIGNMENT_STATUSES,
     "request_status": vocabulary.REQUEST_STATUSES,

@@ -20,6 +20,7 @@ from app.form_fields import BoundedIntegerField
 from app.forms import BaseForm
 from app.labels import choices
 from evangelists.limits import DISPLAY_NAME_MAX, EMAIL_MAX, PERSON_QUERY_MAX, SEND_BACK_REASON_MAX
+from evangelists.search import QUERY_MAX as SEARCH_QUERY_MAX
 
 
 class InviteForm(BaseForm):
@@ -178,3 +179,16 @@ class SendBackForm(BaseForm):
         validators=[DataRequired(message=_l("Tick the box to confirm."))],
     )
     submit = SubmitField(_l("Send back"))
+
+
+class StaffSearchForm(BaseForm):
+    """The navbar's search box and the results page's (GET, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        _l("Search"), validators=[Optional(), Length(max=SEARCH_QUERY_MAX)],
+        description=_l("A town, a request number (#123), a person's name in kanji, kana or romaji, "
+                       "a community, an e-mail address."),
+    )

@@ -22,6 +22,7 @@ from app.coordinator.forms import (
     RejectAdditionForm,
     ReplyForm,
     SendBackForm,
+    StaffSearchForm,
 )
 from app.decorators import role_required
 from app.folium_maps import map_config, place_of, rendered, suggestion_map
@@ -36,6 +37,7 @@ from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.services import accounts, dialogue, ownership
 from app.services import requests as requests_service
+from app.services import search as search_service
 from app.services.accounts import AccountError
 from app.services.admin import invited_page
 from app.services.bookings import request_booking
@@ -155,6 +157,23 @@ def _deliver(user: User, token: str, purpose: str):
         "coordinator/link.html", user=user, purpose=purpose, link=password_link(token, purpose),
         days=accounts.max_age(purpose).days,
     )
+
+
+# --- The search box ------------------------------------------------------------------------
+
+
+@bp.get("/search")
+@role_required(*STAFF)
+def search():
+    """The navbar's search box (``?q=``): municipalities, requests (by number too),
+    evangelists and candidates, communities and (for admins) accounts, grouped by kind,
+    within the searcher's regions."""
+    form = StaffSearchForm(request.args)
+    form.validate()
+    query = "" if form.q.errors else " ".join((form.q.data or "").split())
+    results = search_service.search(current_user, query) if query else None
+    return render_template("coordinator/search.html", form=form, query=query, results=results,
+                           per_group=search_service.SHOWN_PER_GROUP)
 
 
 # --- Support requests ----------------------------------------------------------------------

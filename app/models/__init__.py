@@ -14,6 +14,7 @@ from app.models.network import (
 )
 from app.models.notices import Notice, NoticePreference
 from app.models.outreach import OutreachCase, OutreachContact
+from app.models.search import SearchDocument
 from app.models.system import DataVersion
 from app.models.workflow import (
     Assignment,
@@ -36,6 +37,7 @@ __all__ = [
     "CalendarFeed",
     "Community",
     "DataVersion",
+    "SearchDocument",
     "CommunityStatusChange",
     "Evangelist",
     "ExportJob",

@@ -31,7 +31,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from app.extensions import db
+from app.models.search import SearchDocument
 from app.models.system import DataVersion, bump_data_version
+from app.services import search
 from evangelists.calendar import now_in_japan
 
 FORMAT_NAME = "evangelist-network-data"
@@ -65,8 +67,10 @@ class MoveReport:
 def _tables() -> list[sa.Table]:
     """Every table of the programme's data, parents before children (foreign keys). The
     data version is not data: it only says when pages must be rendered again, and an
-    import counts it up instead (app/page_cache.py)."""
-    return [t for t in db.metadata.sorted_tables if t is not DataVersion.__table__]
+    import counts it up instead (app/page_cache.py). Nor are the search box's documents:
+    they are derived from the rest, and an import writes them afresh."""
+    derived = (DataVersion.__table__, SearchDocument.__table__)
+    return [t for t in db.metadata.sorted_tables if t not in derived]
 
 
 def schema_revision(conn: Connection) -> str | None:
@@ -257,6 +261,7 @@ def import_database(source: Path, *, replace: bool = False,
                 progress(table.name, count)
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn)
+        search.rebuild_on(conn)
         bump_data_version(conn)  # every page kept by a running server shows the old data
     return report
 

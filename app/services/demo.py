@@ -25,6 +25,7 @@ from app.models import (
     Outcome,
     RequestFeedback,
     RequestNote,
+    SearchDocument,
     SupportRequest,
     Topic,
     User,
@@ -525,6 +526,8 @@ def _delete_network() -> None:
                   Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
                   AuditEvent, UserRegion, User):
         db.session.execute(sa.delete(model))
+    # Bulk deletes pass the session's flush, which keeps the search documents in step.
+    db.session.execute(sa.delete(SearchDocument).where(SearchDocument.kind != "municipality"))
     db.session.execute(
         sa.update(Municipality).values(open_data_status="non_active", engagement_stage="none", open_data_since=None)
     )

@@ -30,6 +30,7 @@ from app.models import (
 )
 from app.models.network import name_keys
 from app.models.system import note_write
+from app.services import search
 from app.services.audit import record_event
 from app.services.duplicates import people_index
 from app.services.regions import evangelists_visible, scope_of
@@ -494,6 +495,9 @@ def _write_municipality_status(actor, parsed: Parsed, plan: Plan, progress: Prog
     ])
 
 
+SEARCHED_COMMUNITY_COLUMNS = {"name", "contact_email", "municipality_id"}  # in its search documents
+
+
 def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress, today: date) -> None:
     changes = _changes(plan)
     towns = _towns()
@@ -504,6 +508,7 @@ def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress, to
     table = Community.__table__
     created: list[dict] = []
     created_status: list[str] = []
+    new_ids: list[int] = []
     updated: list[dict] = []
     history: list[dict] = []
     for change in progress("applying", changes):
@@ -536,10 +541,14 @@ def _write_communities(actor, parsed: Parsed, plan: Plan, progress: Progress, to
         absent = dict.fromkeys({name for row in created for name in row})
         defaults = _column_defaults(table, (), now)
         created = [{**absent, **defaults, **row} for row in created]
-        ids = _insert(table, created, ids=True)
+        ids = new_ids = _insert(table, created, ids=True)
         history = [{"community_id": new_id, "status": status}
                    for new_id, status in zip(ids, created_status, strict=True)] + history
     _update(table, updated)
+    # Written around the session's flush: the search documents are rewritten here, in
+    # the same transaction.
+    search.reindex_in(db.session, "community", [*new_ids, *(row["id"] for row in updated
+                                                            if SEARCHED_COMMUNITY_COLUMNS & row.keys())])
     if history:
         status_table = CommunityStatusChange.__table__
         given = ("community_id", "status", "since", "changed_by_id")
@@ -588,6 +597,7 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
                          **name_keys(state.family_name, state.given_name, family_kana, given_kana),
                          "updated_at": now})
     skills = []
+    ids: list[int] = []
     if created:
         defaults = _column_defaults(table, created[0].keys(), now)
         ids = _insert(table, [{**row, **defaults} for row in created], ids=True)
@@ -595,6 +605,7 @@ def _write_candidates(actor, parsed: Parsed, plan: Plan, progress: Progress, tod
                    for i, slugs in zip(ids, created_skills, strict=True) for slug in slugs]
     _update(table, moved)
     _update(table, read)
+    search.reindex_in(db.session, "evangelist", [*ids, *(row["id"] for row in read)])
     _delete(evangelist_skills, "evangelist_id", list(reskilled))
     skills += [{"evangelist_id": i, "topic_id": topics[slug]} for i, slugs in reskilled.items() for slug in slugs]
     _insert(evangelist_skills, skills)

@@ -3,7 +3,7 @@ contact log; a town's engagement stage gains "outreach" (an open case) and a req
 source gains "outreach" (a case turned into a request with the town's consent).
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-03
 """
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,7 @@ from app.coordinator.forms import (
     RejectAdditionForm,
     ReplyForm,
     SendBackForm,
+    StaffSearchForm,
 )
 from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
@@ -208,6 +209,7 @@ MOVED = frozenset({
 QUERY_FORMS = {
     "public.municipalities": MunicipalityFilterForm,
     "coordinator.requests": QueueFilterForm,
+    "coordinator.search": StaffSearchForm,
     "coordinator.request_detail": PersonSearchForm,
     "communities.communities": CommunityFilterForm,
     "recruitment.recruitment": BoardFilterForm,

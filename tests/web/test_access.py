@@ -76,6 +76,7 @@ ACCESS = {
     "coordinator.add_note": ("POST", STAFF),
     "evangelist.messages": ("GET", EVANGELIST),
     "coordinator.requests": ("GET", STAFF),
+    "coordinator.search": ("GET", STAFF),
     "coordinator.record_request": ("GET", STAFF),
     "coordinator.recorded": ("GET", STAFF),
     "coordinator.request_detail": ("GET", STAFF),
