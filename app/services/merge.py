@@ -53,6 +53,7 @@ from app.models import (
 from app.models.network import name_keys
 from app.services.audit import record_event
 from app.services.recruitment import name_search_clause
+from app.services.search import reindex_in
 from evangelists.errors import Refused
 from evangelists.limits import read_id
 from evangelists.vocabulary import ACTIVE_ASSIGNMENT_STATUSES
@@ -323,5 +324,8 @@ def _move(plan: MergePlan) -> None:
         values["user_id"] = account_id
     if values:
         db.session.execute(sa.update(Evangelist).where(Evangelist.id == keep_id).values(**values))
+    # These writes went around the session: the search box forgets the duplicate and
+    # finds the person kept by what they now hold (readings, e-mail).
+    reindex_in(db.session, "evangelist", [keep_id, duplicate_id])
     db.session.expunge(duplicate)
     db.session.expire_all()

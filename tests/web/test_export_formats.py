@@ -85,7 +85,7 @@ def test_a_japanese_user_gets_japanese_headers_and_words(coordinator_client, net
     header, *body = rows
     sapporo = dict(zip(header, next(r for r in body if r[0] == "011002"), strict=True))
     assert sapporo["市区町村"] == "札幌市" and sapporo["種別"] == "政令指定都市"
-    assert sapporo["オープンデータ取組状況"] == "未着手" and sapporo["支援状況"] == "支援依頼なし"
+    assert sapporo["オープンデータ取組状況"] == "未着手" and sapporo["支援状況"] == "未接触"  # no request and no outreach (issue 20, point 7)
 
 
 def test_an_english_user_gets_english_headers_and_words(coordinator_client, app, network):

@@ -313,3 +313,16 @@ def test_two_confirmations_at_once_merge_once(app, db, scene):
     assert sorted(outcomes, key=str) == [False, True]
     assert count(AuditEvent, AuditEvent.action == "person.merged") == 1
     assert count(Evangelist, Evangelist.id == duplicate) == 0
+
+
+def test_the_search_box_forgets_the_duplicate_and_finds_the_person_kept(db, scene):
+    from app.services.search import search
+
+    keep, duplicate = scene["keep"], scene["duplicate"]
+    keep_id, duplicate_id = keep.id, duplicate.id
+    before = search(scene["admin"], "やまだ")
+    assert duplicate_id in {hit.object_id for group in before.groups for hit in group.hits if group.kind == "evangelist"}
+    merge.merge_people(scene["admin"], keep_id, duplicate_id, nonce="n-search")
+    after = search(scene["admin"], "やまだ")
+    found = {hit.object_id for group in after.groups for hit in group.hits if group.kind == "evangelist"}
+    assert duplicate_id not in found and keep_id in found
