@@ -90,6 +90,14 @@ MESSAGES = {
     "outreach.before_contact": _l("The next date cannot be before the day of the contact."),
     "outreach.not_yours": _l("You are not the evangelist asked to reach out for this case."),
     "outreach.nothing_chosen": _l("Tick at least one municipality."),
+    "outreach.no_case_chosen": _l("Tick at least one case."),
+    "outreach.too_many_cases": _l("%(count)s cases are too many for one action (at most %(limit)s)."),
+    "outreach.unknown_case": _l("No outreach case of your regions has the number %(number)s. Reload the list and "
+                                "choose again."),
+    "outreach.unknown_action": _l("Choose what to do with the ticked cases."),
+    "outreach.reason_required": _l("Say why the cases are closed."),
+    "outreach.owner_elsewhere": _l("That coordinator works in other regions than this town's. Choose someone whose "
+                                   "regions include it, or a national coordinator."),
     "outreach.too_many": _l("%(count)s municipalities are too many for one action (at most %(limit)s)."),
     "outreach.unknown_municipality": _l("No municipality has the code %(code)s. Reload the list and choose again."),
     # The owner of a request (app.services.ownership.OwnerRefused).

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField, TelField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from app.form_fields import FilterDateField, FilterSelectField, LenientDateField
@@ -163,3 +172,24 @@ class CaseFilterForm(BaseForm):
 class BulkOpenForm(BaseForm):
     run = HiddenField()
     confirm = SubmitField(_l("Open the cases"))
+
+
+class CaseBulkForm(BaseForm):
+    """One action on the ticked cases of the list: give them an owner, or close them with
+    one reason."""
+
+    action = RadioField(_l("What to do"), choices=[("owner", _l("Give them an owner")),
+                                                    ("close", _l("Close them, with one reason"))],
+                        validators=[DataRequired(message=_l("Choose what to do with the ticked cases."))])
+    owner = SelectField(_l("Owner"), validators=[Optional(strip_whitespace=False)])
+    reason = TextAreaField(_l("Why they are closed"), validators=[Length(max=OUTREACH_TEXT_MAX)],
+                           render_kw={"rows": 2, "maxlength": OUTREACH_TEXT_MAX})
+    run = HiddenField()
+
+    def __init__(self, *args, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner.choices = [("", _("Nobody"))] + [(str(u.id), u.display_name) for u in owners]
+
+    def validate_reason(self, field):
+        if self.action.data == "close" and not (field.data or "").strip():
+            raise ValidationError(_("Say why the cases are closed."))

@@ -13,12 +13,14 @@ from flask_login import current_user
 
 from app.decorators import role_required
 from app.extensions import db
+from app.forms import staff_prefectures
 from app.i18n import current_language
 from app.messages import refusal_message, show_refusal
 from app.models import Community, Evangelist, Municipality, OutreachCase, User
 from app.outreach import bp
 from app.outreach.forms import (
     BulkOpenForm,
+    CaseBulkForm,
     CaseFilterForm,
     CaseForm,
     CloseForm,
@@ -29,7 +31,6 @@ from app.outreach.forms import (
 from app.pagination import requested_page
 from app.security import no_store
 from app.services import outreach as service
-from app.services.geography import list_prefectures
 from app.services.ownership import possible_owners
 from app.services.pages import page_of
 from app.services.regions import communities_visible, evangelists_visible, municipality_visible, scope_of
@@ -39,7 +40,7 @@ from app.web import client_address, visible_or_404
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
-from evangelists.limits import BULK_ROWS_MAX
+from evangelists.limits import BULK_ROWS_MAX, read_id
 from evangelists.vocabulary import OPEN_OUTREACH_STATUSES
 
 STAFF = ("coordinator", "admin")
@@ -74,8 +75,12 @@ def _town_or_404(code: str | None) -> Municipality:
 def cases():
     """The cases of the viewer's regions: filters by status (open ones by default),
     prefecture, owner and next date due."""
+    return _cases_page()
+
+
+def _cases_page(status: int = 200, bulk_form: CaseBulkForm | None = None, selected: tuple[int, ...] = ()):
     owners = possible_owners()
-    form = CaseFilterForm(request.args, prefectures=list_prefectures(), owners=owners,
+    form = CaseFilterForm(request.args, prefectures=staff_prefectures(), owners=owners,
                           ja=current_language() == "ja")
     form.validate()
     value = {name: None if form[name].errors else form[name].data for name in ("status", "prefecture", "owner", "due")}
@@ -86,7 +91,51 @@ def cases():
         owner=0 if owner == "none" else (int(owner) if owner.isdigit() else None),
         due_by=value["due"])
     page = page_of(service.case_list(scope_of(current_user), filters), requested_page(), PER_PAGE)
-    return _page("outreach/cases.html", form=form, page=page, today=today_in_japan())
+    return _page("outreach/cases.html", status, form=form, page=page, today=today_in_japan(),
+                 bulk_form=bulk_form or CaseBulkForm(formdata=None, owners=owners), selected=set(selected))
+
+
+@bp.post("/cases/bulk")
+@role_required(*STAFF)
+def bulk_cases():
+    """One action on the ticked cases (an owner, or closing them with one reason): a page
+    that lists them and says what will happen, then, confirmed from it (its one-time
+    ``run`` value), every case or none in one transaction."""
+    owners = possible_owners()
+    form = CaseBulkForm(owners=owners)
+    given = request.form.getlist("ids")
+    ids = [n for n in (read_id(v) for v in given) if n is not None]
+    if not form.validate_on_submit():
+        return _cases_page(422, form, tuple(ids))
+    if len(ids) != len(given):
+        form.form_errors.append(_("A ticked row is not a case number. Reload the list and choose again."))
+        return _cases_page(422, form, tuple(ids))
+    owner_id = read_id(form.owner.data or None) if form.action.data == "owner" else None
+    try:
+        if request.form.get("confirmed") != "1" or not form.run.data:
+            chosen = service.chosen_cases(current_user, ids)
+            form.run.data = secrets.token_urlsafe(24)
+            owner = next((u for u in owners if u.id == owner_id), None)
+            return _page("outreach/cases_bulk_review.html", form=form, rows=chosen, owner=owner)
+        result = service.bulk_cases(current_user, ids, form.action.data, nonce=form.run.data[:64],
+                                    owner_id=owner_id, reason=form.reason.data, today=today_in_japan(),
+                                    address=client_address())
+    except Refused as refused:
+        show_refusal(form, refused)
+        return _cases_page(422, form, tuple(ids))
+    if result.applied:
+        return redirect(url_for("outreach.cases_bulk_done", run_id=result.run.id))
+    return _page("outreach/cases_bulk_result.html", 409, result=result, describe=refusal_message)
+
+
+@bp.get("/cases/bulk/<id:run_id>")
+@role_required(*STAFF)
+def cases_bulk_done(run_id: int):
+    """What a bulk action on cases carried out did, case by case (the person's own runs)."""
+    run = service.get_cases_run(run_id)
+    if run is None or (run.user_id != current_user.id and current_user.role != "admin"):
+        abort(404, description=_("No bulk action has the number %(id)s.", id=run_id))
+    return _page("outreach/cases_bulk_result.html", result=service.cases_outcome(run), describe=refusal_message)
 
 
 # -- opening ---------------------------------------------------------------------------

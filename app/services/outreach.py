@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.services.audit import record_event
 from app.services.ownership import may_own
-from app.services.regions import NATIONAL, RegionScope, can_see, municipality_visible
+from app.services.regions import NATIONAL, RegionScope, can_see, municipality_visible, scope_of
 from app.services.requests import Intake, Submission, open_request_for, record_request
 from app.services.status import set_status
 from evangelists import lifecycle
@@ -429,6 +429,12 @@ def update_case(actor: User, case: OutreachCase, details: CaseDetails, *, addres
 def close_case(actor: User, case: OutreachCase, reason: str, *, today: date, address: str | None = None) -> None:
     """End an open case without a request (the reason is required); the town goes back to
     "none". Audited ``outreach.closed``; commits."""
+    _close(actor, case, reason, today=today, address=address)
+    db.session.commit()
+
+
+def _close(actor: User, case: OutreachCase, reason: str, *, today: date, address: str | None) -> None:
+    """:func:`close_case` without the commit (a bulk action commits all or nothing)."""
     _check_open(actor, case)
     reason = _text(reason, "reason")
     if not reason:
@@ -437,7 +443,111 @@ def close_case(actor: User, case: OutreachCase, reason: str, *, today: date, add
     case.closed_reason = reason
     record_event(actor, "outreach.closed", "outreach_case", case.id, before={"status": before},
                  after={"status": "closed", "reason": reason}, client_address=address)
-    db.session.commit()
+
+
+# -- one action on many cases (issue 20, point 4, on the outreach list) ----------------
+
+CASE_BULK_ACTIONS = {"owner": "outreach_owner", "close": "outreach_close"}  # action -> BulkRun.action
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    case_id: int
+    town: str
+    refused: Refused | None = None
+    unchanged: bool = False  # already that owner: nothing to do, not a refusal
+
+
+@dataclass(frozen=True)
+class CasesDone:
+    rows: list[CaseRow]
+    applied: bool
+    run: BulkRun | None = None
+
+    @property
+    def refused(self) -> list[CaseRow]:
+        return [row for row in self.rows if row.refused is not None]
+
+
+def chosen_cases(actor: User, ids: list[int]) -> list[OutreachCase]:
+    """The cases ``ids`` in the order given, with their towns; raises ``OutreachRefused``
+    when none, too many, or a number no case of the actor's regions has."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        raise OutreachRefused(None, "no_case_chosen")
+    if len(ids) > BULK_ROWS_MAX:
+        raise OutreachRefused(None, "too_many_cases", limit=BULK_ROWS_MAX, count=len(ids))
+    found = {c.id: c for c in db.session.scalars(
+        sa.select(OutreachCase).where(OutreachCase.id.in_(ids),
+                                      municipality_visible(scope_of(actor), OutreachCase.municipality_id))
+        .options(joinedload(OutreachCase.municipality).joinedload(Municipality.prefecture),
+                 joinedload(OutreachCase.owner)))}
+    for case_id in ids:
+        if case_id not in found:
+            raise OutreachRefused(None, "unknown_case", number=case_id)
+    return [found[i] for i in ids]
+
+
+def bulk_cases(actor: User, ids: list[int], action: str, *, nonce: str, owner_id: int | None = None,
+               reason: str | None = None, today: date, address: str | None = None) -> CasesDone:
+    """Give the cases ``ids`` an owner (None: nobody), or close them with one reason, in
+    one transaction: every case or none, each audited as the single action is
+    (``outreach.updated``, ``outreach.closed``). ``nonce`` is the review page's one-time
+    value: the same confirmation sent twice runs once."""
+    if action not in CASE_BULK_ACTIONS:
+        raise OutreachRefused("action", "unknown_action")
+    done = db.session.scalar(sa.select(BulkRun).where(BulkRun.nonce == nonce))
+    if done is not None:
+        return cases_outcome(done)
+    cases = chosen_cases(actor, ids)
+    owner = db.session.get(User, owner_id) if action == "owner" and owner_id is not None else None
+    if action == "owner" and owner_id is not None and not may_own(owner):
+        raise OutreachRefused("owner", "not_staff")
+    if action == "close" and not (reason or "").strip():
+        raise OutreachRefused("reason", "reason_required")
+    rows = []
+    for case in cases:
+        town = case.municipality.name
+        try:
+            if action == "close":
+                _close(actor, case, reason, today=today, address=address)
+            else:
+                _check_open(actor, case)
+                if owner is not None and not can_see(owner, case.municipality):
+                    raise OutreachRefused("owner", "owner_elsewhere")
+                new = owner.id if owner is not None else None
+                if case.owner_id == new:
+                    rows.append(CaseRow(case.id, town, unchanged=True))
+                    continue
+                record_event(actor, "outreach.updated", "outreach_case", case.id, before={"owner": case.owner_id},
+                             after={"owner": new}, client_address=address)
+                case.owner = owner
+        except Refused as refused:  # the case's own refusals and its lifecycle's
+            rows.append(CaseRow(case.id, town, refused))
+        else:
+            rows.append(CaseRow(case.id, town))
+    if any(row.refused is not None for row in rows):
+        db.session.rollback()
+        return CasesDone(rows, applied=False)
+    run = BulkRun(nonce=nonce, user_id=actor.id, action=CASE_BULK_ACTIONS[action],
+                  rows=[{"case": r.case_id, "town": r.town, "unchanged": r.unchanged} for r in rows])
+    db.session.add(run)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # the same confirmation, carried out meanwhile
+        db.session.rollback()
+        return cases_outcome(db.session.scalar(sa.select(BulkRun).where(BulkRun.nonce == nonce)))
+    return CasesDone(rows, applied=True, run=run)
+
+
+def get_cases_run(run_id: int) -> BulkRun | None:
+    run = db.session.get(BulkRun, run_id)
+    return run if run is not None and run.action in CASE_BULK_ACTIONS.values() else None
+
+
+def cases_outcome(run: BulkRun) -> CasesDone:
+    return CasesDone([CaseRow(r["case"], r["town"], unchanged=r.get("unchanged", False)) for r in run.rows],
+                     applied=True, run=run)
 
 
 def helper_note(user: User, case: OutreachCase, *, reached_out: bool, channel: str, note: str, today: date,

@@ -48,6 +48,7 @@ from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
     BulkOpenForm,
+    CaseBulkForm,
     CaseFilterForm,
     CaseForm,
     CloseForm,
@@ -188,6 +189,7 @@ POSTS: dict[str, Post] = {
     # Outreach to towns that have not asked (app/outreach).
     "outreach.new": Post("coordinator", (OpenCaseForm,), args={"code": "outreach_town"}),
     "outreach.bulk": Post("coordinator", (BulkOpenForm,), raw=("codes", "confirmed")),
+    "outreach.bulk_cases": Post("coordinator", (CaseBulkForm,), raw=("ids", "confirmed")),
     "outreach.log_contact": Post("coordinator", (ContactForm,)),
     "outreach.update": Post("coordinator", (CaseForm,)),
     "outreach.close": Post("coordinator", (CloseForm,)),

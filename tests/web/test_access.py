@@ -89,6 +89,8 @@ ACCESS = {
     "outreach.gap": ("GET", STAFF),
     "outreach.bulk": ("POST", STAFF),
     "outreach.bulk_done": ("GET", STAFF),
+    "outreach.bulk_cases": ("POST", STAFF),
+    "outreach.cases_bulk_done": ("GET", STAFF),
     "outreach.case": ("GET", STAFF),
     "outreach.log_contact": ("POST", STAFF),
     "outreach.update": ("POST", STAFF),

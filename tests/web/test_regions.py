@@ -37,6 +37,8 @@ def url_for_endpoint(app, endpoint: str, world: dict) -> str:
     """The endpoint's address for ``world``; outreach's bulk result is its own run."""
     if endpoint == "outreach.bulk_done":
         world = {**world, "run_id": world["outreach_run_id"]}
+    if endpoint == "outreach.cases_bulk_done":
+        world = {**world, "run_id": world["cases_run_id"]}
     return _url_for_endpoint(app, endpoint, world)
 
 OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
@@ -61,17 +63,21 @@ def _world(db, town, tag: str, runner, outreach_runner) -> dict:
     run = BulkRun(nonce=f"run-{tag}", user_id=runner.id, action="triage",
                   rows=[{"request": request.id, "town": town.name, "unchanged": False}])
     db.session.add(run)
-    case = OutreachCase(municipality=make_municipality(prefecture=town.prefecture, name=f"{tag}村",
+    case = OutreachCase(municipality=make_municipality(prefecture=town.prefecture, name="働きかけ村",
                                                        open_data_status="non_active"),
-                        status="contacted", opened_by=runner, ask=f"{tag}の働きかけ")
+                        status="contacted", opened_by=runner, ask=f"{tag}の働きかけ",
+                        next_step=f"{tag}の次の対応")
     db.session.add(case)
     db.session.flush()
     opened = BulkRun(nonce=f"outreach-{tag}", user_id=outreach_runner.id, action="outreach_open",
                      rows=[{"code": case.municipality.code, "town": case.municipality.name, "case": case.id}])
     db.session.add(opened)
+    owned = BulkRun(nonce=f"cases-{tag}", user_id=outreach_runner.id, action="outreach_owner",
+                    rows=[{"case": case.id, "town": case.municipality.name, "unchanged": False}])
+    db.session.add(owned)
     db.session.commit()
     return {
-        "case_id": case.id, "outreach_run_id": opened.id,
+        "case_id": case.id, "outreach_run_id": opened.id, "cases_run_id": owned.id,
         "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
         "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
         "booking_id": booking.id, "run_id": run.id, "user_id": person.user_id,
@@ -144,6 +150,9 @@ LISTS = [
                                                               "outcomes")),
     "/coordinator/data/export/evangelists.csv?format=codes",
     "/municipalities/011002",  # another region's town: seen as the public sees it
+    # (the queries are not marks themselves: the page repeats them in its box)
+    "/coordinator/search?q=外", "/coordinator/search?q=そとがわ", "/coordinator/search?q=sotoga",
+    "/coordinator/outreach?status=", "/api/v1/outreach",
 ]
 
 
@@ -167,6 +176,8 @@ def test_no_list_layer_or_export_shows_another_region(app, regional, signed_in_c
     national, _ = signed_in_client("coordinator")
     seen = _bodies(national, LISTS)
     for url in ("/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists", "/municipalities/011002",
+                "/coordinator/search?q=外", "/coordinator/search?q=そとがわ", "/coordinator/search?q=sotoga",
+                "/coordinator/outreach?status=",
                 "/coordinator/data/export/requests.csv", "/coordinator/data/export/visits.csv"):
         assert any(mark in seen[url] for mark in OUTSIDE_MARKS), url
 
