@@ -14,6 +14,7 @@ from app.models import Booking
 from evangelists.calendar import today_in_japan
 from tests.conftest import PASSWORD
 from tests.factories import make_assignment, make_evangelist, make_municipality, make_request
+from tests.web.browser_steps import fits
 from tests.web.conftest import CHROMIUM
 
 pytestmark = [
@@ -54,9 +55,6 @@ def fill_offer(page, times, *, place: str, attendees: str) -> None:
     page.locator("input[name='place']").fill(place)
     page.locator("textarea[name='attendees']").fill(attendees)
 
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize(("viewport", "lang"), [(NARROW_PHONE, "ja"), (DESKTOP, "en")])

@@ -6,7 +6,6 @@ than the screen. Set DEDUPE_SCREENSHOTS to a folder to keep screenshots of each 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,21 +14,14 @@ from playwright.sync_api import expect
 from app.models import Assignment, AuditEvent, Evangelist, Municipality
 from app.services.topics import sync_topics
 from tests.factories import make_assignment, make_community, make_evangelist
+from tests.web.browser_steps import fits, shooter
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium")
 
-SHOTS = os.environ.get("DEDUPE_SCREENSHOTS")
+shot = shooter("DEDUPE_SCREENSHOTS")
 LONG_EMAIL = "opendata.suishin.tantousha.digital@town.tobetsu.hokkaido.example.lg.jp"
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def town(db, code: str) -> Municipality:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from app.services.topics import sync_topics
+from tests.web.browser_steps import shooter
 from tests.web.test_browser_request import serious_violations
 
 pytestmark = [
@@ -20,13 +20,8 @@ pytestmark = [
     pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium"),
 ]
 
-SHOTS = os.environ.get("INTAKE_SCREENSHOTS")
+shot = shooter("INTAKE_SCREENSHOTS")
 
-
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 @pytest.mark.parametrize(("width", "javascript"), [(1366, True), (360, False)])

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from app.services.topics import sync_topics
+from tests.web.browser_steps import fits, shooter
 from tests.web.test_browser_request import serious_violations
 
 pytestmark = [
@@ -20,17 +20,9 @@ pytestmark = [
     pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium"),
 ]
 
-SHOTS = os.environ.get("OUTREACH_SCREENSHOTS")
+shot = shooter("OUTREACH_SCREENSHOTS")
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("width", [1366, 360])

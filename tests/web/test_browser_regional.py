@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -18,26 +17,19 @@ from app.models import Municipality, OutreachCase, SupportRequest
 from app.services.regions import set_regions
 from app.services.topics import sync_topics
 from tests.factories import make_community, make_evangelist, make_request
+from tests.web.browser_steps import fits, shooter
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium"),
 ]
 
-SHOTS = os.environ.get("REGIONAL_SCREENSHOTS")
+shot = shooter("REGIONAL_SCREENSHOTS")
 # Five towns of Aomori (東北) that ask for help, and one of Hokkaido that the 東北
 # coordinator never sees.
 AOMORI = ("022012", "022021", "022039", "022047", "022055")
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def town(db, code: str) -> Municipality:

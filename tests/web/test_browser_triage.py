@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,20 +14,13 @@ from playwright.sync_api import expect
 from app.models import Assignment, Municipality, SupportRequest, Topic
 from app.services.topics import sync_topics
 from tests.factories import make_assignment, make_evangelist, make_request
+from tests.web.browser_steps import fits, shooter
 
 pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Chromium")
 
-SHOTS = os.environ.get("TRIAGE_SCREENSHOTS")
+shot = shooter("TRIAGE_SCREENSHOTS")
 
 
-def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 @pytest.mark.parametrize("width", [1366, 360])

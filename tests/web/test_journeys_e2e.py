@@ -22,6 +22,7 @@ from app.secrets_at_rest import decrypt_totp_secret
 from app.services.topics import sync_topics
 from tests.conftest import PASSWORD
 from tests.factories import make_evangelist
+from tests.web.browser_steps import fits
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
 
 pytestmark = [
@@ -100,9 +101,6 @@ class Checks:
     def report(self) -> str:
         return "\n".join(self.findings)
 
-
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def sign_in(page, base, checks, width, email, totp_secret=None):
