@@ -96,8 +96,8 @@ MESSAGES = {
                                 "choose again."),
     "outreach.unknown_action": _l("Choose what to do with the ticked cases."),
     "outreach.reason_required": _l("Say why the cases are closed."),
-    "outreach.owner_elsewhere": _l("That coordinator works in other regions than this town's. Choose someone whose "
-                                   "regions include it, or a national coordinator."),
+    "outreach.owner_elsewhere": _l("That coordinator’s regions do not include this town: give its case to someone "
+                                   "whose regions do, or to a national coordinator."),
     "outreach.too_many": _l("%(count)s municipalities are too many for one action (at most %(limit)s)."),
     "outreach.unknown_municipality": _l("No municipality has the code %(code)s. Reload the list and choose again."),
     # The owner of a request (app.services.ownership.OwnerRefused).

@@ -19,7 +19,7 @@ from app.reports.forms import DashboardFilterForm
 from app.reports.tables import TABLE_IDS, dashboard_tables, table_csv, whole_csv
 from app.services.geography import list_prefectures
 from app.services.outreach import funnel as outreach_funnel
-from app.services.regions import scope_of
+from app.services.regions import RegionScope, scope_of
 from app.services.reports import VISIT_MONTHS, Dashboard, Scope, kept_dashboard, scope_for
 from app.templating import format_fiscal_year
 from evangelists import fiscal
@@ -98,8 +98,16 @@ def _page(template: str, *, printing: bool = False):
         fiscal_year_label=fiscal_year_label,
         funnel_step_label=funnel_step_label,
         load_bucket_label=load_bucket_label,
-        outreach_funnel=outreach_funnel(scope_of(current_user)),
+        outreach_funnel=_outreach(scope),
     )
+
+
+def _outreach(scope: Scope):
+    """The outreach funnel under the dashboard's filter: its regions (already within the
+    viewer's), prefecture and fiscal year (cases opened in it)."""
+    regions = scope.regions if scope.regions is not None else scope_of(current_user).regions
+    return outreach_funnel(RegionScope(regions), prefecture=scope.prefecture,
+                           opened=fiscal.moment_bounds(scope.fiscal_year) if scope.fiscal_year else None)
 
 
 @bp.get("")
@@ -135,7 +143,7 @@ def download(table: str):
     figures = _figures(scope)
     tables = dashboard_tables(figures, lang=current_language(), month_label=month_label, quarter_label=quarter_label,
                               fiscal_year_label=fiscal_year_label, funnel_step_label=funnel_step_label,
-                              load_bucket_label=load_bucket_label)
+                              load_bucket_label=load_bucket_label, outreach=_outreach(scope))
     if table == "dashboard":
         text = whole_csv(tables)
     else:

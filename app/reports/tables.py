@@ -45,8 +45,9 @@ def _small(value: int | None) -> Cell:
 
 def dashboard_tables(f: Dashboard, *, lang: str, month_label: Callable, quarter_label: Callable,
                      fiscal_year_label: Callable, funnel_step_label: Callable,
-                     load_bucket_label: Callable) -> tuple[Table, ...]:
-    """Every table of the dashboard, in page order."""
+                     load_bucket_label: Callable, outreach=None) -> tuple[Table, ...]:
+    """Every table of the dashboard, in page order (``outreach``: the outreach funnel,
+    ``app.services.outreach.funnel``)."""
     def pref(ja: str, en: str) -> str:
         return ja if lang == "ja" else en
 
@@ -107,12 +108,17 @@ def dashboard_tables(f: Dashboard, *, lang: str, month_label: Callable, quarter_
                (_("Without one"), dv.prefectures - dv.prefectures_covered,
                 _percent(None if dv.prefecture_share is None else 1 - dv.prefecture_share)))),
     ]
+    if outreach is not None:
+        words = {"contacted": _("Contacted"), "interested": _("Interested"), "request": _("Became a request"),
+                 "active": _("Publishing open data since")}
+        tables.append(Table("outreach-funnel", _("Outreach to towns that have not asked"), (_("Step"), _("Cases")),
+                            tuple((words[step], n) for step, n in outreach.steps)))
     return tuple(tables)
 
 
 TABLE_IDS = ("open-data-timeline", "open-data-prefectures", "requests-open", "requests-days", "fiscal-years",
              "visits-months", "outcomes", "funnel", "load", "gap-prefectures", "gap-places", "diversity",
-             "prefectures-covered")
+             "prefectures-covered", "outreach-funnel")
 
 
 def _cell(value: Cell) -> str:

@@ -17,7 +17,7 @@ A regional coordinator acts only on towns of their regions (app/services/regions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -659,9 +659,16 @@ class Funnel:
     steps: tuple[tuple[str, int], ...] = field(default=())
 
 
-def funnel(scope: RegionScope = NATIONAL) -> Funnel:
-    """One query: the counts of the cases ``scope`` may see."""
+def funnel(scope: RegionScope = NATIONAL, *, prefecture: str | None = None,
+           opened: tuple[datetime, datetime] | None = None) -> Funnel:
+    """One query: the counts of the cases ``scope`` may see (in ``prefecture``, opened in
+    ``[start, end)`` when given: the dashboard's filter and fiscal year)."""
     c, m = OutreachCase, Municipality
+    where = [municipality_visible(scope, c.municipality_id)]
+    if prefecture is not None:
+        where.append(m.prefecture_id.in_(sa.select(Prefecture.id).where(Prefecture.code == prefecture)))
+    if opened is not None:
+        where += [c.created_at >= opened[0], c.created_at < opened[1]]
     became_active = sa.and_(m.open_data_status == "active",
                             sa.or_(m.open_data_since.is_(None), m.open_data_since >= sa.func.date(c.created_at)))
     row = db.session.execute(
@@ -671,7 +678,7 @@ def funnel(scope: RegionScope = NATIONAL) -> Funnel:
             sa.func.count(c.interested_on),
             sa.func.count(c.request_id),
             sa.func.coalesce(sa.func.sum(sa.case((became_active, 1), else_=0)), 0),
-        ).join(m, c.municipality_id == m.id).where(municipality_visible(scope, c.municipality_id))
+        ).join(m, c.municipality_id == m.id).where(*where)
     ).one()
     cases, contacted, interested, request, active = (int(v or 0) for v in row)
     return Funnel(cases, contacted, interested, request, active,

@@ -111,7 +111,7 @@ def test_gzip_when_accepted_with_its_own_etag(client, network):
 @pytest.mark.parametrize(("query", "parameter", "says"), [
     ("prefecture=99", "prefecture", "not one of: 01"),
     ("stage=sleeping", "stage", "not one of: none, outreach, requested"),
-    ("colour=red", "colour", "unknown parameter; this endpoint accepts: prefecture, stage, status"),
+    ("colour=red", "colour", "unknown parameter; this endpoint accepts: prefecture, region, stage, status"),
     ("status=retired", "status", "not one of: active, non_active"),
 ])
 def test_bad_parameters_are_refused_with_400_naming_each(client, network, query, parameter, says):

@@ -123,3 +123,23 @@ def test_a_regional_coordinator_acts_on_their_regions_cases_only(db, scene, sign
     response, html = review(client, cases[:1], action="owner")
     assert response.status_code == 422 and f"No outreach case of your regions has the number {cases[0]}" in html
     assert "町0" not in html
+
+
+def test_the_dashboard_has_the_funnel_as_csv_under_its_filter(db, scene):
+    import csv
+    import io
+
+    client, _me, _colleague, cases = scene
+    db.session.get(OutreachCase, cases[0]).contacted_on = NOW.date()
+    db.session.commit()
+    page = client.get("/coordinator/reports").get_data(as_text=True)
+    assert "/coordinator/reports/outreach-funnel.csv" in page
+    rows = list(csv.reader(io.StringIO(client.get("/coordinator/reports/outreach-funnel.csv")
+                                       .get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0] == ["Step", "Cases"] and rows[1] == ["Contacted", "1"]
+    # The cases are in Hokkaido: none for Tohoku, nor for a fiscal year before they opened.
+    assert "Contacted,0" in client.get("/coordinator/reports/outreach-funnel.csv?region=tohoku").get_data(as_text=True)
+    assert "Contacted,1" in client.get("/coordinator/reports/outreach-funnel.csv?region=hokkaido").get_data(as_text=True)
+    assert "Contacted,0" in client.get("/coordinator/reports/outreach-funnel.csv?fy=2024").get_data(as_text=True)
+    whole = client.get("/coordinator/reports/dashboard.csv").get_data(as_text=True)
+    assert "Outreach to towns that have not asked" in whole
