@@ -207,7 +207,8 @@ def merge_people():
     """Choose the record to keep and the duplicate (search, or the possible duplicates of
     the record kept), then review both side by side and what will move."""
     keep_id, duplicate_id = read_id(request.args.get("keep")), read_id(request.args.get("duplicate"))
-    return _merge_page(keep_id, duplicate_id, (request.args.get("q") or "")[:100])
+    # NUL taken out, as the forms do (PostgreSQL refuses it in text).
+    return _merge_page(keep_id, duplicate_id, (request.args.get("q") or "").replace("\x00", "")[:100])
 
 
 @bp.post("/people/merge")
