@@ -89,6 +89,65 @@ LABELS = {
         "admin": _l("Admin"),
         "coordinator": _l("Coordinator"),
         "evangelist": _l("Evangelist"),
+        "participant": _l("Idea box participant"),
+    },
+    # The open dialogue (evangelists.ideas): a participant's voice, a comment's stance, an
+    # idea's official status, what the public sees of a post, report reasons, the public
+    # moderation log's actions, a theme's scope and phase, the list's orders.
+    "idea_voice": {
+        "resident_business": _l("Resident or business"),
+        "it_industry": _l("IT industry"),
+        "municipal_staff": _l("Municipal staff"),
+        "national_staff": _l("National government staff"),
+        "other": _l("Other"),
+    },
+    "idea_stance": {
+        "agree": _l("Agree"),
+        "disagree": _l("Disagree"),
+        "neutral": _l("Neutral"),
+    },
+    "idea_status": {
+        "received": _l("Received"),
+        "considering": _l("Under consideration"),
+        "adopted": _l("Adopted"),
+        "realised": _l("Realised"),
+        "declined": _l("Not taken up"),
+    },
+    "idea_visibility": {
+        "shown": _l("Shown"),
+        "held": _l("Waiting for review"),
+        "hidden": _l("Hidden by a moderator"),
+    },
+    "idea_report_reason": {
+        "abuse": _l("Abusive or discriminatory"),
+        "personal_data": _l("Reveals personal data"),
+        "spam": _l("Spam or advertising"),
+        "off_topic": _l("Off topic"),
+        "other": _l("Something else"),
+    },
+    "idea_moderation_action": {
+        "hidden": _l("Hidden"),
+        "kept": _l("Report answered: kept"),
+        "released": _l("Released after review"),
+        "refused": _l("Not published after review"),
+        "restored": _l("Shown again"),
+    },
+    "idea_theme_scope": {
+        "national": _l("Nationwide"),
+        "region": _l("A region"),
+        "prefecture": _l("A prefecture"),
+        "municipality": _l("A municipality"),
+    },
+    "idea_theme_phase": {
+        "upcoming": _l("Opens soon"),
+        "open": _l("Open for ideas"),
+        "closed": _l("Closed"),
+    },
+    "idea_sort": {
+        "new": _l("Newest"),
+        "agreed": _l("Most agreed"),
+        "discussed": _l("Most discussed"),
+        "trending": _l("Trending"),
     },
     # Derived, not stored: see app.services.admin.user_status.
     "user_status": {

@@ -78,6 +78,25 @@ MESSAGES = {
                             "your own account. Ask another admin, or keep the other record."),
     "merge.conflict": _l("Someone changed these records while they were being merged: nothing was merged. "
                          "Review the merge again."),
+    # The open dialogue (app.services.ideas.IdeaRefused and the services beside it).
+    "ideas.not_open": _l("This theme is not open for ideas now: it can be read, not added to."),
+    "ideas.profile_required": _l("Choose a display name and your voice before you post."),
+    "ideas.withdrawn": _l("This account has left the idea box."),
+    "ideas.taken": _l("Someone else already uses this display name. Choose another."),
+    "ideas.too_short": _l("A display name needs at least 2 characters."),
+    "ideas.characters": _l("Use letters, digits, spaces and - _ ・ ー . only (no e-mail address)."),
+    "ideas.reserved": _l("This display name is kept for the programme. Choose another."),
+    "ideas.too_many": _l("Choose at most %(limit)s topics."),
+    "ideas.not_top_level": _l("Replies go one level deep: answer the comment itself."),
+    "ideas.other_idea": _l("That comment does not belong to this idea. Reload the page."),
+    "ideas.not_shown": _l("This idea is not shown, so it cannot be voted on or commented."),
+    "ideas.too_many_posts": _l("You have posted %(limit)s times in the last hour. Please wait a little before "
+                               "posting again; what you wrote is kept below."),
+    "ideas.too_many_ideas": _l("You have posted %(limit)s ideas in the last hour. Please wait a little before "
+                               "posting another; what you wrote is kept below."),
+    "ideas.order": _l("The end of the period must be after its start."),
+    "ideas.outside_scope": _l("This theme is about another area: choose a municipality inside it."),
+    "ideas.too_long": _l("This is too long (at most %(limit)s characters)."),
     # Outreach to a town that has not asked (app.services.outreach.OutreachRefused).
     "outreach.already_active": _l("%(town)s already publishes open data: there is no need to reach out."),
     "outreach.has_case": _l("%(town)s already has an open outreach case (number %(case)s)."),

@@ -24,6 +24,7 @@ HOME_ENDPOINTS = {
     "admin": "admin.users",
     "coordinator": "coordinator.home",
     "evangelist": "evangelist.home",
+    "participant": "ideas.index",
 }
 
 

@@ -80,7 +80,11 @@ OUTCOME_TYPES = (
 # Recording one of these makes the municipality open-data active (PRODUCT.md §3).
 ACTIVATING_OUTCOMES = ("open_data_published", "catalog_launched")
 
-ROLES = ("admin", "coordinator", "evangelist")
+# A participant registered themself to take part in the open dialogue (issue 21) and
+# reaches nothing else.
+ROLES = ("admin", "coordinator", "evangelist", "participant")
+# The roles that work in the programme (everything but the open dialogue).
+WORK_ROLES = ("admin", "coordinator", "evangelist")
 # Derived from an account's columns, never stored: active, invited (no password yet),
 # deactivated.
 USER_STATUSES = ("active", "invited", "deactivated")

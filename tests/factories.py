@@ -14,6 +14,10 @@ from app.models import (
     Booking,
     Community,
     Evangelist,
+    Idea,
+    IdeaComment,
+    IdeaProfile,
+    IdeaTheme,
     Municipality,
     Outcome,
     Prefecture,
@@ -215,3 +219,51 @@ def make_booking(**overrides) -> Booking:
                   sequence=0, slots=[VisitSlot(starts_at=starts, ends_at=starts + timedelta(minutes=90))])
     fields.update(overrides)
     return _save(Booking(**fields))
+
+
+# -- the open dialogue (issue 21) ---------------------------------------------------------
+
+
+def make_theme(**overrides) -> IdeaTheme:
+    """A national theme open from a day ago for thirty days (UTC clock of the test run)."""
+    from app.models.base import utcnow
+
+    n = next(_serial)
+    now = utcnow()
+    fields = dict(title=f"テーマ{n}", description="どんなデータが欲しいですか。", opens_at=now - timedelta(days=1),
+                  closes_at=now + timedelta(days=30), scope="national", materials=[])
+    fields.update(overrides)
+    return _save(IdeaTheme(**fields))
+
+
+def make_profile(**overrides) -> IdeaProfile:
+    """A dialogue profile, with a participant account unless ``user`` is given."""
+    n = next(_serial)
+    if "user" not in overrides and "user_id" not in overrides:
+        overrides["user"] = make_user(role="participant", display_name=f"参加者{n}")
+    fields = dict(handle=f"参加者{n}", voice="resident_business")
+    fields.update(overrides)
+    return _save(IdeaProfile(**fields))
+
+
+def make_idea(**overrides) -> Idea:
+    from app.models.base import utcnow
+    from evangelists.ideas import WEIGHT_IDEA, trend_key
+
+    n = next(_serial)
+    theme = overrides.pop("theme", None) or make_theme()
+    author = overrides.pop("author", None) or make_profile()
+    now = overrides.pop("created_at", None) or utcnow()
+    fields = dict(theme=theme, author=author, voice=author.voice, title=f"アイデア{n}",
+                  body="バス停の位置をオープンデータにしてください。", created_at=now, updated_at=now,
+                  last_activity_at=now, trend=trend_key(WEIGHT_IDEA, now))
+    fields.update(overrides)
+    return _save(Idea(**fields))
+
+
+def make_comment(**overrides) -> IdeaComment:
+    idea = overrides.pop("idea", None) or make_idea()
+    author = overrides.pop("author", None) or make_profile()
+    fields = dict(idea=idea, author=author, stance="agree", body="賛成です。")
+    fields.update(overrides)
+    return _save(IdeaComment(**fields))

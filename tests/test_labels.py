@@ -3,7 +3,7 @@
 import pytest
 
 from app.labels import LABELS
-from evangelists import search, vocabulary
+from evangelists import ideas, search, vocabulary
 
 VOCABULARIES = {
     "notice_mail": vocabulary.NOTICE_MAIL_STATES,
@@ -33,6 +33,15 @@ VOCABULARIES = {
     "language": vocabulary.LANGUAGES,
     "outreach_status": vocabulary.OUTREACH_STATUSES,
     "outreach_channel": vocabulary.OUTREACH_CHANNELS,
+    "idea_voice": ideas.VOICES,
+    "idea_stance": ideas.STANCES,
+    "idea_status": ideas.IDEA_STATUSES,
+    "idea_visibility": ideas.VISIBILITIES,
+    "idea_report_reason": ideas.REPORT_REASONS,
+    "idea_moderation_action": ideas.MODERATION_ACTIONS,
+    "idea_theme_scope": ideas.THEME_SCOPES,
+    "idea_theme_phase": ("upcoming", "open", "closed"),
+    "idea_sort": ideas.SORTS,
 }
 
 

@@ -8,7 +8,10 @@ from alembic.migration import MigrationContext
 
 from app import create_app
 from app.extensions import db
-from app.models.search import TEXT_INDEX_OBJECTS
+from app.models.ideas import IDEA_TEXT_INDEX_OBJECTS
+from app.models.search import TEXT_INDEX_OBJECTS as SEARCH_TEXT_INDEX_OBJECTS
+
+TEXT_INDEX_OBJECTS = SEARCH_TEXT_INDEX_OBJECTS | IDEA_TEXT_INDEX_OBJECTS
 from tests.conftest import (
     TEST_DATABASE_URL,
     create_scratch_database,

@@ -17,7 +17,7 @@ from app.services import bookings as bookings_service
 from app.web import client_address
 from evangelists.bookings import BookingRefused
 from evangelists.lifecycle import TransitionRefused
-from evangelists.vocabulary import ROLES
+from evangelists.vocabulary import WORK_ROLES
 
 STAFF = ("coordinator", "admin")
 
@@ -49,13 +49,13 @@ def _show_refusal(form, refused: BookingRefused) -> None:
 
 
 @bp.get("/<id:booking_id>")
-@role_required(*ROLES)
+@role_required(*WORK_ROLES)
 def booking(booking_id: int):
     return _page(_booking(booking_id))
 
 
 @bp.post("/<id:booking_id>/move")
-@role_required(*ROLES)
+@role_required(*WORK_ROLES)
 def move(booking_id: int):
     booking = _booking(booking_id)
     form = MoveBookingForm()
@@ -71,7 +71,7 @@ def move(booking_id: int):
 
 
 @bp.post("/<id:booking_id>/cancel")
-@role_required(*ROLES)
+@role_required(*WORK_ROLES)
 def cancel(booking_id: int):
     booking = _booking(booking_id)
     form = CancelBookingForm()
@@ -89,7 +89,7 @@ def cancel(booking_id: int):
 # --- The private calendar feed ----------------------------------------------------------------
 
 @bp.route("/calendar", methods=["GET", "POST"])
-@role_required(*ROLES)
+@role_required(*WORK_ROLES)
 def calendar():
     """The feed's settings: make a new address (shown once; the old one stops working) or
     turn it off. The page is private (signed in), so it is never stored."""
@@ -106,7 +106,7 @@ def calendar():
 
 
 @bp.post("/calendar/off")
-@role_required(*ROLES)
+@role_required(*WORK_ROLES)
 def calendar_off():
     if ActionForm().validate_on_submit() and bookings_service.turn_off_feed(current_user, address=client_address()):
         flash(_("The calendar feed is turned off: its address no longer works."), "success")

@@ -12,6 +12,19 @@ from app.models.network import (
     Topic,
     evangelist_skills,
 )
+from app.models.ideas import (
+    Idea,
+    IdeaComment,
+    IdeaPageViews,
+    IdeaProfile,
+    IdeaReport,
+    IdeaTheme,
+    IdeaViewSalt,
+    IdeaVisitor,
+    IdeaVote,
+    ModerationEvent,
+    idea_topics,
+)
 from app.models.notices import Notice, NoticePreference
 from app.models.outreach import OutreachCase, OutreachContact
 from app.models.search import SearchDocument
@@ -30,6 +43,17 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "Idea",
+    "IdeaComment",
+    "IdeaPageViews",
+    "IdeaProfile",
+    "IdeaReport",
+    "IdeaTheme",
+    "IdeaViewSalt",
+    "IdeaVisitor",
+    "IdeaVote",
+    "ModerationEvent",
+    "idea_topics",
     "Assignment",
     "BulkRun",
     "AuditEvent",

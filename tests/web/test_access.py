@@ -11,13 +11,16 @@ import pytest
 from app.decorators import PUBLIC
 from app.models import OutreachCase
 from app.services.accounts import make_password_token
+from evangelists.vocabulary import ROLES, WORK_ROLES
 from tests.conftest import sign_in
 from tests.factories import (
     make_addition,
     make_assignment,
     make_community,
     make_evangelist,
+    make_idea,
     make_municipality,
+    make_theme,
     make_request,
     make_visit,
 )
@@ -25,7 +28,8 @@ from tests.factories import (
 STAFF = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
 EVANGELIST = frozenset({"evangelist"})
-ANYONE_SIGNED_IN = frozenset({"admin", "coordinator", "evangelist"})
+ANYONE_SIGNED_IN = frozenset(ROLES)
+WORKERS = frozenset(WORK_ROLES)  # everyone but the idea box's participants
 
 # endpoint -> (method, who may reach it)
 ACCESS = {
@@ -113,12 +117,22 @@ ACCESS = {
     "evangelist.visit": ("GET", EVANGELIST),
     "evangelist.complete": ("POST", EVANGELIST),
     "evangelist.offer_times": ("GET", EVANGELIST),
-    "bookings.booking": ("GET", ANYONE_SIGNED_IN),
-    "bookings.move": ("POST", ANYONE_SIGNED_IN),
-    "bookings.cancel": ("POST", ANYONE_SIGNED_IN),
-    "bookings.calendar": ("GET", ANYONE_SIGNED_IN),
-    "bookings.calendar_off": ("POST", ANYONE_SIGNED_IN),
+    "bookings.booking": ("GET", WORKERS),
+    "bookings.move": ("POST", WORKERS),
+    "bookings.cancel": ("POST", WORKERS),
+    "bookings.calendar": ("GET", WORKERS),
+    "bookings.calendar_off": ("POST", WORKERS),
     "bookings.feed": ("GET", PUBLIC),
+    "ideas.index": ("GET", PUBLIC),
+    "ideas.theme": ("GET", PUBLIC),
+    "ideas.idea": ("GET", PUBLIC),
+    "ideas.new_idea": ("GET", ANYONE_SIGNED_IN),
+    "ideas.comment": ("POST", ANYONE_SIGNED_IN),
+    "ideas.vote": ("POST", ANYONE_SIGNED_IN),
+    "ideas.profile": ("GET", ANYONE_SIGNED_IN),
+    "ideas.manage": ("GET", STAFF),
+    "ideas.new_theme": ("GET", STAFF),
+    "ideas.edit_theme": ("GET", STAFF),
     "support.pick_slot": ("POST", PUBLIC),
     "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),
@@ -191,8 +205,12 @@ def world(db, make_account):
     visit = make_visit(assignment=theirs, author_id=other.id)
     case = OutreachCase(municipality=make_municipality(name="当別町"), status="planned")
     db.session.add(case)
+    theme = make_theme()
+    idea = make_idea(theme=theme)
     db.session.commit()
     return {
+        "theme_id": theme.id,
+        "idea_id": idea.id,
         "case_id": case.id,
         "request_id": support_request.id,
         "addition_id": addition.id,
@@ -254,7 +272,7 @@ def test_anonymous_visitors_reach_public_pages_and_are_sent_to_sign_in_elsewhere
     assert disagreements("anonymous", answers(app, client, world)) == []
 
 
-@pytest.mark.parametrize("role", ["evangelist", "coordinator", "admin"])
+@pytest.mark.parametrize("role", ["evangelist", "coordinator", "admin", "participant"])
 def test_each_role_reaches_exactly_its_endpoints(app, signed_in_client, world, role):
     client, _user = signed_in_client(role)
     assert disagreements(role, answers(app, client, world)) == []
