@@ -49,6 +49,8 @@ VOTE_VALUES = {"agree": 1, "disagree": -1}
 
 HANDLE_MIN = 2
 HANDLE_MAX = 30
+# The column is wider than a handle may be typed: room for what NFKC makes of it.
+HANDLE_COLUMN_MAX = 60
 THEME_TITLE_MAX = 120
 THEME_READING_MAX = 200
 THEME_DESCRIPTION_MAX = 5000

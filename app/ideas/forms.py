@@ -4,13 +4,13 @@ comment, a vote, and the idea list's filters."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    FieldList,
     FormField,
     HiddenField,
     RadioField,
@@ -19,14 +19,14 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import URL, DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.form_fields import CheckboxesField, FilterSelectField
+from app.form_fields import CheckboxesField, FilterSelectField, RowList
 from app.forms import BaseForm
 from app.labels import label
 from evangelists import ideas as rules
 from evangelists.calendar import PROGRAMME_ZONE
-from evangelists.limits import WEBSITE_MAX
+from evangelists.limits import WEBSITE_MAX, read_id
 from evangelists.vocabulary import AGE_BANDS, GENDERS, REGIONS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -68,13 +68,12 @@ class MaterialForm(BaseForm):
         csrf = False
 
     label = StringField(_l("Title of the material"), validators=[Optional(), Length(max=rules.MATERIAL_LABEL_MAX)])
-    url = StringField(_l("Web address"), validators=[
-        Optional(), Length(max=WEBSITE_MAX),
-        URL(require_tld=False, message=_l("Enter a web address starting with https:// or http://."))],
-        render_kw={"inputmode": "url", "placeholder": "https://"})
+    url = StringField(_l("Web address"), validators=[Optional(), Length(max=WEBSITE_MAX)],
+                      render_kw={"inputmode": "url", "placeholder": "https://"})
 
     def validate_url(self, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
+        parts = urlsplit(field.data.strip())
+        if parts.scheme.lower() not in ("https", "http") or not parts.netloc:
             raise ValidationError(_("Enter a web address starting with https:// or http://."))
 
     def validate_label(self, field):
@@ -98,13 +97,13 @@ class ThemeForm(BaseForm):
                                    validators=[InputRequired(message=_l("Enter when the theme closes."))],
                                    description=_l("Japan time. After this, the theme can be read, not added to."))
     scope = SelectField(_l("Who it is for"), default="national")
-    region = SelectField(_l("Region"), validators=[Optional()])
-    prefecture = SelectField(_l("Prefecture"), validators=[Optional()])
-    municipality = StringField(_l("Municipality code"), validators=[Optional(), Length(max=6)],
+    region = SelectField(_l("Region"), default="")
+    prefecture = SelectField(_l("Prefecture"), default="")
+    municipality = StringField(_l("Municipality code"), validators=[Length(max=6)],
                                description=_l("The 6-digit local government code, e.g. 011002."),
                                render_kw={"inputmode": "numeric", "autocomplete": "off"})
     hold_first_posts = BooleanField(_l("Hold a new participant’s first post for review"))
-    materials = FieldList(FormField(MaterialForm), min_entries=3, max_entries=rules.MATERIALS_MAX)
+    materials = RowList(FormField(MaterialForm), min_entries=3, max_entries=rules.MATERIALS_MAX)
     save = SubmitField(_l("Save the theme"))
 
     def __init__(self, *args, prefectures, **kwargs):
@@ -191,7 +190,7 @@ class CommentForm(HoneypotMixin, BaseForm):
         self.stance.choices = _choices("idea_stance", rules.STANCES)
 
     def validate_parent(self, field):
-        if field.data and not field.data.isdigit():
+        if field.data and read_id(field.data) is None:
             raise ValidationError(_("Reload the page and answer again."))
 
 

@@ -25,6 +25,7 @@ from app.services.topics import list_topics
 from app.i18n import current_language
 from app.web import client_address
 from evangelists import ideas as rules
+from evangelists.limits import read_id
 from evangelists.vocabulary import ROLES
 
 POSTERS = ROLES  # every account may take part, with a dialogue profile
@@ -189,7 +190,7 @@ def comment(idea_id: int):
     if missing is not None:
         return missing
     form = CommentForm()
-    parent_id = int(form.parent.data) if (form.parent.data or "").isdigit() else None
+    parent_id = read_id(form.parent.data)
     if form.validate_on_submit():
         if _honeypot_filled(form):
             return redirect(url_for("ideas.idea", idea_id=idea.id))

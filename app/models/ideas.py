@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, choice, utcnow
 from evangelists.ideas import (
-    HANDLE_MAX,
+    HANDLE_COLUMN_MAX,
     IDEA_STATUSES,
     IDEA_TITLE_MAX,
     MODERATION_ACTIONS,
@@ -103,7 +103,7 @@ class IdeaProfile(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True)
-    handle: Mapped[str | None] = mapped_column(sa.String(HANDLE_MAX), unique=True)
+    handle: Mapped[str | None] = mapped_column(sa.String(HANDLE_COLUMN_MAX), unique=True)
     voice: Mapped[str] = mapped_column(choice(VOICES, "idea_voice"))
     prefecture_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prefectures.id"), index=True)
     age_band: Mapped[str | None] = mapped_column(choice(AGE_BANDS, "idea_profile_age_band"))

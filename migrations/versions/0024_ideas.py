@@ -70,7 +70,7 @@ def upgrade():
     op.create_table('idea_profiles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('handle', sa.String(length=30), nullable=True),
+    sa.Column('handle', sa.String(length=60), nullable=True),
     sa.Column('voice', sa.Enum('resident_business', 'it_industry', 'municipal_staff', 'national_staff', 'other', name='idea_voice', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('prefecture_id', sa.Integer(), nullable=True),
     sa.Column('age_band', sa.Enum('under_20', '20s', '30s', '40s', '50s', '60s', '70_plus', name='idea_profile_age_band', native_enum=False, create_constraint=True), nullable=True),

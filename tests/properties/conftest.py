@@ -31,11 +31,15 @@ from tests.factories import (
     make_addition,
     make_assignment,
     make_booking,
+    make_comment,
     make_community,
     make_evangelist,
+    make_idea,
     make_municipality,
     make_prefecture,
+    make_profile,
     make_request,
+    make_theme,
     make_user,
     make_visit,
 )
@@ -190,6 +194,13 @@ def world(app, db, make_account) -> World:
     db.session.add(case)
     db.session.add(OutreachContact(case=case, contacted_on=date(2026, 1, 5), channel="phone", person_name="山田",
                                    phone="+81312345678"))
+    # The open dialogue: a participant with a dialogue profile, an open theme, an idea of
+    # another participant's with a comment.
+    users["participant"] = make_account("participant")
+    make_profile(user=users["participant"], handle="参加者")
+    theme = make_theme(title="欲しいデータ")
+    idea = make_idea(theme=theme, municipality=sapporo)
+    comment = make_comment(idea=idea)
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -221,6 +232,9 @@ def world(app, db, make_account) -> World:
         "job_id": 1,  # no export job: a 404
         "run_id": 1,  # no bulk action: a 404
         "case_id": case.id,
+        "theme_id": theme.id,
+        "idea_id": idea.id,
+        "comment_ids": [comment.id],
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

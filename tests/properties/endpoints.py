@@ -44,6 +44,8 @@ from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
+from app.ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, ThemeForm, VoteForm
+from app.ideas.forms import ProfileForm as IdeaProfileForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
@@ -68,6 +70,7 @@ from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
+from evangelists.ideas import IDEA_STATUSES, SORTS, STANCES, THEME_SCOPES, VOICES, VOTE_VALUES
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
@@ -195,6 +198,13 @@ POSTS: dict[str, Post] = {
     "outreach.close": Post("coordinator", (CloseForm,)),
     "outreach.turn_into_request": Post("coordinator", (ConsentForm,)),
     "evangelist.outreach_note": Post("evangelist", (HelperNoteForm,)),
+    # The open dialogue (app/ideas): a participant with a dialogue profile posts.
+    "ideas.new_idea": Post("participant", (IdeaForm,)),
+    "ideas.comment": Post("participant", (CommentForm,)),
+    "ideas.vote": Post("participant", (VoteForm,)),
+    "ideas.profile": Post("evangelist", (IdeaProfileForm,)),
+    "ideas.new_theme": Post("coordinator", (ThemeForm,)),
+    "ideas.edit_theme": Post("coordinator", (ThemeForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -228,6 +238,7 @@ QUERY_FORMS = {
     "reports.download": DashboardFilterForm,
     "api.outreach": MapFilterForm,
     "outreach.cases": CaseFilterForm,
+    "ideas.theme": IdeaFilterForm,
 }
 
 
@@ -326,6 +337,23 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "reached_out": st.sampled_from(["y", ""]),
         "CaseForm.owner": st.sampled_from(["", "1", "2", "3", "99999999999"]),
         "CaseForm.evangelist": st.sampled_from(["", *map(str, ids["evangelist_ids"])]),
+        # The open dialogue: a theme's period (now and then the wrong way round: refused),
+        # its scope, an idea's town, a comment's stance and the comment it answers, a vote.
+        "opens_at": st.sampled_from(["2026-12-01T09:00", "2027-01-01T00:00", "2026-13-01T09:00", ""]),
+        "closes_at": st.sampled_from(["2027-01-31T18:00", "2026-11-30T09:00", "2026-12-01 10:00", ""]),
+        "ThemeForm.scope": st.sampled_from(THEME_SCOPES),
+        "ThemeForm.region": st.sampled_from(["", *REGIONS]),
+        "ThemeForm.municipality": st.sampled_from(["", "011002", "999999", "01100"]),
+        "hold_first_posts": st.sampled_from(["y", ""]),
+        "materials-0-url": st.sampled_from(["https://example.jp/資料.pdf", "javascript:alert(1)", ""]),
+        "IdeaForm.municipality": st.sampled_from(["", "011002", "131016", "999999"]),
+        "IdeaForm.website": st.just(""),
+        "CommentForm.website": st.just(""),
+        "stance": st.sampled_from(STANCES),
+        "parent": st.one_of(st.sampled_from(["", *map(str, ids["comment_ids"])]), extreme_id()),
+        "vote": st.sampled_from([*VOTE_VALUES, "withdraw"]),
+        "voice": st.sampled_from(VOICES),
+        "IdeaProfileForm.prefecture": st.sampled_from(["", "01", "13"]),
     }
 
 
@@ -373,7 +401,7 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "open_data_status": st.sampled_from(OPEN_DATA_STATUSES),
         "kind": st.sampled_from(MUNICIPALITY_KINDS),
         "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES
-                                  + OUTREACH_STATUSES + ("open",)),
+                                  + OUTREACH_STATUSES + IDEA_STATUSES + ("open",)),
         "role": st.sampled_from(ROLES),
         # Every id filter also gets ids no row can have, every date filter dates at the
         # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.
@@ -396,6 +424,9 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "fy": st.sampled_from(["", "2019", "2025", "2026", "FY2026", "1999", "2101"]),
         "actor": st.sampled_from(world.emails),
         "action": st.sampled_from(["auth.sign_in", "user.role_changed"]),
+        "sort": st.sampled_from(SORTS),
+        "voice": st.sampled_from(["", *VOICES]),
+        "municipality": st.sampled_from(["", "011002", "999999", "abc"]),
     }
 
 

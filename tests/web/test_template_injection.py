@@ -28,6 +28,8 @@ from app.models import (
     BulkRun,
     CommunityStatusChange,
     ExportJob,
+    IdeaReport,
+    ModerationEvent,
     OutreachCase,
     OutreachContact,
     RequestAddition,
@@ -45,12 +47,16 @@ from tests.conftest import sign_in
 from tests.factories import (
     make_assignment,
     make_booking,
+    make_comment,
     make_community,
     make_evangelist,
+    make_idea,
     make_municipality,
     make_outcome,
     make_prefecture,
+    make_profile,
     make_request,
+    make_theme,
     make_visit,
 )
 from tests.web.test_access import ACCESS, url_for_endpoint
@@ -134,6 +140,17 @@ FREE_TEXT = {
     # shows ``shown`` as what matched); poisoned as typed, and searched for by MARK.
     ("search_documents", "term"),
     ("search_documents", "shown"),
+    # The open dialogue: what participants and coordinators type.
+    ("idea_profiles", "handle"),
+    ("idea_themes", "title"),
+    ("idea_themes", "title_reading"),
+    ("idea_themes", "description"),
+    ("ideas", "title"),
+    ("ideas", "body"),
+    ("ideas", "answer"),
+    ("idea_comments", "body"),
+    ("idea_moderation_events", "note"),
+    ("idea_reports", "note"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -208,6 +225,21 @@ NOT_FREE_TEXT = {
     ("outreach_contacts", "channel"): "a CHECKed vocabulary",
     ("outreach_contacts", "phone"): "normalised to E.164 by the form (digits and +)",
     ("search_documents", "kind"): "a CHECKed vocabulary",
+    ("idea_view_salts", "salt"): "made by the app (random, never shown)",
+    ("idea_visitors", "visitor"): "made by the app (a hash, never shown)",
+    ("idea_profiles", "voice"): "a CHECKed vocabulary",
+    ("idea_profiles", "age_band"): "a CHECKed vocabulary",
+    ("idea_profiles", "gender"): "a CHECKed vocabulary",
+    ("idea_themes", "scope"): "a CHECKed vocabulary",
+    ("idea_themes", "region"): "a CHECKed vocabulary",
+    ("ideas", "voice"): "a CHECKed vocabulary",
+    ("ideas", "status"): "a CHECKed vocabulary",
+    ("ideas", "visibility"): "a CHECKed vocabulary",
+    ("idea_comments", "stance"): "a CHECKed vocabulary",
+    ("idea_comments", "visibility"): "a CHECKed vocabulary",
+    ("idea_moderation_events", "action"): "a CHECKed vocabulary",
+    ("idea_reports", "reason"): "a CHECKed vocabulary",
+    ("idea_reports", "resolution"): "a CHECKed vocabulary",
     ("search_documents", "field"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
@@ -239,7 +271,7 @@ def build_world(db, make_account) -> dict:
     sapporo = make_municipality(code="011002", name="札幌市", prefecture=hokkaido, lat=43.06, lon=141.35)
     ebetsu = make_municipality(code="012173", name="江別市", prefecture=hokkaido, lat=43.10, lon=141.54)
     sync_topics()
-    users = {role: make_account(role) for role in ("admin", "coordinator", "evangelist")}
+    users = {role: make_account(role) for role in ("admin", "coordinator", "evangelist", "participant")}
     other = make_account("evangelist", email="other@example.jp")
 
     me = make_evangelist(user=users["evangelist"], home_municipality=sapporo, capacity=5, travel_radius_km=300.0)
@@ -311,6 +343,21 @@ def build_world(db, make_account) -> dict:
     db.session.flush()
     record_event(users["coordinator"], "outreach.updated", "outreach_case", case.id,
                  before={"ask": "旧"}, after={"ask": "新"})
+    # The open dialogue: a theme with a reading and a material, an idea about Sapporo with
+    # an official answer, a comment with a reply and a report, a hidden comment, the
+    # evangelist's own profile (its display name shows where they post), a moderation note.
+    theme = make_theme(title="テーマ", title_reading="てーま", description="説明 https://example.jp/",
+                       materials=[{"label": "資料", "url": "https://example.jp/m"}])
+    idea = make_idea(theme=theme, municipality=sapporo, answer="採用します", status="adopted",
+                     author=make_profile(user=users["evangelist"], handle="伝道師"))
+    idea.topics = []
+    comment = make_comment(idea=idea, author=make_profile(user=users["participant"], handle="参加者"))
+    make_comment(idea=idea, parent_id=comment.id, stance="disagree")
+    hidden = make_comment(idea=idea, visibility="hidden", hidden_article=2)
+    db.session.add(IdeaReport(idea_id=idea.id, comment_id=comment.id, reporter_id=users["coordinator"].id,
+                              reason="other", note="通報"))
+    db.session.add(ModerationEvent(idea_id=idea.id, comment_id=hidden.id, action="hidden", article=2, note="理由",
+                                   actor_id=users["coordinator"].id))
     db.session.commit()
     return {
         "users": users,
@@ -330,6 +377,8 @@ def build_world(db, make_account) -> dict:
             "run_id": run.id,
             "table": "gap-places",
             "case_id": case.id,
+            "theme_id": theme.id,
+            "idea_id": idea.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
@@ -349,6 +398,8 @@ def build_world(db, make_account) -> dict:
             # Every document is poisoned to hold MARK: the search finds them all by part of
             # it (not MARK itself, which the sign-in page's redirect would repeat).
             f"/coordinator/search?q={MARK[1:]}",
+            f"/ideas/themes/{theme.id}?q={MARK[1:]}",
+            f"/ideas/themes/{theme.id}?sort=trending&municipality=011002",
         ],
     }
 
