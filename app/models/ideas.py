@@ -167,6 +167,7 @@ class Idea(TimestampMixin, db.Model):
     theme: Mapped[IdeaTheme] = relationship()
     author: Mapped[IdeaProfile] = relationship()
     municipality: Mapped[Municipality | None] = relationship()
+    answered_by: Mapped[User | None] = relationship()
     topics: Mapped[list[Topic]] = relationship(secondary=idea_topics, order_by="Topic.position")
 
     def __repr__(self) -> str:
@@ -195,6 +196,7 @@ class IdeaComment(TimestampMixin, db.Model):
 
     idea: Mapped[Idea] = relationship()
     author: Mapped[IdeaProfile] = relationship()
+    parent: Mapped[IdeaComment | None] = relationship(remote_side=[id])
 
     def __repr__(self) -> str:
         return f"<IdeaComment {self.id} idea={self.idea_id}>"
@@ -212,6 +214,9 @@ class IdeaVote(db.Model):
     value: Mapped[int] = mapped_column(sa.SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    idea: Mapped[Idea] = relationship()
+    profile: Mapped[IdeaProfile] = relationship()
 
     def __repr__(self) -> str:
         return f"<IdeaVote idea={self.idea_id} profile={self.profile_id} {self.value:+d}>"

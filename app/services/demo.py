@@ -19,10 +19,21 @@ from app.models import (
     Community,
     CommunityStatusChange,
     Evangelist,
+    Idea,
+    IdeaComment,
+    IdeaPageViews,
+    IdeaProfile,
+    IdeaReport,
+    IdeaTheme,
+    IdeaViewSalt,
+    IdeaVisitor,
+    IdeaVote,
+    ModerationEvent,
     Municipality,
     Notice,
     NoticePreference,
     Outcome,
+    Prefecture,
     RequestFeedback,
     RequestNote,
     SearchDocument,
@@ -32,6 +43,7 @@ from app.models import (
     UserRegion,
     Visit,
     VisitSlot,
+    idea_topics,
 )
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
@@ -39,7 +51,8 @@ from app.services.notices import notify
 from app.services.ownership import claim_if_unowned
 from app.services.requests import MUNICIPALITY
 from app.services.visits import activate_town
-from evangelists import demo, lifecycle
+from evangelists import demo, demo_ideas, lifecycle
+from evangelists import ideas as ideas_rules
 from evangelists.calendar import start_of_day_in_japan, today_in_japan
 from evangelists.geo import haversine_km
 from evangelists.vocabulary import ACTIVATING_OUTCOMES
@@ -51,6 +64,7 @@ DEMO_ACCOUNTS = (
     ("coordinator", "coordinator@example.jp", "デモ コーディネーター"),
     ("coordinator", "kanto@example.jp", "デモ 関東コーディネーター"),
     ("evangelist", "evangelist@example.jp", None),  # named after the generated person behind it
+    ("participant", "participant@example.jp", "デモ参加者"),  # takes part in the idea box only
 )
 DEMO_EMAILS = frozenset(email for _, email, _ in DEMO_ACCOUNTS)
 # A regional coordinator to try the regions with (issue 20): 関東 only.
@@ -220,6 +234,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     _propose_to_demo_evangelist()
     _demo_notices(coordinator, today)
     _demo_feedback(seed)
+    _dialogue(seed, today, municipalities, sorted(topics))
     record_event(
         None,
         "demo.seeded",
@@ -255,6 +270,8 @@ def _demo_accounts(evangelist_rows: list[Evangelist], demo_index: int | None) ->
         else:
             user = add_user(email, name, role, DEMO_PASSWORD)
             user.region_rows = [UserRegion(region=region) for region in DEMO_REGIONS.get(email, ())]
+            if role == "participant":
+                db.session.add(IdeaProfile(user=user, handle="デモさん", voice="resident_business"))
         made.append((role, email))
     return tuple(made)
 
@@ -510,6 +527,60 @@ def _demo_notices(coordinator: User | None, today: date) -> None:
             row.read_at = request.created_at if n >= 3 else None
 
 
+def _dialogue(seed: int, today: date, municipalities: list[Municipality], topic_slugs: list[str]) -> None:
+    """The idea box's demo (evangelists.demo_ideas): themes, participants with accounts
+    that cannot sign in, ideas with comments, replies and votes; every counter and trending
+    key as the services would have kept them. Not committed."""
+    now = start_of_day_in_japan(today) + timedelta(hours=12)
+    towns = [(m.code, m.name, m.code[:2]) for m in municipalities if m.open_data_status == "non_active"]
+    dialogue = demo_ideas.generate(towns, topic_slugs, now=now, seed=seed)
+    prefectures = {p.code: p.id for p in db.session.scalars(sa.select(Prefecture))}
+    by_code = {m.code: m for m in municipalities}
+    topics = {t.slug: t for t in db.session.scalars(sa.select(Topic))}
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
+    themes = [IdeaTheme(title=t.title, title_reading=t.reading, description=t.description, opens_at=t.opens_at,
+                        closes_at=t.closes_at, hold_first_posts=t.hold_first_posts, materials=[],
+                        created_by=coordinator, created_at=t.opens_at - timedelta(days=3),
+                        updated_at=t.opens_at - timedelta(days=3)) for t in dialogue.themes]
+    profiles = []
+    for n, p in enumerate(dialogue.participants, start=1):
+        user = User(email=f"participant{n:04d}@example.jp", display_name=p.handle, role="participant",
+                    password_hash=UNUSABLE_PASSWORD, created_at=p.joined_at, updated_at=p.joined_at)
+        profiles.append(IdeaProfile(user=user, handle=p.handle, voice=p.voice, age_band=p.age_band, gender=p.gender,
+                                    prefecture_id=prefectures.get(p.prefecture_code or ""), created_at=p.joined_at))
+    db.session.add_all(themes + profiles)
+    for story in dialogue.ideas:
+        activity = [(story.at, ideas_rules.WEIGHT_IDEA)]
+        activity += [(c.at, ideas_rules.WEIGHT_COMMENT) for c in story.comments]
+        activity += [(at, ideas_rules.WEIGHT_VOTE) for _voter, _value, at in story.votes]
+        trend = None
+        for at, weight in sorted(activity):
+            trend = ideas_rules.add_activity(trend, weight, at)
+        last = max(at for at, _ in activity)
+        author = profiles[story.author]
+        idea = Idea(theme=themes[story.theme], author=author, voice=author.voice, title=story.title, body=story.body,
+                    municipality=by_code.get(story.municipality_code or ""), topics=[topics[s] for s in story.topics],
+                    status=story.status, answer=story.answer,
+                    answered_at=themes[story.theme].closes_at + timedelta(days=14) if story.answer else None,
+                    answered_by=coordinator if story.answer else None,
+                    agree_count=sum(v == 1 for _p, v, _at in story.votes),
+                    disagree_count=sum(v == -1 for _p, v, _at in story.votes),
+                    comment_count=len(story.comments), trend=trend, last_activity_at=last,
+                    created_at=story.at, updated_at=last)
+        db.session.add(idea)
+        made: list[IdeaComment] = []
+        for c in story.comments:
+            parent = made[c.reply_to] if c.reply_to is not None else None
+            if parent is not None and parent.parent is not None:
+                parent = parent.parent
+            row = IdeaComment(idea=idea, parent=parent, author=profiles[c.author], stance=c.stance, body=c.body,
+                              created_at=c.at, updated_at=c.at)
+            made.append(row)
+        db.session.add_all(made)
+        db.session.add_all(IdeaVote(idea=idea, profile=profiles[p], value=v, created_at=at, updated_at=at)
+                           for p, v, at in story.votes)
+
+
 def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
     """``(role, email)`` of the demo accounts present in the database."""
     emails = [email for _, email, _ in DEMO_ACCOUNTS]
@@ -522,6 +593,11 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
 def _delete_network() -> None:
     """Delete every network, workflow and account row (the gazetteer and topics stay);
     not committed."""
+    for model in (IdeaVisitor, IdeaPageViews, IdeaViewSalt, ModerationEvent, IdeaReport, IdeaVote, IdeaComment):
+        db.session.execute(sa.delete(model))
+    db.session.execute(sa.delete(idea_topics))
+    for model in (Idea, IdeaProfile, IdeaTheme):
+        db.session.execute(sa.delete(model))
     for model in (Notice, NoticePreference, RequestFeedback, RequestNote, VisitSlot, Booking, CalendarFeed,
                   Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
                   AuditEvent, UserRegion, User):
