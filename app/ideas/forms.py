@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.form_fields import CheckboxesField, FilterSelectField, RowList
-from app.forms import BaseForm
+from app.forms import BaseForm, set_place_choices
 from app.labels import label
 from evangelists import ideas as rules
 from evangelists.calendar import PROGRAMME_ZONE
@@ -160,17 +160,22 @@ class IdeaForm(HoneypotMixin, BaseForm):
                          description=_l("Plain text; web addresses become links. Do not write anyone’s personal "
                                         "data."),
                          render_kw={"rows": 8, "maxlength": rules.IDEA_BODY_MAX})
-    municipality = StringField(
-        _l("Municipality (optional)"), validators=[Optional(), Length(max=6)],
-        description=_l("For data you want one town to publish: its 6-digit code, e.g. 011002, or pick it from "
-                       "the list."),
-        render_kw={"inputmode": "numeric", "autocomplete": "off", "list": "idea-towns"})
+    # The place picker of the request form (app/forms.py set_place_choices): optional here,
+    # for "data we want this town to publish".
+    prefecture = SelectField(_l("Prefecture (optional)"), default="")
+    municipality = SelectField(
+        _l("Municipality (optional)"), default="",
+        description=_l("For data you want one town to publish. After choosing the prefecture, the list shows its "
+                       "municipalities."))
     topics = CheckboxesField(_l("Topics (optional)"), validators=[Optional()])
     post = SubmitField(_l("Post the idea"))
 
-    def __init__(self, *args, topics, **kwargs):
+    def __init__(self, *args, topics, prefectures, municipalities, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.topics.choices = topics
+        set_place_choices(self, prefectures, municipalities, locale)
+        self.prefecture.choices[0] = ("", _("None"))
+        self.municipality.choices[0] = ("", _("None") if municipalities else _("Choose the prefecture first"))
 
     def validate_topics(self, field):
         if field.data and len(field.data) > rules.IDEA_TAGS_MAX:

@@ -20,6 +20,7 @@ from app.pagination import requested_page
 from app.safe_redirect import safe_next_url
 from app.security import no_store
 from app.services import ideas as service
+from app.services.geography import list_prefectures, municipalities_of
 from app.services.pages import page_of
 from app.services.topics import list_topics
 from app.i18n import current_language
@@ -138,6 +139,32 @@ def _idea_page(idea, *, comment_form=None, status: int = 200, reply_to: int | No
 # -- posting -----------------------------------------------------------------------------
 
 
+def _idea_form(theme) -> IdeaForm:
+    """The idea form with the prefectures the theme is about (all for a national theme)
+    and the chosen prefecture's municipalities; a theme about one town names it."""
+    prefectures = list_prefectures()
+    if theme.scope == "region":
+        prefectures = [p for p in prefectures if p.region == theme.region]
+    elif theme.scope == "prefecture":
+        prefectures = [p for p in prefectures if p.id == theme.prefecture_id]
+    elif theme.scope == "municipality" and theme.municipality:
+        prefectures = [p for p in prefectures if p.id == theme.municipality.prefecture_id]
+    if request.method == "POST":
+        chosen = request.form.get("prefecture", "")
+    elif theme.scope == "municipality" and theme.municipality:
+        chosen = theme.municipality.code[:2]
+    else:
+        chosen = prefectures[0].code if len(prefectures) == 1 else ""
+    towns = municipalities_of(chosen) if chosen in {p.code for p in prefectures} else []
+    form = IdeaForm(topics=_topic_choices(), prefectures=prefectures, municipalities=towns,
+                    locale=current_language())
+    if request.method == "GET":
+        form.prefecture.data = chosen
+        if theme.scope == "municipality" and theme.municipality:
+            form.municipality.data = theme.municipality.code
+    return form
+
+
 def _needs_profile():
     """A signed-in person without a dialogue profile is sent to make one first."""
     if service.profile_of(current_user) is None:
@@ -157,9 +184,12 @@ def new_idea(theme_id: int):
     missing = _needs_profile()
     if missing is not None:
         return missing
-    form = IdeaForm(topics=_topic_choices())
-    if request.method == "GET" and theme.scope == "municipality" and theme.municipality:
-        form.municipality.data = theme.municipality.code
+    form = _idea_form(theme)
+    if request.method == "POST" and request.form.get("action") == "prefecture":
+        # Without JavaScript, choosing the prefecture reloads the form with its
+        # municipalities; everything typed so far comes back unchanged.
+        return no_store(make_response(render_template("ideas/new_idea.html", theme=theme, form=form,
+                                                      focus="municipality")))
     if form.validate_on_submit():
         if _honeypot_filled(form):
             return redirect(url_for("ideas.theme", theme_id=theme.id))

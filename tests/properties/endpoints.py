@@ -199,7 +199,7 @@ POSTS: dict[str, Post] = {
     "outreach.turn_into_request": Post("coordinator", (ConsentForm,)),
     "evangelist.outreach_note": Post("evangelist", (HelperNoteForm,)),
     # The open dialogue (app/ideas): a participant with a dialogue profile posts.
-    "ideas.new_idea": Post("participant", (IdeaForm,)),
+    "ideas.new_idea": Post("participant", (IdeaForm,), raw=("action",)),
     "ideas.comment": Post("participant", (CommentForm,)),
     "ideas.vote": Post("participant", (VoteForm,)),
     "ideas.profile": Post("evangelist", (IdeaProfileForm,)),
@@ -347,6 +347,7 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "hold_first_posts": st.sampled_from(["y", ""]),
         "materials-0-url": st.sampled_from(["https://example.jp/資料.pdf", "javascript:alert(1)", ""]),
         "IdeaForm.municipality": st.sampled_from(["", "011002", "131016", "999999"]),
+        "IdeaForm.prefecture": st.sampled_from(["", "01", "13", "99"]),
         "IdeaForm.website": st.just(""),
         "CommentForm.website": st.just(""),
         "stance": st.sampled_from(STANCES),

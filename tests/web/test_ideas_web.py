@@ -65,16 +65,20 @@ def test_a_refused_idea_keeps_what_was_typed_and_says_why(signed_in_client, them
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'value="残る題"' in html and long_body in html
+    # Choosing the prefecture (without JavaScript) lists its municipalities and keeps the text.
+    make_municipality(code="011002", name="札幌市")
     response = client.post(f"/ideas/themes/{theme.id}/new", data={"title": "残る題", "body": "本文",
-                                                                 "municipality": "999999"})
-    assert response.status_code == 400 and "999999" in response.get_data(as_text=True)
+                                                                 "prefecture": "01", "action": "prefecture"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="011002"' in html and 'value="残る題"' in html
 
 
 def test_post_comment_reply_and_vote_as_a_participant(signed_in_client, theme, db):
     make_municipality(code="011002", name="札幌市")
     client, _user = _participant(signed_in_client)
     response = client.post(f"/ideas/themes/{theme.id}/new",
-                           data={"title": "公園のトイレ", "body": "場所と開いている時間", "municipality": "011002"})
+                           data={"title": "公園のトイレ", "body": "場所と開いている時間", "prefecture": "01",
+                                 "municipality": "011002"})
     assert response.status_code == 302
     idea = db.session.scalar(sa.select(Idea))
     assert idea.title == "公園のトイレ" and idea.municipality.code == "011002"
