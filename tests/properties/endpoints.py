@@ -44,6 +44,7 @@ from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
+from app.ideas.participant_forms import LeaveForm, RegistrationForm, VerifyForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
@@ -68,6 +69,7 @@ from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
+from evangelists.ideas import VOICES as IDEA_VOICES
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
@@ -195,6 +197,10 @@ POSTS: dict[str, Post] = {
     "outreach.close": Post("coordinator", (CloseForm,)),
     "outreach.turn_into_request": Post("coordinator", (ConsentForm,)),
     "evangelist.outreach_note": Post("evangelist", (HelperNoteForm,)),
+    # The idea box's own accounts (app/ideas/participants.py).
+    "ideas.register": Post(None, (RegistrationForm,)),
+    "ideas.verify": Post(None, (VerifyForm,), args={"token": "verify_token"}),
+    "ideas.withdraw": Post("evangelist", (LeaveForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -278,6 +284,12 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "paused_until": recent_date(0, 60),
         "website": st.sampled_from(["https://example.jp/", "http://code4.example.org/a?b=c#d", ""]),
         "RequestForm.website": st.just(""),
+        # The idea box's sign-up: a display name (now and then one taken, reserved or with
+        # markup: refused), a voice, the terms; its honeypot left empty.
+        "RegistrationForm.website": st.just(""),
+        "handle": st.sampled_from(["みなとの花子", "data_fan-2", "運営", "<b>x</b>", "{{7*7}}", "a"]),
+        "voice": st.sampled_from(IDEA_VOICES),
+        "terms": st.sampled_from(["y", ""]),
         # A request a coordinator records: the e-mail may be left out, the day is recent
         # (now and then in the future or more than a year back: refused).
         "IntakeForm.email": st.one_of(st.sampled_from(world.emails), fresh_email(), st.just("")),

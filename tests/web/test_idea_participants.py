@@ -119,7 +119,7 @@ def test_forgot_password_before_confirming_mails_the_confirmation_link_again(app
 
 def test_an_address_already_in_use_gets_the_same_page_and_its_owner_a_note(app, db, client, make_account, mailbox,
                                                                           deliver):
-    owner = make_account("evangelist", email="taken@example.jp")
+    owner = make_account("evangelist", email="taken@example.jp", locale="en")  # the English part too
     fresh = register(client, email="new@example.jp", handle="新しい人")
     fresh_page = client.get("/ideas/register/check-mail").get_data(as_text=True)
     taken = register(client, email="taken@example.jp", handle="別の人")
