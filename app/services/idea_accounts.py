@@ -181,6 +181,9 @@ def verify(token: str, password: str, *, address: str | None) -> User:
     user = pending_user(token)
     set_password_with_token(token, PURPOSE, password, address=address)
     record_event(user, "idea_account.verified", "user", user.id, client_address=address)
+    # The confirmation mails have done their work: not left unread under the bell.
+    db.session.execute(sa.update(Notice).where(Notice.user_id == user.id, Notice.kind == "idea_verify",
+                                               Notice.read_at.is_(None)).values(read_at=utcnow()))
     db.session.commit()
     return user
 

@@ -90,6 +90,7 @@ def test_sign_up_confirm_by_mail_then_signed_in_and_can_post(app, db, english, m
     done = english.post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"].endswith("/ideas")
     assert english.get("/ideas/account").status_code == 200  # signed in
+    assert db.session.scalar(sa.select(Notice.read_at).where(Notice.kind == "idea_verify")) is not None
 
     posted = english.post(f"/ideas/themes/{theme.id}/new", data={"title": "バス停の位置", "body": "公開してください。"})
     assert posted.status_code == 302, posted.get_data(as_text=True)[:2000]
