@@ -94,6 +94,13 @@ class Config:
     MFA_PENDING_SECONDS = 600
     INVITATION_MAX_AGE = timedelta(days=7)
     RESET_MAX_AGE = timedelta(days=1)
+    # The idea box's self-registration (app/ideas/participants.py): how long the link that
+    # confirms a participant's e-mail address works, how many registrations one client
+    # address may send, and after how many days a registration never confirmed is removed
+    # (the queue's daily sweep_unverified_participants, or `flask ideas remove-unverified`).
+    IDEAS_VERIFY_MAX_AGE = timedelta(days=2)
+    IDEAS_REGISTER_PER_ADDRESS = os.environ.get("IDEAS_REGISTER_PER_ADDRESS", "5 per hour")
+    IDEAS_UNVERIFIED_DAYS = int(os.environ.get("IDEAS_UNVERIFIED_DAYS", "7"))
     # Where the rate limits count. memory:// counts in each worker process on its own, so
     # with several workers an attacker gets a limit per worker: production refuses that
     # (check_rate_limit_storage, run by gunicorn.conf.py). Use redis://host:6379/0.

@@ -157,6 +157,9 @@ MESSAGES = {
     "account.unknown_role": _l("Unknown role."),
     "account.only_admins_invite_staff": _l("Only admins can invite coordinators and admins."),
     "account.cannot_change_own_role": _l("You cannot change your own role; ask another admin."),
+    "account.participant_role_fixed": _l("A participant of the idea box signed up on their own and keeps that "
+                                         "role; invite the person with a work address instead."),
+    "account.no_profile": _l("You have no idea box profile, so there is nothing to leave."),
     "account.cannot_deactivate_self": _l("You cannot deactivate your own account; ask another admin."),
     "account.wrong_code": _l("That code is not right. Check the time on your phone and try the newest code."),
     "password.too_short": _l("Use at least 12 characters."),

@@ -23,6 +23,8 @@ from app.models import Notice
 
 STAFF = ("admin", "coordinator")
 EVANGELIST = ("evangelist",)
+# A self-registered participant of the idea box (app/ideas/participants.py).
+PARTICIPANT = ("participant",)
 TOWN = "town"
 
 
@@ -57,6 +59,10 @@ def _booking_page(notice: Notice) -> str | None:
 
 def _home(notice: Notice) -> str | None:
     return external_url("public.index")
+
+
+def _idea_box(notice: Notice) -> str | None:
+    return external_url("ideas.index")
 
 
 # --- links of the reminders' kinds (helper: reminders) -----------------------------------
@@ -152,7 +158,17 @@ KINDS: dict[str, Kind] = _kinds(
     # --- security: password links (helper: events) ----------------------------------------
     # The link is made when the mail is written (app/mail.py DELIVERY_CONTEXT), never stored.
     Kind("password_invitation", _l("Invitation to set your password"), STAFF + EVANGELIST, security=True),
-    Kind("password_reset", _l("Link to set a new password"), STAFF + EVANGELIST, security=True),
+    Kind("password_reset", _l("Link to set a new password"), STAFF + EVANGELIST + PARTICIPANT, security=True),
+
+    # --- the idea box's self-registration (helper: ideas-participants) ---------------------
+    # The link that confirms the address and sets the password, made when the mail is
+    # written (app/services/idea_accounts.py registers its DELIVERY_CONTEXT), never stored.
+    Kind("idea_verify", _l("Confirm your e-mail address for the idea box"), PARTICIPANT, link=_idea_box,
+         security=True),
+    # Someone signed up for the idea box with the address of an existing account: the
+    # page said "check your mail" as for any address; the owner learns it here.
+    Kind("idea_registration_existing", _l("Someone tried to sign up with your address"),
+         STAFF + EVANGELIST + PARTICIPANT, link=_idea_box, security=True),
 
 )
 

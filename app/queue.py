@@ -186,6 +186,18 @@ def send_morning_summary() -> int:
 
 
 
+# --- the idea box's unconfirmed sign-ups (helper: ideas-participants) ------------------------
+
+@huey.periodic_task(crontab(minute="40", hour="18"))
+def sweep_unverified_participants() -> int:
+    """03:40 in Japan: delete idea box sign-ups never confirmed within IDEAS_UNVERIFIED_DAYS
+    (idea_accounts.remove_unverified; also `flask ideas remove-unverified`)."""
+    from app.services import idea_accounts
+
+    with app_context():
+        return idea_accounts.remove_unverified()
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 def queue_deliveries(ids: Iterable[int]) -> None:

@@ -13,12 +13,15 @@ from evangelists.limits import EMAIL_MAX
 
 
 class RoleForm(BaseForm):
+    """A work account's role. Not offered for the idea box's participants, nor to make
+    one: they signed up themselves (app/services/accounts.py change_role)."""
+
     role = SelectField(_l("Role"))
     submit = SubmitField(_l("Change role"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = choices("user_role")
+        self.role.choices = [c for c in choices("user_role") if c[0] != "participant"]
 
 
 class RegionsForm(BaseForm):

@@ -39,7 +39,7 @@ from app.forms import ActionForm
 from app.mail import link_hours, mail_configured
 from app.messages import account_error_messages
 from app.secrets_at_rest import seal, unseal
-from app.services import accounts
+from app.services import accounts, idea_accounts
 from app.services.accounts import AccountError
 from app.services.demo import waives_second_factor
 from app.web import (
@@ -291,7 +291,10 @@ def forgot_password():
     if form.validate_on_submit():
         if mail_configured():
             user = accounts.find_user_by_email(form.email.data)
-            if user is not None and user.is_active:
+            if user is not None and user.is_active and idea_accounts.needs_verification(user):
+                # An idea box sign-up never confirmed: its confirmation link again.
+                idea_accounts.mail_verification_again(user, address=client_address())
+            elif user is not None and user.is_active:
                 # The mail is a notice the queue sends after the answer, so known and
                 # unknown addresses take about as long.
                 accounts.reset_link_for(None, user, address=client_address())

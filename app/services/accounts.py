@@ -231,6 +231,10 @@ def change_password(user: User, current: str, new: str, *, address: str | None) 
 # --- Invitation and reset links ----------------------------------------------------------
 
 PURPOSES = ("invitation", "reset")
+# Every purpose a token may be made for: the two above (set at /auth/password/<purpose>/),
+# and "verify", the idea box's confirmation of a self-registered participant's address
+# (set at /ideas/verify/<token>, app/services/idea_accounts.py).
+TOKEN_PURPOSES = (*PURPOSES, "verify")
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -245,14 +249,14 @@ def _fingerprint(user: User) -> str:
 
 
 def make_password_token(user: User, purpose: str) -> str:
-    """A signed link token to set a password (``purpose``: invitation or reset)."""
-    if purpose not in PURPOSES:
+    """A signed link token to set a password (``purpose``: invitation, reset or verify)."""
+    if purpose not in TOKEN_PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
     return _serializer(purpose).dumps({"uid": user.id, "fp": _fingerprint(user)})
 
 
 def max_age(purpose: str) -> timedelta:
-    key = "INVITATION_MAX_AGE" if purpose == "invitation" else "RESET_MAX_AGE"
+    key = {"invitation": "INVITATION_MAX_AGE", "verify": "IDEAS_VERIFY_MAX_AGE"}.get(purpose, "RESET_MAX_AGE")
     return current_app.config[key]
 
 
@@ -336,10 +340,15 @@ def reset_link_for(actor: User | None, user: User, *, address: str | None) -> tu
 
 
 def change_role(actor: User, user: User, role: str, *, address: str | None) -> None:
+    """Change a work account's role. A self-registered participant of the idea box is not
+    made staff or an evangelist this way, nor a work account a participant: who they are
+    was never checked (invite them instead)."""
     if role not in ROLES:
         raise AccountError("unknown_role")
     if user.id == actor.id:
         raise AccountError("cannot_change_own_role")
+    if (user.role == "participant") != (role == "participant"):
+        raise AccountError("participant_role_fixed")
     if user.role == role:
         return
     before = {"role": user.role}

@@ -169,6 +169,8 @@ def world(app, db, make_account) -> World:
     other = make_account("evangelist", email="other@example.jp")
     target = make_account("coordinator", email="target@example.jp")
     invited = make_user(role="evangelist", email="invited@example.jp", password_hash=None)
+    # Signed up to the idea box, address not yet confirmed (ideas.verify).
+    joining = make_user(role="participant", email="joining@example.jp", password_hash=None)
 
     me = make_evangelist(user=users["evangelist"], home_municipality=sapporo, capacity=5, travel_radius_km=300.0)
     theirs = make_evangelist(user=other, home_municipality=hakodate)
@@ -226,6 +228,7 @@ def world(app, db, make_account) -> World:
         "status_token": STATUS_TOKEN,
         "purpose": "invitation",
         "password_token": make_password_token(invited, "invitation"),
+        "verify_token": make_password_token(joining, "verify"),
         "assignment_id": accepted.id,
         "dataset": "municipalities",
         "table": "load",  # a table of the dashboard (app/reports/tables.py)
@@ -241,5 +244,5 @@ def world(app, db, make_account) -> World:
         "prefectures": ["01", "13"],
         "municipalities": ["011002", "012025", "131016"],
     }
-    emails = [u.email for u in (*users.values(), other, target, invited)]
+    emails = [u.email for u in (*users.values(), other, target, invited, joining)]
     return World(app=app, ids=ids, users=users, emails=emails)

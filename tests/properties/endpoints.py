@@ -46,6 +46,7 @@ from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, ThemeForm, VoteForm
 from app.ideas.forms import ProfileForm as IdeaProfileForm
+from app.ideas.participant_forms import LeaveForm, RegistrationForm, VerifyForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
@@ -205,6 +206,10 @@ POSTS: dict[str, Post] = {
     "ideas.profile": Post("evangelist", (IdeaProfileForm,)),
     "ideas.new_theme": Post("coordinator", (ThemeForm,)),
     "ideas.edit_theme": Post("coordinator", (ThemeForm,)),
+    # The idea box's own accounts (app/ideas/participants.py).
+    "ideas.register": Post(None, (RegistrationForm,)),
+    "ideas.verify": Post(None, (VerifyForm,), args={"token": "verify_token"}),
+    "ideas.withdraw": Post("evangelist", (LeaveForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -289,6 +294,12 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "paused_until": recent_date(0, 60),
         "website": st.sampled_from(["https://example.jp/", "http://code4.example.org/a?b=c#d", ""]),
         "RequestForm.website": st.just(""),
+        # The idea box's sign-up: a display name (now and then one taken, reserved or with
+        # markup: refused), a voice, the terms; its honeypot left empty.
+        "RegistrationForm.website": st.just(""),
+        "handle": st.sampled_from(["みなとの花子", "data_fan-2", "運営", "<b>x</b>", "{{7*7}}", "a"]),
+        "voice": st.sampled_from(VOICES),
+        "terms": st.sampled_from(["y", ""]),
         # A request a coordinator records: the e-mail may be left out, the day is recent
         # (now and then in the future or more than a year back: refused).
         "IntakeForm.email": st.one_of(st.sampled_from(world.emails), fresh_email(), st.just("")),
@@ -353,7 +364,6 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "stance": st.sampled_from(STANCES),
         "parent": st.one_of(st.sampled_from(["", *map(str, ids["comment_ids"])]), extreme_id()),
         "vote": st.sampled_from([*VOTE_VALUES, "withdraw"]),
-        "voice": st.sampled_from(VOICES),
         "IdeaProfileForm.prefecture": st.sampled_from(["", "01", "13"]),
     }
 
