@@ -34,7 +34,7 @@ class InviteForm(BaseForm):
 
     def __init__(self, *args, can_invite_staff: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        roles = choices("user_role")
+        roles = [r for r in choices("user_role") if r[0] != "participant"]  # participants sign up themselves
         self.role.choices = roles if can_invite_staff else [r for r in roles if r[0] == "evangelist"]
 
 
