@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("ideas", __name__)
 
-from app.ideas import manage, routes  # noqa: E402,F401
+from app.ideas import manage, results, routes  # noqa: E402,F401
