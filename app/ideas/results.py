@@ -8,7 +8,7 @@ counts and so are never kept by the page cache."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request, stream_with_context, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -20,7 +20,7 @@ from app.services import idea_results, idea_views
 from app.services import ideas as service
 from app.services.topics import list_topics
 from evangelists.calendar import today_in_japan
-from evangelists.ideas import SMALL_GROUP, VOICES
+from evangelists.ideas import IDEA_STATUSES, SMALL_GROUP, VOICES
 from evangelists.vocabulary import AGE_BANDS, GENDERS
 
 FORMATS = ("labels", "codes")
@@ -131,6 +131,8 @@ def _style() -> str:
 def _open_data(theme_id: int | None, kind: str, title: str):
     if kind not in OPEN_DATA_TYPES:
         abort(404, description=_("Open data comes as “csv” or “json”, not “%(kind)s”.", kind=kind))
+    # Everything the rows need from this request is worked out now: the response streams
+    # them on a connection of its own after the request's context is gone.
     base = url_for("ideas.index", _external=True)
     rows = idea_results.open_data_rows(theme_id, lambda idea_id: f"{base}/{idea_id}")
     stem = f"ideas-theme-{theme_id}" if theme_id else "ideas"
@@ -139,17 +141,19 @@ def _open_data(theme_id: int | None, kind: str, title: str):
         source = (url_for("ideas.theme_results", theme_id=theme_id, _external=True) if theme_id
                   else url_for("ideas.results", _external=True))
         chunks = idea_results.open_data_json(rows, idea_results.licence_metadata(title, source, today))
-        response = Response(stream_with_context(chunks), mimetype="application/json")
+        response = Response(chunks, mimetype="application/json")
     else:
         header = present = None
         if _style() == "labels":
             header = {column: str(text) for column, text in HEADERS.items()}
             ja = current_language() == "ja"
             names = {t.slug: (t.name_ja if ja else t.name_en) for t in list_topics()}
-            present = {"voice": lambda v: label("idea_voice", v), "status": lambda v: label("idea_status", v),
+            voice_words = {v: label("idea_voice", v) for v in VOICES}
+            status_words = {s: label("idea_status", s) for s in IDEA_STATUSES}
+            present = {"voice": lambda v: voice_words.get(v, v), "status": lambda v: status_words.get(v, v),
                        "topics": lambda slugs: "; ".join(names.get(s, s) for s in slugs)}
         chunks = idea_results.open_data_csv(rows, header=header, present=present)
-        response = Response(stream_with_context(chunks), mimetype="text/csv")
+        response = Response(chunks, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}-{today.isoformat()}.{kind}"'
     response.headers["X-License"] = idea_results.LICENCE
     return response

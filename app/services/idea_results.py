@@ -282,16 +282,23 @@ def _day(moment: datetime | None) -> date | None:
     return None if moment is None else moment.astimezone(PROGRAMME_ZONE).date()
 
 
-def open_data_rows(theme_id: int | None, idea_url: Callable[[int], str]) -> Iterator[dict]:
+def open_data_rows(theme_id: int | None, idea_url: Callable[[int], str],
+                   engine: sa.Engine | None = None) -> Iterator[dict]:
     """The shown ideas (of one theme, or all), oldest first, as dicts of
     ``OPEN_DATA_COLUMNS`` with stored codes (topics: a list of slugs), read ``CHUNK`` at
-    a time with their topics (two statements per chunk)."""
-    result = db.session.execute(_open_data_query(theme_id), execution_options={"yield_per": CHUNK})
-    try:
+    a time with their topics (two statements per chunk). On a connection of its own
+    (``engine``: the app's by default, taken now), so that a response can stream the
+    rows after the request's context is gone."""
+    return _rows(engine or db.engine, _open_data_query(theme_id), idea_url)
+
+
+def _rows(engine: sa.Engine, stmt: sa.Select, idea_url: Callable[[int], str]) -> Iterator[dict]:
+    with engine.connect() as connection:
+        result = connection.execution_options(yield_per=CHUNK).execute(stmt)
         for partition in result.partitions(CHUNK):
             ids = [row[0] for row in partition]
             topics: dict[int, list[str]] = {}
-            for idea_id, slug in db.session.execute(
+            for idea_id, slug in connection.execute(
                     sa.select(idea_topics.c.idea_id, Topic.slug).join(Topic, Topic.id == idea_topics.c.topic_id)
                     .where(idea_topics.c.idea_id.in_(ids)).order_by(idea_topics.c.idea_id, Topic.position)):
                 topics.setdefault(idea_id, []).append(slug)
@@ -303,8 +310,6 @@ def open_data_rows(theme_id: int | None, idea_url: Callable[[int], str]) -> Iter
                        "answer": answer, "answered_on": _day(answered_at), "agree": agree,
                        "disagree": disagree, "comments": comments, "posted_on": _day(created_at),
                        "url": idea_url(idea_id)}
-    finally:
-        result.close()
 
 
 def open_data_csv(rows: Iterator[dict], *, header: Mapping[str, str] | None = None,
