@@ -24,10 +24,14 @@ answer, in one figure 「回答なし・少数のため非表示」; when a brea
 group and nobody is "not answered", the next smallest group is hidden too, so that the
 hidden one cannot be worked out from the total.
 
-Costs: a fixed number of aggregate queries per page whatever the size (about six), over
-the indexes of migration 0024 (``ix_ideas_theme_*`` for a theme's ideas and their
-counters, ``idea_votes``' primary key and ``ix_idea_comments_idea_created`` for a
-theme's participants).
+Costs: a fixed number of aggregate queries whatever the size (four for a theme, four
+overall, and two for the view counts), over the indexes of migration 0024
+(``ix_ideas_theme_*`` for a theme's ideas and their counters, ``idea_votes``' primary key
+and ``ix_idea_comments_idea_created`` for a theme's participants). At ten times the
+Ideabox's first phase they read tens of thousands of rows (a few hundred milliseconds on
+SQLite), so what they make is kept until the data changes, the house way
+(``app.services.versioned``): while nothing is written a results page costs the data
+version's query and the two view counts.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -55,6 +59,7 @@ from app.models import (
     idea_topics,
 )
 from app.services.exports import BOM, cell
+from app.services.versioned import until_data_changes
 from evangelists.calendar import PROGRAMME_ZONE
 from evangelists.ideas import SMALL_GROUP, VOICES, suppress_small
 from evangelists.vocabulary import AGE_BANDS, GENDERS
@@ -231,36 +236,54 @@ def theme_participants(theme_id: int) -> sa.Subquery:
 _GROUP = (IdeaProfile.age_band, IdeaProfile.gender, IdeaProfile.voice, IdeaProfile.prefecture_id)
 
 
-def theme_results(theme_id: int) -> Results:
-    """The results of one theme: its figures and who took part."""
-    ideas, comments, votes = _post_counts(theme_id)
+def theme_results(theme_id: int, *, kept: bool = True) -> Results:
+    """The results of one theme: its figures and who took part. The figures of the posts
+    and the participation are kept until the data changes (``app.services.versioned``:
+    one query while nothing is written); ``kept=False`` computes them afresh. The view
+    counts are read on every call (they change without the data version)."""
+    if kept:
+        made = until_data_changes(("idea_results", theme_id), lambda: _theme_results(theme_id))
+    else:
+        made = _theme_results(theme_id)
+    return _with_views(made, theme_id)
+
+
+def overall_results(*, kept: bool = True) -> Results:
+    """The results of the whole dialogue: every registered participant (not withdrawn),
+    and each theme's figures; kept as ``theme_results`` is."""
+    made = until_data_changes(("idea_results", None), _overall_results) if kept else _overall_results()
+    return _with_views(made, None)
+
+
+def _with_views(made: Results, theme_id: int | None) -> Results:
     viewers, views = _views(theme_id)
+    return replace(made, figures=replace(made.figures, viewers=viewers, page_views=views))
+
+
+def _theme_results(theme_id: int) -> Results:
+    ideas, comments, votes = _post_counts(theme_id)
     part = theme_participants(theme_id)
     rows = db.session.execute(sa.select(*_GROUP, sa.func.count()).select_from(part)
                               .join(IdeaProfile, IdeaProfile.id == part.c.profile_id).group_by(*_GROUP)).all()
     grid, voices, prefectures, names = _participation(rows)
     people = sum(r[-1] for r in rows)
-    return Results(theme_id, Figures(people, ideas, comments, votes, viewers, views), grid, voices,
-                   prefectures, names)
+    return Results(theme_id, Figures(people, ideas, comments, votes, 0, 0), grid, voices, prefectures, names)
 
 
-def overall_results() -> Results:
-    """The results of the whole dialogue: every registered participant (not withdrawn),
-    and each theme's figures."""
-    ideas, comments, votes = _post_counts(None)
-    viewers, views = _views(None)
+def _overall_results() -> Results:
     rows = db.session.execute(sa.select(*_GROUP, sa.func.count()).where(IdeaProfile.withdrawn_at.is_(None))
                               .group_by(*_GROUP)).all()
     grid, voices, prefectures, names = _participation(rows)
     people = sum(r[-1] for r in rows)
-    lines = db.session.execute(
-        sa.select(IdeaTheme.id, IdeaTheme.title, sa.func.count(Idea.id),
-                  sa.func.coalesce(sa.func.sum(Idea.comment_count), 0),
+    counts = {theme_id: (ideas, comments, votes) for theme_id, ideas, comments, votes in db.session.execute(
+        sa.select(Idea.theme_id, sa.func.count(), sa.func.coalesce(sa.func.sum(Idea.comment_count), 0),
                   sa.func.coalesce(sa.func.sum(Idea.agree_count + Idea.disagree_count), 0))
-        .outerjoin(Idea, sa.and_(Idea.theme_id == IdeaTheme.id, Idea.visibility == "shown"))
-        .group_by(IdeaTheme.id, IdeaTheme.title).order_by(IdeaTheme.opens_at.desc(), IdeaTheme.id.desc())).all()
-    return Results(None, Figures(people, ideas, comments, votes, viewers, views), grid, voices, prefectures,
-                   names, tuple(ThemeLine(*line) for line in lines))
+        .where(Idea.visibility == "shown").group_by(Idea.theme_id))}
+    themes = db.session.execute(sa.select(IdeaTheme.id, IdeaTheme.title)
+                                .order_by(IdeaTheme.opens_at.desc(), IdeaTheme.id.desc())).all()
+    lines = tuple(ThemeLine(theme_id, title, *map(int, counts.get(theme_id, (0, 0, 0)))) for theme_id, title in themes)
+    totals = [sum(line[i] for line in counts.values()) for i in range(3)]
+    return Results(None, Figures(people, *map(int, totals), 0, 0), grid, voices, prefectures, names, lines)
 
 
 # -- open data ---------------------------------------------------------------------------------
