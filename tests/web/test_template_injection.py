@@ -330,6 +330,7 @@ def build_world(db, make_account) -> dict:
             "run_id": run.id,
             "table": "gap-places",
             "case_id": case.id,
+            "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
