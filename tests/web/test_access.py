@@ -126,6 +126,11 @@ ACCESS = {
     "ideas.index": ("GET", PUBLIC),
     "ideas.theme": ("GET", PUBLIC),
     "ideas.idea": ("GET", PUBLIC),
+    "ideas.results": ("GET", PUBLIC),
+    "ideas.theme_results": ("GET", PUBLIC),
+    "ideas.theme_results_print": ("GET", PUBLIC),
+    "ideas.open_data": ("GET", PUBLIC),
+    "ideas.theme_open_data": ("GET", PUBLIC),
     "ideas.new_idea": ("GET", ANYONE_SIGNED_IN),
     "ideas.comment": ("POST", ANYONE_SIGNED_IN),
     "ideas.vote": ("POST", ANYONE_SIGNED_IN),
@@ -235,6 +240,7 @@ def world(db, make_account):
         "booking_id": 1,
         "job_id": 1,  # nobody's export: a 404 for staff
         "run_id": 1,  # no bulk action was carried out: a 404 for staff
+        "kind": "csv",  # the open data of the idea box
     }
 
 

@@ -379,6 +379,7 @@ def build_world(db, make_account) -> dict:
             "case_id": case.id,
             "theme_id": theme.id,
             "idea_id": idea.id,
+            "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
