@@ -134,6 +134,10 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "outreach.closed": (_l("Outreach case closed"), _l("%(actor)s closed the outreach case")),
     "outreach.turned_into_request": (_l("Outreach turned into a request"),
                                      _l("%(actor)s recorded a request for the municipality, with its consent")),
+    # The open dialogue's moderation and official answers (app/services/moderation.py, idea_answers.py)
+    "idea_post.moderated": (_l("Idea box post moderated"),
+                            _l("%(actor)s decided on a reported or held post of the idea box")),
+    "idea.answered": (_l("Idea answered"), _l("%(actor)s set the idea's status and official answer")),
 }
 
 # A request put back to be matched again (an evangelist declined, a follow-up is needed)
@@ -172,6 +176,8 @@ ENTITIES = {
     "demo": _l("Demo data"),
     "notice": _l("Notification"),
     "outreach_case": _l("Outreach case"),
+    "idea": _l("Idea"),
+    "idea_comment": _l("Comment on an idea"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -295,6 +301,7 @@ STATUS_VOCABULARY = {
     "evangelist": "evangelist_status",
     "community": "community_status",
     "outreach_case": "outreach_status",
+    "idea": "idea_status",
 }
 
 _SMALL_VOCABULARIES = {
