@@ -31,8 +31,10 @@ from tests.factories import (
     make_addition,
     make_assignment,
     make_booking,
+    make_comment,
     make_community,
     make_evangelist,
+    make_idea,
     make_municipality,
     make_prefecture,
     make_request,
@@ -190,6 +192,10 @@ def world(app, db, make_account) -> World:
     db.session.add(case)
     db.session.add(OutreachContact(case=case, contacted_on=date(2026, 1, 5), channel="phone", person_name="山田",
                                    phone="+81312345678"))
+    # The idea box: an idea with a comment, and a held one (the moderation queue).
+    idea = make_idea(municipality=sapporo)
+    comment = make_comment(idea=idea)
+    held_idea = make_idea(visibility="held")
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -221,6 +227,9 @@ def world(app, db, make_account) -> World:
         "job_id": 1,  # no export job: a 404
         "run_id": 1,  # no bulk action: a 404
         "case_id": case.id,
+        "idea_id": idea.id,
+        "comment_id": comment.id,
+        "held_idea_id": held_idea.id,
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

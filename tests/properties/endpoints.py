@@ -44,6 +44,7 @@ from app.data.forms import ApplyForm, ImportForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
+from app.ideas.moderation_forms import AnswerForm, ModerationForm, ReportForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
@@ -68,6 +69,7 @@ from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
+from evangelists.ideas import IDEA_STATUSES, REPORT_REASONS
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
@@ -195,6 +197,10 @@ POSTS: dict[str, Post] = {
     "outreach.close": Post("coordinator", (CloseForm,)),
     "outreach.turn_into_request": Post("coordinator", (ConsentForm,)),
     "evangelist.outreach_note": Post("evangelist", (HelperNoteForm,)),
+    # The idea box's reports, moderation decisions and official answers (app/ideas/moderation.py).
+    "ideas.report": Post("evangelist", (ReportForm,)),
+    "ideas.moderate": Post("coordinator", (ModerationForm,)),
+    "ideas.answer": Post("coordinator", (AnswerForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -326,6 +332,15 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "reached_out": st.sampled_from(["y", ""]),
         "CaseForm.owner": st.sampled_from(["", "1", "2", "3", "99999999999"]),
         "CaseForm.evangelist": st.sampled_from(["", *map(str, ids["evangelist_ids"])]),
+        # The idea box: a report (of the idea, or of its comment), a decision on a post of
+        # the queue (a post that is there, or not), an official answer.
+        "ReportForm.reason": st.sampled_from(("", *REPORT_REASONS)),
+        "ReportForm.comment": st.sampled_from(["", str(ids["comment_id"]), "99999999", "x"]),
+        "ModerationForm.target": st.sampled_from([f"idea-{ids['idea_id']}", f"comment-{ids['comment_id']}",
+                                                  f"idea-{ids['held_idea_id']}", "idea-99999999", "nothing"]),
+        "ModerationForm.action": st.sampled_from(("hide", "keep", "release", "refuse", "restore", "")),
+        "ModerationForm.article": st.sampled_from(["", "1", "8", "0", "9"]),
+        "AnswerForm.status": st.sampled_from(IDEA_STATUSES),
     }
 
 

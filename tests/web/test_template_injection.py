@@ -134,6 +134,11 @@ FREE_TEXT = {
     # shows ``shown`` as what matched); poisoned as typed, and searched for by MARK.
     ("search_documents", "term"),
     ("search_documents", "shown"),
+    # The idea box's moderation and answers: a report's note (read by the moderators), the
+    # public note of a decision, a coordinator's official answer.
+    ("idea_reports", "note"),
+    ("idea_moderation_events", "note"),
+    ("ideas", "answer"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
