@@ -134,6 +134,9 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "outreach.closed": (_l("Outreach case closed"), _l("%(actor)s closed the outreach case")),
     "outreach.turned_into_request": (_l("Outreach turned into a request"),
                                      _l("%(actor)s recorded a request for the municipality, with its consent")),
+    # The open dialogue's themes (app/services/ideas.py)
+    "idea_theme.opened": (_l("Idea box theme opened"), _l("%(actor)s opened a theme of the idea box")),
+    "idea_theme.changed": (_l("Idea box theme changed"), _l("%(actor)s changed a theme of the idea box")),
     # The open dialogue's moderation and official answers (app/services/moderation.py, idea_answers.py)
     "idea_post.moderated": (_l("Idea box post moderated"),
                             _l("%(actor)s decided on a reported or held post of the idea box")),
