@@ -28,6 +28,8 @@ from app.models import (
     BulkRun,
     CommunityStatusChange,
     ExportJob,
+    IdeaReport,
+    ModerationEvent,
     OutreachCase,
     OutreachContact,
     RequestAddition,
@@ -45,12 +47,15 @@ from tests.conftest import sign_in
 from tests.factories import (
     make_assignment,
     make_booking,
+    make_comment,
     make_community,
     make_evangelist,
+    make_idea,
     make_municipality,
     make_outcome,
     make_prefecture,
     make_request,
+    make_theme,
     make_visit,
 )
 from tests.web.test_access import ACCESS, url_for_endpoint
@@ -134,11 +139,19 @@ FREE_TEXT = {
     # shows ``shown`` as what matched); poisoned as typed, and searched for by MARK.
     ("search_documents", "term"),
     ("search_documents", "shown"),
-    # The idea box's moderation and answers: a report's note (read by the moderators), the
-    # public note of a decision, a coordinator's official answer.
+    # The idea box (issue 21): themes (coordinators), a participant's display name, ideas
+    # and comments, a report's note (read by the moderators), the public note of a
+    # moderation decision, a coordinator's official answer.
+    ("idea_themes", "title"),
+    ("idea_themes", "title_reading"),
+    ("idea_themes", "description"),
+    ("idea_profiles", "handle"),
+    ("ideas", "title"),
+    ("ideas", "body"),
+    ("ideas", "answer"),
+    ("idea_comments", "body"),
     ("idea_reports", "note"),
     ("idea_moderation_events", "note"),
-    ("ideas", "answer"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -213,6 +226,21 @@ NOT_FREE_TEXT = {
     ("outreach_contacts", "channel"): "a CHECKed vocabulary",
     ("outreach_contacts", "phone"): "normalised to E.164 by the form (digits and +)",
     ("search_documents", "kind"): "a CHECKed vocabulary",
+    ("idea_themes", "scope"): "a CHECKed vocabulary",
+    ("idea_themes", "region"): "a CHECKed vocabulary",
+    ("idea_profiles", "voice"): "a CHECKed vocabulary",
+    ("idea_profiles", "age_band"): "a CHECKed vocabulary",
+    ("idea_profiles", "gender"): "a CHECKed vocabulary",
+    ("ideas", "voice"): "a CHECKed vocabulary",
+    ("ideas", "status"): "a CHECKed vocabulary",
+    ("ideas", "visibility"): "a CHECKed vocabulary",
+    ("idea_comments", "stance"): "a CHECKed vocabulary",
+    ("idea_comments", "visibility"): "a CHECKed vocabulary",
+    ("idea_reports", "reason"): "a CHECKed vocabulary",
+    ("idea_reports", "resolution"): "a CHECKed vocabulary",
+    ("idea_moderation_events", "action"): "a CHECKed vocabulary",
+    ("idea_visitors", "visitor"): "made by the app (a salted hash, never shown)",
+    ("idea_view_salts", "salt"): "made by the app (never shown)",
     ("search_documents", "field"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
@@ -316,6 +344,19 @@ def build_world(db, make_account) -> dict:
     db.session.flush()
     record_event(users["coordinator"], "outreach.updated", "outreach_case", case.id,
                  before={"ask": "旧"}, after={"ask": "新"})
+    # The idea box: a theme with an answered idea about Sapporo (its page, the request's page,
+    # the evangelist's brief), a comment and a held one, a report (the moderation queue), a
+    # hidden comment with its line of the public log.
+    theme = make_theme(title_reading="てーま")
+    idea = make_idea(theme=theme, municipality=sapporo, status="adopted", answer="採用します",
+                     answered_at=datetime(2026, 11, 20, tzinfo=UTC))
+    make_comment(idea=idea)
+    make_comment(idea=idea, visibility="held")
+    hidden = make_comment(idea=idea, visibility="hidden", hidden_article=2)
+    db.session.flush()
+    db.session.add(IdeaReport(idea_id=idea.id, reporter_id=other.id, reason="spam", note="宣伝"))
+    db.session.add(ModerationEvent(idea_id=idea.id, comment_id=hidden.id, action="hidden", article=2,
+                                   note="差別的", actor_id=users["coordinator"].id))
     db.session.commit()
     return {
         "users": users,
@@ -325,6 +366,8 @@ def build_world(db, make_account) -> dict:
             "visit_id": visit.id,
             "community_id": community.id,
             "evangelist_id": candidate.id,
+            "theme_id": theme.id,
+            "idea_id": idea.id,
             "code": "011002",
             "locale": "en",
             "user_id": other.id,
@@ -451,6 +494,13 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["coordinator"][f"/coordinator/outreach/{case_id + 1}"]
     assert text in seen["coordinator"]["/coordinator/outreach?status="]
     assert seen["evangelist"]["/me/"].count(text) >= 2
+    # The idea box: the idea's page (its answer), the queue (the report's note, the posts),
+    # the public log (its note), the ideas about the town on its page and its request's.
+    idea_id = world["url_args"]["idea_id"]
+    assert text in seen["anonymous"][f"/ideas/{idea_id}"]
+    assert seen["coordinator"]["/ideas/manage/reports"].count(text) >= 3
+    assert text in seen["anonymous"]["/ideas/moderation"]
+    assert f"/ideas/{idea_id}" in public_town and f"/ideas/{idea_id}" in staff_request
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
