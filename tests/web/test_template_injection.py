@@ -139,13 +139,12 @@ FREE_TEXT = {
     # shows ``shown`` as what matched); poisoned as typed, and searched for by MARK.
     ("search_documents", "term"),
     ("search_documents", "shown"),
-    # The idea box (issue 21): themes (coordinators), a participant's display name, ideas
+    # The idea box (issue 21): themes (coordinators), ideas
     # and comments, a report's note (read by the moderators), the public note of a
     # moderation decision, a coordinator's official answer.
     ("idea_themes", "title"),
     ("idea_themes", "title_reading"),
     ("idea_themes", "description"),
-    ("idea_profiles", "handle"),
     ("ideas", "title"),
     ("ideas", "body"),
     ("ideas", "answer"),
@@ -228,6 +227,8 @@ NOT_FREE_TEXT = {
     ("search_documents", "kind"): "a CHECKed vocabulary",
     ("idea_themes", "scope"): "a CHECKed vocabulary",
     ("idea_themes", "region"): "a CHECKed vocabulary",
+    ("idea_profiles", "handle"): "checked by evangelists.ideas.handle_problem: letters, digits, spaces and "
+                                 "-_・ー. only (no braces, no markup), at most 30 characters",
     ("idea_profiles", "voice"): "a CHECKed vocabulary",
     ("idea_profiles", "age_band"): "a CHECKed vocabulary",
     ("idea_profiles", "gender"): "a CHECKed vocabulary",
