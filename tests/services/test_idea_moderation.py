@@ -226,7 +226,7 @@ def test_an_answer_notifies_the_author_voters_and_commenters_but_not_the_answere
     staff_profile = make_profile(user=staff)  # the answerer commented too
     make_comment(idea=idea, author=staff_profile)
     db.session.commit()
-    idea.author_id, staff.id  # loaded before counting (the commit expired them)
+    assert idea.author_id and staff.id  # loaded before counting (the commit expired them)
     with count_queries() as q:
         found = idea_answers.recipients(idea, exclude=staff)
     assert q.count == 1

@@ -34,7 +34,7 @@ def test_a_participant_reports_an_idea_and_a_comment_once(db, signed_in_client):
     comment = make_comment(idea=idea)
     client, user, _ = _participant(signed_in_client)
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
-    assert 'action="/ideas/%d/report"' % idea.id in page
+    assert f'action="/ideas/{idea.id}/report"' in page
     assert 'id="report-idea-reason-0"' in page and 'for="report-idea-reason-0"' in page
     assert f'id="report-comment-{comment.id}-note"' in page
     answer = client.post(f"/ideas/{idea.id}/report", data={"reason": "spam", "note": "宣伝"})
@@ -163,7 +163,7 @@ def test_a_coordinator_answers_an_idea_and_the_participants_are_notified(db, sig
         as_text=True)
     staff, staff_user = signed_in_client("coordinator")
     page = staff.get(f"/ideas/{idea.id}").get_data(as_text=True)
-    assert 'action="/ideas/%d/answer"' % idea.id in page
+    assert f'action="/ideas/{idea.id}/answer"' in page
     # A status without an answer: refused, nothing written.
     refused = staff.post(f"/ideas/{idea.id}/answer", data={"status": "adopted", "answer": ""})
     assert refused.status_code == 400 and "Write the answer" in refused.get_data(as_text=True)
