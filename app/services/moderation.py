@@ -200,11 +200,12 @@ def open_count() -> int:
 # -- decisions ------------------------------------------------------------------------------
 
 
-def _lock(idea_id: int) -> Idea | None:
+def _lock(idea_id: int, now: datetime) -> Idea | None:
     """Take the idea's write lock as ``app.services.ideas._lock_idea`` does (the
     transaction's first write: a row lock on PostgreSQL, the write lock on SQLite) without
-    counting it as activity, and read the idea afresh."""
-    db.session.execute(sa.update(Idea).where(Idea.id == idea_id).values(id=Idea.id)
+    counting it as activity (``updated_at``, not ``last_activity_at``), and read the idea
+    afresh."""
+    db.session.execute(sa.update(Idea).where(Idea.id == idea_id).values(updated_at=now)
                        .execution_options(synchronize_session=False))
     return db.session.scalar(sa.select(Idea).where(Idea.id == idea_id).execution_options(populate_existing=True))
 
@@ -231,7 +232,7 @@ def moderate(actor: User, kind: str, post_id: int, decision: Decision, *, addres
         raise ModerationRefused("note", "too_long", limit=NOTE_MAX)
     idea, comment = _post(kind, post_id)
     idea_id, comment_id = idea.id, comment.id if comment else None
-    locked = _lock(idea_id)
+    locked = _lock(idea_id, now)
     if comment is not None:
         post = db.session.scalar(sa.select(IdeaComment).where(IdeaComment.id == comment_id)
                                  .execution_options(populate_existing=True))

@@ -198,3 +198,18 @@ def test_an_idea_about_a_town_shows_on_its_page_its_requests_and_the_brief(db, s
     db.session.commit()
     brief = evangelist_client.get("/me/").get_data(as_text=True)
     assert "札幌のバス停データ" in brief and "What residents asked 札幌市 for" in brief
+
+
+def test_the_author_sees_a_held_post_others_do_not_and_the_queue_has_it(db, signed_in_client, client):
+    author_client, _author, profile = _participant(signed_in_client)
+    idea = make_idea()
+    held = make_comment(idea=idea, author=profile, body="審査待ちのコメント", visibility="held")
+    held_idea = make_idea(author=profile, title="審査待ちのアイデア", visibility="held")
+    db.session.commit()
+    mine = author_client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert "審査待ちのコメント" in mine and "Waiting for review" in mine
+    assert "審査待ちのコメント" not in client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert author_client.get(f"/ideas/{held_idea.id}").status_code == 200
+    assert client.get(f"/ideas/{held_idea.id}").status_code == 404
+    queue = signed_in_client("coordinator")[0].get("/ideas/manage/reports").get_data(as_text=True)
+    assert f'id="comment-{held.id}"' in queue and f'id="idea-{held_idea.id}"' in queue
