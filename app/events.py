@@ -134,6 +134,31 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "outreach.closed": (_l("Outreach case closed"), _l("%(actor)s closed the outreach case")),
     "outreach.turned_into_request": (_l("Outreach turned into a request"),
                                      _l("%(actor)s recorded a request for the municipality, with its consent")),
+    # The open dialogue's themes (app/services/ideas.py)
+    "idea_theme.opened": (_l("Idea box theme opened"), _l("%(actor)s opened a theme of the idea box")),
+    "idea_theme.changed": (_l("Idea box theme changed"), _l("%(actor)s changed a theme of the idea box")),
+    # The open dialogue's moderation and official answers (app/services/moderation.py, idea_answers.py)
+    "idea_post.moderated": (_l("Idea box post moderated"),
+                            _l("%(actor)s decided on a reported or held post of the idea box")),
+    "idea.answered": (_l("Idea answered"), _l("%(actor)s set the idea's status and official answer")),
+    # The idea box's own accounts (app/services/idea_accounts.py).
+    "idea_account.registered": (_l("Signed up to the idea box"),
+                                _l("%(actor)s signed up to the idea box and agreed to its terms of use")),
+    "idea_account.registration_for_existing": (_l("Idea box sign-up with a known address"),
+                                               _l("Someone tried to sign up to the idea box with the address of "
+                                                  "an existing account; its owner was told")),
+    "idea_account.verification_mailed_again": (_l("Idea box confirmation mailed again"),
+                                               _l("The link to confirm an idea box sign-up was mailed again")),
+    "idea_account.verified": (_l("Idea box address confirmed"),
+                              _l("%(actor)s confirmed their address and chose a password")),
+    "idea_account.unverified_removed": (_l("Unconfirmed idea box sign-ups removed"),
+                                        _l("%(actor)s removed idea box sign-ups never confirmed")),
+    "idea_account.exported": (_l("Idea box data downloaded"),
+                              _l("%(actor)s downloaded their idea box data")),
+    "idea_account.left": (_l("Left the idea box"), _l("%(actor)s left the idea box (their work account stays)")),
+    "idea_account.deleted": (_l("Idea box account deleted"),
+                             _l("%(actor)s deleted their idea box account; their posts stay as a withdrawn "
+                                "user's")),
 }
 
 # A request put back to be matched again (an evangelist declined, a follow-up is needed)
@@ -172,6 +197,10 @@ ENTITIES = {
     "demo": _l("Demo data"),
     "notice": _l("Notification"),
     "outreach_case": _l("Outreach case"),
+    "idea": _l("Idea"),
+    "idea_comment": _l("Comment on an idea"),
+    "idea_profile": _l("Idea box profile"),
+    "idea_theme": _l("Idea box theme"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -295,6 +324,7 @@ STATUS_VOCABULARY = {
     "evangelist": "evangelist_status",
     "community": "community_status",
     "outreach_case": "outreach_status",
+    "idea": "idea_status",
 }
 
 _SMALL_VOCABULARIES = {

@@ -132,6 +132,14 @@ LABELS = {
         "refused": _l("Not published after review"),
         "restored": _l("Shown again"),
     },
+    # What a coordinator decides on a post of the moderation queue (app.services.moderation.ACTIONS).
+    "idea_moderation_decision": {
+        "hide": _l("Hide it (names an article of the terms)"),
+        "keep": _l("Keep it: the reports are unfounded"),
+        "release": _l("Release it: show it"),
+        "refuse": _l("Refuse it (names an article of the terms)"),
+        "restore": _l("Show it again"),
+    },
     "idea_theme_scope": {
         "national": _l("Nationwide"),
         "region": _l("A region"),

@@ -97,6 +97,18 @@ MESSAGES = {
     "ideas.order": _l("The end of the period must be after its start."),
     "ideas.outside_scope": _l("This theme is about another area: choose a municipality inside it."),
     "ideas.too_long": _l("This is too long (at most %(limit)s characters)."),
+    # Reports and moderation decisions (app.services.moderation.ModerationRefused).
+    "moderation.already_reported": _l("You have already reported this post. Thank you: a moderator will look at it."),
+    "moderation.not_reportable": _l("This post is not shown, so it cannot be reported."),
+    "moderation.not_found": _l("That post no longer exists. Reload the page."),
+    "moderation.not_possible": _l("Someone has already decided on this post: the queue now shows where it stands."),
+    "moderation.article_required": _l("Choose the article of the terms the post breaks (1 to %(limit)s)."),
+    "moderation.too_long": _l("The note is too long (at most %(limit)s characters)."),
+    # Official answers to ideas (app.services.idea_answers.AnswerRefused).
+    "idea_answer.too_long": _l("The answer is too long (at most %(limit)s characters)."),
+    "idea_answer.answer_required": _l("Write the answer: it tells the participants why."),
+    "idea_answer.not_answerable": _l("Only an idea that is shown can be answered."),
+    "idea_answer.unchanged": _l("The idea already has this status and answer: nothing was changed."),
     # Outreach to a town that has not asked (app.services.outreach.OutreachRefused).
     "outreach.already_active": _l("%(town)s already publishes open data: there is no need to reach out."),
     "outreach.has_case": _l("%(town)s already has an open outreach case (number %(case)s)."),

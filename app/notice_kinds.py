@@ -57,6 +57,13 @@ def _booking_page(notice: Notice) -> str | None:
     return _request_page(notice)
 
 
+def _idea_page(notice: Notice) -> str | None:
+    """The idea a notice of the open dialogue is about (its answer is shown there)."""
+    if notice.target_type == "idea" and notice.target_id:
+        return external_url("ideas.idea", idea_id=notice.target_id) + "#answer"
+    return external_url("ideas.index")
+
+
 def _home(notice: Notice) -> str | None:
     return external_url("public.index")
 
@@ -154,6 +161,10 @@ KINDS: dict[str, Kind] = _kinds(
 
     # --- a large export prepared in the background is ready, or failed (helper: exports) --
     Kind("export_finished", _l("Your large export is ready"), STAFF, link=_export_job),
+
+    # --- the open dialogue (issue 21): an idea one voted on, commented or posted was answered
+    Kind("idea_answered", _l("An idea you took part in was answered"), ("participant",) + EVANGELIST + STAFF,
+         link=_idea_page),
 
     # --- security: password links (helper: events) ----------------------------------------
     # The link is made when the mail is written (app/mail.py DELIVERY_CONTEXT), never stored.

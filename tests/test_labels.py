@@ -40,6 +40,7 @@ VOCABULARIES = {
     "idea_report_reason": ideas.REPORT_REASONS,
     "idea_moderation_action": ideas.MODERATION_ACTIONS,
     "idea_theme_scope": ideas.THEME_SCOPES,
+    "idea_moderation_decision": ("hide", "keep", "release", "refuse", "restore"),
     "idea_theme_phase": ("upcoming", "open", "closed"),
     "idea_sort": ideas.SORTS,
 }

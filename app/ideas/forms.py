@@ -59,7 +59,7 @@ class JapanDateTimeField(DateTimeLocalField):
         if self.raw_data:
             return " ".join(self.raw_data)
         if isinstance(self.data, datetime):
-            return self.data.astimezone(PROGRAMME_ZONE).strftime(DATETIME_FORMAT)
+            return self.data.astimezone(PROGRAMME_ZONE).replace(tzinfo=None).isoformat(timespec="minutes")
         return ""
 
 

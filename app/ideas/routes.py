@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.decorators import public, role_required
 from app.extensions import db, limiter
+from app.i18n import current_language
 from app.ideas import bp
 from app.ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, ProfileForm, VoteForm
 from app.messages import refusal_message, show_refusal
@@ -23,7 +24,6 @@ from app.services import ideas as service
 from app.services.geography import list_prefectures, municipalities_of
 from app.services.pages import page_of
 from app.services.topics import list_topics
-from app.i18n import current_language
 from app.web import client_address
 from evangelists import ideas as rules
 from evangelists.limits import read_id

@@ -5,13 +5,6 @@ from app.models.bookings import Booking, CalendarFeed, VisitSlot
 from app.models.exports import ExportJob
 from app.models.feedback import RequestFeedback
 from app.models.geography import Municipality, Prefecture
-from app.models.network import (
-    Community,
-    CommunityStatusChange,
-    Evangelist,
-    Topic,
-    evangelist_skills,
-)
 from app.models.ideas import (
     Idea,
     IdeaComment,
@@ -24,6 +17,13 @@ from app.models.ideas import (
     IdeaVote,
     ModerationEvent,
     idea_topics,
+)
+from app.models.network import (
+    Community,
+    CommunityStatusChange,
+    Evangelist,
+    Topic,
+    evangelist_skills,
 )
 from app.models.notices import Notice, NoticePreference
 from app.models.outreach import OutreachCase, OutreachContact

@@ -230,6 +230,10 @@ class IdeaReport(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("reporter_id", "idea_id", "comment_id", name="uq_idea_reports_once"),
         sa.Index("ix_idea_reports_open", "resolved_at", "created_at"),
+        # The constraint above does not hold for a report of the idea itself (comment_id
+        # NULL: NULLs are distinct); this does (migration 0025).
+        sa.Index("uq_idea_reports_idea_once", "reporter_id", "idea_id", unique=True,
+                 sqlite_where=sa.text("comment_id IS NULL"), postgresql_where=sa.text("comment_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

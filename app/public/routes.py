@@ -41,6 +41,7 @@ from app.services.geography import (
     municipality_page,
 )
 from app.services.health import database_error
+from app.services.idea_answers import ideas_by_town
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import (
     OPEN_DATA_COLUMNS,
@@ -106,6 +107,8 @@ def municipality(code: str):
     return render_template(
         "public/municipality.html",
         municipality=municipality,
+        # What residents asked this town for in the idea box (issue 21): one query.
+        town_ideas=ideas_by_town([municipality.id]).get(municipality.id, []),
         nearby_km=int(NEARBY_KM),
         communities=communities,
         evangelists=evangelists,

@@ -203,6 +203,7 @@ def world(app, db, make_account) -> World:
     theme = make_theme(title="欲しいデータ")
     idea = make_idea(theme=theme, municipality=sapporo)
     comment = make_comment(idea=idea)
+    held_idea = make_idea(theme=theme, visibility="held")
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -238,6 +239,8 @@ def world(app, db, make_account) -> World:
         "theme_id": theme.id,
         "idea_id": idea.id,
         "comment_ids": [comment.id],
+        "comment_id": comment.id,
+        "held_idea_id": held_idea.id,
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

@@ -46,6 +46,7 @@ from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
 from app.ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, ThemeForm, VoteForm
 from app.ideas.forms import ProfileForm as IdeaProfileForm
+from app.ideas.moderation_forms import AnswerForm, ModerationForm, ReportForm
 from app.ideas.participant_forms import LeaveForm, RegistrationForm, VerifyForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
@@ -71,7 +72,7 @@ from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
 from app.visit_forms import VisitForm
-from evangelists.ideas import IDEA_STATUSES, SORTS, STANCES, THEME_SCOPES, VOICES, VOTE_VALUES
+from evangelists.ideas import IDEA_STATUSES, REPORT_REASONS, SORTS, STANCES, THEME_SCOPES, VOICES, VOTE_VALUES
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
@@ -210,6 +211,10 @@ POSTS: dict[str, Post] = {
     "ideas.register": Post(None, (RegistrationForm,)),
     "ideas.verify": Post(None, (VerifyForm,), args={"token": "verify_token"}),
     "ideas.withdraw": Post("evangelist", (LeaveForm,)),
+    # The idea box's reports, moderation decisions and official answers (app/ideas/moderation.py).
+    "ideas.report": Post("evangelist", (ReportForm,)),
+    "ideas.moderate": Post("coordinator", (ModerationForm,)),
+    "ideas.answer": Post("coordinator", (AnswerForm,)),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -365,6 +370,15 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "parent": st.one_of(st.sampled_from(["", *map(str, ids["comment_ids"])]), extreme_id()),
         "vote": st.sampled_from([*VOTE_VALUES, "withdraw"]),
         "IdeaProfileForm.prefecture": st.sampled_from(["", "01", "13"]),
+        # The idea box: a report (of the idea, or of its comment), a decision on a post of
+        # the queue (a post that is there, or not), an official answer.
+        "ReportForm.reason": st.sampled_from(("", *REPORT_REASONS)),
+        "ReportForm.comment": st.sampled_from(["", str(ids["comment_id"]), "99999999", "x"]),
+        "ModerationForm.target": st.sampled_from([f"idea-{ids['idea_id']}", f"comment-{ids['comment_id']}",
+                                                  f"idea-{ids['held_idea_id']}", "idea-99999999", "nothing"]),
+        "ModerationForm.action": st.sampled_from(("hide", "keep", "release", "refuse", "restore", "")),
+        "ModerationForm.article": st.sampled_from(["", "1", "8", "0", "9"]),
+        "AnswerForm.status": st.sampled_from(IDEA_STATUSES),
     }
 
 

@@ -20,8 +20,8 @@ from tests.factories import (
     make_evangelist,
     make_idea,
     make_municipality,
-    make_theme,
     make_request,
+    make_theme,
     make_visit,
 )
 
@@ -144,6 +144,12 @@ ACCESS = {
     "ideas.account": ("GET", ANYONE_SIGNED_IN),
     "ideas.export": ("GET", ANYONE_SIGNED_IN),
     "ideas.withdraw": ("POST", ANYONE_SIGNED_IN),
+    "ideas.report": ("POST", ANYONE_SIGNED_IN),
+    "ideas.reports": ("GET", STAFF),
+    "ideas.moderate": ("POST", STAFF),
+    "ideas.moderation_log": ("GET", PUBLIC),
+    "ideas.terms": ("GET", PUBLIC),
+    "ideas.answer": ("POST", STAFF),
     "support.pick_slot": ("POST", PUBLIC),
     "coordinator.correct_visit": ("GET", STAFF),
     "map.network": ("GET", STAFF),

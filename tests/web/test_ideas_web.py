@@ -177,14 +177,14 @@ def test_hostile_text_is_shown_as_text_everywhere_it_appears(signed_in_client, c
 
 def test_pages_cost_a_bounded_number_of_queries(client, theme, db, count_queries):
     sync_topics()
-    for n in range(3):
+    for _ in range(3):
         idea = make_idea(theme=theme)
         make_comment(idea=idea)
     db.session.commit()
     client.get(f"/ideas/themes/{theme.id}")  # the day's first view makes the day's salt (idea_views)
     counts = []
-    for extra in range(2):
-        for n in range(5):
+    for _round in range(2):
+        for _ in range(5):
             idea = make_idea(theme=theme, municipality=make_municipality())
             for _ in range(4):
                 make_comment(idea=idea)

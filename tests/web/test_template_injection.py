@@ -349,11 +349,15 @@ def build_world(db, make_account) -> dict:
     theme = make_theme(title="テーマ", title_reading="てーま", description="説明 https://example.jp/",
                        materials=[{"label": "資料", "url": "https://example.jp/m"}])
     idea = make_idea(theme=theme, municipality=sapporo, answer="採用します", status="adopted",
+                     answered_at=datetime(2026, 11, 20, tzinfo=UTC),
                      author=make_profile(user=users["evangelist"], handle="伝道師"))
     idea.topics = []
     comment = make_comment(idea=idea, author=make_profile(user=users["participant"], handle="参加者"))
     make_comment(idea=idea, parent_id=comment.id, stance="disagree")
+    make_comment(idea=idea, visibility="held")
     hidden = make_comment(idea=idea, visibility="hidden", hidden_article=2)
+    db.session.flush()
+    db.session.add(IdeaReport(idea_id=idea.id, reporter_id=other.id, reason="spam", note="宣伝"))
     db.session.add(IdeaReport(idea_id=idea.id, comment_id=comment.id, reporter_id=users["coordinator"].id,
                               reason="other", note="通報"))
     db.session.add(ModerationEvent(idea_id=idea.id, comment_id=hidden.id, action="hidden", article=2, note="理由",
@@ -367,6 +371,8 @@ def build_world(db, make_account) -> dict:
             "visit_id": visit.id,
             "community_id": community.id,
             "evangelist_id": candidate.id,
+            "theme_id": theme.id,
+            "idea_id": idea.id,
             "code": "011002",
             "locale": "en",
             "user_id": other.id,
@@ -377,8 +383,6 @@ def build_world(db, make_account) -> dict:
             "run_id": run.id,
             "table": "gap-places",
             "case_id": case.id,
-            "theme_id": theme.id,
-            "idea_id": idea.id,
             "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
         },
         "more_urls": [
@@ -498,6 +502,13 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert text in seen["coordinator"][f"/coordinator/outreach/{case_id + 1}"]
     assert text in seen["coordinator"]["/coordinator/outreach?status="]
     assert seen["evangelist"]["/me/"].count(text) >= 2
+    # The idea box: the idea's page (its answer), the queue (the report's note, the posts),
+    # the public log (its note), the ideas about the town on its page and its request's.
+    idea_id = world["url_args"]["idea_id"]
+    assert text in seen["anonymous"][f"/ideas/{idea_id}"]
+    assert seen["coordinator"]["/ideas/manage/reports"].count(text) >= 3
+    assert text in seen["anonymous"]["/ideas/moderation"]
+    assert f"/ideas/{idea_id}" in public_town and f"/ideas/{idea_id}" in staff_request
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
