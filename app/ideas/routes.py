@@ -72,10 +72,8 @@ def _honeypot_filled(form) -> bool:
 @bp.app_context_processor
 def _dialogue_helpers() -> dict:
     """For every template that shows posts (here, and the municipality's page): the
-    author's shown name, a post's text cut into text and links, whether an endpoint of the
-    dialogue exists."""
-    return {"author_label": service.author_label, "segments": rules.segments,
-            "has_endpoint": lambda name: name in current_app.view_functions}
+    author's shown name, and a post's text cut into text and links."""
+    return {"author_label": service.author_label, "segments": rules.segments}
 
 
 # -- reading ---------------------------------------------------------------------------
