@@ -108,6 +108,9 @@ PREFECTURE_WEIGHTS = {"13": 14.0, "14": 9.0, "27": 8.0, "23": 6.0, "11": 6.0, "1
                       "28": 4.0, "22": 3.0, "26": 2.5, "34": 2.5, "08": 2.5, "04": 2.0}
 STANCE_WEIGHTS = {"agree": 50, "disagree": 20, "neutral": 30}
 STATUS_WEIGHTS = {"received": 85, "considering": 9, "adopted": 3, "realised": 1.5, "declined": 1.5}
+assert set(AGE_WEIGHTS) == set(AGE_BANDS) and set(GENDER_WEIGHTS) == set(GENDERS)
+assert set(VOICE_WEIGHTS) == set(rules.VOICES) and set(STANCE_WEIGHTS) == set(rules.STANCES)
+assert set(STATUS_WEIGHTS) == set(rules.IDEA_STATUSES)
 
 # Words of the Ideabox's subjects: searched for (two characters, three or more) and
 # written into titles and bodies with uneven frequencies (earlier words more often).
@@ -467,11 +470,18 @@ class Figure:
     cpu: float = 0.0  # median CPU time of this process (the database server's not counted)
 
 
-def timed(what: str, how: str, runs: int, call: Callable[[int], object], warm: int = 2, note: str = "") -> Figure:
+def timed(what: str, how: str, runs: int, call: Callable[[int], object], warm: int = 2, note: str = "",
+          before: Callable[[], object] | None = None) -> Figure:
+    """``call(n)`` timed ``runs`` times after ``warm`` untimed calls; ``before`` runs
+    untimed before each."""
     for n in range(warm):
+        if before:
+            before()
         call(n)
     times, cpu = [], []
     for n in range(runs):
+        if before:
+            before()
         started, started_cpu = time.perf_counter(), time.thread_time()
         call(n)
         times.append((time.perf_counter() - started) * 1000)
@@ -580,31 +590,47 @@ def measure_votes(app, seeded: Seeded, runs: int) -> Figure:
 
 
 def measure_results(app, client, seeded: Seeded, runs: int) -> list[Figure]:
+    """The results (another part of issue 21): computed afresh by the service, and the
+    pages after a write (the data version counted up before each view, as a vote does, so
+    what the results keep until the data changes is made again)."""
     try:
         from app.services import idea_results
     except ImportError:
         print("  note: app.services.idea_results is not in this tree: the results are not measured "
               "(run the bench again where it is)")
         return []
+    import inspect
+
+    def written():
+        with app.app_context():
+            bump_data_version(db.session.connection())
+            db.session.commit()
+
     figures = []
     with app.app_context():
-        if hasattr(idea_results, "theme_results"):
-            def theme_call(_n: int):
+        for name, label, args in (("theme_results", "results of the largest theme", (seeded.big_theme,)),
+                                  ("overall_results", "results of the whole dialogue", ())):
+            function = getattr(idea_results, name, None)
+            if function is None:
+                print(f"  note: idea_results.{name} is not in this tree: not measured")
+                continue
+            afresh = "kept" in inspect.signature(function).parameters
+            kwargs = {"kept": False} if afresh else {}
+
+            def call(_n: int, function=function, args=args, kwargs=kwargs):
                 db.session.expire_all()
-                return idea_results.theme_results(seeded.big_theme)
-            figures.append(timed("results of the largest theme", "service", runs, theme_call))
-        if hasattr(idea_results, "overall_results"):
-            def overall_call(_n: int):
-                db.session.expire_all()
-                return idea_results.overall_results()
-            figures.append(timed("results, every theme", "service", runs, overall_call))
-        rules_ = [r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/ideas/themes/")
-                  and r.rule.endswith("/results") and "GET" in (r.methods or ())]
-    if rules_:
-        figures.append(timed("results page of the largest theme", "view", runs,
-                             get(client, f"/ideas/themes/{seeded.big_theme}/results")))
-    else:
-        print("  note: no /ideas/themes/<id>/results page in this tree: not measured")
+                return function(*args, **kwargs)
+            figures.append(timed(label, "service", runs, call,
+                                 note=f"{name}({', '.join(map(str, args))}{', kept=False' if afresh else ''})"))
+            db.session.rollback()
+        rules_ = {r.rule for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
+    for rule, url, label in (("/ideas/themes/<id:theme_id>/results", f"/ideas/themes/{seeded.big_theme}/results",
+                              "results page of the largest theme"),
+                             ("/ideas/results", "/ideas/results", "results page of the whole dialogue")):
+        if rule in rules_:
+            figures.append(timed(label, "view", runs, get(client, url), before=written, note="after a write"))
+        else:
+            print(f"  note: no {rule} page in this tree: not measured")
     return figures
 
 
