@@ -100,6 +100,9 @@ class IdeaProfile(db.Model):
     「退会したユーザー」."""
 
     __tablename__ = "idea_profiles"
+    # The participation statistics grouped in index order (0025).
+    __table_args__ = (sa.Index("ix_idea_profiles_groups", "withdrawn_at", "age_band", "gender", "voice",
+                               "prefecture_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), unique=True)
@@ -135,7 +138,9 @@ class Idea(TimestampMixin, db.Model):
     __tablename__ = "ideas"
     __table_args__ = (
         sa.Index("ix_ideas_theme_new", "theme_id", "visibility", "created_at"),
-        sa.Index("ix_ideas_theme_agreed", "theme_id", "visibility", "agree_count"),
+        # The "most agreed" order, and a theme's counts read from the index alone (0025).
+        sa.Index("ix_ideas_theme_counts", "theme_id", "visibility", "agree_count", "disagree_count",
+                 "comment_count"),
         sa.Index("ix_ideas_theme_discussed", "theme_id", "visibility", "comment_count"),
         sa.Index("ix_ideas_theme_trend", "theme_id", "visibility", "trend"),
         sa.CheckConstraint("agree_count >= 0 AND disagree_count >= 0 AND comment_count >= 0",
@@ -181,6 +186,8 @@ class IdeaComment(TimestampMixin, db.Model):
     __tablename__ = "idea_comments"
     __table_args__ = (
         sa.Index("ix_idea_comments_idea_created", "idea_id", "created_at"),
+        # An idea's stance counts and a theme's commenters from the index alone (0025).
+        sa.Index("ix_idea_comments_idea_stance", "idea_id", "visibility", "stance", "author_id"),
         sa.CheckConstraint("visibility <> 'hidden' OR hidden_article IS NOT NULL", name="hidden_has_article"),
     )
 

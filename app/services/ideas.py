@@ -486,6 +486,11 @@ def _matching_ids(form: str) -> sa.ColumnElement[bool]:
         return Idea.id.in_(sa.select(sa.column("rowid")).select_from(sa.table("ideas_fts"))
                            .where(sa.text("ideas_fts MATCH :idea_query").bindparams(idea_query=phrase)))
     pattern = _like(form)
+    if form.lower() == form.upper():
+        # Nothing in the query has a case (kana, kanji, digits): LIKE finds what ILIKE
+        # finds, without lowering every title and body it reads (2-3 times faster on
+        # PostgreSQL, bench/bench_dialogue.py).
+        return sa.or_(Idea.title.like(pattern, escape="\\"), Idea.body.like(pattern, escape="\\"))
     return sa.or_(Idea.title.ilike(pattern, escape="\\"), Idea.body.ilike(pattern, escape="\\"))
 
 
