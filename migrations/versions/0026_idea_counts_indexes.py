@@ -12,16 +12,16 @@ figures read from indexes alone instead of every idea's row.
   participation of the whole dialogue grouped in index order (73,000 profiles: 138 ms ->
   18 ms).
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-03
 """
 from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0025'
-down_revision = '0024'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
