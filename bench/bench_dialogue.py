@@ -88,6 +88,7 @@ from app.models import (  # noqa: E402
 from app.models.ideas import idea_topics  # noqa: E402
 from app.models.system import bump_data_version  # noqa: E402
 from app.services.geography import load_gazetteer  # noqa: E402
+from app.services.ideas import rebuild_participation  # noqa: E402
 from app.services.topics import sync_topics  # noqa: E402
 from evangelists import ideas as rules  # noqa: E402
 from evangelists.calendar import utc_now  # noqa: E402
@@ -407,6 +408,8 @@ def seed(rng: random.Random, counts: dict[str, int], now: datetime) -> Seeded:
         comment_rows)
     rows["idea_votes"] = bulk(IdeaVote.__table__, ("idea_id", "profile_id", "value", "created_at", "updated_at"),
                               vote_rows)
+    # Who took part in each theme (the results' participation), as the services write it.
+    rows["idea_theme_participants"] = rebuild_participation(db.session.connection())
     restart_sequences()
     bump_data_version(db.session.connection())
     db.session.commit()

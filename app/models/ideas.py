@@ -287,6 +287,27 @@ class ModerationEvent(db.Model):
         return f"<ModerationEvent {self.id} {self.action}>"
 
 
+class IdeaThemeParticipant(db.Model):
+    """Someone who took part in a theme: posted an idea, commented or replied, or voted
+    (whatever became of the post later), once. Written in the transaction that adds the
+    activity (``app.services.ideas``); the profile's groups are copied here and kept in step
+    when the profile changes or is withdrawn, so that a theme's participation by age band,
+    gender, voice and prefecture is read from one index however many took part."""
+
+    __tablename__ = "idea_theme_participants"
+    __table_args__ = (
+        sa.Index("ix_idea_theme_participants_groups", "theme_id", "age_band", "gender", "voice", "prefecture_id"),
+    )
+
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("idea_themes.id", ondelete="CASCADE"), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("idea_profiles.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    voice: Mapped[str] = mapped_column(choice(VOICES, "idea_participant_voice"))
+    age_band: Mapped[str | None] = mapped_column(choice(AGE_BANDS, "idea_participant_age_band"))
+    gender: Mapped[str | None] = mapped_column(choice(GENDERS, "idea_participant_gender"))
+    prefecture_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prefectures.id"))
+
+
 class IdeaVisitor(db.Model):
     """A distinct visitor of the dialogue on one day (Japan), per theme (``theme_id`` 0:
     the dialogue's own pages). ``visitor`` is a hash of the address and browser with that

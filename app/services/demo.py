@@ -25,6 +25,7 @@ from app.models import (
     IdeaProfile,
     IdeaReport,
     IdeaTheme,
+    IdeaThemeParticipant,
     IdeaViewSalt,
     IdeaVisitor,
     IdeaVote,
@@ -45,6 +46,7 @@ from app.models import (
     VisitSlot,
     idea_topics,
 )
+from app.services import ideas as ideas_service
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
 from app.services.notices import notify
@@ -579,6 +581,8 @@ def _dialogue(seed: int, today: date, municipalities: list[Municipality], topic_
         db.session.add_all(made)
         db.session.add_all(IdeaVote(idea=idea, profile=profiles[p], value=v, created_at=at, updated_at=at)
                            for p, v, at in story.votes)
+    db.session.flush()
+    ideas_service.rebuild_participation(db.session.connection())
 
 
 def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
@@ -593,7 +597,7 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
 def _delete_network() -> None:
     """Delete every network, workflow and account row (the gazetteer and topics stay);
     not committed."""
-    for model in (IdeaVisitor, IdeaPageViews, IdeaViewSalt, ModerationEvent, IdeaReport, IdeaVote, IdeaComment):
+    for model in (IdeaThemeParticipant, IdeaVisitor, IdeaPageViews, IdeaViewSalt, ModerationEvent, IdeaReport, IdeaVote, IdeaComment):
         db.session.execute(sa.delete(model))
     db.session.execute(sa.delete(idea_topics))
     for model in (Idea, IdeaProfile, IdeaTheme):

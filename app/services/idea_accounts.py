@@ -57,7 +57,7 @@ from app.services.accounts import (
     verify_password,
 )
 from app.services.audit import record_event
-from app.services.ideas import IdeaRefused, ProfileInput, apply_profile, profile_of
+from app.services.ideas import IdeaRefused, ProfileInput, apply_profile, profile_of, refresh_participation
 from app.services.notices import notify
 from evangelists.limits import EMAIL_MAX
 
@@ -306,6 +306,7 @@ def withdraw(user: User, password: str, *, address: str | None) -> bool:
     profile_id = profile.id if profile is not None else None
     if profile is not None:
         _clear(profile, now)
+        refresh_participation(profile)
     if user.role != PARTICIPANT:
         record_event(user, "idea_account.left", "idea_profile", profile_id, client_address=address)
         db.session.commit()

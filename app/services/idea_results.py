@@ -5,9 +5,10 @@ and the ideas as open data.
 Definitions (the results pages say them too):
 
 * **participants** — overall: the dialogue profiles registered and not withdrawn; of a
-  theme: the distinct profiles that posted a shown idea, a shown comment or reply on a
-  shown idea, or voted on a shown idea of the theme (withdrawn ones included: their
-  posts stay; their optional answers were deleted, so they count as not given);
+  theme: the people who posted an idea, commented or replied, or voted in the theme, each
+  once, whatever a moderator did with the post later (``idea_theme_participants``, written
+  with the activity; withdrawn ones included: their posts stay; their optional answers
+  were deleted, so they count as not given);
 * **ideas** — shown ideas (held for review and hidden ones are not counted);
 * **comments** — the comments and replies counted on the shown ideas (each idea's
   ``comment_count``, which counts shown comments only);
@@ -47,12 +48,11 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import (
     Idea,
-    IdeaComment,
     IdeaPageViews,
     IdeaProfile,
     IdeaTheme,
+    IdeaThemeParticipant,
     IdeaVisitor,
-    IdeaVote,
     Municipality,
     Prefecture,
     Topic,
@@ -222,17 +222,7 @@ def _views(theme_id: int | None) -> tuple[int, int]:
     return int(viewers or 0), int(views or 0)
 
 
-def theme_participants(theme_id: int) -> sa.Subquery:
-    """The distinct profiles that took part in the theme (see the module's definitions)."""
-    shown_ideas = sa.select(Idea.id).where(Idea.theme_id == theme_id, Idea.visibility == "shown")
-    authors = sa.select(Idea.author_id.label("profile_id")).where(Idea.theme_id == theme_id,
-                                                                  Idea.visibility == "shown")
-    commenters = sa.select(IdeaComment.author_id).where(IdeaComment.idea_id.in_(shown_ideas),
-                                                        IdeaComment.visibility == "shown")
-    voters = sa.select(IdeaVote.profile_id).where(IdeaVote.idea_id.in_(shown_ideas))
-    return sa.union(authors, commenters, voters).subquery("taking_part")
-
-
+P = IdeaThemeParticipant
 _GROUP = (IdeaProfile.age_band, IdeaProfile.gender, IdeaProfile.voice, IdeaProfile.prefecture_id)
 
 
@@ -262,9 +252,10 @@ def _with_views(made: Results, theme_id: int | None) -> Results:
 
 def _theme_results(theme_id: int) -> Results:
     ideas, comments, votes = _post_counts(theme_id)
-    part = theme_participants(theme_id)
-    rows = db.session.execute(sa.select(*_GROUP, sa.func.count()).select_from(part)
-                              .join(IdeaProfile, IdeaProfile.id == part.c.profile_id).group_by(*_GROUP)).all()
+    # Who took part, by their groups, from one index (app.models.ideas.IdeaThemeParticipant).
+    groups = (P.age_band, P.gender, P.voice, P.prefecture_id)
+    rows = db.session.execute(sa.select(*groups, sa.func.count()).where(P.theme_id == theme_id)
+                              .group_by(*groups)).all()
     grid, voices, prefectures, names = _participation(rows)
     people = sum(r[-1] for r in rows)
     return Results(theme_id, Figures(people, ideas, comments, votes, 0, 0), grid, voices, prefectures, names)

@@ -27,6 +27,7 @@ from app.models import (
     IdeaComment,
     IdeaProfile,
     IdeaTheme,
+    IdeaThemeParticipant,
     IdeaVote,
     Municipality,
     Prefecture,
@@ -247,6 +248,7 @@ def save_profile(user: User, data: ProfileInput) -> IdeaProfile:
     try:
         apply_profile(profile, data)
         db.session.add(profile)
+        refresh_participation(profile)
         db.session.commit()
     except IdeaRefused:
         db.session.rollback()
@@ -255,6 +257,48 @@ def save_profile(user: User, data: ProfileInput) -> IdeaProfile:
         db.session.rollback()
         raise IdeaRefused("handle", "taken") from None
     return profile
+
+
+# -- who took part in a theme (the results' participation) -------------------------------
+
+
+def _took_part(theme_id: int, profile: IdeaProfile) -> None:
+    """Count ``profile`` among the theme's participants (once; not committed)."""
+    values = {"theme_id": theme_id, "profile_id": profile.id, "voice": profile.voice, "age_band": profile.age_band,
+              "gender": profile.gender, "prefecture_id": profile.prefecture_id}
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(insert(IdeaThemeParticipant).values(values).on_conflict_do_nothing())
+
+
+def refresh_participation(profile: IdeaProfile) -> None:
+    """Copy the profile's groups to the themes it took part in, after a change or its
+    withdrawal (not committed)."""
+    db.session.flush()
+    db.session.execute(sa.update(IdeaThemeParticipant).where(IdeaThemeParticipant.profile_id == profile.id).values(
+        voice=profile.voice, age_band=profile.age_band, gender=profile.gender, prefecture_id=profile.prefecture_id))
+
+
+def rebuild_participation(connection: sa.Connection) -> int:
+    """Write every theme's participants afresh from the ideas, comments and votes (for
+    rows written around the services: the demo, the bench, the migration that made the
+    table). Returns how many rows. Not committed."""
+    t = IdeaThemeParticipant.__table__
+    activity = sa.union(
+        sa.select(Idea.theme_id, Idea.author_id.label("profile_id")),
+        sa.select(Idea.theme_id, IdeaComment.author_id).join(Idea, Idea.id == IdeaComment.idea_id),
+        sa.select(Idea.theme_id, IdeaVote.profile_id).join(Idea, Idea.id == IdeaVote.idea_id),
+    ).subquery()
+    rows = sa.select(activity.c.theme_id, IdeaProfile.id, IdeaProfile.voice, IdeaProfile.age_band,
+                     IdeaProfile.gender, IdeaProfile.prefecture_id).join(
+        IdeaProfile, IdeaProfile.id == activity.c.profile_id)
+    connection.execute(sa.delete(t))
+    connection.execute(t.insert().from_select(
+        ["theme_id", "profile_id", "voice", "age_band", "gender", "prefecture_id"], rows))
+    return connection.scalar(sa.select(sa.func.count()).select_from(t)) or 0
 
 
 def _author(user: User) -> IdeaProfile:
@@ -343,6 +387,7 @@ def post_idea(user: User, theme: IdeaTheme, data: IdeaInput, *, now: datetime | 
                 trend=rules.trend_key(rules.WEIGHT_IDEA, now), last_activity_at=now,
                 created_at=now, updated_at=now)
     db.session.add(idea)
+    _took_part(theme.id, profile)
     db.session.commit()
     return idea
 
@@ -386,6 +431,7 @@ def add_comment(user: User, idea: Idea, stance: str, body: str, *, parent_id: in
                           stance=stance, body=text, visibility="held" if held else "shown",
                           created_at=now, updated_at=now)
     db.session.add(comment)
+    _took_part(locked.theme_id, profile)
     if not held:
         locked.comment_count = locked.comment_count + 1
         locked.trend = rules.add_activity(locked.trend, rules.WEIGHT_COMMENT, now)
@@ -430,6 +476,7 @@ def vote(user: User, idea: Idea, choice: str, *, now: datetime | None = None) ->
         locked.disagree_count += 1
     if existing is None:
         db.session.add(IdeaVote(idea_id=idea_id, profile_id=profile.id, value=wanted, created_at=now, updated_at=now))
+        _took_part(locked.theme_id, profile)
         locked.trend = rules.add_activity(locked.trend, rules.WEIGHT_VOTE, now)
     elif wanted is None:
         db.session.delete(existing)

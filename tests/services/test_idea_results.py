@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.models import IdeaPageViews, IdeaViewSalt, IdeaVisitor, IdeaVote
 from app.services import idea_results, idea_views
 from app.services import ideas as service
+from app.services.ideas import rebuild_participation
 from evangelists.ideas import SMALL_GROUP
 from tests.factories import make_comment, make_idea, make_profile, make_theme
 
@@ -39,13 +40,18 @@ def test_theme_counts_leave_out_held_and_hidden_posts(db):
     _vote(db, shown, carol)
     _vote(db, shown, bob, -1)
     _vote(db, hidden, erin)
+    db.session.flush()
+    rebuild_participation(db.session.connection())  # rows made by the factories, not the services
     db.session.commit()
 
     result = idea_results.theme_results(theme.id)
     f = result.figures
     assert (f.ideas, f.comments, f.votes) == (1, 1, 2)
-    assert f.participants == 3  # alice posted, bob commented and voted, carol voted
-    assert result.voices.hidden == 3  # one voice, under five people: hidden (and nobody not-given)
+    # Everyone who acted in the theme, whatever a moderator did with the post later: alice
+    # posted, bob commented and voted, carol voted, dave's posts wait, erin's were hidden.
+    assert f.participants == 5
+    assert result.voices.hidden == 0  # one voice of five people: large enough to show
+
 
     overall = idea_results.overall_results()
     assert (overall.figures.ideas, overall.figures.participants) == (2, 5)
