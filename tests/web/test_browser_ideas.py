@@ -211,6 +211,7 @@ def test_the_idea_box_from_a_theme_to_its_results(db, site, page_at, sign_in_pag
 
     # 4. The coordinator hides the reply from the queue ...
     visits.go(staff, "/ideas/manage/reports", "c-03-queue")
+    visits.scan(staff, "moderation queue")
     item = staff.locator(".moderation-queue > li").filter(has_text="冬期は運休する路線が多い")
     assert item.get_by_text("テーマと関係のない内容").is_visible()
     item.get_by_label("非表示にする（利用規約の条を示す）").check()
@@ -231,6 +232,7 @@ def test_the_idea_box_from_a_theme_to_its_results(db, site, page_at, sign_in_pag
     # ... and answers the idea 採用 on its page.
     visits.go(staff, idea_path, "c-05-idea")
     staff.locator("#answer summary").click()
+    visits.scan(staff, "idea page with the answer form")
     staff.get_by_label(field("状態")).select_option(label="採用")
     staff.get_by_role("textbox", name="公式回答").fill(ANSWER)
     with staff.expect_navigation():
