@@ -81,7 +81,11 @@ class AnswerForm(BaseForm):
     answer = TextAreaField(_l("Official answer"), validators=[Optional(), Length(max=rules.ANSWER_MAX)],
                            description=_l("Public, on the idea's page. Plain text; web addresses become links. "
                                           "Everyone who posted, voted or commented is notified."),
-                           render_kw={"rows": 5, "maxlength": rules.ANSWER_MAX})
+                           render_kw={"rows": 5, "maxlength": rules.ANSWER_MAX},
+                           # Not "answer": that is the id of the section around this form
+                           # (the notices link to /ideas/<id>#answer), and a second one
+                           # would take the label away from the text box.
+                           id="answer-text")
     save = SubmitField(_l("Publish the answer"))
 
     def __init__(self, *args, **kwargs):
