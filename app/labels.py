@@ -107,7 +107,7 @@ LABELS = {
         "neutral": _l("Neutral"),
     },
     "idea_status": {
-        "received": _l("Received"),
+        "received": _l("Received, not yet answered"),
         "considering": _l("Under consideration"),
         "adopted": _l("Adopted"),
         "realised": _l("Realised"),
