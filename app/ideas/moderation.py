@@ -75,7 +75,10 @@ assert len(ARTICLES) == rules.TERMS_ARTICLES
 
 @bp.app_template_global("idea_report_form")
 def _report_form() -> ReportForm:
-    return ReportForm(formdata=None)
+    """A blank report form, one per page however many comments show it."""
+    if "idea_report_form" not in g:
+        g.idea_report_form = ReportForm(formdata=None)
+    return g.idea_report_form
 
 
 @bp.app_template_global("idea_reported")
