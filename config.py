@@ -101,6 +101,9 @@ class Config:
     IDEAS_VERIFY_MAX_AGE = timedelta(days=2)
     IDEAS_REGISTER_PER_ADDRESS = os.environ.get("IDEAS_REGISTER_PER_ADDRESS", "5 per hour")
     IDEAS_UNVERIFIED_DAYS = int(os.environ.get("IDEAS_UNVERIFIED_DAYS", "7"))
+    # Ideas, comments and replies one client address may post (the services also limit each
+    # person: app/services/ideas.py POSTS_PER_HOUR, IDEAS_PER_HOUR).
+    IDEAS_POSTS_PER_ADDRESS = os.environ.get("IDEAS_POSTS_PER_ADDRESS", "60 per hour")
     # Where the rate limits count. memory:// counts in each worker process on its own, so
     # with several workers an attacker gets a limit per worker: production refuses that
     # (check_rate_limit_storage, run by gunicorn.conf.py). Use redis://host:6379/0.

@@ -33,7 +33,7 @@ POSTERS = ROLES  # every account may take part, with a dialogue profile
 
 
 def _posts_per_address() -> str:
-    return current_app.config.get("IDEAS_POSTS_PER_ADDRESS", "60 per hour")
+    return current_app.config["IDEAS_POSTS_PER_ADDRESS"]
 
 
 _posts_limited = limiter.shared_limit(_posts_per_address, "idea-posts", methods=["POST"])
