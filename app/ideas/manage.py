@@ -59,16 +59,7 @@ def new_theme():
         start = utcnow().replace(second=0, microsecond=0)
         form.opens_at.data = start
         form.closes_at.data = start + timedelta(days=30)
-    if form.validate_on_submit():
-        try:
-            theme = service.create_theme(current_user, _input(form), address=client_address())
-        except service.IdeaRefused as refused:
-            show_refusal(form, refused)
-        else:
-            flash(_("The theme is saved."), "success")
-            return redirect(url_for("ideas.theme", theme_id=theme.id))
-    status = 400 if form.errors else 200
-    return no_store(make_response(render_template("ideas/theme_form.html", form=form, theme=None), status))
+    return _save_theme(form, None)
 
 
 @bp.route("/manage/themes/<id:theme_id>", methods=["GET", "POST"])
@@ -97,9 +88,19 @@ def edit_theme(theme_id: int):
             if index < len(theme.materials):
                 entry.form.label.data = theme.materials[index].get("label")
                 entry.form.url.data = theme.materials[index].get("url")
+    return _save_theme(form, theme)
+
+
+def _save_theme(form: ThemeForm, theme: IdeaTheme | None):
+    """Open a theme (``theme`` None) or change it from a posted form; else the form again,
+    with what was typed and why it was refused."""
     if form.validate_on_submit():
+        address = client_address()
         try:
-            service.update_theme(current_user, theme, _input(form), address=client_address())
+            if theme is None:
+                theme = service.create_theme(current_user, _input(form), address=address)
+            else:
+                service.update_theme(current_user, theme, _input(form), address=address)
         except service.IdeaRefused as refused:
             show_refusal(form, refused)
         else:
