@@ -119,18 +119,27 @@ def theme(theme_id: int):
 @public
 @cached_page
 def idea(idea_id: int):
+    """An idea with its answer, votes and comments. ``?report=<comment>`` opens the report
+    form for that comment (each comment links to it: one form on the page, not one under
+    every comment of a long thread)."""
     idea = _idea_or_404(idea_id)
-    return _idea_page(idea)
+    return _idea_page(idea, report_comment=read_id(request.args.get("report", "").replace("\x00", "")))
 
 
-def _idea_page(idea, *, comment_form=None, status: int = 200, reply_to: int | None = None):
+def _idea_page(idea, *, comment_form=None, status: int = 200, reply_to: int | None = None,
+               report_comment: int | None = None):
     phase = service.phase_of(idea.theme)
+    threads = service.threads(idea, current_user)
+    reporting = None
+    if report_comment is not None:
+        reporting = next((c for t in threads for c in (t.comment, *t.replies)
+                          if c.id == report_comment and c.visibility == "shown"), None)
     response = make_response(render_template(
         "ideas/idea.html", idea=idea, theme=idea.theme, phase=phase,
-        threads=service.threads(idea, current_user), stances=service.stance_counts(idea),
+        threads=threads, stances=service.stance_counts(idea),
         my_vote=service.my_vote(current_user, idea.id), profile=service.profile_of(current_user),
         comment_form=comment_form or CommentForm(), blank_comment_form=CommentForm, vote_form=VoteForm(),
-        reply_to=reply_to), status)
+        reply_to=reply_to, reporting=reporting), status)
     return no_store(response) if status != 200 else response
 
 

@@ -200,11 +200,14 @@ def test_the_idea_box_from_a_theme_to_its_results(db, site, page_at, sign_in_pag
 
     # B reports A's reply.
     reply_item = b.locator(".idea-comments li li").first
-    reply_item.locator("summary", has_text="このコメントを通報する").click()
-    reply_item.get_by_label("テーマと関係のない内容").check()
-    reply_item.get_by_label("運営者に伝えたいこと（任意）").fill("話がそれています。")
+    with b.expect_navigation():  # each comment links to the page's one report form
+        reply_item.get_by_role("link", name="このコメントを通報する").click()
+    report = b.locator("#report")
+    assert "冬期は運休する路線が多い" in report.inner_text()
+    report.get_by_label("テーマと関係のない内容").check()
+    report.get_by_label("運営者に伝えたいこと（任意）").fill("話がそれています。")
     with b.expect_navigation():
-        reply_item.get_by_role("button", name="通報する").click()
+        report.get_by_role("button", name="通報する").click()
     visits.check(b, "b-08-reported")
     b.goto(site + idea_path)
     assert b.get_by_text("このコメントを通報しました。").is_visible()

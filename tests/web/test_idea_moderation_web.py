@@ -43,7 +43,10 @@ def test_a_participant_reports_an_idea_and_a_comment_once(db, signed_in_client):
     page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
     assert f'action="/ideas/{idea.id}/report"' in page
     assert 'id="report-idea-reason-0"' in page and 'for="report-idea-reason-0"' in page
-    assert f'id="report-comment-{comment.id}-note"' in page
+    # Each comment links to the page's one report form, set for that comment.
+    assert f'href="/ideas/{idea.id}?report={comment.id}#report"' in page
+    page = client.get(f"/ideas/{idea.id}?report={comment.id}").get_data(as_text=True)
+    assert 'id="report-comment-note"' in page and f'name="comment" value="{comment.id}"' in page
     answer = client.post(f"/ideas/{idea.id}/report", data={"reason": "spam", "note": "宣伝"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith(f"/ideas/{idea.id}")
     answer = client.post(f"/ideas/{idea.id}/report", data={"reason": "abuse", "comment": str(comment.id)})
