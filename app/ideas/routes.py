@@ -119,17 +119,21 @@ def theme(theme_id: int):
 @public
 @cached_page
 def idea(idea_id: int):
-    """An idea with its answer, votes and comments. ``?report=<comment>`` opens the report
-    form for that comment (each comment links to it: one form on the page, not one under
-    every comment of a long thread)."""
+    """An idea with its answer, votes and comments. ``?reply=<comment>`` sets the page's
+    comment form to answer that comment, ``?report=<comment>`` opens the report form for it:
+    each comment links to them, one form of each on the page rather than two under every
+    comment of a long thread."""
     idea = _idea_or_404(idea_id)
-    return _idea_page(idea, report_comment=read_id(request.args.get("report", "").replace("\x00", "")))
+    return _idea_page(idea, reply_to=read_id(request.args.get("reply", "").replace("\x00", "")),
+                      report_comment=read_id(request.args.get("report", "").replace("\x00", "")))
 
 
 def _idea_page(idea, *, comment_form=None, status: int = 200, reply_to: int | None = None,
                report_comment: int | None = None):
     phase = service.phase_of(idea.theme)
     threads = service.threads(idea, current_user)
+    replying = next((t.comment for t in threads for c in (t.comment, *t.replies)
+                     if reply_to is not None and c.id == reply_to and t.comment.visibility == "shown"), None)
     reporting = None
     if report_comment is not None:
         reporting = next((c for t in threads for c in (t.comment, *t.replies)
@@ -138,8 +142,8 @@ def _idea_page(idea, *, comment_form=None, status: int = 200, reply_to: int | No
         "ideas/idea.html", idea=idea, theme=idea.theme, phase=phase,
         threads=threads, stances=service.stance_counts(idea),
         my_vote=service.my_vote(current_user, idea.id), profile=service.profile_of(current_user),
-        comment_form=comment_form or CommentForm(), blank_comment_form=CommentForm, vote_form=VoteForm(),
-        reply_to=reply_to, reporting=reporting), status)
+        comment_form=comment_form or CommentForm(), vote_form=VoteForm(),
+        replying=replying, reporting=reporting), status)
     return no_store(response) if status != 200 else response
 
 

@@ -461,7 +461,7 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
 PAGE_QUERY_KEYS = {
     "recruitment.recruitment": ("candidate_page", "active_page", "paused_page", "retired_page", "community_page"),
     "admin.merge_people": ("keep", "duplicate"),
-    "ideas.idea": ("report",),  # the comment whose report form is opened
+    "ideas.idea": ("reply", "report"),  # the comment the comment form answers, or whose report form opens
 }
 
 # Parameters every GET page is tried with, whatever form it reads.

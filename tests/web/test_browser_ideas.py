@@ -175,8 +175,10 @@ def test_the_idea_box_from_a_theme_to_its_results(db, site, page_at, sign_in_pag
 
     a.reload()
     first = a.locator(".idea-comments > li").first
-    first.locator("summary", has_text="返信する").click()
-    reply = first.locator("form", has=a.get_by_role("button", name="返信を投稿する"))
+    with a.expect_navigation():  # each comment links to the page's one comment form, set to answer it
+        first.get_by_role("link", name="返信する").click()
+    reply = a.locator("#comment-form")
+    assert "観光客にも役立ちます。" in reply.inner_text()
     reply.get_by_label("反対").check()
     reply.get_by_label("コメント").fill("冬期は運休する路線が多いので、まず通年の路線からです。")
     with a.expect_navigation():
