@@ -524,7 +524,7 @@ def measure(app, seeded: Seeded, runs: int) -> list[Figure]:
                          get(client, f"/ideas/{seeded.hot_idea}")))
     figures.append(timed(f"idea with {seeded.counts['hot']} comments, signed in", "view", runs,
                          get(participant_client(app), f"/ideas/{seeded.hot_idea}"),
-                         note="a participant: a reply form under each comment"))
+                         note="a participant: a reply and a report link under each comment"))
     with app.app_context():
         hits = {}
         for q in TWO_CHAR_QUERIES + LONG_QUERIES:
