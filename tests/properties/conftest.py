@@ -237,6 +237,7 @@ def world(app, db, make_account) -> World:
         "run_id": 1,  # no bulk action: a 404
         "case_id": case.id,
         "theme_id": theme.id,
+        "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
         "idea_id": idea.id,
         "comment_ids": [comment.id],
         "comment_id": comment.id,

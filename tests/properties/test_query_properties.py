@@ -42,6 +42,7 @@ URL_ARGS = {
     "support.pick_slot": {"token": "status_token"},
     "support.feedback": {"token": "status_token"},
     "bookings.feed": {"token": "feed_token"},
+    "ideas.verify": {"token": "verify_token"},
 }
 
 # What each API endpoint accepts (its documented filters); anything else is a 400.
