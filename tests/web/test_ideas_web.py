@@ -3,6 +3,7 @@ voting, the dialogue profile and the coordinators' themes, as people use them.""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,7 +39,9 @@ def test_anyone_reads_the_themes_a_theme_and_an_idea(client, theme):
     make_comment(idea=idea, body="賛成")
     from app.extensions import db
     db.session.commit()
-    assert "欲しいデータ" in client.get("/ideas").get_data(as_text=True)
+    index = client.get("/ideas").get_data(as_text=True)
+    assert "欲しいデータ" in index
+    assert re.search(r"<title>[^<]+</title>", index)  # the page's title is words only
     html = client.get(f"/ideas/themes/{theme.id}").get_data(as_text=True)
     assert "バス停" in html and f"/ideas/themes/{theme.id}/new" in html
     html = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
