@@ -70,23 +70,50 @@ def sign_in_page(live_server):
     return sign_in
 
 
+# A 1x1 transparent PNG: what the tile server "returns" in browser tests.
+BLANK_TILE = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+class ClosedNetworkBrowser:
+    """The browser, whose every new context answers the map's tiles with a blank tile.
+
+    Without it a test that opens a context of its own and passes through a map gets, some
+    time later and on whichever page it is on by then, "Failed to load resource:
+    net::ERR_NAME_NOT_RESOLVED" for each tile in its console (CI on a machine with no
+    name server: test_browser_regional at 360 px)."""
+
+    def __init__(self, browser, tile_url: str):
+        self._browser = browser
+        self._tiles = tile_url.split("{", 1)[0]
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        if self._tiles.startswith("http"):
+            context.route(
+                self._tiles + "**",
+                lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_TILE),
+            )
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
+    from config import Config
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        yield browser
+        yield ClosedNetworkBrowser(browser, Config.MAP_TILE_URL)
         browser.close()
-
-
-# A 1x1 transparent PNG: what the tile server "returns" in browser tests.
-BLANK_TILE = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
-)
 
 
 @pytest.fixture
