@@ -287,6 +287,30 @@ LABELS = {
         "shikoku": _l("Shikoku"),
         "kyushu": _l("Kyushu and Okinawa"),
     },
+    # Use cases (事例, issue 22).
+    "use_case_kind": {
+        "story": _l("Use case"),
+        "participation": _l("Widening participation"),
+    },
+    "use_case_status": {
+        "draft": _l("Draft"),
+        "with_coordinator": _l("With the coordinator"),
+        "with_town": _l("With the town for agreement"),
+        "changes_asked": _l("Changes asked by the town"),
+        "published": _l("Published"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    "use_case_town_decision": {
+        "changes_asked": _l("Asked for changes"),
+        "agreed": _l("Agreed to publication"),
+    },
+    "population_band": {
+        "under_10k": _l("Under 10,000 people"),
+        "10k_50k": _l("10,000–50,000 people"),
+        "50k_100k": _l("50,000–100,000 people"),
+        "100k_300k": _l("100,000–300,000 people"),
+        "300k_plus": _l("300,000 people or more"),
+    },
 }
 
 

@@ -23,6 +23,7 @@ from app.models import (
     Prefecture,
     RequestAddition,
     SupportRequest,
+    UseCase,
     User,
     Visit,
     VisitSlot,
@@ -267,3 +268,25 @@ def make_comment(**overrides) -> IdeaComment:
     fields = dict(idea=idea, author=author, stance="agree", body="賛成です。")
     fields.update(overrides)
     return _save(IdeaComment(**fields))
+
+
+def make_use_case(**overrides) -> UseCase:
+    """A use case of a town, published unless ``status`` says otherwise; its ``search_text``
+    made from its words as app.services.use_cases makes it."""
+    from app.models.base import utcnow
+    from evangelists.use_cases import search_text_of
+
+    n = next(_serial)
+    municipality = overrides.pop("municipality", None) or make_municipality()
+    status = overrides.pop("status", "published")
+    now = utcnow()
+    fields = dict(municipality=municipality, status=status, kind="story", title=f"事例{n}: 避難所データの公開",
+                  starting_point="オープンデータの担当者がいなかった。", what_was_done="避難所一覧をCSVで公開した。",
+                  results="避難所一覧など3件のデータセット。", advice="小さく始めること。",
+                  published_at=now if status == "published" else None)
+    fields.update(overrides)
+    use_case = UseCase(**fields)
+    use_case.search_text = search_text_of(
+        [use_case.title, use_case.starting_point, use_case.what_was_done, use_case.results, use_case.people,
+         use_case.time_taken, use_case.advice, municipality.name, *(t.name_ja for t in use_case.topics)])
+    return _save(use_case)

@@ -3,7 +3,7 @@
 import pytest
 
 from app.labels import LABELS
-from evangelists import ideas, search, vocabulary
+from evangelists import ideas, search, use_cases, vocabulary
 
 VOCABULARIES = {
     "notice_mail": vocabulary.NOTICE_MAIL_STATES,
@@ -43,6 +43,10 @@ VOCABULARIES = {
     "idea_moderation_decision": ("hide", "keep", "release", "refuse", "restore"),
     "idea_theme_phase": ("upcoming", "open", "closed"),
     "idea_sort": ideas.SORTS,
+    "use_case_kind": use_cases.USE_CASE_KINDS,
+    "use_case_status": use_cases.USE_CASE_STATUSES,
+    "use_case_town_decision": use_cases.TOWN_DECISIONS,
+    "population_band": use_cases.POPULATION_BANDS,
 }
 
 

@@ -10,8 +10,9 @@ from app import create_app
 from app.extensions import db
 from app.models.ideas import IDEA_TEXT_INDEX_OBJECTS
 from app.models.search import TEXT_INDEX_OBJECTS as SEARCH_TEXT_INDEX_OBJECTS
+from app.models.use_cases import USE_CASE_TEXT_INDEX_OBJECTS
 
-TEXT_INDEX_OBJECTS = SEARCH_TEXT_INDEX_OBJECTS | IDEA_TEXT_INDEX_OBJECTS
+TEXT_INDEX_OBJECTS = SEARCH_TEXT_INDEX_OBJECTS | IDEA_TEXT_INDEX_OBJECTS | USE_CASE_TEXT_INDEX_OBJECTS
 from tests.conftest import (
     TEST_DATABASE_URL,
     create_scratch_database,

@@ -30,6 +30,15 @@ from app.models.notices import Notice, NoticePreference
 from app.models.outreach import OutreachCase, OutreachContact
 from app.models.search import SearchDocument
 from app.models.system import DataVersion
+from app.models.use_cases import (
+    UseCase,
+    UseCaseAttachment,
+    UseCaseLink,
+    UseCaseTownAnswer,
+    use_case_outcomes,
+    use_case_topics,
+    use_case_visits,
+)
 from app.models.workflow import (
     Assignment,
     BulkRun,
@@ -44,6 +53,13 @@ from app.models.workflow import (
 )
 
 __all__ = [
+    "UseCase",
+    "UseCaseAttachment",
+    "UseCaseLink",
+    "UseCaseTownAnswer",
+    "use_case_outcomes",
+    "use_case_topics",
+    "use_case_visits",
     "Idea",
     "IdeaComment",
     "IdeaPageViews",

@@ -76,6 +76,9 @@ class Municipality(TimestampMixin, db.Model):
     # When it became open-data active (the survey's as-of date, or the outcome's date);
     # the dashboard's "change over time" counts these.
     open_data_since: Mapped[date | None] = mapped_column(index=True)
+    # Its population (the census that ``flask geo load-population`` read); None where no
+    # census figure is loaded. "Towns like yours" compares its band (evangelists.use_cases).
+    population: Mapped[int | None] = mapped_column()
 
     prefecture: Mapped[Prefecture] = relationship(back_populates="municipalities")
     communities: Mapped[list[Community]] = relationship(
