@@ -24,11 +24,12 @@ from app.services.demo import (
     existing_demo_accounts,
     seed_demo,
 )
-from app.services.geography import load_gazetteer
+from app.services.geography import PopulationReport, load_gazetteer, load_population
 from app.services.requests import reseal_status_tokens
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
+from evangelists.gazetteer import POPULATION_CSV, PopulationFileError, load_populations
 from evangelists.imports import DUPLICATE_CHOICES, MAX_BYTES
 from evangelists.vocabulary import ROLES
 
@@ -45,7 +46,9 @@ def geo_load():
     """Load or update the 47 prefectures and 1,741 municipalities from the committed CSV.
 
     Safe to run again: only what differs is written, and a run with nothing to do says so.
-    Open-data status and engagement stage are never overwritten.
+    Open-data status and engagement stage are never overwritten. A municipality without a
+    population gets its figure from the committed population file; one that has a figure
+    keeps it (`flask geo load-population` replaces figures).
     """
     with click.progressbar(length=0, label="municipalities") as bar:
 
@@ -70,6 +73,60 @@ def geo_load():
             + ", ".join(report.not_in_gazetteer),
             err=True,
         )
+    _echo_population(report.population)
+
+
+@geo.command("load-population")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def geo_load_population(file):
+    """Set every municipality's population from FILE, a UTF-8 CSV with the columns code
+    (the 5- or 6-digit local government code) and population, e.g. a newer census; without
+    FILE, from the committed file (evangelists/data/municipality_population.csv).
+
+    Figures in the file replace the ones loaded before; municipalities the file does not
+    name keep theirs. Every line is checked first: a file with any bad line is reported
+    with the line numbers and nothing is written (exit status 1). Safe to run again.
+    """
+    path = file or POPULATION_CSV
+    try:
+        populations = load_populations(path)
+    except PopulationFileError as error:
+        for line, problem in error.problems:
+            click.echo(f"  {f'line {line}' if line else 'file'}: {problem}", err=True)
+        click.echo(f"{path}: {_count(len(error.problems), 'problem')}: nothing was changed.", err=True)
+        sys.exit(1)
+    report = load_population(populations)
+    if not report.with_figure and not report.not_in_file:
+        raise click.ClickException("No municipalities yet: run `flask geo load` first.")
+    click.echo(f"{path}: {_count(len(populations), 'figure')}.")
+    _echo_population(report)
+
+
+def _echo_population(report: PopulationReport) -> None:
+    """Say how many municipalities have a population, and which do not."""
+    total = report.with_figure + len(report.without_figure)
+    click.echo(
+        f"Population: {report.with_figure} of {_municipalities(total)} have a figure; "
+        + (f"{report.set} set now." if report.set else "nothing changed.")
+    )
+    kept = sorted(set(report.not_in_file) - set(report.without_figure))
+    if kept:
+        click.echo(f"Not in the file, kept their figure: {_municipalities(len(kept))}: {_codes(kept)}", err=True)
+    if report.without_figure:
+        click.echo(f"No population for {_municipalities(len(report.without_figure))}: "
+                   f"{_codes(report.without_figure)}", err=True)
+    if report.unknown:
+        click.echo(f"Skipped {_count(len(report.unknown), 'code')} of the file that name no municipality: "
+                   f"{_codes(report.unknown)}", err=True)
+
+
+def _municipalities(number: int) -> str:
+    return f"{number} municipalit" + ("y" if number == 1 else "ies")
+
+
+def _codes(codes: list[str], shown: int = 50) -> str:
+    more = len(codes) - shown
+    return ", ".join(codes[:shown]) + (f" and {more} more" if more > 0 else "")
 
 
 @bp.cli.group()

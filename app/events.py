@@ -117,6 +117,8 @@ EVENTS: dict[str, tuple[Any, Any]] = {
                                        _l("%(actor)s sealed the requests' status links with the new key")),
     # Data loaded by commands
     "gazetteer.loaded": (_l("Municipality list loaded"), _l("%(actor)s loaded the municipality list")),
+    "gazetteer.population_loaded": (_l("Populations loaded"),
+                                    _l("%(actor)s loaded the municipalities' populations")),
     "topics.synced": (_l("Topics updated"), _l("%(actor)s updated the topics")),
     "import.applied": (_l("Data imported"), _l("%(actor)s imported a file")),
     "demo.seeded": (_l("Demo data made"), _l("%(actor)s made the demo data")),

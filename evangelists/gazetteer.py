@@ -408,3 +408,99 @@ def load_municipalities(path: Path | str | None = None) -> list[MunicipalityReco
         MUNICIPALITY_FIELDS,
         _municipality_from_row,
     )
+
+
+# --- Population ------------------------------------------------------------------------
+
+POPULATION_CSV = DATA_DIR / "municipality_population.csv"
+POPULATION_HEADER = ("code", "population")
+# More than anyone lives in any municipality (Yokohama: 3.8 million): a figure above it is
+# a typo or a prefecture's total, not a town's.
+POPULATION_MAX = 10_000_000
+_POPULATION = re.compile(r"[0-9]{1,3}(,[0-9]{3})*|[0-9]+")
+
+
+class PopulationFileError(ValueError):
+    """A population file that cannot be read; ``problems`` are ``(line, message)`` pairs,
+    line 0 for the file as a whole. Raised with every problem found, so one run lists them
+    all."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        super().__init__("; ".join(f"line {line}: {message}" if line else message for line, message in problems))
+        self.problems = problems
+
+
+def read_populations(text: str) -> dict[str, int]:
+    """Read a population file: CSV with a header row naming (at least) ``code`` and
+    ``population``, one municipality a line; other columns (a name, say) are ignored.
+
+    ``code`` is the 6-digit local government code (its check digit must be right) or the
+    5-digit code without it, as census tables write it; ``population`` a whole number of
+    people, digits with or without thousands commas. Blank lines are skipped; a leading
+    byte-order mark is allowed. Returns ``{6-digit code: population}``.
+
+    Raises PopulationFileError listing every bad line (code, number, a code given twice)
+    with its line number.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    reader = csv.reader(text.splitlines())
+    header = next(reader, None)
+    names = [name.strip().lower() for name in header or ()]
+    missing = [name for name in POPULATION_HEADER if name not in names]
+    if not header or missing:
+        raise PopulationFileError(
+            [(1, f"the header row must name the columns {', '.join(POPULATION_HEADER)}; "
+                 f"missing {', '.join(missing)}")]
+        )
+    code_at, population_at = names.index("code"), names.index("population")
+    populations: dict[str, int] = {}
+    lines: dict[str, int] = {}
+    problems: list[tuple[int, str]] = []
+    for values in reader:
+        line = reader.line_num
+        if not any(value.strip() for value in values):
+            continue
+        if len(values) <= max(code_at, population_at):
+            problems.append((line, f"expected at least {max(code_at, population_at) + 1} columns, got {len(values)}"))
+            continue
+        code, figure = values[code_at].strip(), values[population_at].strip()
+        if _FIVE_DIGITS.fullmatch(code):
+            code = lg_code(code)
+        elif not is_valid_lg_code(code):
+            problems.append((line, f"code {code!r} is not a local government code "
+                                   "(5 digits, or 6 with a correct check digit)"))
+            continue
+        if not _POPULATION.fullmatch(figure):
+            problems.append((line, f"population {figure!r} of {code} is not a whole number"))
+            continue
+        population = int(figure.replace(",", ""))
+        if population > POPULATION_MAX:
+            problems.append((line, f"population {population:,} of {code} is more than any municipality has"))
+            continue
+        if code in lines:
+            problems.append((line, f"code {code} is already on line {lines[code]}"))
+            continue
+        lines[code] = line
+        populations[code] = population
+    if problems:
+        raise PopulationFileError(problems)
+    if not populations:
+        raise PopulationFileError([(0, "the file names no municipality")])
+    return populations
+
+
+def load_populations(path: Path | str | None = None) -> dict[str, int]:
+    """Read the population file at ``path`` (default ``POPULATION_CSV``, the committed
+    figures; see ``scripts/build_municipality_population.py``) as ``read_populations`` does.
+
+    Raises PopulationFileError for a file that is not UTF-8 or not a population file, and
+    OSError when it cannot be opened.
+    """
+    raw = Path(path if path is not None else POPULATION_CSV).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise PopulationFileError([(line, "not UTF-8 text (save the file as UTF-8 CSV)")]) from None
+    return read_populations(text)

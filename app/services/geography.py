@@ -13,10 +13,12 @@ from app.models import Municipality, Prefecture
 from app.services.audit import record_event
 from app.services.pages import Page, page_of
 from evangelists.gazetteer import (
+    POPULATION_CSV,
     MunicipalityRecord,
     PrefectureRecord,
     is_prefecture_code,
     load_municipalities,
+    load_populations,
     load_prefectures,
 )
 from evangelists.text import VARIANT_FOLDS, fold_variants, normalize_query, to_katakana
@@ -25,6 +27,22 @@ PREFECTURE_FIELDS = ("name_ja", "name_kana", "name_en", "region")
 # Gazetteer fields only: open-data status and engagement stage belong to the programme
 # and are never overwritten by a reload.
 MUNICIPALITY_FIELDS = ("name", "name_kana", "name_romaji", "kind", "lat", "lon")
+
+
+@dataclass
+class PopulationReport:
+    """What setting the municipalities' populations did."""
+
+    # Municipalities whose population this run wrote (new or different figures).
+    set: int = 0
+    # Municipalities that have a figure after the run.
+    with_figure: int = 0
+    # Codes of municipalities the file gives no figure for (they keep what they had) ...
+    not_in_file: list[str] = field(default_factory=list)
+    # ... and of those left with no figure at all.
+    without_figure: list[str] = field(default_factory=list)
+    # Codes in the file that name no municipality of the database (a ward, a prefecture).
+    unknown: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -38,6 +56,8 @@ class LoadReport:
     # Codes in the database that the gazetteer no longer lists (e.g. after a merger).
     # They are kept, since requests and visits may point at them, and reported.
     not_in_gazetteer: list[str] = field(default_factory=list)
+    # The populations the load filled in where a municipality had none.
+    population: PopulationReport = field(default_factory=PopulationReport)
 
     @property
     def changed(self) -> bool:
@@ -47,6 +67,7 @@ class LoadReport:
                 self.prefectures_updated,
                 self.municipalities_added,
                 self.municipalities_updated,
+                self.population.set,
             )
         )
 
@@ -58,16 +79,23 @@ def _identity(items: Iterable) -> Iterable:
 def load_gazetteer(
     prefectures: list[PrefectureRecord] | None = None,
     municipalities: list[MunicipalityRecord] | None = None,
+    populations: dict[str, int] | None = None,
     *,
     progress: Callable[[Iterable], Iterable] = _identity,
 ) -> LoadReport:
-    """Insert or update prefectures and municipalities from the committed gazetteer.
+    """Insert or update prefectures and municipalities from the committed gazetteer, and
+    give every municipality without a population its figure from ``populations`` (default:
+    the committed file, ``evangelists/data/municipality_population.csv``, when it is
+    there). A figure already set is kept, so the newer census an operator loaded with
+    ``load_population`` survives the load that every start runs.
 
     Idempotent: a second run with the same data changes nothing and reports so.
     ``progress`` wraps the municipality iteration (the CLI passes a progress bar).
     """
     prefectures = load_prefectures() if prefectures is None else prefectures
     municipalities = load_municipalities() if municipalities is None else municipalities
+    if populations is None:
+        populations = load_populations() if POPULATION_CSV.exists() else {}
     report = LoadReport()
 
     existing_prefs = {p.code: p for p in db.session.scalars(sa.select(Prefecture))}
@@ -96,6 +124,7 @@ def load_gazetteer(
         if row is None:
             row = Municipality(code=record.code, prefecture_id=prefecture.id)
             db.session.add(row)
+            existing[record.code] = row
             report.municipalities_added += 1
             _apply(row, record, MUNICIPALITY_FIELDS)
             continue
@@ -105,6 +134,7 @@ def load_gazetteer(
             changed = True
         report.municipalities_updated += changed
     report.not_in_gazetteer = sorted(set(existing) - seen)
+    report.population = _set_populations(existing, populations, overwrite=False)
 
     if report.changed:
         record_event(
@@ -116,8 +146,47 @@ def load_gazetteer(
                 "prefectures_updated": report.prefectures_updated,
                 "municipalities_added": report.municipalities_added,
                 "municipalities_updated": report.municipalities_updated,
+                "populations_set": report.population.set,
             },
         )
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return report
+
+
+def _set_populations(
+    rows: dict[str, Municipality], populations: dict[str, int], *, overwrite: bool
+) -> PopulationReport:
+    """Write ``populations`` onto the municipality ``rows`` (code -> row): every figure when
+    ``overwrite``, otherwise only where a municipality has none yet. No commit."""
+    report = PopulationReport(unknown=sorted(set(populations) - set(rows)))
+    for code in sorted(rows):
+        row, figure = rows[code], populations.get(code)
+        if figure is None:
+            report.not_in_file.append(code)
+        elif row.population != figure and (overwrite or row.population is None):
+            row.population = figure
+            report.set += 1
+        if row.population is None:
+            report.without_figure.append(code)
+        else:
+            report.with_figure += 1
+    return report
+
+
+def load_population(populations: dict[str, int]) -> PopulationReport:
+    """Set every municipality's population to its figure in ``populations`` (code ->
+    residents, as ``evangelists.gazetteer.read_populations`` reads a file), overwriting what
+    the municipality had: a newer census replaces an older one. Municipalities the file
+    does not name keep their figure and are reported, as are codes that name none.
+
+    All or nothing, in one transaction; idempotent: a second run writes nothing.
+    """
+    rows = {m.code: m for m in db.session.scalars(sa.select(Municipality))}
+    report = _set_populations(rows, populations, overwrite=True)
+    if report.set:
+        record_event(None, "gazetteer.population_loaded", "gazetteer", after={"count": report.set})
         db.session.commit()
     else:
         db.session.rollback()
