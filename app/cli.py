@@ -29,7 +29,7 @@ from app.services.requests import reseal_status_tokens
 from app.services.topics import sync_topics
 from evangelists.calendar import today_in_japan
 from evangelists.errors import Refused
-from evangelists.gazetteer import POPULATION_CSV, PopulationFileError, load_populations
+from evangelists.gazetteer import PopulationFileError, load_populations
 from evangelists.imports import DUPLICATE_CHOICES, MAX_BYTES
 from evangelists.vocabulary import ROLES
 
@@ -77,17 +77,19 @@ def geo_load():
 
 
 @geo.command("load-population")
-@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def geo_load_population(file):
     """Set every municipality's population from FILE, a UTF-8 CSV with the columns code
-    (the 5- or 6-digit local government code) and population, e.g. a newer census; without
-    FILE, from the committed file (evangelists/data/municipality_population.csv).
+    (the 5- or 6-digit local government code) and population: the census (国勢調査, e-Stat)
+    or the Basic Resident Register (住民基本台帳に基づく人口, 総務省) reduced to those two
+    columns. The repository holds no figures (README "Data"); "towns like yours" compares
+    population bands only where they are loaded.
 
     Figures in the file replace the ones loaded before; municipalities the file does not
     name keep theirs. Every line is checked first: a file with any bad line is reported
     with the line numbers and nothing is written (exit status 1). Safe to run again.
     """
-    path = file or POPULATION_CSV
+    path = file
     try:
         populations = load_populations(path)
     except PopulationFileError as error:
@@ -105,6 +107,10 @@ def geo_load_population(file):
 def _echo_population(report: PopulationReport) -> None:
     """Say how many municipalities have a population, and which do not."""
     total = report.with_figure + len(report.without_figure)
+    if not report.with_figure and not report.not_in_file and not report.unknown:
+        click.echo(f"Population: none loaded for the {_municipalities(total)} "
+                   "(`flask geo load-population FILE` loads a census).")
+        return
     click.echo(
         f"Population: {report.with_figure} of {_municipalities(total)} have a figure; "
         + (f"{report.set} set now." if report.set else "nothing changed.")
