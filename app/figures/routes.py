@@ -59,7 +59,7 @@ def notes(figures: FiscalFigures) -> list[dict]:
         {"id": "note-datasets", "title": _("Datasets published"),
          "text": _("The sum of the numbers of datasets given on the outcomes %(outcome)s recorded after visits, "
                    "counted in the fiscal year of the day each outcome was achieved. Not counted: datasets a "
-                   "municipality published without such an outcome, and outcomes that give no number.",
+                   "municipality published without such an outcome.",
                    outcome=_quoted(label("outcome_type", "datasets_published")))},
         {"id": "note-use-cases", "title": _("Use cases published"),
          "text": _("Use cases in the public library, counted in the fiscal year of the day in Japan they were "

@@ -120,7 +120,7 @@ def visits_by_town_month(today: date) -> list[tuple[int, int, int, int]]:
 
 def datasets_by_month(today: date) -> dict[tuple[int, int], int]:
     """The datasets that ``datasets_published`` outcomes achieved by ``today`` give, per
-    month of the day achieved (an outcome without a number adds nothing)."""
+    month of the day achieved."""
     return _by_month(Outcome.achieved_on, sa.func.coalesce(sa.func.sum(Outcome.count), 0),
                      where=[Outcome.type == "datasets_published", Outcome.achieved_on <= today])
 
