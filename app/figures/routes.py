@@ -12,13 +12,14 @@ import csv
 import io
 import json
 
-from flask import Response, render_template, request, url_for
+from flask import Response, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.decorators import public
 from app.figures import bp
 from app.labels import label
+from app.links import external_url
 from app.page_cache import cached_page
 from app.services.fiscal_figures import COLUMNS, LICENCE, FiscalFigures, fiscal_figures, rows
 from app.templating import format_day, format_fiscal_year
@@ -157,7 +158,7 @@ def fiscal_years_json():
     body = json.dumps({
         "title": "Evangelist Network: the open data evangelist programme by fiscal year",
         "title_ja": "伝道師ネットワーク：オープンデータ伝道師の取組の年度別実績",
-        "source": url_for("figures.fiscal_years", _external=True),
+        "source": external_url("figures.fiscal_years"),
         "as_of": figures.today.isoformat(),
         "license": LICENCE,
         "columns": list(COLUMNS),

@@ -213,3 +213,10 @@ def test_the_page_is_kept_until_the_data_changes(english, world, count_queries):
         again = english.get(URL).get_data()
     assert again == first
     assert kept.statements == ["SELECT number FROM data_version WHERE id = 1"]
+
+
+def test_the_files_are_named_by_the_public_address(app, client, world):  # noqa: F811
+    app.config["PUBLIC_BASE_URL"] = "https://evangelists.example.go.jp"
+    html = client.get(URL).get_data(as_text=True)
+    assert "https://evangelists.example.go.jp/figures/fiscal-years.csv" in html and "http://localhost/" not in html
+    assert client.get("/figures/fiscal-years.json").get_json()["source"] == "https://evangelists.example.go.jp/figures"
