@@ -134,7 +134,7 @@ def test_every_figure_is_defined_in_a_note_the_page_links_to(english, world):  #
     html = english.get(URL).get_data(as_text=True)
     text = text_of(html)
     for note in ("note-towns", "note-visits", "note-datasets", "note-use-cases", "note-years", "note-as-of"):
-        assert f'<li id="{note}">' in html
+        assert f'<li id="{note}" class="mb-2">' in html
     for note in ("note-towns", "note-visits", "note-datasets", "note-use-cases"):
         assert f'href="#{note}"' in html
     assert "“Open data published” or “Data catalog launched”" in text
