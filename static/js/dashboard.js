@@ -1,8 +1,9 @@
 /*
- * Draws the coordinators' dashboard (templates/reports/dashboard.html) with Chart.js.
+ * Draws the coordinators' dashboard (templates/reports/dashboard.html) and the public
+ * figures by fiscal year (templates/figures/fiscal_years.html) with Chart.js.
  *
  * Each chart's place is an element with `data-chart`: a JSON spec built by
- * app/reports/routes.py (type, labels already translated, datasets of raw numbers, the
+ * app/reports/routes.py or app/figures/routes.py (type, labels already translated, datasets of raw numbers, the
  * number format). The page's language is in `data-lang` on `.dashboard`. Nothing here is
  * evaluated from strings and no inline style is written into the markup, so the strict
  * Content-Security-Policy holds. Once a chart has been drawn its element gets

@@ -286,7 +286,7 @@ def scene(live_server, db, towns, make_account):
 def public_pages(page, walk: Walk, scene) -> None:
     for path in ("/", "/municipalities", "/municipalities?q=%E3%81%97%E3%82%93",
                  f"/municipalities/{scene['town'].code}", "/municipalities/011002", "/network", "/open-data",
-                 "/request", "/request?prefecture=01"):
+                 "/figures", "/request", "/request?prefecture=01"):
         walk.visit(page, path)
     # The form, sent: its confirmation with the status link.
     page.goto(walk.base + "/request?prefecture=01")
@@ -389,7 +389,7 @@ def test_a_sample_of_pages_fits_a_phone_in_english(scene, live_server, page_at):
     page = page_at(PHONE)
     page.goto(live_server + "/")
     to_english(page)
-    for path in ("/", f"/municipalities/{scene['town'].code}", "/request?prefecture=01",
+    for path in ("/", f"/municipalities/{scene['town'].code}", "/request?prefecture=01", "/figures",
                  f"/request/status/{scene['requests']['scheduled'].token}"):
         walk.visit(page, path)
     sign_in(page, walk, scene["coordinator"])

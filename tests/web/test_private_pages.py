@@ -88,7 +88,7 @@ def test_every_page_for_a_signed_in_user_is_no_store(request, role, paths):
 
 
 def test_public_pages_for_an_anonymous_visitor_stay_cacheable(client, towns):
-    for path in ("/network", "/municipalities", "/", "/open-data"):
+    for path in ("/network", "/municipalities", "/", "/open-data", "/figures"):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "Cache-Control" not in response.headers, path

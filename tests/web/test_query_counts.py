@@ -30,6 +30,7 @@ PAGES = [
     (None, "/municipalities/{town}"),
     (None, "/network"),
     (None, "/open-data"),
+    (None, "/figures"),
     ("coordinator", "/coordinator/"),
     ("coordinator", "/coordinator/requests"),
     ("coordinator", "/coordinator/requests/{request}"),
@@ -56,6 +57,7 @@ PAGES = [
     *[("coordinator", f"/api/v1/{layer}") for layer in LAYERS],
     (None, "/api/v1/municipalities"),
     (None, "/api/v1/open-data/prefectures.csv"),
+    (None, "/figures/fiscal-years.csv"),
     *[("coordinator", f"/coordinator/data/export/{name}.csv") for name in EXPORTS],
 ]
 
