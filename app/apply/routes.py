@@ -5,6 +5,7 @@ link's token (which also gets ``Referrer-Policy: no-referrer``, app/security.py)
 
 from __future__ import annotations
 
+import click
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -115,3 +116,13 @@ def confirmed():
     if not session.get(CONFIRMED):
         return redirect(url_for("apply.apply"))
     return _page("apply/confirmed.html")
+
+
+# -- housekeeping -------------------------------------------------------------------------------
+
+
+@bp.cli.command("remove-expired")
+def remove_expired_command():
+    """Delete applications whose confirmation link expired unused."""
+    count = service.remove_expired()
+    click.echo(f"Removed {count} unconfirmed applications.")

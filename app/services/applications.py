@@ -60,7 +60,6 @@ from app.services.regions import RegionScope, municipality_visible
 from app.services.requests import coordinators
 from app.services.status import set_status
 from evangelists.errors import Refused
-from evangelists.lifecycle import TransitionRefused, refusal
 from evangelists.limits import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.vocabulary import AGE_BANDS, GENDERS, LANGUAGES, OPEN_APPLICATION_STATUSES
 
@@ -244,7 +243,7 @@ def _move(actor: User | str, application: EvangelistApplication, target: str, *,
 def _new_candidate(actor: User | str, application: EvangelistApplication, address: str | None) -> Evangelist:
     candidate = recruitment.add_candidate(
         actor, _as_nomination(application), address=address,
-        source={"source": "application", "application": application.id})
+        source={"application": application.id})
     # What only an application asks: the applicant's own answers about their availability.
     candidate.languages = list(application.languages)
     candidate.capacity = application.capacity
@@ -368,6 +367,15 @@ def matched_people(application: EvangelistApplication) -> list[Evangelist]:
         .order_by(Evangelist.id)))
 
 
+def people_by_id(ids) -> dict[int, Evangelist]:
+    """The people with these ids, with their home town's prefecture (for the regions)."""
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(
+        sa.select(Evangelist).where(Evangelist.id.in_(sorted(ids)))
+        .options(joinedload(Evangelist.home_municipality).joinedload(Municipality.prefecture)))}
+
+
 def topics_named(slugs: Sequence[str]) -> list[Topic]:
     if not slugs:
         return []
@@ -392,20 +400,19 @@ def resolve(actor: User, application: EvangelistApplication, resolution: str, *,
     mailed with ``message``."""
     if resolution not in RESOLUTIONS:
         raise ApplicationRefused("resolution", "unknown")
-    target = {"someone_else": "in_pipeline", "same_person": "same_person", "declined": "declined"}[resolution]
-    if refusal(MACHINE, application.status, target) is not None:
-        raise TransitionRefused(MACHINE, application.status, target, refusal(MACHINE, application.status, target))
+    if application.status != "possible_duplicate":
+        raise ApplicationRefused("resolution", "not_allowed")
     text = _message(message)
     if resolution == "someone_else":
         candidate = _new_candidate(actor, application, address)
-        _move(actor, application, target, after={"evangelist": candidate.id}, address=address)
+        _move(actor, application, "in_pipeline", after={"evangelist": candidate.id}, address=address)
         db.session.commit()
         return candidate
     if resolution == "same_person":
         if person is None or person.id not in (application.matches or []):
             raise ApplicationRefused("person", "unknown")
         application.evangelist = person
-        _move(actor, application, target, after={"evangelist": person.id}, address=address)
+        _move(actor, application, "same_person", after={"evangelist": person.id}, address=address)
         if person.status in ("active", "paused"):
             # Already in service: nothing to wait for. The applicant learns they are known.
             _close(actor, application, "appointed", None, address, already=True)

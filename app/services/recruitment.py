@@ -245,7 +245,7 @@ def add_candidate(actor: User | str, data: NominationInput, *, address: str | No
     """The one way a candidate enters the pipeline, for a coordinator's nomination and a
     confirmed public application (``app.services.applications``): checked, added and
     flushed with its ``evangelist.nominated`` event (``source`` adds to its payload, e.g.
-    ``{"source": "application", "application": 3}``). Not committed: the caller commits.
+    ``{"application": 3}``: it came from public application 3). Not committed: the caller commits.
     Raises ``RecruitmentRefused`` on bad input, with nothing added."""
     family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
     family_kana, given_kana = _readings(data)
