@@ -230,7 +230,7 @@ class DeclineForm(BaseForm):
     message = TextAreaField(
         _l("Message to the applicant (optional)"), validators=[Optional(), Length(max=DECISION_MESSAGE_MAX)],
         description=DECISION_MESSAGE_DESCRIPTION, render_kw={"rows": 4, "maxlength": DECISION_MESSAGE_MAX})
-    save = SubmitField(_l("Decline"))
+    save = SubmitField(_l("Decline the candidate"))
 
     def __init__(self, *args, applied: bool, **kwargs):
         super().__init__(*args, **kwargs)

@@ -76,7 +76,7 @@ MOVE_BUTTONS = {
     "paused": _l("Pause"),
     "resumed": _l("Resume"),
     "retired": _l("Retire"),
-    "declined": _l("Decline…"),
+    "declined": _l("Decline the candidate…"),
 }
 
 
