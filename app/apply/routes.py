@@ -70,7 +70,7 @@ def apply():
     if not mail_configured():
         form.form_errors.append(_("This site cannot send e-mail just now, so nobody can confirm an application. "
                                   "Please try again later."))
-        return _page("apply/apply.html", 503, form=form, can_mail=False)
+        return _page("apply/apply.html", 422, form=form, can_mail=False)
     try:
         service.submit(form.as_input(current_language()), address=client_address())
     except (service.ApplicationRefused, RecruitmentRefused) as refused:
