@@ -258,3 +258,25 @@ def test_a_nomination_is_declined_without_a_mail(db, world, mailbox, deliver):
     move_evangelist(world["coordinator"], person, "retired")
     deliver()
     assert mailbox.messages == []
+
+
+def test_the_demo_has_applications_at_each_stage(app, db, gazetteer):
+    from app.services.demo import seed_demo
+
+    sync_topics()
+    seed_demo(evangelists=40, communities=5, requests=5, seed=9, today=today_in_japan())
+    rows = db.session.scalars(sa.select(EvangelistApplication).order_by(EvangelistApplication.id)).all()
+    assert [a.status for a in rows] == ["in_pipeline", "possible_duplicate", "unconfirmed"]
+    in_pipeline, duplicate, unconfirmed = rows
+    person = in_pipeline.evangelist
+    assert person.status == "candidate" and nomination_of(person).by == "applicant"
+    assert nomination_of(person).email == in_pipeline.email
+    (matched,) = duplicate.matches
+    assert db.session.get(Evangelist, matched).status == "candidate"
+    # The duplicate is one by the nomination's rule, and the unconfirmed link is still good.
+    from app.services.recruitment import possible_duplicates
+
+    assert matched in [p.id for p in possible_duplicates(applications._as_nomination(duplicate))]
+    assert unconfirmed.confirm_by > utcnow() and unconfirmed.token_hash
+    assert db.session.scalar(sa.select(AuditEvent.actor_label).where(
+        AuditEvent.action == "application.possible_duplicate")) == "applicant"
