@@ -48,7 +48,7 @@ def _form() -> ApplicationForm:
 
 @bp.route("", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour", key_func=get_remote_address, methods=["POST"], deduct_when=_sent,
+@limiter.limit(lambda: current_app.config["APPLY_PER_ADDRESS"], key_func=get_remote_address, methods=["POST"], deduct_when=_sent,
                scope="apply", error_message=lambda: _("Too many applications from your network just now. Please "
                                                       "try again in an hour."))
 def apply():

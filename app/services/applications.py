@@ -140,17 +140,16 @@ def _checked(data: ApplicationInput) -> dict:
     """The row's values, or a refusal naming the field."""
     # The person: a nomination's rules (names, readings, e-mail, town, community, skills).
     nomination = _nomination(data, data.municipality_code, data.email)
-    family = recruitment._name(nomination.family_name, "family_name")
-    given = recruitment._name(nomination.given_name, "given_name")
-    family_kana, given_kana = recruitment._readings(nomination)
-    email = recruitment._email(data.email)
+    person = recruitment.check_person(nomination)
+    family, given = person.family_name, person.given_name
+    family_kana, given_kana, email = person.family_name_kana, person.given_name_kana, person.email
     if email is None:
         raise ApplicationRefused("email", "required")
     municipality = municipality_by_code(data.municipality_code)
     if municipality is None:
         raise ApplicationRefused("municipality", "unknown")
-    community = recruitment._community(data.community_id)
-    skills = [t.slug for t in recruitment._topics(data.skills)]
+    community = person.community
+    skills = [t.slug for t in person.skills]
     languages = [code for code in LANGUAGES if code in set(data.languages or ())]
     if not languages:
         raise ApplicationRefused("languages", "required")

@@ -184,6 +184,30 @@ def _email(value: str | None) -> str | None:
     return email
 
 
+@dataclass(frozen=True)
+class CheckedPerson:
+    """A person as a nomination accepts them: names without runs of spaces, readings in
+    katakana, the address normalised (None: none given), the community and topics found."""
+
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    email: str | None
+    community: Community | None
+    skills: tuple[Topic, ...]
+
+
+def check_person(data: NominationInput) -> CheckedPerson:
+    """The nomination's checks of the person (not the town), for the public application
+    form (app/services/applications.py), which takes people as a nomination does. Raises
+    ``RecruitmentRefused`` with the field and the reason."""
+    family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    family_kana, given_kana = _readings(data)
+    return CheckedPerson(family, given, family_kana, given_kana, _email(data.email), _community(data.community_id),
+                         tuple(_topics(data.skills)))
+
+
 DUPLICATES_SHOWN = SHOWN
 
 

@@ -112,6 +112,15 @@ def test_without_mail_nobody_can_apply(app, db, english):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EvangelistApplication)) == 0
 
 
+def test_applications_are_limited_per_address_and_mistakes_do_not_count(app, db, client, mailbox):
+    app.config["APPLY_PER_ADDRESS"] = "2 per hour"
+    assert client.post("/apply", data=form(consent=None)).status_code == 422  # not counted
+    assert client.post("/apply", data=form(email="a@example.jp")).status_code == 302
+    assert client.post("/apply", data=form(email="b@example.jp")).status_code == 302
+    assert client.post("/apply", data=form(email="c@example.jp")).status_code == 429
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EvangelistApplication)) == 2
+
+
 def test_the_honeypot_writes_nothing_and_sends_nothing(app, db, client, mailbox, deliver):
     response = client.post("/apply", data=form(website="https://spam.example/"))
     assert response.status_code == 302
