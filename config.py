@@ -101,6 +101,9 @@ class Config:
     IDEAS_VERIFY_MAX_AGE = timedelta(days=2)
     IDEAS_REGISTER_PER_ADDRESS = os.environ.get("IDEAS_REGISTER_PER_ADDRESS", "5 per hour")
     IDEAS_UNVERIFIED_DAYS = int(os.environ.get("IDEAS_UNVERIFIED_DAYS", "7"))
+    # Applications to become an evangelist one client address may send (each mails someone;
+    # a form sent back with a mistake does not count).
+    APPLY_PER_ADDRESS = os.environ.get("APPLY_PER_ADDRESS", "10 per hour")
     # Ideas, comments and replies one client address may post (the services also limit each
     # person: app/services/ideas.py POSTS_PER_HOUR, IDEAS_PER_HOUR).
     IDEAS_POSTS_PER_ADDRESS = os.environ.get("IDEAS_POSTS_PER_ADDRESS", "60 per hour")

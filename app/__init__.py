@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     from app.admin import bp as admin_bp
     from app.api import bp as api_bp
+    from app.apply import bp as apply_bp
     from app.auth import bp as auth_bp
     from app.bookings import bp as bookings_bp
     from app.communities import bp as communities_bp
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp, url_prefix="/ideas")
     app.register_blueprint(figures_bp, url_prefix="/figures")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(apply_bp, url_prefix="/apply")
     init_maps(app)  # folium's CDN asset URLs -> static/vendor, before any map renders
 
 

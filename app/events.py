@@ -83,6 +83,21 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "evangelist.paused": (_l("Paused"), _l("%(actor)s paused the evangelist")),
     "evangelist.resumed": (_l("Resumed"), _l("%(actor)s resumed the evangelist")),
     "evangelist.retired": (_l("Retired"), _l("%(actor)s retired the evangelist")),
+    "evangelist.declined": (_l("Candidate declined"), _l("%(actor)s declined the candidate")),
+    # A public application to become an evangelist (app/services/applications.py)
+    "application.submitted": (_l("Application sent"), _l("%(actor)s sent an application on the public form")),
+    "application.in_pipeline": (_l("Application became a candidate"),
+                                _l("%(actor)s: the application entered the pipeline as a candidate")),
+    "application.possible_duplicate": (_l("Application held as a possible duplicate"),
+                                       _l("%(actor)s confirmed the application; it may be someone the network "
+                                          "has")),
+    "application.same_person": (_l("Application joined to an existing record"),
+                                _l("%(actor)s joined the application to the record of the same person")),
+    "application.appointed": (_l("Applicant told: appointed"),
+                              _l("%(actor)s closed the application: the applicant is appointed")),
+    "application.declined": (_l("Applicant told: declined"), _l("%(actor)s declined the application")),
+    "application.expired_removed": (_l("Unconfirmed applications deleted"),
+                                    _l("%(actor)s deleted applications whose confirmation link expired")),
     "evangelist.updated": (_l("Details changed by a coordinator"), _l("%(actor)s changed the evangelist's details")),
     "evangelist.profile_updated": (_l("Profile changed"), _l("%(actor)s changed the profile")),
     "person.merged": (_l("Two records of one person merged"),
@@ -180,6 +195,7 @@ _RECORDED = {
 ACTORS = {
     "municipality": _l("The municipality"),
     "system": _l("The system"),
+    "applicant": _l("The applicant"),
 }
 
 _UNKNOWN = _l("Unknown")
@@ -203,6 +219,7 @@ ENTITIES = {
     "idea_comment": _l("Comment on an idea"),
     "idea_profile": _l("Idea box profile"),
     "idea_theme": _l("Idea box theme"),
+    "evangelist_application": _l("Application to become an evangelist"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -318,6 +335,8 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "consent_by": (_l("Consent given by"), None),
     "consent_how": (_l("Consent given by way of"), "outreach_channel"),
     "consented_on": (_l("Consent given on"), "#date"),
+    "application": (_l("Public application"), "#ref"),
+    "matches": (_l("People they may be"), "#evangelist"),
 }
 
 STATUS_VOCABULARY = {
@@ -327,6 +346,7 @@ STATUS_VOCABULARY = {
     "community": "community_status",
     "outreach_case": "outreach_status",
     "idea": "idea_status",
+    "evangelist_application": "application_status",
 }
 
 _SMALL_VOCABULARIES = {

@@ -72,6 +72,15 @@ LABELS = {
         "paused": _l("Paused"),
         "retired": _l("Retired"),
     },
+    # A public application to become an evangelist (APPLICATION_STATUSES).
+    "application_status": {
+        "unconfirmed": _l("Address not confirmed yet"),
+        "in_pipeline": _l("Candidate from an application"),
+        "possible_duplicate": _l("Possible duplicate, to check"),
+        "same_person": _l("Joined to an existing record"),
+        "appointed": _l("Applicant appointed"),
+        "declined": _l("Application declined"),
+    },
     "notice_mail": {
         "pending": _l("Waiting to be sent"),
         "sending": _l("Being sent"),

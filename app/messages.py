@@ -165,6 +165,14 @@ MESSAGES = {
     "account.link_expired": _l("This link has expired. Ask your coordinator for a new one, or request a new reset link."),
     "account.link_used": _l("This link has already been used, or a newer link replaced it. Sign in, or ask for a new link."),
     "account.link_invalid": _l("This link is not valid. Check that you copied all of it."),
+    # A public application to become an evangelist (app/services/applications.py).
+    "application.link_invalid": _l("This confirmation link does not work: it was used already, or part of it is "
+                                   "missing. If you have not confirmed your application yet, check that you copied "
+                                   "all of the link, or apply again."),
+    "application.link_expired": _l("This confirmation link has expired and the application was not sent. Please "
+                                   "fill in the form again."),
+    "application.consent_required": _l("Agree to the privacy notice to apply."),
+    "application.not_allowed": _l("This application was decided already."),
     "account.email_taken": _l("An account with this e-mail address already exists."),
     "account.unknown_role": _l("Unknown role."),
     "account.only_admins_invite_staff": _l("Only admins can invite coordinators and admins."),

@@ -26,6 +26,8 @@ EVANGELIST = ("evangelist",)
 # A self-registered participant of the idea box (app/ideas/participants.py).
 PARTICIPANT = ("participant",)
 TOWN = "town"
+# Someone who applied on /apply to become an evangelist: an address, no account yet.
+APPLICANT = "applicant"
 
 
 def _request_page(notice: Notice) -> str | None:
@@ -62,6 +64,13 @@ def _idea_page(notice: Notice) -> str | None:
     if notice.target_type == "idea" and notice.target_id:
         return external_url("ideas.idea", idea_id=notice.target_id) + "#answer"
     return external_url("ideas.index")
+
+
+def _application_page(notice: Notice) -> str | None:
+    """A coordinator's page of a confirmed public application."""
+    if notice.target_type == "evangelist_application" and notice.target_id:
+        return external_url("recruitment.application", application_id=notice.target_id)
+    return external_url("recruitment.recruitment")
 
 
 def _home(notice: Notice) -> str | None:
@@ -181,6 +190,14 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("idea_registration_existing", _l("Someone tried to sign up with your address"),
          STAFF + EVANGELIST + PARTICIPANT, link=_idea_box, security=True),
 
+    # --- becoming an evangelist (issue 22, point 6; helper: apply) -------------------------
+    # The link that confirms an application's address, made when the mail is written
+    # (app/services/applications.py registers its DELIVERY_CONTEXT), never stored.
+    Kind("application_confirm", _l("Confirm your application to become an evangelist"), (APPLICANT,),
+         security=True),
+    Kind("application_received", _l("Someone applied to become an evangelist"), STAFF, link=_application_page),
+    Kind("application_appointed", _l("Your application: you are appointed"), (APPLICANT,)),
+    Kind("application_declined", _l("Your application to become an evangelist"), (APPLICANT,)),
 )
 
 

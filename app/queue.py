@@ -198,6 +198,18 @@ def sweep_unverified_participants() -> int:
         return idea_accounts.remove_unverified()
 
 
+# --- applications to become an evangelist never confirmed (helper: apply) ----------------------
+
+@huey.periodic_task(crontab(minute="45", hour="18"))
+def sweep_expired_applications() -> int:
+    """03:45 in Japan: delete the applications whose confirmation link expired unused
+    (applications.remove_expired; also `flask apply remove-expired`)."""
+    from app.services import applications
+
+    with app_context():
+        return applications.remove_expired()
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 def queue_deliveries(ids: Iterable[int]) -> None:

@@ -1,9 +1,10 @@
 """Which status changes are allowed, as data, and one function that says why not.
 
-Eight machines: a support request's status, an assignment's status, a municipality's
+Nine machines: a support request's status, an assignment's status, a municipality's
 engagement stage, an evangelist's place in the recruitment pipeline, the coordinator's
 decision on another person's addition to an open request, a community's activity, an
-offer of visit times (a booking) and an outreach case. Services call ``check`` before
+offer of visit times (a booking), an outreach case and a public application to become an
+evangelist. Services call ``check`` before
 every change; an illegal change is refused with the reason and nothing is written.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 from evangelists.errors import Refused
 from evangelists.vocabulary import (
     ADDITION_STATUSES,
+    APPLICATION_STATUSES,
     ASSIGNMENT_STATUSES,
     BOOKING_STATUSES,
     COMMUNITY_STATUSES,
@@ -78,7 +80,8 @@ OUTREACH_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # An evangelist's place in the recruitment pipeline. Retired people can be appointed again.
 EVANGELIST_TRANSITIONS: dict[str, frozenset[str]] = {
-    "candidate": frozenset({"active"}),
+    # A candidate who is not appointed leaves the pipeline as "retired" ("declined").
+    "candidate": frozenset({"active", "retired"}),
     "active": frozenset({"paused", "retired"}),
     "paused": frozenset({"active", "retired"}),
     "retired": frozenset({"active"}),
@@ -110,6 +113,18 @@ BOOKING_TRANSITIONS: dict[str, frozenset[str]] = {
 # back" never offers them: it goes to the queue and ends the assignment.
 BOOKING_UNDO: frozenset[tuple[str, str]] = frozenset({("scheduling", "assigned"), ("scheduled", "assigned")})
 
+# A public application (app/services/applications.py): confirmed by mail, it becomes a
+# candidate or waits as a possible duplicate; a coordinator's decision on a duplicate, and
+# the appointment or decline of its person, end it.
+APPLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    "unconfirmed": frozenset({"in_pipeline", "possible_duplicate"}),
+    "possible_duplicate": frozenset({"in_pipeline", "same_person", "declined"}),
+    "in_pipeline": frozenset({"appointed", "declined"}),
+    "same_person": frozenset({"appointed", "declined"}),
+    "appointed": frozenset(),
+    "declined": frozenset(),
+}
+
 MACHINES = {
     "request": (REQUEST_STATUSES, REQUEST_TRANSITIONS),
     "evangelist": (EVANGELIST_STATUSES, EVANGELIST_TRANSITIONS),
@@ -119,6 +134,7 @@ MACHINES = {
     "community": (COMMUNITY_STATUSES, COMMUNITY_TRANSITIONS),
     "booking": (BOOKING_STATUSES, BOOKING_TRANSITIONS),
     "outreach": (OUTREACH_STATUSES, OUTREACH_TRANSITIONS),
+    "application": (APPLICATION_STATUSES, APPLICATION_TRANSITIONS),
 }
 
 

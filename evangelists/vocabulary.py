@@ -30,6 +30,15 @@ LOCATION_SOURCES = ("municipality", "geocoded", "manual")
 
 EVANGELIST_STATUSES = ("candidate", "active", "paused", "retired")
 
+# A public application to become an evangelist (issue 22, point 6): waiting for the
+# applicant to confirm their address; then a new candidate in the pipeline, or a possible
+# duplicate for a coordinator to decide (someone else: a new candidate; the same person as
+# someone we have: joined to that record); finally the outcome the applicant is told.
+APPLICATION_STATUSES = ("unconfirmed", "in_pipeline", "possible_duplicate", "same_person", "appointed",
+                        "declined")
+# Applications a coordinator still has to act on or whose person is still waiting.
+OPEN_APPLICATION_STATUSES = ("in_pipeline", "possible_duplicate", "same_person")
+
 REQUEST_STATUSES = (
     "new",
     "triaged",

@@ -14,6 +14,7 @@ from app.models import (
     Booking,
     Community,
     Evangelist,
+    EvangelistApplication,
     Idea,
     IdeaComment,
     IdeaProfile,
@@ -290,3 +291,27 @@ def make_use_case(**overrides) -> UseCase:
         [use_case.title, use_case.starting_point, use_case.what_was_done, use_case.results, use_case.people,
          use_case.time_taken, use_case.advice, municipality.name, *(t.name_ja for t in use_case.topics)])
     return _save(use_case)
+
+
+def make_application(**overrides) -> EvangelistApplication:
+    """A public application to become an evangelist, confirmed and waiting as a possible
+    duplicate unless ``status`` says otherwise (an unconfirmed one gets a live link:
+    ``token`` gives its value)."""
+    from app.models.base import utcnow
+    from app.services.applications import hash_token
+
+    municipality = overrides.pop("municipality", None) or make_municipality()
+    token = overrides.pop("token", None)
+    status = overrides.get("status", "possible_duplicate")
+    now = utcnow()
+    fields = dict(
+        status=status, family_name="応募", given_name="太郎", family_name_kana="オウボ", given_name_kana="タロウ",
+        email=f"applicant{next(_serial)}@example.jp", municipality=municipality, skills=["gis"], languages=["ja"],
+        capacity=2, travel_radius_km=50.0, online_ok=True, consented_at=now, confirm_by=now + timedelta(hours=48),
+        confirmed_at=None if status == "unconfirmed" else now, matches=[],
+    )
+    if status == "unconfirmed":
+        token = token or f"test-token-{next(_serial)}"
+        fields.update(token_hash=hash_token(token), token_sealed=seal(token))
+    fields.update(overrides)
+    return _save(EvangelistApplication(**fields))

@@ -14,6 +14,7 @@ VOCABULARIES = {
     "community_status": vocabulary.COMMUNITY_STATUSES,
     "location_source": vocabulary.LOCATION_SOURCES,
     "evangelist_status": vocabulary.EVANGELIST_STATUSES,
+    "application_status": vocabulary.APPLICATION_STATUSES,
     "region": vocabulary.REGIONS,
     "search_kind": search.KINDS,
     "search_field": search.FIELDS,

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 
 from app.messages import MESSAGES, account_error_messages, message, refusal_message
 from app.services.accounts import AccountError
+from app.services.applications import ApplicationRefused
 from app.services.communities import CommunityRefused, LocationRefused
 from app.services.evangelists import ProfileRefused
 from app.services.notices import NoticeRefused
@@ -16,7 +17,7 @@ from evangelists.errors import Refused
 from evangelists.lifecycle import TransitionRefused
 
 REFUSALS = (TransitionRefused, ProfileRefused, VisitRefused, RecruitmentRefused, LocationRefused,
-            CommunityRefused, AccountError, NoticeRefused)
+            CommunityRefused, AccountError, NoticeRefused, ApplicationRefused)
 
 
 @pytest.fixture
@@ -53,6 +54,12 @@ def test_a_scope_words_a_reason_its_own_way_and_shares_the_rest(english):
     assert message("transition", "unchanged") == "The request already has this status."
     assert refusal_message(VisitRefused("future_date")) == "The visit cannot be in the future."
     assert refusal_message(CommunityRefused("since", "future_date")) == "The date cannot be in the future."
+
+
+def test_an_application_words_its_links_and_shares_the_rest(english):
+    assert refusal_message(ApplicationRefused("token", "link_expired")).startswith("This confirmation link has expired")
+    assert refusal_message(ApplicationRefused("consent", "consent_required")) == "Agree to the privacy notice to apply."
+    assert refusal_message(ApplicationRefused("capacity", "out_of_range")) == "This value is outside the allowed range."
 
 
 def test_a_code_without_words_of_its_own_reads_choose_from_the_list(english):

@@ -14,7 +14,7 @@ from app.models import Municipality
 # two: its open data and its relation to the programme).
 STATUS_VOCABULARIES = ("open_data_status", "engagement_stage", "community_status", "evangelist_status",
                        "user_status", "request_status", "assignment_status", "addition_status",
-                       "booking_status")
+                       "booking_status", "application_status")
 
 
 @pytest.mark.parametrize("locale", ["ja", "en"])

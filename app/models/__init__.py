@@ -1,6 +1,7 @@
 """The ORM models, one module per aggregate; re-exported here so Alembic sees them all."""
 
 from app.models.accounts import AuditEvent, RecoveryCode, User, UserRegion
+from app.models.applications import EvangelistApplication
 from app.models.bookings import Booking, CalendarFeed, VisitSlot
 from app.models.exports import ExportJob
 from app.models.feedback import RequestFeedback
@@ -82,6 +83,7 @@ __all__ = [
     "SearchDocument",
     "CommunityStatusChange",
     "Evangelist",
+    "EvangelistApplication",
     "ExportJob",
     "Municipality",
     "Notice",

@@ -47,6 +47,7 @@ from app.forms import (
     readable_date,
     set_place_choices,
 )
+from app.models.applications import DECISION_MESSAGE_MAX
 from app.services.communities import ADDRESS_MAX
 from app.services.recruitment import NAME_MAX as PERSON_NAME_MAX
 from app.services.recruitment import NOTE_MAX, EvangelistInput, NominationInput
@@ -217,6 +218,55 @@ class AppointForm(BaseForm):
     def validate_appointed_on(self, field):
         if field.data is not None and field.data > today_in_japan():
             raise ValidationError(_("The appointment date cannot be in the future."))
+
+
+DECISION_MESSAGE_DESCRIPTION = _l("Mailed to the applicant with the decision. Optional; up to 2,000 characters.")
+
+
+class DeclineForm(BaseForm):
+    """Declining a candidate (they leave the pipeline as retired); an applicant is mailed
+    the decision with ``message``."""
+
+    message = TextAreaField(
+        _l("Message to the applicant (optional)"), validators=[Optional(), Length(max=DECISION_MESSAGE_MAX)],
+        description=DECISION_MESSAGE_DESCRIPTION, render_kw={"rows": 4, "maxlength": DECISION_MESSAGE_MAX})
+    save = SubmitField(_l("Decline the candidate"))
+
+    def __init__(self, *args, applied: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not applied:
+            del self.message
+
+
+class ResolveForm(BaseForm):
+    """A coordinator's decision on an application that may be someone we have."""
+
+    resolution = RadioField(_l("Decision"), validate_choice=False,
+                            validators=[InputRequired(message=_l("Choose what to do with the application."))])
+    message = TextAreaField(
+        _l("Message to the applicant if you decline (optional)"),
+        validators=[Optional(), Length(max=DECISION_MESSAGE_MAX)], description=DECISION_MESSAGE_DESCRIPTION,
+        render_kw={"rows": 3, "maxlength": DECISION_MESSAGE_MAX})
+    save = SubmitField(_l("Save the decision"))
+
+    def __init__(self, *args, matches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.resolution.choices = (
+            [("someone_else", _l("Someone else: add them as a new candidate"))]
+            + [(f"same_person:{m.id}", _("The same person as %(name)s (No. %(id)s): join the application to their "
+                                         "record", name=m.display_name, id=m.id)) for m in matches]
+            + [("declined", _l("Decline the application"))])
+
+    def validate_resolution(self, field):
+        if field.data not in choice_values(field):
+            raise ValidationError(_("Choose from the list."))
+
+    def decision(self) -> tuple[str, int | None]:
+        """``(resolution, person id or None)``."""
+        value = self.resolution.data or ""
+        if value.startswith("same_person:"):
+            return "same_person", int(value.split(":", 1)[1])
+        return value, None
 
 
 class MoveForm(BaseForm):

@@ -17,7 +17,7 @@ from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
 from app.mail import mail_configured, password_link
-from app.messages import flash_refusal
+from app.messages import flash_refusal, message, show_refusal
 from app.models import Evangelist
 from app.page_cache import cached_page
 from app.pagination import MAX_PAGE
@@ -25,12 +25,14 @@ from app.recruitment import bp
 from app.recruitment.forms import (
     AppointForm,
     BoardFilterForm,
+    DeclineForm,
     EvangelistForm,
     MoveForm,
     NominationForm,
+    ResolveForm,
 )
 from app.safe_redirect import safe_next_url
-from app.services import accounts
+from app.services import accounts, applications
 from app.services.communities import LocationRefused, community_choices, get_community
 from app.services.recruitment import (
     HAND_BACK_TARGETS,
@@ -74,6 +76,7 @@ MOVE_BUTTONS = {
     "paused": _l("Pause"),
     "resumed": _l("Resume"),
     "retired": _l("Retire"),
+    "declined": _l("Decline the candidate…"),
 }
 
 
@@ -116,10 +119,22 @@ def recruitment():
     query = "" if form.q.errors else " ".join((form.q.data or "").split())
     pages = BoardPages(columns=tuple((status, _page_arg(arg)) for status, arg in COLUMN_PAGE_ARGS.items()),
                        communities=_page_arg(COMMUNITY_PAGE_ARG))
+    scope = scope_of(current_user)
     board = recruitment_board(BoardFilters(prefecture=prefecture, community=community_id, q=query,
-                                           regions=scope_of(current_user).regions), pages)
+                                           regions=scope.regions), pages)
+    shown = [person for column in board.columns.values() for person in column.items]
+    to_check = applications.applications_to_check(scope)
+    people = applications.people_by_id({i for a in to_check.items for i in a.matches or []})
+
+    def duplicate_names(application) -> str:
+        """"山田 花子, someone in another region": who an application may be."""
+        names = [people[i].display_name if can_see(current_user, people[i]) else _("someone in another region")
+                 for i in application.matches or [] if i in people]
+        return ", ".join(names) or _("someone no longer in the network")
+
     return render_template(
         "recruitment/recruitment.html", form=form, board=board, statuses=EVANGELIST_STATUSES,
+        to_check=to_check, duplicate_names=duplicate_names, applied=applications.applied_ids(shown),
         move_buttons=_move_buttons, move_form=MoveForm(formdata=None),
         filtered=bool(prefecture or community_id or query), query=query, here=request.full_path.rstrip("?"),
         page_args=COLUMN_PAGE_ARGS, community_page_arg=COMMUNITY_PAGE_ARG,
@@ -210,6 +225,9 @@ def evangelist(evangelist_id: int):
         visits=[v for v in visits_of_evangelist(person) if can_see(current_user, v.assignment.request)],
         history=history,
         nomination=(nominated.after or {}) if nominated else None,
+        applications=applications.applications_of(person),
+        maybe=[a for a in applications.applications_matching(person) if can_see(current_user, a)],
+        topics_named=applications.topics_named,
         moves=_move_buttons(person),
         move_form=MoveForm(formdata=None),
     )
@@ -351,6 +369,8 @@ def move(evangelist_id: int):
     target = form.target.data
     if is_appointment(person.status, target):
         return redirect(url_for("recruitment.appoint", evangelist_id=person.id))
+    if (person.status, target) == ("candidate", "retired"):
+        return redirect(url_for("recruitment.decline", evangelist_id=person.id))
     choice = form.open_assignments.data or None
     if target in HAND_BACK_TARGETS and transition_refusal(person.status, target) is None:
         waiting = open_assignment_list(person)
@@ -384,3 +404,96 @@ def move(evangelist_id: int):
         flash(ngettext("%(name)s keeps %(num)s open assignment.", "%(name)s keeps %(num)s open assignments.",
                        result.kept, name=person.display_name), "info")
     return redirect(back)
+
+
+@bp.route("/<id:evangelist_id>/decline", methods=["GET", "POST"])
+@role_required(*STAFF)
+def decline(evangelist_id: int):
+    """Decline a candidate: they leave the pipeline (as retired). Someone who applied on
+    the public form is mailed the decision, with the coordinator's optional message."""
+    person = _evangelist_or_404(evangelist_id)
+    back = url_for("recruitment.evangelist", evangelist_id=person.id)
+    if person.status != "candidate":
+        flash(_transition_message(person, TransitionRefused("evangelist", person.status, "retired",
+                                                            transition_refusal(person.status, "retired")
+                                                            or "not_allowed")), "error")
+        return redirect(back)
+    applied = applications.has_open_application(person)
+    form = DeclineForm(applied=applied)
+
+    def page(status: int = 200):
+        return render_template("recruitment/decline.html", form=form, person=person, applied=applied), status
+
+    if request.method == "GET":
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    try:
+        move_evangelist(current_user, person, "retired", address=client_address(), today=today_in_japan(),
+                        message=form.message.data if applied else None)
+    except TransitionRefused as refused:
+        flash(_transition_message(person, refused), "error")
+        return redirect(back)
+    if applied:
+        flash(_("%(name)s is declined. The applicant is told by e-mail.", name=person.display_name), "success")
+    else:
+        flash(_("%(name)s is declined and leaves the pipeline.", name=person.display_name), "success")
+    return redirect(back)
+
+
+# --- Public applications (app/services/applications.py) --------------------------------------------
+
+
+def _application_or_404(application_id: int):
+    found = applications.get_application(application_id)
+    missing = _("No application has the number %(id)s.", id=application_id)
+    if found is None or found.status == "unconfirmed":
+        # An unconfirmed application is nobody's business yet, not even a coordinator's.
+        abort(404, description=missing)
+    return visible_or_404(found, missing)
+
+
+@bp.route("/applications/<id:application_id>", methods=["GET", "POST"])
+@role_required(*STAFF)
+def application(application_id: int):
+    """A confirmed public application: the answers, where it stands, and, while it may be
+    someone the network has, the decision (someone else, the same person, declined)."""
+    found = _application_or_404(application_id)
+    matches = applications.matched_people(found)
+    form = ResolveForm(matches=matches) if found.status == "possible_duplicate" else None
+
+    def page(status: int = 200):
+        return render_template("recruitment/application.html", application=found, matches=matches, form=form,
+                               topics=applications.topics_named(found.skills),
+                               visible=lambda p: can_see(current_user, p)), status
+
+    if request.method == "GET" or form is None:
+        if request.method == "POST":
+            flash(message("application", "not_allowed"), "info")
+            return redirect(url_for("recruitment.application", application_id=found.id))
+        return page()
+    if not form.validate_on_submit():
+        return page(422)
+    resolution, person_id = form.decision()
+    person = next((m for m in matches if m.id == person_id), None)
+    if person is not None and not can_see(current_user, person):
+        form.resolution.errors = [*form.resolution.errors, _("Someone in another region: ask a national "
+                                                              "coordinator or the coordinator of that region.")]
+        return page(422)
+    try:
+        result = applications.resolve(current_user, found, resolution, person=person, message=form.message.data,
+                                      address=client_address())
+    except applications.ApplicationRefused as refused:
+        if refused.reason == "not_allowed":  # decided meanwhile, in another tab
+            flash(message("application", "not_allowed"), "info")
+            return redirect(url_for("recruitment.application", application_id=found.id))
+        show_refusal(form, refused, field="resolution" if refused.field in ("person", "resolution") else None)
+        return page(422)
+    except RecruitmentRefused as refused:
+        show_refusal(form, refused, field="resolution")
+        return page(422)
+    if result is None:
+        flash(_("The application is declined. The applicant is told by e-mail."), "success")
+        return redirect(url_for("recruitment.recruitment"))
+    flash(_("The application is now on the record of %(name)s.", name=result.display_name), "success")
+    return redirect(url_for("recruitment.evangelist", evangelist_id=result.id))

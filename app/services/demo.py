@@ -19,6 +19,7 @@ from app.models import (
     Community,
     CommunityStatusChange,
     Evangelist,
+    EvangelistApplication,
     Idea,
     IdeaComment,
     IdeaPageViews,
@@ -46,6 +47,7 @@ from app.models import (
     VisitSlot,
     idea_topics,
 )
+from app.secrets_at_rest import seal
 from app.services import ideas as ideas_service
 from app.services.accounts import UNUSABLE_PASSWORD, add_user, hash_password
 from app.services.audit import SYSTEM, record_event
@@ -232,6 +234,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     db.session.flush()
     coordinator = db.session.scalar(sa.select(User).where(User.email == "coordinator@example.jp"))
     _pipeline(network, evangelist_rows, coordinator)
+    _applications(seed, today, municipalities, evangelist_rows, sorted(topics))
     _requests(network, seed, by_code, topics, evangelist_rows, coordinator)
     _propose_to_demo_evangelist()
     _demo_notices(coordinator, today)
@@ -305,6 +308,100 @@ def _pipeline(network: demo.DemoNetwork, evangelist_rows: list[Evangelist], coor
                 after = {"status": move}
                 events.append(_event(at, coordinator, f"evangelist.{move}", "evangelist", row.id,
                                      before={"status": "active"}, after=after))
+    _add_events(events)
+
+
+def _applications(seed: int, today: date, municipalities: list[Municipality], evangelist_rows: list[Evangelist],
+                  topic_slugs: list[str]) -> None:
+    """Three applications from the public form (issue 22, point 6): one confirmed that
+    became a candidate, one confirmed that may be a candidate the network already has
+    (waiting for a coordinator), and one whose address is not confirmed yet. Audited as
+    app/services/applications.py does."""
+    rng = random.Random(seed * 7919 + 22)
+    # The start of today in Japan: never ahead of the clock on the day of the seed, so the
+    # unconfirmed one's link is still good for about a day.
+    now = start_of_day_in_japan(today)
+    events: list[dict] = []
+    towns = [m for m in municipalities if m.kind in demo.URBAN_KINDS] or municipalities
+
+    def person(gender: str) -> dict:
+        generation = rng.choice(("young", "middle", "older"))
+        family = rng.choice(demo.FAMILY_NAMES)
+        given = rng.choice(demo.GIVEN_NAMES[(gender, generation)])
+        return {"family_name": family, "given_name": given, "family_name_kana": demo.NAME_READINGS[family],
+                "given_name_kana": demo.NAME_READINGS[given]}
+
+    def answers(n: int, town: Municipality, age_band: str | None, gender: str | None) -> dict:
+        return {"email": f"applicant{n:04d}@example.jp", "municipality": town,
+                "skills": rng.sample(topic_slugs, k=min(3, len(topic_slugs))), "languages": ["ja"],
+                "capacity": rng.choice((1, 2, 3)), "travel_radius_km": float(rng.choice((30, 50, 100))),
+                "online_ok": True, "availability": rng.choice(("平日の夜と週末", "土日のみ", "月に2回程度")),
+                "motivation": rng.choice(("地域のハッカソンを運営しています。自治体のデータ公開を手伝いたいです。",
+                                          "市のオープンデータを使ったアプリを作っています。")),
+                "age_band": age_band, "gender": gender, "locale": "ja", "matches": []}
+
+    # 1. Confirmed three days ago: one of the generated candidates came this way (its
+    # nomination event is the applicant's, naming the application, as the service writes it).
+    candidates = [row for row in evangelist_rows if row.status == "candidate"]
+    if candidates:
+        newcomer = candidates[-1]
+        confirmed = newcomer.created_at or now - timedelta(days=3)
+        submitted = confirmed - timedelta(minutes=12)
+        first = EvangelistApplication(
+            family_name=newcomer.family_name, given_name=newcomer.given_name,
+            family_name_kana=newcomer.family_name_kana, given_name_kana=newcomer.given_name_kana,
+            community=newcomer.home_community,
+            **{**answers(1, newcomer.home_municipality, newcomer.age_band, newcomer.gender),
+               "skills": [t.slug for t in newcomer.skills], "languages": list(newcomer.languages),
+               "capacity": newcomer.capacity, "travel_radius_km": newcomer.travel_radius_km,
+               "online_ok": newcomer.online_ok},
+            status="in_pipeline", consented_at=submitted, confirm_by=submitted + timedelta(hours=48),
+            confirmed_at=confirmed, evangelist=newcomer, created_at=submitted, updated_at=confirmed)
+        db.session.add(first)
+        db.session.flush()
+        nominated = db.session.scalar(sa.select(AuditEvent).where(
+            AuditEvent.entity_type == "evangelist", AuditEvent.entity_id == newcomer.id,
+            AuditEvent.action == "evangelist.nominated"))
+        if nominated is not None:
+            nominated.actor_id, nominated.actor_label = None, "applicant"
+            nominated.after = {**(nominated.after or {}), "email": first.email, "application": first.id}
+        events += [
+            _event(submitted, "applicant", "application.submitted", "evangelist_application", first.id,
+                   after={"municipality": newcomer.home_municipality.code}),
+            _event(confirmed, "applicant", "application.in_pipeline", "evangelist_application", first.id,
+                   before={"status": "unconfirmed"}, after={"status": "in_pipeline", "evangelist": newcomer.id}),
+        ]
+    # 2. Confirmed yesterday, with the name, reading and community of a candidate we have.
+    known = candidates[0] if len(candidates) > 1 else None
+    if known is not None:
+        submitted = now - timedelta(days=1, hours=2)
+        confirmed = submitted + timedelta(minutes=40)
+        second = EvangelistApplication(
+            family_name=known.family_name, given_name=known.given_name, family_name_kana=known.family_name_kana,
+            given_name_kana=known.given_name_kana, community=known.home_community,
+            **{**answers(2, known.home_municipality, None, None), "matches": [known.id]},
+            status="possible_duplicate", consented_at=submitted, confirm_by=submitted + timedelta(hours=48),
+            confirmed_at=confirmed, created_at=submitted, updated_at=confirmed)
+        db.session.add(second)
+        db.session.flush()
+        events += [
+            _event(submitted, "applicant", "application.submitted", "evangelist_application", second.id,
+                   after={"municipality": known.home_municipality.code}),
+            _event(confirmed, "applicant", "application.possible_duplicate", "evangelist_application", second.id,
+                   before={"status": "unconfirmed"}, after={"status": "possible_duplicate", "matches": [known.id]}),
+        ]
+    # 3. Sent two hours ago; its link (nobody's: a demo has no mailbox) waits.
+    submitted = now - timedelta(hours=2)
+    town = rng.choice(towns)
+    token = f"demo-application-{seed}-{rng.getrandbits(64):x}"
+    third = EvangelistApplication(**person("male"), **answers(3, town, "40s", None), status="unconfirmed",
+                                  consented_at=submitted, confirm_by=submitted + timedelta(hours=48),
+                                  token_hash=hashlib.sha256(token.encode()).hexdigest(), token_sealed=seal(token),
+                                  created_at=submitted, updated_at=submitted)
+    db.session.add(third)
+    db.session.flush()
+    events.append(_event(submitted, "applicant", "application.submitted", "evangelist_application", third.id,
+                         after={"municipality": town.code}))
     _add_events(events)
 
 
@@ -603,7 +700,8 @@ def _delete_network() -> None:
     for model in (Idea, IdeaProfile, IdeaTheme):
         db.session.execute(sa.delete(model))
     for model in (Notice, NoticePreference, RequestFeedback, RequestNote, VisitSlot, Booking, CalendarFeed,
-                  Outcome, Visit, Assignment, SupportRequest, Evangelist, CommunityStatusChange, Community,
+                  Outcome, Visit, Assignment, SupportRequest, EvangelistApplication, Evangelist,
+                  CommunityStatusChange, Community,
                   AuditEvent, UserRegion, User):
         db.session.execute(sa.delete(model))
     # Bulk deletes pass the session's flush, which keeps the search documents in step.

@@ -16,6 +16,7 @@ the database never holds an active evangelist without an account
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -72,6 +73,7 @@ APPOINTMENTS = frozenset({("candidate", "active"), ("retired", "active")})
 # The audit action of each move: ``evangelist.<verb>``.
 MOVE_VERBS = {
     ("candidate", "active"): "appointed",
+    ("candidate", "retired"): "declined",
     ("retired", "active"): "reappointed",
     ("active", "paused"): "paused",
     ("paused", "active"): "resumed",
@@ -182,6 +184,30 @@ def _email(value: str | None) -> str | None:
     return email
 
 
+@dataclass(frozen=True)
+class CheckedPerson:
+    """A person as a nomination accepts them: names without runs of spaces, readings in
+    katakana, the address normalised (None: none given), the community and topics found."""
+
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    email: str | None
+    community: Community | None
+    skills: tuple[Topic, ...]
+
+
+def check_person(data: NominationInput) -> CheckedPerson:
+    """The nomination's checks of the person (not the town), for the public application
+    form (app/services/applications.py), which takes people as a nomination does. Raises
+    ``RecruitmentRefused`` with the field and the reason."""
+    family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
+    family_kana, given_kana = _readings(data)
+    return CheckedPerson(family, given, family_kana, given_kana, _email(data.email), _community(data.community_id),
+                         tuple(_topics(data.skills)))
+
+
 DUPLICATES_SHOWN = SHOWN
 
 
@@ -212,7 +238,7 @@ def possible_duplicates(data: NominationInput) -> list[Evangelist]:
 
 
 def nominate(actor: User, data: NominationInput, *, address: str | None = None) -> Evangelist:
-    """Add a candidate (no account yet) placed at their home municipality.
+    """Add a candidate (no account yet) placed at their home municipality; commits.
 
     The e-mail address and the note have no column of their own on a candidate: they are
     kept in the ``evangelist.nominated`` audit event (see :func:`nomination_of`), from which
@@ -225,6 +251,26 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
         existing = _nominated_with(data.nonce)
         if existing is not None:
             return existing
+    try:
+        evangelist = add_candidate(actor, data, address=address)
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # The same form's other copy was saved first (at the flush or, racing, at the commit).
+        db.session.rollback()
+        existing = _nominated_with(data.nonce) if data.nonce else None
+        if existing is None:
+            raise
+        return existing
+    return evangelist
+
+
+def add_candidate(actor: User | str, data: NominationInput, *, address: str | None = None,
+                  source: dict | None = None) -> Evangelist:
+    """The one way a candidate enters the pipeline, for a coordinator's nomination and a
+    confirmed public application (``app.services.applications``): checked, added and
+    flushed with its ``evangelist.nominated`` event (``source`` adds to its payload, e.g.
+    ``{"application": 3}``: it came from public application 3). Not committed: the caller commits.
+    Raises ``RecruitmentRefused`` on bad input, with nothing added."""
     family, given = _name(data.family_name, "family_name"), _name(data.given_name, "given_name")
     family_kana, given_kana = _readings(data)
     municipality = municipality_by_code(data.municipality_code)
@@ -245,22 +291,13 @@ def nominate(actor: User, data: NominationInput, *, address: str | None = None) 
             form_nonce=data.nonce or None,
         )
         db.session.add(evangelist)
-    try:
-        db.session.flush()
-        record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
-            "family_name": family, "given_name": given, "family_name_kana": family_kana,
-            "given_name_kana": given_kana, "home_municipality": municipality.code,
-            "community": community.id if community else None, "skills": [t.slug for t in skills],
-            "email": email, "note": note,
-        }, client_address=address)
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # The same form's other copy was saved first (at the flush or, racing, at the commit).
-        db.session.rollback()
-        existing = _nominated_with(data.nonce) if data.nonce else None
-        if existing is None:
-            raise
-        return existing
+    db.session.flush()
+    record_event(actor, "evangelist.nominated", "evangelist", evangelist.id, after={
+        "family_name": family, "given_name": given, "family_name_kana": family_kana,
+        "given_name_kana": given_kana, "home_municipality": municipality.code,
+        "community": community.id if community else None, "skills": [t.slug for t in skills],
+        "email": email, "note": note, **(source or {}),
+    }, client_address=address)
     return evangelist
 
 
@@ -393,10 +430,17 @@ def _account_for(actor: User, evangelist: Evangelist, email: str | None, address
     return user, "created", make_password_token(user, "invitation")
 
 
+# Called with every move before its commit, in its transaction:
+# ``listener(actor, evangelist, previous, target, message)``. The public applications
+# (app/services/applications.py) tell their applicant the outcome this way; ``message``
+# is the coordinator's optional words to them (a decline).
+MOVE_LISTENERS: list[Callable[[User, Evangelist, str, str, str | None], None]] = []
+
+
 def move_evangelist(
     actor: User, evangelist: Evangelist, target: str, *, appointed_on: date | None = None,
     email: str | None = None, today: date | None = None, address: str | None = None,
-    open_work: str | None = None,
+    open_work: str | None = None, message: str | None = None,
 ) -> MoveResult:
     """Move an evangelist to ``target`` if :data:`EVANGELIST_TRANSITIONS` allows it.
 
@@ -445,6 +489,8 @@ def move_evangelist(
     evangelist.paused_until = None
     set_status(actor, evangelist, MACHINE, target, action=f"evangelist.{MOVE_VERBS[(previous, target)]}",
                entity_type="evangelist", before=before, after=after, address=address)
+    for listener in MOVE_LISTENERS:
+        listener(actor, evangelist, previous, target, message)
     db.session.commit()
     return MoveResult(evangelist, previous, account, token, "invitation" if token else None,
                       handed_back=tuple(after.get("handed_back", ())), kept=after.get("open_assignments", 0))

@@ -116,7 +116,7 @@ def test_every_stage_can_reach_active_and_active_is_final():
 
 
 EVANGELIST_ALLOWED = {
-    ("candidate", "active"), ("active", "paused"), ("active", "retired"),
+    ("candidate", "active"), ("candidate", "retired"), ("active", "paused"), ("active", "retired"),
     ("paused", "active"), ("paused", "retired"), ("retired", "active"),
 }
 
@@ -131,7 +131,7 @@ def test_every_pair_of_evangelist_statuses(current, target):
 
 
 @pytest.mark.parametrize("machine", ["request", "assignment", "engagement", "evangelist", "addition", "community",
-                                     "booking"])
+                                     "booking", "application"])
 def test_every_state_of_every_machine_has_a_row(machine):
     statuses, transitions = MACHINES[machine]
     assert set(transitions) == set(statuses)

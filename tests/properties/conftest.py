@@ -29,6 +29,7 @@ from app.services.topics import sync_topics
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import (
     make_addition,
+    make_application,
     make_assignment,
     make_booking,
     make_comment,
@@ -68,6 +69,7 @@ def examples(n: int) -> settings:
 
 
 STATUS_TOKEN = "status-token-" + "x" * 30
+APPLICATION_TOKEN = "application-token-" + "y" * 30
 # What bad input may be answered with: a page, a redirect (308: Werkzeug merges "//" in a
 # path), or a 4xx. Never a 5xx; in tests an unexpected exception fails the test anyway.
 ANSWERS = frozenset({200, 302, 308, 400, 404, 409, 410, 413, 422, 429})
@@ -204,6 +206,10 @@ def world(app, db, make_account) -> World:
     idea = make_idea(theme=theme, municipality=sapporo)
     comment = make_comment(idea=idea)
     held_idea = make_idea(theme=theme, visibility="held")
+    # Public applications to become an evangelist: one confirmed that may be the candidate
+    # (a coordinator decides), one waiting for its mailed link.
+    application = make_application(municipality=chiyoda, family_name="候補", matches=[candidate.id])
+    make_application(status="unconfirmed", municipality=sapporo, token=APPLICATION_TOKEN)
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -242,6 +248,8 @@ def world(app, db, make_account) -> World:
         "comment_ids": [comment.id],
         "comment_id": comment.id,
         "held_idea_id": held_idea.id,
+        "application_id": application.id,
+        "application_token": APPLICATION_TOKEN,
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

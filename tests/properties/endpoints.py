@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from hypothesis import strategies as st
 
 from app.admin.forms import AuditFilterForm, MergeForm, RegionsForm, RoleForm, UserFilterForm
+from app.apply.forms import ApplicationForm, ConfirmForm
 from app.auth.forms import (
     ChangePasswordForm,
     ConfirmWithPasswordForm,
@@ -67,7 +68,9 @@ from app.recruitment.forms import (
     EvangelistForm,
     MoveForm,
     NominationForm,
+    ResolveForm,
 )
+from app.recruitment.forms import DeclineForm as DeclineCandidateForm
 from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
 from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
@@ -178,6 +181,11 @@ POSTS: dict[str, Post] = {
     "recruitment.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
     "communities.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
     "recruitment.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
+    "recruitment.decline": Post("coordinator", (DeclineCandidateForm,), args={"evangelist_id": "candidate"}),
+    "recruitment.application": Post("coordinator", (ResolveForm,)),
+    # Becoming an evangelist (app/apply): the public form, the mailed link's button.
+    "apply.apply": Post(None, (ApplicationForm,), raw=("action",)),
+    "apply.confirm": Post(None, (ConfirmForm,), args={"token": "application_token"}),
     "public.set_language": Post(None, (), args={"locale": "locale"}, raw=("next", "carry")),
     "support.new_request": Post(None, (RequestForm,), raw=("action", "duplicate")),
     "support.status": Post(None, (MessageForm,), args={"token": "status_token"}),
@@ -379,6 +387,14 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "ModerationForm.action": st.sampled_from(("hide", "keep", "release", "refuse", "restore", "")),
         "ModerationForm.article": st.sampled_from(["", "1", "8", "0", "9"]),
         "AnswerForm.status": st.sampled_from(IDEA_STATUSES),
+        # The application to become an evangelist: its honeypot left empty, the free
+        # answers, the privacy notice; a coordinator's decision on a possible duplicate.
+        "ApplicationForm.website": st.just(""),
+        "community_other": st.sampled_from(["", "Code for 千代田", "<b>x</b>", "{{7*7}}"]),
+        "availability": st.one_of(st.just(""), japanese_text()),
+        "motivation": st.one_of(st.just(""), japanese_text()),
+        "ResolveForm.resolution": st.sampled_from(["someone_else", f"same_person:{ids['candidate']}", "declined",
+                                                   "same_person:99999999999", "same_person:x", ""]),
     }
 
 

@@ -43,6 +43,8 @@ URL_ARGS = {
     "support.feedback": {"token": "status_token"},
     "bookings.feed": {"token": "feed_token"},
     "ideas.verify": {"token": "verify_token"},
+    "apply.confirm": {"token": "application_token"},
+    "recruitment.decline": {"evangelist_id": "candidate"},
 }
 
 # What each API endpoint accepts (its documented filters); anything else is a 400.

@@ -130,6 +130,8 @@ def test_the_moves_are_the_ones_of_the_brief():
     assert set(ALLOWED) == {
         ("candidate", "active"), ("active", "paused"), ("paused", "active"),
         ("active", "retired"), ("paused", "retired"), ("retired", "active"),
+        # A candidate who is not appointed leaves the pipeline (issue 22, point 6).
+        ("candidate", "retired"),
     }
     assert set(EVANGELIST_TRANSITIONS) == set(EVANGELIST_STATUSES)
     assert allowed_moves("active") == ("paused", "retired")
@@ -148,7 +150,7 @@ def test_every_allowed_move_happens_and_is_audited(db, world, current, target):
     assert stored.status == target and stored.paused_until is None
     assert stored.user_id is not None or target == "retired"
     verb = {("candidate", "active"): "appointed", ("retired", "active"): "reappointed",
-            ("paused", "active"): "resumed"}.get((current, target), target)
+            ("paused", "active"): "resumed", ("candidate", "retired"): "declined"}.get((current, target), target)
     [event] = events(db, f"evangelist.{verb}", person.id)
     assert event.before["status"] == current and event.after["status"] == target
     assert event.actor_id == world["coordinator"].id and event.client_address == "192.0.2.1"

@@ -15,6 +15,7 @@ from evangelists.vocabulary import ROLES, WORK_ROLES
 from tests.conftest import sign_in
 from tests.factories import (
     make_addition,
+    make_application,
     make_assignment,
     make_community,
     make_evangelist,
@@ -169,6 +170,13 @@ ACCESS = {
     "recruitment.edit_evangelist": ("GET", STAFF),
     "recruitment.appoint": ("GET", STAFF),
     "recruitment.move": ("POST", STAFF),
+    "recruitment.decline": ("GET", STAFF),
+    "recruitment.application": ("GET", STAFF),
+    # Becoming an evangelist (issue 22, point 6): the public form and its mailed link.
+    "apply.apply": ("GET", PUBLIC),
+    "apply.check_mail": ("GET", PUBLIC),
+    "apply.confirm": ("GET", PUBLIC),
+    "apply.confirmed": ("GET", PUBLIC),
     "reports.dashboard": ("GET", STAFF),
     "reports.printable": ("GET", STAFF),
     "reports.download": ("GET", STAFF),
@@ -250,6 +258,7 @@ def world(db, make_account):
         "job_id": 1,  # nobody's export: a 404 for staff
         "run_id": 1,  # no bulk action was carried out: a 404 for staff
         "kind": "csv",  # the open data of the idea box
+        "application_id": make_application(municipality=sapporo).id,
     }
 
 

@@ -14,7 +14,12 @@ from flask_babel import force_locale
 from app.events import EVENTS, describe_event
 from app.services.audit import record_event
 from app.services.recruitment import MOVE_VERBS
-from evangelists.lifecycle import ADDITION_TRANSITIONS, ASSIGNMENT_TRANSITIONS, REQUEST_TRANSITIONS
+from evangelists.lifecycle import (
+    ADDITION_TRANSITIONS,
+    APPLICATION_TRANSITIONS,
+    ASSIGNMENT_TRANSITIONS,
+    REQUEST_TRANSITIONS,
+)
 from tests.factories import make_request, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,6 +36,7 @@ BUILT = {
     "f'request.{target}'": {f"request.{t}" for t in _targets(REQUEST_TRANSITIONS)},
     "f'assignment.{target}'": {f"assignment.{t}" for t in _targets(ASSIGNMENT_TRANSITIONS)},
     "f'evangelist.{MOVE_VERBS[previous, target]}'": {f"evangelist.{v}" for v in MOVE_VERBS.values()},
+    "f'application.{target}'": {f"application.{t}" for t in _targets(APPLICATION_TRANSITIONS)},
 }
 
 

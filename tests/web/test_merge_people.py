@@ -26,6 +26,7 @@ from app.models.system import DataVersion
 from app.services import merge
 from app.services.recruitment import NominationInput, nominate
 from tests.factories import (
+    make_application,
     make_assignment,
     make_booking,
     make_community,
@@ -69,9 +70,12 @@ def scene(db, towns, make_account):
     outreach = OutreachCase(municipality=make_municipality(), status="contacted", opened_by=coordinator,
                             evangelist=duplicate)
     db.session.add(outreach)
+    # She also applied on the public form, and the application became the duplicate (issue 22).
+    application = make_application(status="in_pipeline", municipality=towns["tobetsu"], evangelist=duplicate)
     db.session.commit()
     return dict(admin=admin, coordinator=coordinator, keep=keep, duplicate=duplicate, c4s=c4s, accepted=accepted,
-                visit=visit, outcome=outcome, booking=booking, proposed=proposed, outreach=outreach)
+                visit=visit, outcome=outcome, booking=booking, proposed=proposed, outreach=outreach,
+                application=application)
 
 
 def count(model, *where) -> int:
@@ -126,7 +130,8 @@ def test_no_column_that_references_evangelists_is_forgotten(db, scene):
     """Read from the metadata: a table added later with a reference to evangelists must
     be part of this scene (and so of the merge's test) or this fails."""
     columns = {f"{c.table.name}.{c.name}" for c in merge.references()}
-    assert columns == {"assignments.evangelist_id", "evangelist_skills.evangelist_id", "outreach_cases.evangelist_id"}
+    assert columns == {"assignments.evangelist_id", "evangelist_applications.evangelist_id",
+                       "evangelist_skills.evangelist_id", "outreach_cases.evangelist_id"}
     duplicate_id = scene["duplicate"].id
     for column in merge.references():
         assert count(column.table, column == duplicate_id) > 0, column

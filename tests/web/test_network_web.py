@@ -406,14 +406,20 @@ def test_pause_resume_and_retire_from_the_board(staff, db, pipeline):
 def test_a_refused_move_says_why_and_changes_nothing(staff, db, pipeline):
     person = pipeline["candidate"]
     response = staff.post(f"/coordinator/recruitment/{person.id}/move",
-                          data={"target": "retired", "next": "https://evil.example/"})
+                          data={"target": "paused", "next": "https://evil.example/"})
     assert response.headers["Location"] == f"/coordinator/recruitment/{person.id}"  # no open redirect
     html = text(staff.get(response.headers["Location"]))
-    assert "候補 札幌 cannot move from “Candidate” to “Retired”." in html
+    assert "候補 札幌 cannot move from “Candidate” to “Paused”." in html
     db.session.refresh(person)
     assert person.status == "candidate"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action.like("evangelist.%"))) == 0
+
+
+def test_declining_a_candidate_goes_through_the_decline_page(staff, pipeline):
+    person = pipeline["candidate"]
+    response = staff.post(f"/coordinator/recruitment/{person.id}/move", data={"target": "retired"})
+    assert response.headers["Location"] == f"/coordinator/recruitment/{person.id}/decline"
 
 
 def test_moving_a_candidate_to_active_goes_through_the_appointment_form(staff, pipeline):

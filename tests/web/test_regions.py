@@ -20,6 +20,7 @@ from app.services.regions import RegionsRefused, scope_of, set_regions
 from app.services.topics import sync_topics
 from tests.factories import (
     make_addition,
+    make_application,
     make_assignment,
     make_booking,
     make_community,
@@ -42,7 +43,7 @@ def url_for_endpoint(app, endpoint: str, world: dict) -> str:
     return _url_for_endpoint(app, endpoint, world)
 
 OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
-               "booking_id", "run_id", "user_id", "case_id", "code"}
+               "booking_id", "run_id", "user_id", "case_id", "code", "application_id"}
 STAFF_RULES = ({"coordinator", "admin"}, {"admin", "coordinator", "evangelist"})
 
 
@@ -75,8 +76,12 @@ def _world(db, town, tag: str, runner, outreach_runner) -> dict:
     owned = BulkRun(nonce=f"cases-{tag}", user_id=outreach_runner.id, action="outreach_owner",
                     rows=[{"case": case.id, "town": case.municipality.name, "unchanged": False}])
     db.session.add(owned)
+    # A public application that may be the person, waiting for a coordinator (issue 22).
+    application = make_application(municipality=town, family_name=tag, family_name_kana=person.family_name_kana,
+                                   matches=[person.id], motivation=f"{tag}の応募")
     db.session.commit()
     return {
+        "application_id": application.id,
         "case_id": case.id, "outreach_run_id": opened.id, "cases_run_id": owned.id,
         "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
         "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
@@ -187,6 +192,9 @@ def test_their_own_region_is_in_the_lists(regional):
     bodies = _bodies(client, ["/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists",
                               "/coordinator/data/export/requests.csv"])
     assert all("内側" in body for body in bodies.values())
+    # The board's applications to check: their own region's only (the outside one is not there).
+    board = bodies["/coordinator/recruitment"]
+    assert "applications-to-check" in board and "内側 太郎" in board and "外側 太郎" not in board
     assert "青森市" in client.get("/coordinator/requests?status=scheduled").get_data(as_text=True)
 
 

@@ -45,6 +45,7 @@ from app.services.notices import notify
 from app.services.topics import sync_topics
 from tests.conftest import sign_in
 from tests.factories import (
+    make_application,
     make_assignment,
     make_booking,
     make_comment,
@@ -91,6 +92,13 @@ FREE_TEXT = {
     ("community_status_changes", "note"),
     ("evangelists", "family_name"),
     ("evangelists", "given_name"),
+    # A public application to become an evangelist (app/apply): what the applicant typed.
+    ("evangelist_applications", "family_name"),
+    ("evangelist_applications", "given_name"),
+    ("evangelist_applications", "email"),
+    ("evangelist_applications", "community_other"),
+    ("evangelist_applications", "availability"),
+    ("evangelist_applications", "motivation"),
     ("support_requests", "contact_name"),
     ("support_requests", "department"),
     ("support_requests", "email"),
@@ -192,6 +200,14 @@ NOT_FREE_TEXT = {
     ("evangelists", "age_band"): "a CHECKed vocabulary",
     ("evangelists", "gender"): "a CHECKed vocabulary",
     ("evangelists", "family_name_kana"): "katakana only (evangelists.names.normalize_reading refuses anything else)",
+    ("evangelist_applications", "family_name_kana"): "katakana only (normalize_reading, as a nomination's)",
+    ("evangelist_applications", "given_name_kana"): "katakana only (normalize_reading, as a nomination's)",
+    ("evangelist_applications", "status"): "a CHECKed vocabulary",
+    ("evangelist_applications", "age_band"): "a CHECKed vocabulary",
+    ("evangelist_applications", "gender"): "a CHECKed vocabulary",
+    ("evangelist_applications", "locale"): "the page's language, set by the app",
+    ("evangelist_applications", "token_hash"): "made by the app (never shown)",
+    ("evangelist_applications", "token_sealed"): "made by the app (the sealed confirmation token, never shown)",
     ("evangelists", "given_name_kana"): "katakana only (evangelists.names.normalize_reading refuses anything else)",
     ("evangelists", "name_sort"): "derived by the app from the name and reading (never shown)",
     ("evangelists", "name_search"): "derived by the app from the name and reading (never shown)",
@@ -365,6 +381,12 @@ def build_world(db, make_account) -> dict:
                               reason="other", note="通報"))
     db.session.add(ModerationEvent(idea_id=idea.id, comment_id=hidden.id, action="hidden", article=2, note="理由",
                                    actor_id=users["coordinator"].id))
+    # Public applications: the candidate came from one (their page shows its answers), and
+    # one that may be "theirs" waits for a decision (the board, its page, theirs).
+    make_application(status="in_pipeline", municipality=ebetsu, evangelist=candidate, community_other="会",
+                     availability="夜", motivation="動機")
+    duplicate = make_application(municipality=ebetsu, matches=[theirs.id], community_other="会",
+                                 availability="夜", motivation="動機")
     db.session.commit()
     return {
         "users": users,
@@ -387,7 +409,9 @@ def build_world(db, make_account) -> dict:
             "table": "gap-places",
             "case_id": case.id,
             "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
+            "application_id": duplicate.id,
         },
+        "more_evangelists": {"theirs": theirs.id},
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
             f"/request/status/{ADDITION_TOKEN}",
@@ -512,6 +536,14 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert seen["coordinator"]["/ideas/manage/reports"].count(text) >= 3
     assert text in seen["anonymous"]["/ideas/moderation"]
     assert f"/ideas/{idea_id}" in public_town and f"/ideas/{idea_id}" in staff_request
+    # Applications: the answers on the candidate's page and the application's (names,
+    # address, community, availability, motivation), the board's list to check.
+    candidate_page = seen["coordinator"]["/coordinator/recruitment/" + str(world["url_args"]["evangelist_id"])]
+    assert candidate_page.count(text) >= 6
+    application_id = world["url_args"]["application_id"]
+    assert seen["coordinator"][f"/coordinator/recruitment/applications/{application_id}"].count(text) >= 6
+    assert text in seen["coordinator"]["/coordinator/recruitment"]
+    assert text in seen["admin"]["/coordinator/recruitment/" + str(world["more_evangelists"]["theirs"])]
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
