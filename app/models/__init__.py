@@ -21,6 +21,7 @@ from app.models.ideas import (
 )
 from app.models.network import (
     Community,
+    CommunityRegistration,
     CommunityStatusChange,
     Evangelist,
     Topic,
@@ -64,6 +65,7 @@ __all__ = [
     "Community",
     "DataVersion",
     "SearchDocument",
+    "CommunityRegistration",
     "CommunityStatusChange",
     "Evangelist",
     "ExportJob",
