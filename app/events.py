@@ -91,6 +91,13 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "community.created": (_l("Community added"), _l("%(actor)s added the community")),
     "community.updated": (_l("Community changed"), _l("%(actor)s changed the community")),
     "community.status_changed": (_l("Community status changed"), _l("%(actor)s changed the community's status")),
+    # A community's registration through the public form (issue 22.5)
+    "community_registration.submitted": (_l("Community registration received"),
+                                         _l("%(actor)s registered the community on the public form")),
+    "community_registration.accepted": (_l("Community registration accepted"),
+                                        _l("%(actor)s accepted the community's registration")),
+    "community_registration.declined": (_l("Community registration declined"),
+                                        _l("%(actor)s declined the community's registration")),
     # Accounts and signing in
     "auth.signed_in": (_l("Signed in"), _l("%(actor)s signed in")),
     "auth.signed_out": (_l("Signed out"), _l("%(actor)s signed out")),
@@ -178,6 +185,7 @@ _RECORDED = {
 ACTORS = {
     "municipality": _l("The municipality"),
     "system": _l("The system"),
+    "registrant": _l("Someone on the public form"),
 }
 
 _UNKNOWN = _l("Unknown")
@@ -190,6 +198,7 @@ ENTITIES = {
     "municipality": _l("Municipality"),
     "evangelist": _l("Evangelist"),
     "community": _l("Community"),
+    "community_registration": _l("Community registration"),
     "user": _l("User"),
     "gazetteer": _l("Municipality list"),
     "topic": _l("Topics"),
@@ -316,6 +325,10 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "consent_by": (_l("Consent given by"), None),
     "consent_how": (_l("Consent given by way of"), "outreach_channel"),
     "consented_on": (_l("Consent given on"), "#date"),
+    # community_registration.* and a community listed in public (issue 22.5)
+    "public": (_l("Listed in the public directory"), None),
+    "how_to_join": (_l("How to join"), None),
+    "merge": (_l("Merged into a known community"), None),
 }
 
 STATUS_VOCABULARY = {
@@ -323,6 +336,7 @@ STATUS_VOCABULARY = {
     "assignment": "assignment_status",
     "evangelist": "evangelist_status",
     "community": "community_status",
+    "community_registration": "community_registration_status",
     "outreach_case": "outreach_status",
     "idea": "idea_status",
 }

@@ -26,6 +26,8 @@ EVANGELIST = ("evangelist",)
 # A self-registered participant of the idea box (app/ideas/participants.py).
 PARTICIPANT = ("participant",)
 TOWN = "town"
+# A community that registered itself on the public form: its contact address, no account.
+REGISTRANT = "community_registrant"
 
 
 def _request_page(notice: Notice) -> str | None:
@@ -181,6 +183,11 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("idea_registration_existing", _l("Someone tried to sign up with your address"),
          STAFF + EVANGELIST + PARTICIPANT, link=_idea_box, security=True),
 
+    # --- communities in public (issue 22.5): a registration's receipt and outcome -----------
+    # Mailed to the contact address the registration gave (the registrant has no account).
+    Kind("community_registration_received", _l("Your community's registration was received"), (REGISTRANT,)),
+    Kind("community_registration_accepted", _l("Your community is listed"), (REGISTRANT,)),
+    Kind("community_registration_declined", _l("Your community's registration was declined"), (REGISTRANT,)),
 )
 
 
