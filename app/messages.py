@@ -48,7 +48,6 @@ MESSAGES = {
     "community_registration.not_pending": _l("This registration was already decided; nothing was changed."),
     "community_registration.name_taken": _l("A community of this name already exists: merge the registration "
                                             "into it, or decline it."),
-    "community_registration.unknown": _l("Choose from the list."),
     "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
     "not_kana": _l("Enter the reading (フリガナ) in katakana or hiragana."),

@@ -58,7 +58,7 @@ class DirectoryFilterForm(BaseForm):
             raise ValidationError(_("Choose from the list."))
 
 
-class RegistrationForm(BaseForm):
+class CommunityRegistrationForm(BaseForm):
     """A community registers itself for the public directory (reviewed before it shows)."""
 
     name = StringField(

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.decorators import public
 from app.directory import bp
-from app.directory.forms import DirectoryFilterForm, RegistrationForm
+from app.directory.forms import CommunityRegistrationForm, DirectoryFilterForm
 from app.extensions import limiter
 from app.folium_maps import community_map, directory_map, map_config, rendered
 from app.i18n import current_language
@@ -63,9 +63,9 @@ def _created(_response) -> bool:
     return bool(g.get("registration_created"))
 
 
-def _form() -> RegistrationForm:
+def _form() -> CommunityRegistrationForm:
     chosen = request.form.get("prefecture") if request.method == "POST" else request.args.get("prefecture")
-    form = RegistrationForm(prefectures=list_prefectures(), municipalities=municipalities_of(chosen),
+    form = CommunityRegistrationForm(prefectures=list_prefectures(), municipalities=municipalities_of(chosen),
                             locale=current_language())
     if request.method == "GET":
         form.prefecture.data = chosen or ""
@@ -75,7 +75,7 @@ def _form() -> RegistrationForm:
     return form
 
 
-def _page(form: RegistrationForm, status: int = 200, **context):
+def _page(form: CommunityRegistrationForm, status: int = 200, **context):
     return render_template("directory/register.html", form=form, **context), status
 
 
