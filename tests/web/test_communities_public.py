@@ -362,3 +362,42 @@ def test_hostile_text_shows_as_text_on_every_page(text, english, towns, db, sign
     escaped = text.replace("<", "&lt;").replace(">", "&gt;")
     assert all(f"会{escaped}" in page for page in pages)
     assert all(f"参加{escaped}" in page for page in pages[1:])
+
+
+# --- the coordinators' community form ----------------------------------------------------------
+
+
+def test_a_coordinator_lists_a_community_with_how_to_join_and_takes_it_out_again(signed_in_client, listed, db, app,
+                                                                                 english):
+    hidden = listed["hidden"]
+    client, _user = signed_in_client("coordinator")
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    form = _text(client.get(f"/coordinator/communities/{hidden.id}/edit"))
+    assert "Never shown: the contact e-mail, the address" in form and 'name="public"' in form
+    data = {"name": hidden.name, "prefecture": "01", "municipality": "012033", "member_count": "10",
+            "location": "municipality", "public": "y", "how_to_join": "見学はいつでも",
+            "contact_email": "hidden@example.jp"}
+    assert client.post(f"/coordinator/communities/{hidden.id}/edit", data=data).status_code == 302
+    db.session.refresh(hidden)
+    assert hidden.public and hidden.how_to_join == "見学はいつでも"
+    assert "見学はいつでも" in _text(english.get(f"/communities/{hidden.id}"))
+    staff_page = _text(client.get(f"/coordinator/communities/{hidden.id}"))
+    assert f'href="/communities/{hidden.id}"' in staff_page
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "community.updated"))
+    assert event.after == {"public": True, "how_to_join": "見学はいつでも"}
+    del data["public"]
+    client.post(f"/coordinator/communities/{hidden.id}/edit", data=data)
+    db.session.refresh(hidden)
+    assert not hidden.public
+    assert english.get(f"/communities/{hidden.id}").status_code == 404
+
+
+def test_how_to_join_too_long_keeps_what_was_typed(signed_in_client, listed, app):
+    hidden = listed["hidden"]
+    client, _user = signed_in_client("coordinator")
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    data = {"name": hidden.name, "prefecture": "01", "municipality": "012033", "member_count": "10",
+            "location": "municipality", "public": "y", "how_to_join": "長" * 2001}
+    response = client.post(f"/coordinator/communities/{hidden.id}/edit", data=data)
+    page = _text(response)
+    assert response.status_code == 422 and "長" * 2001 in page and "2000" in page
