@@ -186,7 +186,7 @@ class AcceptRegistrationForm(BaseForm):
         description=_l("Merging updates the known community's website, description, how to join and member "
                        "count with what the registration gives, and lists it in the public directory."),
     )
-    accept = SubmitField(_l("Accept"))
+    accept = SubmitField(_l("Accept the registration"))
 
     def __init__(self, *args, duplicates=(), others=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -204,11 +204,11 @@ class AcceptRegistrationForm(BaseForm):
 
 class DeclineRegistrationForm(BaseForm):
     reason = TextAreaField(
-        _l("Reason"),
+        _l("Reason for declining"),
         validators=[DataRequired(message=_l("Write the reason: it is mailed to the registrant.")),
                     Length(max=DECLINE_REASON_MAX)],
         description=_l("Mailed to the registrant as written, e.g. “We could not find any activity of the "
                        "group; write to us once it meets.”"),
         render_kw={"rows": 3, "maxlength": DECLINE_REASON_MAX},
     )
-    decline = SubmitField(_l("Decline"))
+    decline = SubmitField(_l("Decline the registration"))
