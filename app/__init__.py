@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from app.communities import bp as communities_bp
     from app.coordinator import bp as coordinator_bp
     from app.data import bp as data_bp
+    from app.directory import bp as directory_bp
     from app.evangelist import bp as evangelist_bp
     from app.figures import bp as figures_bp
     from app.folium_maps import init_maps
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     staff = "/coordinator"  # the staff area; its features sit below it
     app.register_blueprint(public_bp)
     app.register_blueprint(support_bp, url_prefix="/request")
+    app.register_blueprint(directory_bp, url_prefix="/communities")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(coordinator_bp, url_prefix=staff)

@@ -106,6 +106,13 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "community.created": (_l("Community added"), _l("%(actor)s added the community")),
     "community.updated": (_l("Community changed"), _l("%(actor)s changed the community")),
     "community.status_changed": (_l("Community status changed"), _l("%(actor)s changed the community's status")),
+    # A community's registration through the public form (issue 22.5)
+    "community_registration.submitted": (_l("Community registration received"),
+                                         _l("%(actor)s registered the community on the public form")),
+    "community_registration.accepted": (_l("Community registration accepted"),
+                                        _l("%(actor)s accepted the community's registration")),
+    "community_registration.declined": (_l("Community registration declined"),
+                                        _l("%(actor)s declined the community's registration")),
     # Accounts and signing in
     "auth.signed_in": (_l("Signed in"), _l("%(actor)s signed in")),
     "auth.signed_out": (_l("Signed out"), _l("%(actor)s signed out")),
@@ -196,6 +203,7 @@ ACTORS = {
     "municipality": _l("The municipality"),
     "system": _l("The system"),
     "applicant": _l("The applicant"),
+    "registrant": _l("Someone on the public form"),
 }
 
 _UNKNOWN = _l("Unknown")
@@ -208,6 +216,7 @@ ENTITIES = {
     "municipality": _l("Municipality"),
     "evangelist": _l("Evangelist"),
     "community": _l("Community"),
+    "community_registration": _l("Community registration"),
     "user": _l("User"),
     "gazetteer": _l("Municipality list"),
     "topic": _l("Topics"),
@@ -337,6 +346,10 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "consented_on": (_l("Consent given on"), "#date"),
     "application": (_l("Public application"), "#ref"),
     "matches": (_l("People they may be"), "#evangelist"),
+    # community_registration.* and a community listed in public (issue 22.5)
+    "public": (_l("Listed in the public directory"), None),
+    "how_to_join": (_l("How to join"), None),
+    "merge": (_l("Merged into a known community"), None),
 }
 
 STATUS_VOCABULARY = {
@@ -344,6 +357,7 @@ STATUS_VOCABULARY = {
     "assignment": "assignment_status",
     "evangelist": "evangelist_status",
     "community": "community_status",
+    "community_registration": "community_registration_status",
     "outreach_case": "outreach_status",
     "idea": "idea_status",
     "evangelist_application": "application_status",

@@ -342,6 +342,7 @@ def _fixed_map_config(locale: str) -> dict:
         },
         "urls": {
             "municipality": url_for("public.municipality", code="__ID__"),
+            "community_page": url_for("directory.community", community_id=0).replace("/0", "/__ID__"),
             "request": url_for("coordinator.request_detail", request_id=0).replace("/0", "/__ID__"),
             "municipalities_in": url_for("public.municipalities", prefecture="__ID__"),
         },
@@ -352,6 +353,7 @@ def _fixed_map_config(locale: str) -> dict:
             "status": _("Status"),
             "open_page": _("Open its page"),
             "open_place": _("Open the municipality's page"),
+            "open_community": _("Open the community's page"),
             "open_request": _("Open the request"),
             "open_outreach": _("Open the outreach case"),
             "next_date": _("Next date"),
@@ -490,6 +492,21 @@ def community_map(point: tuple) -> AppMap:
     _id, lat, lon, properties = point
     m = new_map(_("Map of %(name)s", name=properties["name"]), bounds=_around(lat, lon, []))
     DataLayer("place", "place", "place", data=_points([point]), control=False).add_to(m)
+    return m
+
+
+def directory_map(communities) -> AppMap:
+    """The public community directory: the communities of the page shown, each at its
+    municipality's office (``communities``: (id, lat, lon, properties), public fields
+    only); Japan when there are none."""
+    bounds = JAPAN_BOUNDS
+    if communities:
+        first = communities[0]
+        bounds = _around(first[1], first[2], communities[1:], min_span=1.0)
+    m = new_map(_("Map of the communities in the directory"), bounds=bounds)
+    if communities:
+        DataLayer("communities", "communities", layer_name(_("Communities in the directory"), "community"),
+                  data=_points(communities), cluster=True, control=False).add_to(m)
     return m
 
 

@@ -60,6 +60,19 @@ LABELS = {
         "active": _l("Active"),
         "dormant": _l("Dormant"),
     },
+    # A community's registration through the public form (issue 22.5).
+    "community_registration_status": {
+        "pending": _l("Waiting for review"),
+        "accepted": _l("Accepted"),
+        "declined": _l("Declined"),
+    },
+    # How big a community is, in the public directory.
+    "member_band": {
+        "under_10": _l("Fewer than 10 members"),
+        "10_29": _l("10–29 members"),
+        "30_99": _l("30–99 members"),
+        "100_plus": _l("100 members or more"),
+    },
     # Where a community's or evangelist's coordinates come from.
     "location_source": {
         "municipality": _l("The municipality's office"),

@@ -42,6 +42,12 @@ MESSAGES = {
     "past_date": _l("Choose today or a later date, or leave it empty."),
     "status_locked": _l("Only a coordinator can change your status."),
     "community.unchanged": _l("The community already has this status."),
+    # A community's registration (app.services.community_registrations.RegistrationRefused).
+    "community_registration.consent_required": _l("Tick the box to agree to the public listing: without it the "
+                                                  "community cannot be listed."),
+    "community_registration.not_pending": _l("This registration was already decided; nothing was changed."),
+    "community_registration.name_taken": _l("A community of this name already exists: merge the registration "
+                                            "into it, or decline it."),
     "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
     "not_kana": _l("Enter the reading (フリガナ) in katakana or hiragana."),

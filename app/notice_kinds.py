@@ -28,6 +28,8 @@ PARTICIPANT = ("participant",)
 TOWN = "town"
 # Someone who applied on /apply to become an evangelist: an address, no account yet.
 APPLICANT = "applicant"
+# A community that registered itself on the public form: its contact address, no account.
+REGISTRANT = "community_registrant"
 
 
 def _request_page(notice: Notice) -> str | None:
@@ -198,6 +200,11 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("application_received", _l("Someone applied to become an evangelist"), STAFF, link=_application_page),
     Kind("application_appointed", _l("Your application: you are appointed"), (APPLICANT,)),
     Kind("application_declined", _l("Your application to become an evangelist"), (APPLICANT,)),
+    # --- communities in public (issue 22.5): a registration's receipt and outcome -----------
+    # Mailed to the contact address the registration gave (the registrant has no account).
+    Kind("community_registration_received", _l("Your community's registration was received"), (REGISTRANT,)),
+    Kind("community_registration_accepted", _l("Your community is listed"), (REGISTRANT,)),
+    Kind("community_registration_declined", _l("Your community's registration was declined"), (REGISTRANT,)),
 )
 
 

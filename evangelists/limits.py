@@ -47,6 +47,11 @@ DISPLAY_NAME_MAX = 120  # a user's name as the app shows it
 COMMUNITY_NAME_MAX = 120
 WEBSITE_MAX = 300
 ADDRESS_MAX = 200
+# A community's public "how to join" and description as the registration form takes
+# them, and a coordinator's reason for declining a registration (mailed to the registrant).
+HOW_TO_JOIN_MAX = 2000
+COMMUNITY_DESCRIPTION_MAX = 4000
+DECLINE_REASON_MAX = 1000
 PERSON_NAME_MAX = 60  # an evangelist's family or given name
 # A municipality's contact in a support request (and an addition to it).
 CONTACT_NAME_MAX = 100

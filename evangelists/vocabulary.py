@@ -24,6 +24,13 @@ OPEN_DATA_STATUSES = ("active", "non_active")
 ENGAGEMENT_STAGES = ("none", "outreach", "requested", "assigned", "visited", "active")
 
 COMMUNITY_STATUSES = ("active", "dormant")
+# A community's registration through the public form (issue 22.5): waiting for a
+# coordinator (pending), accepted (a public community was created, or a known one updated
+# from it), declined (with a reason the registrant is mailed).
+COMMUNITY_REGISTRATION_STATUSES = ("pending", "accepted", "declined")
+# How big a community is, as the public directory says it (a band, not the exact count;
+# evangelists.community_names.member_band).
+MEMBER_BANDS = ("under_10", "10_29", "30_99", "100_plus")
 # Where a community's or evangelist's coordinates come from: the municipality's office
 # (default), a geocoded address, or typed in by a coordinator.
 LOCATION_SOURCES = ("municipality", "geocoded", "manual")

@@ -13,6 +13,7 @@ from app.models import (
     Assignment,
     Booking,
     Community,
+    CommunityRegistration,
     Evangelist,
     EvangelistApplication,
     Idea,
@@ -121,6 +122,23 @@ def make_community(**overrides) -> Community:
     )
     fields.update(overrides)
     return _save(Community(**fields))
+
+
+def make_registration(**overrides) -> CommunityRegistration:
+    """A community's pending registration from the public form (issue 22.5)."""
+    n = next(_serial)
+    fields = dict(
+        name=f"登録コミュニティ{n}",
+        municipality=overrides.pop("municipality", None) or make_municipality(),
+        contact_email=f"registrant{n}@example.jp",
+        consent=True,
+        status="pending",
+        member_count=12,
+        how_to_join="毎月の勉強会にどうぞ",
+        description="地域のデータを使う会です",
+    )
+    fields.update(overrides)
+    return _save(CommunityRegistration(**fields))
 
 
 def make_evangelist(**overrides) -> Evangelist:

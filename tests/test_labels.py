@@ -12,6 +12,8 @@ VOCABULARIES = {
     "open_data_status": vocabulary.OPEN_DATA_STATUSES,
     "engagement_stage": vocabulary.ENGAGEMENT_STAGES,
     "community_status": vocabulary.COMMUNITY_STATUSES,
+    "community_registration_status": vocabulary.COMMUNITY_REGISTRATION_STATUSES,
+    "member_band": vocabulary.MEMBER_BANDS,
     "location_source": vocabulary.LOCATION_SOURCES,
     "evangelist_status": vocabulary.EVANGELIST_STATUSES,
     "application_status": vocabulary.APPLICATION_STATUSES,

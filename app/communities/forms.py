@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     HiddenField,
     RadioField,
@@ -44,7 +45,13 @@ from app.services.communities import (
     CommunityInput,
     valid_website,
 )
-from evangelists.limits import EMAIL_MAX, WEBSITE_MAX
+from evangelists.limits import (
+    COMMUNITY_DESCRIPTION_MAX,
+    DECLINE_REASON_MAX,
+    EMAIL_MAX,
+    HOW_TO_JOIN_MAX,
+    WEBSITE_MAX,
+)
 
 # Numbers shown in the messages, written once ("1,000,000").
 _MEMBERS_LOW, _MEMBERS_HIGH = (format(n, ",") for n in MEMBER_COUNT_RANGE)
@@ -76,8 +83,8 @@ class CommunityForm(PlaceMixin, BaseForm):
         validators=[Optional(), Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
                                       check_deliverability=False), Length(max=EMAIL_MAX)],
     )
-    description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=4000)],
-                                render_kw={"rows": 4})
+    description = TextAreaField(_l("Description (optional)"),
+                                validators=[Optional(), Length(max=COMMUNITY_DESCRIPTION_MAX)], render_kw={"rows": 4})
     address = StringField(
         _l("Address (optional)"), validators=[Optional(), Length(max=ADDRESS_MAX)],
         description=_l("Where the community meets, e.g. 札幌市中央区北1条西2丁目."),
@@ -85,6 +92,12 @@ class CommunityForm(PlaceMixin, BaseForm):
     location = RadioField(_l("Position on the map"), default="municipality", validate_choice=False)
     lat = NumberField(_l("Latitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
     lon = NumberField(_l("Longitude"), validators=[Optional()], render_kw={"inputmode": "decimal"})
+    public = BooleanField(_l("List the community in the public directory"))
+    how_to_join = TextAreaField(
+        _l("How to join (optional)"), validators=[Optional(), Length(max=HOW_TO_JOIN_MAX)],
+        description=_l("Plain text shown on its public page, e.g. monthly meetups, an online chat, an event page."),
+        render_kw={"rows": 3, "maxlength": HOW_TO_JOIN_MAX},
+    )
     save = SubmitField(_l("Save the community"))
 
     def __init__(self, *args, prefectures, municipalities, locale: str, geocoding: bool, **kwargs):
@@ -110,6 +123,8 @@ class CommunityForm(PlaceMixin, BaseForm):
             description=self.description.data or "",
             address=self.address.data or "",
             location=self.location_input(self.address.data or ""),
+            public=bool(self.public.data),
+            how_to_join=self.how_to_join.data or "",
         )
 
 
@@ -143,3 +158,57 @@ class StatusForm(BaseForm):
     def validate_status(self, field):
         if field.data not in {value for value, _label in choices("community_status")}:
             raise ValidationError(_("Choose from the list."))
+
+
+class RegistrationListForm(BaseForm):
+    """Which registrations the review list shows: those waiting, accepted or declined."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Show"), validators=[Optional(strip_whitespace=False)], default="pending")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = choices("community_registration_status")
+
+    def validate_status(self, field):
+        if field.data not in {value for value, _label in field.choices}:
+            raise ValidationError(_("Choose from the list."))
+
+
+class AcceptRegistrationForm(BaseForm):
+    """Accept a registration: as a new public community, or merged into a known one of its
+    prefecture (the possible duplicates first)."""
+
+    merge_into = SelectField(
+        _l("Accept as"), default="", validate_choice=False,
+        description=_l("Merging updates the known community's website, description, how to join and member "
+                       "count with what the registration gives, and lists it in the public directory."),
+    )
+    accept = SubmitField(_l("Accept the registration"))
+
+    def __init__(self, *args, duplicates=(), others=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.merge_into.choices = [("", _("A new community, listed in the public directory"))] + [
+            (str(cid), _("Merge into “%(name)s” (possible duplicate)", name=name)) for cid, name in duplicates
+        ] + [(str(cid), _("Merge into “%(name)s”", name=name)) for cid, name in others]
+
+    def validate_merge_into(self, field):
+        if (field.data or "") not in {value for value, _label in field.choices}:
+            raise ValidationError(_("Choose from the list."))
+
+    def merge_id(self) -> int | None:
+        return int(self.merge_into.data) if self.merge_into.data else None
+
+
+class DeclineRegistrationForm(BaseForm):
+    reason = TextAreaField(
+        _l("Reason for declining"),
+        validators=[DataRequired(message=_l("Write the reason: it is mailed to the registrant.")),
+                    Length(max=DECLINE_REASON_MAX)],
+        description=_l("Mailed to the registrant as written, e.g. “We could not find any activity of the "
+                       "group; write to us once it meets.”"),
+        render_kw={"rows": 3, "maxlength": DECLINE_REASON_MAX},
+    )
+    decline = SubmitField(_l("Decline the registration"))

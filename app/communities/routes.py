@@ -8,13 +8,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.communities import bp
-from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
+from app.communities.forms import (
+    AcceptRegistrationForm,
+    CommunityFilterForm,
+    CommunityForm,
+    DeclineRegistrationForm,
+    RegistrationListForm,
+    StatusForm,
+)
 from app.decorators import role_required
 from app.folium_maps import community_map, map_config, rendered
 from app.forms import geocoding_offered, place_codes, show_place_refusal, staff_prefectures
 from app.geocoding import get_geocoder
 from app.i18n import current_language
 from app.labels import label
+from app.messages import flash_refusal, show_refusal
 from app.models import Community
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -25,6 +33,7 @@ from app.services.communities import (
     CommunityRefused,
     LocationRefused,
     change_community_status,
+    community_choices,
     community_page,
     create_community,
     get_community,
@@ -35,6 +44,15 @@ from app.services.communities import (
     status_history,
     update_community,
     visits_by_members,
+)
+from app.services.community_registrations import (
+    RegistrationRefused,
+    accept_registration,
+    decline_registration,
+    get_registration,
+    pending_count,
+    possible_duplicates,
+    registration_page,
 )
 from app.services.regions import can_see, scope_of
 from app.templating import format_day
@@ -57,7 +75,7 @@ def communities():
                           page=requested_page(), per_page=COMMUNITIES_PER_PAGE)
     counts = programme_counts(c.id for c in page.items)
     return render_template("communities/communities.html", form=form, page=page, counts=counts,
-                           in_programme=in_programme)
+                           in_programme=in_programme, pending=pending_count(scope_of(current_user)))
 
 
 def _community_or_404(community_id: int) -> Community:
@@ -83,6 +101,7 @@ def _community_form(community: Community | None) -> CommunityForm:
             "contact_email": community.contact_email or "", "description": community.description,
             "address": community.address, "location": community.location_source,
             "lat": round(community.lat, 6), "lon": round(community.lon, 6),
+            "public": community.public, "how_to_join": community.how_to_join,
         }
     else:
         prefecture = request.args.get("prefecture")
@@ -190,3 +209,112 @@ def community_status(community_id: int):
     flash(_("“%(name)s” is now marked %(status)s.", name=found.name,
             status=label("community_status", found.status)), "success")
     return redirect(url_for("communities.community", community_id=found.id))
+
+
+# --- registrations from the public form (issue 22.5) --------------------------------------
+
+REGISTRATIONS_PER_PAGE = 30
+
+
+@bp.get("/registrations")
+@role_required(*STAFF)
+def registrations():
+    """Communities that registered themselves: those waiting first (the oldest on top),
+    each with the known communities it may be; accepted and declined ones on request."""
+    form = RegistrationListForm(request.args)
+    status = form.status.data if form.validate() and form.status.data else "pending"
+    scope = scope_of(current_user)
+    page = registration_page(scope, status=status, page=requested_page(), per_page=REGISTRATIONS_PER_PAGE)
+    return render_template("communities/registrations.html", form=form, status=status, page=page,
+                           duplicates=possible_duplicates(page.items) if status == "pending" else {},
+                           pending=pending_count(scope))
+
+
+def _registration_or_404(registration_id: int):
+    found = get_registration(registration_id)
+    missing = _("No community registration has the number %(id)s.", id=registration_id)
+    if found is None:
+        abort(404, description=missing)
+    return visible_or_404(found, missing)
+
+
+def _accept_form(registration, duplicates) -> AcceptRegistrationForm:
+    flagged = [(m.other.id, m.other.name) for m in duplicates if m.other.kind == "community"]
+    flagged_ids = {cid for cid, _name in flagged}
+    others = [(cid, name) for cid, name in community_choices(registration.municipality.prefecture.code)
+              if cid not in flagged_ids]
+    form = AcceptRegistrationForm(duplicates=flagged, others=others)
+    if request.method == "GET" and flagged and duplicates[0].how == "same":
+        form.merge_into.data = str(flagged[0][0])  # the same name: merging is the likely answer
+    return form
+
+
+def _registration_page(registration, *, accept_form=None, decline_form=None, status: int = 200):
+    duplicates = possible_duplicates([registration]).get(registration.id, []) if registration.status == "pending" else []
+    return render_template(
+        "communities/registration.html", registration=registration, duplicates=duplicates,
+        accept_form=accept_form or _accept_form(registration, duplicates),
+        decline_form=decline_form or DeclineRegistrationForm(formdata=None),
+    ), status
+
+
+@bp.get("/registrations/<id:registration_id>")
+@role_required(*STAFF)
+def registration(registration_id: int):
+    return _registration_page(_registration_or_404(registration_id))
+
+
+def _already_decided(registration):
+    """A decision sent for a registration decided meanwhile (another tab, a colleague):
+    said on its page, which shows the decision."""
+    flash_refusal(RegistrationRefused(None, "not_pending"))
+    return redirect(url_for("communities.registration", registration_id=registration.id))
+
+
+@bp.post("/registrations/<id:registration_id>/accept")
+@role_required(*STAFF)
+def accept(registration_id: int):
+    found = _registration_or_404(registration_id)
+    if found.status != "pending":
+        return _already_decided(found)
+    duplicates = possible_duplicates([found]).get(found.id, []) if found.status == "pending" else []
+    form = _accept_form(found, duplicates)
+    if not form.validate_on_submit():
+        return _registration_page(found, accept_form=form, status=422)
+    target = None
+    if form.merge_id() is not None:
+        target = get_community(form.merge_id())
+        if target is None or not can_see(current_user, target):
+            form.merge_into.errors = [*form.merge_into.errors, _("Choose from the list.")]
+            return _registration_page(found, accept_form=form, status=422)
+    try:
+        community = accept_registration(current_user, found, merge_into=target, today=today_in_japan(),
+                                        address=client_address())
+    except RegistrationRefused as refused:
+        show_refusal(form, refused, elsewhere="form")
+        return _registration_page(found, accept_form=form, status=422)
+    if target is None:
+        flash(_("Registration accepted: “%(name)s” is now listed in the public directory.", name=community.name),
+              "success")
+    else:
+        flash(_("Registration merged into “%(name)s”, which is now listed in the public directory.",
+                name=community.name), "success")
+    return redirect(url_for("communities.community", community_id=community.id))
+
+
+@bp.post("/registrations/<id:registration_id>/decline")
+@role_required(*STAFF)
+def decline(registration_id: int):
+    found = _registration_or_404(registration_id)
+    if found.status != "pending":
+        return _already_decided(found)
+    form = DeclineRegistrationForm()
+    if not form.validate_on_submit():
+        return _registration_page(found, decline_form=form, status=422)
+    try:
+        decline_registration(current_user, found, form.reason.data, address=client_address())
+    except RegistrationRefused as refused:
+        show_refusal(form, refused, field="reason" if refused.field == "reason" else None)
+        return _registration_page(found, decline_form=form, status=422)
+    flash(_("Registration of “%(name)s” declined; the registrant is told why.", name=found.name), "success")
+    return redirect(url_for("communities.registrations"))

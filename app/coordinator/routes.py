@@ -50,6 +50,7 @@ from app.services.bulk import (
     outcome_of,
     run_visible_to,
 )
+from app.services.community_registrations import pending_count
 from app.services.feedback import feedback_of, feedback_summary
 from app.services.matching import (
     CapacityFull,
@@ -108,6 +109,7 @@ def home():
         action=ActionForm(), scope=scope, my_regions=() if regions.national else regions_of(current_user),
         queue=work_queue(current_user, mine=scope == "mine", today=today_in_japan()),
         requests_by_status=count_by_status(regions.regions), feedback=feedback_summary(scope=regions),
+        registrations_pending=pending_count(regions),
     )
 
 

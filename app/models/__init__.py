@@ -22,6 +22,7 @@ from app.models.ideas import (
 )
 from app.models.network import (
     Community,
+    CommunityRegistration,
     CommunityStatusChange,
     Evangelist,
     Topic,
@@ -81,6 +82,7 @@ __all__ = [
     "Community",
     "DataVersion",
     "SearchDocument",
+    "CommunityRegistration",
     "CommunityStatusChange",
     "Evangelist",
     "EvangelistApplication",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, choice, located_in_japan
+from app.models.base import TimestampMixin, UTCDateTime, choice, located_in_japan
 from evangelists.calendar import today_in_japan
 from evangelists.limits import (
     ADDRESS_MAX,
@@ -24,6 +24,7 @@ from evangelists.limits import (
 from evangelists.names import READING_MAX, SORT_KEY_MAX, search_key, sort_key
 from evangelists.vocabulary import (
     AGE_BANDS,
+    COMMUNITY_REGISTRATION_STATUSES,
     COMMUNITY_STATUSES,
     EVANGELIST_STATUSES,
     GENDERS,
@@ -85,6 +86,11 @@ class Community(TimestampMixin, db.Model):
     location_source: Mapped[str] = mapped_column(
         choice(LOCATION_SOURCES, "community_location_source"), default="municipality"
     )
+    # Listed in the public directory (/communities, issue 22.5): name, area, website,
+    # description, how to join and activity (status since when, a band of the member
+    # count). Never the contact e-mail, the address or the members.
+    public: Mapped[bool] = mapped_column(default=False, server_default=sa.false(), index=True)
+    how_to_join: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     municipality: Mapped[Municipality] = relationship(back_populates="communities")
     evangelists: Mapped[list[Evangelist]] = relationship(back_populates="home_community")
@@ -113,6 +119,51 @@ class CommunityStatusChange(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<CommunityStatusChange {self.community_id} {self.status} {self.since}>"
+
+
+class CommunityRegistration(TimestampMixin, db.Model):
+    """A community that registered itself through the public form (/communities/register),
+    waiting for a coordinator: accepted, it becomes a public ``Community`` (or updates the
+    known one it duplicates, ``community``); declined, with a reason. The contact e-mail is
+    for the coordinators and the outcome mail only."""
+
+    __tablename__ = "community_registrations"
+    __table_args__ = (
+        sa.CheckConstraint("member_count >= 0", name="registration_member_count_not_negative"),
+        sa.CheckConstraint("consent", name="registration_consented"),
+        sa.CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="registration_decided_at"),
+        sa.Index("ix_community_registrations_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(COMMUNITY_NAME_MAX))
+    municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
+    website: Mapped[str | None] = mapped_column(sa.String(WEBSITE_MAX))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    how_to_join: Mapped[str] = mapped_column(sa.Text, default="")
+    member_count: Mapped[int] = mapped_column(default=0)
+    contact_email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX))
+    # The public listing was agreed to on the form (a registration without it is refused).
+    consent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(
+        choice(COMMUNITY_REGISTRATION_STATUSES, "community_registration_status"), default="pending"
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    decline_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # The community it became or updated (accepted ones).
+    community_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="SET NULL"), index=True
+    )
+    # The form's one-time value: the same form sent twice (a double click) registers once.
+    form_nonce: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+
+    municipality: Mapped[Municipality] = relationship()
+    community: Mapped[Community | None] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<CommunityRegistration {self.id} {self.status}>"
 
 
 class Evangelist(TimestampMixin, db.Model):

@@ -46,8 +46,10 @@ from evangelists.gazetteer import is_prefecture_code
 from evangelists.geo import haversine_matrix_km
 from evangelists.limits import (
     ADDRESS_MAX,
+    COMMUNITY_DESCRIPTION_MAX,
     COMMUNITY_NAME_MAX,
     EMAIL_MAX,
+    HOW_TO_JOIN_MAX,
     LAT_RANGE,
     LON_RANGE,
     WEBSITE_MAX,
@@ -195,6 +197,10 @@ class CommunityInput:
     description: str = ""
     address: str = ""
     location: LocationInput = field(default_factory=LocationInput)
+    # Listed in the public directory (with the community's agreement), and what its
+    # public page says about joining.
+    public: bool = False
+    how_to_join: str = ""
 
 
 def valid_website(url: str) -> bool:
@@ -240,14 +246,22 @@ def _clean(data: CommunityInput, except_id: int | None) -> dict:
     email = (data.contact_email or "").strip() or None
     if email is not None and len(email) > EMAIL_MAX:
         raise CommunityRefused("contact_email", "too_long")
+    description = (data.description or "").strip()
+    if len(description) > COMMUNITY_DESCRIPTION_MAX:
+        raise CommunityRefused("description", "too_long")
+    how_to_join = (data.how_to_join or "").strip()
+    if len(how_to_join) > HOW_TO_JOIN_MAX:
+        raise CommunityRefused("how_to_join", "too_long")
     return {
         "name": name,
         "website": website,
         "member_count": count,
         "contact_email": email,
-        "description": (data.description or "").strip(),
+        "description": description,
         "address": address,
         "municipality": municipality,
+        "public": data.public is True,
+        "how_to_join": how_to_join,
     }
 
 
@@ -263,6 +277,8 @@ def _snapshot(community: Community) -> dict:
         "lat": community.lat,
         "lon": community.lon,
         "location_source": community.location_source,
+        "public": community.public,
+        "how_to_join": community.how_to_join,
     }
 
 

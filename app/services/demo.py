@@ -17,6 +17,7 @@ from app.models import (
     Booking,
     CalendarFeed,
     Community,
+    CommunityRegistration,
     CommunityStatusChange,
     Evangelist,
     EvangelistApplication,
@@ -189,6 +190,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
         for c in network.communities
     ]
     db.session.add_all(community_rows)
+    _public_communities(seed, community_rows)
 
     # Every generated evangelist account gets no password (they cannot sign in); only the
     # three demo accounts can.
@@ -240,6 +242,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     _demo_notices(coordinator, today)
     _demo_feedback(seed)
     _dialogue(seed, today, municipalities, sorted(topics))
+    _demo_registrations(seed, today, community_rows, municipalities)
     record_event(
         None,
         "demo.seeded",
@@ -608,6 +611,64 @@ def _demo_feedback(seed: int) -> None:
         ))
 
 
+# Communities in public (issue 22.5): what a listed community says about joining.
+_HOW_TO_JOIN = (
+    "毎月第2土曜日の午後に{place}の市民活動センターで定例会を開いています。初めての方も見学歓迎です。",
+    "オンラインのチャットで日々やり取りしています。ウェブサイトの参加フォームからどうぞ。",
+    "年に数回、{place}でハッカソンやアイデアソンを開いています。告知はウェブサイトに載せます。",
+    "プログラミングができなくても大丈夫です。データ集めや地図づくりの作業会にお気軽にご参加ください。",
+    "月1回のもくもく会（オンラインと{place}の会場の併用）に参加申し込みをしてください。",
+)
+
+
+def _public_communities(seed: int, community_rows: list[Community]) -> None:
+    """About a third of the active communities (and a few dormant ones) chose to be listed
+    in the public directory, each saying how to join; deterministic for the seed."""
+    rng = random.Random(seed * 53 + 11)
+    for row in community_rows:
+        if rng.random() < (0.35 if row.status == "active" else 0.1):
+            row.public = True
+            place = row.municipality.name
+            row.how_to_join = rng.choice(_HOW_TO_JOIN).format(place=place)
+
+
+def _demo_registrations(seed: int, today: date, community_rows: list[Community],
+                        municipalities: list[Municipality]) -> None:
+    """Two communities that registered on the public form and wait for review: a known
+    community registering again under a name written differently (the review flags it),
+    and a new group in a town without one. Not mailed: the addresses are not real."""
+    rng = random.Random(seed * 59 + 3)
+    known = sorted((c for c in community_rows if not c.public), key=lambda c: c.name)
+    rows = []
+    if known:
+        twin = rng.choice(known)
+        name = (twin.name.replace("Code for ", "Code4") if twin.name.startswith("Code for ")
+                else f"一般社団法人 {twin.name}")
+        rows.append(CommunityRegistration(
+            name=name, municipality=twin.municipality, website=twin.website,
+            description=twin.description, how_to_join=rng.choice(_HOW_TO_JOIN).format(place=twin.municipality.name),
+            member_count=twin.member_count + rng.randint(1, 5), contact_email="hello@registrant-1.example.jp",
+            consent=True, status="pending", created_at=start_of_day_in_japan(today - timedelta(days=4))))
+    taken = {c.municipality_id for c in community_rows}
+    towns = [m for m in municipalities if m.kind == "city" and m.id not in taken]
+    if towns:
+        town = rng.choice(towns)
+        short = town.name.removesuffix("市")
+        rows.append(CommunityRegistration(
+            name=f"{short}まちのデータ部", municipality=town, website=None,
+            description=f"{town.name}で2か月前に始めたばかりの集まりです。地域の行事やごみ収集のデータを地図にしています。",
+            how_to_join=rng.choice(_HOW_TO_JOIN).format(place=town.name), member_count=rng.randint(4, 9),
+            contact_email="hello@registrant-2.example.jp", consent=True, status="pending",
+            created_at=start_of_day_in_japan(today - timedelta(days=1))))
+    db.session.add_all(rows)
+    db.session.flush()
+    for row in rows:
+        _add_events([_event(row.created_at, "registrant", "community_registration.submitted",
+                            "community_registration", row.id,
+                            after={"name": row.name, "municipality": row.municipality.code,
+                                   "website": row.website, "member_count": row.member_count})])
+
+
 def _demo_notices(coordinator: User | None, today: date) -> None:
     """The demo coordinator's notices of the requests that arrived in the last week, so
     the bell and the notice list can be tried at once: the older ones read, none mailed
@@ -699,8 +760,10 @@ def _delete_network() -> None:
     db.session.execute(sa.delete(idea_topics))
     for model in (Idea, IdeaProfile, IdeaTheme):
         db.session.execute(sa.delete(model))
+    # Registrations point at the community they became and the coordinator who decided.
     for model in (Notice, NoticePreference, RequestFeedback, RequestNote, VisitSlot, Booking, CalendarFeed,
                   Outcome, Visit, Assignment, SupportRequest, EvangelistApplication, Evangelist,
+                  CommunityRegistration,
                   CommunityStatusChange, Community,
                   AuditEvent, UserRegion, User):
         db.session.execute(sa.delete(model))

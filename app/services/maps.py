@@ -630,16 +630,17 @@ def communities_near(lat: float, lon: float, km: float, limit: int = NEARBY_LIMI
         return found
     rows = db.session.execute(
         sa.select(c.id, c.name, c.website, c.status, c.member_count, c.lat, c.lon,
-                  Municipality.code, Municipality.name, Municipality.name_romaji)
+                  Municipality.code, Municipality.name, Municipality.name_romaji, c.public)
         .join(Municipality, c.municipality_id == Municipality.id)
         .where(c.id.in_(chosen))
     ).all()
     by_id = {row[0]: row for row in rows}
     for cid in chosen:
-        _cid, name, website, status, members, clat, clon, mcode, mname, mromaji = by_id[cid]
+        _cid, name, website, status, members, clat, clon, mcode, mname, mromaji, listed = by_id[cid]
+        # ``public``: listed in the public directory, so its name links to its public page.
         found.append(Nearby(cid, name, clat, clon, distances[cid], {
             "name": name, "website": website, "status": status, "members": members,
-            "code": mcode, "place": mname, "place_romaji": mromaji,
+            "code": mcode, "place": mname, "place_romaji": mromaji, "public": bool(listed),
         }))
     return found
 

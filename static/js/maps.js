@@ -297,7 +297,12 @@
             [say("based_in"), placeName(p, "place", "place_romaji")],
             [say("status"), label("community_status", p.status)],
             [say("members"), p.members ? number(p.members) : null]
-          ], [[say("website"), p.website, true], [say("open_place"), url("municipality", p.code)]]);
+          ], [
+            // Only communities listed in the public directory have a page to open.
+            [say("open_community"), p.public && f.id !== undefined && f.id !== null ? url("community_page", f.id) : null],
+            [say("website"), p.website, true],
+            [say("open_place"), url("municipality", p.code)]
+          ]);
         });
     },
 

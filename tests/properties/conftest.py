@@ -39,6 +39,7 @@ from tests.factories import (
     make_municipality,
     make_prefecture,
     make_profile,
+    make_registration,
     make_request,
     make_theme,
     make_user,
@@ -177,7 +178,10 @@ def world(app, db, make_account) -> World:
     me = make_evangelist(user=users["evangelist"], home_municipality=sapporo, capacity=5, travel_radius_km=300.0)
     theirs = make_evangelist(user=other, home_municipality=hakodate)
     candidate = make_evangelist(user=None, status="candidate", family_name="候補", home_municipality=chiyoda)
-    community = make_community(municipality=sapporo, name="Code for Sapporo")
+    community = make_community(municipality=sapporo, name="Code for Sapporo", public=True,
+                               how_to_join="毎月の勉強会へ")
+    # A community's registration from the public form, waiting, and a duplicate of the one above.
+    registration = make_registration(municipality=sapporo, name="CODE 4 SAPPORO")
 
     new_request = make_request(municipality=sapporo,
                                token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
@@ -230,6 +234,7 @@ def world(app, db, make_account) -> World:
         "candidate": candidate.id,
         "evangelist_ids": [me.id, theirs.id, candidate.id],
         "community_ids": [community.id],
+        "registration_id": registration.id,
         "user_id": target.id,
         "invited_id": invited.id,
         "status_token": STATUS_TOKEN,

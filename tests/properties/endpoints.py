@@ -26,7 +26,14 @@ from app.auth.forms import (
     SignInForm,
 )
 from app.booking_forms import CancelBookingForm, MoveBookingForm, OfferTimesForm, PickSlotForm
-from app.communities.forms import CommunityFilterForm, CommunityForm, StatusForm
+from app.communities.forms import (
+    AcceptRegistrationForm,
+    CommunityFilterForm,
+    CommunityForm,
+    DeclineRegistrationForm,
+    RegistrationListForm,
+    StatusForm,
+)
 from app.coordinator.forms import (
     AssignForm,
     BulkForm,
@@ -42,6 +49,7 @@ from app.coordinator.forms import (
     StaffSearchForm,
 )
 from app.data.forms import ApplyForm, ImportForm
+from app.directory.forms import CommunityRegistrationForm, DirectoryFilterForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
@@ -79,6 +87,7 @@ from evangelists.ideas import IDEA_STATUSES, REPORT_REASONS, SORTS, STANCES, THE
 from evangelists.imports import KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
+    COMMUNITY_REGISTRATION_STATUSES,
     COMMUNITY_STATUSES,
     ENGAGEMENT_STAGES,
     EVANGELIST_STATUSES,
@@ -180,6 +189,10 @@ POSTS: dict[str, Post] = {
     "recruitment.edit_evangelist": Post("coordinator", (EvangelistForm,), raw=("action",)),
     "recruitment.move": Post("coordinator", (MoveForm,), args={"evangelist_id": "active_evangelist"}, raw=("next",)),
     "communities.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
+    # Communities in public (issue 22.5): a community registers itself; a coordinator decides.
+    "directory.register": Post(None, (CommunityRegistrationForm,), raw=("action",)),
+    "communities.accept": Post("coordinator", (AcceptRegistrationForm,)),
+    "communities.decline": Post("coordinator", (DeclineRegistrationForm,)),
     "recruitment.nominate": Post("coordinator", (NominationForm,), raw=("action",)),
     "recruitment.decline": Post("coordinator", (DeclineCandidateForm,), args={"evangelist_id": "candidate"}),
     "recruitment.application": Post("coordinator", (ResolveForm,)),
@@ -257,6 +270,8 @@ QUERY_FORMS = {
     "api.outreach": MapFilterForm,
     "outreach.cases": CaseFilterForm,
     "ideas.theme": IdeaFilterForm,
+    "directory.communities": DirectoryFilterForm,
+    "communities.registrations": RegistrationListForm,
 }
 
 
@@ -395,6 +410,13 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "motivation": st.one_of(st.just(""), japanese_text()),
         "ResolveForm.resolution": st.sampled_from(["someone_else", f"same_person:{ids['candidate']}", "declined",
                                                    "same_person:99999999999", "same_person:x", ""]),
+        # A community's registration (its honeypot left empty) and a coordinator's decision:
+        # a new community or one of the world's (now and then nobody's), a reason.
+        "CommunityRegistrationForm.homepage": st.just(""),
+        "CommunityRegistrationForm.member_count": st.sampled_from(["", "0", "12", "1000000", "1000001", "-1"]),
+        "how_to_join": st.one_of(japanese_text(), nasty_text()),
+        "AcceptRegistrationForm.merge_into": st.sampled_from(["", *map(str, ids["community_ids"]), "99999999"]),
+        "DeclineRegistrationForm.reason": st.one_of(japanese_text(), st.just("")),
     }
 
 
@@ -442,7 +464,8 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "open_data_status": st.sampled_from(OPEN_DATA_STATUSES),
         "kind": st.sampled_from(MUNICIPALITY_KINDS),
         "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES
-                                  + OUTREACH_STATUSES + IDEA_STATUSES + ("open",)),
+                                  + OUTREACH_STATUSES + IDEA_STATUSES + COMMUNITY_REGISTRATION_STATUSES
+                                  + ("open",)),
         "role": st.sampled_from(ROLES),
         # Every id filter also gets ids no row can have, every date filter dates at the
         # ends of the calendar: each is either a 400 or shown as a field's error, never a 500.

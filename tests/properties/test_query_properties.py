@@ -77,6 +77,7 @@ def get_rules(app) -> dict:
 QUERY_ENDPOINTS = sorted({
     *QUERY_FORMS, "data.export", "reports.dashboard", "auth.login", "recruitment.nominate",
     "communities.new_community", "support.new_request", "public.municipality",
+    "directory.register",  # ?prefecture= preselects the place picker, as on the request form
 } - set(API_PARAMETERS))
 
 

@@ -475,3 +475,24 @@ def test_about_two_in_three_completed_requests_answered_the_closing_question_mos
     assert all(a.request_id in by_request and a.created_at > by_request[a.request_id].closed_at for a in answers)
     ratings = Counter(a.rating for a in answers)
     assert ratings[5] + ratings[4] > len(answers) / 2 and set(ratings) <= {1, 2, 3, 4, 5}
+
+
+def test_some_communities_are_listed_in_public_and_two_registrations_wait(session):
+    """Communities in public (issue 22.5): about a third of the active communities are
+    listed, each saying how to join; two registrations wait, one of them flagged as a
+    known community registering again."""
+    from app.models import CommunityRegistration
+    from app.services.community_registrations import possible_duplicates
+
+    communities = session.scalars(sa.select(Community)).all()
+    listed = [c for c in communities if c.public]
+    assert 0.15 <= len(listed) / len(communities) <= 0.5
+    assert all(c.how_to_join for c in listed)
+    assert not any(c.how_to_join for c in communities if not c.public)
+    waiting = session.scalars(sa.select(CommunityRegistration).order_by(CommunityRegistration.id)).all()
+    assert [r.status for r in waiting] == ["pending", "pending"]
+    flagged = possible_duplicates(waiting)
+    assert set(flagged) == {waiting[0].id}
+    (match,) = flagged[waiting[0].id]
+    assert match.how == "same" and match.other.kind == "community"
+    assert session.get(Community, match.other.id).municipality_id == waiting[0].municipality_id

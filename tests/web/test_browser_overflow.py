@@ -286,7 +286,8 @@ def scene(live_server, db, towns, make_account):
 def public_pages(page, walk: Walk, scene) -> None:
     for path in ("/", "/municipalities", "/municipalities?q=%E3%81%97%E3%82%93",
                  f"/municipalities/{scene['town'].code}", "/municipalities/011002", "/network", "/open-data",
-                 "/figures", "/request", "/request?prefecture=01"):
+                 "/figures", "/request", "/request?prefecture=01", "/communities",
+                 "/communities/register?prefecture=01"):
         walk.visit(page, path)
     # The form, sent: its confirmation with the status link.
     page.goto(walk.base + "/request?prefecture=01")

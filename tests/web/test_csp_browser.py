@@ -17,7 +17,8 @@ def test_chromium_reports_no_policy_violation_on_the_public_pages(live_server, p
     page = page_at(PHONE)
     violations = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
-    for path in ("/", "/municipalities", "/municipalities/011002", "/request", "/auth/login"):
+    for path in ("/", "/municipalities", "/municipalities/011002", "/request", "/auth/login", "/communities",
+                 "/communities/register"):
         page.goto(live_server + path)
         assert page.evaluate("typeof bootstrap") == "object", path  # the bundled JS ran
     page.locator("button.navbar-toggler").click()

@@ -31,6 +31,10 @@ PAGES = [
     (None, "/network"),
     (None, "/open-data"),
     (None, "/figures"),
+    (None, "/communities"),
+    (None, "/communities/{public_community}"),
+    ("coordinator", "/coordinator/communities/registrations"),
+    ("coordinator", "/coordinator/communities/registrations/{registration}"),
     ("coordinator", "/coordinator/"),
     ("coordinator", "/coordinator/requests"),
     ("coordinator", "/coordinator/requests/{request}"),
@@ -74,6 +78,8 @@ def _ids() -> dict[str, object]:
                           "ORDER BY count(*) DESC, evangelist_id LIMIT 1"),
         "community": one("SELECT home_community_id FROM evangelists WHERE home_community_id IS NOT NULL "
                          "GROUP BY home_community_id ORDER BY count(*) DESC, home_community_id LIMIT 1"),
+        "public_community": one("SELECT id FROM communities WHERE public ORDER BY member_count DESC, id LIMIT 1"),
+        "registration": one("SELECT id FROM community_registrations ORDER BY id LIMIT 1"),
     }
 
 

@@ -27,6 +27,7 @@ from tests.factories import (
     make_evangelist,
     make_municipality,
     make_places,
+    make_registration,
     make_request,
     make_visit,
 )
@@ -43,6 +44,7 @@ def url_for_endpoint(app, endpoint: str, world: dict) -> str:
     return _url_for_endpoint(app, endpoint, world)
 
 OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
+               "registration_id",
                "booking_id", "run_id", "user_id", "case_id", "code", "application_id"}
 STAFF_RULES = ({"coordinator", "admin"}, {"admin", "coordinator", "evangelist"})
 
@@ -51,6 +53,8 @@ def _world(db, town, tag: str, runner, outreach_runner) -> dict:
     """A request with everything hanging off it, a community and an evangelist in ``town``,
     their names carrying ``tag`` so that a page showing them can be told."""
     community = make_community(municipality=town, name=f"{tag}コミュニティ")
+    # A community that registered itself on the public form, waiting for review.
+    registration = make_registration(municipality=town, name=f"{tag}の登録", contact_email=f"{tag}@example.jp")
     person = make_evangelist(home_municipality=town, home_community=community, family_name=tag,
                              given_name="花子", family_name_kana="ソトガワ" if tag == "外側" else "ウチガワ",
                              given_name_kana="ハナコ")
@@ -85,6 +89,7 @@ def _world(db, town, tag: str, runner, outreach_runner) -> dict:
         "case_id": case.id, "outreach_run_id": opened.id, "cases_run_id": owned.id,
         "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
         "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
+        "registration_id": registration.id,
         "booking_id": booking.id, "run_id": run.id, "user_id": person.user_id,
         "dataset": "requests", "code": town.code, "locale": "en", "purpose": "reset", "token": "x",
         "notice_id": 1, "job_id": 1,
@@ -148,7 +153,8 @@ OUTSIDE_MARKS = ("外側", "ソトガワ", "Sotogawa", "sotogawa")
 
 LISTS = [
     "/coordinator/", "/coordinator/?scope=all", "/coordinator/requests", "/coordinator/requests?status=scheduled",
-    "/coordinator/plan", "/coordinator/communities", "/coordinator/recruitment", "/coordinator/recruitment?q=ハナコ",
+    "/coordinator/plan", "/coordinator/communities", "/coordinator/communities/registrations",
+    "/coordinator/recruitment", "/coordinator/recruitment?q=ハナコ",
     "/coordinator/reports", "/map", "/bookings/calendar",
     "/api/v1/evangelists", "/api/v1/requests?status=scheduled", "/api/v1/coverage-gap",
     *(f"/coordinator/data/export/{dataset}.csv" for dataset in ("requests", "communities", "evangelists", "visits",

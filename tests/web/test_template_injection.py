@@ -56,6 +56,7 @@ from tests.factories import (
     make_outcome,
     make_prefecture,
     make_profile,
+    make_registration,
     make_request,
     make_theme,
     make_visit,
@@ -90,6 +91,14 @@ FREE_TEXT = {
     ("communities", "description"),
     ("communities", "address"),
     ("community_status_changes", "note"),
+    ("communities", "how_to_join"),
+    # A community's registration through the public form, and a coordinator's reason to decline.
+    ("community_registrations", "name"),
+    ("community_registrations", "website"),
+    ("community_registrations", "description"),
+    ("community_registrations", "how_to_join"),
+    ("community_registrations", "contact_email"),
+    ("community_registrations", "decline_reason"),
     ("evangelists", "family_name"),
     ("evangelists", "given_name"),
     # A public application to become an evangelist (app/apply): what the applicant typed.
@@ -194,6 +203,8 @@ NOT_FREE_TEXT = {
     ("support_requests", "token_hash"): "made by the app",
     ("support_requests", "form_nonce"): "made by the app, checked by the form",
     ("community_status_changes", "status"): "a CHECKed vocabulary",
+    ("community_registrations", "status"): "a CHECKed vocabulary",
+    ("community_registrations", "form_nonce"): "made by the app, checked by the form (never shown)",
     ("evangelists", "status"): "a CHECKed vocabulary",
     ("evangelists", "location_source"): "a CHECKed vocabulary",
     ("evangelists", "form_nonce"): "made by the app, checked by the form (never shown)",
@@ -297,7 +308,12 @@ def build_world(db, make_account) -> dict:
     theirs = make_evangelist(user=other, home_municipality=ebetsu, capacity=5, travel_radius_km=300.0)
     candidate = make_evangelist(user=None, status="candidate", home_municipality=ebetsu)
     community = make_community(municipality=sapporo, description="説明", address="札幌市中央区",
-                               website="https://example.jp/", contact_email="c@example.jp")
+                               website="https://example.jp/", contact_email="c@example.jp", public=True,
+                               how_to_join="勉強会へ")
+    # Communities in public: a registration waiting (its name like the community's) and one declined.
+    waiting = make_registration(municipality=sapporo, name=community.name, website="https://example.jp/r")
+    declined = make_registration(municipality=sapporo, status="declined", decline_reason="確認できず",
+                                 decided_at=datetime(2026, 11, 21, tzinfo=UTC), decided_by_id=users["coordinator"].id)
     db.session.add(CommunityStatusChange(community=community, status="active", since=date(2024, 4, 1),
                                          note="発足", changed_by_id=users["coordinator"].id))
 
@@ -410,9 +426,12 @@ def build_world(db, make_account) -> dict:
             "case_id": case.id,
             "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
             "application_id": duplicate.id,
+            "registration_id": waiting.id,
         },
         "more_evangelists": {"theirs": theirs.id},
         "more_urls": [
+            f"/coordinator/communities/registrations/{declined.id}",
+            "/coordinator/communities/registrations?status=declined",
             f"/request/status/{STATUS_TOKEN}",
             f"/request/status/{ADDITION_TOKEN}",
             f"/coordinator/requests/{working.id}",
@@ -544,6 +563,18 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert seen["coordinator"][f"/coordinator/recruitment/applications/{application_id}"].count(text) >= 6
     assert text in seen["coordinator"]["/coordinator/recruitment"]
     assert text in seen["admin"]["/coordinator/recruitment/" + str(world["more_evangelists"]["theirs"])]
+    # Communities in public: the directory (list and map), the community's page (name, description,
+    # how to join), the registrations waiting (name, description, how to join, e-mail, website) and
+    # a declined one's reason.
+    community_id = world["url_args"]["community_id"]
+    assert seen["anonymous"]["/communities"].count(text) >= 3
+    assert seen["anonymous"][f"/communities/{community_id}"].count(text) >= 3
+    registration_id = world["url_args"]["registration_id"]
+    assert seen["coordinator"][f"/coordinator/communities/registrations/{registration_id}"].count(text) >= 5
+    assert text in seen["coordinator"]["/coordinator/communities/registrations"]
+    declined = [url for url in seen["coordinator"] if url.startswith("/coordinator/communities/registrations/")
+                and not url.endswith(f"/{registration_id}")]
+    assert all(text in seen["coordinator"][url] for url in declined) and declined
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
