@@ -56,6 +56,8 @@ PAGES = [
     *[("coordinator", f"/api/v1/{layer}") for layer in LAYERS],
     (None, "/api/v1/municipalities"),
     (None, "/api/v1/open-data/prefectures.csv"),
+    (None, "/api/v1/open-data/municipalities.csv"),
+    (None, "/api/v1/open-data/municipalities.json"),
     *[("coordinator", f"/coordinator/data/export/{name}.csv") for name in EXPORTS],
 ]
 
