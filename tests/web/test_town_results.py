@@ -292,13 +292,17 @@ def test_every_municipality_of_the_gazetteer_in_a_fixed_number_of_statements(cli
 
 def test_the_dictionary_defines_every_column_of_both_tables(english, results_world):
     html = english.get("/open-data").get_data(as_text=True)
-    assert 'id="dictionary"' in html
+    # In the page's body, after the figures: not in its <title>.
+    assert re.search(r"<title>[^<]*</title>", html)
+    assert html.index("<main") < html.index("The figures per prefecture") < html.index('id="dictionary"')
     for key, _title, columns in TABLES:
         table = html[html.index(f'id="dictionary-{key}"'):]
-        table = table[:table.index("</table>")]
-        found = re.findall(r'<th scope="row" class="fw-normal"><code>([a-z_]+)</code></th>', table)
+        table = table[:table.index("</dl>")]
+        found = re.findall(r'<dt class="[^"]*"><code>([a-z_]+)</code></dt>', table)
         assert found == list(names(columns))
-        assert table.count("<tr>") == len(columns) + 1  # every column has its row, under the header
+        # Every column says its type and source; those with a unit say it.
+        assert table.count("Type: ") == table.count("Source: ") == len(columns)
+        assert table.count("Unit: ") == sum(1 for c in columns if c.unit)
     municipalities = html[html.index('id="dictionary-municipalities"'):]
     assert "<code>designated_city</code>" in municipalities and "<code>visited</code>" in municipalities
     assert "Boolean (true / false)" in municipalities and "Date (YYYY-MM-DD)" in municipalities
