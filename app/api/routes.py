@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from datetime import date
 
 from flask import abort, jsonify, request
 from flask_login import current_user
@@ -26,19 +27,22 @@ from app.api.responses import (
 )
 from app.decorators import public, role_required
 from app.i18n import current_language
+from app.links import external_url
 from app.map_filters import MapFilterForm
+from app.open_data import MUNICIPALITY_COLUMNS, PREFECTURE_COLUMNS, in_order, names
 from app.services import maps
+from app.services.exports import BOM, cell
 from app.services.geography import list_prefectures
 from app.services.maps import MapFilters
 from app.services.network import (
-    OPEN_DATA_COLUMNS,
     PROGRAMME_DATA_LICENCE,
     open_data_rows,
     programme_figures,
 )
 from app.services.regions import scope_of
 from app.services.topics import list_topics
-from app.services.versioned import current_version
+from app.services.town_results import municipality_open_data
+from app.services.versioned import current_version, until_data_changes
 from evangelists.viewport import Viewport, ViewportError, parse_viewport
 
 # Which parameters each endpoint understands, and the vocabulary of its ``status``.
@@ -182,6 +186,15 @@ def outreach():
 
 
 # --- the programme's open data ----------------------------------------------------------
+# Each table's columns are app.open_data's (the files, the dictionary on /open-data and
+# the test that lists them read the same tuple). Public, cached by the browser and any
+# shared cache with a strong ETag (a hash of the body) and Last-Modified, revalidated
+# every time (no-cache); gzip when accepted.
+
+_TITLES = {
+    "prefectures": "Evangelist Network: the open data evangelist programme by prefecture",
+    "municipalities": "Evangelist Network: the open data evangelist programme by municipality",
+}
 
 
 def _licence_link(response):
@@ -189,20 +202,52 @@ def _licence_link(response):
     return response
 
 
+def _no_parameters() -> None:
+    if request.args:
+        abort(400, description="This endpoint takes no parameters.")
+
+
+def _json_value(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a value of the open data")
+
+
+def _json_body(table: str, columns, rows: list[dict]) -> bytes:
+    return json.dumps({
+        "title": _TITLES[table],
+        "license": PROGRAMME_DATA_LICENCE,
+        "source": external_url("public.open_data"),
+        "dictionary": external_url("public.open_data", _anchor=f"dictionary-{table}"),
+        "columns": list(names(columns)),
+        "rows": in_order(rows, columns),
+    }, ensure_ascii=False, separators=(",", ":"), default=_json_value).encode()
+
+
+def _csv_body(columns, rows: list[dict]) -> bytes:
+    """UTF-8 with a BOM (so Excel in Japan opens it), CRLF, cells as the exports write
+    them (ISO dates, true/false, empty for none, a leading formula character defused)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names(columns))
+    writer.writerows([cell(v) for v in row.values()] for row in in_order(rows, columns))
+    return (BOM + out.getvalue()).encode()
+
+
+def _csv_response(body: bytes, updated, table: str):
+    response = conditional_response(body, "text/csv", updated, shared=True)
+    response.headers["Content-Disposition"] = f'attachment; filename="evangelist-network-{table}.csv"'
+    return _licence_link(response)
+
+
 @bp.get("/open-data/prefectures.json")
 @public
 def open_data_json():
     """Aggregates per prefecture (municipalities, open-data active, active communities,
     visits) with the licence; no personal data."""
-    if request.args:
-        abort(400, description="This endpoint takes no parameters.")
+    _no_parameters()
     figures, updated = programme_figures()
-    body = json.dumps({
-        "title": "Evangelist Network: the open data evangelist programme by prefecture",
-        "license": PROGRAMME_DATA_LICENCE,
-        "columns": list(OPEN_DATA_COLUMNS),
-        "rows": open_data_rows(figures),
-    }, ensure_ascii=False, separators=(",", ":")).encode()
+    body = _json_body("prefectures", PREFECTURE_COLUMNS, open_data_rows(figures))
     return _licence_link(conditional_response(body, "application/json", updated, shared=True))
 
 
@@ -210,13 +255,36 @@ def open_data_json():
 @public
 def open_data_csv():
     """The same figures as CSV (UTF-8 with a BOM, so Excel in Japan opens it)."""
-    if request.args:
-        abort(400, description="This endpoint takes no parameters.")
+    _no_parameters()
     figures, updated = programme_figures()
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=OPEN_DATA_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(open_data_rows(figures))
-    response = conditional_response(("\ufeff" + out.getvalue()).encode(), "text/csv", updated, shared=True)
-    response.headers["Content-Disposition"] = 'attachment; filename="evangelist-network-prefectures.csv"'
-    return _licence_link(response)
+    return _csv_response(_csv_body(PREFECTURE_COLUMNS, open_data_rows(figures)), updated, "prefectures")
+
+
+def _municipality_file(kind: str) -> tuple[bytes, object]:
+    """Every municipality's row, encoded once per data version (about 1,741 rows)."""
+    def build():
+        rows, updated = municipality_open_data()
+        body = (_json_body("municipalities", MUNICIPALITY_COLUMNS, rows) if kind == "json"
+                else _csv_body(MUNICIPALITY_COLUMNS, rows))
+        return body, updated
+    return until_data_changes(("open_data_municipalities", kind), build)
+
+
+@bp.get("/open-data/municipalities.json")
+@public
+def open_data_municipalities_json():
+    """Per municipality: code, names, prefecture, kind, engagement stage, open-data
+    active since (and whether through the programme), datasets published through the
+    programme, published use cases; with the licence. No personal data."""
+    _no_parameters()
+    body, updated = _municipality_file("json")
+    return _licence_link(conditional_response(body, "application/json", updated, shared=True))
+
+
+@bp.get("/open-data/municipalities.csv")
+@public
+def open_data_municipalities_csv():
+    """The same rows as CSV (UTF-8 with a BOM)."""
+    _no_parameters()
+    body, updated = _municipality_file("csv")
+    return _csv_response(body, updated, "municipalities")

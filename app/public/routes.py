@@ -28,6 +28,9 @@ from app.folium_maps import (
     rendered,
 )
 from app.i18n import CARRY_LENGTH, LANGUAGE_CARRY, current_language
+from app.labels import choices
+from app.links import link_if_served
+from app.open_data import TABLES, TYPES
 from app.page_cache import cached_page
 from app.pagination import requested_page
 from app.public import bp
@@ -44,13 +47,13 @@ from app.services.health import database_error
 from app.services.idea_answers import ideas_by_town
 from app.services.maps import communities_near, evangelists_near, prefecture_figures
 from app.services.network import (
-    OPEN_DATA_COLUMNS,
     PROGRAMME_DATA_LICENCE,
     network_summary,
     programme_figures,
 )
 from app.services.regions import can_see, scope_of
 from app.services.topics import list_topics
+from app.services.town_results import results_of
 from app.services.visits import timeline_for
 from evangelists.coverage import DEFAULT_GAP_KM
 from evangelists.gazetteer import is_valid_lg_code
@@ -109,6 +112,9 @@ def municipality(code: str):
         municipality=municipality,
         # What residents asked this town for in the idea box (issue 21): one query.
         town_ideas=ideas_by_town([municipality.id]).get(municipality.id, []),
+        # Its public results (issue 22): open data, catalogue, datasets, use cases; two queries.
+        results=results_of(municipality),
+        use_case_url=_use_case_url,
         nearby_km=int(NEARBY_KM),
         communities=communities,
         evangelists=evangelists,
@@ -142,7 +148,14 @@ def open_data():
     """The programme's own open data: aggregates per prefecture, the files, the licence."""
     figures, updated = programme_figures()
     return render_template("public/open_data.html", figures=figures, updated=updated,
-                           licence=PROGRAMME_DATA_LICENCE, columns=OPEN_DATA_COLUMNS)
+                           licence=PROGRAMME_DATA_LICENCE, tables=TABLES, types=TYPES, choices=choices)
+
+
+def _use_case_url(use_case_id: int) -> str | None:
+    """The library's page of a published use case, or None while the library's pages
+    (the endpoint ``library.use_case``) are not part of this app: the title is then shown
+    without a link."""
+    return link_if_served("library.use_case", use_case_id=use_case_id)
 
 
 @bp.post("/language/<locale>")

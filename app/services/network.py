@@ -114,12 +114,11 @@ PROGRAMME_DATA_LICENCE = {
     "url_ja": "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
     "url_en": "https://www.digital.go.jp/en/resources/open_data/public_data_license_v1.0",
 }
-OPEN_DATA_COLUMNS = ("prefecture_code", "prefecture_ja", "prefecture_en", "municipalities",
-                     "municipalities_open_data_active", "open_data_share", "communities_active", "visits")
 
 
 def open_data_rows(figures: list[PrefectureProgramme]) -> list[dict]:
-    """The published rows, in OPEN_DATA_COLUMNS order (the same for CSV and JSON)."""
+    """The published rows, one per prefecture (the same for CSV and JSON; their columns
+    and order are app.open_data.PREFECTURE_COLUMNS)."""
     return [
         {
             "prefecture_code": f.code, "prefecture_ja": f.name_ja, "prefecture_en": f.name_en,

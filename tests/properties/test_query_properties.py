@@ -58,6 +58,8 @@ API_PARAMETERS = {
     "api.prefectures": set(),
     "api.open_data_json": set(),
     "api.open_data_csv": set(),
+    "api.open_data_municipalities_json": set(),
+    "api.open_data_municipalities_csv": set(),
 }
 API_STATUS_VOCABULARY = {
     "api.municipalities": ("active", "non_active"),

@@ -206,6 +206,8 @@ ACCESS = {
     "coordinator.moved_move": ("POST", STAFF),
     "api.open_data_json": ("GET", PUBLIC),
     "api.open_data_csv": ("GET", PUBLIC),
+    "api.open_data_municipalities_json": ("GET", PUBLIC),
+    "api.open_data_municipalities_csv": ("GET", PUBLIC),
     "api.municipalities": ("GET", PUBLIC),
     "api.communities": ("GET", PUBLIC),
     "api.prefectures": ("GET", PUBLIC),

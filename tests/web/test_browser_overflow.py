@@ -29,6 +29,7 @@ from tests.factories import (
     make_municipality,
     make_outcome,
     make_request,
+    make_use_case,
     make_visit,
 )
 from tests.services.test_reports import build_network
@@ -254,6 +255,9 @@ def scene(live_server, db, towns, make_account):
                       attendee_departments=LONG_DEPARTMENT, next_steps="庁内での公開手順書の作成と、推奨データセットの優先順位付け")
     make_outcome(visit=done, type="datasets_published", count=12)
     make_outcome(visit=done, type="open_data_published", note=LONG_WEBSITE, evidence_url=LONG_WEBSITE)
+    # The town's public results: a long catalogue address and a long use case title.
+    make_outcome(visit=done, type="catalog_launched", evidence_url=LONG_WEBSITE)
+    make_use_case(municipality=long_town, title=LONG_COMMUNITY + "がオープンデータ推進のために避難所と公衆トイレのデータを公開した事例")
     triaged = make_request(municipality=sapporo, status="triaged", contact_name="長谷川 ひとみ",
                            department=LONG_DEPARTMENT, email=LONG_EMAIL, message=LONG_MESSAGE)
     for person in others:

@@ -62,6 +62,8 @@ PAGES = [
     (None, "/api/v1/municipalities"),
     (None, "/api/v1/open-data/prefectures.csv"),
     (None, "/figures/fiscal-years.csv"),
+    (None, "/api/v1/open-data/municipalities.csv"),
+    (None, "/api/v1/open-data/municipalities.json"),
     *[("coordinator", f"/coordinator/data/export/{name}.csv") for name in EXPORTS],
 ]
 
