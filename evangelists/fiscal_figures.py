@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from evangelists import fiscal
+from evangelists.town_results import PROGRAMME, open_data_origin
 
 # The figures, in the order the page, the table and the files give them.
 FIGURES = ("towns_activated", "visits", "towns_visited", "datasets", "use_cases")
@@ -46,9 +47,9 @@ class Activation:
     def through_programme(self) -> bool:
         """False for a town already open-data active before the programme's first
         activating outcome or visit there: it became active on its own."""
-        if self.open_data_since is None:
-            return True
-        return self.open_data_since >= min(self.first_achieved, self.first_visited)
+        # One rule with the town's page and the per-municipality open data.
+        return open_data_origin("active", self.open_data_since, self.first_achieved,
+                                self.first_visited) == PROGRAMME
 
 
 def towns_activated(activations: Iterable[Activation], today: date) -> dict[int, int]:
