@@ -205,7 +205,8 @@ def content_disposition(filename: str) -> str:
     """``attachment`` with an ASCII fallback name and RFC 5987's ``filename*`` (UTF-8,
     percent-encoded) for the real one: browsers save Japanese names as they were."""
     extension = extension_of(filename)
-    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in filename)
-    if not ascii_name.strip("_. ") or ascii_name.strip("_") == f".{extension}".strip("_"):
+    if filename.isascii():
+        ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\;%' else "_" for ch in filename)
+    else:  # a name of other letters has no ASCII form worth showing
         ascii_name = f"file.{extension}" if extension else "file"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -678,14 +678,16 @@ def town_answer(request: SupportRequest, use_case_id: int | None, decision: str,
     else:
         raise UseCaseRefused(None, "not_allowed")
     before = use_case.status
-    use_case.status = next_status(before, action)
-    use_case.town_answers.append(UseCaseTownAnswer(decision=decision, message=message, version=use_case.version))
-    use_case.version += 1
     now = utcnow()
+    with db.session.no_autoflush:
+        use_case.town_answers.append(UseCaseTownAnswer(decision=decision, message=message, version=use_case.version))
+        if action == "agree":
+            use_case.town_agreed_at = now
+            use_case.published_at = now
+        use_case.status = next_status(before, action)
+    use_case.version += 1
     change = {"before": {"status": before}, "after": {"status": use_case.status, "version": use_case.version}}
     if action == "agree":
-        use_case.town_agreed_at = now
-        use_case.published_at = now
         record_event(TOWN, "use_case.agreed", "use_case", use_case.id, **change, client_address=address)
     else:
         change["after"]["town_message"] = message
