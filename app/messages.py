@@ -249,7 +249,7 @@ MESSAGES = {
     "use_case_file.not_allowed": _l("“%(name)s”: files of type “%(extension)s” cannot be attached. Allowed: PDF, "
                                     "PPTX, DOCX, XLSX, ODP, ODT, ODS, PNG, JPEG, CSV and TXT."),
     "use_case_file.empty": _l("“%(name)s” is empty."),
-    "use_case_file.too_large": _l("“%(name)s” is larger than %(limit_mb)s MB, the most a file may have."),
+    "use_case_file.too_large": _l("“%(name)s” is larger than %(limit)s, the most a file may have."),
     "use_case_file.content_mismatch": _l("“%(name)s” is not a %(extension)s file inside, though its name says so. "
                                          "Save it again from the program that made it."),
     "use_case_file.not_utf8": _l("“%(name)s” is not UTF-8 text. Save it as UTF-8 (CSV UTF-8) and attach it again."),

@@ -72,7 +72,7 @@ class FileRefused(Refused):
     """An upload that is refused; ``field`` is "files", ``params["name"]`` the file's name
     as uploaded. ``reason``: ``no_name``, ``path_characters``, ``control_characters``,
     ``leading_dot``, ``name_too_long``, ``not_allowed`` (``extension``), ``empty``,
-    ``too_large`` (``limit_mb``), ``content_mismatch`` (``extension``), ``not_utf8``,
+    ``too_large`` (``limit``, e.g. "10 MB"), ``content_mismatch`` (``extension``), ``not_utf8``,
     ``nul_in_text``, ``too_many`` (``limit``)."""
 
     scope = "use_case_file"
@@ -129,10 +129,17 @@ def check_file(name: str | None, data: bytes, *, max_bytes: int = MAX_FILE_BYTES
     if not data:
         raise FileRefused("empty", filename)
     if len(data) > max_bytes:
-        raise FileRefused("too_large", filename, limit_mb=max_bytes // (1024 * 1024))
+        raise FileRefused("too_large", filename, limit=size_text(max_bytes))
     check_content(filename, extension, data)
     return CheckedFile(filename=filename, extension=extension, content_type=ALLOWED_TYPES[extension],
                        size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def size_text(size: int) -> str:
+    """A size as people read it in either language: "10 MB", "64 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    return f"{max(size // 1024, 1)} KB"
 
 
 def check_content(filename: str, extension: str, data: bytes) -> None:

@@ -18,7 +18,7 @@ from app.services.use_cases import Upload, UseCaseRefused
 from app.use_cases import bp
 from app.use_cases.forms import DraftForm, MoveForm, UseCaseForm, form_data_of
 from app.web import client_address, home_url
-from evangelists.use_case_files import FileRefused, content_disposition
+from evangelists.use_case_files import FileRefused, content_disposition, size_text
 from evangelists.use_cases import USE_CASE_STATUSES
 
 WORKERS = ("admin", "coordinator", "evangelist")
@@ -57,8 +57,8 @@ def _too_large(_error):
     form = _form(use_case, formdata=None)
     max_bytes, _max_files = service.file_limits()
     form.files.errors = [_("The files sent at once were too large: attach at most %(count)s files of up to "
-                           "%(limit_mb)s MB each at a time. Your changes to the text were not saved.",
-                           count=FILES_PER_SAVE, limit_mb=max_bytes // (1024 * 1024))]
+                           "%(limit)s each at a time. Your changes to the text were not saved.",
+                           count=FILES_PER_SAVE, limit=size_text(max_bytes))]
     return _edit_page(use_case, form, status=413)
 
 
@@ -166,7 +166,7 @@ def _edit_page(use_case, form: UseCaseForm, *, status: int = 200, conflict: list
     max_bytes, max_files = service.file_limits()
     return render_template("use_cases/edit.html", use_case=use_case, form=form, conflict=conflict,
                            saved=service.as_input(use_case) if conflict else None,
-                           max_mb=max_bytes // (1024 * 1024), max_bytes=max_bytes, max_files=max_files,
+                           max_size=size_text(max_bytes), max_bytes=max_bytes, max_files=max_files,
                            files_per_save=FILES_PER_SAVE), status
 
 

@@ -98,7 +98,9 @@ def test_other_types_are_refused_naming_the_extension(name, extension):
 def test_empty_and_oversize_files_are_refused():
     assert refusal("a.pdf", b"").reason == "empty"
     refused = refusal("big.pdf", PDF + b"x" * 2 * 1024 * 1024, max_bytes=2 * 1024 * 1024)
-    assert (refused.reason, refused.params["limit_mb"], refused.params["name"]) == ("too_large", 2, "big.pdf")
+    assert (refused.reason, refused.params["limit"], refused.params["name"]) == ("too_large", "2 MB", "big.pdf")
+    assert refusal("b.pdf", PDF * 3000, max_bytes=64 * 1024).params["limit"] == "64 KB"
+    assert refusal("c.pdf", PDF * 300_000, max_bytes=10 * 1024 * 1024).params["limit"] == "10 MB"
     assert check_file("edge.pdf", PDF.ljust(1024, b" "), max_bytes=1024).size == 1024
 
 
