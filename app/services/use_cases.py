@@ -152,7 +152,12 @@ def role_of(user: User | None, use_case: UseCase) -> str | None:
 
 
 def can_view(user: User | None, use_case: UseCase) -> bool:
-    return role_of(user, use_case) is not None
+    """Its author, staff of its region, and the evangelist who served its request (who
+    reads the use case a coordinator wrote of their work)."""
+    if role_of(user, use_case) is not None:
+        return True
+    return (user is not None and getattr(user, "is_authenticated", False) and user.role == "evangelist"
+            and use_case.request is not None and served_request(user, use_case.request))
 
 
 def can_edit(user: User | None, use_case: UseCase) -> bool:
@@ -185,12 +190,15 @@ def served_request(user: User, request: SupportRequest) -> bool:
     ) > 0
 
 
-def may_draft(user: User, request: SupportRequest) -> bool:
-    if request.status not in DRAFTABLE_REQUEST_STATUSES:
-        return False
+def involved_in(user: User, request: SupportRequest) -> bool:
+    """Staff of the request's region, or the evangelist who served it."""
     if _is_staff(user):
         return can_see(user, request)
     return user.role == "evangelist" and served_request(user, request)
+
+
+def may_draft(user: User, request: SupportRequest) -> bool:
+    return request.status in DRAFTABLE_REQUEST_STATUSES and involved_in(user, request)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def form_data_of(data: UseCaseInput) -> dict:
     }
 
 
-class MoveForm(BaseForm):
+class UseCaseMoveForm(BaseForm):
     """One move of the use case (the button says which), on the version the page showed."""
 
     action = HiddenField()

@@ -16,7 +16,7 @@ from app.services import requests as requests_service
 from app.services import use_cases as service
 from app.services.use_cases import Upload, UseCaseRefused
 from app.use_cases import bp
-from app.use_cases.forms import DraftForm, MoveForm, UseCaseForm, form_data_of
+from app.use_cases.forms import DraftForm, UseCaseForm, UseCaseMoveForm, form_data_of
 from app.web import client_address, home_url
 from evangelists.use_case_files import FileRefused, content_disposition, size_text
 from evangelists.use_cases import USE_CASE_STATUSES
@@ -99,16 +99,14 @@ def draft(request_id: int):
     """"Write a use case" from a completed request: what will be filled in, and the button
     that makes the draft. A request that has its use case already leads to it."""
     support_request = requests_service.get_request(request_id)
-    if support_request is None:
-        abort(404)
+    if support_request is None or not service.involved_in(current_user, support_request):
+        abort(404)  # nobody learns of a request that is not theirs
     existing = service.live_use_case_of(support_request)
     if existing is not None and service.can_view(current_user, existing):
         return redirect(url_for("use_cases.detail", use_case_id=existing.id))
     if support_request.status != "completed":
         flash(message("use_case", "not_completed"), "warning")
         return redirect(home_url(current_user))
-    if not service.may_draft(current_user, support_request):
-        abort(404)
     form = DraftForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -138,10 +136,10 @@ def detail(use_case_id: int):
     return _detail_page(use_case)
 
 
-def _detail_page(use_case, move_form: MoveForm | None = None, status: int = 200):
+def _detail_page(use_case, move_form: UseCaseMoveForm | None = None, status: int = 200):
     return render_template(
         "use_cases/detail.html", use_case=use_case, moves=service.moves_for(current_user, use_case),
-        editable=service.can_edit(current_user, use_case), move_form=move_form or MoveForm(formdata=None),
+        editable=service.can_edit(current_user, use_case), move_form=move_form or UseCaseMoveForm(formdata=None),
         history=service.history_of(use_case), town_mailed=service.town_mailed(use_case),
         answer=service.latest_town_answer(use_case),
     ), status
@@ -227,7 +225,7 @@ def edit(use_case_id: int):
 @role_required(*WORKERS)
 def move(use_case_id: int):
     use_case = _visible(use_case_id)
-    form = MoveForm()
+    form = UseCaseMoveForm()
     action = form.action.data if form.validate_on_submit() else None
     if action not in MOVES:
         flash(message("use_case", "not_allowed"), "error")
