@@ -102,7 +102,7 @@ class UseCaseForm(BaseForm):
                                            "part, if there is one."))
     links = RowList(FormField(LinkForm), min_entries=2, max_entries=LINKS_MAX)
     files = MultipleFileField(_l("Attach files"), render_kw={"accept": ACCEPT})
-    remove_files = SelectMultipleField(_l("Remove"), choices=[], validate_choice=False)
+    remove_files = SelectMultipleField(_l("Files to remove"), choices=[], validate_choice=False)
     version = HiddenField()
     save = SubmitField(_l("Save"))
 
