@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -491,6 +492,19 @@ def _check_version(use_case: UseCase, version: int | None) -> None:
         raise UseCaseRefused("version", "conflict", version=use_case.version)
 
 
+def _claim_version(use_case: UseCase, version: int) -> None:
+    """Count the version up from ``version`` in the database itself, in this transaction:
+    of two writers who read the same version, the second finds it gone (its UPDATE waits
+    for the first's commit on PostgreSQL) and is refused, whatever the timing."""
+    claimed = db.session.execute(
+        sa.update(UseCase).where(UseCase.id == use_case.id, UseCase.version == version)
+        .values(version=version + 1).execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise UseCaseRefused("version", "conflict", version=db.session.get(UseCase, use_case.id).version)
+    set_committed_value(use_case, "version", version + 1)
+
+
 def files_dir() -> Path:
     return Path(current_app.instance_path) / FILES_FOLDER
 
@@ -543,7 +557,7 @@ def save(actor: User, use_case: UseCase, data: UseCaseInput, *, version: int | N
         if before == after and not added and not removing:
             db.session.rollback()
             return SaveResult(changed=False)
-        use_case.version += 1
+        _claim_version(use_case, version)
         refresh_search_text(use_case)
         changed = [k for k in after if before[k] != after[k]]
         record_event(actor, "use_case.updated", "use_case", use_case.id,
@@ -621,8 +635,8 @@ def move(actor: User, use_case: UseCase, action: str, *, version: int | None, no
         raise UseCaseRefused(None, "no_town")
     before = use_case.status
     target = next_status(before, action)
+    _claim_version(use_case, version)
     use_case.status = target
-    use_case.version += 1
     change = {"before": {"status": before}, "after": {"status": target, "version": use_case.version}}
     note = note.strip()
     if action == "submit":
@@ -687,13 +701,16 @@ def town_answer(request: SupportRequest, use_case_id: int | None, decision: str,
         raise UseCaseRefused(None, "not_allowed")
     before = use_case.status
     now = utcnow()
+    try:
+        _claim_version(use_case, version)
+    except UseCaseRefused:  # answered twice at once, or changed meanwhile: read it again
+        raise UseCaseRefused(None, "text_changed") from None
     with db.session.no_autoflush:
-        use_case.town_answers.append(UseCaseTownAnswer(decision=decision, message=message, version=use_case.version))
+        use_case.town_answers.append(UseCaseTownAnswer(decision=decision, message=message, version=version))
         if action == "agree":
             use_case.town_agreed_at = now
             use_case.published_at = now
         use_case.status = next_status(before, action)
-    use_case.version += 1
     change = {"before": {"status": before}, "after": {"status": use_case.status, "version": use_case.version}}
     if action == "agree":
         record_event(TOWN, "use_case.agreed", "use_case", use_case.id, **change, client_address=address)

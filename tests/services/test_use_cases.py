@@ -126,6 +126,22 @@ def test_the_second_of_two_editors_is_refused_and_nothing_of_theirs_is_saved(db,
     assert service.differences(use_case, data_of(use_case, title="作者の題")) == ["title"]
 
 
+def test_a_save_racing_another_is_refused_by_the_database(db, world):
+    """Both read version 1; the other one's save lands between this one's read and write."""
+    use_case = draft(world)
+    assert use_case.version == 1
+    db.session.rollback()  # no transaction of the session's own is open
+    with db.engine.begin() as connection:
+        connection.execute(sa.update(UseCase).where(UseCase.id == use_case.id).values(version=2, title="先に保存"))
+    with db.session.no_autoflush:
+        assert use_case.__dict__["version"] == 1  # what this editor's page was made from
+    with pytest.raises(UseCaseRefused) as caught:
+        service.save(world["author"], use_case, data_of(use_case, title="後から保存"), version=1)
+    assert caught.value.reason == "conflict"
+    db.session.expire_all()
+    assert (use_case.title, use_case.version) == ("先に保存", 2)
+
+
 def test_the_author_edits_the_draft_only_and_staff_until_it_goes_to_the_town(db, world):
     use_case = draft(world)
     service.move(world["author"], use_case, "submit", version=1)
