@@ -311,3 +311,23 @@ def test_a_failed_commit_leaves_no_file_behind(db, world, files_folder, monkeypa
     assert list(files_folder.iterdir()) == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "use_case.updated")) == 0
+
+
+def test_the_mails_of_sending_and_answering(db, world, mailbox, deliver):
+    from tests.mailbox import body_of
+
+    use_case = sent(world)
+    deliver()
+    (town_mail,) = mailbox.to(world["request"].email)
+    body = body_of(town_mail)
+    assert use_case.title in body and world["request"].contact_name in body
+    assert "/request/status/" in body  # its status page, by the link its status mails carry
+    (submitted,) = mailbox.to(world["coordinator"].email)
+    assert f"/use-cases/{use_case.id}" in body_of(submitted)
+    mailbox.clear()
+    service.town_answer(world["request"], use_case.id, "changes_asked", message="題を短くしてください",
+                        version=use_case.version)
+    deliver()
+    for person in ("coordinator", "author"):
+        (mail,) = mailbox.to(world[person].email)
+        assert "題を短くしてください" in body_of(mail) and f"/use-cases/{use_case.id}" in body_of(mail)
