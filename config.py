@@ -222,6 +222,10 @@ class Config:
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     REQUEST_LOG = _env_bool("REQUEST_LOG", False)
 
+    # Files of a use case (issue 22): at most this many bytes each, and this many files per
+    # use case (app/services/use_cases.py; the edit page raises the body limit for itself).
+    USE_CASE_FILE_MAX_BYTES = int(os.environ.get("USE_CASE_FILE_MAX_BYTES", str(10 * 1024 * 1024)))
+    USE_CASE_FILES_MAX = int(os.environ.get("USE_CASE_FILES_MAX", "10"))
     # No request body may be larger than this (413); the CSV import raises it for its own
     # two views (app/data/routes.py). Forms are a few kB.
     MAX_CONTENT_LENGTH = 1024 * 1024

@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from app.recruitment import bp as recruitment_bp
     from app.reports import bp as reports_bp
     from app.support import bp as support_bp
+    from app.use_cases import bp as use_cases_bp
 
     staff = "/coordinator"  # the staff area; its features sit below it
     app.register_blueprint(public_bp)
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(data_bp, url_prefix=f"{staff}/data")
     app.register_blueprint(outreach_bp, url_prefix=f"{staff}/outreach")
     app.register_blueprint(evangelist_bp, url_prefix="/me")
+    app.register_blueprint(use_cases_bp, url_prefix="/use-cases")
     app.register_blueprint(bookings_bp, url_prefix="/bookings")
     app.register_blueprint(map_bp, url_prefix="/map")
     app.register_blueprint(notices_bp, url_prefix="/notices")

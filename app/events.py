@@ -71,6 +71,17 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     "calendar_feed.made": (_l("Calendar feed link made"), _l("%(actor)s made a new calendar feed link")),
     "calendar_feed.turned_off": (_l("Calendar feed turned off"), _l("%(actor)s turned the calendar feed off")),
     # A visit
+    # Use cases (issue 22, app/services/use_cases.py)
+    "use_case.drafted": (_l("Use case drafted"), _l("%(actor)s drafted the use case from a completed request")),
+    "use_case.updated": (_l("Use case edited"), _l("%(actor)s edited the use case")),
+    "use_case.submitted": (_l("Use case submitted"), _l("%(actor)s submitted the use case to the coordinators")),
+    "use_case.returned": (_l("Use case returned to its author"), _l("%(actor)s returned the use case to its author")),
+    "use_case.sent": (_l("Use case sent to the town"), _l("%(actor)s sent the use case to the town for agreement")),
+    "use_case.recalled": (_l("Use case recalled"), _l("%(actor)s recalled the use case to the coordinators")),
+    "use_case.withdrawn": (_l("Use case withdrawn"), _l("%(actor)s withdrew the use case")),
+    "use_case.changes_asked": (_l("Town asked for changes"), _l("%(actor)s asked for changes to the use case")),
+    "use_case.agreed": (_l("Town agreed to publication"),
+                        _l("%(actor)s agreed that the use case is published")),
     "visit.logged": (_l("Visit logged"), _l("%(actor)s logged a visit")),
     "visit.updated": (_l("Visit changed"), _l("%(actor)s changed the visit")),
     "visit.corrected": (_l("Visit corrected"), _l("%(actor)s corrected the visit")),
@@ -229,6 +240,7 @@ ENTITIES = {
     "idea_profile": _l("Idea box profile"),
     "idea_theme": _l("Idea box theme"),
     "evangelist_application": _l("Application to become an evangelist"),
+    "use_case": _l("Use case"),
 }
 
 # A payload's field -> (label, vocabulary of app.labels or a kind of value below).
@@ -295,6 +307,26 @@ FIELDS: dict[str, tuple[Any, str | None]] = {
     "online_ok": (_l("Online visits"), None),
     "languages": (_l("Languages"), "language"),
     "private_fields_changed": (_l("Private details changed"), "#field"),
+    # use_case.* (app/services/use_cases.py)
+    "use_case_kind": (_l("Kind of use case"), "use_case_kind"),
+    "title": (_l("Title"), None),
+    "starting_point": (_l("Starting point"), None),
+    "what_was_done": (_l("What was done"), None),
+    "results": (_l("Results"), None),
+    "advice": (_l("Advice to other towns"), None),
+    "catalogue_url": (_l("Data catalogue"), None),
+    "datasets": (_l("Datasets"), "#number"),
+    "people": (_l("People involved"), None),
+    "time_taken": (_l("Time it took"), None),
+    "population_band": (_l("Population"), "population_band"),
+    "links": (_l("Links"), None),
+    "texts_changed": (_l("Texts changed"), "#field"),
+    "files_added": (_l("Files added"), None),
+    "files_removed": (_l("Files removed"), None),
+    "version": (_l("Version"), "#number"),
+    "town_message": (_l("The town's message"), None),
+    "linked_visits": (_l("Visits it came from"), "#ref"),
+    "linked_outcomes": (_l("Outcomes it came from"), "#ref"),
     "kind": (_l("Kind"), "#import_kind"),
     "encoding": (_l("Encoding"), "#encoding"),
     "rows": (_l("Rows"), "#number"),
@@ -361,6 +393,7 @@ STATUS_VOCABULARY = {
     "outreach_case": "outreach_status",
     "idea": "idea_status",
     "evangelist_application": "application_status",
+    "use_case": "use_case_status",
 }
 
 _SMALL_VOCABULARIES = {

@@ -234,6 +234,42 @@ MESSAGES = {
     # Notices (app.services.notices.NoticeRefused).
     "mailing.not_failed": _l("None of these notices has failed (any more): nothing was sent again."),
     "mailing.security_kind": _l("Security notices are always mailed at once; this cannot be changed."),
+    # Use cases (app.services.use_cases.UseCaseRefused).
+    "use_case.not_completed": _l("A use case can be written only from a completed request."),
+    "use_case.not_yours": _l("Only the evangelist who served this request, or a coordinator of its region, can do "
+                             "this."),
+    "use_case.not_allowed": _l("The use case cannot be moved this way from where it is now. Reload the page to see "
+                               "where it stands."),
+    "use_case.not_editable": _l("This use case cannot be edited now: it is with the town, published or withdrawn "
+                                "(a coordinator recalls it first), or no longer a draft of yours."),
+    "use_case.conflict": _l("Someone else saved this use case while you were editing it. Nothing of yours was "
+                            "saved: your text is still in the form. Compare it with the saved text shown below, "
+                            "then save again to replace it."),
+    "use_case.no_town": _l("This use case has no request, so there is no status page to send it to."),
+    "use_case.message_required": _l("Write what should be changed."),
+    "use_case.agreement_required": _l("Tick the box to agree that this text is published."),
+    "use_case.text_changed": _l("The text of the use case changed since you opened this page, so your answer was not "
+                                "recorded. Read it again below, then answer."),
+    # A use case's files (evangelists.use_case_files.FileRefused).
+    "use_case_file.no_name": _l("A file without a name cannot be attached. Rename it and try again."),
+    "use_case_file.path_characters": _l("“%(name)s”: a file name cannot contain /, \\ or “..”. Rename the file "
+                                        "and attach it again."),
+    "use_case_file.control_characters": _l("“%(name)s”: the file name contains control characters. Rename the "
+                                           "file and attach it again."),
+    "use_case_file.leading_dot": _l("“%(name)s”: a file name cannot start with a dot. Rename the file and attach "
+                                    "it again."),
+    "use_case_file.name_too_long": _l("“%(name)s”: the file name is longer than %(limit)s characters. Shorten it "
+                                      "and attach it again."),
+    "use_case_file.not_allowed": _l("“%(name)s”: files of type “%(extension)s” cannot be attached. Allowed: PDF, "
+                                    "PPTX, DOCX, XLSX, ODP, ODT, ODS, PNG, JPEG, CSV and TXT."),
+    "use_case_file.empty": _l("“%(name)s” is empty."),
+    "use_case_file.too_large": _l("“%(name)s” is larger than %(limit)s, the most a file may have."),
+    "use_case_file.content_mismatch": _l("“%(name)s” is not a %(extension)s file inside, though its name says so. "
+                                         "Save it again from the program that made it."),
+    "use_case_file.not_utf8": _l("“%(name)s” is not UTF-8 text. Save it as UTF-8 (CSV UTF-8) and attach it again."),
+    "use_case_file.nul_in_text": _l("“%(name)s” holds NUL characters, so it is not a text file."),
+    "use_case_file.too_many": _l("“%(name)s” was not attached: a use case can have at most %(limit)s files. Remove "
+                                 "one first."),
     # An export's filters (app.services.exports.BadFilter).
     "filter.unknown_parameter": _l("The export has no filter called “%(parameter)s”."),
     "filter.bad_choice": _l("The filter “%(parameter)s” cannot be “%(value)s”."),

@@ -108,6 +108,13 @@ def _export_job(notice: Notice) -> str | None:
     return external_url("data.prepared_exports") + anchor
 
 
+def _use_case_page(notice: Notice) -> str | None:
+    """The use case's staff page (the author's and the coordinators')."""
+    if notice.target_type == "use_case" and notice.target_id:
+        return external_url("use_cases.detail", use_case_id=notice.target_id)
+    return external_url("use_cases.queue")
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
@@ -176,6 +183,12 @@ KINDS: dict[str, Kind] = _kinds(
     # --- the open dialogue (issue 21): an idea one voted on, commented or posted was answered
     Kind("idea_answered", _l("An idea you took part in was answered"), ("participant",) + EVANGELIST + STAFF,
          link=_idea_page),
+
+    # --- use cases (issue 22, app/services/use_cases.py) -----------------------------------
+    Kind("use_case_submitted", _l("A use case waits for a coordinator"), STAFF, link=_use_case_page),
+    # The town reads the text on its status page (the link is made when the mail is written).
+    Kind("use_case_to_town", _l("A use case about your town, for your agreement"), (TOWN,)),
+    Kind("use_case_answered", _l("A town answered about a use case"), STAFF + EVANGELIST, link=_use_case_page),
 
     # --- security: password links (helper: events) ----------------------------------------
     # The link is made when the mail is written (app/mail.py DELIVERY_CONTEXT), never stored.

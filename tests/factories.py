@@ -333,3 +333,30 @@ def make_application(**overrides) -> EvangelistApplication:
         fields.update(token_hash=hash_token(token), token_sealed=seal(token))
     fields.update(overrides)
     return _save(EvangelistApplication(**fields))
+def make_completed_request(**overrides) -> SupportRequest:
+    """A completed request served by an evangelist (``evangelist``, a new one with an
+    account by default): a completed assignment with two visits, their outcomes (5 and 3
+    datasets published, a catalogue launched with its address) and their topics. The
+    town has ``population`` (12,000 unless given)."""
+    from app.models import Topic
+    from app.models.base import utcnow
+
+    population = overrides.pop("population", 12_000)
+    municipality = overrides.pop("municipality", None) or make_municipality(population=population)
+    evangelist = overrides.pop("evangelist", None) or make_evangelist()
+    topics = list(db.session.scalars(sa.select(Topic).order_by(Topic.position).limit(2)))
+    fields = dict(municipality=municipality, status="completed", closed_at=utcnow(), message="データ公開を始めたい。")
+    fields.update(overrides)
+    request = make_request(**fields)
+    request.topics = topics[:1]
+    assignment = make_assignment(request=request, evangelist=evangelist, status="completed", completed_at=utcnow())
+    first = make_visit(assignment=assignment, author_id=evangelist.user_id, summary="庁内勉強会を開いた。",
+                       attendee_departments="情報政策課、防災課", visited_on=today_in_japan() - timedelta(days=20))
+    first.topics = topics[1:2]
+    second = make_visit(assignment=assignment, author_id=evangelist.user_id, summary="避難所データをCSVで公開した。",
+                        attendee_departments="防災課")
+    make_outcome(visit=first, type="datasets_published", count=5, note="避難所一覧ほか", evidence_url="https://example.jp/data/1")
+    make_outcome(visit=second, type="datasets_published", count=3)
+    make_outcome(visit=second, type="catalog_launched", evidence_url="https://example.jp/catalog")
+    db.session.flush()
+    return request

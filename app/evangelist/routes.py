@@ -18,6 +18,7 @@ from app.services.bookings import live_booking, live_bookings_of
 from app.services.evangelists import home_of
 from app.services.matching import recent_withdrawals, respond
 from app.services.topics import list_topics
+from app.services.use_cases import drafted_for
 from app.services.visits import (
     VisitRefused,
     can_edit,
@@ -50,6 +51,7 @@ def _home(decline_form: DeclineAssignmentForm | None = None, declining: int | No
         withdrawn=recent_withdrawals(home.profile.id) if home.profile else [],
         action=ActionForm(), decline_form=decline_form or DeclineAssignmentForm(formdata=None),
         declining=declining, bookings=live_bookings_of([a.id for a in home.assignments]),
+        use_cases=drafted_for(a.request_id for a in home.assignments if a.request.status == "completed"),
     ), status
 
 

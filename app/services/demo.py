@@ -42,11 +42,18 @@ from app.models import (
     SearchDocument,
     SupportRequest,
     Topic,
+    UseCase,
+    UseCaseAttachment,
+    UseCaseLink,
+    UseCaseTownAnswer,
     User,
     UserRegion,
     Visit,
     VisitSlot,
     idea_topics,
+    use_case_outcomes,
+    use_case_topics,
+    use_case_visits,
 )
 from app.secrets_at_rest import seal
 from app.services import ideas as ideas_service
@@ -55,6 +62,7 @@ from app.services.audit import SYSTEM, record_event
 from app.services.notices import notify
 from app.services.ownership import claim_if_unowned
 from app.services.requests import MUNICIPALITY
+from app.services.use_cases import file_path, prefill, refresh_search_text
 from app.services.visits import activate_town
 from evangelists import demo, demo_ideas, lifecycle
 from evangelists import ideas as ideas_rules
@@ -243,6 +251,7 @@ def _seed(evangelists: int, communities: int, requests: int, seed: int, today: d
     _demo_feedback(seed)
     _dialogue(seed, today, municipalities, sorted(topics))
     _demo_registrations(seed, today, community_rows, municipalities)
+    _demo_use_cases(seed, coordinator, today)
     record_event(
         None,
         "demo.seeded",
@@ -743,6 +752,94 @@ def _dialogue(seed: int, today: date, municipalities: list[Municipality], topic_
     ideas_service.rebuild_participation(db.session.connection())
 
 
+# What demo towns would tell others, and how long it took (the demo's use cases).
+_DEMO_ADVICE = (
+    "完璧なデータを待たずに、まず一つ公開してみること。利用者の声で次に何を出すかが決まりました。",
+    "庁内の勉強会を先に開くと、担当課の協力が得やすくなります。",
+    "地域のシビックテックの集まりに声をかけ、使い道を一緒に考えてもらいました。",
+    "推奨データセットの項目に合わせておくと、他の自治体と比べやすくなります。",
+)
+_DEMO_TIME = ("3か月、勉強会2回", "半年、ワークショップ3回", "4か月、訪問2回とオンライン相談1回")
+_DEMO_PEOPLE = ("情報政策課2名、防災課1名、地域のシビックテック団体", "企画課の担当者1名と各課の窓口", "総務課1名、市民ボランティア5名")
+# Widening participation (参加の多様化): how a town or community widened who takes part.
+_DEMO_PARTICIPATION = (
+    "アイデアソンを平日夜と土曜の2回に分け、子育て世代や学生も参加できるようにしました。",
+    "高校の授業と連携し、生徒が地域のデータを集めて公開する取組を始めました。",
+)
+# (final status, kind) of the demo's use cases, in the order of the completed requests.
+_DEMO_USE_CASES = (("published", "story"), ("published", "participation"), ("published", "story"),
+                   ("with_town", "story"), ("changes_asked", "story"))
+
+
+def _demo_use_cases(seed: int, coordinator: User | None, today: date) -> None:
+    """A few use cases (事例) from completed demo requests, each drafted by the evangelist
+    who served it and audited as the services do: three published (one of widening
+    participation, with a community of its prefecture), one with the town, one whose town
+    asked for changes."""
+    rng = random.Random(seed + 22)
+    completed = list(db.session.scalars(
+        sa.select(SupportRequest).where(SupportRequest.status == "completed",
+                                        # closed long enough ago for the town to have answered by today
+                                        SupportRequest.closed_at <= start_of_day_in_japan(today) - timedelta(days=20))
+        .order_by(SupportRequest.closed_at, SupportRequest.id)))
+    completed = [r for r in completed if any(a.visits for a in r.assignments)]
+    events = []
+    for (status, kind), request in zip(_DEMO_USE_CASES, completed[-len(_DEMO_USE_CASES):], strict=False):
+        served = next(a for a in request.assignments if a.visits)
+        author = served.evangelist.user
+        words = prefill(request)
+        town = request.municipality
+        drafted = request.closed_at + timedelta(days=3)
+        sent = drafted + timedelta(days=7)
+        answered = sent + timedelta(days=5)
+        community = None
+        if kind == "participation":
+            community = db.session.scalar(
+                sa.select(Community).join(Municipality, Community.municipality_id == Municipality.id)
+                .where(Municipality.prefecture_id == town.prefecture_id).order_by(Community.id).limit(1))
+        use_case = UseCase(
+            kind=kind, status=status, municipality=town, request=request, community=community,
+            author_id=author.id if author is not None else None,
+            title=(f"{town.name}: 参加の輪を広げたデータ公開" if kind == "participation"
+                   else f"{town.name}: {words['datasets'] or 1}件のデータ公開から始めた取組"),
+            starting_point=request.message or "オープンデータの担当者がおらず、何から始めるか決まっていなかった。",
+            what_was_done=words["what_was_done"] + (f"\n\n{rng.choice(_DEMO_PARTICIPATION)}"
+                                                    if kind == "participation" else ""),
+            results=words["results"] or "公開したデータは市のウェブサイトからダウンロードできます。",
+            datasets=words["datasets"], catalogue_url=words["catalogue_url"],
+            people=rng.choice(_DEMO_PEOPLE), time_taken=rng.choice(_DEMO_TIME), advice=rng.choice(_DEMO_ADVICE),
+            population_band=words["population_band"], created_at=drafted, updated_at=answered,
+            sent_to_town_at=sent,
+            town_agreed_at=answered if status == "published" else None,
+            published_at=answered if status == "published" else None,
+            version=4 if status == "with_town" else 5,
+        )
+        use_case.topics = words["topics"]
+        use_case.visits = words["visits"]
+        use_case.outcomes = words["outcomes"]
+        use_case.links = [UseCaseLink(position=i, label=label, url=url) for i, (label, url) in enumerate(words["links"])]
+        if status != "with_town":
+            decision = "agreed" if status == "published" else "changes_asked"
+            use_case.town_answers = [UseCaseTownAnswer(
+                decision=decision, version=4, created_at=answered,
+                message="" if decision == "agreed" else "担当者の人数と、公開したデータの名前を正確にしてください。")]
+        db.session.add(use_case)
+        refresh_search_text(use_case)
+        db.session.flush()
+        steps = [(drafted, author, "use_case.drafted", None, {"request": request.id}),
+                 (drafted + timedelta(hours=2), author, "use_case.submitted", {"status": "draft"},
+                  {"status": "with_coordinator"}),
+                 (sent, coordinator, "use_case.sent", {"status": "with_coordinator"}, {"status": "with_town"})]
+        if status == "published":
+            steps.append((answered, MUNICIPALITY, "use_case.agreed", {"status": "with_town"}, {"status": "published"}))
+        elif status == "changes_asked":
+            steps.append((answered, MUNICIPALITY, "use_case.changes_asked", {"status": "with_town"},
+                          {"status": "changes_asked"}))
+        events += [_event(at, actor, action, "use_case", use_case.id, before=before, after=after)
+                   for at, actor, action, before, after in steps if actor is not None]
+    _add_events(events)
+
+
 def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
     """``(role, email)`` of the demo accounts present in the database."""
     emails = [email for _, email, _ in DEMO_ACCOUNTS]
@@ -754,7 +851,14 @@ def existing_demo_accounts() -> tuple[tuple[str, str], ...]:
 
 def _delete_network() -> None:
     """Delete every network, workflow and account row (the gazetteer and topics stay);
-    not committed."""
+    not committed. A use case's stored files go from the disk too."""
+    for attachment in db.session.scalars(sa.select(UseCaseAttachment)):
+        file_path(attachment).unlink(missing_ok=True)
+    # Use cases first: they name requests, visits, outcomes, communities and users.
+    for table in (use_case_topics, use_case_visits, use_case_outcomes):
+        db.session.execute(sa.delete(table))
+    for model in (UseCaseTownAnswer, UseCaseAttachment, UseCaseLink, UseCase):
+        db.session.execute(sa.delete(model))
     for model in (IdeaThemeParticipant, IdeaVisitor, IdeaPageViews, IdeaViewSalt, ModerationEvent, IdeaReport, IdeaVote, IdeaComment):
         db.session.execute(sa.delete(model))
     db.session.execute(sa.delete(idea_topics))

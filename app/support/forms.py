@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
+    HiddenField,
     RadioField,
     StringField,
     SubmitField,
@@ -25,7 +26,7 @@ from wtforms.validators import (
 
 from app.forms import BaseForm
 from app.request_forms import MESSAGE_MAX, contact_email
-from evangelists.limits import FEEDBACK_COMMENT_MAX
+from evangelists.limits import FEEDBACK_COMMENT_MAX, read_id
 
 
 class MessageForm(BaseForm):
@@ -94,3 +95,22 @@ def request_number(text: str | None) -> int | None:
     if not re.fullmatch(r"[0-9]{1,10}", text) or not 0 < int(text) < 2**31:
         return None
     return int(text)
+
+
+TOWN_MESSAGE_MAX = 4000
+
+
+class TownAnswerForm(BaseForm):
+    """The town's answer on its status page: ask for changes, or agree (the box ticked)."""
+
+    use_case = HiddenField()
+    version = HiddenField()
+    decision = HiddenField()
+    message = TextAreaField(_l("What should be changed?"), validators=[Optional(), Length(max=TOWN_MESSAGE_MAX)],
+                            description=_l("Say which part and how; the coordinators change it and send it to "
+                                           "you again."),
+                            render_kw={"rows": 4, "maxlength": TOWN_MESSAGE_MAX})
+    agree = BooleanField(_l("We agree that this text is published"))
+
+    def posted(self, name: str) -> int | None:
+        return read_id(getattr(self, name).data)

@@ -31,9 +31,11 @@ from app.security import no_store
 from app.services import bookings as bookings_service
 from app.services import feedback as feedback_service
 from app.services import requests as requests_service
+from app.services import use_cases as use_cases_service
 from app.services.feedback import FeedbackRefused
+from app.services.use_cases import UseCaseRefused
 from app.support import bp
-from app.support.forms import FeedbackForm, MessageForm, WithdrawForm
+from app.support.forms import FeedbackForm, MessageForm, TownAnswerForm, WithdrawForm
 from app.visit_times import format_span
 from app.web import client_address
 from evangelists.bookings import BookingRefused
@@ -218,10 +220,11 @@ def status(token: str):
     return _status_page(support_request, token, addition=addition, form=form)
 
 
-def _status_page(support_request, token: str, *, addition=None, form=None, feedback_form=None):
+def _status_page(support_request, token: str, *, addition=None, form=None, feedback_form=None, use_case_form=None):
     """The status page; 422 when a form on it has errors (what was typed is kept)."""
     form = form or MessageForm(formdata=None)
     feedback_form = feedback_form or FeedbackForm(formdata=None)
+    use_case_form = use_case_form or TownAnswerForm(formdata=None)
     return render_template(
         "support/status.html",
         req=support_request,
@@ -235,7 +238,11 @@ def _status_page(support_request, token: str, *, addition=None, form=None, feedb
         feedback=feedback_service.feedback_of(support_request),
         # Only the request's own link answers for the town (as only it withdraws).
         feedback_form=feedback_form if addition is None else None,
-    ), (422 if form.errors or feedback_form.errors else 200)
+        # A use case waiting for the town's answer (templates/use_cases/_town_review.html):
+        # only the request's own link answers, as only it withdraws.
+        town_use_case=use_cases_service.for_town(support_request) if addition is None else None,
+        use_case_form=use_case_form,
+    ), (422 if form.errors or feedback_form.errors or use_case_form.errors else 200)
 
 
 @bp.post("/status/<token>/feedback")
@@ -256,6 +263,33 @@ def feedback(token: str):
     else:
         flash(_("Thank you for your answer. It helps the programme."), "success")
     return redirect(url_for("support.status", token=token, _anchor="feedback"))
+
+
+@bp.post("/status/<token>/use-case")
+@public
+@limiter.limit("20 per hour", scope="use-case-answer")
+def use_case_answer(token: str):
+    """The town's answer about a use case sent to it: ask for changes (with a message) or
+    agree to its publication (the box ticked). Only the request's own link answers."""
+    support_request = _by_token(token)
+    form = TownAnswerForm()
+    if form.validate_on_submit():
+        try:
+            use_cases_service.town_answer(
+                support_request, form.posted("use_case"), form.decision.data or "", message=form.message.data or "",
+                agreed=bool(form.agree.data), version=form.posted("version"), address=client_address())
+        except UseCaseRefused as refused:
+            if refused.field not in ("message", "agree"):
+                flash_refusal(refused)
+                return redirect(url_for("support.status", token=token, _anchor="use-case"))
+            form[refused.field].errors = [*form[refused.field].errors, refusal_message(refused)]
+            return _status_page(support_request, token, use_case_form=form)
+        if form.decision.data == "agreed":
+            flash(_("Thank you: the use case is published. Other towns can now learn from it."), "success")
+        else:
+            flash(_("Thank you: the coordinators will change the use case and send it to you again."), "success")
+        return redirect(url_for("support.status", token=token, _anchor="use-case"))
+    return _status_page(support_request, token, use_case_form=form)
 
 
 @bp.post("/status/<token>/withdraw")

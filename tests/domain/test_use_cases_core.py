@@ -8,6 +8,8 @@ from evangelists.use_cases import (
     TRANSITIONS,
     USE_CASE_STATUSES,
     TransitionError,
+    may_edit,
+    may_move,
     next_status,
     population_band,
 )
@@ -43,3 +45,26 @@ def test_a_move_the_status_does_not_allow_is_refused():
         next_status("draft", "agree")
     with pytest.raises(TransitionError):
         next_status("published", "ask_changes")
+
+
+def test_an_author_may_discard_a_draft_and_it_can_come_back():
+    assert next_status("draft", "withdraw") == "withdrawn"
+    assert next_status("withdrawn", "recall") == "with_coordinator"
+
+
+def test_who_makes_which_move():
+    assert may_move("draft", "submit", "author") and may_move("draft", "submit", "staff")
+    assert may_move("draft", "withdraw", "author")
+    assert not may_move("with_coordinator", "withdraw", "author")  # the author's own draft only
+    assert not may_move("with_coordinator", "send", "author") and may_move("with_coordinator", "send", "staff")
+    assert may_move("with_town", "agree", "town") and may_move("with_town", "ask_changes", "town")
+    assert not may_move("with_town", "agree", "staff") and not may_move("with_town", "agree", "author")
+    assert not may_move("draft", "send", "staff")  # the coordinators have it first
+    assert not may_move("published", "agree", "town")
+
+
+def test_who_edits_in_which_status():
+    assert may_edit("draft", "author") and not may_edit("with_coordinator", "author")
+    assert all(may_edit(s, "staff") for s in ("draft", "with_coordinator", "changes_asked"))
+    assert not any(may_edit(s, who) for s in ("with_town", "published", "withdrawn") for who in ("staff", "author"))
+    assert not may_edit("draft", "town")

@@ -34,6 +34,7 @@ from tests.factories import (
     make_booking,
     make_comment,
     make_community,
+    make_completed_request,
     make_evangelist,
     make_idea,
     make_municipality,
@@ -42,6 +43,7 @@ from tests.factories import (
     make_registration,
     make_request,
     make_theme,
+    make_use_case,
     make_user,
     make_visit,
 )
@@ -214,10 +216,20 @@ def world(app, db, make_account) -> World:
     # (a coordinator decides), one waiting for its mailed link.
     application = make_application(municipality=chiyoda, family_name="候補", matches=[candidate.id])
     make_application(status="unconfirmed", municipality=sapporo, token=APPLICATION_TOKEN)
+    # Use cases: a completed request "me" served, its draft by "me", and a use case with
+    # the town of the request with the known status token.
+    completed = make_completed_request(municipality=sapporo, evangelist=me)
+    draft = make_use_case(municipality=sapporo, request=completed, status="draft", author_id=users["evangelist"].id)
+    town_use_case = make_use_case(municipality=sapporo, request=new_request, status="with_town",
+                                  author_id=users["evangelist"].id)
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
     ids = {
+        "completed_request": completed.id,
+        "use_case_id": draft.id,
+        "town_use_case": town_use_case.id,
+        "attachment_id": 1,  # no file: a 404
         "request_id": new_request.id,
         "addition_id": addition.id,
         "proposed_assignment": proposed.id,

@@ -81,10 +81,12 @@ from app.recruitment.forms import (
 from app.recruitment.forms import DeclineForm as DeclineCandidateForm
 from app.reports.forms import DashboardFilterForm
 from app.request_forms import IntakeForm, RequestForm
-from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, WithdrawForm
+from app.support.forms import FeedbackForm, LostLinkForm, MessageForm, TownAnswerForm, WithdrawForm
+from app.use_cases.forms import DraftForm, UseCaseForm, UseCaseMoveForm
 from app.visit_forms import VisitForm
 from evangelists.ideas import IDEA_STATUSES, REPORT_REASONS, SORTS, STANCES, THEME_SCOPES, VOICES, VOTE_VALUES
 from evangelists.imports import KINDS
+from evangelists.use_cases import POPULATION_BANDS, USE_CASE_KINDS
 from evangelists.vocabulary import (
     AGE_BANDS,
     COMMUNITY_REGISTRATION_STATUSES,
@@ -236,6 +238,12 @@ POSTS: dict[str, Post] = {
     "ideas.report": Post("evangelist", (ReportForm,)),
     "ideas.moderate": Post("coordinator", (ModerationForm,)),
     "ideas.answer": Post("coordinator", (AnswerForm,)),
+    # Use cases (app/use_cases): the evangelist drafts from their completed request and
+    # edits the draft; a coordinator moves it; the town answers on its status page.
+    "use_cases.draft": Post("evangelist", (DraftForm,), args={"request_id": "completed_request"}),
+    "use_cases.edit": Post("evangelist", (UseCaseForm,)),
+    "use_cases.move": Post("coordinator", (UseCaseMoveForm,)),
+    "support.use_case_answer": Post(None, (TownAnswerForm,), args={"token": "status_token"}),
 }
 
 # Old addresses of moved staff pages: they only answer 308 to the new address (the page
@@ -417,6 +425,22 @@ def _plausible(world) -> dict[str, st.SearchStrategy]:
         "how_to_join": st.one_of(japanese_text(), nasty_text()),
         "AcceptRegistrationForm.merge_into": st.sampled_from(["", *map(str, ids["community_ids"]), "99999999"]),
         "DeclineRegistrationForm.reason": st.one_of(japanese_text(), st.just("")),
+        # Use cases: the edit form on the version shown (now and then an old one: a
+        # conflict), a move, the town's answer about the use case with it.
+        "UseCaseForm.kind": st.sampled_from(USE_CASE_KINDS),
+        "UseCaseForm.version": st.sampled_from(["1", "2", "0", "99999999999", ""]),
+        "UseCaseForm.population_band": st.sampled_from(("", *POPULATION_BANDS)),
+        "UseCaseForm.datasets": st.sampled_from(["", "0", "12", "100001", "-1", "１２"]),
+        "catalogue_url": st.sampled_from(["https://example.jp/catalog", "javascript:alert(1)", ""]),
+        "links-url": st.sampled_from(["https://example.jp/データ.csv", "ftp://example.jp/", ""]),
+        "files": st.sampled_from([b"%PDF-1.7\n%%EOF\n", b"\x89PNG\r\n\x1a\n", b"MZ\x90\x00", b""]),
+        "remove_files": st.sampled_from(["", "1", "99999999999"]),
+        "UseCaseMoveForm.action": st.sampled_from(["submit", "return", "send", "recall", "withdraw", "agree", ""]),
+        "UseCaseMoveForm.version": st.sampled_from(["1", "2", "3", ""]),
+        "TownAnswerForm.use_case": st.sampled_from([str(ids["town_use_case"]), "99999999", ""]),
+        "TownAnswerForm.version": st.sampled_from(["1", "2", ""]),
+        "TownAnswerForm.decision": st.sampled_from(["changes_asked", "agreed", ""]),
+        "TownAnswerForm.agree": st.sampled_from(["y", ""]),
     }
 
 

@@ -496,3 +496,30 @@ def test_some_communities_are_listed_in_public_and_two_registrations_wait(sessio
     (match,) = flagged[waiting[0].id]
     assert match.how == "same" and match.other.kind == "community"
     assert session.get(Community, match.other.id).municipality_id == waiting[0].municipality_id
+# --- use cases (issue 22) ---------------------------------------------------------------
+
+
+def test_the_demo_use_cases_come_from_completed_requests_and_only_agreed_ones_are_published(session):
+    from app.models import AuditEvent, UseCase
+
+    rows = session.scalars(sa.select(UseCase).order_by(UseCase.id)).all()
+    assert sorted(u.status for u in rows) == ["changes_asked", "published", "published", "published", "with_town"]
+    assert [u.kind for u in rows if u.status == "published"].count("participation") == 1
+    for use_case in rows:
+        request = use_case.request
+        assert request.status == "completed" and use_case.municipality_id == request.municipality_id
+        served = {a.evangelist.user_id for a in request.assignments}
+        assert use_case.author_id in served and use_case.visits and use_case.what_was_done
+        assert use_case.municipality.name in use_case.search_text
+        assert use_case.created_at >= request.closed_at
+        actions = session.scalars(sa.select(AuditEvent.action).where(
+            AuditEvent.entity_type == "use_case", AuditEvent.entity_id == use_case.id)
+            .order_by(AuditEvent.created_at)).all()
+        assert actions[:3] == ["use_case.drafted", "use_case.submitted", "use_case.sent"]
+        if use_case.status == "published":
+            assert use_case.published_at is not None and _japan_day(use_case.published_at) <= TODAY
+            assert [a.decision for a in use_case.town_answers] == ["agreed"] and actions[-1] == "use_case.agreed"
+        else:
+            assert use_case.published_at is None
+        if use_case.status == "changes_asked":
+            assert use_case.town_answers[-1].message and actions[-1] == "use_case.changes_asked"

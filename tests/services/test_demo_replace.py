@@ -47,3 +47,26 @@ def test_replacing_the_demo_clears_notices_bookings_notes_feedback_and_feeds(db,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)) == 0
     feedback = db.session.scalars(sa.select(RequestFeedback)).all()
     assert all(db.session.get(SupportRequest, f.request_id) is not None for f in feedback)
+
+
+def test_replacing_the_demo_clears_the_use_cases_and_their_files(app, db, gazetteer, tmp_path):
+    from app.models import UseCase, UseCaseAttachment
+    from app.services.use_cases import file_path
+
+    app.instance_path = str(tmp_path)
+    sync_topics()
+    db.session.commit()
+    seed_demo(evangelists=60, communities=10, requests=60, seed=3)
+    use_case = db.session.scalars(sa.select(UseCase).order_by(UseCase.id)).first()
+    assert use_case is not None
+    attachment = UseCaseAttachment(use_case=use_case, filename="資料.pdf", stored_name="a" * 32,
+                                   content_type="application/pdf", size=5, sha256="0" * 64)
+    db.session.add(attachment)
+    db.session.commit()
+    stored = file_path(attachment)
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"%PDF-")
+    seed_demo(evangelists=40, communities=8, requests=24, seed=4, replace=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UseCaseAttachment)) == 0
+    assert not stored.exists()
+    assert all(u.request is not None for u in db.session.scalars(sa.select(UseCase)))

@@ -24,6 +24,7 @@ from tests.factories import (
     make_registration,
     make_request,
     make_theme,
+    make_use_case,
     make_visit,
 )
 
@@ -78,6 +79,14 @@ ACCESS = {
     "support.withdraw": ("POST", PUBLIC),
     "support.feedback": ("POST", PUBLIC),
     "support.lost_link": ("GET", PUBLIC),
+    "support.use_case_answer": ("POST", PUBLIC),
+    # Use cases (issue 22): the staff side; a file is public once its use case is published.
+    "use_cases.queue": ("GET", WORKERS),
+    "use_cases.draft": ("GET", WORKERS),
+    "use_cases.detail": ("GET", WORKERS),
+    "use_cases.edit": ("GET", WORKERS),
+    "use_cases.move": ("POST", WORKERS),
+    "use_cases.attachment": ("GET", PUBLIC),
     "support.link_asked": ("GET", PUBLIC),
     "coordinator.add_note": ("POST", STAFF),
     "evangelist.messages": ("GET", EVANGELIST),
@@ -247,8 +256,12 @@ def world(db, make_account):
     db.session.add(case)
     theme = make_theme()
     idea = make_idea(theme=theme)
+    # A draft use case of the request, by the other evangelist (a 404 for the signed-in one).
+    use_case = make_use_case(municipality=sapporo, request=support_request, status="draft", author_id=other.id)
     db.session.commit()
     return {
+        "use_case_id": use_case.id,
+        "attachment_id": 1,  # no file: a 404 for everyone
         "theme_id": theme.id,
         "idea_id": idea.id,
         "case_id": case.id,

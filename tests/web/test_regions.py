@@ -29,6 +29,7 @@ from tests.factories import (
     make_places,
     make_registration,
     make_request,
+    make_use_case,
     make_visit,
 )
 from tests.web.test_access import ACCESS
@@ -45,7 +46,7 @@ def url_for_endpoint(app, endpoint: str, world: dict) -> str:
 
 OBJECT_ARGS = {"request_id", "addition_id", "assignment_id", "visit_id", "community_id", "evangelist_id",
                "registration_id",
-               "booking_id", "run_id", "user_id", "case_id", "code", "application_id"}
+               "booking_id", "run_id", "user_id", "case_id", "code", "application_id", "use_case_id"}
 STAFF_RULES = ({"coordinator", "admin"}, {"admin", "coordinator", "evangelist"})
 
 
@@ -83,9 +84,12 @@ def _world(db, town, tag: str, runner, outreach_runner) -> dict:
     # A public application that may be the person, waiting for a coordinator (issue 22).
     application = make_application(municipality=town, family_name=tag, family_name_kana=person.family_name_kana,
                                    matches=[person.id], motivation=f"{tag}の応募")
+    use_case = make_use_case(municipality=town, request=request, status="with_coordinator", title=f"{tag}の事例",
+                             author_id=person.user_id)
     db.session.commit()
     return {
         "application_id": application.id,
+        "use_case_id": use_case.id, "attachment_id": 1,
         "case_id": case.id, "outreach_run_id": opened.id, "cases_run_id": owned.id,
         "request_id": request.id, "addition_id": addition.id, "assignment_id": assignment.id,
         "visit_id": visit.id, "community_id": community.id, "evangelist_id": person.id,
@@ -164,6 +168,7 @@ LISTS = [
     # (the queries are not marks themselves: the page repeats them in its box)
     "/coordinator/search?q=外", "/coordinator/search?q=そとがわ", "/coordinator/search?q=sotoga",
     "/coordinator/outreach?status=", "/api/v1/outreach",
+    "/use-cases/", "/use-cases/?status=with_coordinator",
 ]
 
 
@@ -188,7 +193,7 @@ def test_no_list_layer_or_export_shows_another_region(app, regional, signed_in_c
     seen = _bodies(national, LISTS)
     for url in ("/coordinator/communities", "/coordinator/recruitment", "/api/v1/evangelists", "/municipalities/011002",
                 "/coordinator/search?q=外", "/coordinator/search?q=そとがわ", "/coordinator/search?q=sotoga",
-                "/coordinator/outreach?status=",
+                "/coordinator/outreach?status=", "/use-cases/",
                 "/coordinator/data/export/requests.csv", "/coordinator/data/export/visits.csv"):
         assert any(mark in seen[url] for mark in OUTSIDE_MARKS), url
 

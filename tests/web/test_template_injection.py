@@ -36,6 +36,9 @@ from app.models import (
     RequestFeedback,
     RequestMessage,
     RequestNote,
+    UseCaseAttachment,
+    UseCaseLink,
+    UseCaseTownAnswer,
 )
 from app.models.system import bump_data_version
 from app.services.accounts import make_password_token
@@ -59,6 +62,7 @@ from tests.factories import (
     make_registration,
     make_request,
     make_theme,
+    make_use_case,
     make_visit,
 )
 from tests.web.test_access import ACCESS, url_for_endpoint
@@ -168,6 +172,19 @@ FREE_TEXT = {
     ("idea_comments", "body"),
     ("idea_moderation_events", "note"),
     ("idea_reports", "note"),
+    # Use cases (issue 22): what the evangelist and the coordinators write, the town's answer.
+    ("use_cases", "title"),
+    ("use_cases", "starting_point"),
+    ("use_cases", "what_was_done"),
+    ("use_cases", "results"),
+    ("use_cases", "catalogue_url"),
+    ("use_cases", "people"),
+    ("use_cases", "time_taken"),
+    ("use_cases", "advice"),
+    ("use_case_links", "label"),
+    ("use_case_links", "url"),
+    ("use_case_attachments", "filename"),
+    ("use_case_town_answers", "message"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -232,6 +249,15 @@ NOT_FREE_TEXT = {
     ("visits", "mode"): "a CHECKed vocabulary",
     ("outcomes", "type"): "a CHECKed vocabulary",
     ("support_requests", "token_sealed"): "made by the app (the sealed status token, never shown)",
+    ("use_cases", "kind"): "a CHECKed vocabulary",
+    ("use_cases", "status"): "a CHECKed vocabulary",
+    ("use_cases", "population_band"): "a CHECKed vocabulary",
+    ("use_cases", "search_text"): "derived by the app from the use case's words (never shown)",
+    ("use_cases", "form_nonce"): "made by the app, checked by the form (never shown)",
+    ("use_case_attachments", "stored_name"): "made by the app (random hex, never shown)",
+    ("use_case_attachments", "content_type"): "from the app's table of allowed types (evangelists.use_case_files)",
+    ("use_case_attachments", "sha256"): "made by the app (hex digest)",
+    ("use_case_town_answers", "decision"): "a CHECKed vocabulary",
     ("notices", "kind"): "a code written by the app (app/notice_kinds.py)",
     ("notices", "mail"): "a CHECKed vocabulary",
     ("notices", "target_type"): "a code written by the app",
@@ -403,6 +429,15 @@ def build_world(db, make_account) -> dict:
                      availability="夜", motivation="動機")
     duplicate = make_application(municipality=ebetsu, matches=[theirs.id], community_other="会",
                                  availability="夜", motivation="動機")
+    # A use case of the triaged request with the town (its status page shows it), by the
+    # evangelist, with a link, a file and the town's earlier answer.
+    use_case = make_use_case(municipality=sapporo, request=triaged, status="with_town", author_id=users["evangelist"].id,
+                             people="課", time_taken="3か月", catalogue_url="https://example.jp/c",
+                             sent_to_town_at=datetime(2026, 11, 22, tzinfo=UTC))
+    use_case.links = [UseCaseLink(label="データ", url="https://example.jp/d")]
+    use_case.attachments = [UseCaseAttachment(filename="手引き.pdf", stored_name="0" * 32, content_type="application/pdf",
+                                              size=10, sha256="0" * 64)]
+    use_case.town_answers = [UseCaseTownAnswer(decision="changes_asked", message="直して", version=1)]
     db.session.commit()
     return {
         "users": users,
@@ -427,6 +462,8 @@ def build_world(db, make_account) -> dict:
             "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
             "application_id": duplicate.id,
             "registration_id": waiting.id,
+            "use_case_id": use_case.id,
+            "attachment_id": use_case.attachments[0].id,
         },
         "more_evangelists": {"theirs": theirs.id},
         "more_urls": [
@@ -451,6 +488,7 @@ def build_world(db, make_account) -> dict:
             f"/coordinator/search?q={MARK[1:]}",
             f"/ideas/themes/{theme.id}?q={MARK[1:]}",
             f"/ideas/themes/{theme.id}?sort=trending&municipality=011002",
+            "/use-cases/?status=with_town",
         ],
     }
 
@@ -575,6 +613,13 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     declined = [url for url in seen["coordinator"] if url.startswith("/coordinator/communities/registrations/")
                 and not url.endswith(f"/{registration_id}")]
     assert all(text in seen["coordinator"][url] for url in declined) and declined
+    # Use cases: every field on its staff page (author's and coordinator's), the queue, and
+    # the town's review on its status page (the file's name, never its link).
+    use_case_page = f"/use-cases/{world['url_args']['use_case_id']}"
+    for role in ("coordinator", "evangelist", "admin"):
+        assert seen[role][use_case_page].count(text) >= 11, role
+    assert text in seen["coordinator"]["/use-cases/?status=with_town"]
+    assert seen["anonymous"][f"/request/status/{STATUS_TOKEN}"].count(text) >= 10
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
