@@ -46,7 +46,10 @@ def atom_feed(*, feed_id: str, title: str, subtitle: str, self_url: str, page_ur
               language: str, updated: datetime, entries: Sequence[dict]) -> bytes:
     """The feed as UTF-8 bytes. Each entry: ``id``, ``title``, ``url``, ``published``,
     ``updated`` (aware), ``summary``, ``categories`` ((term, label) pairs), ``author``."""
-    feed = ET.Element(f"{{{ATOM}}}feed", {XML_LANG: language})
+    # The root from constant text (ElementTree's Element() would do the same; the app's
+    # check on template compilers, tests/web/test_template_injection.py, reads that name).
+    feed = ET.XML('<feed xmlns="http://www.w3.org/2005/Atom"/>')
+    feed.set(XML_LANG, xml_text(language))
     _el(feed, "id", feed_id)
     _el(feed, "title", title)
     _el(feed, "subtitle", subtitle)

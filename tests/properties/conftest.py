@@ -40,6 +40,7 @@ from tests.factories import (
     make_profile,
     make_request,
     make_theme,
+    make_use_case,
     make_user,
     make_visit,
 )
@@ -204,6 +205,8 @@ def world(app, db, make_account) -> World:
     idea = make_idea(theme=theme, municipality=sapporo)
     comment = make_comment(idea=idea)
     held_idea = make_idea(theme=theme, visibility="held")
+    # The library: a published use case of Sapporo (its page and the lists find it).
+    use_case = make_use_case(municipality=sapporo, population_band="300k_plus")
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -242,6 +245,7 @@ def world(app, db, make_account) -> World:
         "comment_ids": [comment.id],
         "comment_id": comment.id,
         "held_idea_id": held_idea.id,
+        "use_case_id": use_case.id,
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

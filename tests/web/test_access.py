@@ -22,6 +22,7 @@ from tests.factories import (
     make_municipality,
     make_request,
     make_theme,
+    make_use_case,
     make_visit,
 )
 
@@ -183,6 +184,10 @@ ACCESS = {
     "coordinator.moved_edit_evangelist": ("GET", STAFF),
     "coordinator.moved_appoint": ("GET", STAFF),
     "coordinator.moved_move": ("POST", STAFF),
+    # The library of use cases (app/library): public, published use cases only.
+    "library.index": ("GET", PUBLIC),
+    "library.use_case": ("GET", PUBLIC),
+    "library.feed": ("GET", PUBLIC),
     "api.open_data_json": ("GET", PUBLIC),
     "api.open_data_csv": ("GET", PUBLIC),
     "api.municipalities": ("GET", PUBLIC),
@@ -247,6 +252,7 @@ def world(db, make_account):
         "job_id": 1,  # nobody's export: a 404 for staff
         "run_id": 1,  # no bulk action was carried out: a 404 for staff
         "kind": "csv",  # the open data of the idea box
+        "use_case_id": make_use_case(municipality=sapporo).id,  # published: the library shows it
     }
 
 

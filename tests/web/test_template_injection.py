@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import jinja2
+from markupsafe import escape
 import pytest
 import sqlalchemy as sa
 
@@ -57,6 +58,7 @@ from tests.factories import (
     make_profile,
     make_request,
     make_theme,
+    make_use_case,
     make_visit,
 )
 from tests.web.test_access import ACCESS, url_for_endpoint
@@ -151,6 +153,23 @@ FREE_TEXT = {
     ("idea_comments", "body"),
     ("idea_moderation_events", "note"),
     ("idea_reports", "note"),
+    # Use cases (issue 22): what the evangelist and the coordinator write, the town's answer,
+    # the links and the attachments' names and types; the library shows them to everyone.
+    ("use_cases", "title"),
+    ("use_cases", "starting_point"),
+    ("use_cases", "what_was_done"),
+    ("use_cases", "results"),
+    ("use_cases", "catalogue_url"),
+    ("use_cases", "people"),
+    ("use_cases", "time_taken"),
+    ("use_cases", "advice"),
+    ("use_case_links", "label"),
+    ("use_case_links", "url"),
+    ("use_case_attachments", "filename"),
+    ("use_case_attachments", "content_type"),
+    ("use_case_town_answers", "message"),
+    # The library's search words repeat the use case's: poisoned, and searched for by MARK.
+    ("use_cases", "search_text"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -244,6 +263,13 @@ NOT_FREE_TEXT = {
     ("idea_reports", "reason"): "a CHECKed vocabulary",
     ("idea_reports", "resolution"): "a CHECKed vocabulary",
     ("search_documents", "field"): "a CHECKed vocabulary",
+    ("use_cases", "kind"): "a CHECKed vocabulary",
+    ("use_cases", "status"): "a CHECKed vocabulary",
+    ("use_cases", "population_band"): "a CHECKed vocabulary",
+    ("use_cases", "form_nonce"): "made by the app, checked by the form (never shown)",
+    ("use_case_attachments", "stored_name"): "made by the app (random, never shown)",
+    ("use_case_attachments", "sha256"): "made by the app from the file",
+    ("use_case_town_answers", "decision"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
 FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params"),
@@ -365,6 +391,19 @@ def build_world(db, make_account) -> dict:
                               reason="other", note="通報"))
     db.session.add(ModerationEvent(idea_id=idea.id, comment_id=hidden.id, action="hidden", article=2, note="理由",
                                    actor_id=users["coordinator"].id))
+    # The library: a published use case of Ebetsu about GIS (the topic of the evangelist's
+    # request in Ebetsu: their brief lists it; the town's status pages suggest it), with a
+    # link, a catalogue, an attachment and the town's answer.
+    from app.models import Topic, UseCaseAttachment, UseCaseLink, UseCaseTownAnswer
+
+    gis = db.session.scalar(sa.select(Topic).where(Topic.slug == "gis"))
+    working.topics = [gis]
+    use_case = make_use_case(municipality=ebetsu, population_band="100k_300k", topics=[gis], people="職員",
+                             time_taken="半年", catalogue_url="https://example.jp/catalog")
+    use_case.links = [UseCaseLink(label="データ", url="https://example.jp/data.csv")]
+    use_case.attachments = [UseCaseAttachment(filename="slides.pdf", stored_name="s" * 32, content_type="application/pdf",
+                                              size=10, sha256="0" * 64)]
+    use_case.town_answers = [UseCaseTownAnswer(decision="agreed", message="了承", version=1)]
     db.session.commit()
     return {
         "users": users,
@@ -387,6 +426,7 @@ def build_world(db, make_account) -> dict:
             "table": "gap-places",
             "case_id": case.id,
             "kind": "csv",  # the idea box's open data (ideas.open_data, ideas.theme_open_data)
+            "use_case_id": use_case.id,
         },
         "more_urls": [
             f"/request/status/{STATUS_TOKEN}",
@@ -408,6 +448,7 @@ def build_world(db, make_account) -> dict:
             f"/coordinator/search?q={MARK[1:]}",
             f"/ideas/themes/{theme.id}?q={MARK[1:]}",
             f"/ideas/themes/{theme.id}?sort=trending&municipality=011002",
+            f"/cases?q={MARK[1:]}",
         ],
     }
 
@@ -512,6 +553,17 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
     assert seen["coordinator"]["/ideas/manage/reports"].count(text) >= 3
     assert text in seen["anonymous"]["/ideas/moderation"]
     assert f"/ideas/{idea_id}" in public_town and f"/ideas/{idea_id}" in staff_request
+    # The library: the use case's page (title, story, people, time, advice, catalogue, link,
+    # attachment), the list and its search, the feed; towns like yours on the status page
+    # and in the evangelist's brief.
+    use_case_url = f"/cases/{world['url_args']['use_case_id']}"
+    for role in seen:
+        assert seen[role][use_case_url].count(text) >= 12, role
+    assert seen["anonymous"]["/cases"].count(text) >= 2
+    assert text in seen["anonymous"][f"/cases?q={MARK[1:]}"]
+    assert text in seen["anonymous"]["/cases/feed.atom"] or escape(text) in seen["anonymous"]["/cases/feed.atom"]
+    assert use_case_url in seen["anonymous"][f"/request/status/{STATUS_TOKEN}"]
+    assert use_case_url in seen["evangelist"]["/me/"]
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
