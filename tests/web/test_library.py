@@ -17,7 +17,6 @@ from tests.conftest import sign_in
 from tests.factories import (
     make_assignment,
     make_evangelist,
-    make_municipality,
     make_places,
     make_request,
     make_use_case,

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import jinja2
-from markupsafe import escape
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from app.models import (
     BulkRun,
