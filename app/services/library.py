@@ -20,6 +20,7 @@ it): 1-2 character queries such as 防災 or 公園 are common in Japanese.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -183,50 +184,64 @@ def similar_use_cases(municipality: Municipality, topics: Iterable[Topic | str |
     case per town until every town had its turn, so one busy neighbour does not fill the
     list. With ``topics``, only use cases about one of them (none: an empty list).
 
-    Two queries: the candidates' ids, towns and places (a few columns of every published
-    use case, ranked here), then the chosen use cases themselves."""
+    Each group is one query that lets the database order every published use case by an
+    equirectangular distance (arithmetic both databases do, exact enough to rank places in
+    Japan) and hand back a few; the true distance (haversine) is then computed for those
+    few only. Then one query loads the chosen use cases (bench/bench_library.py)."""
     topic_list = list(topics)
-    stmt = (sa.select(UseCase.id, UseCase.municipality_id, UseCase.population_band, UseCase.published_at,
-                      Municipality.kind, Municipality.lat, Municipality.lon)
-            .join(Municipality, Municipality.id == UseCase.municipality_id).where(_public()))
-    if topic_list:
-        ids = _topic_ids(topic_list)
-        if not ids:
-            return []
-        stmt = stmt.where(UseCase.topics.any(Topic.id.in_(ids)))
+    topic_ids = _topic_ids(topic_list) if topic_list else []
+    if topic_list and not topic_ids:
+        return []
     band = population_band(municipality.population)
+    lat, lon = municipality.lat, municipality.lon
+    stretch = math.cos(math.radians(lat))  # a degree of longitude, in degrees of latitude here
+    dlat, dlon = Municipality.lat - lat, (Municipality.lon - lon) * stretch
+    fetch = max(limit, 1) * 8  # enough for one per town, and a few towns more
 
-    def rank(row) -> tuple:
-        distance = haversine_km(municipality.lat, municipality.lon, row.lat, row.lon)
-        if row.municipality_id == municipality.id:
-            reason = "own"
-        elif row.kind == municipality.kind and (band is None or row.population_band == band):
-            reason = "alike"
-        else:
-            reason = "near"
-        order = ("own", "alike", "near").index(reason)
-        return (order, round(distance, 3), -row.published_at.timestamp(), -row.id), reason, distance
+    def rows(*conditions, by_distance: bool = True) -> list:
+        stmt = (sa.select(UseCase.id, UseCase.municipality_id, Municipality.lat, Municipality.lon,
+                          UseCase.published_at)
+                .join(Municipality, Municipality.id == UseCase.municipality_id).where(_public(), *conditions))
+        if topic_ids:
+            stmt = stmt.where(UseCase.topics.any(Topic.id.in_(topic_ids)))
+        order = (dlat * dlat + dlon * dlon,) if by_distance else ()
+        return db.session.execute(
+            stmt.order_by(*order, UseCase.published_at.desc(), UseCase.id.desc()).limit(fetch)).all()
 
-    ranked = sorted((rank(row) + (row,) for row in db.session.execute(stmt)), key=lambda item: item[0])
+    alike = [Municipality.kind == municipality.kind]
+    if band is not None:
+        alike.append(UseCase.population_band == band)
+    other = UseCase.municipality_id != municipality.id
+    groups = (
+        ("own", rows(UseCase.municipality_id == municipality.id, by_distance=False)),
+        ("alike", rows(other, *alike)),
+        ("near", rows(other, sa.not_(sa.and_(*alike)) if band is None else sa.or_(
+            Municipality.kind != municipality.kind, UseCase.population_band.is_distinct_from(band)))),
+    )
+    ranked = []
+    for reason, found in groups:
+        measured = [(haversine_km(lat, lon, row.lat, row.lon), row) for row in found]
+        measured.sort(key=lambda item: (round(item[0], 3), -item[1].published_at.timestamp(), -item[1].id))
+        ranked += [(row.id, row.municipality_id, reason, distance) for distance, row in measured]
     chosen: list[tuple[int, str, float]] = []
     towns: set[int] = set()
     skipped = []
-    for _key, reason, distance, row in ranked:
+    for use_case_id, town_id, reason, distance in ranked:
         if len(chosen) == limit:
             break
-        if row.municipality_id in towns:
-            skipped.append((row.id, reason, distance))
+        if town_id in towns:
+            skipped.append((use_case_id, reason, distance))
             continue
-        towns.add(row.municipality_id)
-        chosen.append((row.id, reason, distance))
+        towns.add(town_id)
+        chosen.append((use_case_id, reason, distance))
     chosen += skipped[: limit - len(chosen)]
     if not chosen:
         return []
-    found = {u.id: u for u in db.session.scalars(
+    loaded = {u.id: u for u in db.session.scalars(
         sa.select(UseCase).where(UseCase.id.in_([i for i, _r, _d in chosen]))
         .options(joinedload(UseCase.municipality).joinedload(Municipality.prefecture),
                  selectinload(UseCase.topics)))}
-    return [Suggestion(found[i], reason, distance) for i, reason, distance in chosen if i in found]
+    return [Suggestion(loaded[i], reason, distance) for i, reason, distance in chosen if i in loaded]
 
 
 def town_by_code(code: str | None) -> Municipality | None:
