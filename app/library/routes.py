@@ -111,6 +111,17 @@ def use_case(use_case_id: int):
         config=map_config([], [], current_language()))
 
 
+@bp.get("/like/<code>")
+@public
+@cached_page
+def towns_like(code: str):
+    """The "towns like yours" fragment for the municipality ``code``, which the request
+    form's script shows when a municipality is chosen (no layout: a piece of a page)."""
+    if service.town_by_code(code) is None:
+        abort(404)
+    return render_template("library/_towns_like_yours_list.html", town=code)
+
+
 @bp.get("/feed.atom")
 @public
 def feed():

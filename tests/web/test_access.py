@@ -188,6 +188,7 @@ ACCESS = {
     "library.index": ("GET", PUBLIC),
     "library.use_case": ("GET", PUBLIC),
     "library.feed": ("GET", PUBLIC),
+    "library.towns_like": ("GET", PUBLIC),
     "api.open_data_json": ("GET", PUBLIC),
     "api.open_data_csv": ("GET", PUBLIC),
     "api.municipalities": ("GET", PUBLIC),

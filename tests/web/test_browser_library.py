@@ -64,3 +64,11 @@ def test_the_library_fits_passes_axe_and_works_with_the_keyboard(live_server, pa
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert re.search(rf"/cases/{story.id}$", page.url)
+    # The request form: once a municipality is chosen, what towns like it did shows up.
+    page.goto(live_server + "/request?prefecture=01")
+    assert page.locator("#towns-like-yours .towns-like-yours-link").count() == 1
+    page.select_option("#municipality", "012351")  # 石狩市, a neighbour of 当別町
+    page.locator("#towns-like-yours .towns-like-yours").wait_for()
+    assert "当別町" in page.locator("#towns-like-yours").inner_text()
+    assert page.locator("#towns-like-yours a[href^='/cases/']").count() == 3
+    assert fits(page) and serious_violations(page) == []

@@ -309,3 +309,14 @@ def test_hostile_text_in_every_field_is_shown_as_text(app, client, db, make_acco
 def test_unknown_and_strange_ids_are_404(client, db):
     for path in ("/cases/0", "/cases/99999999", "/cases/99999999999999999999999", "/cases/abc", "/cases/-1"):
         assert client.get(path).status_code == 404, path
+
+
+def test_the_request_forms_script_gets_the_suggestions_of_a_chosen_town(english, db, towns, story):
+    page = html(english.get("/request"))
+    assert 'id="towns-like-yours"' in page and 'data-url="/cases/like/__CODE__"' in page
+    assert 'src="/static/js/towns-like-yours.js"' in page
+    fragment = english.get("/cases/like/012351")
+    assert fragment.status_code == 200 and "<html" not in html(fragment)
+    assert f'href="/cases/{story.id}"' in html(fragment) and "What towns like yours did" in html(fragment)
+    for code in ("999999", "01235", "abc", "0123510"):
+        assert english.get(f"/cases/like/{code}").status_code == 404, code
