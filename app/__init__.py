@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from app.figures import bp as figures_bp
     from app.folium_maps import init_maps
     from app.ideas import bp as ideas_bp
+    from app.library import bp as library_bp
     from app.map import bp as map_bp
     from app.notices import bp as notices_bp
     from app.outreach import bp as outreach_bp
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(ideas_bp, url_prefix="/ideas")
     app.register_blueprint(figures_bp, url_prefix="/figures")
+    app.register_blueprint(library_bp, url_prefix="/cases")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(apply_bp, url_prefix="/apply")
     init_maps(app)  # folium's CDN asset URLs -> static/vendor, before any map renders

@@ -222,6 +222,8 @@ def world(app, db, make_account) -> World:
     draft = make_use_case(municipality=sapporo, request=completed, status="draft", author_id=users["evangelist"].id)
     town_use_case = make_use_case(municipality=sapporo, request=new_request, status="with_town",
                                   author_id=users["evangelist"].id)
+    # The library: a published use case of Sapporo (its page and the lists find it).
+    published_use_case = make_use_case(municipality=sapporo, population_band="300k_plus")
     db.session.commit()
     feed_token = make_feed(users["evangelist"])
 
@@ -267,6 +269,7 @@ def world(app, db, make_account) -> World:
         "held_idea_id": held_idea.id,
         "application_id": application.id,
         "application_token": APPLICATION_TOKEN,
+        "published_use_case_id": published_use_case.id,
         "outreach_town": "012246",
         "code": "011002",
         "locale": "en",

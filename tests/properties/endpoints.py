@@ -57,6 +57,7 @@ from app.ideas.forms import CommentForm, IdeaFilterForm, IdeaForm, ThemeForm, Vo
 from app.ideas.forms import ProfileForm as IdeaProfileForm
 from app.ideas.moderation_forms import AnswerForm, ModerationForm, ReportForm
 from app.ideas.participant_forms import LeaveForm, RegistrationForm, VerifyForm
+from app.library.forms import LibraryFilterForm
 from app.map_filters import MapFilterForm
 from app.outreach.forms import (
     ANSWERS,
@@ -280,6 +281,7 @@ QUERY_FORMS = {
     "ideas.theme": IdeaFilterForm,
     "directory.communities": DirectoryFilterForm,
     "communities.registrations": RegistrationListForm,
+    "library.index": LibraryFilterForm,
 }
 
 
@@ -486,7 +488,10 @@ def _query_values(world) -> dict[str, st.SearchStrategy]:
         "stage": st.sampled_from(ENGAGEMENT_STAGES),
         "engagement_stage": st.sampled_from(ENGAGEMENT_STAGES),
         "open_data_status": st.sampled_from(OPEN_DATA_STATUSES),
-        "kind": st.sampled_from(MUNICIPALITY_KINDS),
+        "kind": st.sampled_from(MUNICIPALITY_KINDS + USE_CASE_KINDS),
+        # The library's filters (library.index): a town's kind, a population band.
+        "town_kind": st.sampled_from(("", *MUNICIPALITY_KINDS, "metropolis")),
+        "band": st.sampled_from(("", *POPULATION_BANDS, "1m_plus")),
         "status": st.sampled_from(REQUEST_STATUSES + COMMUNITY_STATUSES + EVANGELIST_STATUSES + USER_STATUSES
                                   + OUTREACH_STATUSES + IDEA_STATUSES + COMMUNITY_REGISTRATION_STATUSES
                                   + ("open",)),

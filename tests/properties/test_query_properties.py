@@ -47,6 +47,7 @@ URL_ARGS = {
     "ideas.verify": {"token": "verify_token"},
     "apply.confirm": {"token": "application_token"},
     "recruitment.decline": {"evangelist_id": "candidate"},
+    "library.use_case": {"use_case_id": "published_use_case_id"},
 }
 
 # What each API endpoint accepts (its documented filters); anything else is a 400.

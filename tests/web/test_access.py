@@ -213,6 +213,11 @@ ACCESS = {
     "coordinator.moved_edit_evangelist": ("GET", STAFF),
     "coordinator.moved_appoint": ("GET", STAFF),
     "coordinator.moved_move": ("POST", STAFF),
+    # The library of use cases (app/library): public, published use cases only.
+    "library.index": ("GET", PUBLIC),
+    "library.use_case": ("GET", PUBLIC),
+    "library.feed": ("GET", PUBLIC),
+    "library.towns_like": ("GET", PUBLIC),
     "api.open_data_json": ("GET", PUBLIC),
     "api.open_data_csv": ("GET", PUBLIC),
     "api.open_data_municipalities_json": ("GET", PUBLIC),
@@ -285,15 +290,22 @@ def world(db, make_account):
         "run_id": 1,  # no bulk action was carried out: a 404 for staff
         "kind": "csv",  # the open data of the idea box
         "application_id": make_application(municipality=sapporo).id,
+        "published_use_case_id": make_use_case(municipality=sapporo).id,  # published: the library shows it
     }
+
+
+# URL arguments an endpoint takes from another of the world's ids: the library's page of a
+# use case opens the published one (the staff pages' use case is a draft, a 404 there).
+WORLD_NAMES = {"library.use_case": {"use_case_id": "published_use_case_id"}}
 
 
 def url_for_endpoint(app, endpoint: str, world: dict) -> str:
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    names = WORLD_NAMES.get(endpoint, {})
     with app.test_request_context():
         from flask import url_for
 
-        return url_for(endpoint, **{arg: world[arg] for arg in rule.arguments})
+        return url_for(endpoint, **{arg: world[names.get(arg, arg)] for arg in rule.arguments})
 
 
 def answers(app, client, world) -> dict[str, tuple[int, str]]:

@@ -23,6 +23,7 @@ from urllib.parse import unquote_plus
 import jinja2
 import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 
 from app.models import (
     BulkRun,
@@ -184,7 +185,10 @@ FREE_TEXT = {
     ("use_case_links", "label"),
     ("use_case_links", "url"),
     ("use_case_attachments", "filename"),
+    ("use_case_attachments", "content_type"),
     ("use_case_town_answers", "message"),
+    # The library's search words repeat the use case's: poisoned, and searched for by MARK.
+    ("use_cases", "search_text"),
 }
 # Text columns that hold no free text, and why.
 NOT_FREE_TEXT = {
@@ -297,6 +301,13 @@ NOT_FREE_TEXT = {
     ("idea_reports", "reason"): "a CHECKed vocabulary",
     ("idea_reports", "resolution"): "a CHECKed vocabulary",
     ("search_documents", "field"): "a CHECKed vocabulary",
+    ("use_cases", "kind"): "a CHECKed vocabulary",
+    ("use_cases", "status"): "a CHECKed vocabulary",
+    ("use_cases", "population_band"): "a CHECKed vocabulary",
+    ("use_cases", "form_nonce"): "made by the app, checked by the form (never shown)",
+    ("use_case_attachments", "stored_name"): "made by the app (random, never shown)",
+    ("use_case_attachments", "sha256"): "made by the app from the file",
+    ("use_case_town_answers", "decision"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
 FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params"),
@@ -438,6 +449,19 @@ def build_world(db, make_account) -> dict:
     use_case.attachments = [UseCaseAttachment(filename="手引き.pdf", stored_name="0" * 32, content_type="application/pdf",
                                               size=10, sha256="0" * 64)]
     use_case.town_answers = [UseCaseTownAnswer(decision="changes_asked", message="直して", version=1)]
+    # The library: a published use case of Ebetsu about GIS (the topic of the evangelist's
+    # request in Ebetsu: their brief lists it; the town's status pages suggest it), with a
+    # link, a catalogue, an attachment and the town's answer.
+    from app.models import Topic, UseCaseAttachment, UseCaseLink, UseCaseTownAnswer
+
+    gis = db.session.scalar(sa.select(Topic).where(Topic.slug == "gis"))
+    working.topics = [gis]
+    published = make_use_case(municipality=ebetsu, population_band="100k_300k", topics=[gis], people="職員",
+                             time_taken="半年", catalogue_url="https://example.jp/catalog")
+    published.links = [UseCaseLink(label="データ", url="https://example.jp/data.csv")]
+    published.attachments = [UseCaseAttachment(filename="slides.pdf", stored_name="s" * 32, content_type="application/pdf",
+                                              size=10, sha256="0" * 64)]
+    published.town_answers = [UseCaseTownAnswer(decision="agreed", message="了承", version=1)]
     db.session.commit()
     return {
         "users": users,
@@ -464,6 +488,7 @@ def build_world(db, make_account) -> dict:
             "registration_id": waiting.id,
             "use_case_id": use_case.id,
             "attachment_id": use_case.attachments[0].id,
+            "published_use_case_id": published.id,
         },
         "more_evangelists": {"theirs": theirs.id},
         "more_urls": [
@@ -489,6 +514,7 @@ def build_world(db, make_account) -> dict:
             f"/ideas/themes/{theme.id}?q={MARK[1:]}",
             f"/ideas/themes/{theme.id}?sort=trending&municipality=011002",
             "/use-cases/?status=with_town",
+            f"/cases?q={MARK[1:]}",
         ],
     }
 
@@ -620,6 +646,17 @@ def test_typed_text_is_shown_literally_on_every_page_for_every_role(app, db, mak
         assert seen[role][use_case_page].count(text) >= 11, role
     assert text in seen["coordinator"]["/use-cases/?status=with_town"]
     assert seen["anonymous"][f"/request/status/{STATUS_TOKEN}"].count(text) >= 10
+    # The library: the use case's page (title, story, people, time, advice, catalogue, link,
+    # attachment), the list and its search, the feed; towns like yours on the status page
+    # and in the evangelist's brief.
+    use_case_url = f"/cases/{world['url_args']['published_use_case_id']}"
+    for role in seen:
+        assert seen[role][use_case_url].count(text) >= 12, role
+    assert seen["anonymous"]["/cases"].count(text) >= 2
+    assert text in seen["anonymous"][f"/cases?q={MARK[1:]}"]
+    assert text in seen["anonymous"]["/cases/feed.atom"] or escape(text) in seen["anonymous"]["/cases/feed.atom"]
+    assert use_case_url in seen["anonymous"][f"/request/status/{STATUS_TOKEN}"]
+    assert use_case_url in seen["evangelist"]["/me/"]
 
 
 def test_imported_names_are_shown_literally(app, db, make_account, coordinator_client):
