@@ -185,7 +185,6 @@ FREE_TEXT = {
     ("use_case_links", "label"),
     ("use_case_links", "url"),
     ("use_case_attachments", "filename"),
-    ("use_case_attachments", "content_type"),
     ("use_case_town_answers", "message"),
     # The library's search words repeat the use case's: poisoned, and searched for by MARK.
     ("use_cases", "search_text"),
@@ -301,13 +300,6 @@ NOT_FREE_TEXT = {
     ("idea_reports", "reason"): "a CHECKed vocabulary",
     ("idea_reports", "resolution"): "a CHECKed vocabulary",
     ("search_documents", "field"): "a CHECKed vocabulary",
-    ("use_cases", "kind"): "a CHECKed vocabulary",
-    ("use_cases", "status"): "a CHECKed vocabulary",
-    ("use_cases", "population_band"): "a CHECKed vocabulary",
-    ("use_cases", "form_nonce"): "made by the app, checked by the form (never shown)",
-    ("use_case_attachments", "stored_name"): "made by the app (random, never shown)",
-    ("use_case_attachments", "sha256"): "made by the app from the file",
-    ("use_case_town_answers", "decision"): "a CHECKed vocabulary",
 }
 # JSON columns that carry free text (the audit log's before/after).
 FREE_JSON = {("audit_events", "before"), ("audit_events", "after"), ("notices", "params"),
@@ -452,7 +444,7 @@ def build_world(db, make_account) -> dict:
     # The library: a published use case of Ebetsu about GIS (the topic of the evangelist's
     # request in Ebetsu: their brief lists it; the town's status pages suggest it), with a
     # link, a catalogue, an attachment and the town's answer.
-    from app.models import Topic, UseCaseAttachment, UseCaseLink, UseCaseTownAnswer
+    from app.models import Topic
 
     gis = db.session.scalar(sa.select(Topic).where(Topic.slug == "gis"))
     working.topics = [gis]
