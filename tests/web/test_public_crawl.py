@@ -18,11 +18,13 @@ import pytest
 from werkzeug.exceptions import HTTPException
 
 from tests.factories import (
+    make_application,
     make_assignment,
     make_community,
     make_evangelist,
     make_municipality,
     make_outcome,
+    make_registration,
     make_request,
     make_use_case,
     make_user,
@@ -67,7 +69,12 @@ def private_world(db):
     visit = make_visit(assignment=assignment, summary="非公開の訪問記録です", next_steps="非公開の次の一歩")
     make_outcome(visit=visit, type="datasets_published", count=3, note="非公開の成果メモ")
     make_community(name="公開してよい会", municipality=town, contact_email="community-private@example.jp",
-                   address="非公開町1-2-3")
+                   address="非公開町1-2-3", public=True, how_to_join="毎月の例会にどうぞ")
+    make_community(name="載せないでほしい会", municipality=town, contact_email="hidden-community@example.jp")
+    make_registration(name="審査待ちの会", municipality=town, contact_email="registrant-private@example.jp",
+                      description="審査待ちの説明")
+    make_application(municipality=town, family_name="応募者", given_name="非公開",
+                     email="applicant-private@example.jp", motivation="非公開の動機")
     make_use_case(municipality=town, status="with_town", title="未公開の事例タイトル",
                   what_was_done="未公開の本文")
     make_use_case(municipality=town, title="公開された事例", request=asked)
@@ -75,7 +82,9 @@ def private_world(db):
     return ("非公開 調整者", "coordinator-private@example.jp", "秘匿", "evangelist-private@example.jp",
             "依頼者 非公開", "contact-private@example.jp", "+81399998888", "秘密課", "非公開の訪問記録",
             "非公開の次の一歩", "非公開の成果メモ", "community-private@example.jp", "非公開町",
-            "未公開の事例タイトル", "未公開の本文")
+            "未公開の事例タイトル", "未公開の本文", "hidden-community@example.jp", "審査待ちの会",
+            "registrant-private@example.jp", "審査待ちの説明", "応募者", "applicant-private@example.jp",
+            "非公開の動機")
 
 
 def crawl(app, client) -> tuple[dict[str, str], list[tuple[str, str, int]]]:
@@ -114,14 +123,21 @@ def crawl(app, client) -> tuple[dict[str, str], list[tuple[str, str, int]]]:
 
 def test_an_anonymous_visitor_reaches_nothing_private(app, client, private_world):
     seen, broken = crawl(app, client)
-    assert len(seen) > 15, sorted(seen)
+    assert len(seen) > 30, sorted(seen)
     leaks = [(path, word) for path, text in seen.items() for word in private_world if word in text]
     assert leaks == []
     assert broken == []
 
 
 def test_the_crawl_finds_what_is_published(app, client, private_world):
-    """The crawl is not blind: the published use case and the open data files are read."""
+    """The crawl is not blind: it reads the new public pages of issue 22 (the library, a use
+    case, the feed, the directory and a listed community, the figures, the application
+    form, the town's results, the open data files) and sees what is published there."""
     seen, _broken = crawl(app, client)
+    adapter = app.url_map.bind("localhost")
+    endpoints = {adapter.match(urlsplit(path).path)[0] for path in seen}
+    assert {"library.index", "library.use_case", "library.feed", "directory.communities", "directory.community",
+            "figures.fiscal_years", "apply.apply", "public.municipality", "public.open_data"} <= endpoints
     assert any("公開された事例" in text for text in seen.values())
-    assert any(path.endswith(".csv") for path in seen)
+    assert any("毎月の例会にどうぞ" in text for text in seen.values())
+    assert any(path.endswith("municipalities.csv") for path in seen)
