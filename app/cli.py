@@ -107,7 +107,7 @@ def geo_load_population(file):
 def _echo_population(report: PopulationReport) -> None:
     """Say how many municipalities have a population, and which do not."""
     total = report.with_figure + len(report.without_figure)
-    if not report.with_figure and not report.not_in_file and not report.unknown:
+    if not report.with_figure and not report.set and not report.unknown:
         click.echo(f"Population: none loaded for the {_municipalities(total)} "
                    "(`flask geo load-population FILE` loads a census).")
         return
