@@ -801,11 +801,13 @@ def _demo_use_cases(seed: int, coordinator: User | None, today: date) -> None:
             kind=kind, status=status, municipality=town, request=request, community=community,
             author_id=author.id if author is not None else None,
             title=(f"{town.name}: 参加の輪を広げたデータ公開" if kind == "participation"
-                   else f"{town.name}: {words['datasets'] or 1}件のデータ公開から始めた取組"),
+                   else f"{town.name}: {words['datasets']}件のデータ公開から始めた取組" if words["datasets"]
+                   else f"{town.name}: データカタログの公開までの取組" if words["catalogue_url"]
+                   else f"{town.name}: オープンデータを始めるまでの取組"),
             starting_point=request.message or "オープンデータの担当者がおらず、何から始めるか決まっていなかった。",
             what_was_done=words["what_was_done"] + (f"\n\n{rng.choice(_DEMO_PARTICIPATION)}"
                                                     if kind == "participation" else ""),
-            results=words["results"] or "公開したデータは市のウェブサイトからダウンロードできます。",
+            results=words["results"] or f"公開したデータは{town.name}のウェブサイトからダウンロードできます。",
             datasets=words["datasets"], catalogue_url=words["catalogue_url"],
             people=rng.choice(_DEMO_PEOPLE), time_taken=rng.choice(_DEMO_TIME), advice=rng.choice(_DEMO_ADVICE),
             population_band=words["population_band"], created_at=drafted, updated_at=answered,
