@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from app.booking_forms import PickSlotForm
 from app.decorators import public
+from app.downloads import attachment_response
 from app.extensions import limiter
 from app.i18n import carried_value
 from app.links import external_url
@@ -290,6 +291,19 @@ def use_case_answer(token: str):
             flash(_("Thank you: the coordinators will change the use case and send it to you again."), "success")
         return redirect(url_for("support.status", token=token, _anchor="use-case"))
     return _status_page(support_request, token, use_case_form=form)
+
+
+@bp.get("/status/<token>/use-case/<id:use_case_id>/files/<id:attachment_id>")
+@public
+def use_case_file(token: str, use_case_id: int, attachment_id: int):
+    """A file of the use case the town is asked to agree to, so that it reads everything
+    it would publish: only through the request's own link, only while the use case is
+    with the town, never stored by a browser or proxy (404 otherwise)."""
+    support_request = _by_token(token)
+    use_case = use_cases_service.get_use_case(use_case_id)
+    if use_case is None or use_case.request_id != support_request.id or use_case.status != "with_town":
+        abort(404)
+    return attachment_response(use_cases_service.get_attachment(use_case, attachment_id), public_file=False)
 
 
 @bp.post("/status/<token>/withdraw")

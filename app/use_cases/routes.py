@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.decorators import public, role_required
+from app.downloads import attachment_response
 from app.messages import flash_refusal, message, refusal_message
 from app.pagination import requested_page
-from app.security import no_store
 from app.services import requests as requests_service
 from app.services import use_cases as service
 from app.services.use_cases import Upload, UseCaseRefused
 from app.use_cases import bp
 from app.use_cases.forms import DraftForm, UseCaseForm, UseCaseMoveForm, form_data_of
 from app.web import client_address, home_url
-from evangelists.use_case_files import FileRefused, content_disposition, size_text
+from evangelists.use_case_files import FileRefused, size_text
 from evangelists.use_cases import USE_CASE_STATUSES
 
 WORKERS = ("admin", "coordinator", "evangelist")
@@ -29,7 +29,6 @@ MOVES = ("submit", "return", "send", "recall", "withdraw")
 # The queue's filter: what waits for a coordinator, or one status.
 QUEUE_FILTERS = ("queue", *USE_CASE_STATUSES)
 # A published file may be kept by browsers and proxies for a while.
-PUBLIC_FILE_MAX_AGE = 600
 
 
 def _upload_limit() -> int:
@@ -271,16 +270,5 @@ def attachment(use_case_id: int, attachment_id: int):
     public_file = service.is_public(use_case)
     if not public_file and not service.can_view(current_user, use_case):
         abort(404)
-    found = service.get_attachment(use_case, attachment_id)
-    path = service.file_path(found) if found is not None else None
-    if found is None or not path.is_file():
-        abort(404)
-    response = make_response(send_file(path, mimetype=found.content_type, conditional=True, etag=found.sha256,
-                                       max_age=PUBLIC_FILE_MAX_AGE if public_file else None))
-    response.headers["Content-Disposition"] = content_disposition(found.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if public_file:
-        response.headers["Cache-Control"] = f"public, max-age={PUBLIC_FILE_MAX_AGE}"
-        return response
-    return no_store(response)
+    return attachment_response(service.get_attachment(use_case, attachment_id), public_file=public_file)
+

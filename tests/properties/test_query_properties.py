@@ -42,6 +42,7 @@ URL_ARGS = {
     "support.pick_slot": {"token": "status_token"},
     "support.feedback": {"token": "status_token"},
     "support.use_case_answer": {"token": "status_token"},
+    "support.use_case_file": {"token": "status_token"},
     "use_cases.draft": {"request_id": "completed_request"},
     "bookings.feed": {"token": "feed_token"},
     "ideas.verify": {"token": "verify_token"},

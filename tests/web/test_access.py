@@ -80,6 +80,7 @@ ACCESS = {
     "support.feedback": ("POST", PUBLIC),
     "support.lost_link": ("GET", PUBLIC),
     "support.use_case_answer": ("POST", PUBLIC),
+    "support.use_case_file": ("GET", PUBLIC),
     # Use cases (issue 22): the staff side; a file is public once its use case is published.
     "use_cases.queue": ("GET", WORKERS),
     "use_cases.draft": ("GET", WORKERS),

@@ -310,3 +310,46 @@ def test_hostile_text_in_every_field_shows_as_text(db, world):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;{{7*7}} {{ town" in detail  # the town's answer in the history
     edit = world["coordinator_client"].get("/use-cases/")
     assert edit.status_code == 200
+
+
+def test_the_town_opens_the_files_it_is_asked_to_agree_to(db, world, files_folder):
+    """The town agrees to exactly what it could read: the files of the use case with it are
+    links on its status page, served through its own link only (no-store), and only while
+    the use case waits for its answer (security review of issue 22)."""
+    use_case = drafted(world)
+    assert upload(world["author_client"], use_case, "避難所 手引き.pdf", PDF).status_code == 302
+    db.session.expire_all()
+    (pdf,) = use_case.attachments
+    town_url = f"{world['status']}/use-case/{use_case.id}/files/{pdf.id}"
+    town = world_client(world)
+    assert fetch(town, town_url).status_code == 404  # not sent to the town yet
+    assert move(world["author_client"], use_case, "submit").status_code == 302
+    db.session.expire_all()
+    assert move(world["coordinator_client"], use_case, "send").status_code == 302
+    page = text(town.get(world["status"]))
+    assert f'href="{town_url}"' in page
+    served = fetch(town, town_url)
+    assert served.status_code == 200 and served.data == PDF
+    assert served.headers["Cache-Control"] == "no-store" and served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    # Another request's link, another use case's file, a file of no use case: nothing.
+    other = make_completed_request(token="other-town-" + "y" * 30)
+    db.session.commit()
+    assert fetch(town, f"/request/status/other-town-{'y' * 30}/use-case/{use_case.id}/files/{pdf.id}").status_code == 404
+    assert fetch(town, f"{world['status']}/use-case/{use_case.id}/files/{pdf.id + 99}").status_code == 404
+    assert other.id != world["request"].id
+    # Once it has answered, the files are the coordinators' again (or the public's).
+    db.session.expire_all()
+    answered = town.post(world["status"] + "/use-case", data={
+        "use_case": use_case.id, "version": use_case.version, "decision": "changes_asked", "message": "直してください"})
+    assert answered.status_code == 302
+    assert fetch(town, town_url).status_code == 404
+
+
+def test_a_link_that_is_not_a_web_address_is_shown_as_text_on_the_town_review(db, world):
+    use_case = drafted(world)
+    use_case.catalogue_url = "javascript:alert(1)"
+    use_case.status = "with_town"
+    db.session.commit()
+    page = world_client(world).get(world["status"]).get_data(as_text=True)
+    assert 'href="javascript:' not in page and "javascript:alert(1)" in page
