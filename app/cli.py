@@ -358,27 +358,49 @@ def data():
     """Move the whole database (export, import) and back it up."""
 
 
-def _table_progress(verb: str):
-    def report(table: str, rows: int) -> None:
-        click.echo(f"  {table:<26} {rows:>8,} rows {verb}")
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
 
-    return report
+
+def _files(n: int) -> str:
+    return f"{n:,} use case file" + ("" if n == 1 else "s")
 
 
 @data.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def data_export(directory):
+@click.option("--allow-missing-files", is_flag=True,
+              help="Export even if some use case files are missing or damaged: they are left out and listed.")
+def data_export(directory, allow_missing_files):
     """Write every table to DIRECTORY (new or empty) in the portable format: a
-    manifest.json with the schema revision and checksums, and one JSON Lines file per
-    table. The copy is one consistent snapshot; the app may keep running.
+    manifest.json with the schema revision and checksums, one JSON Lines file per
+    table, and the use case files under files/. The copy is one consistent snapshot; the
+    app may keep running.
 
+    A use case file missing from the instance folder (or whose bytes do not match its
+    SHA-256) stops the export, listing each, unless --allow-missing-files is given.
     The same folder loads into SQLite or PostgreSQL with `flask data import`.
     """
     try:
-        report = datamove.export_database(directory, progress=_table_progress("written"))
+        report = datamove.export_database(directory, allow_missing_files=allow_missing_files,
+                                          progress=_table_progress("written"))
     except datamove.DataMoveError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Exported {report.rows:,} rows at schema revision {report.revision} to {directory}.")
+    click.echo(f"Exported {report.rows:,} rows at schema revision {report.revision} and "
+               f"{_files(report.files)} ({_megabytes(report.file_bytes)}) to {directory}.")
+    if report.missing_files:
+        click.echo(f"Left out {_files(len(report.missing_files))} (--allow-missing-files):", err=True)
+        for line in report.missing_files:
+            click.echo(f"  {line}", err=True)
+
+
+def _table_progress(verb: str):
+    def report(table: str, rows: int) -> None:
+        if table == "use case files":
+            click.echo(f"  {table:<26} {rows:>8,} files {verb}")
+        else:
+            click.echo(f"  {table:<26} {rows:>8,} rows {verb}")
+
+    return report
 
 
 @data.command("import")
@@ -387,37 +409,57 @@ def data_export(directory):
               help="Delete every row already in this database first (in the same transaction).")
 def data_import(directory, replace):
     """Load an export from DIRECTORY into this database (DATABASE_URL), in one
-    transaction: everything is imported, or nothing.
+    transaction: everything is imported, or nothing; then put its use case files in the
+    instance folder.
 
     The database must be at the export's schema revision (`flask db upgrade` on a new
-    database) and empty, unless --replace is given. Checksums, columns and row counts are
-    checked before anything is written.
+    database) and empty, unless --replace is given. Checksums, columns, row counts and
+    every file's size and SHA-256 are checked before anything is written. With
+    --replace, the files of the replaced rows that the export does not hold are removed
+    after the commit.
     """
     try:
         report = datamove.import_database(directory, replace=replace, progress=_table_progress("imported"))
     except datamove.DataMoveError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Imported {report.rows:,} rows at schema revision {report.revision}.")
+    click.echo(f"Imported {report.rows:,} rows at schema revision {report.revision} and "
+               f"{_files(report.files)} ({_megabytes(report.file_bytes)}).")
+    if report.removed_files:
+        click.echo(f"Removed {_files(report.removed_files)} of the replaced rows.")
+    if report.missing_files:
+        click.echo(f"Warning: {_files(len(report.missing_files))} named by the imported rows "
+                   "are not in the instance folder (the export did not hold them); copy them there "
+                   "from the old server's instance/use_case_files:", err=True)
+        for line in report.missing_files:
+            click.echo(f"  {line}", err=True)
 
 
 @data.command("backup")
 @click.argument("destination", required=False, type=click.Path(path_type=Path))
 @click.option("--keep", type=click.IntRange(min=1), default=None,
-              help="Keep only the newest N backups in the folder.")
+              help="Keep only the newest N backups in the folder (each with its files).")
 def data_backup(destination, keep):
     """Make a consistent copy of the SQLite database while the app runs (SQLite's online
-    backup API), checked with PRAGMA integrity_check. DESTINATION is a folder (default:
-    instance/backups; the file is named with the time) or a file name.
+    backup API), checked with PRAGMA integrity_check, and of the use case files it names
+    (in <copy>.files/ beside it: hard links on the same file system, else copies; each
+    checked by SHA-256). DESTINATION is a folder (default: instance/backups; the file is
+    named with the time) or a file name.
 
-    On PostgreSQL, use pg_dump instead: this command prints the line to run.
+    On PostgreSQL, use pg_dump instead: this command prints the line to run, which also
+    copies the use case files. If a file is missing, the command says which, exits with
+    status 1 and prunes nothing.
     """
     if datamove.sqlite_path() is None:
         url = current_app.config["SQLALCHEMY_DATABASE_URI"]
         if url.startswith("postgresql"):
+            files = datamove.files_dir()
             raise click.ClickException(
-                "This database is PostgreSQL: back it up with pg_dump, which also gives a "
-                "consistent copy while the app runs:\n  " + datamove.pg_dump_command(url)
-                + "\nRestore with pg_restore --clean --dbname=... FILE."
+                "This database is PostgreSQL: back it up with pg_dump (a consistent copy while the "
+                f"app runs), and the use case files, which are in {files} and not in the database, "
+                "with rsync before and after it, so the copy holds the file of every row in the dump:\n  "
+                + datamove.pg_backup_command(url, files)
+                + "\nRestore: stop the app, pg_restore --clean --dbname=... evangelists-STAMP.dump, then "
+                f"rsync -a evangelists-STAMP.files/ {files}/"
             )
         raise click.ClickException("Only a SQLite file database can be backed up by this command.")
     destination = destination or Path(current_app.instance_path) / "backups"
@@ -425,9 +467,18 @@ def data_backup(destination, keep):
         report = datamove.backup_sqlite(destination, keep=keep)
     except datamove.DataMoveError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Backed up to {report.path} ({report.size / 1024 / 1024:.1f} MB, integrity check ok).")
+    click.echo(f"Backed up to {report.path} ({_megabytes(report.size)}, integrity check ok).")
+    how = (f"{report.linked:,} hard-linked, {report.files - report.linked:,} copied" if report.files else "none")
+    click.echo(f"Copied {_files(report.files)} ({_megabytes(report.file_bytes)}; {how}) to "
+               f"{report.files_path}, each checked by SHA-256.")
     for old in report.pruned:
         click.echo(f"  removed the older backup {old}")
+    if report.missing_files:
+        click.echo(f"Error: {_files(len(report.missing_files))} named by the copy could not be backed up; "
+                   "no older backup was removed:", err=True)
+        for line in report.missing_files:
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
 
 
 @bp.cli.group()
