@@ -168,7 +168,7 @@ def check_content(filename: str, extension: str, data: bytes) -> None:
 
 def _zip_names(data: bytes) -> list[zipfile.ZipInfo] | None:
     """The ZIP's directory (never its contents), or None if it is not a ZIP we read."""
-    if not data.startswith(ZIP_SIGNATURE):
+    if not data.startswith(ZIP_SIGNATURE) or _zip_entry_count(data) > ZIP_ENTRIES_MAX:
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -176,6 +176,18 @@ def _zip_names(data: bytes) -> list[zipfile.ZipInfo] | None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
         return None
     return entries if len(entries) <= ZIP_ENTRIES_MAX else None
+
+
+def _zip_entry_count(data: bytes) -> int:
+    """How many entries the ZIP's end-of-directory record says it has, read before the
+    directory itself is: an archive of a hundred thousand empty entries is refused without
+    building its directory in memory. A ZIP64 count (0xFFFF) or no record reads as more
+    than any limit."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 0xFFFF))
+    if end < 0 or end + 22 > len(data):
+        return ZIP_ENTRIES_MAX + 1
+    total = int.from_bytes(data[end + 10:end + 12], "little")
+    return ZIP_ENTRIES_MAX + 1 if total == 0xFFFF else total
 
 
 def _is_ooxml(data: bytes, folder: str) -> bool:

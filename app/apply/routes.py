@@ -42,7 +42,7 @@ def _form() -> ApplicationForm:
     prefecture = request.form.get("prefecture") if request.method == "POST" else None
     chosen = read_id(request.form.get("community")) if request.method == "POST" else None
     return ApplicationForm(prefectures=list_prefectures(), municipalities=municipalities_of(prefecture),
-                           communities=community_choices(prefecture or "", chosen), topics=list_topics(),
+                           communities=community_choices(prefecture or "", chosen, public=True), topics=list_topics(),
                            locale=current_language())
 
 

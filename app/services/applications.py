@@ -194,7 +194,8 @@ def submit(data: ApplicationInput, *, address: str | None = None) -> Submitted:
     # The audit trail keeps what happened, not the answers (they are on the row).
     record_event(APPLICANT, "application.submitted", ENTITY, application.id,
                  after={"municipality": application.municipality.code}, client_address=address)
-    notify("application_confirm", emails=[application.email], target=(ENTITY, application.id))
+    notify("application_confirm", emails=[application.email], target=(ENTITY, application.id),
+           params={"name": application.display_name})
     db.session.commit()
     return Submitted(application, token)
 

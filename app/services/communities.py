@@ -532,11 +532,15 @@ def visits_by_members(community: Community, limit: int = VISITS_SHOWN) -> list[V
     ).unique())
 
 
-def community_choices(prefecture: str, chosen: int | None = None) -> list[tuple[int, str]]:
+def community_choices(prefecture: str, chosen: int | None = None, *,
+                      public: bool = False) -> list[tuple[int, str]]:
     """``(id, name)`` of the communities in the prefecture with JIS code ``prefecture``,
     and of ``chosen`` wherever it is, by name: a filter's choices, a few dozen rather
     than every community in the country. One query (none when there is nothing to list).
-    Anything but a prefecture code's two digits lists no prefecture."""
+    Anything but a prefecture code's two digits lists no prefecture. ``public``: for a
+    public form, only the communities whose names are public already (listed in the
+    directory, or active: the municipality pages and the map name those), ``chosen``
+    included: an id typed into the form names nothing else."""
     prefecture = prefecture if is_prefecture_code(prefecture) else ""
     if not prefecture and chosen is None:
         return []
@@ -548,8 +552,9 @@ def community_choices(prefecture: str, chosen: int | None = None) -> list[tuple[
         ))
     if chosen is not None:
         wanted.append(Community.id == chosen)
+    shown = sa.or_(Community.public.is_(True), Community.status == "active") if public else sa.true()
     return [tuple(row) for row in db.session.execute(
-        sa.select(Community.id, Community.name).where(sa.or_(*wanted)).order_by(Community.name, Community.id)
+        sa.select(Community.id, Community.name).where(sa.or_(*wanted), shown).order_by(Community.name, Community.id)
     )]
 
 

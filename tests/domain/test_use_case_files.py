@@ -125,6 +125,27 @@ def test_a_zip_bomb_is_judged_by_its_directory_without_extracting():
     assert refusal("bomb.odt", bomb).reason == "content_mismatch"
 
 
+def test_a_zip_of_too_many_entries_is_refused_before_its_directory_is_read(monkeypatch):
+    """The end-of-directory record's count decides: zipfile is never asked to build a
+    directory of more entries than the limit (security review of issue 22)."""
+    import evangelists.use_case_files as files
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        for n in range(30):
+            archive.writestr(f"ppt/slide{n}.xml", "")
+    crowded = buffer.getvalue()
+    assert check_file("ok.pptx", crowded).filename == "ok.pptx"
+    monkeypatch.setattr(files, "ZIP_ENTRIES_MAX", 20)
+    opened = []
+    monkeypatch.setattr(files.zipfile, "ZipFile", lambda *a, **k: opened.append(a) or pytest.fail("read"))
+    assert refusal("crowded.pptx", crowded).reason == "content_mismatch"
+    assert opened == []
+    # No end-of-directory record at all: not a ZIP we read.
+    assert refusal("cut.pptx", crowded[:-22]).reason == "content_mismatch"
+
+
 def test_text_files_must_be_utf8_without_nul():
     assert refusal("a.csv", "名称,住所\n".encode("cp932")).reason == "not_utf8"
     assert refusal("a.txt", b"abc\x00def").reason == "nul_in_text"

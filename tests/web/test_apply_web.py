@@ -232,3 +232,25 @@ def test_declining_an_applicant_mails_the_message(app, db, signed_in_client, mai
 def test_the_japanese_form_reads_in_japanese(app, db, client):
     html = client.get("/apply").get_data(as_text=True)
     assert "伝道師になる" in html and "個人情報の取扱い" in html
+
+
+def test_the_form_names_only_communities_already_public(app, db, english, _places):
+    """A community that never agreed to be listed and is not active is not named by the
+    public form, whichever id is posted (security review of issue 22)."""
+    hidden = make_community(name="非公開の休眠会", municipality=_places["sapporo"], status="dormant")
+    listed = make_community(name="公開の休眠会", municipality=_places["sapporo"], status="dormant", public=True)
+    db.session.commit()
+    for data in ({"action": "prefecture", "prefecture": "01"},
+                 {"action": "prefecture", "prefecture": "01", "community": str(hidden.id)},
+                 form(community=str(hidden.id))):
+        html = english.post("/apply", data=data).get_data(as_text=True)
+        assert "非公開の休眠会" not in html
+    html = english.post("/apply", data={"action": "prefecture", "prefecture": "01"}).get_data(as_text=True)
+    assert "Code for Sapporo" in html and listed.name in html
+
+
+def test_the_confirmation_mail_greets_the_applicant_by_name(app, db, english, mailbox, deliver):
+    assert english.post("/apply", data=form()).status_code == 302
+    deliver()
+    (mail,) = mailbox.to("hanako@example.jp")
+    assert "応募 花子" in body_of(mail)
