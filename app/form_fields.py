@@ -19,9 +19,11 @@ from wtforms.validators import DataRequired, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, NumberInput
 
 from evangelists.limits import (
+    CAPACITY_RANGE,
     FIRST_FILTER_DATE,
     LAST_FILTER_DATE,
     MAX_ID,
+    TRAVEL_RADIUS_RANGE,
     OutOfRange,
     parse_date,
 )
@@ -165,3 +167,7 @@ FAMILY_READING_LABEL = _l("Family name reading (フリガナ)")
 GIVEN_READING_LABEL = _l("Given name reading (フリガナ)")
 FAMILY_READING_REQUIRED = _l("Enter the reading of the family name, e.g. ヤマダ or やまだ.")
 GIVEN_READING_REQUIRED = _l("Enter the reading of the given name, e.g. ハナコ or はなこ.")
+# An evangelist's capacity and travel radius, as the profile and the application ask them.
+CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
+RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAVEL_RADIUS_RANGE[0],
+                    high=TRAVEL_RADIUS_RANGE[1])

@@ -18,10 +18,12 @@ from wtforms.validators import (
 )
 
 from app.form_fields import (
+    CAPACITY_MESSAGE,
     FAMILY_READING_LABEL,
     FAMILY_READING_REQUIRED,
     GIVEN_READING_LABEL,
     GIVEN_READING_REQUIRED,
+    RADIUS_MESSAGE,
     CheckboxesField,
     NumberField,
     WholeNumberField,
@@ -34,11 +36,6 @@ from app.services.applications import ApplicationInput
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from app.services.recruitment import NAME_MAX
 from evangelists.limits import EMAIL_MAX
-
-# The profile's words for the same limits.
-CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
-RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAVEL_RADIUS_RANGE[0],
-                    high=TRAVEL_RADIUS_RANGE[1])
 
 
 class ApplicationForm(BaseForm):

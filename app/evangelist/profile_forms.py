@@ -19,10 +19,12 @@ from wtforms.validators import (
 )
 
 from app.form_fields import (
+    CAPACITY_MESSAGE,
     FAMILY_READING_LABEL,
     FAMILY_READING_REQUIRED,
     GIVEN_READING_LABEL,
     GIVEN_READING_REQUIRED,
+    RADIUS_MESSAGE,
     CheckboxesField,
     LenientDateField,
     NumberField,
@@ -33,10 +35,6 @@ from app.forms import BaseForm, set_place_choices
 from app.labels import choices
 from app.services.evangelists import CAPACITY_RANGE, TRAVEL_RADIUS_RANGE
 from evangelists.calendar import today_in_japan
-
-CAPACITY_MESSAGE = _l("Enter a whole number from %(low)s to %(high)s.", low=CAPACITY_RANGE[0], high=CAPACITY_RANGE[1])
-RADIUS_MESSAGE = _l("Enter a distance in km from %(low)s to %(high)s.", low=TRAVEL_RADIUS_RANGE[0],
-                    high=TRAVEL_RADIUS_RANGE[1])
 
 
 class ProfileForm(BaseForm):

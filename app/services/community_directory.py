@@ -16,15 +16,12 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 
 from app.extensions import db
-from app.models import Community, Municipality, Prefecture
-from app.services.communities import valid_website
-from app.services.geography import folded
+from app.models import Community
+from app.services.communities import CommunityFilters, community_search, valid_website
 from app.services.pages import Page, page_of
 from evangelists.community_names import member_band
-from evangelists.text import fold_variants
 
 QUERY_MAX = 100
 
@@ -80,28 +77,17 @@ class DirectoryFilters:
 
 
 def _search(filters: DirectoryFilters) -> sa.Select:
-    stmt = (
-        sa.select(Community)
-        .join(Community.municipality)
-        .join(Municipality.prefecture)
-        .options(contains_eager(Community.municipality).contains_eager(Municipality.prefecture))
-        .where(Community.public.is_(True))
-    )
-    q = " ".join(filters.q.split())[:QUERY_MAX]
-    if q:
-        stmt = stmt.where(sa.or_(Community.name.icontains(q, autoescape=True),
-                                 folded(Municipality.name).contains(fold_variants(q), autoescape=True)))
-    if filters.prefecture:
-        stmt = stmt.where(Prefecture.code == filters.prefecture)
-    if filters.status:
-        stmt = stmt.where(Community.status == filters.status)
-    return stmt
+    """The staff list's search (by name or town, prefecture, activity; in name order),
+    narrowed to the listed communities."""
+    return community_search(CommunityFilters(
+        q=" ".join(filters.q.split())[:QUERY_MAX], prefecture=filters.prefecture, status=filters.status,
+    )).where(Community.public.is_(True))
 
 
 def directory_page(filters: DirectoryFilters, *, page: int, per_page: int) -> Page:
     """Page ``page`` of the public communities matching ``filters``, by name (two queries);
     the items are :class:`PublicCommunity`. Past the end: empty."""
-    found = page_of(_search(filters).order_by(Community.name, Community.id), page, per_page)
+    found = page_of(_search(filters), page, per_page)
     return replace(found, items=tuple(_public(c) for c in found.items))
 
 
