@@ -120,6 +120,12 @@ EVENTS: dict[str, tuple[Any, Any]] = {
     # A community's registration through the public form (issue 22.5)
     "community_registration.submitted": (_l("Community registration received"),
                                          _l("%(actor)s registered the community on the public form")),
+    "community_registration.confirmed": (_l("Community registration confirmed"),
+                                         _l("%(actor)s confirmed the registration's contact address by the "
+                                            "mailed link")),
+    "community_registration.expired_removed": (_l("Unconfirmed community registrations deleted"),
+                                               _l("%(actor)s deleted community registrations whose confirmation "
+                                                  "link expired")),
     "community_registration.accepted": (_l("Community registration accepted"),
                                         _l("%(actor)s accepted the community's registration")),
     "community_registration.declined": (_l("Community registration declined"),

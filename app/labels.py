@@ -62,6 +62,7 @@ LABELS = {
     },
     # A community's registration through the public form (issue 22.5).
     "community_registration_status": {
+        "unconfirmed": _l("Contact address not confirmed yet"),
         "pending": _l("Waiting for review"),
         "accepted": _l("Accepted"),
         "declined": _l("Declined"),

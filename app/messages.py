@@ -48,6 +48,11 @@ MESSAGES = {
     "community_registration.not_pending": _l("This registration was already decided; nothing was changed."),
     "community_registration.name_taken": _l("A community of this name already exists: merge the registration "
                                             "into it, or decline it."),
+    "community_registration.link_invalid": _l("This confirmation link does not work: it was used already, or part "
+                                              "of it is missing. If you have not confirmed the registration yet, "
+                                              "check that you copied all of the link, or register again."),
+    "community_registration.link_expired": _l("This confirmation link has expired and the registration was not "
+                                              "sent to the coordinators. Please fill in the form again."),
     "recruitment.decision_required": _l("They hold open assignments: choose what happens to them first."),
     "profile.required": _l("Choose at least one language."),
     "not_kana": _l("Enter the reading (フリガナ) in katakana or hiragana."),

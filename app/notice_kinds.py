@@ -213,8 +213,15 @@ KINDS: dict[str, Kind] = _kinds(
     Kind("application_received", _l("Someone applied to become an evangelist"), STAFF, link=_application_page),
     Kind("application_appointed", _l("Your application: you are appointed"), (APPLICANT,)),
     Kind("application_declined", _l("Your application to become an evangelist"), (APPLICANT,)),
-    # --- communities in public (issue 22.5): a registration's receipt and outcome -----------
+    # --- communities in public (issue 22.5): a registration's confirmation and outcome ------
     # Mailed to the contact address the registration gave (the registrant has no account).
+    # Every subject is fixed: nothing the sender typed goes into one. The confirmation
+    # link is made when the mail is written (app/services/community_registrations.py
+    # registers its DELIVERY_CONTEXT), never stored; it is the only mail a submission sends.
+    Kind("community_registration_confirm", _l("Confirm your community's registration"), (REGISTRANT,),
+         security=True),
+    # No longer sent (the page after the confirmation says it): kept so that a receipt
+    # queued before migration 0031 is still written.
     Kind("community_registration_received", _l("Your community's registration was received"), (REGISTRANT,)),
     Kind("community_registration_accepted", _l("Your community is listed"), (REGISTRANT,)),
     Kind("community_registration_declined", _l("Your community's registration was declined"), (REGISTRANT,)),

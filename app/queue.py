@@ -210,6 +210,18 @@ def sweep_expired_applications() -> int:
         return applications.remove_expired()
 
 
+# --- community registrations never confirmed (security review of issue 22.5) ---------------------
+
+@huey.periodic_task(crontab(minute="50", hour="18"))
+def sweep_expired_registrations() -> int:
+    """03:50 in Japan: delete the community registrations whose confirmation link expired
+    unused (community_registrations.remove_expired; also `flask directory remove-expired`)."""
+    from app.services import community_registrations
+
+    with app_context():
+        return community_registrations.remove_expired()
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 def queue_deliveries(ids: Iterable[int]) -> None:

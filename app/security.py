@@ -50,7 +50,8 @@ NONCE_DIRECTIVES = ("script-src", "style-src")
 # URL variables whose values are secrets (status links, password links): the request log
 # masks them, and a response to such a URL is never stored by a cache.
 SECRET_ARGUMENT = re.compile(r"token|secret", re.IGNORECASE)
-SECRET_PATHS = ("/auth/password/", "/request/status/", "/ideas/verify/", "/apply/confirm/")
+SECRET_PATHS = ("/auth/password/", "/request/status/", "/ideas/verify/", "/apply/confirm/",
+                "/communities/register/confirm/")
 
 _NONCE_KEY = "_csp_nonce"
 # A host a CSP source may name: DNS labels, optionally after a leading "*." wildcard.

@@ -24,10 +24,14 @@ OPEN_DATA_STATUSES = ("active", "non_active")
 ENGAGEMENT_STAGES = ("none", "outreach", "requested", "assigned", "visited", "active")
 
 COMMUNITY_STATUSES = ("active", "dormant")
-# A community's registration through the public form (issue 22.5): waiting for a
-# coordinator (pending), accepted (a public community was created, or a known one updated
-# from it), declined (with a reason the registrant is mailed).
-COMMUNITY_REGISTRATION_STATUSES = ("pending", "accepted", "declined")
+# A community's registration through the public form (issue 22.5): waiting for the
+# registrant to confirm the contact address by the mailed link (unconfirmed: no
+# coordinator sees it), then waiting for a coordinator (pending), accepted (a public
+# community was created, or a known one updated from it), declined (with a reason the
+# registrant is mailed).
+COMMUNITY_REGISTRATION_STATUSES = ("unconfirmed", "pending", "accepted", "declined")
+# Registrations a coordinator may see and decide from (all but the unconfirmed ones).
+REVIEWED_REGISTRATION_STATUSES = ("pending", "accepted", "declined")
 # How big a community is, as the public directory says it (a band, not the exact count;
 # evangelists.community_names.member_band).
 MEMBER_BANDS = ("under_10", "10_29", "30_99", "100_plus")

@@ -125,8 +125,16 @@ def make_community(**overrides) -> Community:
 
 
 def make_registration(**overrides) -> CommunityRegistration:
-    """A community's pending registration from the public form (issue 22.5)."""
+    """A community's registration from the public form (issue 22.5), its address confirmed
+    and waiting for review unless ``status`` says otherwise (an unconfirmed one gets a
+    live link for 48 hours: ``token`` gives its value)."""
+    from app.models.base import utcnow
+    from app.services.community_registrations import hash_token
+
     n = next(_serial)
+    token = overrides.pop("token", None)
+    status = overrides.get("status", "pending")
+    now = utcnow()
     fields = dict(
         name=f"登録コミュニティ{n}",
         municipality=overrides.pop("municipality", None) or make_municipality(),
@@ -136,7 +144,11 @@ def make_registration(**overrides) -> CommunityRegistration:
         member_count=12,
         how_to_join="毎月の勉強会にどうぞ",
         description="地域のデータを使う会です",
+        confirmed_at=None if status == "unconfirmed" else now,
     )
+    if status == "unconfirmed":
+        token = token or f"registration-token-{n}"
+        fields.update(token_hash=hash_token(token), token_sealed=seal(token), confirm_by=now + timedelta(hours=48))
     fields.update(overrides)
     return _save(CommunityRegistration(**fields))
 

@@ -98,6 +98,17 @@ def test_password_link_pages_send_no_referrer(client):
     assert client.get("/auth/password/reset/x").headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_every_path_that_carries_a_token_sends_no_referrer_and_is_never_stored(client):
+    from app.security import SECRET_PATHS
+
+    assert "/communities/register/confirm/" in SECRET_PATHS
+    for prefix in SECRET_PATHS:
+        response = client.get(prefix + "not-a-real-token-at-all")
+        assert response.headers["Referrer-Policy"] == "no-referrer", prefix
+    confirm = client.get("/communities/register/confirm/not-a-real-token-at-all")
+    assert confirm.status_code == 404 and confirm.headers["Cache-Control"] == "no-store"
+
+
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(db):
     proxied = create_app("testing", SQLALCHEMY_DATABASE_URI=str(db.engine.url), PROXY_COUNT=1)
     with proxied.app_context():

@@ -83,3 +83,12 @@ def test_the_public_page_says_the_town_takes_part_only_when_it_asked(client, db,
     db.session.commit()
     html = client.get("/municipalities/011002").get_data(as_text=True)
     assert ("オープンデータ伝道師の取組に参加しています" in html) is takes_part
+
+
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_an_unconfirmed_registration_and_an_unconfirmed_application_have_their_own_words(app, locale):
+    with app.test_request_context():
+        labels = labels_in(locale)
+    registration = labels["community_registration_status"]
+    assert registration["unconfirmed"] != labels["application_status"]["unconfirmed"]
+    assert len(set(registration.values())) == len(registration)

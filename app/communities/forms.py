@@ -52,6 +52,7 @@ from evangelists.limits import (
     HOW_TO_JOIN_MAX,
     WEBSITE_MAX,
 )
+from evangelists.vocabulary import REVIEWED_REGISTRATION_STATUSES
 
 # Numbers shown in the messages, written once ("1,000,000").
 _MEMBERS_LOW, _MEMBERS_HIGH = (format(n, ",") for n in MEMBER_COUNT_RANGE)
@@ -170,7 +171,9 @@ class RegistrationListForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = choices("community_registration_status")
+        # Never the unconfirmed ones: nobody but their sender may see them.
+        self.status.choices = [(value, text) for value, text in choices("community_registration_status")
+                               if value in REVIEWED_REGISTRATION_STATUSES]
 
     def validate_status(self, field):
         if field.data not in {value for value, _label in field.choices}:

@@ -101,7 +101,8 @@ class CommunityRegistrationForm(BaseForm):
                     Email(message=_l("This is not an e-mail address, e.g. name@example.jp."),
                           check_deliverability=False),
                     Length(max=EMAIL_MAX)],
-        description=_l("For the coordinators only: we write here about the registration. Never shown in public."),
+        description=_l("We mail a link to this address: the registration reaches the coordinators only once "
+                       "you open it. For the coordinators only; never shown in public."),
         render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
     )
     consent = BooleanField(
@@ -139,3 +140,9 @@ class CommunityRegistrationForm(BaseForm):
             member_count=self.member_count.data or 0,
             nonce=self.nonce.data or None,
         )
+
+
+class ConfirmRegistrationForm(BaseForm):
+    """The button on the mailed link's page (opening the link alone confirms nothing)."""
+
+    submit = SubmitField(_l("Confirm and send the registration"))

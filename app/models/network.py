@@ -122,16 +122,23 @@ class CommunityStatusChange(TimestampMixin, db.Model):
 
 
 class CommunityRegistration(TimestampMixin, db.Model):
-    """A community that registered itself through the public form (/communities/register),
-    waiting for a coordinator: accepted, it becomes a public ``Community`` (or updates the
-    known one it duplicates, ``community``); declined, with a reason. The contact e-mail is
-    for the coordinators and the outcome mail only."""
+    """A community that registered itself through the public form (/communities/register).
+    First ``unconfirmed``: only a confirmation link is mailed to the contact address, and
+    nobody sees the registration until that link is used (within ``confirm_by``; expired
+    ones are deleted). Then ``pending``, waiting for a coordinator: accepted, it becomes a
+    public ``Community`` (or updates the known one it duplicates, ``community``); declined,
+    with a reason. The contact e-mail is for the coordinators and the outcome mail only."""
 
     __tablename__ = "community_registrations"
     __table_args__ = (
         sa.CheckConstraint("member_count >= 0", name="registration_member_count_not_negative"),
         sa.CheckConstraint("consent", name="registration_consented"),
-        sa.CheckConstraint("status = 'pending' OR decided_at IS NOT NULL", name="registration_decided_at"),
+        sa.CheckConstraint("status IN ('unconfirmed', 'pending') OR decided_at IS NOT NULL",
+                           name="registration_decided_at"),
+        # A confirmed registration has no live link; an unconfirmed one has a deadline.
+        sa.CheckConstraint("status = 'unconfirmed' OR (token_hash IS NULL AND token_sealed IS NULL)",
+                           name="registration_confirmed_has_no_token"),
+        sa.CheckConstraint("status <> 'unconfirmed' OR confirm_by IS NOT NULL", name="registration_confirm_by"),
         sa.Index("ix_community_registrations_status_created", "status", "created_at"),
     )
 
@@ -146,8 +153,17 @@ class CommunityRegistration(TimestampMixin, db.Model):
     # The public listing was agreed to on the form (a registration without it is refused).
     consent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(
-        choice(COMMUNITY_REGISTRATION_STATUSES, "community_registration_status"), default="pending"
+        choice(COMMUNITY_REGISTRATION_STATUSES, "community_registration_status"), default="unconfirmed"
     )
+    # The confirmation link mailed to the contact address (as an application's,
+    # app/services/community_registrations.py): its SHA-256, and the token sealed for the
+    # mail, which makes the link when it is written; both cleared once it is used.
+    token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    token_sealed: Mapped[str | None] = mapped_column(sa.String(255))
+    confirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the address was confirmed (None for registrations made before links existed,
+    # migration 0031).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
     decline_reason: Mapped[str] = mapped_column(sa.Text, default="")

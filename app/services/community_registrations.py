@@ -1,9 +1,19 @@
 """Communities that register themselves (issue 22, point 5): the public form's
-registration, the coordinators' review queue, accepting and declining.
+registration, the confirmation of its contact address, the coordinators' review queue,
+accepting and declining.
 
-- ``submit_registration``: a pending ``CommunityRegistration`` (not a community: nothing
-  is public until a coordinator accepts), audited, and a receipt mailed to the contact
-  address. The same form sent twice (its one-time ``nonce``) registers once.
+- ``submit_registration``: an ``unconfirmed`` ``CommunityRegistration`` (not a community:
+  nothing is public until a coordinator accepts), audited, and the only mail it sends: a
+  confirmation link to the contact address (a random token, stored as its SHA-256 and
+  sealed for the mail, as an application's: the notice row holds no secret, the
+  ``community_registration_confirm`` mail makes the link when it is written). Its subject
+  is fixed: nothing the sender typed is in it. The same form sent twice (its one-time
+  ``nonce``) registers once.
+- ``confirm_registration``: the link (within ``CONFIRM_HOURS``, once) confirms the address;
+  the registration becomes ``pending`` and only then enters the coordinators' queue (the
+  page that follows says it was received; no second mail).
+- ``remove_expired``: unconfirmed registrations whose link expired are deleted (by the
+  queue's nightly sweep and ``flask directory remove-expired``).
 - ``possible_duplicates``: for each registration, the known communities and other pending
   registrations of its prefecture whose names may be the same (the rule of
   ``evangelists.community_names``), in two queries whatever the number of registrations.
@@ -14,15 +24,19 @@ registration, the coordinators' review queue, accepting and declining.
   ``_declined``, to the contact address: the registrant has no account).
 
 Every write commits once and is audited; refusals raise :class:`RegistrationRefused` with
-a field and a reason, nothing written.
+a field and a reason, nothing written. Unconfirmed registrations are nobody's business
+but their sender's: the queue, the counts, the duplicate check and the coordinators'
+pages ignore them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -35,10 +49,12 @@ from app.models import (
     CommunityRegistration,
     CommunityStatusChange,
     Municipality,
+    Notice,
     Prefecture,
     User,
 )
 from app.models.base import utcnow
+from app.secrets_at_rest import seal, unseal
 from app.services.audit import record_event
 from app.services.communities import MEMBER_COUNT_RANGE, municipality_by_code, valid_website
 from app.services.notices import notify
@@ -55,9 +71,13 @@ from evangelists.limits import (
     HOW_TO_JOIN_MAX,
     WEBSITE_MAX,
 )
+from evangelists.vocabulary import REVIEWED_REGISTRATION_STATUSES
 
 # Who sent a registration, in the audit log (app/events.py ACTORS): nobody signed in.
 REGISTRANT = "registrant"
+ENTITY = "community_registration"
+# How long the confirmation link works.
+CONFIRM_HOURS = 48
 # The fields a merge copies from the registration into the known community when given.
 MERGED_FIELDS = ("website", "description", "how_to_join", "member_count")
 
@@ -66,7 +86,8 @@ class RegistrationRefused(Refused):
     """``field`` names the form field; ``reason``: ``required``, ``too_long``,
     ``bad_website``, ``bad_email``, ``unknown`` (municipality, or the community to merge
     into), ``out_of_range`` (member count), ``consent_required``, ``not_pending`` (already
-    decided), ``name_taken`` (accepting as new a name a community has: merge instead)."""
+    decided), ``name_taken`` (accepting as new a name a community has: merge instead);
+    ``token``: ``link_invalid`` (no such link, or already used) or ``link_expired``."""
 
     scope = "community_registration"
 
@@ -124,21 +145,38 @@ def _clean(data: RegistrationInput) -> dict:
     }
 
 
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Submitted:
+    registration: CommunityRegistration
+    # For the caller's tests only: the page never shows it, the mail carries it. None when
+    # the same form came again (no new link is made, no new mail sent).
+    token: str | None
+
+
 def _by_nonce(nonce: str | None) -> CommunityRegistration | None:
     if not nonce:
         return None
     return db.session.scalar(sa.select(CommunityRegistration).where(CommunityRegistration.form_nonce == nonce))
 
 
-def submit_registration(data: RegistrationInput, *, address: str | None = None) -> CommunityRegistration:
-    """Store a community's registration for review and mail the receipt; commits. The same
-    form again (its ``nonce``) returns the first registration and writes nothing."""
+def submit_registration(data: RegistrationInput, *, address: str | None = None) -> Submitted:
+    """Store a community's registration unconfirmed and mail the confirmation link to its
+    contact address; commits. The same form again (its ``nonce``) returns the first
+    registration and writes and sends nothing."""
     values = _clean(data)
     nonce = (data.nonce or "")[:64] or None
     earlier = _by_nonce(nonce)
     if earlier is not None:
-        return earlier
-    registration = CommunityRegistration(**values, status="pending", form_nonce=nonce)
+        return Submitted(earlier, None)
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    registration = CommunityRegistration(
+        **values, status="unconfirmed", form_nonce=nonce, token_hash=hash_token(token), token_sealed=seal(token),
+        confirm_by=now + timedelta(hours=CONFIRM_HOURS))
     db.session.add(registration)
     try:
         db.session.flush()
@@ -147,15 +185,92 @@ def submit_registration(data: RegistrationInput, *, address: str | None = None) 
         earlier = _by_nonce(nonce)
         if earlier is None:
             raise
-        return earlier
-    record_event(REGISTRANT, "community_registration.submitted", "community_registration", registration.id,
+        return Submitted(earlier, None)
+    record_event(REGISTRANT, "community_registration.submitted", ENTITY, registration.id,
                  after={"name": registration.name, "municipality": registration.municipality.code,
                         "website": registration.website, "member_count": registration.member_count},
                  client_address=address)
-    notify("community_registration_received", emails=[registration.contact_email],
-           target=("community_registration", registration.id), params={"name": registration.name})
+    # The mail's subject is fixed; the name is quoted in its body only.
+    notify("community_registration_confirm", emails=[registration.contact_email], target=(ENTITY, registration.id),
+           params={"name": registration.name})
+    db.session.commit()
+    return Submitted(registration, token)
+
+
+def _confirm_context(notice: Notice) -> dict:
+    """The link of a ``community_registration_confirm`` mail, made when it is written
+    (never stored); None once the registration is confirmed or its link expired."""
+    extra = {"hours": CONFIRM_HOURS, "confirm_link": None}
+    registration = db.session.get(CommunityRegistration, notice.target_id) if notice.target_id else None
+    if registration is None or registration.status != "unconfirmed" or not registration.token_sealed:
+        return extra
+    if registration.confirm_by is None or registration.confirm_by <= utcnow():
+        return extra
+    token = unseal(registration.token_sealed)
+    if token is not None:
+        from app.links import external_url
+
+        extra["confirm_link"] = external_url("directory.confirm", token=token)
+    return extra
+
+
+DELIVERY_CONTEXT["community_registration_confirm"] = _confirm_context
+
+
+def unconfirmed(token: str) -> CommunityRegistration:
+    """The unconfirmed registration a link was made for. Raises RegistrationRefused
+    ``token``/``link_invalid`` (no such link, or already used) or ``link_expired``."""
+    if not token or len(token) > 100:
+        raise RegistrationRefused("token", "link_invalid")
+    registration = db.session.scalar(
+        sa.select(CommunityRegistration).where(CommunityRegistration.token_hash == hash_token(token)))
+    if registration is None or registration.status != "unconfirmed":
+        raise RegistrationRefused("token", "link_invalid")
+    if registration.confirm_by is None or registration.confirm_by <= utcnow():
+        raise RegistrationRefused("token", "link_expired")
+    return registration
+
+
+def confirm_registration(token: str, *, address: str | None = None) -> CommunityRegistration:
+    """Confirm the contact address: the registration becomes ``pending`` and enters the
+    coordinators' queue; commits. The link is spent."""
+    registration = unconfirmed(token)
+    # One confirmation per link, also when the link is opened twice at once: the first
+    # to clear the token goes on, the other finds no link.
+    claimed = db.session.execute(
+        sa.update(CommunityRegistration)
+        .where(CommunityRegistration.id == registration.id, CommunityRegistration.token_hash == hash_token(token),
+               CommunityRegistration.status == "unconfirmed")
+        .values(status="pending", token_hash=None, token_sealed=None, confirmed_at=utcnow())
+        .execution_options(synchronize_session="fetch"))
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise RegistrationRefused("token", "link_invalid")
+    record_event(REGISTRANT, "community_registration.confirmed", ENTITY, registration.id,
+                 before={"status": "unconfirmed"}, after={"status": "pending"}, client_address=address)
+    # The confirmation mail has done its work.
+    db.session.execute(sa.update(Notice).where(Notice.kind == "community_registration_confirm",
+                                               Notice.target_type == ENTITY, Notice.target_id == registration.id,
+                                               Notice.read_at.is_(None)).values(read_at=utcnow()))
     db.session.commit()
     return registration
+
+
+def remove_expired(*, now: datetime | None = None) -> int:
+    """Delete the unconfirmed registrations whose link has expired, and their mails
+    already sent (or never to be); commits; how many."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(sa.select(CommunityRegistration.id).where(
+        CommunityRegistration.status == "unconfirmed", CommunityRegistration.confirm_by < now)))
+    if not ids:
+        return 0
+    db.session.execute(sa.delete(Notice).where(
+        Notice.kind == "community_registration_confirm", Notice.target_type == ENTITY, Notice.target_id.in_(ids),
+        Notice.mail.in_(("sent", "failed", "none"))))
+    db.session.execute(sa.delete(CommunityRegistration).where(CommunityRegistration.id.in_(ids)))
+    record_event("system", "community_registration.expired_removed", ENTITY, None, after={"count": len(ids)})
+    db.session.commit()
+    return len(ids)
 
 
 # --- the review queue ----------------------------------------------------------------------
@@ -167,7 +282,10 @@ def _visible(scope: RegionScope):
 
 def registration_page(scope: RegionScope, *, status: str = "pending", page: int, per_page: int) -> Page:
     """The registrations of ``status`` in ``scope``'s regions, oldest first (waiting the
-    longest on top), with their municipality and prefecture."""
+    longest on top), with their municipality and prefecture. Never the unconfirmed ones
+    (``status`` must be one of ``REVIEWED_REGISTRATION_STATUSES``)."""
+    if status not in REVIEWED_REGISTRATION_STATUSES:
+        raise ValueError(f"not a status coordinators see: {status!r}")
     stmt = (
         sa.select(CommunityRegistration)
         .join(CommunityRegistration.municipality)
@@ -190,8 +308,10 @@ def pending_count(scope: RegionScope) -> int:
 
 
 def get_registration(registration_id: int) -> CommunityRegistration | None:
+    """A registration coordinators may see (None for an unconfirmed one)."""
     return db.session.scalar(
-        sa.select(CommunityRegistration).where(CommunityRegistration.id == registration_id)
+        sa.select(CommunityRegistration).where(CommunityRegistration.id == registration_id,
+                                               CommunityRegistration.status.in_(REVIEWED_REGISTRATION_STATUSES))
         .options(joinedload(CommunityRegistration.municipality).joinedload(Municipality.prefecture),
                  joinedload(CommunityRegistration.community), joinedload(CommunityRegistration.decided_by))
     )

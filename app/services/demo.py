@@ -645,7 +645,9 @@ def _demo_registrations(seed: int, today: date, community_rows: list[Community],
                         municipalities: list[Municipality]) -> None:
     """Two communities that registered on the public form and wait for review: a known
     community registering again under a name written differently (the review flags it),
-    and a new group in a town without one. Not mailed: the addresses are not real."""
+    and a new group in a town without one. Both confirmed their contact address by the
+    mailed link an hour after sending (unconfirmed ones never reach the queue). Not
+    mailed: the addresses are not real."""
     rng = random.Random(seed * 59 + 3)
     known = sorted((c for c in community_rows if not c.public), key=lambda c: c.name)
     rows = []
@@ -658,6 +660,7 @@ def _demo_registrations(seed: int, today: date, community_rows: list[Community],
             description=twin.description, how_to_join=rng.choice(_HOW_TO_JOIN).format(place=twin.municipality.name),
             member_count=twin.member_count + rng.randint(1, 5), contact_email="hello@registrant-1.example.jp",
             consent=True, status="pending", created_at=start_of_day_in_japan(today - timedelta(days=4))))
+        rows[-1].confirmed_at = rows[-1].created_at + timedelta(hours=1)
     taken = {c.municipality_id for c in community_rows}
     towns = [m for m in municipalities if m.kind == "city" and m.id not in taken]
     if towns:
@@ -669,13 +672,17 @@ def _demo_registrations(seed: int, today: date, community_rows: list[Community],
             how_to_join=rng.choice(_HOW_TO_JOIN).format(place=town.name), member_count=rng.randint(4, 9),
             contact_email="hello@registrant-2.example.jp", consent=True, status="pending",
             created_at=start_of_day_in_japan(today - timedelta(days=1))))
+        rows[-1].confirmed_at = rows[-1].created_at + timedelta(hours=1)
     db.session.add_all(rows)
     db.session.flush()
     for row in rows:
         _add_events([_event(row.created_at, "registrant", "community_registration.submitted",
                             "community_registration", row.id,
                             after={"name": row.name, "municipality": row.municipality.code,
-                                   "website": row.website, "member_count": row.member_count})])
+                                   "website": row.website, "member_count": row.member_count}),
+                     _event(row.confirmed_at, "registrant", "community_registration.confirmed",
+                            "community_registration", row.id, before={"status": "unconfirmed"},
+                            after={"status": "pending"})])
 
 
 def _demo_notices(coordinator: User | None, today: date) -> None:

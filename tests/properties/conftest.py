@@ -73,6 +73,7 @@ def examples(n: int) -> settings:
 
 STATUS_TOKEN = "status-token-" + "x" * 30
 APPLICATION_TOKEN = "application-token-" + "y" * 30
+REGISTRATION_TOKEN = "registration-token-" + "z" * 30
 # What bad input may be answered with: a page, a redirect (308: Werkzeug merges "//" in a
 # path), or a 4xx. Never a 5xx; in tests an unexpected exception fails the test anyway.
 ANSWERS = frozenset({200, 302, 308, 400, 404, 409, 410, 413, 422, 429})
@@ -184,6 +185,8 @@ def world(app, db, make_account) -> World:
                                how_to_join="毎月の勉強会へ")
     # A community's registration from the public form, waiting, and a duplicate of the one above.
     registration = make_registration(municipality=sapporo, name="CODE 4 SAPPORO")
+    # A community's registration waiting for its mailed link (no coordinator sees it).
+    make_registration(municipality=sapporo, name="未確認の会", status="unconfirmed", token=REGISTRATION_TOKEN)
 
     new_request = make_request(municipality=sapporo,
                                token_hash=hashlib.sha256(STATUS_TOKEN.encode()).hexdigest())
@@ -269,6 +272,7 @@ def world(app, db, make_account) -> World:
         "held_idea_id": held_idea.id,
         "application_id": application.id,
         "application_token": APPLICATION_TOKEN,
+        "registration_token": REGISTRATION_TOKEN,
         "published_use_case_id": published_use_case.id,
         "outreach_town": "012246",
         "code": "011002",

@@ -49,7 +49,7 @@ from app.coordinator.forms import (
     StaffSearchForm,
 )
 from app.data.forms import ApplyForm, ImportForm
-from app.directory.forms import CommunityRegistrationForm, DirectoryFilterForm
+from app.directory.forms import CommunityRegistrationForm, ConfirmRegistrationForm, DirectoryFilterForm
 from app.evangelist.forms import DeclineAssignmentForm, HelperNoteForm, ThreadMessageForm
 from app.evangelist.profile_forms import ProfileForm
 from app.forms import ActionForm
@@ -194,6 +194,7 @@ POSTS: dict[str, Post] = {
     "communities.new_community": Post("coordinator", (CommunityForm,), raw=("action",)),
     # Communities in public (issue 22.5): a community registers itself; a coordinator decides.
     "directory.register": Post(None, (CommunityRegistrationForm,), raw=("action",)),
+    "directory.confirm": Post(None, (ConfirmRegistrationForm,), args={"token": "registration_token"}),
     "communities.accept": Post("coordinator", (AcceptRegistrationForm,)),
     "communities.decline": Post("coordinator", (DeclineRegistrationForm,)),
     "recruitment.nominate": Post("coordinator", (NominationForm,), raw=("action",)),

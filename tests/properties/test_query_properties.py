@@ -47,6 +47,7 @@ URL_ARGS = {
     "bookings.feed": {"token": "feed_token"},
     "ideas.verify": {"token": "verify_token"},
     "apply.confirm": {"token": "application_token"},
+    "directory.confirm": {"token": "registration_token"},
     "recruitment.decline": {"evangelist_id": "candidate"},
     "library.use_case": {"use_case_id": "published_use_case_id"},
 }

@@ -183,7 +183,10 @@ ACCESS = {
     "directory.communities": ("GET", PUBLIC),
     "directory.community": ("GET", PUBLIC),
     "directory.register": ("GET", PUBLIC),
-    "directory.thanks": ("GET", PUBLIC),
+    "directory.check_mail": ("GET", PUBLIC),
+    # Its mailed link (a token in the path) and the receipt after confirming.
+    "directory.confirm": ("GET", PUBLIC),
+    "directory.confirmed": ("GET", PUBLIC),
     "recruitment.recruitment": ("GET", STAFF),
     "recruitment.nominate": ("GET", STAFF),
     "recruitment.evangelist": ("GET", STAFF),

@@ -1,5 +1,5 @@
 """Communities in public, in Chromium (issue 22, point 5): a community registers itself in
-Japanese on a phone, a coordinator accepts it, and it shows in the directory and on its
+Japanese on a phone and confirms its address by the mailed link, a coordinator accepts it, and it shows in the directory and on its
 own page with its marker on the map. Every new page fits 360 px and passes an axe-core
 scan (no serious or critical violation); nothing is loaded from off the site."""
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from app.models import Municipality
 from app.services.topics import sync_topics
 from tests.factories import make_community
+from tests.mailbox import body_of
 from tests.web.conftest import CHROMIUM, DESKTOP, PHONE
 from tests.web.test_browser_map import sign_in, watch_console
 
@@ -45,7 +46,8 @@ def site(live_server, db):
     return live_server
 
 
-def test_a_community_registers_on_a_phone_and_a_coordinator_lists_it(site, page_at, make_account, db):
+def test_a_community_registers_on_a_phone_and_a_coordinator_lists_it(site, page_at, make_account, db, mailbox,
+                                                                      deliver):
     phone = page_at(PHONE)
     problems = watch_console(phone)
     checked: dict[str, list[str]] = {}
@@ -82,8 +84,24 @@ def test_a_community_registers_on_a_phone_and_a_coordinator_lists_it(site, page_
     phone.get_by_label(re.compile("公開ディレクトリに掲載することに同意します")).check()
     with phone.expect_navigation():
         phone.get_by_role("button", name="登録を送信する").click()
+    assert phone.url.endswith("/communities/register/check-mail")
+    assert "tobetsu@example.jp" in phone.content()
+    assert fits(phone)
+    checked["check mail"] = serious_violations(phone)
+
+    deliver()
+    (mail,) = mailbox.to("tobetsu@example.jp")
+    link = re.search(r"(http://127\.0\.0\.1:\d+/communities/register/confirm/\S+)", body_of(mail)).group(1)
+    phone.goto(link)
+    assert fits(phone)
+    checked["confirm"] = serious_violations(phone)
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="確認して登録を送る").click()
+    assert phone.url.endswith("/communities/register/confirmed")
     assert phone.get_by_role("heading", name="コミュニティのご登録ありがとうございます").is_visible()
-    checked["thanks"] = serious_violations(phone)
+    assert "Code for Tobetsu" in phone.content()
+    assert fits(phone)
+    checked["confirmed"] = serious_violations(phone)
 
     desk = page_at(DESKTOP)
     sign_in(desk, site, make_account("coordinator"))

@@ -1,16 +1,19 @@
 """Communities in public (issue 22, point 5): the directory shows only the communities that
-opted in and never their contact e-mail or address; a community registers itself, a
-coordinator reviews it (duplicates flagged), accepts or declines, and the registrant is
-mailed the outcome."""
+opted in and never their contact e-mail or address; a community registers itself and
+confirms its contact address by a mailed link (a button on the link's page, once, within
+its hours; nothing else is mailed, under a fixed subject), a coordinator reviews it
+(duplicates flagged), accepts or declines, and the registrant is mailed the outcome."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.models import AuditEvent, Community, CommunityRegistration
+from app.models.base import utcnow
 from app.services.regions import set_regions
 from tests.factories import make_community, make_places, make_registration
 from tests.mailbox import body_of
@@ -148,27 +151,98 @@ def _form(**overrides) -> dict:
     return data
 
 
-def test_a_community_registers_and_is_not_public_before_review(english, towns, db, mailbox, deliver):
+def confirm_path(mailbox, deliver, address="otaru@example.jp") -> str:
+    deliver()
+    (mail,) = mailbox.to(address)
+    found = set(re.findall(r"https?://\S+(/communities/register/confirm/\S+)", body_of(mail)))
+    assert len(found) == 1, body_of(mail)
+    return found.pop()
+
+
+def test_a_community_registers_confirms_its_address_and_only_then_waits_for_review(
+        english, towns, db, mailbox, deliver, signed_in_client, app):
+    form_page = _text(english.get("/communities/register"))
+    assert "We first mail a link to the contact address" in form_page and "cannot send e-mail" not in form_page
     response = english.post("/communities/register", data=_form())
-    assert response.status_code == 302 and response.headers["Location"].endswith("/communities/register/thanks")
-    assert "reviews the registration" in _text(english.get(response.headers["Location"]))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/communities/register/check-mail")
+    check = english.get(response.headers["Location"])
+    assert check.headers["Cache-Control"] == "no-store"
+    assert "otaru@example.jp" in _text(check) and "within 48 hours" in _text(check)
     (registration,) = db.session.scalars(sa.select(CommunityRegistration)).all()
-    assert (registration.name, registration.status, registration.municipality.code) == ("Code for Otaru", "pending",
-                                                                                         "012033")
+    assert (registration.name, registration.status, registration.municipality.code) == ("Code for Otaru",
+                                                                                         "unconfirmed", "012033")
     assert registration.member_count == 8 and registration.consent is True
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Community)) == 0
     assert "Code for Otaru" not in _text(english.get("/communities"))
+    # Nobody reviews it before the address is confirmed.
+    client, _user = signed_in_client("coordinator")
+    client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
+    assert "Code for Otaru" not in _text(client.get("/coordinator/communities/registrations"))
+    assert client.get(f"/coordinator/communities/registrations/{registration.id}").status_code == 404
+    assert client.get("/coordinator/communities/registrations?status=unconfirmed").status_code == 200
+    assert "Code for Otaru" not in _text(client.get("/coordinator/communities/registrations?status=unconfirmed"))
+
+    path = confirm_path(mailbox, deliver)  # the only mail, under a fixed subject
+    (mail,) = mailbox.to("otaru@example.jp")
+    assert mail["Subject"].split(" / ")[-1] == "Confirm your community's registration"
+    assert "Code for Otaru" in body_of(mail) and "Code for Otaru" not in mail["Subject"]
+    shown = english.get(path)  # a mail scanner that opens the link confirms nothing
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
+    assert shown.headers["Referrer-Policy"] == "no-referrer"
+    assert "Code for Otaru" in _text(shown) and "Confirm and send the registration" in _text(shown)
+    db.session.refresh(registration)
+    assert registration.status == "unconfirmed"
+    done = english.post(path)
+    assert done.status_code == 302 and done.headers["Location"].endswith("/communities/register/confirmed")
+    receipt = english.get("/communities/register/confirmed")
+    assert receipt.headers["Cache-Control"] == "no-store"
+    assert "Code for Otaru" in _text(receipt) and "reviews the registration" in _text(receipt)
+    assert english.get(path).status_code == 404  # used
+    db.session.refresh(registration)
+    assert registration.status == "pending" and registration.confirmed_at is not None
+    assert "Code for Otaru" in _text(client.get("/coordinator/communities/registrations"))
     deliver()
-    (receipt,) = mailbox.to("otaru@example.jp")
-    assert "Code for Otaru" in receipt["Subject"] and "reviews it" in body_of(receipt)
-    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "community_registration.submitted"))
-    assert event.actor_label == "registrant"
+    assert len(mailbox.to("otaru@example.jp")) == 1  # no receipt by mail: the page said it
+    actions = set(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_label == "registrant")))
+    assert actions == {"community_registration.submitted", "community_registration.confirmed"}
 
 
-def test_the_same_form_sent_twice_registers_once(english, towns, db):
+def test_without_mail_nobody_can_register(english, towns, db):
+    assert "cannot send e-mail" in _text(english.get("/communities/register"))
+    response = english.post("/communities/register", data=_form())
+    assert response.status_code == 422 and "cannot send e-mail" in _text(response)
+    assert 'value="Code for Otaru"' in _text(response)  # what was typed stays
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CommunityRegistration)) == 0
+
+
+def test_expired_and_unknown_links_say_so(english, towns, db, clock):
+    make_registration(status="unconfirmed", token="a-registration-token-of-thirty-chars",
+                      municipality=towns["otaru"])
+    db.session.commit()
+    path = "/communities/register/confirm/a-registration-token-of-thirty-chars"
+    assert english.get(path).status_code == 200
+    clock(utcnow() + timedelta(hours=49))
+    expired = english.get(path)
+    assert expired.status_code == 410 and "has expired" in _text(expired)
+    assert expired.headers["Cache-Control"] == "no-store" and expired.headers["Referrer-Policy"] == "no-referrer"
+    assert english.post(path).status_code == 410
+    unknown = english.get("/communities/register/confirm/no-such-token")
+    assert unknown.status_code == 404 and unknown.headers["Cache-Control"] == "no-store"
+    assert "does not work" in _text(unknown)
+    assert db.session.scalar(sa.select(CommunityRegistration.status)) == "unconfirmed"
+
+
+def test_the_confirmed_page_needs_a_confirmation_in_this_session(english, towns):
+    response = english.get("/communities/register/confirmed")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/communities/register")
+
+
+def test_the_same_form_sent_twice_registers_once(english, towns, db, mailbox, deliver):
     english.post("/communities/register", data=_form())
     english.post("/communities/register", data=_form())
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommunityRegistration)) == 1
+    deliver()
+    assert len(mailbox.to("otaru@example.jp")) == 1
 
 
 def test_bad_input_is_said_per_field_and_keeps_what_was_typed(english, towns, db):
@@ -196,19 +270,21 @@ def test_choosing_the_prefecture_without_javascript_keeps_everything(english, to
     assert 'value="Code for Otaru"' in page and "青森市" in page and 'data-focus="municipality"' in page
 
 
-def test_the_honeypot_stores_nothing(english, towns, db):
+def test_the_honeypot_stores_nothing_and_sends_nothing(english, towns, db, mailbox, deliver):
     response = english.post("/communities/register", data=_form(homepage="http://spam.example/"))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CommunityRegistration)) == 0
+    deliver()
+    assert mailbox.messages == []
 
 
-def test_registrations_are_rate_limited(english, towns):
+def test_registrations_are_rate_limited(english, towns, mailbox):
     codes = [english.post("/communities/register", data=_form(nonce=f"n{n}", name=f"会{n}")).status_code
              for n in range(11)]
     assert codes[:10] == [302] * 10 and codes[10] == 429
 
 
-def test_forms_sent_back_with_a_mistake_do_not_count_against_the_limit(english, towns):
+def test_forms_sent_back_with_a_mistake_do_not_count_against_the_limit(english, towns, mailbox):
     for _n in range(12):
         assert english.post("/communities/register", data=_form(consent="")).status_code == 422
     assert english.post("/communities/register", data=_form()).status_code == 302
@@ -255,7 +331,8 @@ def test_accepting_makes_a_public_community_and_mails_the_registrant(signed_in_c
     assert "小樽の新しい会" in _text(english.get("/communities"))
     deliver()
     (outcome,) = mailbox.to("new@example.jp")
-    assert "is now in the community directory" in outcome["Subject"] and "was accepted" in body_of(outcome)
+    assert outcome["Subject"].split(" / ")[-1] == "Your community is listed" and "was accepted" in body_of(outcome)
+    assert "小樽の新しい会" in body_of(outcome) and "小樽の新しい会" not in outcome["Subject"]
     assert f"/communities/{community.id}" in body_of(outcome)
     # Decided once: a second decision is refused with a message and changes nothing.
     again = client.post(f"/coordinator/communities/registrations/{registration.id}/decline", data={"reason": "x"},
@@ -341,15 +418,23 @@ def test_a_regional_coordinator_reviews_only_their_regions(signed_in_client, mak
 
 
 @pytest.mark.parametrize("text", ["<script>alert(1)</script>", "{{7*7}}", "{{"])
-def test_hostile_text_shows_as_text_on_every_page(text, english, towns, db, signed_in_client, app):
+def test_hostile_text_shows_as_text_on_every_page(text, english, towns, db, signed_in_client, app, mailbox, deliver):
     english.post("/communities/register", data=_form(name=f"会{text}", description=f"説明{text}",
                                                      how_to_join=f"参加{text}", nonce=f"n-{text}"))
     registration = db.session.scalar(sa.select(CommunityRegistration))
     assert registration is not None
+    deliver()
+    (mail,) = mailbox.to("otaru@example.jp")
+    assert text not in mail["Subject"] and "会" not in mail["Subject"]  # a fixed subject
+    assert f"会{text}" in body_of(mail)  # quoted as typed, never rendered
+    path = re.search(r"https?://\S+(/communities/register/confirm/\S+)", body_of(mail)).group(1)
+    pages = [_text(english.get(path))]
+    english.post(path)
+    pages.append(_text(english.get("/communities/register/confirmed")))
     client, _user = signed_in_client("coordinator")
     client.set_cookie(app.config["LANGUAGE_COOKIE"], "en")
-    pages = [_text(client.get("/coordinator/communities/registrations")),
-             _text(client.get(f"/coordinator/communities/registrations/{registration.id}"))]
+    pages += [_text(client.get("/coordinator/communities/registrations")),
+              _text(client.get(f"/coordinator/communities/registrations/{registration.id}"))]
     client.post(f"/coordinator/communities/registrations/{registration.id}/accept", data={"merge_into": ""})
     community = db.session.scalar(sa.select(Community))
     pages += [_text(english.get("/communities")), _text(english.get(f"/communities/{community.id}")),
@@ -360,7 +445,10 @@ def test_hostile_text_shows_as_text_on_every_page(text, english, towns, db, sign
         assert not any(f"{prefix}49" in page for prefix in ("会", "説明", "参加"))
     escaped = text.replace("<", "&lt;").replace(">", "&gt;")
     assert all(f"会{escaped}" in page for page in pages)
-    assert all(f"参加{escaped}" in page for page in pages[1:])
+    assert all(f"参加{escaped}" in page for page in pages[3:])
+    deliver()
+    outcome = mailbox.to("otaru@example.jp")[-1]
+    assert text not in outcome["Subject"] and f"会{text}" in body_of(outcome)
 
 
 # --- the coordinators' community form ----------------------------------------------------------

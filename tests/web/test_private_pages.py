@@ -188,8 +188,11 @@ def test_the_request_log_never_holds_a_query_string_or_a_token(make_app, caplog)
     client.get("/request/status/SecretToken3/extra/segments")
     client.get("/auth/password/reset/Secret/With/Slashes4")
     client.post("/language/en", data={"next": "/request/status/SecretInBody5"})
+    # A community registration's confirmation link (app/security.py SECRET_PATHS).
+    client.get("/communities/register/confirm/SecretToken6")
+    client.get("/communities/register/confirm/Secret/With/Slashes7")
     lines = [r.getMessage() + repr(vars(r)) for r in caplog.records if r.name == "app.request"]
-    assert len(lines) == 4
+    assert len(lines) == 6
     assert not any("Secret" in line for line in lines), lines
 
 

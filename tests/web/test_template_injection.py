@@ -72,6 +72,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STATUS_TOKEN = "private-status-token-" + "y" * 30
 ADDITION_TOKEN = "addition-status-token-for-the-injection-test-0123456789"
 COMPLETED_TOKEN = "completed-status-token-for-the-injection-test-0123456789"
+REGISTRATION_TOKEN = "registration-token-" + "r" * 30
 
 # Each payload is wrapped in MARK on both sides, so the check below can tell the literal
 # text from what an evaluation would leave behind (49, x, an empty string, a dict...).
@@ -225,6 +226,8 @@ NOT_FREE_TEXT = {
     ("community_status_changes", "status"): "a CHECKed vocabulary",
     ("community_registrations", "status"): "a CHECKed vocabulary",
     ("community_registrations", "form_nonce"): "made by the app, checked by the form (never shown)",
+    ("community_registrations", "token_hash"): "made by the app (never shown)",
+    ("community_registrations", "token_sealed"): "made by the app (the sealed confirmation token, never shown)",
     ("evangelists", "status"): "a CHECKed vocabulary",
     ("evangelists", "location_source"): "a CHECKed vocabulary",
     ("evangelists", "form_nonce"): "made by the app, checked by the form (never shown)",
@@ -343,6 +346,8 @@ def build_world(db, make_account) -> dict:
     waiting = make_registration(municipality=sapporo, name=community.name, website="https://example.jp/r")
     declined = make_registration(municipality=sapporo, status="declined", decline_reason="確認できず",
                                  decided_at=datetime(2026, 11, 21, tzinfo=UTC), decided_by_id=users["coordinator"].id)
+    # One waiting for its mailed link: the link's page names it.
+    make_registration(municipality=sapporo, status="unconfirmed", token=REGISTRATION_TOKEN)
     db.session.add(CommunityStatusChange(community=community, status="active", since=date(2024, 4, 1),
                                          note="発足", changed_by_id=users["coordinator"].id))
 
@@ -486,6 +491,7 @@ def build_world(db, make_account) -> dict:
         "more_urls": [
             f"/coordinator/communities/registrations/{declined.id}",
             "/coordinator/communities/registrations?status=declined",
+            f"/communities/register/confirm/{REGISTRATION_TOKEN}",
             f"/request/status/{STATUS_TOKEN}",
             f"/request/status/{ADDITION_TOKEN}",
             f"/coordinator/requests/{working.id}",
