@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import current_app, url_for
+from flask import current_app
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -21,12 +21,3 @@ def external_url(endpoint: str, **values) -> str:
     adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
     url = adapter.build(endpoint, values, force_external=True)
     return f"{url}#{quote(anchor)}" if anchor else url
-
-
-def link_if_served(endpoint: str, **values) -> str | None:
-    """``url_for(endpoint, **values)``, or None while this app has no such endpoint (a
-    page that another part of the programme adds: the library's use case pages, say), so
-    a template can show plain text instead of a broken link until it exists."""
-    if endpoint not in current_app.view_functions:
-        return None
-    return url_for(endpoint, **values)

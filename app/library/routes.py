@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from app.caching import LRUCache
 from app.decorators import public
@@ -30,21 +29,15 @@ from app.services.pages import page_of
 from app.services.topics import list_topics
 from evangelists import fiscal
 
-ATTACHMENT_ENDPOINT = "use_cases.attachment"  # the staff blueprint's download of a use case's file
 FEED_MIMETYPE = "application/atom+xml"
 _FEEDS = "library_feeds"
 
 
 @bp.app_template_global("use_case_attachment_url")
-def attachment_url(use_case_id: int, attachment_id: int) -> str | None:
-    """The download address of a use case's attachment, or None while the app has no
-    download endpoint (the name is then shown without a link)."""
-    if ATTACHMENT_ENDPOINT not in current_app.view_functions:
-        return None
-    try:
-        return url_for(ATTACHMENT_ENDPOINT, use_case_id=use_case_id, attachment_id=attachment_id)
-    except BuildError:
-        return None
+def attachment_url(use_case_id: int, attachment_id: int) -> str:
+    """The download address of a use case's file (the staff blueprint serves it, to
+    everyone once the use case is published)."""
+    return url_for("use_cases.attachment", use_case_id=use_case_id, attachment_id=attachment_id)
 
 
 @bp.app_template_global("towns_like_yours")

@@ -29,7 +29,6 @@ from app.folium_maps import (
 )
 from app.i18n import CARRY_LENGTH, LANGUAGE_CARRY, current_language
 from app.labels import choices
-from app.links import link_if_served
 from app.open_data import TABLES, TYPES
 from app.page_cache import cached_page
 from app.pagination import requested_page
@@ -114,7 +113,6 @@ def municipality(code: str):
         town_ideas=ideas_by_town([municipality.id]).get(municipality.id, []),
         # Its public results (issue 22): open data, catalogue, datasets, use cases; two queries.
         results=results_of(municipality),
-        use_case_url=_use_case_url,
         nearby_km=int(NEARBY_KM),
         communities=communities,
         evangelists=evangelists,
@@ -149,13 +147,6 @@ def open_data():
     figures, updated = programme_figures()
     return render_template("public/open_data.html", figures=figures, updated=updated,
                            licence=PROGRAMME_DATA_LICENCE, tables=TABLES, types=TYPES, choices=choices)
-
-
-def _use_case_url(use_case_id: int) -> str | None:
-    """The library's page of a published use case, or None while the library's pages
-    (the endpoint ``library.use_case``) are not part of this app: the title is then shown
-    without a link."""
-    return link_if_served("library.use_case", use_case_id=use_case_id)
 
 
 @bp.post("/language/<locale>")

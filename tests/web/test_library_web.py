@@ -88,7 +88,7 @@ def test_the_use_case_page_tells_the_story(english, db, story):
             in page)
     assert '<a href="https://data.example.jp/shelters.csv" rel="nofollow noopener">避難所一覧</a>' in page
     assert 'href="javascript:' not in page and "(javascript:alert(1))" in page  # shown as text
-    # The attachment: named, typed and sized; no download link until the endpoint exists.
+    # The attachment: named, typed and sized.
     assert "slides.pdf" in page and "application/pdf" in page and "123.5 kB" in page
     # The small map of the town, its data as JSON and its script under the CSP nonce.
     assert 'class="map-frame map-frame-small"' in page and 'type="application/json"' in page
@@ -96,18 +96,10 @@ def test_the_use_case_page_tells_the_story(english, db, story):
     assert 'type="application/atom+xml" href="/cases/feed.atom"' in page
 
 
-def test_the_attachment_links_to_the_download_endpoint_when_it_exists(app, client, db, story):
-    from app.library import routes
-
-    with app.test_request_context():
-        assert routes.attachment_url(story.id, 1) is None  # no such endpoint in this tree
-    app.view_functions[routes.ATTACHMENT_ENDPOINT] = lambda **kw: ""  # pretend it was registered
-    app.url_map.add(app.url_rule_class("/use-cases/<int:use_case_id>/files/<int:attachment_id>",
-                                       endpoint=routes.ATTACHMENT_ENDPOINT))
+def test_the_attachment_links_to_its_download(app, client, db, story):
     attachment = story.attachments[0]
     page = html(client.get(f"/cases/{story.id}"))
     assert f'href="/use-cases/{story.id}/files/{attachment.id}" download>slides.pdf</a>' in page
-
 
 def test_filters_in_the_query_string(english, db, towns, story):
     make_use_case(municipality=towns["aomori"], title="青森の参加", kind="participation", population_band="100k_300k",

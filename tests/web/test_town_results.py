@@ -11,7 +11,6 @@ from datetime import date
 
 import pytest
 
-from app.links import link_if_served
 from app.open_data import MUNICIPALITY_COLUMNS, PREFECTURE_COLUMNS, TABLES, names
 from app.services.town_results import results_of
 from tests.factories import (
@@ -89,22 +88,10 @@ def test_the_results_of_a_town_made_active_by_the_programme(english, results_wor
         assert hidden not in html, hidden
 
 
-def test_a_published_use_case_links_to_the_library_once_it_is_served(app, english, results_world):
+def test_a_published_use_case_links_to_the_library(english, results_world):
     html = english.get("/municipalities/011002").get_data(as_text=True)
     case = results_world["published"]
-    with app.test_request_context():
-        href = link_if_served(LIBRARY, use_case_id=case.id)
-    if LIBRARY in app.view_functions:
-        assert href and f'<a href="{href}">避難所データを公開した話</a>' in html
-    else:  # the library's pages are another part of issue 22: the title is shown as text
-        assert href is None
-        assert re.search(r'<li class="mb-1">避難所データを公開した話\s', html)
-
-
-def test_link_if_served_builds_a_link_to_an_endpoint_the_app_has(app):
-    with app.test_request_context():
-        assert link_if_served("public.municipality", code="011002") == "/municipalities/011002"
-        assert link_if_served("no_such.endpoint", use_case_id=1) is None
+    assert f'<a href="/cases/{case.id}">避難所データを公開した話</a>' in html
 
 
 def test_a_town_active_on_its_own_says_so_and_shows_no_unsafe_catalogue(english, results_world):
