@@ -203,13 +203,16 @@ def _is_odf(data: bytes, mimetype: str) -> bool:
     if not entries or entries[0].filename != "mimetype":
         return False
     entry = entries[0]
-    # ODF stores it first and uncompressed; reading at most a few bytes of it is safe.
-    if entry.file_size > _MIMETYPE_ENTRY_MAX or entry.compress_size > _MIMETYPE_ENTRY_MAX:
+    # ODF stores it first and uncompressed (ZIP_STORED, as the standard requires); reading
+    # at most a few bytes of it is safe, and no decompressor is ever asked for.
+    if (entry.compress_type != zipfile.ZIP_STORED or entry.file_size > _MIMETYPE_ENTRY_MAX
+            or entry.compress_size > _MIMETYPE_ENTRY_MAX):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(entry) as stream:
             content = stream.read(_MIMETYPE_ENTRY_MAX + 1)
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError, RuntimeError):
+        # A damaged archive, or one encrypted (RuntimeError: a password is needed).
         return False
     return content.strip() == mimetype.encode("ascii")
 

@@ -36,7 +36,9 @@ def shorten(text: str, limit: int = SUMMARY_MAX) -> str:
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+    # A qualified name object, not a "{namespace}tag" string: the tag is one of this
+    # module's constants, never data.
+    element = ET.SubElement(parent, ET.QName(ATOM, tag), {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
         element.text = xml_text(text)
     return element

@@ -146,6 +146,17 @@ def test_a_zip_of_too_many_entries_is_refused_before_its_directory_is_read(monke
     assert refusal("cut.pptx", crowded[:-22]).reason == "content_mismatch"
 
 
+def test_an_odf_whose_mimetype_is_compressed_is_not_an_odf():
+    """The standard stores the mimetype entry uncompressed: no decompressor is ever run on
+    an upload to find out what it is."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text",
+                         compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", "<x/>")
+    assert refusal("文書.odt", buffer.getvalue()).reason == "content_mismatch"
+
+
 def test_text_files_must_be_utf8_without_nul():
     assert refusal("a.csv", "名称,住所\n".encode("cp932")).reason == "not_utf8"
     assert refusal("a.txt", b"abc\x00def").reason == "nul_in_text"
